@@ -1,0 +1,77 @@
+import { logFile, sleep, tailLog } from './process.js';
+import type { LocalServer } from './server.js';
+import { clickhouseServer } from './servers/clickhouse.js';
+import { kafkaServer } from './servers/kafka.js';
+import { redisServer } from './servers/redis.js';
+import { schemaRegistryServer } from './servers/schema-registry.js';
+
+export type { LocalServer } from './server.js';
+
+/** The addresses of the local servers, under the variable names every service and test reads. */
+export const localEnv = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+} as const;
+
+export function localServers(): LocalServer[] {
+  return [kafkaServer(9092, 9093), schemaRegistryServer(8081), redisServer(6379), clickhouseServer(8123, 9000)];
+}
+
+export class ServerStartError extends Error {
+  constructor(
+    readonly server: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServerStartError';
+  }
+}
+
+type Report = (line: string) => void;
+
+/** Starts what is not already answering; returns the names of the servers it started. */
+export async function up(report: Report = console.log, servers = localServers()): Promise<string[]> {
+  const started: string[] = [];
+  // Installs print progress and may call apt-get: one at a time keeps their output readable.
+  for (const server of servers) {
+    if (!(await server.probe())) await server.install();
+  }
+  await Promise.all(
+    servers.map(async (server) => {
+      if (await server.probe()) {
+        report(`  ${server.name.padEnd(16)} already up at ${server.address}`);
+        return;
+      }
+      const t0 = Date.now();
+      await server.start();
+      const deadline = t0 + server.startTimeoutSec * 1000;
+      while (!(await server.probe())) {
+        if (Date.now() > deadline) {
+          throw new ServerStartError(
+            server.name,
+            `${server.name} did not answer within ${server.startTimeoutSec}s; its log is ${logFile(server.name)}:\n${tailLog(server.name)}`,
+          );
+        }
+        await sleep(250);
+      }
+      started.push(server.name);
+      report(`  ${server.name.padEnd(16)} up at ${server.address} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+    }),
+  );
+  return started;
+}
+
+export async function down(report: Report = console.log, servers = localServers(), only?: string[]): Promise<void> {
+  // Reverse order: clients of Kafka (the registry) stop before it.
+  for (const server of [...servers].reverse()) {
+    if (only && !only.includes(server.name)) continue;
+    const stopped = await server.stop();
+    report(`  ${server.name.padEnd(16)} ${stopped ? 'stopped' : 'not running'}`);
+  }
+}
+
+export async function status(servers = localServers()): Promise<{ name: string; address: string; up: boolean }[]> {
+  return Promise.all(servers.map(async (s) => ({ name: s.name, address: s.address, up: await s.probe() })));
+}

@@ -1,0 +1,14 @@
+/** One local server: installed on first use, started detached, probed until it answers. */
+export interface LocalServer {
+  readonly name: string;
+  /** What `infra:status` prints for it, e.g. its address. */
+  readonly address: string;
+  /** Idempotent and quick once installed. */
+  install(): Promise<void>;
+  start(): Promise<void>;
+  /** True once the server answers requests, not merely once its port is open. */
+  probe(): Promise<boolean>;
+  stop(): Promise<boolean>;
+  /** Seconds to wait for `probe` after `start`. */
+  readonly startTimeoutSec: number;
+}

@@ -1,0 +1,168 @@
+import { metrics } from '@opentelemetry/api';
+import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { DeadLetterPublisher, Rejected } from '../dead-letter/dead-letter.js';
+import { errorMessage, PipelineError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import type { Decoder } from '../serde/avro-serde.js';
+
+export interface ConsumedRecord<T> {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: T;
+  headers: IHeaders;
+  /** Broker timestamp (ms) of the message. */
+  timestamp: number;
+}
+
+export interface BatchContext {
+  topic: string;
+  partition: number;
+  heartbeat(): Promise<void>;
+}
+
+export interface HandlerResult<T> {
+  /** Records the handler could not process for a reason in the record itself: they are dead-lettered. */
+  rejected?: { record: ConsumedRecord<T>; error: unknown }[];
+}
+
+/**
+ * Handles one batch from one partition. It must make its output durable (produced with acks, written
+ * to a store) before it resolves: the offsets are committed right after.
+ */
+export type BatchHandler<T> = (
+  records: ConsumedRecord<T>[],
+  context: BatchContext,
+) => Promise<HandlerResult<T>> | Promise<void>;
+
+export interface BatchConsumerOptions<T> {
+  kafka: Kafka;
+  groupId: string;
+  /** Topic name → decoder of that topic's values. */
+  decoders: Record<string, Decoder<T>>;
+  handler: BatchHandler<T>;
+  deadLetters: DeadLetterPublisher;
+  logger: Logger;
+  fromBeginning?: boolean;
+  partitionsConsumedConcurrently?: number;
+  /** Called when the consumer stops on an error it will not retry; the service should exit. */
+  onCrash?: (error: Error) => void;
+}
+
+export interface BatchConsumer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly consumer: Consumer;
+}
+
+/** Splits raw messages into decoded records and rejects; a retriable error (registry down) is rethrown. */
+export function decodeBatch<T>(
+  topic: string,
+  partition: number,
+  messages: KafkaMessage[],
+  decoder: Decoder<T>,
+): { records: ConsumedRecord<T>[]; rejected: Rejected[] } {
+  const records: ConsumedRecord<T>[] = [];
+  const rejected: Rejected[] = [];
+  for (const message of messages) {
+    try {
+      records.push({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: decoder.decode(message.value),
+        headers: message.headers ?? {},
+        timestamp: Number(message.timestamp),
+      });
+    } catch (error) {
+      if (error instanceof PipelineError && error.retriable) throw error;
+      rejected.push({ topic, partition, message, error });
+    }
+  }
+  return { records, rejected };
+}
+
+/**
+ * The consumer loop every service runs: decode a batch, dead-letter what does not decode, hand the
+ * rest to the handler, and commit the batch's offsets only once the handler's output and the dead
+ * letters are durable. On an error nothing of the batch is committed, so it is redelivered; kafkajs
+ * retries it, and restarts the consumer only when the cause is retriable.
+ */
+export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchConsumer {
+  const { kafka, groupId, decoders, handler, deadLetters, logger } = options;
+  const meter = metrics.getMeter('pipeline.consumer');
+  const consumedCounter = meter.createCounter('pipeline_messages_consumed', { description: 'Messages consumed' });
+  const deadLetterCounter = meter.createCounter('pipeline_dead_letters', { description: 'Messages dead-lettered' });
+  const batchDuration = meter.createHistogram('pipeline_batch_duration', {
+    unit: 'ms',
+    description: 'Batch handling time',
+  });
+
+  const consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    retry: {
+      retries: 5,
+      initialRetryTime: 200,
+      restartOnFailure: async (error) => {
+        const retriable = isRetriable(error);
+        logger.error({ err: error, restart: retriable }, 'consumer failed');
+        return retriable;
+      },
+    },
+  });
+  const crashListener = consumer.on(consumer.events.CRASH, (event) => {
+    if (!event.payload.restart) options.onCrash?.(event.payload.error);
+  });
+
+  return {
+    consumer,
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: Object.keys(decoders), fromBeginning: options.fromBeginning ?? false });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const started = performance.now();
+          const { topic, partition } = batch;
+          const decoder = decoders[topic];
+          if (!decoder) throw new PipelineError(`no decoder for topic ${topic}`);
+          await decoder.prepare(batch.messages.map((m) => m.value));
+          const { records, rejected } = decodeBatch(topic, partition, batch.messages, decoder);
+          const result = (records.length > 0 ? await handler(records, { topic, partition, heartbeat }) : undefined) as
+            | HandlerResult<T>
+            | undefined;
+          for (const r of result?.rejected ?? []) {
+            // Dead letters carry the original bytes, not the decoded value.
+            const message = batch.messages.find((m) => m.offset === r.record.offset);
+            if (message) rejected.push({ topic, partition, message, error: r.error });
+          }
+          await deadLetters.publish(rejected);
+          for (const r of rejected) {
+            logger.warn({ topic, partition, offset: r.message.offset, reason: errorMessage(r.error) }, 'dead-lettered');
+          }
+          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+          await heartbeat();
+          consumedCounter.add(batch.messages.length, { topic });
+          if (rejected.length > 0) deadLetterCounter.add(rejected.length, { topic });
+          batchDuration.record(performance.now() - started, { topic });
+        },
+      });
+    },
+    async stop() {
+      crashListener();
+      await consumer.disconnect();
+    },
+  };
+}
+
+function isRetriable(error: unknown): boolean {
+  if (error instanceof PipelineError) return error.retriable;
+  // kafkajs marks its own transient errors (leader moves, timeouts) as retriable.
+  return (error as { retriable?: boolean } | undefined)?.retriable === true;
+}

@@ -1,0 +1,48 @@
+export { type ClickHouseClient, createClickHouse } from './clickhouse/client.js';
+export { identifier, literal, quoteString, raw, SqlFragment, type SqlValue, sql } from './clickhouse/sql.js';
+export { clickhouseVars, kafkaVars, redisVars, schemaRegistryVars, serviceVars } from './config/common.js';
+export { env, parseDuration, parseEnv } from './config/env.js';
+export {
+  type BatchConsumer,
+  type BatchConsumerOptions,
+  type BatchContext,
+  type BatchHandler,
+  type ConsumedRecord,
+  createBatchConsumer,
+  decodeBatch,
+  type HandlerResult,
+} from './consumer/batch-consumer.js';
+export {
+  createDeadLetterPublisher,
+  type DeadLetter,
+  type DeadLetterPublisher,
+  type Rejected,
+  toDeadLetter,
+} from './dead-letter/dead-letter.js';
+export * from './errors.js';
+export { type HealthServer, type ReadinessCheck, startHealthServer } from './health/server.js';
+export {
+  type Admin,
+  type Consumer,
+  createKafka,
+  createProducer,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  kafkajs,
+  type Producer,
+} from './kafka/client.js';
+export { type EnsureTopicsResult, ensureTopics, type TopicSpec } from './kafka/topics.js';
+export { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
+export { createLogger, type Logger } from './logging/logger.js';
+export { type AvroSerde, createAvroSerde, type Decoder, type Encoder } from './serde/avro-serde.js';
+export { logicalTypes, parseAvroSchema } from './serde/logical-types.js';
+export {
+  Compatibility,
+  createRegistryClient,
+  registerSchema,
+  registryError,
+  SchemaRegistryClient,
+} from './serde/registry.js';
+export { frame, HEADER_SIZE, MAGIC_BYTE, readSchemaId } from './serde/wire-format.js';
+export { startTelemetry, type Telemetry } from './telemetry/telemetry.js';

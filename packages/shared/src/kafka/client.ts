@@ -1,0 +1,49 @@
+import { createRequire } from 'node:module';
+import type * as KafkaJS from 'kafkajs';
+import type { Logger } from '../logging/logger.js';
+
+export type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * kafkajs is loaded with require() at first use rather than imported, so that telemetry started
+ * before it can patch the module (the OpenTelemetry instrumentation hooks require()). That is what
+ * puts trace context into Kafka headers.
+ */
+export function kafkajs(): typeof KafkaJS {
+  return require('kafkajs') as typeof KafkaJS;
+}
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  logger?: Logger;
+}
+
+export function createKafka({ brokers, clientId, logger }: KafkaOptions): KafkaJS.Kafka {
+  const { Kafka, logLevel } = kafkajs();
+  const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+    [logLevel.ERROR]: 'error',
+    [logLevel.WARN]: 'warn',
+    [logLevel.INFO]: 'info',
+    [logLevel.DEBUG]: 'debug',
+  };
+  return new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 3000,
+    retry: { initialRetryTime: 100, retries: 8 },
+    logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: () => (entry) => {
+      const { message, ...extra } = entry.log;
+      logger?.[levels[entry.level] ?? 'info']({ kafkajs: entry.namespace, ...extra }, message);
+    },
+  });
+}
+
+/** A producer that hashes keys like the Java client does, so any client puts a key on the same partition. */
+export function createProducer(kafka: KafkaJS.Kafka): KafkaJS.Producer {
+  const { Partitioners } = kafkajs();
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+}

@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { metrics } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+export interface Telemetry {
+  /** Handler for GET /metrics on the health server. */
+  metricsHandler(request: IncomingMessage, response: ServerResponse): void;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Traces and metrics for one service. Must run before kafkajs is first loaded (createKafka does that),
+ * so the kafkajs instrumentation can wrap producers and consumers: sends then carry `traceparent` in
+ * their headers and consumers continue the trace. Spans are exported over OTLP/HTTP when
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set; metrics are served for Prometheus by the health server.
+ */
+export function startTelemetry(service: string, env: Record<string, string | undefined> = process.env): Telemetry {
+  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: service });
+  const spanProcessors: SpanProcessor[] = env.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? [new BatchSpanProcessor(new OTLPTraceExporter())]
+    : [];
+  const tracerProvider = new NodeTracerProvider({ resource, spanProcessors });
+  tracerProvider.register();
+
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const meterProvider = new MeterProvider({ resource, readers: [prometheus] });
+  metrics.setGlobalMeterProvider(meterProvider);
+
+  const unregister = registerInstrumentations({
+    tracerProvider,
+    meterProvider,
+    instrumentations: [new KafkaJsInstrumentation()],
+  });
+
+  return {
+    metricsHandler: (request, response) => prometheus.getMetricsRequestHandler(request, response),
+    async shutdown() {
+      unregister();
+      await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import {
+  type ConsumedRecord,
+  createAvroSerde,
+  createBatchConsumer,
+  createDeadLetterPublisher,
+  createLogger,
+  createProducer,
+  createRegistryClient,
+  type DeadLetter,
+  frame,
+} from '@pipeline/shared';
+import { createTopic, readMessages, servers, testKafka, uniqueName } from '@pipeline/testing';
+import { schemaFor } from '@pipeline/topology';
+import { describe, expect, it } from 'vitest';
+
+interface Label {
+  transaction_id: string;
+  customer_id: string;
+  terminal_id: string;
+  is_fraud: boolean;
+  label_time: number;
+}
+
+const label = (n: number): Label => ({
+  transaction_id: `tx-${n}`,
+  customer_id: `C${n}`,
+  terminal_id: 'T1',
+  is_fraud: n % 2 === 0,
+  label_time: 1_767_225_600_000 + n,
+});
+
+describe('bad messages reach the dead-letter topic and the consumer goes on', () => {
+  it('dead-letters malformed bytes, an unknown schema id and a handler reject; handles and commits the rest', async () => {
+    const kafka = testKafka();
+    const source = uniqueName('labels');
+    const dlq = uniqueName('dlq');
+    await createTopic(kafka, source);
+    await createTopic(kafka, dlq);
+    const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
+    const labels = await serde.encoder<Label>(`${source}-value`, schemaFor('fraud/label').type);
+    const letters = await serde.encoder<DeadLetter>(`${dlq}-value`, schemaFor('pipeline/dead-letter').type);
+
+    const malformed = Buffer.from('{"not":"avro"}');
+    const unknownId = frame(1_999_999_999, Buffer.from([0x02]));
+    const producer = createProducer(kafka);
+    await producer.connect();
+    await producer.send({
+      topic: source,
+      acks: -1,
+      messages: [
+        { value: labels.encode(label(1)) },
+        { value: malformed },
+        { value: unknownId },
+        { value: labels.encode(label(4)) },
+        { value: labels.encode(label(5)) },
+      ],
+    });
+
+    const handled: ConsumedRecord<Label>[] = [];
+    const groupId = uniqueName('group');
+    const consumer = createBatchConsumer<Label>({
+      kafka,
+      groupId,
+      fromBeginning: true,
+      decoders: { [source]: serde.decoder<Label>(schemaFor('fraud/label').type) },
+      deadLetters: createDeadLetterPublisher({ producer, encoder: letters, topic: dlq, service: 'dlq-test' }),
+      logger: createLogger('dlq-test', 'silent'),
+      handler: async (records) => {
+        handled.push(...records.filter((r) => r.value.transaction_id !== 'tx-5'));
+        const bad = records.find((r) => r.value.transaction_id === 'tx-5');
+        return { rejected: bad ? [{ record: bad, error: new Error('customer C5 is on no list we know') }] : [] };
+      },
+    });
+    await consumer.start();
+    try {
+      const deadLetters = await readMessages(kafka, dlq, 3);
+      const decoder = serde.decoder<DeadLetter>(schemaFor('pipeline/dead-letter').type);
+      await decoder.prepare(deadLetters.map((m) => m.value));
+      const decoded = deadLetters.map((m) => decoder.decode(m.value)).sort((a, b) => a.offset - b.offset);
+
+      expect(decoded.map((d) => [d.topic, d.partition, d.offset, d.error_type, d.service])).toEqual([
+        [source, 0, 1, 'MalformedMessageError', 'dlq-test'],
+        [source, 0, 2, 'UnknownSchemaError', 'dlq-test'],
+        [source, 0, 4, 'Error', 'dlq-test'],
+      ]);
+      expect(decoded[0]?.error).toBe('unknown magic byte 123 (expected 0)');
+      expect(decoded[1]?.error).toBe('schema id 1999999999 is not known to the schema registry');
+      expect(decoded[2]?.error).toBe('customer C5 is on no list we know');
+      // The original bytes travel with the reason.
+      expect(decoded[0]?.original_value?.equals(malformed)).toBe(true);
+      expect(decoded[1]?.original_value?.equals(unknownId)).toBe(true);
+      expect(deadLetters.every((m) => m.key?.toString() === source)).toBe(true);
+
+      // The good messages around the bad ones were handled, in order.
+      expect(handled.map((r) => [r.offset, r.value])).toEqual([
+        ['0', label(1)],
+        ['3', label(4)],
+      ]);
+
+      // And the offsets past the whole batch were committed.
+      const admin = kafka.admin();
+      await admin.connect();
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [source] });
+      await admin.disconnect();
+      expect(committed?.partitions[0]?.offset).toBe('5');
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+    }
+  });
+});

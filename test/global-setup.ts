@@ -1,0 +1,72 @@
+import { connect } from 'node:net';
+import type { TestProject } from 'vitest/node';
+import { SERVER_VARS, type Servers } from './servers.js';
+
+const HOW_TO = `Integration tests need Kafka, a Schema Registry, Redis and ClickHouse. Either:
+  - run 'npm test', which starts local servers itself, or
+  - run 'npm run infra:up', export the variables it prints, then run 'npm run test:integration', or
+  - have a Docker engine reachable and none of ${SERVER_VARS.join(', ')} set: testcontainers starts them.`;
+
+/**
+ * Finds the servers for the integration project: from the environment if set, else from
+ * testcontainers if Docker is reachable, else fails at once saying how to start them. Never skips.
+ */
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const set = SERVER_VARS.filter((name) => process.env[name]);
+  if (set.length === SERVER_VARS.length) {
+    const servers = Object.fromEntries(
+      SERVER_VARS.map((name) => [name, process.env[name] as string]),
+    ) as unknown as Servers;
+    await checkReachable(servers);
+    project.provide('servers', servers);
+    return undefined;
+  }
+  if (set.length > 0) {
+    const missing = SERVER_VARS.filter((name) => !process.env[name]);
+    throw new Error(`${set.join(', ')} set but ${missing.join(', ')} not: set all four or none.\n${HOW_TO}`);
+  }
+  const { dockerReachable, startContainers } = await import('./containers.js');
+  if (!(await dockerReachable())) throw new Error(`No servers configured and no Docker engine reachable.\n${HOW_TO}`);
+  const { servers, stop } = await startContainers();
+  project.provide('servers', servers);
+  return stop;
+}
+
+async function checkReachable(servers: Servers): Promise<void> {
+  const failures: string[] = [];
+  const http = async (name: string, address: string) => {
+    const url = new URL(address);
+    url.username = '';
+    url.password = '';
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      if (!response.ok) failures.push(`${name}: ${url} answered ${response.status}`);
+    } catch (error) {
+      failures.push(`${name}: ${url} unreachable (${(error as Error).message})`);
+    }
+  };
+  const tcp = (name: string, host: string, port: number) =>
+    new Promise<void>((resolve) => {
+      const socket = connect({ host, port, timeout: 3000 });
+      const fail = (why: string) => {
+        failures.push(`${name}: ${host}:${port} ${why}`);
+        socket.destroy();
+        resolve();
+      };
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('timeout', () => fail('timed out'));
+      socket.once('error', (error) => fail(`unreachable (${error.message})`));
+    });
+  const [kafkaHost = '', kafkaPort = '0'] = (servers.KAFKA_BROKERS.split(',')[0] ?? '').split(':');
+  const redis = new URL(servers.REDIS_URL);
+  await Promise.all([
+    tcp('KAFKA_BROKERS', kafkaHost, Number(kafkaPort)),
+    tcp('REDIS_URL', redis.hostname, Number(redis.port || 6379)),
+    http('SCHEMA_REGISTRY_URL', `${servers.SCHEMA_REGISTRY_URL}/subjects`),
+    http('CLICKHOUSE_URL', `${servers.CLICKHOUSE_URL}/ping`),
+  ]);
+  if (failures.length > 0) throw new Error(`servers not answering:\n  ${failures.join('\n  ')}\n${HOW_TO}`);
+}

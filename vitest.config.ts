@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects: `unit` (plain functions, no servers) and `integration` (the real Kafka, Schema
+ * Registry, Redis and ClickHouse, found through KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL and
+ * CLICKHOUSE_URL; see test/global-setup.ts).
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{packages,services,topology,infra,loadtest}/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.int.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['{packages,services,topology,infra,loadtest}/**/*.int.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // One file at a time: the servers are shared, and the machine has two cores.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
