@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
+import { SERVER_VARS, type ServerEnv, serversFromEnv } from '@pipeline/infra/env';
 import type { TestProject } from 'vitest/node';
-import { SERVER_VARS, type Servers } from './servers.js';
 
 const HOW_TO = `Integration tests need Kafka, a Schema Registry, Redis and ClickHouse. Either:
   - run 'npm test', which starts local servers itself, or
@@ -12,18 +12,16 @@ const HOW_TO = `Integration tests need Kafka, a Schema Registry, Redis and Click
  * testcontainers if Docker is reachable, else fails at once saying how to start them. Never skips.
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
-  const set = SERVER_VARS.filter((name) => process.env[name]);
-  if (set.length === SERVER_VARS.length) {
-    const servers = Object.fromEntries(
-      SERVER_VARS.map((name) => [name, process.env[name] as string]),
-    ) as unknown as Servers;
-    await checkReachable(servers);
-    project.provide('servers', servers);
-    return undefined;
+  let configured: ServerEnv | undefined;
+  try {
+    configured = serversFromEnv();
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${HOW_TO}`);
   }
-  if (set.length > 0) {
-    const missing = SERVER_VARS.filter((name) => !process.env[name]);
-    throw new Error(`${set.join(', ')} set but ${missing.join(', ')} not: set all four or none.\n${HOW_TO}`);
+  if (configured) {
+    await checkReachable(configured);
+    project.provide('servers', configured);
+    return undefined;
   }
   const { dockerReachable, startContainers } = await import('./containers.js');
   if (!(await dockerReachable())) throw new Error(`No servers configured and no Docker engine reachable.\n${HOW_TO}`);
@@ -32,7 +30,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   return stop;
 }
 
-async function checkReachable(servers: Servers): Promise<void> {
+async function checkReachable(servers: ServerEnv): Promise<void> {
   const failures: string[] = [];
   const http = async (name: string, address: string) => {
     const url = new URL(address);

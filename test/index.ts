@@ -1,2 +1,2 @@
 export { createTopic, readMessages, testKafka } from './kafka.js';
-export { SERVER_VARS, type Servers, servers, uniqueName } from './servers.js';
+export { type Servers, servers, uniqueName } from './servers.js';

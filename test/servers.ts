@@ -1,14 +1,7 @@
+import type { ServerEnv } from '@pipeline/infra/env';
 import { inject } from 'vitest';
 
-/** The servers integration tests run against, as global-setup.ts found or started them. */
-export interface Servers {
-  KAFKA_BROKERS: string;
-  SCHEMA_REGISTRY_URL: string;
-  REDIS_URL: string;
-  CLICKHOUSE_URL: string;
-}
-
-export const SERVER_VARS = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL', 'CLICKHOUSE_URL'] as const;
+export type Servers = ServerEnv;
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,6 +9,7 @@ declare module 'vitest' {
   }
 }
 
+/** The servers integration tests run against, as global-setup.ts found or started them. */
 export function servers(): Servers {
   return inject('servers');
 }

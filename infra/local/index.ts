@@ -5,18 +5,11 @@ import { kafkaServer } from './servers/kafka.js';
 import { redisServer } from './servers/redis.js';
 import { schemaRegistryServer } from './servers/schema-registry.js';
 
+export { localEnv, SERVER_VARS, type ServerEnv, serversFromEnv } from './env.js';
 export type { LocalServer } from './server.js';
 
-/** The addresses of the local servers, under the variable names every service and test reads. */
-export const localEnv = {
-  KAFKA_BROKERS: '127.0.0.1:9092',
-  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
-  REDIS_URL: 'redis://127.0.0.1:6379',
-  CLICKHOUSE_URL: 'http://127.0.0.1:8123',
-} as const;
-
 export function localServers(): LocalServer[] {
-  return [kafkaServer(9092, 9093), schemaRegistryServer(8081), redisServer(6379), clickhouseServer(8123, 9000)];
+  return [kafkaServer(9092, 9093), schemaRegistryServer(8081, 8091), redisServer(6379), clickhouseServer(8123, 9000)];
 }
 
 export class ServerStartError extends Error {

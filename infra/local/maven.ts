@@ -14,9 +14,13 @@ export function mavenInstall(name: string, pom: string, installDir: string): voi
   if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === hash) return;
   ensureDir(installDir);
   console.log(`  ${name}: resolving from Maven Central (first run only) ...`);
-  const result = spawnSync('mvn', ['-B', '-q', '-ntp', '-f', pom, `-Dinstall.dir=${installDir}`, 'package'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const result = spawnSync(
+    'mvn',
+    ['-B', '-q', '-ntp', '-Dstyle.color=never', '-f', pom, `-Dinstall.dir=${installDir}`, 'package'],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   if (result.status !== 0) throw new Error(`${name}: 'mvn -f ${pom} package' failed (exit ${result.status})`);
   writeFileSync(stamp, `${hash}\n`);
 }

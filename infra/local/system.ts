@@ -36,9 +36,9 @@ export function ensureDebianPackages(packages: { executable: string; pkg: string
   run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing]);
 }
 
-export function javaMajorVersion(): number | undefined {
+export function javaMajorVersion(java = 'java'): number | undefined {
   // `java -version` writes to stderr.
-  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const result = spawnSync(java, ['-version'], { encoding: 'utf8' });
   const match = /version "(\d+)/.exec(`${result.stderr ?? ''}${result.stdout ?? ''}`);
   return match ? Number(match[1]) : undefined;
 }

@@ -33,6 +33,7 @@ export {
   type Producer,
 } from './kafka/client.js';
 export { type EnsureTopicsResult, ensureTopics, type TopicSpec } from './kafka/topics.js';
+export { EXIT_CONFIG, runMain } from './lifecycle/run-main.js';
 export { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 export { createLogger, type Logger } from './logging/logger.js';
 export { type AvroSerde, createAvroSerde, type Decoder, type Encoder } from './serde/avro-serde.js';

@@ -1,0 +1,28 @@
+/** The variables that name the servers, read by services, tests, the demo and docker-compose alike. */
+export const SERVER_VARS = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL', 'CLICKHOUSE_URL'] as const;
+
+export type ServerEnv = Record<(typeof SERVER_VARS)[number], string>;
+
+/** Where `npm run infra:up` puts the servers. */
+export const localEnv: ServerEnv = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+};
+
+/**
+ * Which servers a command should use: the ones the environment names when it names all four, the
+ * local ones when it names none. Naming only some is a mistake, reported with the missing names.
+ */
+export function serversFromEnv(env: Record<string, string | undefined> = process.env): ServerEnv | undefined {
+  const set = SERVER_VARS.filter((name) => env[name]);
+  if (set.length === 0) return undefined;
+  if (set.length < SERVER_VARS.length) {
+    const missing = SERVER_VARS.filter((name) => !env[name]);
+    throw new Error(
+      `${set.join(', ')} set but ${missing.join(', ')} not: set all four, or none to use the local servers`,
+    );
+  }
+  return Object.fromEntries(SERVER_VARS.map((name) => [name, env[name] as string])) as ServerEnv;
+}
