@@ -55,7 +55,7 @@ await runMain('demo', async () => {
     started = await up();
   }
   const config = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, configured ?? localEnv);
-  const logger = createLogger('demo', 'warn');
+  const logger = createLogger('demo', 'error');
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'demo', logger });
   const registry = createRegistryClient(config.SCHEMA_REGISTRY_URL);
 
