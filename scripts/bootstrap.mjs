@@ -15,10 +15,12 @@ if (major < 20 || (major === 20 && minor < 19)) {
 const lock = join(root, 'package-lock.json');
 const installed = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  console.log('Installing npm packages (npm ci) ...');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // `npm install`, not `npm ci`: it installs the locked versions too, but does not refuse a lockfile
+  // that lacks other platforms' optional packages, which npm leaves out of lockfiles it writes.
+  console.log('Installing npm packages (npm install, as locked) ...');
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error('npm ci failed; see the output above.');
+    console.error('npm install failed; see the output above.');
     process.exit(result.status ?? 1);
   }
 }
