@@ -2,7 +2,8 @@
 // KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL and CLICKHOUSE_URL when all are set; otherwise starts
 // the local ones (installing them on first use) and stops afterwards those it started.
 import { spawnSync } from 'node:child_process';
-import { down, localEnv, localServers, serversFromEnv, up } from '@pipeline/infra';
+import { existsSync, readFileSync } from 'node:fs';
+import { down, localEnv, localPath, localServers, serversFromEnv, up } from '@pipeline/infra';
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
@@ -17,8 +18,17 @@ try {
     started = await up();
   }
   const env = { ...process.env, ...(configured ?? localEnv) };
-  const result = spawnSync('npx', ['vitest', 'run', ...vitestArgs], { stdio: 'inherit', env });
+  const report = localPath('test-results.json');
+  const result = spawnSync(
+    'npx',
+    ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs],
+    { stdio: 'inherit', env },
+  );
   code = result.status ?? 1;
+  if (existsSync(report)) {
+    const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(report, 'utf8'));
+    console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+  }
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
 } finally {

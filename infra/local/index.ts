@@ -6,6 +6,7 @@ import { redisServer } from './servers/redis.js';
 import { schemaRegistryServer } from './servers/schema-registry.js';
 
 export { localEnv, SERVER_VARS, type ServerEnv, serversFromEnv } from './env.js';
+export { localPath } from './paths.js';
 export type { LocalServer } from './server.js';
 
 export function localServers(): LocalServer[] {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ServerStartError, up } from './index.js';
+import type { LocalServer } from './server.js';
+
+function server(name: string, answersAfterStart: boolean, calls: string[]): LocalServer {
+  let started = false;
+  return {
+    name,
+    address: `${name}:1`,
+    startTimeoutSec: 0.3,
+    install: async () => {
+      calls.push(`install ${name}`);
+    },
+    start: async () => {
+      calls.push(`start ${name}`);
+      started = true;
+    },
+    probe: async () => started && answersAfterStart,
+    stop: async () => true,
+  };
+}
+
+describe('infra up', () => {
+  it('installs and starts servers that do not answer, and reports which it started', async () => {
+    const calls: string[] = [];
+    const lines: string[] = [];
+    const started = await up((l) => lines.push(l), [server('a', true, calls), server('b', true, calls)]);
+    expect(started.sort()).toEqual(['a', 'b']);
+    expect(calls).toEqual(['install a', 'install b', 'start a', 'start b']);
+    expect(lines.some((l) => l.includes('a') && l.includes('up at a:1'))).toBe(true);
+  });
+
+  it('names the server that never answers and points at its log', async () => {
+    const attempt = up(() => {}, [server('stubborn', false, [])]);
+    await expect(attempt).rejects.toBeInstanceOf(ServerStartError);
+    await expect(attempt).rejects.toThrow(/stubborn did not answer within 0.3s; its log is .*stubborn\.log/);
+  });
+});
