@@ -18,7 +18,7 @@ import {
   runMain,
   schemaRegistryVars,
 } from '@pipeline/shared';
-import { applyTopology, schemaFor, topics, valueSubject } from '@pipeline/topology';
+import { applyTopology, schemaFor, type Transaction, topics, valueSubject } from '@pipeline/topology';
 
 const { values: flags } = parseArgs({
   options: { keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
@@ -32,19 +32,6 @@ a consumer reads back and what reached the dead-letter topic.
 
   --keep   leave the servers it started running (stop them with npm run infra:down)`);
   process.exit(0);
-}
-
-interface Transaction {
-  event_id: string;
-  event_time: number;
-  customer_id: string;
-  terminal_id: string;
-  amount_minor: number;
-  currency: string;
-  channel: 'POS' | 'ECOM' | 'ATM' | 'MOTO';
-  country: string;
-  device_hash: string | null;
-  ip_hash: string | null;
 }
 
 await runMain('demo', async () => {

@@ -1,4 +1,5 @@
 export { type ApplyResult, applyTopology } from './apply.js';
+export type * from './contracts.js';
 export { fraudTopics } from './fraud.js';
 export { pipelineTopics } from './pipeline.js';
 export { renderMarkdown } from './render.js';

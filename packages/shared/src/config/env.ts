@@ -54,24 +54,8 @@ export const env = {
       },
       { message: `must be a ${protocols.join(' or ')} URL` },
     ),
-  port: () =>
-    required.transform((value, ctx) => {
-      const port = Number(value);
-      if (!/^\d+$/.test(value) || port < 0 || port > 65535) {
-        ctx.addIssue({ code: 'custom', message: 'must be a port number 0-65535' });
-        return z.NEVER;
-      }
-      return port;
-    }),
-  positiveInt: () =>
-    required.transform((value, ctx) => {
-      const n = Number(value);
-      if (!/^\d+$/.test(value) || n < 1) {
-        ctx.addIssue({ code: 'custom', message: 'must be a positive integer' });
-        return z.NEVER;
-      }
-      return n;
-    }),
+  port: () => integer(0, 65535, 'must be a port number 0-65535'),
+  positiveInt: () => integer(1, Number.MAX_SAFE_INTEGER, 'must be a positive integer'),
   /** `250ms`, `5s`, `2m`, `1h`, or a bare number of milliseconds; parsed to milliseconds. */
   duration: () =>
     required.transform((value, ctx) => {
@@ -84,6 +68,17 @@ export const env = {
     }),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 };
+
+function integer(min: number, max: number, message: string) {
+  return required.transform((value, ctx) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 

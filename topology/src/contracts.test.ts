@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { Decision, EnrichedTransaction, Label, Score, Transaction } from './contracts.js';
+import { schemaFor } from './schemas.js';
+
+const transaction: Transaction = {
+  event_id: 'e1',
+  event_time: 1_767_225_600_000,
+  customer_id: 'C1',
+  terminal_id: 'T1',
+  amount_minor: 100,
+  currency: 'EUR',
+  channel: 'POS',
+  country: 'FR',
+  device_hash: null,
+  ip_hash: null,
+};
+const samples: [string, unknown][] = [
+  ['fraud/transaction', transaction],
+  [
+    'fraud/label',
+    { transaction_id: 'e1', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: 1 } satisfies Label,
+  ],
+  [
+    'fraud/enriched-transaction',
+    {
+      transaction,
+      features: { feature_set: 'fraud_core', version: 1, values: [1, Number.NaN] },
+      computed_at: 2,
+    } satisfies EnrichedTransaction,
+  ],
+  [
+    'fraud/score',
+    {
+      event_id: 'e1',
+      customer_id: 'C1',
+      event_time: 1,
+      model_name: 'm',
+      model_version: '1',
+      feature_set_version: 1,
+      score: 0.5,
+      shadow: false,
+      latency_ms: 0.7,
+      scored_at: 2,
+    } satisfies Score,
+  ],
+  [
+    'fraud/decision',
+    {
+      event_id: 'e1',
+      customer_id: 'C1',
+      event_time: 1,
+      action: 'REVIEW',
+      reason_codes: ['RULE:x'],
+      score: null,
+      path: 'RULES_ONLY',
+      rule_set_version: 'r1',
+      model_name: null,
+      model_version: null,
+      feature_set_version: 1,
+      experiment_variant: 'control',
+      decided_at: 2,
+    } satisfies Decision,
+  ],
+];
+
+describe('TypeScript contracts match the Avro schemas', () => {
+  it.each(samples)('%s', (ref, sample) => {
+    const { type } = schemaFor(ref);
+    const problems: string[] = [];
+    type.isValid(sample, { errorHook: (path) => problems.push(path.join('.')) });
+    expect(problems).toEqual([]);
+    // And every schema field is a key of the sample: a field added to the schema fails here.
+    const fields = (type.schema() as { fields: { name: string }[] }).fields.map((f) => f.name);
+    expect(Object.keys(sample as object).sort()).toEqual(fields.sort());
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * TypeScript shapes of the Avro records in schemas/, for code that produces or consumes them.
+ * contracts.test.ts checks a sample of each against its schema, so the two cannot drift apart.
+ * Times are epoch milliseconds (timestamp-millis); amounts are integer minor units.
+ */
+
+export type Channel = 'POS' | 'ECOM' | 'ATM' | 'MOTO';
+
+export interface Transaction {
+  event_id: string;
+  event_time: number;
+  customer_id: string;
+  terminal_id: string;
+  amount_minor: number;
+  currency: string;
+  channel: Channel;
+  country: string;
+  device_hash: string | null;
+  ip_hash: string | null;
+}
+
+export interface Label {
+  transaction_id: string;
+  customer_id: string;
+  terminal_id: string;
+  is_fraud: boolean;
+  label_time: number;
+}
+
+export interface FeatureVector {
+  feature_set: string;
+  version: number;
+  values: number[];
+}
+
+export interface EnrichedTransaction {
+  transaction: Transaction;
+  features: FeatureVector;
+  computed_at: number;
+}
+
+export interface Score {
+  event_id: string;
+  customer_id: string;
+  event_time: number;
+  model_name: string;
+  model_version: string;
+  feature_set_version: number;
+  score: number;
+  shadow: boolean;
+  latency_ms: number;
+  scored_at: number;
+}
+
+export type Action = 'APPROVE' | 'REVIEW' | 'DECLINE' | 'STEP_UP';
+
+export interface Decision {
+  event_id: string;
+  customer_id: string;
+  event_time: number;
+  action: Action;
+  reason_codes: string[];
+  score: number | null;
+  path: 'MODEL_AND_RULES' | 'RULES_ONLY';
+  rule_set_version: string;
+  model_name: string | null;
+  model_version: string | null;
+  feature_set_version: number;
+  experiment_variant: string;
+  decided_at: number;
+}
