@@ -124,9 +124,11 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       await consumer.subscribe({ topics: Object.keys(decoders), fromBeginning: options.fromBeginning ?? false });
       await consumer.run({
         autoCommit: false,
-        eachBatchAutoResolve: true,
+        // Offsets are resolved by hand, after the commit: a batch left early (stale after a
+        // rebalance, or stopping) is fetched again rather than skipped.
+        eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
           const started = performance.now();
           const { topic, partition } = batch;
@@ -147,6 +149,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
             logger.warn({ topic, partition, offset: r.message.offset, reason: errorMessage(r.error) }, 'dead-lettered');
           }
           await consumer.commitOffsets([{ topic, partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+          resolveOffset(batch.lastOffset());
           await heartbeat();
           consumedCounter.add(batch.messages.length, { topic });
           if (rejected.length > 0) deadLetterCounter.add(rejected.length, { topic });
