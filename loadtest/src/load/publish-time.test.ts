@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { PUBLISH_TIME_HEADER, readPublishTime } from './publish-time.js';
+
+describe('publish-time header', () => {
+  it('reads a decimal string or Buffer value', () => {
+    expect(readPublishTime({ [PUBLISH_TIME_HEADER]: Buffer.from('1767225600123') })).toBe(1_767_225_600_123);
+    expect(readPublishTime({ [PUBLISH_TIME_HEADER]: '42' })).toBe(42);
+    expect(readPublishTime({ [PUBLISH_TIME_HEADER]: [Buffer.from('7'), Buffer.from('8')] })).toBe(7);
+  });
+
+  it('is undefined when missing or not a number', () => {
+    expect(readPublishTime(undefined)).toBeUndefined();
+    expect(readPublishTime({ other: '1' })).toBeUndefined();
+    expect(readPublishTime({ [PUBLISH_TIME_HEADER]: 'soon' })).toBeUndefined();
+    expect(readPublishTime({ [PUBLISH_TIME_HEADER]: '-5' })).toBeUndefined();
+  });
+});
