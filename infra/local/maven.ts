@@ -17,10 +17,13 @@ export function mavenInstall(name: string, pom: string, installDir: string): voi
   const result = spawnSync(
     'mvn',
     ['-B', '-q', '-ntp', '-Dstyle.color=never', '-f', pom, `-Dinstall.dir=${installDir}`, 'package'],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
-  if (result.status !== 0) throw new Error(`${name}: 'mvn -f ${pom} package' failed (exit ${result.status})`);
+  // Quiet Maven prints only errors (and stray colour codes): show its output only when it failed.
+  if (result.status !== 0) {
+    throw new Error(
+      `${name}: 'mvn -f ${pom} package' failed (exit ${result.status}):\n${result.stdout}${result.stderr}`,
+    );
+  }
   writeFileSync(stamp, `${hash}\n`);
 }
