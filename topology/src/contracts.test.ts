@@ -41,6 +41,7 @@ const samples: [string, unknown][] = [
       shadow: false,
       latency_ms: 0.7,
       scored_at: 2,
+      contributions: [{ feature: 'customer_amount_sum_1d', value: 0.2 }],
     } satisfies Score,
   ],
   [

@@ -50,6 +50,7 @@ export interface Score {
   shadow: boolean;
   latency_ms: number;
   scored_at: number;
+  contributions: { feature: string; value: number }[];
 }
 
 export type Action = 'APPROVE' | 'REVIEW' | 'DECLINE' | 'STEP_UP';
