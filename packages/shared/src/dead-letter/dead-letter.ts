@@ -1,4 +1,8 @@
-import type { KafkaMessage, Producer } from 'kafkajs';
+import type { KafkaMessage, Message, Producer } from 'kafkajs';
+
+const MAX_REQUEST_BYTES = 512 * 1024;
+const MAX_REQUEST_MESSAGES = 500;
+
 import { errorMessage } from '../errors.js';
 import type { Encoder } from '../serde/avro-serde.js';
 
@@ -52,15 +56,22 @@ export function createDeadLetterPublisher(options: {
   const { producer, encoder, topic, service, now = Date.now } = options;
   return {
     async publish(rejected) {
-      if (rejected.length === 0) return;
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: rejected.map((r) => {
-          const letter = toDeadLetter(r, service, now());
-          return { key: r.topic, value: encoder.encode(letter), headers: { 'error-type': letter.error_type } };
-        }),
-      });
+      // Sent in requests of bounded size: a batch of thousands of rejects in one request would go
+      // over the broker's request limit and stop the consumer.
+      let messages: Message[] = [];
+      let bytes = 0;
+      for (const r of rejected) {
+        const letter = toDeadLetter(r, service, now());
+        const value = encoder.encode(letter);
+        messages.push({ key: r.topic, value, headers: { 'error-type': letter.error_type } });
+        bytes += value.length;
+        if (bytes >= MAX_REQUEST_BYTES || messages.length >= MAX_REQUEST_MESSAGES) {
+          await producer.send({ topic, acks: -1, messages });
+          messages = [];
+          bytes = 0;
+        }
+      }
+      if (messages.length > 0) await producer.send({ topic, acks: -1, messages });
     },
   };
 }
