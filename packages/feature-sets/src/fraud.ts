@@ -1,0 +1,33 @@
+import { agg, amountRelativeToMean, eventFeatures, featureSet, groupBy, sincePrev } from './dsl.js';
+
+export const CHANNELS = ['POS', 'ECOM', 'ATM', 'MOTO'] as const;
+/** Countries the model knows by position; any other country encodes as -1. */
+export const COUNTRIES = ['PT', 'ES', 'FR', 'IT', 'AT', 'DE', 'BE', 'NL', 'FI'] as const;
+
+/**
+ * The fraud feature set. Its `names` order is the model's input contract: changing a declaration
+ * means a new version (and a model trained on it), never an edit in place.
+ */
+export const fraudFeatureSet = featureSet({
+  name: 'fraud_core',
+  version: 1,
+  features: [
+    groupBy({
+      entity: 'customer',
+      aggs: [
+        agg('amount', ['count', 'sum', 'mean', 'max'], ['1h', '1d', '7d', '30d']),
+        agg('terminal', 'distinct', ['1d', '7d']),
+      ],
+      derived: [sincePrev(), amountRelativeToMean('30d')],
+    }),
+    groupBy({
+      entity: 'terminal',
+      aggs: [agg('transaction', 'count', ['1d', '7d', '30d']), agg('fraud', 'rate', ['1d', '7d', '30d'])],
+    }),
+    eventFeatures({
+      fields: ['hour_of_day', 'is_weekend', 'is_night', 'amount'],
+      oneHot: [{ field: 'channel', vocabulary: CHANNELS }],
+      index: [{ field: 'country', vocabulary: COUNTRIES }],
+    }),
+  ],
+});

@@ -1,0 +1,23 @@
+export {
+  type Agg,
+  agg,
+  amountRelativeToMean,
+  type Derived,
+  ENTITIES,
+  type Entity,
+  type EventField,
+  eventFeatures,
+  FeatureDeclarationError,
+  type FeatureDef,
+  type FeatureSet,
+  featureSet,
+  groupBy,
+  type Operation,
+  type Source,
+  sincePrev,
+  WINDOWS,
+  type WindowName,
+} from './dsl.js';
+export { eventValue } from './event-values.js';
+export { CHANNELS, COUNTRIES, fraudFeatureSet } from './fraud.js';
+export { computeReference, type ReferenceEvent, type ReferenceResult } from './reference.js';

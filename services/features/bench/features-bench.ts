@@ -1,0 +1,282 @@
+/**
+ * bench:features — the feature engine against the local Redis, fed by the simulator.
+ *
+ *   npx tsx services/features/bench/features-bench.ts [--customers 2000] [--days 30] [--batch 500] [--rps 1000] [--seconds 10]
+ *
+ * 1. redis-benchmark's ceiling on this machine (SET/GET, plain and pipelined), for context.
+ * 2. Events/s: simulator transactions (and labels) through processTransactions/processLabels in
+ *    batches (one Redis round trip each, as the consumer does), building every enriched event.
+ *    Kafka is left out: this measures the service's own cost per event.
+ * 3. Bytes per active customer and terminal in Redis (MEMORY USAGE over every key of a sample).
+ * 4. Online read API latency at a fixed request rate on loopback.
+ * Uses Redis logical database 9 (REDIS_URL's host) under a unique prefix, deleted at the end.
+ * Last line: one JSON object.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { fraudFeatureSet } from '@pipeline/feature-sets';
+import { simulate } from '@pipeline/loadtest';
+import type { Label, Transaction } from '@pipeline/topology';
+import { startFeatureApi } from '../src/api.js';
+import { type Engine, processLabels, processTransactions } from '../src/engine.js';
+import { entityPattern } from '../src/keys.js';
+import { compilePlan } from '../src/plan.js';
+import { createRedis } from '../src/redis.js';
+
+const { values: args } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '2000' },
+    days: { type: 'string', default: '30' },
+    batch: { type: 'string', default: '500' },
+    rps: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+  },
+});
+const customers = Number(args.customers);
+const days = Number(args.days);
+const batchSize = Number(args.batch);
+const rps = Number(args.rps);
+const seconds = Number(args.seconds);
+
+const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+url.pathname = '/9';
+const redis = createRedis(url.toString());
+const prefix = `bench${Date.now().toString(36)}:`;
+const engine: Engine = {
+  set: fraudFeatureSet,
+  plan: compilePlan(fraudFeatureSet, 5 * 60_000),
+  prefix,
+  rules: { maxAmountMinor: 100_000_000, maxFutureMs: 3_600_000, allowedLatenessMs: 5 * 60_000 },
+};
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function redisBenchmark(): { set: number; get: number; setPipelined: number; evalsha: number } {
+  const run = (extra: string[]) => {
+    const out = execFileSync(
+      'redis-benchmark',
+      ['-h', url.hostname, '-p', url.port || '6379', '--dbnum', '9', '-q', '-n', '100000', '-c', '50', ...extra],
+      { encoding: 'utf8' },
+    );
+    return [...out.matchAll(/([A-Z_]+|[\w ]+?): ([\d.]+) requests per second/g)].map((m) => Number(m[2]));
+  };
+  const [set = Number.NaN, get = Number.NaN] = run(['-t', 'set,get']);
+  const [setPipelined = Number.NaN] = run(['-t', 'set', '-P', '16']);
+  // a trivial script, for the cost of one EVAL on this machine
+  const [evalsha = Number.NaN] = run(['EVAL', "return redis.call('GET', KEYS[1])", '1', 'benchkey']);
+  execFileSync('redis-cli', [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '6379',
+    '-n',
+    '9',
+    'DEL',
+    'key:__rand_int__',
+    'benchkey',
+  ]);
+  return { set, get, setPipelined, evalsha };
+}
+
+async function memoryPerEntity(entity: 'customer' | 'terminal', sample: number) {
+  // keys of one entity share its hash tag: group by it
+  const byEntity = new Map<string, string[]>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', entityPattern(prefix, entity), 'COUNT', '2000');
+    cursor = next;
+    for (const k of keys) {
+      const tag = k.slice(0, k.indexOf('}') + 1);
+      byEntity.set(tag, [...(byEntity.get(tag) ?? []), k]);
+    }
+  } while (cursor !== '0');
+  const tags = [...byEntity.keys()].slice(0, sample);
+  const totals: number[] = [];
+  for (const tag of tags) {
+    let bytes = 0;
+    for (const k of byEntity.get(tag) ?? [])
+      bytes += Number((await redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0')) ?? 0);
+    totals.push(bytes);
+  }
+  totals.sort((a, b) => a - b);
+  return {
+    entities: byEntity.size,
+    mean: totals.reduce((a, b) => a + b, 0) / Math.max(1, totals.length),
+    p99: pct(totals, 99),
+    max: totals.at(-1) ?? 0,
+  };
+}
+
+async function readApiLatency(customers: string[], terminals: string[]) {
+  const api = await startFeatureApi({ redis, engine, port: 0, host: '127.0.0.1' });
+  const paths = customers.flatMap((c, i) => [
+    `/features/customer/${c}`,
+    ...(i % 3 === 0 ? [`/features/terminal/${terminals[i % terminals.length]}`] : []),
+  ]);
+  const client = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./read-client.ts', import.meta.url)),
+      String(api.port),
+      String(rps),
+      String(seconds),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  client.stdin.end(JSON.stringify(paths));
+  let out = '';
+  client.stdout.on('data', (d) => {
+    out += d;
+  });
+  await new Promise((resolve) => client.on('exit', resolve));
+  await api.close();
+  const { achieved, errors, latencies } = JSON.parse(out) as { achieved: number; errors: number; latencies: number[] };
+  return { achieved, errors, p50: pct(latencies, 50), p99: pct(latencies, 99), max: latencies.at(-1) ?? Number.NaN };
+}
+
+async function main() {
+  log(`redis-benchmark (100k requests, 50 clients, db 9)...`);
+  const ceiling = redisBenchmark();
+
+  log(`simulating ${customers} customers over ${days} days...`);
+  const events: ({ kind: 'transaction'; value: Transaction } | { kind: 'label'; value: Label })[] = [];
+  const startTime = Date.UTC(2026, 0, 1);
+  for (const e of simulate({ seed: 7, customers, terminals: Math.max(100, customers / 5), days, startTime })) {
+    if (e.time >= startTime + days * 86_400_000) break;
+    events.push(e.kind === 'transaction' ? { kind: 'transaction', value: e.value } : { kind: 'label', value: e.value });
+  }
+  const txCount = events.filter((e) => e.kind === 'transaction').length;
+  log(`${txCount} transactions, ${events.length - txCount} labels; running batches of ${batchSize}...`);
+
+  const scriptStats = async () => {
+    const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
+    return { calls: Number(m?.[1] ?? 0), usec: Number(m?.[2] ?? 0) };
+  };
+  const stats0 = await scriptStats();
+  const batchMs: number[] = [];
+  let txWm = Number.NEGATIVE_INFINITY;
+  let labelWm = Number.NEGATIVE_INFINITY;
+  let processed = 0;
+  let lastReport = performance.now();
+  const started = performance.now();
+  // Two streams as the consumer sees them (one partition each): transactions in batches, and before
+  // each transaction batch the labels that arrived by its first event time.
+  const txList = events.flatMap((e) => (e.kind === 'transaction' ? [e.value] : []));
+  const labelList = events.flatMap((e) => (e.kind === 'label' ? [e.value] : []));
+  let li = 0;
+  for (let i = 0; i < txList.length; i += batchSize) {
+    const batch = txList.slice(i, i + batchSize);
+    const until = (batch[0] as Transaction).event_time;
+    while (li < labelList.length && (labelList[li] as Label).label_time <= until) {
+      const labels: Label[] = [];
+      while (li < labelList.length && labels.length < batchSize && (labelList[li] as Label).label_time <= until) {
+        labels.push(labelList[li++] as Label);
+      }
+      labelWm = (await processLabels(redis, engine, labels, labelWm, Date.now())).watermark;
+      processed += labels.length;
+    }
+    const t0 = performance.now();
+    const out = await processTransactions(redis, engine, batch, txWm, Date.now());
+    txWm = out.watermark;
+    batchMs.push(performance.now() - t0);
+    processed += batch.length;
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now();
+      log(`  ${processed}/${events.length} events, ${fmt(processed / ((lastReport - started) / 1000), 0)} events/s`);
+    }
+  }
+  if (li < labelList.length)
+    labelWm = (await processLabels(redis, engine, labelList.slice(li), labelWm, Date.now())).watermark;
+  const elapsed = (performance.now() - started) / 1000;
+  const eventsPerS = events.length / elapsed;
+  // Redis-wide (other clients' scripts count too): where the time goes
+  const stats1 = await scriptStats();
+  const scriptUsPerCall = (stats1.usec - stats0.usec) / Math.max(1, stats1.calls - stats0.calls);
+  const redisUsPerEvent = (stats1.usec - stats0.usec) / events.length;
+  batchMs.sort((a, b) => a - b);
+
+  log('measuring memory...');
+  const customerMem = await memoryPerEntity('customer', 500);
+  const terminalMem = await memoryPerEntity('terminal', 500);
+
+  log(`read API at ${rps} requests/s for ${seconds} s...`);
+  const txs = events.flatMap((e) => (e.kind === 'transaction' ? [e.value] : []));
+  const customerIds = [...new Set(txs.map((t) => t.customer_id))].slice(0, 1000);
+  const terminalIds = [...new Set(txs.map((t) => t.terminal_id))].slice(0, 1000);
+  // let an AOF rewrite that the ingest triggered finish: its fork stalls every client
+  for (let i = 0; i < 60 && /aof_rewrite_in_progress:1/.test(await redis.info('persistence')); i++) {
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const read = await readApiLatency(customerIds, terminalIds);
+
+  const rows: [string, string][] = [
+    ['redis-benchmark SET (50 clients)', `${fmt(ceiling.set, 0)} ops/s`],
+    ['redis-benchmark GET (50 clients)', `${fmt(ceiling.get, 0)} ops/s`],
+    ['redis-benchmark SET pipelined x16', `${fmt(ceiling.setPipelined, 0)} ops/s`],
+    ['redis-benchmark EVAL (trivial script)', `${fmt(ceiling.evalsha, 0)} ops/s`],
+    ['events (tx + labels)', `${events.length} (${txCount} tx)`],
+    ['events/s sustained', fmt(eventsPerS, 0)],
+    [`tx batch latency p50 / p99 (batch ${batchSize})`, `${fmt(pct(batchMs, 50))} / ${fmt(pct(batchMs, 99))} ms`],
+    ['per event, total', `${fmt((1e6 * elapsed) / events.length, 0)} µs`],
+    [
+      '  of which inside Redis scripts',
+      `${fmt(redisUsPerEvent, 0)} µs (${fmt(scriptUsPerCall, 0)} µs per script call)`,
+    ],
+    [
+      'bytes per active customer (mean / p99)',
+      `${fmt(customerMem.mean, 0)} / ${fmt(customerMem.p99, 0)} (${customerMem.entities} customers)`,
+    ],
+    [
+      'bytes per active terminal (mean / p99)',
+      `${fmt(terminalMem.mean, 0)} / ${fmt(terminalMem.p99, 0)} (${terminalMem.entities} terminals)`,
+    ],
+    [`read API at ${rps}/s: achieved`, `${fmt(read.achieved, 0)} requests/s, ${read.errors} errors`],
+    ['read API latency p50 / p99 / max', `${fmt(read.p50, 3)} / ${fmt(read.p99, 3)} / ${fmt(read.max, 3)} ms`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
+  console.log(
+    JSON.stringify({
+      bench: 'features',
+      events_per_s: Math.round(eventsPerS),
+      batch_p50_ms: Number(fmt(pct(batchMs, 50))),
+      batch_p99_ms: Number(fmt(pct(batchMs, 99))),
+      batch_size: batchSize,
+      read_p50_ms: Number(fmt(read.p50, 3)),
+      read_p99_ms: Number(fmt(read.p99, 3)),
+      read_rps: Math.round(read.achieved),
+      redis_benchmark_set_ops: Math.round(ceiling.set),
+      redis_benchmark_get_ops: Math.round(ceiling.get),
+      redis_benchmark_set_pipelined_ops: Math.round(ceiling.setPipelined),
+      redis_benchmark_eval_ops: Math.round(ceiling.evalsha),
+      script_us_per_call: Math.round(scriptUsPerCall),
+      redis_us_per_event: Math.round(redisUsPerEvent),
+      bytes_per_customer: Math.round(customerMem.mean),
+      bytes_per_terminal: Math.round(terminalMem.mean),
+      customers,
+      days,
+      events: events.length,
+    }),
+  );
+}
+
+try {
+  await main();
+} finally {
+  // the bench's keys go, whatever happened
+  if (redis.status === 'ready') {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', '5000');
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    await redis.quit();
+  }
+}

@@ -1,0 +1,94 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ENTITIES, type Entity } from '@pipeline/feature-sets';
+import type { Redis } from 'ioredis';
+import type { Engine } from './engine.js';
+import { ScriptStatus } from './errors.js';
+import { entityKeys } from './keys.js';
+import { unpackAggregates } from './plan.js';
+import { applyTx } from './scripts.js';
+import { entityFeatures } from './vector.js';
+
+export interface FeatureApi {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const ID = /^[^\s{}|,]{1,128}$/;
+
+export type ReadResult =
+  | {
+      status: 200;
+      body: {
+        entity: Entity;
+        id: string;
+        feature_set: string;
+        version: number;
+        as_of: number;
+        features: Record<string, number | null>;
+      };
+    }
+  | { status: 400 | 404; body: { error: string } };
+
+/** Current feature values of one entity: as of just after its latest transaction. */
+export async function readFeatures(redis: Redis, engine: Engine, entity: string, id: string): Promise<ReadResult> {
+  if (!(ENTITIES as readonly string[]).includes(entity)) {
+    return { status: 404, body: { error: `unknown entity type '${entity}'; use ${ENTITIES.join(' or ')}` } };
+  }
+  if (!ID.test(id))
+    return {
+      status: 400,
+      body: { error: `invalid ${entity} id: 1-128 characters, no whitespace, braces, '|' or ','` },
+    };
+  const e = entity as Entity;
+  const plan = engine.plan[e];
+  const args = { mode: 'read' as const, eventId: '', time: 0, amount: 0, terminalId: '' };
+  const [status, packed, asOf] = (await applyTx(redis, entityKeys(engine.prefix, e, id), plan, engine.plan, args)) as [
+    number,
+    string,
+    number?,
+  ];
+  if (status !== ScriptStatus.Read) return { status: 404, body: { error: `no state for ${entity} '${id}'` } };
+  const t = Number(asOf);
+  const values = entityFeatures(engine.set, e, unpackAggregates(plan, packed), t);
+  const features: Record<string, number | null> = {};
+  for (const [name, v] of Object.entries(values)) features[name] = Number.isFinite(v) ? v : null;
+  return {
+    status: 200,
+    body: { entity: e, id, feature_set: engine.set.name, version: engine.set.version, as_of: t, features },
+  };
+}
+
+/** GET /features/<entity>/<id> → JSON. Undefined values (NaN) are null. */
+export async function startFeatureApi(options: {
+  redis: Redis;
+  engine: Engine;
+  port: number;
+  host?: string;
+}): Promise<FeatureApi> {
+  const server: Server = createServer((request, response) => {
+    const send = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    if (request.method !== 'GET') return send(405, { error: `method ${request.method} not allowed; use GET` });
+    const match = /^\/features\/([^/]+)\/([^/]+)$/.exec(new URL(request.url ?? '/', 'http://localhost').pathname);
+    if (!match) return send(404, { error: 'not found; use GET /features/<customer|terminal>/<id>' });
+    let id: string;
+    try {
+      id = decodeURIComponent(match[2] as string);
+    } catch {
+      return send(400, { error: 'id is not valid percent-encoding' });
+    }
+    readFeatures(options.redis, options.engine, match[1] as string, id).then(
+      (r) => send(r.status, r.body),
+      (error: unknown) => send(503, { error: `feature store unavailable: ${(error as Error).message}` }),
+    );
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '0.0.0.0', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,38 @@
+import { ConfigError } from '@pipeline/shared';
+import { describe, expect, it } from 'vitest';
+import { parseFeaturesEnv } from './config.js';
+
+const base = {
+  SERVICE_NAME: 'features',
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+};
+
+describe('parseFeaturesEnv', () => {
+  it('applies defaults', () => {
+    const c = parseFeaturesEnv(base);
+    expect(c.FEATURES_ALLOWED_LATENESS).toBe(300_000);
+    expect(c.FEATURES_ENRICHED_TOPIC).toBe('transactions.enriched');
+    expect(c.FEATURES_KEY_PREFIX).toBe('f:');
+  });
+
+  it('names each bad variable', () => {
+    try {
+      parseFeaturesEnv({
+        ...base,
+        REDIS_URL: undefined,
+        FEATURES_ALLOWED_LATENESS: 'soon',
+        FEATURES_KEY_PREFIX: 'a{b',
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variables.sort()).toEqual([
+        'FEATURES_ALLOWED_LATENESS',
+        'FEATURES_KEY_PREFIX',
+        'REDIS_URL',
+      ]);
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import { env, kafkaVars, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+
+/** Every variable the feature service reads; parsed once at start (a bad one stops it, named). */
+export const featuresVars = {
+  ...serviceVars,
+  ...kafkaVars,
+  ...schemaRegistryVars,
+  ...redisVars,
+  /** Events this far behind their partition's watermark are still applied; older ones are dead-lettered. */
+  FEATURES_ALLOWED_LATENESS: env.duration().default(5 * 60_000),
+  /** Event times beyond max(wall clock, watermark) plus this are refused as being in the future. */
+  FEATURES_MAX_FUTURE: env.duration().default(60 * 60_000),
+  /** Amounts above this many minor units are refused as absurd. */
+  FEATURES_MAX_AMOUNT_MINOR: env.positiveInt().default(100_000_000),
+  /**
+   * How long (event time) the vector of an event is kept so that a redelivery gets it back exactly;
+   * at most (and by default) as long as event ids are kept (the longest window plus a bucket). A
+   * shorter value saves memory but is safe only if no uncommitted batch spans more event time
+   * (catch-up and replay batches span days): an older redelivery is dead-lettered.
+   */
+  FEATURES_OUTPUT_RETENTION: env.duration().default(Number.MAX_SAFE_INTEGER),
+  /** Port of the online read API (GET /features/<entity>/<id>); 0 picks a free port. */
+  FEATURES_API_PORT: env.port().default(0),
+  /** Prefix of every Redis key: separates deployments (and tests) sharing one Redis. */
+  FEATURES_KEY_PREFIX: env
+    .string()
+    .regex(/^[^{}\s]*$/, 'must not contain braces or whitespace')
+    .default('f:'),
+  FEATURES_GROUP_ID: env.string().default('features'),
+  FEATURES_TRANSACTIONS_TOPIC: env.string().default(fraudTopics.transactions.name),
+  FEATURES_LABELS_TOPIC: env.string().default(fraudTopics.labels.name),
+  FEATURES_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
+  FEATURES_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
+};
+
+export type FeaturesConfig = ReturnType<typeof parseFeaturesEnv>;
+
+export function parseFeaturesEnv(source: Record<string, string | undefined> = process.env) {
+  return parseEnv(featuresVars, source);
+}

@@ -1,0 +1,98 @@
+import { fraudFeatureSet } from '@pipeline/feature-sets';
+import {
+  createAvroSerde,
+  createBatchConsumer,
+  createDeadLetterPublisher,
+  createKafka,
+  createLogger,
+  createProducer,
+  createRegistryClient,
+  createShutdown,
+  type DeadLetter,
+  runMain,
+  startHealthServer,
+  startTelemetry,
+} from '@pipeline/shared';
+import { type EnrichedTransaction, type Label, schemaFor, type Transaction, valueSubject } from '@pipeline/topology';
+import { startFeatureApi } from './api.js';
+import { parseFeaturesEnv } from './config.js';
+import type { Engine } from './engine.js';
+import { createFeaturesHandler } from './handler.js';
+import { compilePlan } from './plan.js';
+import { createRedis } from './redis.js';
+
+await runMain('features', async () => {
+  const config = parseFeaturesEnv();
+  const telemetry = startTelemetry(config.SERVICE_NAME);
+  const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  const shutdown = createShutdown({ logger });
+  shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+
+  const redis = createRedis(config.REDIS_URL);
+  shutdown.onShutdown('redis', async () => {
+    await redis.quit();
+  });
+  const engine: Engine = {
+    set: fraudFeatureSet,
+    plan: compilePlan(fraudFeatureSet, config.FEATURES_ALLOWED_LATENESS, config.FEATURES_OUTPUT_RETENTION),
+    prefix: config.FEATURES_KEY_PREFIX,
+    rules: {
+      maxAmountMinor: config.FEATURES_MAX_AMOUNT_MINOR,
+      maxFutureMs: config.FEATURES_MAX_FUTURE,
+      allowedLatenessMs: config.FEATURES_ALLOWED_LATENESS,
+    },
+  };
+
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  const producer = createProducer(kafka);
+  await producer.connect();
+  shutdown.onShutdown('producer', () => producer.disconnect());
+
+  const consumer = createBatchConsumer<Transaction | Label>({
+    kafka,
+    groupId: config.FEATURES_GROUP_ID,
+    fromBeginning: true,
+    decoders: {
+      [config.FEATURES_TRANSACTIONS_TOPIC]: serde.decoder<Transaction>(schemaFor('fraud/transaction').type),
+      [config.FEATURES_LABELS_TOPIC]: serde.decoder<Label>(schemaFor('fraud/label').type),
+    },
+    handler: createFeaturesHandler({
+      redis,
+      engine,
+      producer,
+      encoder: await serde.encoder<EnrichedTransaction>(
+        valueSubject(config.FEATURES_ENRICHED_TOPIC),
+        schemaFor('fraud/enriched-transaction').type,
+      ),
+      groupId: config.FEATURES_GROUP_ID,
+      transactionsTopic: config.FEATURES_TRANSACTIONS_TOPIC,
+      enrichedTopic: config.FEATURES_ENRICHED_TOPIC,
+    }),
+    deadLetters: createDeadLetterPublisher({
+      producer,
+      encoder: await serde.encoder<DeadLetter>(
+        valueSubject(config.FEATURES_DEAD_LETTER_TOPIC),
+        schemaFor('pipeline/dead-letter').type,
+      ),
+      topic: config.FEATURES_DEAD_LETTER_TOPIC,
+      service: config.SERVICE_NAME,
+    }),
+    logger,
+    onCrash: () => void shutdown.shutdown('consumer crashed', 1),
+  });
+
+  const api = await startFeatureApi({ redis, engine, port: config.FEATURES_API_PORT });
+  shutdown.onShutdown('feature api', () => api.close());
+  const health = await startHealthServer({
+    port: config.HTTP_PORT,
+    checks: { redis: () => redis.status === 'ready' },
+    metrics: telemetry.metricsHandler,
+  });
+  shutdown.onShutdown('health', () => health.close());
+
+  await consumer.start();
+  shutdown.onShutdown('consumer', () => consumer.stop());
+  health.setReady(true);
+  logger.info({ apiPort: api.port, healthPort: health.port, featureSet: fraudFeatureSet.name }, 'features started');
+});

@@ -1,0 +1,157 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fraudFeatureSet } from '@pipeline/feature-sets';
+import type { DeadLetter } from '@pipeline/shared';
+import { servers, uniqueName } from '@pipeline/testing';
+import type { Label, Transaction } from '@pipeline/topology';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedis } from '../src/redis.js';
+import {
+  committed,
+  createTopics,
+  deletePrefix,
+  produceInputs,
+  readAll,
+  readEnriched,
+  startService,
+  stopService,
+  type Topics,
+  testKafka,
+  waitFor,
+} from './harness.js';
+
+const kafka = testKafka('features-bad-input-test');
+const redis = createRedis(servers().REDIS_URL);
+const prefix = `${uniqueName('bad')}:`;
+const T = Date.UTC(2026, 2, 2, 12, 0, 0);
+
+const tx = (id: string, over: Partial<Transaction> = {}): Transaction => ({
+  event_id: id,
+  event_time: T,
+  customer_id: 'C1',
+  terminal_id: 'T1',
+  amount_minor: 1000,
+  currency: 'EUR',
+  channel: 'POS',
+  country: 'FR',
+  device_hash: null,
+  ip_hash: null,
+  ...over,
+});
+
+const bad: [Transaction, RegExp][] = [
+  [tx(''), /missing event_id/],
+  [tx('b2', { customer_id: '' }), /missing customer_id/],
+  [tx('b3', { terminal_id: '   ' }), /missing terminal_id/],
+  [tx('b4', { customer_id: 'C{1}' }), /invalid customer_id/],
+  [tx('b5', { amount_minor: -5 }), /negative amount_minor/],
+  [tx('b6', { amount_minor: 1_000_000_000_000 }), /absurd amount_minor/],
+  [tx('b7', { event_time: Date.now() + 3 * 86_400_000 }), /in the future/],
+  [tx('b8', { event_time: T - 10 * 60_000 }), /late event/],
+];
+const good = [tx('g1', { event_time: T - 60_000 }), tx('g2'), tx('g3', { event_time: T + 1000, amount_minor: 3000 })];
+// g1, g2 first (watermark T), then the bad ones (b8 is 10 min behind, lateness 5 min), then g3.
+const txs = [good[0], good[1], ...bad.map(([t]) => t), good[2]] as Transaction[];
+const labels: Label[] = [
+  { transaction_id: '', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: T },
+  {
+    transaction_id: 'g1',
+    customer_id: 'C1',
+    terminal_id: 'T1',
+    is_fraud: true,
+    label_time: Date.now() + 3 * 86_400_000,
+  },
+  { transaction_id: 'g1', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: T - 30_000 },
+];
+
+let topics: Topics;
+let child: ChildProcess;
+let apiPort: number;
+const group = uniqueName('bad-group');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+beforeAll(async () => {
+  topics = await createTopics(kafka, 'bad');
+  await produceInputs(kafka, topics, [], labels);
+  apiPort = await freePort();
+  child = startService(topics, { group, prefix, apiPort, env: { FEATURES_ALLOWED_LATENESS: '5m' } });
+  // labels first, so that g3 sees the fraud label of g1
+  await waitFor('labels consumed', async () => (await committed(kafka, group, topics.labels)) >= labels.length, 60_000);
+  await produceInputs(kafka, topics, txs, []);
+  await waitFor(
+    'transactions consumed',
+    async () => (await committed(kafka, group, topics.transactions)) >= txs.length,
+    60_000,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  if (child) await stopService(child);
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+});
+
+describe('bad input goes to the dead-letter topic with its reason; the stream goes on', () => {
+  it('dead-letters each kind of bad transaction and label, and enriches the good ones', async () => {
+    const letters = await readAll<DeadLetter>(kafka, topics.deadLetters, 'pipeline/dead-letter');
+    const fromTx = letters.filter((l) => l.topic === topics.transactions).sort((a, b) => a.offset - b.offset);
+    expect(fromTx.map((l) => l.offset)).toEqual(bad.map((_, i) => i + 2));
+    for (const [i, [, reason]] of bad.entries()) expect(fromTx[i]?.error).toMatch(reason);
+    expect(fromTx.find((l) => l.offset === 9)?.error_type).toBe('LateEventError');
+    const fromLabels = letters.filter((l) => l.topic === topics.labels).sort((a, b) => a.offset - b.offset);
+    expect(fromLabels.map((l) => [l.offset, l.error_type])).toEqual([
+      [0, 'BadInputError'],
+      [1, 'BadInputError'],
+    ]);
+    expect(fromLabels[0]?.error).toMatch(/missing transaction_id/);
+    expect(fromLabels[1]?.error).toMatch(/label_time .* in the future/);
+
+    const enriched = await readEnriched(kafka, topics.enriched);
+    expect(enriched.map((e) => e.transaction.event_id)).toEqual(['g1', 'g2', 'g3']);
+    const g3 = enriched[2]?.features.values ?? [];
+    expect(g3[fraudFeatureSet.index('customer_amount_count_1h')]).toBe(2);
+    expect(g3[fraudFeatureSet.index('customer_amount_sum_1h')]).toBe(2000);
+    expect(g3[fraudFeatureSet.index('customer_seconds_since_prev')]).toBe(1);
+    expect(g3[fraudFeatureSet.index('terminal_fraud_rate_1d')]).toBe(0.5);
+    expect(Number.isNaN(enriched[0]?.features.values[fraudFeatureSet.index('customer_seconds_since_prev')])).toBe(true);
+  });
+});
+
+describe('online read API', () => {
+  const get = async (path: string) => {
+    const response = await fetch(`http://127.0.0.1:${apiPort}${path}`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('returns the current values of a customer and a terminal, with the feature-set version', async () => {
+    const customer = await get('/features/customer/C1');
+    expect(customer.status).toBe(200);
+    expect(customer.body).toMatchObject({ entity: 'customer', id: 'C1', feature_set: 'fraud_core', version: 1 });
+    const features = customer.body.features as Record<string, number | null>;
+    expect(features.customer_amount_count_1h).toBe(3);
+    expect(features.customer_amount_max_1d).toBe(3000);
+    expect(features.customer_amount_relative_to_mean_30d).toBeNull();
+    const terminal = await get('/features/terminal/T1');
+    expect(terminal.status).toBe(200);
+    expect((terminal.body.features as Record<string, number>).terminal_transaction_count_1d).toBe(3);
+  });
+
+  it('answers 4xx with a reason for an unknown entity type, a bad id and an unknown id', async () => {
+    expect(await get('/features/merchant/T1')).toEqual({
+      status: 404,
+      body: { error: expect.stringMatching(/unknown entity type 'merchant'/) },
+    });
+    expect((await get('/features/customer/C%7B1%7D')).status).toBe(400);
+    expect(await get('/features/customer/nobody')).toEqual({
+      status: 404,
+      body: { error: "no state for customer 'nobody'" },
+    });
+  });
+});
