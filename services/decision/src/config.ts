@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import { env, kafkaVars, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+
+export const defaultRulesFile = fileURLToPath(new URL('../rules/fraud.yaml', import.meta.url));
+
+/** Every variable the decision engine reads; parsed once at start, a bad one names itself. */
+export const decisionVars = {
+  ...serviceVars,
+  ...kafkaVars,
+  ...schemaRegistryVars,
+  ...redisVars,
+  /** How long an enriched event waits for its score before rules alone decide. */
+  DECISION_SCORE_BUDGET: env.duration().default(50),
+  DECISION_RULES_FILE: env.string().default(defaultRulesFile),
+  /** Polling interval behind fs.watch, for filesystems where watching misses changes. */
+  DECISION_RULES_POLL: env.duration().default(1000),
+  /** How long a score is held for an event that has not arrived (or is waiting). */
+  DECISION_SCORE_TTL: env.duration().default(600_000),
+  /** How long an event's decided marker prevents a second decision (covers replay after a crash). */
+  DECISION_DEDUP_TTL: env.duration().default(3_600_000),
+  DECISION_GROUP_ID: env.string().default('decision'),
+  DECISION_REDIS_PREFIX: env.string().default('decision:'),
+};
+
+export type DecisionConfig = ReturnType<typeof parseConfig>;
+
+export function parseConfig(source: Record<string, string | undefined> = process.env) {
+  return parseEnv(decisionVars, source);
+}

@@ -1,0 +1,241 @@
+import { metrics } from '@opentelemetry/api';
+import {
+  type AvroSerde,
+  type BatchHandler,
+  createBatchConsumer,
+  createDeadLetterPublisher,
+  createProducer,
+  type DeadLetter,
+  type Kafka,
+  type Logger,
+} from '@pipeline/shared';
+import { type Decision, type EnrichedTransaction, type Score, schemaFor, valueSubject } from '@pipeline/topology';
+import type { Redis } from 'ioredis';
+import { decide, scoreMatches } from './decide.js';
+import { assignVariant } from './experiment.js';
+import { checkEnriched, checkScore, type FeatureSetLike } from './feature-set.js';
+import { JoinTable } from './join.js';
+import { createKeys } from './keys.js';
+import type { RuleSet, Variant } from './rules/types.js';
+import { JoinState } from './state.js';
+
+export interface EngineOptions {
+  kafka: Kafka;
+  serde: AvroSerde;
+  redis: Redis;
+  logger: Logger;
+  service: string;
+  /** Group of the enriched-transaction consumer; scores are read by `<groupId>.scores`. */
+  groupId: string;
+  topics: { enriched: string; scores: string; decisions: string; deadLetters: string };
+  rules: { current(): RuleSet };
+  featureSet: FeatureSetLike;
+  /** How long an enriched event waits for its score before rules alone decide. */
+  budgetMs: number;
+  keyPrefix: string;
+  ttl: { scoresMs: number; decidedMs: number };
+  fromBeginning?: boolean;
+  now?: () => number;
+}
+
+export interface DecisionEngine {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly running: boolean;
+}
+
+interface Pending {
+  event: EnrichedTransaction;
+  variant: Variant;
+  /** `skip`: already decided and acknowledged; `reemit`: decided, maybe not acknowledged. */
+  outcome: 'decide' | 'skip' | 'reemit';
+  previous: Decision | null;
+  score: Promise<Score | null>;
+}
+
+/**
+ * Joins enriched transactions with their scores and emits one decision per event.
+ *
+ * Two consumers, because kafkajs fetches the next batch only when every batch of the last fetch is
+ * handled: a handler waiting for scores on the same consumer would never see them. The enriched
+ * handler waits (at most the budget) for its batch's scores, makes the decisions durable, and only
+ * then returns, so the offsets committed after it never skip an undecided event.
+ */
+export async function createDecisionEngine(options: EngineOptions): Promise<DecisionEngine> {
+  const { kafka, serde, redis, logger, topics, featureSet, budgetMs, now = Date.now } = options;
+  const meter = metrics.getMeter('pipeline.decision');
+  const decisionsCounter = meter.createCounter('decision_decisions', { description: 'Decisions emitted' });
+  const lateScores = meter.createCounter('decision_late_scores', {
+    description: 'Scores that arrived after their event was decided on rules alone',
+  });
+  const latency = meter.createHistogram('decision_latency', {
+    unit: 'ms',
+    description: 'Enriched event arrival to decision acknowledged',
+  });
+
+  const producer = createProducer(kafka);
+  const decisionEncoder = await serde.encoder<Decision>(
+    valueSubject(topics.decisions),
+    schemaFor('fraud/decision').type,
+  );
+  const deadLetterEncoder = await serde.encoder<DeadLetter>(
+    valueSubject(topics.deadLetters),
+    schemaFor('pipeline/dead-letter').type,
+  );
+  const deadLetters = createDeadLetterPublisher({
+    producer,
+    encoder: deadLetterEncoder,
+    topic: topics.deadLetters,
+    service: options.service,
+  });
+  const join = new JoinTable();
+  const state = new JoinState(redis, createKeys(options.keyPrefix), options.ttl);
+
+  const handleEnriched: BatchHandler<EnrichedTransaction> = async (records) => {
+    const arrived = now();
+    // One rule set per batch: its experiment says which score to wait for, its rules decide.
+    const ruleSet = options.rules.current();
+    const rejected: { record: (typeof records)[number]; error: unknown }[] = [];
+    const items: Pending[] = [];
+    const seen = new Set<string>();
+    for (const record of records) {
+      const error = checkEnriched(record.value, featureSet);
+      if (error) {
+        rejected.push({ record, error });
+        continue;
+      }
+      const event = record.value;
+      // The same event twice in one batch (a producer retry) is decided once.
+      if (seen.has(event.transaction.event_id)) continue;
+      seen.add(event.transaction.event_id);
+      const variant = assignVariant(ruleSet.experiment, event.transaction.customer_id);
+      // Wait before the lookup: a score landing in between still wakes this waiter.
+      const score = join.wait(event.transaction.event_id, (s) => scoreMatches(variant, s), arrived + budgetMs);
+      items.push({ event, variant, outcome: 'decide', previous: null, score });
+    }
+
+    const refs = items.map((it) => ({
+      customerId: it.event.transaction.customer_id,
+      eventId: it.event.transaction.event_id,
+    }));
+    const known = await state.lookup(refs);
+    items.forEach((item, i) => {
+      const k = known[i];
+      const eventId = item.event.transaction.event_id;
+      if (k?.emitted || k?.pending) {
+        item.outcome = k.emitted ? 'skip' : 'reemit';
+        item.previous = k.pending;
+        join.settle(eventId, null);
+        return;
+      }
+      const held = k?.scores.find((s) => scoreMatches(item.variant, s));
+      if (held) join.settle(eventId, held);
+    });
+
+    const scores = await Promise.all(items.map((it) => it.score));
+    // The score may sit in Redis without having woken us: another instance consumes its partition.
+    const missed = items.flatMap((it, i) => (it.outcome === 'decide' && scores[i] === null ? [i] : []));
+    if (missed.length > 0) {
+      const again = await state.lookup(missed.map((i) => refs[i] as (typeof refs)[number]));
+      missed.forEach((i, j) => {
+        const item = items[i] as Pending;
+        scores[i] = again[j]?.scores.find((s) => scoreMatches(item.variant, s)) ?? null;
+      });
+    }
+
+    const decidedAt = now();
+    const fresh = items.flatMap((item, i) =>
+      item.outcome === 'decide'
+        ? [decide({ ruleSet, event: item.event, score: scores[i] ?? null, variant: item.variant, now: decidedAt })]
+        : [],
+    );
+    const claimed = await state.claim(fresh);
+    const toEmit = [
+      ...claimed.filter((d): d is Decision => d !== null),
+      ...items.flatMap((it) => (it.outcome === 'reemit' && it.previous ? [it.previous] : [])),
+    ];
+    if (toEmit.length > 0) {
+      await producer.send({
+        topic: topics.decisions,
+        acks: -1,
+        messages: toEmit.map((d) => ({ key: d.customer_id, value: decisionEncoder.encode(d) })),
+      });
+      await state.markEmitted(toEmit);
+    }
+    const done = now();
+    for (const d of toEmit) {
+      decisionsCounter.add(1, { path: d.path, action: d.action, variant: d.experiment_variant });
+      latency.record(done - arrived, { path: d.path });
+    }
+    const skipped = items.length - fresh.length;
+    if (skipped > 0) logger.info({ skipped }, 'events already decided: not decided again');
+    return { rejected };
+  };
+
+  const handleScores: BatchHandler<Score> = async (records) => {
+    const rejected: { record: (typeof records)[number]; error: unknown }[] = [];
+    const good: Score[] = [];
+    for (const record of records) {
+      const error = checkScore(record.value, featureSet);
+      if (error) rejected.push({ record, error });
+      else good.push(record.value);
+    }
+    // Held in Redis before it wakes anyone: committed offsets never lose a score an event may need.
+    const decided = await state.holdScores(good);
+    good.forEach((score, i) => {
+      const path = decided[i]?.decidedPath ?? null;
+      if (path === null) {
+        join.offer(score);
+      } else if (path !== 'MODEL_AND_RULES') {
+        lateScores.add(1, { model: score.model_name });
+        logger.info(
+          { event_id: score.event_id, model: score.model_name, shadow: score.shadow, decided: path },
+          'late score: event already decided on rules alone; no second decision',
+        );
+      }
+    });
+    return { rejected };
+  };
+
+  const consumerBase = { kafka, deadLetters, logger, fromBeginning: options.fromBeginning ?? false };
+  const enrichedConsumer = createBatchConsumer<EnrichedTransaction>({
+    ...consumerBase,
+    groupId: options.groupId,
+    decoders: { [topics.enriched]: serde.decoder<EnrichedTransaction>(schemaFor('fraud/enriched-transaction').type) },
+    handler: handleEnriched,
+    // Batches of one fetch wait for their scores side by side, not one budget after another.
+    partitionsConsumedConcurrently: 6,
+  });
+  const scoresConsumer = createBatchConsumer<Score>({
+    ...consumerBase,
+    groupId: `${options.groupId}.scores`,
+    decoders: { [topics.scores]: serde.decoder<Score>(schemaFor('fraud/score').type) },
+    handler: handleScores,
+    partitionsConsumedConcurrently: 6,
+  });
+
+  let ticker: NodeJS.Timeout | undefined;
+  let running = false;
+  return {
+    get running() {
+      return running;
+    },
+    async start() {
+      await producer.connect();
+      // A deadline queue checked often, instead of a timer per event.
+      ticker = setInterval(() => join.expire(now()), Math.max(1, Math.min(10, Math.floor(budgetMs / 5))));
+      await scoresConsumer.start();
+      await enrichedConsumer.start();
+      running = true;
+    },
+    async stop() {
+      running = false;
+      // Enriched first: its in-flight batch still gets scores (or its deadline) and emits.
+      await enrichedConsumer.stop();
+      await scoresConsumer.stop();
+      clearInterval(ticker);
+      join.expire(Number.POSITIVE_INFINITY);
+      await producer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { scoreMatches } from './decide.js';
+import { JoinTable } from './join.js';
+import { score } from './testing.js';
+
+const champion = (s: Parameters<typeof scoreMatches>[1]) => scoreMatches({ model: null }, s);
+
+describe('JoinTable', () => {
+  it('wakes a waiter with its champion score, ignoring shadow scores', async () => {
+    const join = new JoinTable();
+    const waiting = join.wait('e1', champion, 100);
+    expect(join.offer(score('e1', 0.2, { shadow: true, model_name: 'challenger' }))).toBe(false);
+    expect(join.offer(score('e1', 0.7))).toBe(true);
+    expect((await waiting)?.score).toBe(0.7);
+    expect(join.size).toBe(0);
+  });
+
+  it('a challenger variant waits for the named model', async () => {
+    const join = new JoinTable();
+    const waiting = join.wait('e1', (s) => scoreMatches({ model: 'gbm_v2' }, s), 100);
+    join.offer(score('e1', 0.7));
+    join.offer(score('e1', 0.3, { shadow: true, model_name: 'gbm_v2' }));
+    expect(await waiting).toMatchObject({ model_name: 'gbm_v2', score: 0.3 });
+  });
+
+  it('expires waits at their deadline with null, in deadline order, by the injected clock', async () => {
+    const join = new JoinTable();
+    const a = join.wait('a', champion, 50);
+    const b = join.wait('b', champion, 60);
+    const c = join.wait('c', champion, 55);
+    expect(join.nextDeadline()).toBe(50);
+    expect(join.expire(49)).toBe(0);
+    expect(join.expire(55)).toBe(2);
+    expect(await a).toBeNull();
+    expect(await c).toBeNull();
+    expect(join.size).toBe(1);
+    join.offer(score('b', 0.1));
+    expect((await b)?.score).toBe(0.1);
+    // A score after its deadline finds nobody: the caller treats it as late.
+    expect(join.offer(score('a', 0.9))).toBe(false);
+    expect(join.expire(1000)).toBe(0);
+    expect(join.nextDeadline()).toBeUndefined();
+  });
+
+  it('settle ends a wait with what the lookup found', async () => {
+    const join = new JoinTable();
+    const w = join.wait('e1', champion, 100);
+    join.settle('e1', score('e1', 0.4));
+    expect((await w)?.score).toBe(0.4);
+    const x = join.wait('e2', champion, 100);
+    join.settle('e2', null);
+    expect(await x).toBeNull();
+  });
+
+  it('stays bounded: resolved entries are dropped as time passes', () => {
+    const join = new JoinTable();
+    for (let i = 0; i < 5000; i++) {
+      void join.wait(`e${i}`, champion, i);
+      join.offer(score(`e${i}`, 0.5));
+    }
+    join.expire(10_000);
+    expect(join.size).toBe(0);
+    expect((join as unknown as { deadlines: unknown[] }).deadlines.length).toBeLessThan(5000);
+  });
+});

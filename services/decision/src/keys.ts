@@ -1,0 +1,17 @@
+/**
+ * Every Redis key the engine uses, built here only. `{c:<customer>}` is a Cluster hash tag: both keys
+ * of one event, and all of one customer's, live in one slot, so a pipeline per customer stays on one node.
+ */
+export interface Keys {
+  /** Hash: `<model_name>:<model_version>` → Score JSON, for scores that arrived (possibly before their event). */
+  scores(customerId: string, eventId: string): string;
+  /** String: `P<decision JSON>` while being emitted, then `E:<path>` once acknowledged by Kafka. */
+  decided(customerId: string, eventId: string): string;
+}
+
+export function createKeys(prefix = 'decision:'): Keys {
+  return {
+    scores: (customerId, eventId) => `${prefix}{c:${customerId}}:scores:${eventId}`,
+    decided: (customerId, eventId) => `${prefix}{c:${customerId}}:decided:${eventId}`,
+  };
+}

@@ -1,0 +1,68 @@
+import { fraudFeatureSet } from '@pipeline/feature-sets';
+import {
+  createAvroSerde,
+  createKafka,
+  createLogger,
+  createRegistryClient,
+  createShutdown,
+  runMain,
+  startHealthServer,
+  startTelemetry,
+} from '@pipeline/shared';
+import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { Redis } from 'ioredis';
+import { parseConfig } from './config.js';
+import { createDecisionEngine } from './engine.js';
+import { openRuleStore } from './rules/store.js';
+
+await runMain('decision', async () => {
+  const config = parseConfig();
+  const telemetry = startTelemetry(config.SERVICE_NAME);
+  const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  const shutdown = createShutdown({ logger });
+  shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+
+  const rules = await openRuleStore({
+    file: config.DECISION_RULES_FILE,
+    featureSet: fraudFeatureSet,
+    pollMs: config.DECISION_RULES_POLL,
+    onApplied: (r) => logger.info({ version: r.version }, 'rule set applied'),
+    onRefused: (err) => logger.error({ err }, 'rule file refused; the previous rule set keeps deciding'),
+  });
+  logger.info({ version: rules.current().version, file: config.DECISION_RULES_FILE }, 'rule set loaded');
+  shutdown.onShutdown('rules', () => rules.close());
+
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  shutdown.onShutdown('redis', async () => void (await redis.quit()));
+
+  const engine = await createDecisionEngine({
+    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger }),
+    serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
+    redis,
+    logger,
+    service: config.SERVICE_NAME,
+    groupId: config.DECISION_GROUP_ID,
+    topics: {
+      enriched: fraudTopics.enriched.name,
+      scores: fraudTopics.scores.name,
+      decisions: fraudTopics.decisions.name,
+      deadLetters: pipelineTopics.deadLetters.name,
+    },
+    rules,
+    featureSet: fraudFeatureSet,
+    budgetMs: config.DECISION_SCORE_BUDGET,
+    keyPrefix: config.DECISION_REDIS_PREFIX,
+    ttl: { scoresMs: config.DECISION_SCORE_TTL, decidedMs: config.DECISION_DEDUP_TTL },
+  });
+  await engine.start();
+  shutdown.onShutdown('engine', () => engine.stop());
+
+  const health = await startHealthServer({
+    port: config.HTTP_PORT,
+    checks: { consuming: () => engine.running, redis: () => redis.status === 'ready' },
+    metrics: telemetry.metricsHandler,
+  });
+  health.setReady(true);
+  shutdown.onShutdown('health', () => health.close());
+  logger.info({ port: health.port, budgetMs: config.DECISION_SCORE_BUDGET }, 'decision engine started');
+});
