@@ -1,0 +1,36 @@
+import { ConfigError } from '@pipeline/shared';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+  CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+};
+
+describe('sink configuration', () => {
+  it('applies the defaults and parses durations', () => {
+    const config = loadConfig({ ...base, SINK_FLUSH_INTERVAL: '250ms', CLICKHOUSE_DATABASE: 'analytics' });
+    expect(config.SINK_BATCH_SIZE).toBe(2_000);
+    expect(config.SINK_FLUSH_INTERVAL).toBe(250);
+    expect(config.SINK_RETENTION_DAYS).toBe(400);
+    expect(config.CLICKHOUSE_DATABASE).toBe('analytics');
+    expect(config.SERVICE_NAME).toBe('sink');
+  });
+
+  it('stops with one ConfigError naming every bad variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...base, CLICKHOUSE_URL: undefined, SINK_BATCH_SIZE: '0', SINK_FLUSH_INTERVAL: 'soon' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables.sort()).toEqual([
+      'CLICKHOUSE_URL',
+      'SINK_BATCH_SIZE',
+      'SINK_FLUSH_INTERVAL',
+    ]);
+    expect((error as ConfigError).message).toContain("SINK_BATCH_SIZE must be a positive integer (got '0')");
+  });
+});

@@ -1,0 +1,35 @@
+import { clickhouseVars, env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+
+/**
+ * The sink's environment. Batching defaults come from bench/sink-bench.ts on the 2-core dev machine:
+ * rows/s rise steeply up to 2,000 rows per insert (~69k rows/s, p99 ~80 ms) and collapse above what
+ * one consumer fetch holds, where every insert waits for the flush interval; 1 s bounds how long a
+ * quiet topic's rows wait.
+ */
+export const sinkVars = {
+  ...serviceVars,
+  SERVICE_NAME: env.string().default('sink'),
+  ...kafkaVars,
+  ...schemaRegistryVars,
+  ...clickhouseVars,
+  /** Consumer group; one group reads every topic the sink stores. */
+  SINK_GROUP_ID: env.string().default('sink'),
+  /** Most rows per ClickHouse insert, per table. */
+  SINK_BATCH_SIZE: env.positiveInt().default(2_000),
+  /** Longest a row waits in the buffer before its table is flushed. */
+  SINK_FLUSH_INTERVAL: env.duration().default(1_000),
+  /** Cap of the exponential back-off while ClickHouse is down or refusing for reasons not in the rows. */
+  SINK_MAX_BACKOFF: env.duration().default(10_000),
+  /** Daily partitions whose date is more than this many days before today are dropped. */
+  SINK_RETENTION_DAYS: env.positiveInt().default(400),
+  /** How often the retention job runs. */
+  SINK_RETENTION_INTERVAL: env.duration().default(3_600_000),
+  /** Partitions handled at once; covers the four topics' partitions so one flush serves them all. */
+  SINK_PARTITIONS_CONCURRENTLY: env.positiveInt().default(24),
+};
+
+export type SinkConfig = ReturnType<typeof loadConfig>;
+
+export function loadConfig(vars: Record<string, string | undefined> = process.env) {
+  return parseEnv(sinkVars, vars);
+}

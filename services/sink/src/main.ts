@@ -1,0 +1,77 @@
+import {
+  createAvroSerde,
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createProducer,
+  createRegistryClient,
+  createShutdown,
+  runMain,
+  startHealthServer,
+  startTelemetry,
+} from '@pipeline/shared';
+import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { loadConfig } from './config.js';
+import { migrate } from './migrations.js';
+import { startRetention } from './retention.js';
+import { createSink } from './sink.js';
+
+await runMain('sink', async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  const telemetry = startTelemetry(config.SERVICE_NAME);
+  const shutdown = createShutdown({ logger });
+  shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+
+  await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
+  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE);
+  shutdown.onShutdown('clickhouse', () => clickhouse.close());
+
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  shutdown.onShutdown('producer', () => producer.disconnect());
+
+  const sink = await createSink({
+    kafka,
+    producer,
+    serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
+    clickhouse,
+    topics: {
+      enriched: fraudTopics.enriched.name,
+      scores: fraudTopics.scores.name,
+      decisions: fraudTopics.decisions.name,
+      labels: fraudTopics.labels.name,
+      deadLetters: pipelineTopics.deadLetters.name,
+    },
+    groupId: config.SINK_GROUP_ID,
+    serviceName: config.SERVICE_NAME,
+    batchSize: config.SINK_BATCH_SIZE,
+    flushIntervalMs: config.SINK_FLUSH_INTERVAL,
+    maxBackoffMs: config.SINK_MAX_BACKOFF,
+    partitionsConsumedConcurrently: config.SINK_PARTITIONS_CONCURRENTLY,
+    logger,
+    onCrash: () => void shutdown.shutdown('consumer crashed', 1),
+  });
+
+  const retention = startRetention({
+    client: clickhouse,
+    tables: ['transactions_enriched', 'scores', 'decisions', 'labels'],
+    days: config.SINK_RETENTION_DAYS,
+    intervalMs: config.SINK_RETENTION_INTERVAL,
+    logger,
+  });
+  shutdown.onShutdown('retention', () => retention.stop());
+
+  const health = await startHealthServer({
+    port: config.HTTP_PORT,
+    checks: { clickhouse: () => !sink.retrying },
+    metrics: telemetry.metricsHandler,
+  });
+  shutdown.onShutdown('health', () => health.close());
+
+  await sink.start();
+  shutdown.onShutdown('consumer', () => sink.stop());
+  health.setReady(true);
+  logger.info({ port: health.port, database: config.CLICKHOUSE_DATABASE }, 'sink consuming');
+});

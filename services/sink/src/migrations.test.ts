@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { readMigrations, splitStatements } from './migrations.js';
+
+describe('splitStatements', () => {
+  it('splits on semicolons at line ends and drops comment lines', () => {
+    const text =
+      '-- tables; one per statement\nCREATE TABLE a (x UInt8) ENGINE = Memory;\n\n-- next\nCREATE VIEW v AS\nSELECT x FROM a;\n';
+    expect(splitStatements(text)).toEqual([
+      'CREATE TABLE a (x UInt8) ENGINE = Memory',
+      'CREATE VIEW v AS\nSELECT x FROM a',
+    ]);
+  });
+});
+
+describe('the migrations in infra/clickhouse/migrations', () => {
+  it('are numbered from 0001 without gaps and create the tables and views the sink and analysts use', () => {
+    const migrations = readMigrations();
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+    const created = migrations.flatMap((m) =>
+      m.statements.map((s) => /^CREATE (?:TABLE|VIEW) IF NOT EXISTS (\w+)/.exec(s)?.[1]),
+    );
+    expect(created).toEqual([
+      'transactions_enriched',
+      'scores',
+      'decisions',
+      'labels',
+      'labels_latest',
+      'decision_mix_daily',
+      'fraud_by_model_variant',
+      'confusion_by_threshold',
+      'training_set',
+    ]);
+  });
+});

@@ -1,0 +1,166 @@
+import {
+  type AvroSerde,
+  type BatchConsumer,
+  type ClickHouseClient,
+  type ConsumedRecord,
+  createBatchConsumer,
+  createDeadLetterPublisher,
+  type DeadLetter,
+  type HandlerResult,
+  type Kafka,
+  type Logger,
+  type Producer,
+} from '@pipeline/shared';
+import {
+  type Decision,
+  type EnrichedTransaction,
+  type Label,
+  type Score,
+  schemaFor,
+  valueSubject,
+} from '@pipeline/topology';
+import { BatchWriter } from './batch-writer.js';
+import { RowRejectedError } from './errors.js';
+import { decisionRow, insertDecisions } from './tables/decisions.js';
+import { insertLabels, labelRow } from './tables/labels.js';
+import { insertScores, scoreRow } from './tables/scores.js';
+import { enrichedRow, insertEnriched } from './tables/transactions-enriched.js';
+
+/** The topics the sink stores, by what they carry. main.ts takes the names from the topology. */
+export interface SinkTopics {
+  enriched: string;
+  scores: string;
+  decisions: string;
+  labels: string;
+  deadLetters: string;
+}
+
+type SinkValue = EnrichedTransaction | Score | Decision | Label;
+type Record_ = ConsumedRecord<SinkValue>;
+
+export interface SinkOptions {
+  kafka: Kafka;
+  /** For dead letters; connected by the caller. */
+  producer: Producer;
+  serde: AvroSerde;
+  /** On the sink's database, migrated. */
+  clickhouse: ClickHouseClient;
+  topics: SinkTopics;
+  groupId: string;
+  serviceName: string;
+  batchSize: number;
+  flushIntervalMs: number;
+  maxBackoffMs: number;
+  partitionsConsumedConcurrently: number;
+  logger: Logger;
+  fromBeginning?: boolean;
+  onCrash?: (error: Error) => void;
+}
+
+export interface Sink {
+  start(): Promise<void>;
+  /** Stops fetching, flushes what is buffered (up to `graceMs`), then leaves the group. */
+  stop(graceMs?: number): Promise<void>;
+  /** True while some table's inserts are failing and being retried. */
+  readonly retrying: boolean;
+  readonly consumer: BatchConsumer;
+}
+
+interface Route {
+  writer: BatchWriter<unknown, Record_>;
+  handle(records: Record_[], heartbeat: () => Promise<void>): Promise<HandlerResult<SinkValue>>;
+}
+
+/** One topic into one table: map each record to its row (a record that has none is rejected), then write. */
+function route<V extends SinkValue, Row>(writer: BatchWriter<Row, Record_>, toRow: (value: V) => Row): Route {
+  return {
+    writer: writer as BatchWriter<unknown, Record_>,
+    async handle(records, heartbeat) {
+      const rejected: { record: Record_; error: unknown }[] = [];
+      const items: { row: Row; ref: Record_ }[] = [];
+      for (const record of records) {
+        try {
+          items.push({ row: toRow(record.value as V), ref: record });
+        } catch (error) {
+          // Only a record's own fault is dead-lettered; a bug in the mapping stops the consumer.
+          if (!(error instanceof RowRejectedError)) throw error;
+          rejected.push({ record, error });
+        }
+      }
+      const refused = await writer.write(items, heartbeat);
+      return { rejected: [...rejected, ...refused.map((r) => ({ record: r.ref, error: r.error }))] };
+    },
+  };
+}
+
+/**
+ * The analytics sink: one consumer group over the four topics, one buffered writer per table.
+ * Offsets of a batch are committed by the consumer loop only after the writer resolved, that is
+ * after ClickHouse acknowledged every row of the batch (or refused it and it was dead-lettered).
+ * Tables are ReplacingMergeTree on the event id, so what is redelivered after a crash counts once.
+ */
+export async function createSink(options: SinkOptions): Promise<Sink> {
+  const { kafka, producer, serde, clickhouse, topics, logger } = options;
+  const writer = <Row>(table: string, insert: (client: ClickHouseClient, rows: Row[]) => Promise<void>) =>
+    new BatchWriter<Row, Record_>({
+      table,
+      insert: (rows) => insert(clickhouse, rows),
+      batchSize: options.batchSize,
+      flushIntervalMs: options.flushIntervalMs,
+      backoff: { initialMs: 100, maxMs: options.maxBackoffMs },
+      logger,
+    });
+  const routes: Record<string, Route> = {
+    [topics.enriched]: route(writer('transactions_enriched', insertEnriched), enrichedRow),
+    [topics.scores]: route(writer('scores', insertScores), scoreRow),
+    [topics.decisions]: route(writer('decisions', insertDecisions), decisionRow),
+    [topics.labels]: route(writer('labels', insertLabels), labelRow),
+  };
+  const decoders = {
+    [topics.enriched]: serde.decoder<SinkValue>(schemaFor('fraud/enriched-transaction').type),
+    [topics.scores]: serde.decoder<SinkValue>(schemaFor('fraud/score').type),
+    [topics.decisions]: serde.decoder<SinkValue>(schemaFor('fraud/decision').type),
+    [topics.labels]: serde.decoder<SinkValue>(schemaFor('fraud/label').type),
+  };
+  const deadLetterEncoder = await serde.encoder<DeadLetter>(
+    valueSubject(topics.deadLetters),
+    schemaFor('pipeline/dead-letter').type,
+  );
+  const consumer = createBatchConsumer<SinkValue>({
+    kafka,
+    groupId: options.groupId,
+    decoders,
+    deadLetters: createDeadLetterPublisher({
+      producer,
+      encoder: deadLetterEncoder,
+      topic: topics.deadLetters,
+      service: options.serviceName,
+    }),
+    logger,
+    fromBeginning: options.fromBeginning ?? true,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    onCrash: options.onCrash,
+    handler: async (records, context) => {
+      const target = routes[context.topic];
+      if (!target) throw new Error(`no table for topic ${context.topic}`);
+      return target.handle(records, context.heartbeat);
+    },
+  });
+  const writers = Object.values(routes).map((r) => r.writer);
+  return {
+    consumer,
+    start: () => consumer.start(),
+    get retrying() {
+      return writers.some((w) => w.retrying);
+    },
+    async stop(graceMs = 10_000) {
+      try {
+        consumer.consumer.pause(Object.keys(routes).map((topic) => ({ topic })));
+      } catch {
+        // Not running yet: nothing to pause.
+      }
+      await Promise.all(writers.map((w) => w.close(graceMs)));
+      await consumer.stop();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { ClickHouseClient } from '@pipeline/shared';
+import type { Label } from '@pipeline/topology';
+import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
+
+/** labels (migration 0001): keyed by (transaction_id, label_time_ms), so corrections are kept as versions. */
+export interface LabelRow {
+  transaction_id: string;
+  customer_id: string;
+  terminal_id: string;
+  is_fraud: boolean;
+  label_time: number;
+  label_time_ms: number;
+}
+
+export const LABEL_COLUMNS = [
+  'transaction_id',
+  'customer_id',
+  'terminal_id',
+  'is_fraud',
+  'label_time',
+  'label_time_ms',
+] as const satisfies readonly (keyof LabelRow)[];
+
+export const labelsTable: TableSpec<LabelRow> = { name: 'labels', columns: LABEL_COLUMNS };
+
+export function labelRow(value: Label): LabelRow {
+  return {
+    transaction_id: value.transaction_id,
+    customer_id: value.customer_id,
+    terminal_id: value.terminal_id,
+    is_fraud: value.is_fraud,
+    label_time: dateTimeSeconds(value.label_time, 'label_time'),
+    label_time_ms: epochMs(value.label_time, 'label_time'),
+  };
+}
+
+export function insertLabels(client: ClickHouseClient, rows: readonly LabelRow[]): Promise<void> {
+  return insertRows(client, labelsTable, rows);
+}

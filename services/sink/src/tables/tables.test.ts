@@ -1,0 +1,91 @@
+import type { Decision, EnrichedTransaction, Score } from '@pipeline/topology';
+import { describe, expect, it } from 'vitest';
+import { RowRejectedError } from '../errors.js';
+import { DECISION_COLUMNS, decisionRow, decisionsTable } from './decisions.js';
+import { scoreRow } from './scores.js';
+import { insertSql } from './table.js';
+import { enrichedRow } from './transactions-enriched.js';
+
+const t0 = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+
+const enriched: EnrichedTransaction = {
+  transaction: {
+    event_id: 'e1',
+    event_time: t0,
+    customer_id: 'C1',
+    terminal_id: 'T1',
+    amount_minor: 1234,
+    currency: 'EUR',
+    channel: 'ECOM',
+    country: 'FR',
+    device_hash: null,
+    ip_hash: 'ip',
+  },
+  features: { feature_set: 'fraud_core', version: 3, values: [1.5, Number.NaN] },
+  computed_at: t0 + 5,
+};
+
+const decision: Decision = {
+  event_id: 'e1',
+  customer_id: 'C1',
+  event_time: t0,
+  action: 'DECLINE',
+  reason_codes: ['RULE:amount_over_limit', "it's"],
+  score: null,
+  path: 'RULES_ONLY',
+  rule_set_version: 'rules-7',
+  model_name: null,
+  model_version: null,
+  feature_set_version: 3,
+  experiment_variant: 'control',
+  decided_at: t0 + 9,
+};
+
+describe('rows from records', () => {
+  it('maps an enriched transaction: DateTime in seconds, the version column in ms, NaN kept', () => {
+    const row = enrichedRow(enriched);
+    expect(row).toMatchObject({ event_time: Math.floor(t0 / 1000), computed_at_ms: t0 + 5, feature_set_version: 3 });
+    expect(row.feature_values[1]).toBeNaN();
+  });
+
+  it('splits score contributions into parallel arrays', () => {
+    const score: Score = {
+      event_id: 'e1',
+      customer_id: 'C1',
+      event_time: t0,
+      model_name: 'gbt',
+      model_version: '2',
+      feature_set_version: 3,
+      score: 0.7,
+      shadow: true,
+      latency_ms: 1.2,
+      scored_at: t0 + 7,
+      contributions: [
+        { feature: 'amount', value: 0.4 },
+        { feature: 'velocity_1h', value: 0.1 },
+      ],
+    };
+    expect(scoreRow(score)).toMatchObject({
+      contribution_features: ['amount', 'velocity_1h'],
+      contribution_values: [0.4, 0.1],
+      shadow: true,
+    });
+  });
+
+  it('rejects a time ClickHouse DateTime cannot hold, instead of letting it wrap', () => {
+    expect(() => decisionRow({ ...decision, event_time: -1_000 })).toThrow(RowRejectedError);
+  });
+});
+
+describe('insertSql', () => {
+  it('lists the columns in order and renders NULL, arrays, escaped strings and nan', () => {
+    const text = insertSql(decisionsTable, [decisionRow(decision)]);
+    expect(text.split('\n')[0]).toBe(`INSERT INTO decisions (${DECISION_COLUMNS.join(', ')}) VALUES`);
+    expect(text).toContain("['RULE:amount_over_limit', 'it\\'s']");
+    expect(text).toContain("NULL, 'RULES_ONLY'");
+    const enrichedText = insertSql({ name: 'transactions_enriched', columns: ['feature_values'] as const }, [
+      enrichedRow(enriched),
+    ]);
+    expect(enrichedText).toContain('([1.5, nan])');
+  });
+});

@@ -1,0 +1,67 @@
+import type { ClickHouseClient } from '@pipeline/shared';
+import type { EnrichedTransaction } from '@pipeline/topology';
+import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
+
+/** transactions_enriched (migration 0001): each transaction with its feature vector as served. */
+export interface EnrichedRow {
+  event_id: string;
+  event_time: number;
+  customer_id: string;
+  terminal_id: string;
+  amount_minor: number;
+  currency: string;
+  channel: string;
+  country: string;
+  device_hash: string | null;
+  ip_hash: string | null;
+  feature_set: string;
+  feature_set_version: number;
+  feature_values: number[];
+  computed_at: number;
+  computed_at_ms: number;
+}
+
+export const ENRICHED_COLUMNS = [
+  'event_id',
+  'event_time',
+  'customer_id',
+  'terminal_id',
+  'amount_minor',
+  'currency',
+  'channel',
+  'country',
+  'device_hash',
+  'ip_hash',
+  'feature_set',
+  'feature_set_version',
+  'feature_values',
+  'computed_at',
+  'computed_at_ms',
+] as const satisfies readonly (keyof EnrichedRow)[];
+
+export const enrichedTable: TableSpec<EnrichedRow> = { name: 'transactions_enriched', columns: ENRICHED_COLUMNS };
+
+export function enrichedRow(value: EnrichedTransaction): EnrichedRow {
+  const t = value.transaction;
+  return {
+    event_id: t.event_id,
+    event_time: dateTimeSeconds(t.event_time, 'transaction.event_time'),
+    customer_id: t.customer_id,
+    terminal_id: t.terminal_id,
+    amount_minor: t.amount_minor,
+    currency: t.currency,
+    channel: t.channel,
+    country: t.country,
+    device_hash: t.device_hash,
+    ip_hash: t.ip_hash,
+    feature_set: value.features.feature_set,
+    feature_set_version: value.features.version,
+    feature_values: value.features.values,
+    computed_at: dateTimeSeconds(value.computed_at, 'computed_at'),
+    computed_at_ms: epochMs(value.computed_at, 'computed_at'),
+  };
+}
+
+export function insertEnriched(client: ClickHouseClient, rows: readonly EnrichedRow[]): Promise<void> {
+  return insertRows(client, enrichedTable, rows);
+}

@@ -1,0 +1,83 @@
+import { type ClickHouseClient, createClickHouse, createLogger, identifier, sql } from '@pipeline/shared';
+import { servers, uniqueName } from '@pipeline/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, readMigrations } from '../src/migrations.js';
+import { applyRetention } from '../src/retention.js';
+import { insertDecisions } from '../src/tables/decisions.js';
+import { insertLabels } from '../src/tables/labels.js';
+
+const DAY = 86_400_000;
+const logger = createLogger('sink-test', 'silent');
+
+describe('migrations and retention on the real ClickHouse', () => {
+  const database = uniqueName('sink_retention');
+  let client: ClickHouseClient;
+  beforeAll(() => {
+    client = createClickHouse(servers().CLICKHOUSE_URL, database);
+  });
+  afterAll(async () => {
+    await client.command({ query: sql`DROP DATABASE IF EXISTS ${identifier(database)}` });
+    await client.close();
+  });
+
+  it('applies every migration once, and a second start applies none', async () => {
+    const first = await migrate({ url: servers().CLICKHOUSE_URL, database, logger });
+    expect(first.applied).toEqual(readMigrations().map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`));
+    expect((await migrate({ url: servers().CLICKHOUSE_URL, database, logger })).applied).toEqual([]);
+    const result = await client.query({ query: 'SELECT count() AS n FROM schema_migrations', format: 'JSONEachRow' });
+    expect(await result.json()).toEqual([{ n: String(first.applied.length) }]);
+  });
+
+  it('drops the daily partitions older than the retention and keeps the rest', async () => {
+    const now = Date.now();
+    const ages = [0, 10, 29, 31, 45];
+    await insertDecisions(
+      client,
+      ages.map((age) => ({
+        event_id: `e-${age}`,
+        customer_id: 'C1',
+        event_time: Math.floor((now - age * DAY) / 1000),
+        action: 'APPROVE',
+        reason_codes: [],
+        score: 0.1,
+        path: 'MODEL_AND_RULES',
+        rule_set_version: 'r1',
+        model_name: 'gbt',
+        model_version: '3',
+        feature_set_version: 1,
+        experiment_variant: 'control',
+        decided_at: Math.floor((now - age * DAY) / 1000),
+        decided_at_ms: now - age * DAY,
+      })),
+    );
+    await insertLabels(client, [
+      {
+        transaction_id: 'e-45',
+        customer_id: 'C1',
+        terminal_id: 'T1',
+        is_fraud: true,
+        label_time: Math.floor((now - 40 * DAY) / 1000),
+        label_time_ms: now - 40 * DAY,
+      },
+      {
+        transaction_id: 'e-10',
+        customer_id: 'C1',
+        terminal_id: 'T1',
+        is_fraud: false,
+        label_time: Math.floor(now / 1000),
+        label_time_ms: now,
+      },
+    ]);
+    const dropped = await applyRetention(client, ['decisions', 'labels', 'scores'], 30, now);
+    expect(dropped.map((p) => p.table).sort()).toEqual(['decisions', 'decisions', 'labels']);
+    const left = await client.query({
+      query: 'SELECT event_id FROM decisions FINAL ORDER BY event_id',
+      format: 'JSONEachRow',
+    });
+    expect(await left.json()).toEqual([{ event_id: 'e-0' }, { event_id: 'e-10' }, { event_id: 'e-29' }]);
+    const labels = await client.query({ query: 'SELECT transaction_id FROM labels', format: 'JSONEachRow' });
+    expect(await labels.json()).toEqual([{ transaction_id: 'e-10' }]);
+    // Nothing more to drop on a second run.
+    expect(await applyRetention(client, ['decisions', 'labels', 'scores'], 30, now)).toEqual([]);
+  });
+});
