@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Decision, EnrichedTransaction, Label, Score, Transaction } from './contracts.js';
+import {
+  type Decision,
+  type EnrichedTransaction,
+  type Label,
+  type Score,
+  TRANSACTION_FIELDS,
+  type Transaction,
+} from './contracts.js';
 import { schemaFor } from './schemas.js';
 
 const transaction: Transaction = {
@@ -65,6 +72,11 @@ const samples: [string, unknown][] = [
 ];
 
 describe('TypeScript contracts match the Avro schemas', () => {
+  it('TRANSACTION_FIELDS lists the transaction schema fields in order', () => {
+    const fields = (schemaFor('fraud/transaction').type.schema() as { fields: { name: string }[] }).fields;
+    expect([...TRANSACTION_FIELDS]).toEqual(fields.map((f) => f.name));
+  });
+
   it.each(samples)('%s', (ref, sample) => {
     const { type } = schemaFor(ref);
     const problems: string[] = [];

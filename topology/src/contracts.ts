@@ -19,6 +19,20 @@ export interface Transaction {
   ip_hash: string | null;
 }
 
+/** Transaction's fields in schema order, for code that lists them (CSV columns, table columns, rules). */
+export const TRANSACTION_FIELDS = [
+  'event_id',
+  'event_time',
+  'customer_id',
+  'terminal_id',
+  'amount_minor',
+  'currency',
+  'channel',
+  'country',
+  'device_hash',
+  'ip_hash',
+] as const satisfies readonly (keyof Transaction)[];
+
 export interface Label {
   transaction_id: string;
   customer_id: string;

@@ -1,5 +1,6 @@
 export { type ApplyResult, applyTopology } from './apply.js';
 export type * from './contracts.js';
+export { TRANSACTION_FIELDS } from './contracts.js';
 export { fraudTopics } from './fraud.js';
 export { pipelineTopics } from './pipeline.js';
 export { renderMarkdown } from './render.js';

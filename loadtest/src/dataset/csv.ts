@@ -1,27 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { TRANSACTION_FIELDS } from '@pipeline/topology';
 import type { SimEvent } from '../simulator/events.js';
 
 /**
  * The training dataset: one row per transaction, joined with its label. Columns (see README.md):
  * the Transaction fields as published, then the ground truth.
  */
-export const DATASET_COLUMNS = [
-  'event_id',
-  'event_time',
-  'customer_id',
-  'terminal_id',
-  'amount_minor',
-  'currency',
-  'channel',
-  'country',
-  'device_hash',
-  'ip_hash',
-  'scenario',
-  'is_fraud',
-  'label_time',
-] as const;
+export const DATASET_COLUMNS = [...TRANSACTION_FIELDS, 'scenario', 'is_fraud', 'label_time'] as const;
 
 const HEADER = `${DATASET_COLUMNS.join(',')}\n`;
 const CHUNK_CHARS = 64 * 1024;

@@ -7,18 +7,9 @@ export type Operator = (typeof OPERATORS)[number];
 export type Scalar = number | string | boolean;
 
 /** Transaction fields a condition may read as `transaction.<name>`. */
-export const TRANSACTION_FIELDS = [
-  'event_id',
-  'event_time',
-  'customer_id',
-  'terminal_id',
-  'amount_minor',
-  'currency',
-  'channel',
-  'country',
-  'device_hash',
-  'ip_hash',
-] as const;
+import { TRANSACTION_FIELDS } from '@pipeline/topology';
+
+export { TRANSACTION_FIELDS };
 export type TransactionField = (typeof TRANSACTION_FIELDS)[number];
 
 export type Operand =

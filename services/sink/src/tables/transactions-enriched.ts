@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@pipeline/shared';
-import type { EnrichedTransaction } from '@pipeline/topology';
+import { type EnrichedTransaction, TRANSACTION_FIELDS } from '@pipeline/topology';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
 
 /** transactions_enriched (migration 0001): each transaction with its feature vector as served. */
@@ -22,16 +22,7 @@ export interface EnrichedRow {
 }
 
 export const ENRICHED_COLUMNS = [
-  'event_id',
-  'event_time',
-  'customer_id',
-  'terminal_id',
-  'amount_minor',
-  'currency',
-  'channel',
-  'country',
-  'device_hash',
-  'ip_hash',
+  ...TRANSACTION_FIELDS,
   'feature_set',
   'feature_set_version',
   'feature_values',
