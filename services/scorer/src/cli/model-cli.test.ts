@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { tempRegistry } from '../registry/test-registry.js';
+import { runModelCli } from './model-cli.js';
+
+async function cli(argv: string[], dir: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runModelCli(argv, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env: { USER: 'ana' },
+    defaultDir: dir,
+    now: () => new Date('2026-03-01T00:00:00Z'),
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('model command', () => {
+  it('list, promote, show, rollback', async () => {
+    const t = tempRegistry();
+    t.addVersion('2');
+    expect((await cli(['list'], t.dir)).out).toMatch(/fraud_gbdt@1\tchampion[\s\S]*fraud_gbdt@2\t-/);
+    const promoted = await cli(['promote', 'fraud_gbdt@2', '--to', 'champion', '--why', 'better AP'], t.dir);
+    expect(promoted).toMatchObject({ code: 0 });
+    expect(promoted.out).toContain('fraud_gbdt@2 is now champion');
+    const shown = JSON.parse((await cli(['show', 'fraud_gbdt@2'], t.dir)).out);
+    expect(shown.alias).toBe('champion');
+    expect(shown.history[0]).toMatchObject({
+      by: 'ana',
+      why: 'better AP',
+      at: '2026-03-01T00:00:00.000Z',
+      previous: 'fraud_gbdt@1',
+    });
+    const back = await cli(['rollback', '--why', 'too many declines', '--by', 'bo'], t.dir);
+    expect(back).toMatchObject({ code: 0, out: 'rolled back; champion: fraud_gbdt@1' });
+  });
+
+  it('bad arguments exit 2 with a clear message and the usage', async () => {
+    const { dir } = tempRegistry();
+    const cases: [string[], RegExp][] = [
+      [[], /no command/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['show'], /takes one model reference/],
+      [['show', 'fraud_gbdt@9'], /fraud_gbdt@9 is not a registered model version/],
+      [['promote', 'fraud_gbdt@1', '--why', 'x'], /needs --to <alias>/],
+      [['promote', 'fraud_gbdt@1', '--to', 'king', '--why', 'x'], /got 'king'/],
+      [['promote', 'fraud_gbdt@1', '--to', 'shadow'], /needs --why/],
+      [['list', '--color'], /Unknown option '--color'/],
+      [['rollback', 'now', '--why', 'x'], /takes no arguments/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli(argv, dir);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err).toContain('usage: npm run model');
+    }
+  });
+
+  it('a rollback with nothing to go back to fails with exit 1', async () => {
+    const r = await cli(['rollback', '--why', 'x'], tempRegistry().dir);
+    expect(r).toMatchObject({ code: 1 });
+    expect(r.err).toMatch(/nothing to roll back/);
+  });
+});

@@ -1,0 +1,133 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { RegistryError, UsageError } from '../errors.js';
+import { aliasOf, isAlias, parseRef } from '../registry/aliases.js';
+import { fileRegistry } from '../registry/file-registry.js';
+import { ALIASES } from '../registry/types.js';
+
+export const USAGE = `usage: npm run model -- <command> [--registry <dir>]
+  list                                          every registered version, its alias and test metrics
+  show <name@version>                           metadata, alias and alias history of one version
+  promote <name@version> --to <alias> --why <text> [--by <who>]
+                                                alias: ${ALIASES.join(', ')}; a replaced champion/challenger is archived
+  rollback --why <text> [--by <who>]            champion back to the one before the last champion change
+The registry is --registry, else MODEL_REGISTRY_DIR, else models/ at the repository root.`;
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: Record<string, string | undefined>;
+  defaultDir: string;
+  now?: () => Date;
+}
+
+/** Runs the `model` command; resolves with the exit code (0 ok, 1 failed, 2 bad arguments). */
+export async function runModelCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message}\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof RegistryError) {
+      io.err(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  const registry = fileRegistry(values.registry ?? io.env.MODEL_REGISTRY_DIR ?? io.defaultDir, io.now);
+  const who = () => {
+    if (!values.why?.trim()) throw new UsageError(`${command} needs --why <text>: the reason is recorded`);
+    return { by: values.by ?? io.env.USER ?? userInfo().username, why: values.why };
+  };
+  const refArg = async () => {
+    if (rest.length !== 1) throw new UsageError(`${command} takes one model reference like fraud_gbdt@1`);
+    const ref = rest[0] as string;
+    try {
+      parseRef(ref);
+      await registry.metadata(ref);
+    } catch (error) {
+      throw new UsageError(`${ref} is not a registered model version (see npm run model -- list)`, { cause: error });
+    }
+    return ref;
+  };
+  const noMore = () => {
+    if (rest.length > 0) throw new UsageError(`${command} takes no arguments, got ${rest.join(' ')}`);
+  };
+
+  switch (command) {
+    case 'list': {
+      noMore();
+      const [models, aliases] = await Promise.all([registry.list(), registry.aliases()]);
+      io.out(['model', 'alias', 'created', 'feature set', 'roc_auc', 'avg_prec'].join('\t'));
+      for (const m of models) {
+        const ref = `${m.name}@${m.version}`;
+        const metric = (k: string) => (typeof m.metrics[k] === 'number' ? (m.metrics[k] as number).toFixed(4) : '-');
+        io.out(
+          [
+            ref,
+            aliasOf(aliases, ref) ?? '-',
+            m.created_at,
+            `${m.feature_set.name} v${m.feature_set.version}`,
+            metric('roc_auc'),
+            metric('average_precision'),
+          ].join('\t'),
+        );
+      }
+      return 0;
+    }
+    case 'show': {
+      const ref = await refArg();
+      const [meta, aliases] = await Promise.all([registry.metadata(ref), registry.aliases()]);
+      const history = aliases.history.filter((h) => h.ref === ref || h.previous === ref);
+      io.out(JSON.stringify({ ...meta, alias: aliasOf(aliases, ref), history }, null, 2));
+      return 0;
+    }
+    case 'promote': {
+      const ref = await refArg();
+      const to = values.to;
+      if (to === undefined || !isAlias(to)) {
+        throw new UsageError(`promote needs --to <alias>, one of ${ALIASES.join(', ')}${to ? ` (got '${to}')` : ''}`);
+      }
+      const next = await registry.promote(ref, to, who());
+      io.out(`${ref} is now ${to}; champion: ${next.champion ?? '(none)'}`);
+      return 0;
+    }
+    case 'rollback': {
+      noMore();
+      const next = await registry.rollback(who());
+      io.out(`rolled back; champion: ${next.champion}`);
+      return 0;
+    }
+    case undefined:
+      throw new UsageError('no command');
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      registry: { type: 'string' },
+      to: { type: 'string' },
+      why: { type: 'string' },
+      by: { type: 'string' },
+    },
+  });
+}

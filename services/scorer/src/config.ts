@@ -1,0 +1,46 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+
+/** The committed registry (models/ at the repository root). */
+export const defaultRegistryDir = fileURLToPath(new URL('../../../models/', import.meta.url));
+
+const probability = () =>
+  env
+    .string()
+    .refine((value) => /^(0(\.\d+)?|1(\.0+)?)$/.test(value), { message: 'must be a number from 0 to 1' })
+    .transform(Number);
+
+const boolean = () =>
+  env
+    .string()
+    .refine((value) => value === 'true' || value === 'false', { message: "must be 'true' or 'false'" })
+    .transform((value) => value === 'true');
+
+/** Every variable the scorer reads; parsed once at start, a bad one names itself. */
+export const scorerVars = {
+  ...serviceVars,
+  ...kafkaVars,
+  ...schemaRegistryVars,
+  /** Worker threads running onnxruntime; default one per core. */
+  SCORER_THREADS: env.positiveInt().default(availableParallelism()),
+  /** A micro-batch is flushed at this many events... */
+  SCORER_BATCH_SIZE: env.positiveInt().default(256),
+  /** ...or when its first event has waited this long, whichever comes first. */
+  SCORER_BATCH_WAIT: env.duration().default(2),
+  /** Directory of the file-backed model registry. */
+  MODEL_REGISTRY_DIR: env.string().default(defaultRegistryDir),
+  /** How often the alias file is read for a promotion or rollback. */
+  SCORER_REGISTRY_POLL: env.duration().default(1000),
+  /** Champion scores below this carry no contributions (explaining costs one extra row per feature). */
+  SCORER_EXPLAIN_MIN_SCORE: probability().default(0.05),
+  /** Contributions for shadow and challenger scores too (`true`/`false`). */
+  SCORER_EXPLAIN_SHADOWS: boolean().default(false),
+  SCORER_GROUP_ID: env.string().default('scorer'),
+};
+
+export type ScorerConfig = ReturnType<typeof parseConfig>;
+
+export function parseConfig(source: Record<string, string | undefined> = process.env) {
+  return parseEnv(scorerVars, source);
+}

@@ -1,0 +1,19 @@
+import { PipelineError } from '@pipeline/shared';
+
+/** Root of the scorer's errors; callers branch with `instanceof`, restart only on `retriable`. */
+export class ScorerError extends PipelineError {}
+
+/** A model reference, alias or registry file that does not exist or does not parse. */
+export class RegistryError extends ScorerError {}
+
+/** A model whose input contract does not fit the feature set being served: refused, never loaded. */
+export class ModelContractError extends ScorerError {}
+
+/** A model file that is missing, does not match its checksum, or that onnxruntime cannot load or run. */
+export class ModelLoadError extends ScorerError {}
+
+/** An enriched event whose vector does not fit the feature set the models expect: dead-lettered. */
+export class VectorMismatchError extends ScorerError {}
+
+/** Bad command-line arguments (exit 2). */
+export class UsageError extends ScorerError {}

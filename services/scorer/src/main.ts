@@ -1,0 +1,76 @@
+import { fraudFeatureSet } from '@pipeline/feature-sets';
+import {
+  createAvroSerde,
+  createKafka,
+  createLogger,
+  createRegistryClient,
+  createShutdown,
+  runMain,
+  startHealthServer,
+  startTelemetry,
+} from '@pipeline/shared';
+import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { parseConfig } from './config.js';
+import { loadServingSet } from './models.js';
+import { createScoringPool } from './pool.js';
+import { fileRegistry } from './registry/file-registry.js';
+import { createScorer } from './scorer.js';
+import { createModelWatcher } from './watcher.js';
+
+await runMain('scorer', async () => {
+  const config = parseConfig();
+  const telemetry = startTelemetry(config.SERVICE_NAME);
+  const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  const shutdown = createShutdown({ logger });
+  shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+
+  const pool = createScoringPool({ threads: config.SCORER_THREADS });
+  shutdown.onShutdown('pool', () => pool.close());
+  const registry = fileRegistry(config.MODEL_REGISTRY_DIR);
+  const load = () =>
+    loadServingSet(registry, { featureSet: fraudFeatureSet, pool, explainShadows: config.SCORER_EXPLAIN_SHADOWS });
+  const models = createModelWatcher({
+    registry,
+    initial: await load(),
+    load,
+    pollMs: config.SCORER_REGISTRY_POLL,
+    onSwap: (next, previous) =>
+      logger.info({ models: next.signature, previous: previous.signature }, 'models swapped; new batches use them'),
+    onRefused: (err, signature) =>
+      logger.error({ err, models: signature }, 'model set refused; the previous models keep serving'),
+  });
+  shutdown.onShutdown('models', () => models.stop());
+  logger.info({ models: models.current().signature, threads: pool.threads }, 'models loaded');
+
+  const scorer = await createScorer({
+    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger }),
+    serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
+    logger,
+    service: config.SERVICE_NAME,
+    groupId: config.SCORER_GROUP_ID,
+    topics: {
+      enriched: fraudTopics.enriched.name,
+      scores: fraudTopics.scores.name,
+      deadLetters: pipelineTopics.deadLetters.name,
+    },
+    pool,
+    featureSet: fraudFeatureSet,
+    models: models.current,
+    batch: {
+      maxSize: config.SCORER_BATCH_SIZE,
+      maxWaitMs: config.SCORER_BATCH_WAIT,
+      explainMinScore: config.SCORER_EXPLAIN_MIN_SCORE,
+    },
+  });
+  await scorer.start();
+  shutdown.onShutdown('scorer', () => scorer.stop());
+
+  const health = await startHealthServer({
+    port: config.HTTP_PORT,
+    checks: { consuming: () => scorer.running },
+    metrics: telemetry.metricsHandler,
+  });
+  health.setReady(true);
+  shutdown.onShutdown('health', () => health.close());
+  logger.info({ port: health.port }, 'scorer started');
+});

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RegistryError } from '../errors.js';
+import { EMPTY_ALIASES, parseAliasFile, parseRef, promote, rollback } from './aliases.js';
+import type { Alias, AliasFile, ModelMetadata } from './types.js';
+
+export interface Who {
+  by: string;
+  why: string;
+}
+
+/**
+ * What the scorer and the `model` command need of a registry. Small on purpose: an MLflow-backed one
+ * maps `aliases()` to registered-model aliases and `metadata()` to model-version tags.
+ */
+export interface ModelRegistry {
+  readonly dir: string;
+  list(): Promise<ModelMetadata[]>;
+  metadata(ref: string): Promise<ModelMetadata>;
+  /** Absolute path of the version's model file. */
+  artifact(ref: string): Promise<string>;
+  aliases(): Promise<AliasFile>;
+  promote(ref: string, alias: Alias, who: Who): Promise<AliasFile>;
+  rollback(who: Who): Promise<AliasFile>;
+}
+
+export const ALIAS_FILE = 'aliases.json';
+
+/**
+ * File-backed registry: `<dir>/<name>/<version>/{model.onnx,metadata.json}` and `<dir>/aliases.json`.
+ * The alias file is replaced atomically (write, then rename), so a polling reader never sees half.
+ */
+export function fileRegistry(dir: string, now: () => Date = () => new Date()): ModelRegistry {
+  const aliasPath = join(dir, ALIAS_FILE);
+
+  async function readJson(path: string): Promise<unknown> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new RegistryError(`cannot read ${path}`, { cause: error });
+    }
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new RegistryError(`${path} is not valid JSON`, { cause: error });
+    }
+  }
+
+  async function aliases(): Promise<AliasFile> {
+    try {
+      await stat(aliasPath);
+    } catch {
+      return structuredClone(EMPTY_ALIASES);
+    }
+    return parseAliasFile(await readJson(aliasPath), aliasPath);
+  }
+
+  async function write(file: AliasFile): Promise<void> {
+    const tmp = `${aliasPath}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, formatAliasFile(file));
+    await rename(tmp, aliasPath);
+  }
+
+  async function metadata(ref: string): Promise<ModelMetadata> {
+    const { name, version } = parseRef(ref);
+    const meta = (await readJson(join(dir, name, version, 'metadata.json'))) as ModelMetadata;
+    if (meta.name !== name || String(meta.version) !== version) {
+      throw new RegistryError(`${ref}: metadata says ${meta.name}@${meta.version}`);
+    }
+    return meta;
+  }
+
+  const stamp = (who: Who) => ({ ...who, at: now().toISOString() });
+
+  return {
+    dir,
+    aliases,
+    metadata,
+    async list() {
+      const out: ModelMetadata[] = [];
+      const names = await readdir(dir, { withFileTypes: true }).catch((error) => {
+        throw new RegistryError(`cannot read registry directory ${dir}`, { cause: error });
+      });
+      for (const n of names.filter((d) => d.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+        const versions = await readdir(join(dir, n.name), { withFileTypes: true });
+        const sorted = versions
+          .filter((v) => v.isDirectory())
+          .map((v) => v.name)
+          .sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+        for (const v of sorted) out.push(await metadata(`${n.name}@${v}`));
+      }
+      return out;
+    },
+    async artifact(ref) {
+      const meta = await metadata(ref);
+      const { name, version } = parseRef(ref);
+      return join(dir, name, version, meta.file);
+    },
+    async promote(ref, alias, who) {
+      await metadata(ref); // refuses a reference that is not registered
+      const next = promote(await aliases(), ref, alias, stamp(who));
+      await write(next);
+      return next;
+    },
+    async rollback(who) {
+      const next = rollback(await aliases(), stamp(who));
+      await write(next);
+      return next;
+    },
+  };
+}
+
+/**
+ * JSON as the repository's formatter (biome) writes it, so a promotion in the committed registry
+ * leaves it lint-clean: two-space indent, lists of references on one line.
+ */
+export function formatAliasFile(file: AliasFile): string {
+  const text = JSON.stringify(file, null, 2).replace(
+    /\[\n\s+("[^"\n]*"(?:,\n\s+"[^"\n]*")*)\n\s+\]/g,
+    (_, items: string) => `[${items.split(/,\n\s+/).join(', ')}]`,
+  );
+  return `${text}\n`;
+}
+
+/** sha256 of a file, hex. */
+export async function fileSha256(path: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+}

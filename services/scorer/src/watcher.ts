@@ -1,0 +1,61 @@
+import { type ServingSet, signatureOf } from './models.js';
+import { servingSet } from './registry/aliases.js';
+import type { ModelRegistry } from './registry/file-registry.js';
+
+export interface ModelWatcher {
+  /** The set every new micro-batch is scored with. */
+  current(): ServingSet;
+  /** One poll now (tests, and the interval). Resolves once any change is applied or refused. */
+  check(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Hot swap by polling the alias file. A changed assignment is loaded completely (every model
+ * checked and warmed in every worker) before `current()` returns it; batches already flushed finish
+ * on the set they took. A set that fails to load is refused (`onRefused`), the old one keeps
+ * serving, and the same assignment is not retried until the alias file changes again.
+ */
+export function createModelWatcher(options: {
+  registry: ModelRegistry;
+  initial: ServingSet;
+  load: () => Promise<ServingSet>;
+  pollMs: number;
+  onSwap?: (next: ServingSet, previous: ServingSet) => void;
+  onRefused?: (error: unknown, signature: string) => void;
+}): ModelWatcher {
+  let current = options.initial;
+  let refused: string | null = null;
+  let checking: Promise<void> | null = null;
+
+  async function poll(): Promise<void> {
+    let signature: string;
+    try {
+      signature = signatureOf(servingSet(await options.registry.aliases()));
+    } catch (error) {
+      options.onRefused?.(error, 'unreadable alias file');
+      return;
+    }
+    if (signature === current.signature || signature === refused) return;
+    try {
+      const next = await options.load();
+      const previous = current;
+      current = next;
+      refused = null;
+      options.onSwap?.(next, previous);
+    } catch (error) {
+      refused = signature;
+      options.onRefused?.(error, signature);
+    }
+  }
+
+  const check = () => {
+    checking ??= poll().finally(() => {
+      checking = null;
+    });
+    return checking;
+  };
+  const timer = setInterval(() => void check(), options.pollMs);
+  timer.unref();
+  return { current: () => current, check, stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,216 @@
+"""Reference trainer: gradient boosting on fraud_core vectors, exported to ONNX, written into the
+file-backed model registry (see services/scorer/README.md, "Model registry").
+
+    .local/trainer-venv/bin/python services/trainer/train.py \
+        --data .local/trainer/train.csv --registry models --name fraud_gbdt [--promote champion]
+
+Input: the CSV written by services/scorer/scripts/build-training-set.ts (event_id, event_time,
+is_fraud, label_time, then the feature columns in the feature set's order; empty = NaN).
+Split by time: the earliest 75 % of the event-time range trains, the rest tests.
+Output: <registry>/<name>/<version>/{model.onnx, metadata.json, fixture.json}; with --promote the
+alias file <registry>/aliases.json is updated (who/when/why recorded in its history).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import hashlib
+import json
+import math
+import os
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import FloatTensorType
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+FEATURE_SET = {"name": "fraud_core", "version": 1}
+META_COLUMNS = ["event_id", "event_time", "is_fraud", "label_time"]
+ALIASES = ("champion", "challenger", "shadow", "archived")
+
+
+def iso(ms: float) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def load(path: Path):
+    with path.open(newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        if header[: len(META_COLUMNS)] != META_COLUMNS:
+            sys.exit(f"{path}: expected columns {META_COLUMNS} first, got {header[:4]}")
+        names = header[len(META_COLUMNS) :]
+        times, labels, rows = [], [], []
+        for line in reader:
+            times.append(int(line[1]))
+            labels.append(int(line[2]))
+            rows.append([float(c) if c != "" else math.nan for c in line[len(META_COLUMNS) :]])
+    return names, np.array(times, dtype=np.int64), np.array(labels, dtype=np.int8), np.array(rows, dtype=np.float32)
+
+
+def precision_at_k(y: np.ndarray, p: np.ndarray, k: int) -> float:
+    k = min(k, len(y))
+    top = np.argsort(-p, kind="stable")[:k]
+    return float(y[top].mean()) if k > 0 else math.nan
+
+
+def write_json(path: Path, value) -> None:
+    """Atomic: a reader (the scorer polling) sees the old file or the new one, never half of one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as f:
+        json.dump(value, f, indent=2, allow_nan=False)
+        f.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def json_vector(v) -> list:
+    return [None if math.isnan(float(x)) else float(x) for x in v]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, type=Path)
+    ap.add_argument("--registry", required=True, type=Path)
+    ap.add_argument("--name", default="fraud_gbdt")
+    ap.add_argument("--trees", type=int, default=100)
+    ap.add_argument("--depth", type=int, default=6)
+    ap.add_argument("--test-share", type=float, default=0.25)
+    ap.add_argument("--promote", choices=ALIASES, default=None)
+    ap.add_argument("--why", default="trained by services/trainer/train.py")
+    ap.add_argument("--fixture-rows", type=int, default=64)
+    ap.add_argument("--dataset-note", default="", help="how the dataset was made, recorded in the metadata")
+    args = ap.parse_args()
+
+    names, times, y, X = load(args.data)
+    cut = times.min() + (times.max() - times.min()) * (1 - args.test_share)
+    train, test = times < cut, times >= cut
+    print(f"rows {len(y)}: train {train.sum()} ({y[train].sum()} fraud), test {test.sum()} ({y[test].sum()} fraud)")
+
+    model = HistGradientBoostingClassifier(
+        max_iter=args.trees, max_depth=args.depth, learning_rate=0.1, max_leaf_nodes=31, early_stopping=False, random_state=0
+    )
+    model.fit(X[train], y[train])
+    p_test = model.predict_proba(X[test])[:, 1]
+    k_values = [50, 100, 500]
+    metrics = {
+        "roc_auc": float(roc_auc_score(y[test], p_test)),
+        "average_precision": float(average_precision_score(y[test], p_test)),
+        "precision_at_k": {str(k): precision_at_k(y[test], p_test, k) for k in k_values},
+        "test_rows": int(test.sum()),
+        "test_fraud": int(y[test].sum()),
+        "train_rows": int(train.sum()),
+        "train_fraud": int(y[train].sum()),
+    }
+    print(json.dumps(metrics, indent=2))
+
+    onx = convert_sklearn(
+        model,
+        initial_types=[("input", FloatTensorType([None, X.shape[1]]))],
+        options={id(model): {"zipmap": False}},
+        target_opset={"": 17, "ai.onnx.ml": 3},
+    )
+    blob = onx.SerializeToString()
+
+    # The reference vector for per-feature substitution: training medians (NaN where never defined).
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = np.nanmedian(X[train], axis=0)
+
+    model_dir = args.registry / args.name
+    model_dir.mkdir(parents=True, exist_ok=True)
+    versions = [int(p.name) for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit()]
+    version = str(max(versions, default=0) + 1)
+    out = model_dir / version
+    out.mkdir()
+    (out / "model.onnx").write_bytes(blob)
+
+    # Fixture: vectors (test rows, NaNs included) with the Python onnxruntime's and sklearn's scores.
+    rng = np.random.default_rng(0)
+    pick = np.sort(rng.choice(np.flatnonzero(test), size=min(args.fixture_rows, int(test.sum())), replace=False))
+    fraud_rows = np.flatnonzero(test & (y == 1))[:8]
+    pick = np.unique(np.concatenate([pick, fraud_rows]))
+    session = ort.InferenceSession(blob, providers=["CPUExecutionProvider"])
+    outputs = [o.name for o in session.get_outputs()]
+    probs = session.run(None, {"input": X[pick]})[outputs.index("probabilities")][:, 1]
+    sk = model.predict_proba(X[pick])[:, 1]
+    write_json(
+        out / "fixture.json",
+        {
+            "doc": "Vectors (null = NaN) and the Python onnxruntime's fraud probability for each; sklearn's for reference.",
+            "vectors": [json_vector(v) for v in X[pick]],
+            "onnxruntime": [float(v) for v in probs],
+            "sklearn": [float(v) for v in sk],
+        },
+    )
+
+    meta = {
+        "name": args.name,
+        "version": version,
+        "created_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "created_by": getpass.getuser(),
+        "file": "model.onnx",
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "bytes": len(blob),
+        "feature_set": {**FEATURE_SET, "names": names},
+        "input": "input",
+        "output": {"name": "probabilities", "column": 1},
+        "reference_vector": json_vector(reference),
+        "training_window": {
+            "train_from": iso(times[train].min()),
+            "train_to": iso(times[train].max()),
+            "test_from": iso(times[test].min()),
+            "test_to": iso(times[test].max()),
+            "split": f"event_time < {iso(cut)} trains",
+        },
+        "algorithm": "sklearn.ensemble.HistGradientBoostingClassifier",
+        "params": {"max_iter": args.trees, "max_depth": args.depth, "learning_rate": 0.1, "max_leaf_nodes": 31},
+        "dataset": {"file": str(args.data), "rows": int(len(y)), "fraud": int(y.sum()), "note": args.dataset_note},
+        "metrics": metrics,
+    }
+    write_json(out / "metadata.json", meta)
+    print(f"registered {args.name}@{version} ({len(blob)} bytes) in {out}")
+
+    if args.promote:
+        promote(args.registry, f"{args.name}@{version}", args.promote, args.why)
+
+
+def promote(registry: Path, ref: str, alias: str, why: str) -> None:
+    """Same format and rules as the TypeScript registry (services/scorer/src/registry/)."""
+    path = registry / "aliases.json"
+    state = json.loads(path.read_text()) if path.exists() else {
+        "champion": None, "challenger": None, "shadow": [], "archived": [], "history": []
+    }
+    previous = state.get(alias) if alias in ("champion", "challenger") else None
+    for a in ("shadow", "archived"):
+        state[a] = [r for r in state[a] if r != ref]
+    for a in ("champion", "challenger"):
+        if state[a] == ref:
+            state[a] = None
+    if alias in ("champion", "challenger"):
+        state[alias] = ref
+        if previous and previous != ref:
+            state["archived"].append(previous)
+    else:
+        state[alias].append(ref)
+    state["history"].append({
+        "at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "by": getpass.getuser(), "why": why, "action": "promote", "ref": ref, "alias": alias, "previous": previous,
+    })
+    write_json(path, state)
+    print(f"{ref} is now {alias}")
+
+
+if __name__ == "__main__":
+    main()
