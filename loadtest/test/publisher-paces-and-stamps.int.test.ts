@@ -1,8 +1,13 @@
-import { createAvroSerde, createProducer, createRegistryClient } from '@pipeline/shared';
+import {
+  createAvroSerde,
+  createProducer,
+  createRegistryClient,
+  PUBLISH_TIME_HEADER,
+  readPublishTime,
+} from '@pipeline/shared';
 import { createTopic, readMessages, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type Label, schemaFor, type Transaction, topics } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
-import { PUBLISH_TIME_HEADER, readPublishTime } from '../src/load/publish-time.js';
 import { createPublishEncoders, publish } from '../src/load/publisher.js';
 import { type SimEvent, simulate } from '../src/simulator/index.js';
 

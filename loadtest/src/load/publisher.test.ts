@@ -1,8 +1,8 @@
 import type { Encoder, Producer } from '@pipeline/shared';
+import { PUBLISH_TIME_HEADER } from '@pipeline/shared';
 import type { Label, Transaction } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import type { SimEvent } from '../simulator/events.js';
-import { PUBLISH_TIME_HEADER } from './publish-time.js';
 import { type PublishEncoders, publish } from './publisher.js';
 
 function transaction(i: number): SimEvent {

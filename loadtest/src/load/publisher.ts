@@ -1,9 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { type AvroSerde, type Encoder, errorMessage, kafkajs, type Producer } from '@pipeline/shared';
+import {
+  type AvroSerde,
+  type Encoder,
+  errorMessage,
+  kafkajs,
+  type Producer,
+  PUBLISH_TIME_HEADER,
+} from '@pipeline/shared';
 import { type Label, schemaFor, type Transaction, topics, valueSubject } from '@pipeline/topology';
 import type { SimEvent } from '../simulator/events.js';
 import { createPacer, dueWithin } from './pacer.js';
-import { PUBLISH_TIME_HEADER } from './publish-time.js';
 
 type ProducerBatch = Parameters<Producer['sendBatch']>[0];
 type Message = NonNullable<ProducerBatch['topicMessages']>[number]['messages'][number];

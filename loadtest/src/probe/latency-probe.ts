@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Consumer, errorMessage, type Kafka, PipelineError } from '@pipeline/shared';
-import { readPublishTime } from '../load/publish-time.js';
+import { type Consumer, errorMessage, type Kafka, PipelineError, readPublishTime } from '@pipeline/shared';
 import { type Summary, ValueRecorder } from './percentiles.js';
 
 export interface LatencyProbeOptions {

@@ -32,6 +32,7 @@ export {
   kafkajs,
   type Producer,
 } from './kafka/client.js';
+export { carriedHeaders, PUBLISH_TIME_HEADER, readPublishTime } from './kafka/headers.js';
 export { type EnsureTopicsResult, ensureTopics, type TopicSpec } from './kafka/topics.js';
 export { EXIT_CONFIG, runMain } from './lifecycle/run-main.js';
 export { createShutdown, type Shutdown } from './lifecycle/shutdown.js';

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { env, kafkaVars, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 
 export const defaultRulesFile = fileURLToPath(new URL('../rules/fraud.yaml', import.meta.url));
 
@@ -20,6 +21,10 @@ export const decisionVars = {
   DECISION_DEDUP_TTL: env.duration().default(3_600_000),
   DECISION_GROUP_ID: env.string().default('decision'),
   DECISION_REDIS_PREFIX: env.string().default('decision:'),
+  DECISION_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
+  DECISION_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
+  DECISION_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
+  DECISION_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
 };
 
 export type DecisionConfig = ReturnType<typeof parseConfig>;

@@ -2,10 +2,12 @@ import { metrics } from '@opentelemetry/api';
 import {
   type AvroSerde,
   type BatchHandler,
+  carriedHeaders,
   createBatchConsumer,
   createDeadLetterPublisher,
   createProducer,
   type DeadLetter,
+  type IHeaders,
   type Kafka,
   type Logger,
 } from '@pipeline/shared';
@@ -98,6 +100,7 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
     const rejected: { record: (typeof records)[number]; error: unknown }[] = [];
     const items: Pending[] = [];
     const seen = new Set<string>();
+    const headers = new Map<string, IHeaders | undefined>();
     for (const record of records) {
       const error = checkEnriched(record.value, featureSet);
       if (error) {
@@ -108,6 +111,7 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
       // The same event twice in one batch (a producer retry) is decided once.
       if (seen.has(event.transaction.event_id)) continue;
       seen.add(event.transaction.event_id);
+      headers.set(event.transaction.event_id, carriedHeaders(record.headers));
       const variant = assignVariant(ruleSet.experiment, event.transaction.customer_id);
       // Wait before the lookup: a score landing in between still wakes this waiter.
       const score = join.wait(event.transaction.event_id, (s) => scoreMatches(variant, s), arrived + budgetMs);
@@ -158,7 +162,11 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
       await producer.send({
         topic: topics.decisions,
         acks: -1,
-        messages: toEmit.map((d) => ({ key: d.customer_id, value: decisionEncoder.encode(d) })),
+        messages: toEmit.map((d) => ({
+          key: d.customer_id,
+          value: decisionEncoder.encode(d),
+          headers: headers.get(d.event_id),
+        })),
       });
       await state.markEmitted(toEmit);
     }

@@ -9,7 +9,6 @@ import {
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
-import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 import { Redis } from 'ioredis';
 import { parseConfig } from './config.js';
 import { createDecisionEngine } from './engine.js';
@@ -43,10 +42,10 @@ await runMain('decision', async () => {
     service: config.SERVICE_NAME,
     groupId: config.DECISION_GROUP_ID,
     topics: {
-      enriched: fraudTopics.enriched.name,
-      scores: fraudTopics.scores.name,
-      decisions: fraudTopics.decisions.name,
-      deadLetters: pipelineTopics.deadLetters.name,
+      enriched: config.DECISION_ENRICHED_TOPIC,
+      scores: config.DECISION_SCORES_TOPIC,
+      decisions: config.DECISION_DECISIONS_TOPIC,
+      deadLetters: config.DECISION_DEAD_LETTER_TOPIC,
     },
     rules,
     featureSet: fraudFeatureSet,

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 
 /** The committed registry (models/ at the repository root). */
 export const defaultRegistryDir = fileURLToPath(new URL('../../../models/', import.meta.url));
@@ -37,6 +38,9 @@ export const scorerVars = {
   /** Contributions for shadow and challenger scores too (`true`/`false`). */
   SCORER_EXPLAIN_SHADOWS: boolean().default(false),
   SCORER_GROUP_ID: env.string().default('scorer'),
+  SCORER_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
+  SCORER_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
+  SCORER_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
 };
 
 export type ScorerConfig = ReturnType<typeof parseConfig>;

@@ -9,7 +9,6 @@ import {
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
-import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 import { parseConfig } from './config.js';
 import { loadServingSet } from './models.js';
 import { createScoringPool } from './pool.js';
@@ -49,9 +48,9 @@ await runMain('scorer', async () => {
     service: config.SERVICE_NAME,
     groupId: config.SCORER_GROUP_ID,
     topics: {
-      enriched: fraudTopics.enriched.name,
-      scores: fraudTopics.scores.name,
-      deadLetters: pipelineTopics.deadLetters.name,
+      enriched: config.SCORER_ENRICHED_TOPIC,
+      scores: config.SCORER_SCORES_TOPIC,
+      deadLetters: config.SCORER_DEAD_LETTER_TOPIC,
     },
     pool,
     featureSet: fraudFeatureSet,

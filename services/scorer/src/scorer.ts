@@ -2,6 +2,7 @@ import { metrics } from '@opentelemetry/api';
 import {
   type AvroSerde,
   type BatchHandler,
+  carriedHeaders,
   createBatchConsumer,
   createDeadLetterPublisher,
   createProducer,
@@ -109,7 +110,7 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
 
   const handler: BatchHandler<EnrichedTransaction> = async (records) => {
     const rejected: { record: (typeof records)[number]; error: unknown }[] = [];
-    const valid: EnrichedTransaction[] = [];
+    const valid: (typeof records)[number][] = [];
     const seen = new Set<string>();
     for (const record of records) {
       const error = checkVector(record.value, featureSet);
@@ -117,12 +118,12 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
       else if (!seen.has(record.value.transaction.event_id)) {
         // The same event twice in one batch (a producer retry) is scored once.
         seen.add(record.value.transaction.event_id);
-        valid.push(record.value);
+        valid.push(record);
       }
     }
-    const results = await Promise.all(valid.map((event) => batcher.add(event.features.values)));
+    const results = await Promise.all(valid.map((record) => batcher.add(record.value.features.values)));
     const scoredAt = now();
-    const messages = valid.flatMap((event, i) =>
+    const messages = valid.flatMap(({ value: event, headers }, i) =>
       (results[i] as ModelScore[]).map((s) => {
         const score: Score = {
           event_id: event.transaction.event_id,
@@ -137,7 +138,7 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
           scored_at: scoredAt,
           contributions: s.contributions,
         };
-        return { key: score.customer_id, value: scoreEncoder.encode(score) };
+        return { key: score.customer_id, value: scoreEncoder.encode(score), headers: carriedHeaders(headers) };
       }),
     );
     if (messages.length > 0) await producer.send({ topic: topics.scores, acks: -1, messages });

@@ -1,4 +1,5 @@
 import { clickhouseVars, env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 
 /**
  * The sink's environment. Batching defaults come from bench/sink-bench.ts on the 2-core dev machine:
@@ -26,6 +27,11 @@ export const sinkVars = {
   SINK_RETENTION_INTERVAL: env.duration().default(3_600_000),
   /** Partitions handled at once; covers the four topics' partitions so one flush serves them all. */
   SINK_PARTITIONS_CONCURRENTLY: env.positiveInt().default(24),
+  SINK_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
+  SINK_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
+  SINK_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
+  SINK_LABELS_TOPIC: env.string().default(fraudTopics.labels.name),
+  SINK_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
 };
 
 export type SinkConfig = ReturnType<typeof loadConfig>;

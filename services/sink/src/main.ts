@@ -10,7 +10,6 @@ import {
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
-import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 import { loadConfig } from './config.js';
 import { migrate } from './migrations.js';
 import { startRetention } from './retention.js';
@@ -38,11 +37,11 @@ await runMain('sink', async () => {
     serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
     clickhouse,
     topics: {
-      enriched: fraudTopics.enriched.name,
-      scores: fraudTopics.scores.name,
-      decisions: fraudTopics.decisions.name,
-      labels: fraudTopics.labels.name,
-      deadLetters: pipelineTopics.deadLetters.name,
+      enriched: config.SINK_ENRICHED_TOPIC,
+      scores: config.SINK_SCORES_TOPIC,
+      decisions: config.SINK_DECISIONS_TOPIC,
+      labels: config.SINK_LABELS_TOPIC,
+      deadLetters: config.SINK_DEAD_LETTER_TOPIC,
     },
     groupId: config.SINK_GROUP_ID,
     serviceName: config.SERVICE_NAME,

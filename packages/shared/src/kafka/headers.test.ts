@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PUBLISH_TIME_HEADER, readPublishTime } from './publish-time.js';
+import { carriedHeaders, PUBLISH_TIME_HEADER, readPublishTime } from './headers.js';
 
 describe('publish-time header', () => {
   it('reads a decimal string or Buffer value', () => {
@@ -13,5 +13,14 @@ describe('publish-time header', () => {
     expect(readPublishTime({ other: '1' })).toBeUndefined();
     expect(readPublishTime({ [PUBLISH_TIME_HEADER]: 'soon' })).toBeUndefined();
     expect(readPublishTime({ [PUBLISH_TIME_HEADER]: '-5' })).toBeUndefined();
+  });
+
+  it('carries the publish time and nothing else', () => {
+    const stamp = Buffer.from('1767225600123');
+    expect(carriedHeaders({ [PUBLISH_TIME_HEADER]: stamp, traceparent: 'x', other: 'y' })).toEqual({
+      [PUBLISH_TIME_HEADER]: stamp,
+    });
+    expect(carriedHeaders({ traceparent: 'x' })).toBeUndefined();
+    expect(carriedHeaders(undefined)).toBeUndefined();
   });
 });
