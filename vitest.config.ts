@@ -11,14 +11,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{packages,services,topology,infra,loadtest,scripts}/**/*.test.ts'],
+          include: ['{packages,services,topology,infra,loadtest,e2e,scripts}/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['{packages,services,topology,infra,loadtest}/**/*.int.test.ts'],
+          include: ['{packages,services,topology,infra,loadtest,e2e}/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 60_000,

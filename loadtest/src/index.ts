@@ -1,2 +1,12 @@
 export { csvField, DATASET_COLUMNS, writeDatasetCsv } from './dataset/csv.js';
 export * from './simulator/index.js';
+export {
+  createPublishEncoders,
+  type PublishEncoders,
+  type PublishOptions,
+  type PublishProgress,
+  type PublishStats,
+  publish,
+} from './load/publisher.js';
+export { type LatencyProbe, type ProbeReport, startLatencyProbe } from './probe/latency-probe.js';
+export { percentile, type Summary, summarize, summarizeSorted, ValueRecorder } from './probe/percentiles.js';

@@ -3,13 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 function runDemo(env: Record<string, string>) {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(KAFKA_|SCHEMA_REGISTRY_|REDIS_|CLICKHOUSE_)/.test(k)),
   );
-  return spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'demo.ts')], {
+  return spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'e2e', 'src', 'demo', 'main.ts')], {
     cwd: root,
     env: { ...clean, ...env },
     encoding: 'utf8',
@@ -30,6 +30,7 @@ describe('bad configuration stops the demo at start, naming the variable', () =>
     expect(result.status).toBe(78);
     expect(result.stderr).toContain("KAFKA_BROKERS 'kafka-without-port' is not host:port");
     expect(result.stdout).not.toContain('Servers');
+    expect(result.stdout).not.toContain('Run demo-');
   });
 
   it('a malformed URL: exit 78 naming SCHEMA_REGISTRY_URL', () => {

@@ -1,0 +1,243 @@
+// `npm run demo`: the whole pipeline on this machine, fed by the simulator, with a closing report.
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { down, localEnv, localPath, localServers, serversFromEnv, up } from '@pipeline/infra';
+import {
+  clickhouseVars,
+  createAvroSerde,
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createRegistryClient,
+  errorMessage,
+  kafkaVars,
+  parseEnv,
+  redisVars,
+  runMain,
+  schemaRegistryVars,
+} from '@pipeline/shared';
+import { Redis } from 'ioredis';
+import { startDecisionsReader } from '../run/decisions-reader.js';
+import { newRunId, runNamespace } from '../run/namespace.js';
+import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
+import { createRunResources, removeRunResources } from '../run/resources.js';
+import { streamTraffic } from '../run/traffic.js';
+import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from './options.js';
+import { countRows, queryOutcome } from './outcome.js';
+import { type DemoSummary, formatSummary, type ServiceExit } from './summary.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+let options: DemoOptions;
+try {
+  options = parseDemoOptions(process.argv.slice(2));
+} catch (error) {
+  console.error(`demo: ${errorMessage(error)}\n\n${DEMO_USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(DEMO_USAGE);
+  process.exit(0);
+}
+
+const say = (text: string) => console.log(`\n\u25b6 ${text}`);
+const abort = new AbortController();
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  console.log('\nInterrupted: stopping traffic and everything the demo started (Ctrl-C again to quit at once).');
+  abort.abort();
+});
+process.on('SIGTERM', () => abort.abort());
+
+await runMain('demo', async () => {
+  process.exitCode = await runDemo(options);
+});
+
+async function runDemo(opts: DemoOptions): Promise<number> {
+  const configured = serversFromEnv();
+  // Bad addresses stop the demo here (exit 78, naming the variable), before anything starts.
+  if (configured) parseEnv({ ...kafkaVars, ...schemaRegistryVars, ...redisVars, ...clickhouseVars }, configured);
+  let startedServers: string[] = [];
+  let pipeline: RunningPipeline | undefined;
+  let exits: ServiceExit[] = [];
+  let ok = false;
+  const ns = runNamespace(newRunId('demo'));
+  mkdirSync(localPath('logs'), { recursive: true });
+  const logFile = localPath('logs', `${ns.id}.log`);
+  const log = createWriteStream(logFile);
+  const write = (line: string) => {
+    log.write(`${line.replace(/\u001b\[\d+m/g, '')}\n`);
+    if (!opts.quiet) console.log(line);
+  };
+
+  if (!configured) {
+    say('Servers: Kafka, Schema Registry, Redis, ClickHouse (installed into .local/ on first use)');
+    startedServers = await up();
+  }
+  const servers = configured ?? localEnv;
+  const logger = createLogger('demo', 'error');
+  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'demo', logger });
+  const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
+  const serde = createAvroSerde(registry);
+  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
+  const runClickhouse = createClickHouse(servers.CLICKHOUSE_URL, ns.clickhouseDatabase);
+  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+
+  try {
+    say(
+      `Run ${ns.id}: topics ${ns.topics.transactions} ... ${ns.topics.decisions}, ClickHouse database ${ns.clickhouseDatabase}`,
+    );
+    await createRunResources({ ns, kafka, registry, clickhouse });
+    ensureChampion();
+
+    say(`Services, each its own process (logs also in ${logFile})`);
+    pipeline = await startPipeline({
+      ns,
+      servers,
+      kafka,
+      write,
+      colour: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    });
+
+    const reader = await startDecisionsReader({
+      kafka,
+      serde,
+      topic: ns.topics.decisions,
+      groupId: `${ns.groupPrefix}demo-reader`,
+    });
+    say(`Traffic: ${opts.rate} events/s for ${opts.durationMs / 1000} s (simulator seed ${opts.seed})`);
+    const traffic = await streamTraffic({
+      kafka,
+      serde,
+      ns,
+      rate: opts.rate,
+      durationMs: opts.durationMs,
+      keepIds: true,
+      signal: abort.signal,
+      simulator: demoSimulator(opts.seed),
+      onProgress: (p) => {
+        if (Math.round(p.elapsedMs / 1000) % 5 !== 0) return;
+        const s = reader.stats();
+        console.log(
+          `  ${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  decided ${s.events}  p99 ${s.latencyMs.p99?.toFixed(1) ?? '-'} ms`,
+        );
+      },
+    });
+    if (traffic.stats.failed > 0) throw new Error(`publishing failed: ${traffic.stats.errors.join('; ')}`);
+
+    say('Waiting for the last decisions and for the sink to write them');
+    const deadline = Date.now() + 60_000;
+    while (!abort.signal.aborted && Date.now() < deadline && !reader.hasAll(traffic.transactionIds)) await sleep(250);
+    const decided = traffic.transactionIds.length - reader.missing(traffic.transactionIds).length;
+    let rows = await countRows(runClickhouse);
+    while (!abort.signal.aborted && Date.now() < deadline && (rows.decisions ?? 0) < decided) {
+      await sleep(500);
+      rows = await countRows(runClickhouse);
+    }
+    const featureSample = await sampleFeatures(pipeline, traffic.transactionIds.length > 0);
+    const decisions = await reader.stop();
+
+    exits = await pipeline.stop();
+    pipeline = undefined;
+    const summary: DemoSummary = {
+      run: ns.id,
+      published: {
+        transactions: traffic.stats.sent[ns.topics.transactions] ?? 0,
+        labels: traffic.labels,
+        seconds: traffic.stats.durationMs / 1000,
+        rate: traffic.stats.rate,
+      },
+      decisions,
+      undecided: traffic.transactionIds.length - decided,
+      outcome: await queryOutcome(runClickhouse),
+      rows,
+      monitor: ['not part of the pipeline yet'],
+      featureSample,
+      services: exits,
+      where: whereToLook(ns.clickhouseDatabase, servers.CLICKHOUSE_URL, opts.keep),
+    };
+    say('Summary');
+    console.log(formatSummary(summary));
+    ok = !abort.signal.aborted && summary.undecided === 0 && decisions.duplicates === 0 && exits.every((e) => e.clean);
+    console.log(ok ? '\nDemo complete.' : '\nDemo incomplete: see above.');
+    console.log(JSON.stringify({ demo: { ...summary, ok } }));
+  } catch (error) {
+    console.error(`\ndemo failed: ${errorMessage(error)}`);
+  } finally {
+    if (pipeline) exits = await pipeline.stop();
+    if (!opts.keep) {
+      await removeRunResources({ ns, kafka, clickhouse, redis }).catch((error: unknown) =>
+        console.error(`could not remove the run's topics, tables and keys: ${errorMessage(error)}`),
+      );
+    }
+    redis.disconnect();
+    await Promise.all([clickhouse.close(), runClickhouse.close()]);
+    log.end();
+    if (startedServers.length > 0 && !opts.keep) {
+      say('Stopping the servers the demo started (--keep leaves them up)');
+      await down(console.log, localServers(), startedServers);
+    } else if (startedServers.length > 0) {
+      console.log('\nServers left running; stop them with npm run infra:down. Their addresses:');
+      for (const [key, value] of Object.entries(localEnv)) console.log(`  export ${key}=${value}`);
+    }
+  }
+  return ok ? 0 : 1;
+}
+
+/** A small population whose days pass quickly, so fraud labels arrive while the demo runs. */
+function demoSimulator(seed: number) {
+  return { seed, customers: 300, terminals: 600, days: 365, fraudRate: 0.02 };
+}
+
+function ensureChampion(): void {
+  const model = (args: string[]) =>
+    execFileSync(process.execPath, ['--import', 'tsx', `${root}services/scorer/src/cli/model.ts`, ...args], {
+      encoding: 'utf8',
+    });
+  const listing = model(['list']);
+  const champion = listing.split('\n').find((line) => line.split('\t')[1] === 'champion');
+  if (champion) {
+    console.log(`  champion model: ${champion.split('\t')[0]}`);
+    return;
+  }
+  console.log('  no champion model: promoting the committed baseline fraud_gbdt@1');
+  model(['promote', 'fraud_gbdt@1', '--to', 'champion', '--why', 'demo: no champion was set']);
+}
+
+async function sampleFeatures(pipeline: RunningPipeline, any: boolean): Promise<DemoSummary['featureSample']> {
+  if (!any) return null;
+  const features = pipeline.services.find((s) => s.name === 'features');
+  const apiPort = features
+    ?.tail()
+    .map((l) => /"apiPort":(\d+)/.exec(l)?.[1])
+    .find(Boolean);
+  if (!apiPort) return null;
+  const url = `http://127.0.0.1:${apiPort}/features/customer/C000001`;
+  try {
+    const response = await fetch(url);
+    return { url, body: await response.json() };
+  } catch {
+    return null;
+  }
+}
+
+function whereToLook(database: string, clickhouseUrl: string, keep: boolean): string[] {
+  const q = (sql: string) => `curl '${clickhouseUrl}/?database=${database}' --data-binary "${sql}"`;
+  return [
+    ...(keep ? [] : ["this run's topics, tables and keys are removed; run with --keep to query them, e.g.:"]),
+    q('SELECT * FROM decision_mix_daily ORDER BY day LIMIT 20 FORMAT PrettyCompact'),
+    q('SELECT * FROM fraud_by_model_variant FORMAT PrettyCompact'),
+    q('SELECT * FROM confusion_by_threshold FORMAT PrettyCompact'),
+    "the analysts' tables and views: docs/analytics.md",
+    'the feature API: GET /features/<customer|terminal>/<id> (services/features/README.md)',
+    'the decisions topic with your own consumer: docs/topology.md',
+    'rules: services/decision/rules/fraud.yaml (hot reloaded); models: npm run model -- list',
+  ];
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}

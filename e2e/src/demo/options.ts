@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import { parseDuration } from '@pipeline/shared';
+
+export interface DemoOptions {
+  rate: number;
+  durationMs: number;
+  seed: number;
+  keep: boolean;
+  /** Service logs on the terminal (they always go to the run's log file). */
+  quiet: boolean;
+  help: boolean;
+}
+
+export const DEMO_USAGE = `usage: npm run demo [-- options]
+
+Starts Kafka, the Schema Registry, Redis and ClickHouse (installed into .local/ on first use), creates
+the run's topics, registers the schemas, makes sure a champion model exists, starts every service as
+its own process, streams simulated card transactions and their fraud labels, and prints what came out:
+decisions and their mix, end-to-end latency, fraud caught and missed, money saved and lost, the
+monitor's drift checks, and where to look next. Stops everything it started on exit or Ctrl-C.
+
+  --rate <events/s>     traffic rate, transactions and labels together   (default 200)
+  --duration <time>     how long to stream traffic, e.g. 45s or 2m      (default 45s)
+  --seed <n>            simulator seed: same seed, same traffic          (default 7)
+  --keep                leave the servers, topics, tables and Redis keys up for exploring
+  --quiet               no service logs on the terminal
+  -h, --help            this text`;
+
+/** Parses the demo's flags; a bad one throws an Error naming it. */
+export function parseDemoOptions(argv: string[]): DemoOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rate: { type: 'string', default: '200' },
+      duration: { type: 'string', default: '45s' },
+      seed: { type: 'string', default: '7' },
+      keep: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const rate = Number(values.rate);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 100_000) {
+    throw new Error(`--rate must be a number of events per second from 1 to 100000, got "${values.rate}"`);
+  }
+  const durationMs = parseDuration(values.duration);
+  if (durationMs === undefined || durationMs < 1_000) {
+    throw new Error(`--duration must be a duration of at least 1s like 45s or 2m, got "${values.duration}"`);
+  }
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new Error(`--seed must be an integer from 0 to 4294967295, got "${values.seed}"`);
+  }
+  return { rate, durationMs, seed, keep: values.keep, quiet: values.quiet, help: values.help };
+}

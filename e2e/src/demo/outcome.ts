@@ -1,0 +1,62 @@
+import type { ClickHouseClient } from '@pipeline/shared';
+
+/** Decisions judged against the labels that have arrived (from the sink's tables). */
+export interface FraudOutcome {
+  /** Decided transactions with a fraud label. */
+  frauds: number;
+  /** ...of which not approved (declined, sent to review or stepped up). */
+  caught: number;
+  /** Amount of the frauds caught: money saved, in minor units. */
+  savedMinor: number;
+  /** Amount of the frauds approved: money lost, in minor units. */
+  lostMinor: number;
+  /** Decided transactions labelled genuine, and of those the ones not approved (friction). */
+  genuine: number;
+  genuineFlagged: number;
+}
+
+/**
+ * One query over the run's database: each decision joined with its transaction's amount and its
+ * latest label. Nested pairs of joins with USING: the form ClickHouse 18.16 accepts.
+ */
+export const OUTCOME_SQL = `
+SELECT
+  countIf(is_fraud = 1) AS frauds,
+  countIf(is_fraud = 1 AND action != 'APPROVE') AS caught,
+  sumIf(amount_minor, is_fraud = 1 AND action != 'APPROVE') AS saved_minor,
+  sumIf(amount_minor, is_fraud = 1 AND action = 'APPROVE') AS lost_minor,
+  countIf(is_fraud = 0) AS genuine,
+  countIf(is_fraud = 0 AND action != 'APPROVE') AS genuine_flagged
+FROM (
+  SELECT event_id, action, amount_minor
+  FROM (SELECT event_id, action FROM decisions FINAL)
+  ANY INNER JOIN (SELECT event_id, amount_minor FROM transactions_enriched FINAL) USING event_id
+)
+ANY INNER JOIN (SELECT transaction_id AS event_id, is_fraud FROM labels_latest) USING event_id`;
+
+export async function queryOutcome(clickhouse: ClickHouseClient): Promise<FraudOutcome> {
+  const result = await clickhouse.query({ query: OUTCOME_SQL, format: 'JSONEachRow' });
+  const [row] = await result.json<Record<string, string | number>>();
+  const n = (key: string) => Number(row?.[key] ?? 0);
+  return {
+    frauds: n('frauds'),
+    caught: n('caught'),
+    savedMinor: n('saved_minor'),
+    lostMinor: n('lost_minor'),
+    genuine: n('genuine'),
+    genuineFlagged: n('genuine_flagged'),
+  };
+}
+
+/** Rows the sink has written for the run, per table (deduplicated). */
+export async function countRows(clickhouse: ClickHouseClient): Promise<Record<string, number>> {
+  const result = await clickhouse.query({
+    query: `SELECT 'decisions' AS t, count() AS n FROM (SELECT event_id FROM decisions FINAL)
+      UNION ALL SELECT 'transactions_enriched', count() FROM (SELECT event_id FROM transactions_enriched FINAL)
+      UNION ALL SELECT 'scores', count() FROM (SELECT event_id FROM scores FINAL)
+      UNION ALL SELECT 'labels', count() FROM (SELECT transaction_id FROM labels_latest)`,
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<{ t: string; n: string | number }>();
+  return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
+}

@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { formatLogLine } from './log-lines.js';
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServiceProcess {
+  name: string;
+  pid: number;
+  /** The health server's port (`/health/ready`, `/metrics`). */
+  port: number;
+  exit: Promise<Exit>;
+  /** The last lines it wrote, for error messages. */
+  tail(): string[];
+  /** SIGTERM, then SIGKILL after `graceMs`. Clean means it exited 0 on its own. */
+  stop(graceMs?: number): Promise<Exit & { clean: boolean }>;
+}
+
+export interface StartOptions {
+  name: string;
+  /** A TypeScript entry point, run by Node with tsx. */
+  entry: string;
+  env: Record<string, string>;
+  /** Receives every output line, already prefixed. */
+  write: (line: string) => void;
+  colour: number | null;
+  prefixWidth: number;
+  readyTimeoutMs?: number;
+}
+
+/** A free TCP port on the loopback interface, as the OS hands it out. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Starts a service as its own process and resolves once its `/health/ready` answers 200. */
+export async function startServiceProcess(options: StartOptions): Promise<ServiceProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+    env: { ...process.env, ...options.env, HTTP_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop it once.
+    detached: true,
+  });
+  const lines: string[] = [];
+  const format = { prefix: options.name, width: options.prefixWidth, colour: options.colour };
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      if (lines.length > 40) lines.shift();
+      options.write(formatLogLine(line, format));
+    });
+  }
+  const exit = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const handle: ServiceProcess = {
+    name: options.name,
+    pid: child.pid ?? -1,
+    port,
+    exit,
+    tail: () => [...lines],
+    stop: (graceMs = 20_000) => stop(child, exit, graceMs),
+  };
+  await waitReady(handle, options.readyTimeoutMs ?? 90_000);
+  return handle;
+}
+
+async function waitReady(service: ServiceProcess, timeoutMs: number): Promise<void> {
+  let exited: Exit | undefined;
+  void service.exit.then((e) => {
+    exited = e;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) {
+      throw new Error(
+        `${service.name} exited during start (code ${exited.code}, signal ${exited.signal}); its last lines:\n${service.tail().join('\n')}`,
+      );
+    }
+    try {
+      const response = await fetch(`http://127.0.0.1:${service.port}/health/ready`);
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await service.stop(2_000);
+  throw new Error(
+    `${service.name} was not ready within ${timeoutMs} ms; its last lines:\n${service.tail().join('\n')}`,
+  );
+}
+
+async function stop(child: ChildProcess, exit: Promise<Exit>, graceMs: number): Promise<Exit & { clean: boolean }> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const result = await exit;
+  clearTimeout(timer);
+  return { ...result, clean: result.code === 0 };
+}

@@ -1,0 +1,85 @@
+import { type Summary, ValueRecorder } from '@pipeline/loadtest';
+import { type AvroSerde, type Consumer, type Kafka, readPublishTime } from '@pipeline/shared';
+import { type Decision, schemaFor } from '@pipeline/topology';
+
+export interface DecisionStats {
+  /** Decisions read, duplicates included. */
+  received: number;
+  /** Distinct events decided. */
+  events: number;
+  /** Events decided more than once. */
+  duplicates: number;
+  byAction: Record<string, number>;
+  byPath: Record<string, number>;
+  /** Arrival here minus the `publish-time-ms` header the load generator stamped. */
+  latencyMs: Summary;
+}
+
+export interface DecisionsReader {
+  stats(): DecisionStats;
+  /** Whether every one of these events has a decision. */
+  hasAll(eventIds: Iterable<string>): boolean;
+  missing(eventIds: Iterable<string>): string[];
+  stop(): Promise<DecisionStats>;
+}
+
+/** Reads a decisions topic from its start, counting decisions per event, by action and by path. */
+export async function startDecisionsReader(options: {
+  kafka: Kafka;
+  serde: AvroSerde;
+  topic: string;
+  groupId: string;
+}): Promise<DecisionsReader> {
+  const decoder = options.serde.decoder<Decision>(schemaFor('fraud/decision').type);
+  const perEvent = new Map<string, number>();
+  const byAction: Record<string, number> = {};
+  const byPath: Record<string, number> = {};
+  const latency = new ValueRecorder();
+  let received = 0;
+
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const arrived = Date.now();
+      await decoder.prepare(batch.messages.map((m) => m.value));
+      for (const message of batch.messages) {
+        const decision = decoder.decode(message.value);
+        received++;
+        perEvent.set(decision.event_id, (perEvent.get(decision.event_id) ?? 0) + 1);
+        byAction[decision.action] = (byAction[decision.action] ?? 0) + 1;
+        byPath[decision.path] = (byPath[decision.path] ?? 0) + 1;
+        const published = readPublishTime(message.headers);
+        if (published !== undefined) latency.record(arrived - published);
+      }
+    },
+  });
+
+  const stats = (): DecisionStats => {
+    let duplicates = 0;
+    for (const n of perEvent.values()) if (n > 1) duplicates++;
+    return {
+      received,
+      events: perEvent.size,
+      duplicates,
+      byAction: { ...byAction },
+      byPath: { ...byPath },
+      latencyMs: latency.summary(),
+    };
+  };
+  const missing = (ids: Iterable<string>) => [...ids].filter((id) => !perEvent.has(id));
+  return {
+    stats,
+    missing,
+    hasAll: (ids) => missing(ids).length === 0,
+    stop: async () => {
+      await consumer.disconnect();
+      const admin = options.kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([options.groupId]).catch(() => undefined);
+      await admin.disconnect();
+      return stats();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { ClickHouseClient, Kafka, SchemaRegistryClient } from '@pipeline/shared';
+import { identifier, sql } from '@pipeline/shared';
+import { applyTopology } from '@pipeline/topology';
+import type { Redis } from 'ioredis';
+import type { RunNamespace } from './namespace.js';
+
+/** Creates the run's topics (schemas registered under their subjects) and its ClickHouse database. */
+export async function createRunResources(options: {
+  ns: RunNamespace;
+  kafka: Kafka;
+  registry: SchemaRegistryClient;
+  clickhouse: ClickHouseClient;
+}): Promise<void> {
+  await applyTopology({ kafka: options.kafka, registry: options.registry, topics: options.ns.declarations });
+  await options.clickhouse.command({
+    query: sql`CREATE DATABASE IF NOT EXISTS ${identifier(options.ns.clickhouseDatabase)}`,
+  });
+}
+
+/** Deletes the run's topics, database and Redis keys; what is already gone is not an error. */
+export async function removeRunResources(options: {
+  ns: RunNamespace;
+  kafka: Kafka;
+  clickhouse: ClickHouseClient;
+  redis: Redis;
+}): Promise<void> {
+  const admin = options.kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const topics = Object.values(options.ns.topics).filter((t) => existing.has(t));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+  } finally {
+    await admin.disconnect();
+  }
+  await options.clickhouse.command({
+    query: sql`DROP DATABASE IF EXISTS ${identifier(options.ns.clickhouseDatabase)}`,
+  });
+  let cursor = '0';
+  do {
+    const [next, keys] = await options.redis.scan(
+      cursor,
+      'MATCH',
+      `${escapeGlob(options.ns.redisPrefix)}*`,
+      'COUNT',
+      1000,
+    );
+    cursor = next;
+    if (keys.length > 0) await options.redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Resolves once every group is Stable with members, i.e. its consumers own their partitions: traffic
+ * sent earlier could be skipped by a consumer that starts from the latest offset.
+ */
+export async function waitForGroups(kafka: Kafka, groups: string[], timeoutMs = 90_000): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { groups: described } = await admin.describeGroups(groups);
+      const waiting = described.filter((g) => g.state !== 'Stable' || g.members.length === 0).map((g) => g.groupId);
+      if (waiting.length === 0) return;
+      if (Date.now() > deadline)
+        throw new Error(`consumer groups not stable after ${timeoutMs} ms: ${waiting.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

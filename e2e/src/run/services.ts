@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import type { ServerEnv } from '@pipeline/infra/env';
+import type { RunNamespace } from './namespace.js';
+
+export const SERVICE_NAMES = ['features', 'scorer', 'decision', 'sink'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+export function serviceEntry(name: ServiceName): string {
+  return `${root}services/${name}/src/main.ts`;
+}
+
+/**
+ * Each service's environment for a run: the servers, and the run's topics, groups, key prefixes and
+ * database in the variables each service documents. `tuning` adds or overrides variables.
+ */
+export function serviceEnv(
+  name: ServiceName,
+  ns: RunNamespace,
+  servers: ServerEnv,
+  tuning: Record<string, string> = {},
+): Record<string, string> {
+  const t = ns.topics;
+  const own: Record<ServiceName, Record<string, string>> = {
+    features: {
+      FEATURES_GROUP_ID: `${ns.groupPrefix}features`,
+      FEATURES_KEY_PREFIX: `${ns.redisPrefix}f:`,
+      FEATURES_TRANSACTIONS_TOPIC: t.transactions,
+      FEATURES_LABELS_TOPIC: t.labels,
+      FEATURES_ENRICHED_TOPIC: t.enriched,
+      FEATURES_DEAD_LETTER_TOPIC: t.deadLetters,
+    },
+    scorer: {
+      SCORER_GROUP_ID: `${ns.groupPrefix}scorer`,
+      SCORER_ENRICHED_TOPIC: t.enriched,
+      SCORER_SCORES_TOPIC: t.scores,
+      SCORER_DEAD_LETTER_TOPIC: t.deadLetters,
+    },
+    decision: {
+      DECISION_GROUP_ID: `${ns.groupPrefix}decision`,
+      DECISION_REDIS_PREFIX: `${ns.redisPrefix}d:`,
+      DECISION_ENRICHED_TOPIC: t.enriched,
+      DECISION_SCORES_TOPIC: t.scores,
+      DECISION_DECISIONS_TOPIC: t.decisions,
+      DECISION_DEAD_LETTER_TOPIC: t.deadLetters,
+    },
+    sink: {
+      SINK_GROUP_ID: `${ns.groupPrefix}sink`,
+      CLICKHOUSE_DATABASE: ns.clickhouseDatabase,
+      SINK_ENRICHED_TOPIC: t.enriched,
+      SINK_SCORES_TOPIC: t.scores,
+      SINK_DECISIONS_TOPIC: t.decisions,
+      SINK_LABELS_TOPIC: t.labels,
+      SINK_DEAD_LETTER_TOPIC: t.deadLetters,
+    },
+  };
+  return { ...servers, SERVICE_NAME: name, LOG_LEVEL: 'info', ...own[name], ...tuning };
+}
+
+/** The consumer groups a run's services join; the run waits for them before sending traffic. */
+export function serviceGroups(name: ServiceName, ns: RunNamespace): string[] {
+  const group = `${ns.groupPrefix}${name}`;
+  return name === 'decision' ? [group, `${group}.scores`] : [group];
+}
