@@ -18,6 +18,7 @@ import {
   schemaRegistryVars,
 } from '@pipeline/shared';
 import { Redis } from 'ioredis';
+import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { startDecisionsReader } from '../run/decisions-reader.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
@@ -41,7 +42,9 @@ if (options.help) {
   process.exit(0);
 }
 
-const say = (text: string) => console.log(`\n\u25b6 ${text}`);
+const began = performance.now();
+const say = (text: string) =>
+  console.log(`\n\u25b6 ${text}  [${((performance.now() - began) / 1000).toFixed(1)} s]`);
 const abort = new AbortController();
 let interrupted = false;
 process.on('SIGINT', () => {
@@ -108,6 +111,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       topic: ns.topics.decisions,
       groupId: `${ns.groupPrefix}demo-reader`,
     });
+    const refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}demo-dead-letters` });
     say(`Traffic: ${opts.rate} events/s for ${opts.durationMs / 1000} s (simulator seed ${opts.seed})`);
     const traffic = await streamTraffic({
       kafka,
@@ -130,7 +134,9 @@ async function runDemo(opts: DemoOptions): Promise<number> {
 
     say('Waiting for the last decisions and for the sink to write them');
     const deadline = Date.now() + 60_000;
-    while (!abort.signal.aborted && Date.now() < deadline && !reader.hasAll(traffic.transactionIds)) await sleep(250);
+    // Every transaction ends with a decision, or as a dead letter with its reason.
+    const unaccounted = () => reader.missing(traffic.transactionIds).filter((id) => !refused.eventIds().has(id));
+    while (!abort.signal.aborted && Date.now() < deadline && unaccounted().length > 0) await sleep(250);
     const decided = traffic.transactionIds.length - reader.missing(traffic.transactionIds).length;
     let rows = await countRows(runClickhouse);
     while (!abort.signal.aborted && Date.now() < deadline && (rows.decisions ?? 0) < decided) {
@@ -139,6 +145,8 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     }
     const featureSample = await sampleFeatures(pipeline, traffic.transactionIds.length > 0);
     const decisions = await reader.stop();
+    const undecided = unaccounted().length;
+    const deadLetters = await refused.stop();
 
     exits = await pipeline.stop();
     pipeline = undefined;
@@ -151,7 +159,8 @@ async function runDemo(opts: DemoOptions): Promise<number> {
         rate: traffic.stats.rate,
       },
       decisions,
-      undecided: traffic.transactionIds.length - decided,
+      undecided,
+      deadLetters,
       outcome: await queryOutcome(runClickhouse),
       rows,
       monitor: ['not part of the pipeline yet'],

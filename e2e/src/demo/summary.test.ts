@@ -13,6 +13,7 @@ const summary: DemoSummary = {
     latencyMs: { count: 9_000, p50: 12.3, p95: 20, p99: 31.25, max: 80, mean: 13 },
   },
   undecided: 0,
+  deadLetters: { total: 4, byReason: { 'features LateEventError': { count: 4, example: 'event 9 min late' } } },
   outcome: { frauds: 150, caught: 120, savedMinor: 1_234_567, lostMinor: 50_000, genuine: 100, genuineFlagged: 2 },
   rows: { decisions: 9_000 },
   monitor: ['drift: no feature drifted'],
@@ -30,6 +31,7 @@ describe('formatSummary', () => {
   it('reports volumes, mix and latency', () => {
     expect(text).toContain('9,000 transactions and 400 labels in 45.0 s (209 events/s)');
     expect(text).toContain('APPROVE 8,700 (96.7%), DECLINE 200 (2.2%), REVIEW 100 (1.1%)');
+    expect(text).toContain('Dead letters     4\n                   4 features LateEventError: event 9 min late');
     expect(text).toContain('p50 12.3 ms, p95 20.0 ms, p99 31.3 ms, max 80.0 ms over 9,000 decisions');
   });
 

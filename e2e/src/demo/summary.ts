@@ -1,4 +1,5 @@
 import type { Summary } from '@pipeline/loadtest';
+import type { DeadLetterStats } from '../run/dead-letters-reader.js';
 import type { DecisionStats } from '../run/decisions-reader.js';
 import type { FraudOutcome } from './outcome.js';
 
@@ -13,8 +14,9 @@ export interface DemoSummary {
   run: string;
   published: { transactions: number; labels: number; seconds: number; rate: number };
   decisions: DecisionStats;
-  /** Transactions sent that got no decision before the demo stopped waiting. */
+  /** Transactions sent that got neither a decision nor a dead letter before the demo stopped waiting. */
   undecided: number;
+  deadLetters: DeadLetterStats;
   outcome: FraudOutcome | null;
   /** Rows per ClickHouse table of the run. */
   rows: Record<string, number>;
@@ -43,7 +45,10 @@ export function formatSummary(s: DemoSummary): string {
     `Run ${s.run}`,
     '',
     `Events in        ${int(s.published.transactions)} transactions and ${int(s.published.labels)} labels in ${s.published.seconds.toFixed(1)} s (${int(Math.round(s.published.rate))} events/s)`,
-    `Decisions out    ${int(d.events)} (${int(d.duplicates)} events decided twice, ${int(s.undecided)} undecided)`,
+    `Decisions out    ${int(d.events)} (${int(d.duplicates)} events decided twice, ${int(s.undecided)} unaccounted for)`,
+    `Dead letters     ${int(s.deadLetters.total)}${Object.entries(s.deadLetters.byReason)
+      .map(([reason, r]) => `\n                   ${int(r.count)} ${reason}: ${r.example}`)
+      .join('')}`,
     `Decision mix     ${Object.entries(d.byAction)
       .sort((a, b) => b[1] - a[1])
       .map(([action, n]) => `${action} ${int(n)} (${pct(n, d.received)})`)

@@ -1,0 +1,81 @@
+import type { AvroSerde, Consumer, DeadLetter, Kafka } from '@pipeline/shared';
+import { type EnrichedTransaction, schemaFor, type Transaction } from '@pipeline/topology';
+import type { RunNamespace } from './namespace.js';
+
+export interface DeadLetterStats {
+  total: number;
+  /** `<service> <error_type>` → count, with one example reason each. */
+  byReason: Record<string, { count: number; example: string }>;
+}
+
+export interface DeadLettersReader {
+  stats(): DeadLetterStats;
+  /** Transaction event ids some service dead-lettered (its transaction or its enriched event). */
+  eventIds(): ReadonlySet<string>;
+  stop(): Promise<DeadLetterStats>;
+}
+
+/** Reads a run's dead-letter topic from its start: what was refused, by whom, why, for which events. */
+export async function startDeadLettersReader(options: {
+  kafka: Kafka;
+  serde: AvroSerde;
+  ns: RunNamespace;
+  groupId: string;
+}): Promise<DeadLettersReader> {
+  const { ns, serde } = options;
+  const letters = serde.decoder<DeadLetter>(schemaFor('pipeline/dead-letter').type);
+  const transactions = serde.decoder<Transaction>(schemaFor('fraud/transaction').type);
+  const enriched = serde.decoder<EnrichedTransaction>(schemaFor('fraud/enriched-transaction').type);
+  /** The event id inside a dead letter's original bytes, for the topics that carry transactions. */
+  const originalId: Record<string, (bytes: Buffer) => Promise<string>> = {
+    [ns.topics.transactions]: async (bytes) => {
+      await transactions.prepare([bytes]);
+      return transactions.decode(bytes).event_id;
+    },
+    [ns.topics.enriched]: async (bytes) => {
+      await enriched.prepare([bytes]);
+      return enriched.decode(bytes).transaction.event_id;
+    },
+  };
+  const byReason: DeadLetterStats['byReason'] = {};
+  const ids = new Set<string>();
+  let total = 0;
+
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: ns.topics.deadLetters, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      await letters.prepare(batch.messages.map((m) => m.value));
+      for (const message of batch.messages) {
+        const letter = letters.decode(message.value);
+        total++;
+        const reason = `${letter.service} ${letter.error_type}`;
+        const entry = byReason[reason] ?? { count: 0, example: letter.error };
+        entry.count++;
+        byReason[reason] = entry;
+        const idOf = originalId[letter.topic];
+        if (!idOf || !letter.original_value) continue;
+        try {
+          ids.add(await idOf(letter.original_value));
+        } catch {
+          // Malformed bytes: counted above, no event id to match.
+        }
+      }
+    },
+  });
+
+  const stats = () => ({ total, byReason: structuredClone(byReason) });
+  return {
+    stats,
+    eventIds: () => ids,
+    stop: async () => {
+      await consumer.disconnect();
+      const admin = options.kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([options.groupId]).catch(() => undefined);
+      await admin.disconnect();
+      return stats();
+    },
+  };
+}
