@@ -43,8 +43,7 @@ if (options.help) {
 }
 
 const began = performance.now();
-const say = (text: string) =>
-  console.log(`\n\u25b6 ${text}  [${((performance.now() - began) / 1000).toFixed(1)} s]`);
+const say = (text: string) => console.log(`\n\u25b6 ${text}  [${((performance.now() - began) / 1000).toFixed(1)} s]`);
 const abort = new AbortController();
 let interrupted = false;
 process.on('SIGINT', () => {

@@ -8,7 +8,7 @@ import { SERVICE_NAMES, type ServiceName, serviceEntry, serviceEnv, serviceGroup
 
 export interface RunningPipeline {
   services: ServiceProcess[];
-  /** Stops every service (SIGTERM, upstream first so downstream can finish) and reports how each ended. */
+  /** Stops every service (SIGTERM to all at once) and reports how each ended. */
   stop(): Promise<{ name: string; clean: boolean; code: number | null; signal: NodeJS.Signals | null }[]>;
 }
 
@@ -41,11 +41,7 @@ export async function startPipeline(options: {
     ),
   );
   const services = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const stop = async () => {
-    const results = [];
-    for (const service of services) results.push({ name: service.name, ...(await service.stop()) });
-    return results;
-  };
+  const stop = () => Promise.all(services.map(async (s) => ({ name: s.name, ...(await s.stop()) })));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
     await stop();
