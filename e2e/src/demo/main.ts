@@ -23,6 +23,7 @@ import { startDecisionsReader } from '../run/decisions-reader.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
 import { createRunResources, removeRunResources } from '../run/resources.js';
+import { pipelineSpecs } from '../run/services.js';
 import { streamTraffic } from '../run/traffic.js';
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from './options.js';
 import { countRows, queryOutcome } from './outcome.js';
@@ -96,13 +97,8 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     ensureChampion();
 
     say(`Services, each its own process (logs also in ${logFile})`);
-    pipeline = await startPipeline({
-      ns,
-      servers,
-      kafka,
-      write,
-      colour: process.stdout.isTTY === true && !process.env.NO_COLOR,
-    });
+    const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+    pipeline = await startPipeline({ specs: pipelineSpecs(ns, servers), kafka, write, colour });
 
     const reader = await startDecisionsReader({
       kafka,

@@ -1,10 +1,8 @@
-import type { ServerEnv } from '@pipeline/infra/env';
 import type { Kafka } from '@pipeline/shared';
 import { colourFor } from '../processes/log-lines.js';
 import { type ServiceProcess, startServiceProcess } from '../processes/service-process.js';
-import type { RunNamespace } from './namespace.js';
 import { waitForGroups } from './resources.js';
-import { SERVICE_NAMES, type ServiceName, serviceEntry, serviceEnv, serviceGroups } from './services.js';
+import type { ProcessSpec } from './services.js';
 
 export interface RunningPipeline {
   services: ServiceProcess[];
@@ -17,23 +15,18 @@ export interface RunningPipeline {
  * their consumer groups owns its partitions. A service that fails to start stops the others.
  */
 export async function startPipeline(options: {
-  ns: RunNamespace;
-  servers: ServerEnv;
+  specs: ProcessSpec[];
   kafka: Kafka;
   write: (line: string) => void;
   colour: boolean;
-  services?: readonly ServiceName[];
-  /** Extra variables per service (tuning). */
-  tuning?: Partial<Record<ServiceName, Record<string, string>>>;
 }): Promise<RunningPipeline> {
-  const names = options.services ?? SERVICE_NAMES;
-  const width = Math.max(...names.map((n) => n.length));
+  const width = Math.max(...options.specs.map((s) => s.name.length));
   const started = await Promise.allSettled(
-    names.map((name, i) =>
+    options.specs.map((spec, i) =>
       startServiceProcess({
-        name,
-        entry: serviceEntry(name),
-        env: serviceEnv(name, options.ns, options.servers, options.tuning?.[name]),
+        name: spec.name,
+        entry: spec.entry,
+        env: spec.env,
         write: options.write,
         colour: options.colour ? colourFor(i) : null,
         prefixWidth: width,
@@ -50,7 +43,7 @@ export async function startPipeline(options: {
   try {
     await waitForGroups(
       options.kafka,
-      names.flatMap((n) => serviceGroups(n, options.ns)),
+      options.specs.flatMap((s) => s.groups),
     );
   } catch (error) {
     await stop();

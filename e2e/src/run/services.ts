@@ -63,3 +63,61 @@ export function serviceGroups(name: ServiceName, ns: RunNamespace): string[] {
   const group = `${ns.groupPrefix}${name}`;
   return name === 'decision' ? [group, `${group}.scores`] : [group];
 }
+
+/** A process of a pipeline: what to run, with which environment, and the groups it joins. */
+export interface ProcessSpec {
+  name: string;
+  entry: string;
+  env: Record<string, string>;
+  groups: string[];
+}
+
+/** The fraud pipeline's services for a run. */
+export function pipelineSpecs(
+  ns: RunNamespace,
+  servers: ServerEnv,
+  options: { services?: readonly ServiceName[]; tuning?: Partial<Record<ServiceName, Record<string, string>>> } = {},
+): ProcessSpec[] {
+  return (options.services ?? SERVICE_NAMES).map((name) => ({
+    name,
+    entry: serviceEntry(name),
+    env: serviceEnv(name, ns, servers, options.tuning?.[name]),
+    groups: serviceGroups(name, ns),
+  }));
+}
+
+/**
+ * The identity pipeline for a run: three relays, transactions → enriched → scores → decisions, the
+ * same hops and topics the events of the fraud pipeline cross on their way to a decision.
+ */
+export function identitySpecs(
+  ns: RunNamespace,
+  servers: ServerEnv,
+  tuning: Record<string, string> = {},
+): ProcessSpec[] {
+  const t = ns.topics;
+  const hops: [string, string][] = [
+    [t.transactions, t.enriched],
+    [t.enriched, t.scores],
+    [t.scores, t.decisions],
+  ];
+  return hops.map(([from, to], i) => {
+    const name = `relay${i + 1}`;
+    const group = `${ns.groupPrefix}${name}`;
+    return {
+      name,
+      entry: `${root}e2e/src/identity/main.ts`,
+      env: {
+        ...servers,
+        SERVICE_NAME: name,
+        LOG_LEVEL: 'info',
+        RELAY_FROM: from,
+        RELAY_TO: to,
+        RELAY_GROUP_ID: group,
+        RELAY_DEAD_LETTER_TOPIC: t.deadLetters,
+        ...tuning,
+      },
+      groups: [group],
+    };
+  });
+}

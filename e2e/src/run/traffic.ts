@@ -25,7 +25,8 @@ export async function streamTraffic(options: {
   kafka: Kafka;
   serde: AvroSerde;
   ns: RunNamespace;
-  simulator: SimulatorConfigInput;
+  /** Simulator settings, when `events` is not given. */
+  simulator?: SimulatorConfigInput;
   rate: number;
   durationMs?: number;
   count?: number;
@@ -53,7 +54,7 @@ export async function streamTraffic(options: {
     }
   }
   try {
-    const stats = await publish(tap(options.events ?? simulate(options.simulator)), {
+    const stats = await publish(tap(options.events ?? simulate(options.simulator ?? {})), {
       producer,
       encoders,
       topics: { transactions: ns.topics.transactions, labels: ns.topics.labels },

@@ -1,0 +1,181 @@
+// `npm run bench`: the end-to-end benchmark (see BENCH_USAGE and docs/benchmark.md).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { localEnv, localPath, serversFromEnv, up } from '@pipeline/infra';
+import { type SimEvent, simulate } from '@pipeline/loadtest';
+import {
+  createAvroSerde,
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createRegistryClient,
+  errorMessage,
+  runMain,
+} from '@pipeline/shared';
+import { Redis } from 'ioredis';
+import { findServerPids } from '../processes/usage.js';
+import { newRunId, runNamespace } from '../run/namespace.js';
+import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
+import { createRunResources, removeRunResources } from '../run/resources.js';
+import { identitySpecs, type ProcessSpec, pipelineSpecs } from '../run/services.js';
+import { renderChart } from './chart.js';
+import { BENCH_USAGE, type BenchOptions, parseBenchOptions } from './options.js';
+import { type BenchResult, headline, type PipelineResult, renderReport } from './report.js';
+import { runStep, type StepResult } from './run-step.js';
+import { nextRate, record, type SearchState } from './search.js';
+
+let options: BenchOptions;
+try {
+  options = parseBenchOptions(process.argv.slice(2));
+} catch (error) {
+  console.error(`bench: ${errorMessage(error)}\n\n${BENCH_USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(BENCH_USAGE);
+  process.exit(0);
+}
+
+await runMain('bench', async () => {
+  const loadBefore = loadavg();
+  const servers = serversFromEnv() ?? localEnv;
+  if (!serversFromEnv()) await up();
+  const logger = createLogger('bench', 'error');
+  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'bench', logger });
+  const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
+  const serde = createAvroSerde(registry);
+  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
+  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true });
+  mkdirSync(localPath('logs'), { recursive: true });
+
+  /** A pipeline on fresh resources: its processes, its namespace, and how to tear both down. */
+  const launch = async (kind: PipelineResult['kind']) => {
+    const ns = runNamespace(newRunId(`bench-${kind}`));
+    await createRunResources({ ns, kafka, registry, clickhouse });
+    const specs: ProcessSpec[] =
+      kind === 'fraud' ? pipelineSpecs(ns, servers, { tuning: benchTuning }) : identitySpecs(ns, servers);
+    const log = join(localPath('logs'), `${ns.id}.log`);
+    const lines: string[] = [];
+    const pipeline: RunningPipeline = await startPipeline({ specs, kafka, write: (l) => lines.push(l), colour: false });
+    const pids = {
+      ...findServerPids(),
+      ...Object.fromEntries(pipeline.services.map((s) => [s.name, s.pid])),
+      bench: process.pid,
+    };
+    console.log(`  ${kind}: ${ns.id} (${specs.map((s) => s.name).join(', ')}), logs in ${log}`);
+    return {
+      ns,
+      pids,
+      stop: async () => {
+        const exits = await pipeline.stop();
+        writeFileSync(log, `${lines.join('\n')}\n`);
+        for (const e of exits.filter((x) => !x.clean))
+          console.log(`  ${e.name} did not stop cleanly (code ${e.code}, signal ${e.signal})`);
+        await removeRunResources({ ns, kafka, clickhouse, redis }).catch((error: unknown) =>
+          console.log(`  could not remove ${ns.id}: ${errorMessage(error)}`),
+        );
+      },
+    };
+  };
+
+  const benchPipeline = async (kind: PipelineResult['kind']): Promise<PipelineResult> => {
+    console.log(`\n${kind} pipeline`);
+    // One event stream per pipeline: event time keeps advancing across steps, as the features need.
+    const events = transactionsOnly(simulate({ seed: options.seed, startTime: Date.UTC(2025, 0, 1), days: 3_650 }));
+    let current = await launch(kind);
+    const step = async (rate: number, durationMs: number): Promise<StepResult> => {
+      const result = await runStep({
+        kafka,
+        serde,
+        ns: current.ns,
+        events,
+        rate,
+        durationMs,
+        settleMs: options.settleMs,
+        pids: current.pids,
+      });
+      printStep(result);
+      if (result.drainSeconds === null) {
+        console.log('  backlog did not drain: restarting the pipeline on fresh topics for the next step');
+        await current.stop();
+        current = await launch(kind);
+      }
+      return result;
+    };
+
+    await step(500, 10_000).then(() => console.log('  (warm-up, not reported)'));
+    const steps: StepResult[] = [];
+    let state: SearchState = { sustained: 0, failed: Number.POSITIVE_INFINITY };
+    for (const rate of options.rates) {
+      const result = await step(rate, options.stepMs);
+      steps.push(result);
+      state = record(state, rate, result.judgement.sustained);
+    }
+    const searched: StepResult[] = [];
+    if (options.search) {
+      for (let rate = nextRate(state); rate !== null && searched.length < 6; rate = nextRate(state)) {
+        const result = await step(rate, options.stepMs);
+        searched.push(result);
+        state = record(state, rate, result.judgement.sustained);
+      }
+    }
+    await current.stop();
+    return {
+      kind,
+      steps,
+      searched,
+      maxSustained: state.sustained,
+      firstFailed: Number.isFinite(state.failed) ? state.failed : null,
+    };
+  };
+
+  const pipelines: PipelineResult[] = [await benchPipeline('fraud')];
+  if (options.identity) pipelines.push(await benchPipeline('identity'));
+
+  const date = new Date().toISOString().slice(0, 10);
+  const result: BenchResult = {
+    date,
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      memoryGb: totalmem() / 2 ** 30,
+      loadBefore,
+      node: process.version,
+    },
+    stepSeconds: options.stepMs / 1000,
+    settleSeconds: options.settleMs / 1000,
+    pipelines,
+  };
+  const out = resolve(options.out);
+  mkdirSync(out, { recursive: true });
+  const base = join(out, `bench-${date}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const chart = renderChart(`${base}.json`, `${base}.png`);
+  if (!chart.ok) console.log(`chart not drawn: ${chart.reason}`);
+  const report = renderReport(result, chart.ok ? `bench-${date}.png` : null);
+  writeFileSync(`${base}.md`, report);
+  console.log(`\n${report}\nWritten: ${base}.md, ${base}.json${chart.ok ? `, ${base}.png` : ''}`);
+
+  redis.disconnect();
+  await clickhouse.close();
+  console.log(JSON.stringify(headline(result)));
+});
+
+/** Service settings for the benchmark; the defaults, unless a run shows another value matters. */
+const benchTuning = {};
+
+function* transactionsOnly(events: Iterable<SimEvent>): Generator<SimEvent> {
+  for (const event of events) if (event.kind === 'transaction') yield event;
+}
+
+function printStep(s: StepResult): void {
+  const l = s.latencyMs;
+  const j = s.judgement;
+  console.log(
+    `  ${String(s.rate).padStart(6)}/s  published ${Math.round(j.publishedRate)}/s  delivered ${Math.round(j.deliveredRate)}/s  p50 ${l.p50?.toFixed(1) ?? '-'}  p99 ${l.p99?.toFixed(1) ?? '-'}  max ${l.max?.toFixed(1) ?? '-'} ms  ${j.sustained ? 'sustained' : `NOT sustained (${j.reason})`}  drain ${s.drainSeconds === null ? 'no' : `${s.drainSeconds.toFixed(1)} s`}`,
+  );
+  console.log(
+    `          ${s.usage.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%/${Math.round(u.rssMb)}M`).join('  ')}`,
+  );
+}

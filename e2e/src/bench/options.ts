@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import { parseDuration } from '@pipeline/shared';
+
+export interface BenchOptions {
+  rates: number[];
+  stepMs: number;
+  /** Left out of each step's latency and usage figures: the pipeline settles to the new rate. */
+  settleMs: number;
+  search: boolean;
+  identity: boolean;
+  seed: number;
+  out: string;
+  help: boolean;
+}
+
+export const BENCH_USAGE = `usage: npm run bench [-- options]
+
+End-to-end benchmark on this machine: the fraud pipeline (features, scorer, decision, sink as
+processes) and an identity pipeline (three relays through the same topics) at fixed rates, then the
+highest rate each sustains, found by search. Writes reports/bench-<date>.md and a PNG chart, prints
+the table, and ends with one JSON line.
+
+  --rates <list>        fixed rates, events/s             (default 500,1000,2000,5000,10000)
+  --step <time>         length of each step               (default 30s)
+  --settle <time>       start of a step left out of its figures (default 5s)
+  --no-search           skip the sustainable-rate search
+  --no-identity         skip the identity pipeline
+  --seed <n>            simulator seed                    (default 7)
+  --out <dir>           where the report goes             (default reports)
+  -h, --help            this text`;
+
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rates: { type: 'string', default: '500,1000,2000,5000,10000' },
+      step: { type: 'string', default: '30s' },
+      settle: { type: 'string', default: '5s' },
+      'no-search': { type: 'boolean', default: false },
+      'no-identity': { type: 'boolean', default: false },
+      seed: { type: 'string', default: '7' },
+      out: { type: 'string', default: 'reports' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const rates = values.rates.split(',').map((r) => Number(r.trim()));
+  if (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r < 1 || r > 200_000)) {
+    throw new Error(`--rates must be a comma-separated list of whole rates from 1 to 200000, got "${values.rates}"`);
+  }
+  const stepMs = parseDuration(values.step);
+  if (stepMs === undefined || stepMs < 5_000)
+    throw new Error(`--step must be a duration of at least 5s, got "${values.step}"`);
+  const settleMs = parseDuration(values.settle);
+  if (settleMs === undefined || settleMs >= stepMs / 2) {
+    throw new Error(`--settle must be a duration shorter than half a step, got "${values.settle}"`);
+  }
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a whole number, got "${values.seed}"`);
+  return {
+    rates: [...new Set(rates)].sort((a, b) => a - b),
+    stepMs,
+    settleMs,
+    search: !values['no-search'],
+    identity: !values['no-identity'],
+    seed,
+    out: values.out,
+    help: values.help,
+  };
+}

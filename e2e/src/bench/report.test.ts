@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { type BenchResult, headline, renderReport } from './report.js';
+import type { StepResult } from './run-step.js';
+
+function step(rate: number, p99: number, sustained: boolean): StepResult {
+  return {
+    rate,
+    judgement: {
+      sustained,
+      publishedRate: rate,
+      deliveredRate: sustained ? rate : rate * 0.8,
+      backlogSlope: sustained ? 0 : rate * 0.2,
+      finalBacklog: 0,
+      reason: sustained ? null : `backlog grew ${rate * 0.2}/s`,
+    },
+    latencyMs: { count: 100, p50: p99 / 2, p95: p99 * 0.9, p99, max: p99 * 2, mean: p99 / 2 },
+    drainSeconds: sustained ? 0.2 : null,
+    usage: [{ name: 'features', cpuPercent: 85.4, rssMb: 180.2 }],
+  };
+}
+
+const result: BenchResult = {
+  date: '2026-11-23',
+  machine: { cpus: 2, model: 'EPYC', memoryGb: 7.8, loadBefore: [0.1, 0.2, 0.3], node: 'v20.19.0' },
+  stepSeconds: 30,
+  settleSeconds: 5,
+  pipelines: [
+    {
+      kind: 'fraud',
+      steps: [step(500, 12, true), step(1000, 25, true), step(2000, 900, false)],
+      searched: [step(1414, 40, true)],
+      maxSustained: 1414,
+      firstFailed: 2000,
+    },
+    { kind: 'identity', steps: [step(1000, 5, true)], searched: [], maxSustained: 20_000, firstFailed: 40_000 },
+  ],
+};
+
+describe('benchmark report', () => {
+  it('headline figures come from the steps and the searches', () => {
+    expect(headline(result)).toEqual({
+      bench: 'e2e',
+      p99_ms_at_1000: 25,
+      max_sustained_eps: 1414,
+      identity_max_eps: 20_000,
+      pipeline_to_identity: 1414 / 20_000,
+    });
+  });
+
+  it('renders each step and says which goals were missed', () => {
+    const md = renderReport(result, 'bench-2026-11-23.png');
+    expect(md).toContain('| 1,000 | 1,000 | 1,000 | 12.5 | 22.5 | 25.0 | 50.0 | yes | 0.2 s | features 85%/180M |');
+    expect(md).toContain('no: backlog grew 400/s | no |');
+    expect(md).toContain('| p99 ≤ 20 ms at 1,000 events/s | 25.0 ms | **missed** |');
+    expect(md).toContain('| sustained ≥ 10,000 events/s | 1,414 | **missed** |');
+    expect(md).toContain('| pipeline ≥ 50 % of identity | 7 % | **missed** |');
+    expect(md).toContain('![latency against rate](bench-2026-11-23.png)');
+  });
+});

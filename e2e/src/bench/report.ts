@@ -1,0 +1,94 @@
+import type { ProcessUsage } from '../processes/usage.js';
+import type { StepResult } from './run-step.js';
+
+export interface PipelineResult {
+  kind: 'fraud' | 'identity';
+  steps: StepResult[];
+  searched: StepResult[];
+  /** Highest rate sustained (0 if none). */
+  maxSustained: number;
+  /** Lowest rate not sustained, when one was found. */
+  firstFailed: number | null;
+}
+
+export interface BenchResult {
+  date: string;
+  machine: { cpus: number; model: string; memoryGb: number; loadBefore: number[]; node: string };
+  stepSeconds: number;
+  settleSeconds: number;
+  pipelines: PipelineResult[];
+}
+
+export const GOALS = { p99AtThousandMs: 20, sustainedEps: 10_000, identityShare: 0.5 };
+
+const f = (v: number | null, digits = 1) => (v === null ? '-' : v.toFixed(digits));
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function usageCell(usage: ProcessUsage[]): string {
+  return usage.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%/${Math.round(u.rssMb)}M`).join(', ');
+}
+
+/** The figures the JSON line and the README carry. */
+export function headline(result: BenchResult) {
+  const fraud = result.pipelines.find((p) => p.kind === 'fraud');
+  const identity = result.pipelines.find((p) => p.kind === 'identity');
+  const at1000 = fraud?.steps.find((s) => s.rate === 1000);
+  const ratio = fraud && identity && identity.maxSustained > 0 ? fraud.maxSustained / identity.maxSustained : null;
+  return {
+    bench: 'e2e' as const,
+    p99_ms_at_1000: at1000?.latencyMs.p99 ?? null,
+    max_sustained_eps: fraud?.maxSustained ?? null,
+    identity_max_eps: identity?.maxSustained ?? null,
+    pipeline_to_identity: ratio,
+  };
+}
+
+function stepRows(steps: StepResult[]): string[] {
+  return steps.map((s) => {
+    const j = s.judgement;
+    const verdict = j.sustained ? 'yes' : `no: ${j.reason}`;
+    return `| ${int(s.rate)} | ${int(j.publishedRate)} | ${int(j.deliveredRate)} | ${f(s.latencyMs.p50)} | ${f(s.latencyMs.p95)} | ${f(s.latencyMs.p99)} | ${f(s.latencyMs.max)} | ${verdict} | ${s.drainSeconds === null ? 'no' : `${s.drainSeconds.toFixed(1)} s`} | ${usageCell(s.usage)} |`;
+  });
+}
+
+/** The report as Markdown: machine, one table per pipeline, goals met or missed. */
+export function renderReport(result: BenchResult, chartFile: string | null): string {
+  const h = headline(result);
+  const m = result.machine;
+  const lines = [
+    `# End-to-end benchmark, ${result.date}`,
+    '',
+    `Machine: ${m.cpus} × ${m.model}, ${m.memoryGb.toFixed(1)} GB, Node ${m.node}; load average before the run ${m.loadBefore.map((l) => l.toFixed(2)).join(' / ')}. Every server (Kafka, Schema Registry, Redis, ClickHouse), every service and the load generator ran on it.`,
+    '',
+    `Each step publishes simulated transactions at a fixed rate for ${result.stepSeconds} s; latency is the time from the publisher handing a batch to Kafka to the decision arriving on the decisions topic, over the messages after the first ${result.settleSeconds} s. "Sustained": the publisher reached 95 % of the rate and the backlog (published − decided) grew by less than 5 % of the rate per second over the step's second half and ended under 2 s of traffic. CPU is percent of one core over the step (200 % = the whole machine), memory is resident size at its end.`,
+    '',
+  ];
+  for (const p of result.pipelines) {
+    lines.push(
+      `## ${p.kind === 'fraud' ? 'Fraud pipeline (features → scorer → decision, sink alongside)' : 'Identity pipeline (three relays, same topics, no work)'}`,
+      '',
+      '| rate/s | published/s | delivered/s | p50 ms | p95 ms | p99 ms | max ms | sustained | drained | CPU/RSS per process |',
+      '| -----: | ----------: | ----------: | -----: | -----: | -----: | -----: | --------- | ------- | ------------------- |',
+      ...stepRows(p.steps),
+    );
+    if (p.searched.length > 0) lines.push(`| **search** | | | | | | | | | |`, ...stepRows(p.searched));
+    lines.push(
+      '',
+      `Highest sustained rate: **${int(p.maxSustained)} events/s**${p.firstFailed === null ? '' : ` (not sustained at ${int(p.firstFailed)})`}.`,
+      '',
+    );
+  }
+  const met = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : '**missed**');
+  lines.push(
+    '## Goals',
+    '',
+    '| goal | measured | |',
+    '| ---- | -------- | - |',
+    `| p99 ≤ ${GOALS.p99AtThousandMs} ms at 1,000 events/s | ${f(h.p99_ms_at_1000)} ms | ${met(h.p99_ms_at_1000 === null ? null : h.p99_ms_at_1000 <= GOALS.p99AtThousandMs)} |`,
+    `| sustained ≥ ${int(GOALS.sustainedEps)} events/s | ${h.max_sustained_eps === null ? '-' : int(h.max_sustained_eps)} | ${met(h.max_sustained_eps === null ? null : h.max_sustained_eps >= GOALS.sustainedEps)} |`,
+    `| pipeline ≥ ${GOALS.identityShare * 100} % of identity | ${h.pipeline_to_identity === null ? '-' : `${(h.pipeline_to_identity * 100).toFixed(0)} %`} | ${met(h.pipeline_to_identity === null ? null : h.pipeline_to_identity >= GOALS.identityShare)} |`,
+    '',
+  );
+  if (chartFile) lines.push(`![latency against rate](${chartFile})`, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,106 @@
+import { type SimEvent, type Summary, startLatencyProbe } from '@pipeline/loadtest';
+import type { AvroSerde, Kafka } from '@pipeline/shared';
+import { type ProcessUsage, startUsageWindow } from '../processes/usage.js';
+import type { RunNamespace } from '../run/namespace.js';
+import { streamTraffic } from '../run/traffic.js';
+import { judgeStep, type LagSample, type StepJudgement } from './steady-state.js';
+
+export interface StepResult {
+  rate: number;
+  judgement: StepJudgement;
+  /** Publish → output topic, over the messages that arrived after the settle period. */
+  latencyMs: Summary;
+  /** Seconds the pipeline needed after the last publish to deliver everything (null: it did not). */
+  drainSeconds: number | null;
+  usage: ProcessUsage[];
+}
+
+async function outputCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, o) => sum + Number(o.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * One step: `rate` events/s into the pipeline's input for `durationMs`, the backlog sampled every
+ * second from the output topic's offsets, latency from a probe started after `settleMs`, CPU and
+ * memory of `pids` over the same window. Then waits up to `drainMs` for the output to catch up.
+ */
+export async function runStep(options: {
+  kafka: Kafka;
+  serde: AvroSerde;
+  ns: RunNamespace;
+  events: Iterator<SimEvent>;
+  rate: number;
+  durationMs: number;
+  settleMs: number;
+  drainMs?: number;
+  pids: Record<string, number>;
+}): Promise<StepResult> {
+  const { kafka, ns, rate } = options;
+  const output = ns.topics.decisions;
+  const base = await outputCount(kafka, output);
+  const samples: LagSample[] = [];
+  let published = 0;
+  let delivered = 0;
+  const began = performance.now();
+  let probe: Awaited<ReturnType<typeof startLatencyProbe>> | undefined;
+  let usage: ReturnType<typeof startUsageWindow> | undefined;
+  const settle = setTimeout(() => {
+    usage = startUsageWindow(options.pids);
+    void startLatencyProbe({ kafka, topic: output }).then((p) => {
+      probe = p;
+    });
+  }, options.settleMs);
+  let sampling = false;
+  const sampler = setInterval(() => {
+    if (sampling) return;
+    sampling = true;
+    void outputCount(kafka, output)
+      .then((n) => {
+        delivered = n - base;
+        samples.push({ t: (performance.now() - began) / 1000, published, delivered });
+      })
+      .finally(() => {
+        sampling = false;
+      });
+  }, 1_000);
+
+  const iterable: Iterable<SimEvent> = { [Symbol.iterator]: () => options.events };
+  const traffic = await streamTraffic({
+    kafka,
+    serde: options.serde,
+    ns,
+    rate,
+    durationMs: options.durationMs,
+    events: iterable,
+    onProgress: (p) => {
+      published = p.sent;
+    },
+  });
+  clearInterval(sampler);
+  clearTimeout(settle);
+  published = traffic.stats.total;
+  const used = usage?.end() ?? [];
+  const judgement = judgeStep(samples, rate);
+
+  const drainStart = performance.now();
+  let drainSeconds: number | null = null;
+  while (performance.now() - drainStart < (options.drainMs ?? 30_000)) {
+    delivered = (await outputCount(kafka, output)) - base;
+    if (delivered >= published) {
+      drainSeconds = (performance.now() - drainStart) / 1000;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  while (!probe && performance.now() - began < options.settleMs + 10_000) await new Promise((r) => setTimeout(r, 100));
+  const report = await probe?.stop();
+  const empty: Summary = { count: 0, p50: null, p95: null, p99: null, max: null, mean: null };
+  return { rate, judgement, latencyMs: report?.latencyMs ?? empty, drainSeconds, usage: used };
+}

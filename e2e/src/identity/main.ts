@@ -1,0 +1,70 @@
+// One identity hop as its own process (the benchmark's baseline pipeline): RELAY_FROM → RELAY_TO.
+import {
+  createAvroSerde,
+  createDeadLetterPublisher,
+  createKafka,
+  createLogger,
+  createProducer,
+  createRegistryClient,
+  createShutdown,
+  type DeadLetter,
+  env,
+  kafkaVars,
+  parseEnv,
+  runMain,
+  schemaRegistryVars,
+  serviceVars,
+  startHealthServer,
+  startTelemetry,
+} from '@pipeline/shared';
+import { pipelineTopics, schemaFor, valueSubject } from '@pipeline/topology';
+import { createRelay } from './relay.js';
+
+await runMain('relay', async () => {
+  const config = parseEnv({
+    ...serviceVars,
+    ...kafkaVars,
+    ...schemaRegistryVars,
+    RELAY_FROM: env.string(),
+    RELAY_TO: env.string(),
+    RELAY_GROUP_ID: env.string(),
+    RELAY_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
+    RELAY_PARTITIONS_CONCURRENTLY: env.positiveInt().default(1),
+  });
+  const telemetry = startTelemetry(config.SERVICE_NAME);
+  const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  const shutdown = createShutdown({ logger });
+  shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  shutdown.onShutdown('producer', () => producer.disconnect());
+  const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  const relay = createRelay({
+    kafka,
+    producer,
+    from: config.RELAY_FROM,
+    to: config.RELAY_TO,
+    groupId: config.RELAY_GROUP_ID,
+    deadLetters: createDeadLetterPublisher({
+      producer,
+      encoder: await serde.encoder<DeadLetter>(
+        valueSubject(config.RELAY_DEAD_LETTER_TOPIC),
+        schemaFor('pipeline/dead-letter').type,
+      ),
+      topic: config.RELAY_DEAD_LETTER_TOPIC,
+      service: config.SERVICE_NAME,
+    }),
+    logger,
+    partitionsConsumedConcurrently: config.RELAY_PARTITIONS_CONCURRENTLY,
+    onCrash: () => void shutdown.shutdown('consumer crashed', 1),
+  });
+  await relay.start();
+  shutdown.onShutdown('relay', () => relay.stop());
+
+  const health = await startHealthServer({ port: config.HTTP_PORT, metrics: telemetry.metricsHandler });
+  health.setReady(true);
+  shutdown.onShutdown('health', () => health.close());
+  logger.info({ from: config.RELAY_FROM, to: config.RELAY_TO }, 'relay started');
+});

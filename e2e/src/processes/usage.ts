@@ -1,0 +1,88 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU time (user + system, in clock ticks) and resident memory of a process, from /proc. */
+export interface UsageSample {
+  ticks: number;
+  rssBytes: number;
+  /** performance.now() when read. */
+  at: number;
+}
+
+/** Linux's USER_HZ: 100 on every common build; /proc reports CPU times in it. */
+const TICKS_PER_SECOND = 100;
+const PAGE_SIZE = 4096;
+
+/**
+ * Parses /proc/<pid>/stat and /proc/<pid>/statm. The command name (field 2) may contain spaces and
+ * parentheses, so fields are counted from the last ')'.
+ */
+export function parseProcStat(stat: string, statm: string, at: number): UsageSample {
+  const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // after[0] is field 3 (state); utime and stime are fields 14 and 15.
+  const ticks = Number(after[11]) + Number(after[12]);
+  const rssPages = Number(statm.split(' ')[1]);
+  if (!Number.isFinite(ticks) || !Number.isFinite(rssPages))
+    throw new Error(`unreadable /proc stat: ${stat.slice(0, 80)}`);
+  return { ticks, rssBytes: rssPages * PAGE_SIZE, at };
+}
+
+export function readUsage(pid: number): UsageSample | null {
+  try {
+    return parseProcStat(
+      readFileSync(`/proc/${pid}/stat`, 'utf8'),
+      readFileSync(`/proc/${pid}/statm`, 'utf8'),
+      performance.now(),
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** CPU use between two samples, in percent of one core (200 = both cores of this machine). */
+export function cpuPercent(from: UsageSample, to: UsageSample): number {
+  const seconds = (to.at - from.at) / 1000;
+  return seconds <= 0 ? 0 : (100 * (to.ticks - from.ticks)) / TICKS_PER_SECOND / seconds;
+}
+
+/** The local servers' processes, found by their command lines (whoever started them). */
+export function findServerPids(): Record<string, number> {
+  const patterns: [string, RegExp][] = [
+    ['kafka', /kafka\.Kafka/],
+    ['schema-registry', /quarkus-run\.jar|schema-registry/],
+    ['redis', /redis-server/],
+    ['clickhouse', /clickhouse(-server| server)/],
+  ];
+  const found: Record<string, number> = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    for (const [name, pattern] of patterns) {
+      if (found[name] === undefined && pattern.test(cmdline)) found[name] = Number(entry);
+    }
+  }
+  return found;
+}
+
+export interface ProcessUsage {
+  name: string;
+  cpuPercent: number;
+  rssMb: number;
+}
+
+/** Samples named processes at the start of a window and reports their use at its end. */
+export function startUsageWindow(pids: Record<string, number>): { end(): ProcessUsage[] } {
+  const start = new Map(Object.entries(pids).map(([name, pid]) => [name, readUsage(pid)]));
+  return {
+    end: () =>
+      Object.entries(pids).flatMap(([name, pid]) => {
+        const from = start.get(name);
+        const to = readUsage(pid);
+        return from && to ? [{ name, cpuPercent: cpuPercent(from, to), rssMb: to.rssBytes / 1_048_576 }] : [];
+      }),
+  };
+}
