@@ -37,6 +37,9 @@ if (options.help) {
   process.exit(0);
 }
 
+/** Service settings for the benchmark; the defaults, unless a run shows another value matters. */
+const benchTuning = {};
+
 await runMain('bench', async () => {
   const loadBefore = loadavg();
   const servers = serversFromEnv() ?? localEnv;
@@ -161,9 +164,6 @@ await runMain('bench', async () => {
   await clickhouse.close();
   console.log(JSON.stringify(headline(result)));
 });
-
-/** Service settings for the benchmark; the defaults, unless a run shows another value matters. */
-const benchTuning = {};
 
 function* transactionsOnly(events: Iterable<SimEvent>): Generator<SimEvent> {
   for (const event of events) if (event.kind === 'transaction') yield event;
