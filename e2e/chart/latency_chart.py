@@ -32,8 +32,9 @@ def main(source: str, target: str) -> None:
         for s in steps:
             if not s["judgement"]["sustained"]:
                 ax.axvline(s["rate"], color="tab:red", alpha=0.08, linewidth=6)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    if ax.has_data():
+        ax.set_xscale("log")
+        ax.set_yscale("log")
     ax.set_xlabel("rate, events/s (shaded: not sustained)")
     ax.set_ylabel("publish → decisions topic, ms")
     ax.set_title(f"End-to-end latency against rate, {bench['date']}")

@@ -71,7 +71,8 @@ export async function runStep(options: {
       });
   }, 1_000);
 
-  const iterable: Iterable<SimEvent> = { [Symbol.iterator]: () => options.events };
+  // No return(): the publisher closing its loop must not end the stream the next step continues.
+  const iterable: Iterable<SimEvent> = { [Symbol.iterator]: () => ({ next: () => options.events.next() }) };
   const traffic = await streamTraffic({
     kafka,
     serde: options.serde,
