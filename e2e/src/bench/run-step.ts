@@ -88,7 +88,7 @@ export async function runStep(options: {
   clearTimeout(settle);
   published = traffic.stats.total;
   const used = usage?.end() ?? [];
-  const judgement = judgeStep(samples, rate);
+  const judgement = judgeStep(samples, rate, { publishedRate: traffic.stats.rate });
 
   const drainStart = performance.now();
   let drainSeconds: number | null = null;

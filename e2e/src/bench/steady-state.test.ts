@@ -43,6 +43,11 @@ describe('judgeStep', () => {
     expect(j.reason).toBe('backlog 5000 at the end (5.0 s of traffic)');
   });
 
+  it("takes the publisher's own rate when given", () => {
+    const j = judgeStep(samples(30, 950, 950), 1000, { publishedRate: 999 });
+    expect(j).toMatchObject({ sustained: true, publishedRate: 999 });
+  });
+
   it('needs a few samples', () => {
     expect(judgeStep(samples(2, 1000, 1000), 1000).reason).toBe('too few samples');
   });

@@ -30,6 +30,8 @@ export interface JudgeOptions {
   maxSlopeShare?: number;
   /** ...and end at most this many seconds of traffic behind. */
   maxBacklogSeconds?: number;
+  /** The publisher's own figure (acknowledged events over its run); samples lag it by up to a second. */
+  publishedRate?: number;
 }
 
 /** Least-squares slope of y over x. */
@@ -70,7 +72,7 @@ export function judgeStep(
       reason: 'too few samples',
     };
   }
-  const publishedRate = last.published / last.t;
+  const publishedRate = options.publishedRate ?? last.published / last.t;
   const deliveredRate = last.delivered / last.t;
   const half = samples.filter((s) => s.t >= last.t / 2);
   const backlogSlope = slope(

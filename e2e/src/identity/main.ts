@@ -29,7 +29,7 @@ await runMain('relay', async () => {
     RELAY_TO: env.string(),
     RELAY_GROUP_ID: env.string(),
     RELAY_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
-    RELAY_PARTITIONS_CONCURRENTLY: env.positiveInt().default(1),
+    RELAY_PARTITIONS_CONCURRENTLY: env.positiveInt().default(6),
   });
   const telemetry = startTelemetry(config.SERVICE_NAME);
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
