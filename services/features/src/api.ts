@@ -6,7 +6,7 @@ import type { Engine } from './engine.js';
 import { ScriptStatus } from './errors.js';
 import { entityKeys } from './keys.js';
 import { unpackAggregates } from './plan.js';
-import { applyTx } from './scripts.js';
+import { scriptsFor } from './scripts.js';
 import { entityFeatures } from './vector.js';
 
 export interface FeatureApi {
@@ -15,6 +15,7 @@ export interface FeatureApi {
 }
 
 const ID = /^[^\s{}|,]{1,128}$/;
+const PATH = /^\/features\/([^/]+)\/([^/]+)$/;
 
 export type ReadResult =
   | {
@@ -42,17 +43,15 @@ export async function readFeatures(redis: Redis, engine: Engine, entity: string,
     };
   const e = entity as Entity;
   const plan = engine.plan[e];
-  const args = { mode: 'read' as const, eventId: '', time: 0, amount: 0, terminalId: '' };
-  const [status, packed, asOf] = (await applyTx(redis, entityKeys(engine.prefix, e, id), plan, engine.plan, args)) as [
-    number,
-    string,
-    number?,
-  ];
-  if (status !== ScriptStatus.Read) return { status: 404, body: { error: `no state for ${entity} '${id}'` } };
-  const t = Number(asOf);
-  const values = entityFeatures(engine.set, e, unpackAggregates(plan, packed), t);
+  const reply = await scriptsFor(redis, engine.plan).read(redis, e, entityKeys(engine.prefix, e, id));
+  if (reply[0] !== ScriptStatus.Read) return { status: 404, body: { error: `no state for ${entity} '${id}'` } };
+  const t = Number(reply.at(-1));
+  const values = entityFeatures(engine.set, e, unpackAggregates(plan, reply, 1), t);
   const features: Record<string, number | null> = {};
-  for (const [name, v] of Object.entries(values)) features[name] = Number.isFinite(v) ? v : null;
+  for (const name in values) {
+    const v = values[name] as number;
+    features[name] = Number.isFinite(v) ? v : null;
+  }
   return {
     status: 200,
     body: { entity: e, id, feature_set: engine.set.name, version: engine.set.version, as_of: t, features },
@@ -72,7 +71,9 @@ export async function startFeatureApi(options: {
       response.end(JSON.stringify(body));
     };
     if (request.method !== 'GET') return send(405, { error: `method ${request.method} not allowed; use GET` });
-    const match = /^\/features\/([^/]+)\/([^/]+)$/.exec(new URL(request.url ?? '/', 'http://localhost').pathname);
+    const url = request.url ?? '/';
+    const q = url.indexOf('?');
+    const match = PATH.exec(q < 0 ? url : url.slice(0, q));
     if (!match) return send(404, { error: 'not found; use GET /features/<customer|terminal>/<id>' });
     let id: string;
     try {

@@ -3,10 +3,10 @@ import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology
 import type { Redis } from 'ioredis';
 import { ExpiredDuplicateError, LateEventError, ScriptStatus } from './errors.js';
 import { entityKeys } from './keys.js';
-import { type Plan, unpackAggregates } from './plan.js';
-import { applyLabel, applyTx } from './scripts.js';
+import { layoutOf, type Plan } from './plan.js';
+import { scriptsFor } from './scripts.js';
 import { checkLabel, checkTransaction, type InputRules } from './validate.js';
-import { featureVector } from './vector.js';
+import { compileVector, type VectorBuilder } from './vector.js';
 
 export interface Engine {
   set: FeatureSet;
@@ -43,10 +43,32 @@ function replyOf(replies: Reply[] | null, i: number): unknown {
   return reply[1];
 }
 
+const builders = new WeakMap<Plan, VectorBuilder>();
+function vectorBuilder(engine: Engine): VectorBuilder {
+  let build = builders.get(engine.plan);
+  if (!build) {
+    build = compileVector(engine.set, engine.plan);
+    builders.set(engine.plan, build);
+  }
+  return build;
+}
+
+/** Per entity of the batch, its events in batch order: one script call each. */
+function groupBy(n: number, keyOf: (i: number) => string): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const key = keyOf(i);
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  }
+  return groups;
+}
+
 /**
- * Applies a batch of one partition's transactions in one Redis round trip and returns, per
- * transaction, the enriched event or why it is refused. Idempotent: a redelivered event returns
- * the vector computed the first time.
+ * Applies a batch of one partition's transactions in one Redis round trip (one script call per
+ * customer and per terminal of the batch) and returns, per transaction, the enriched event or why
+ * it is refused. Idempotent: a redelivered event returns the vector computed the first time.
  */
 export async function processTransactions(
   redis: Redis,
@@ -57,61 +79,86 @@ export async function processTransactions(
   persist?: WatermarkWrite,
 ): Promise<BatchResult<EnrichedTransaction>> {
   const { plan, prefix, set } = engine;
-  const outcomes: (Outcome<EnrichedTransaction> | number)[] = [];
-  const pipeline = redis.pipeline();
-  let queued = 0;
+  const scripts = scriptsFor(redis, plan);
+  const outcomes: (Outcome<EnrichedTransaction> | undefined)[] = new Array(txs.length);
+  const accepted: Transaction[] = [];
+  const acceptedAt: number[] = [];
   let late = 0;
-  for (const tx of txs) {
+  for (let i = 0; i < txs.length; i++) {
+    const tx = txs[i] as Transaction;
     const error = checkTransaction(tx, watermark, now, engine.rules);
     if (error) {
       if (error instanceof LateEventError) late++;
-      outcomes.push({ ok: false, error });
+      outcomes[i] = { ok: false, error };
       continue;
     }
     watermark = Math.max(watermark, tx.event_time);
-    const args = {
-      mode: 'apply' as const,
-      eventId: tx.event_id,
-      time: tx.event_time,
-      amount: tx.amount_minor,
-      terminalId: tx.terminal_id,
-    };
-    applyTx(pipeline, entityKeys(prefix, 'customer', tx.customer_id), plan.customer, plan, args);
-    applyTx(pipeline, entityKeys(prefix, 'terminal', tx.terminal_id), plan.terminal, plan, args);
-    outcomes.push(queued);
-    queued += 2;
+    accepted.push(tx);
+    acceptedAt.push(i);
   }
+
+  const pipeline = redis.pipeline();
+  const n = accepted.length;
+  // where each accepted transaction's reply is: command index and offset, per entity
+  const cCmd = new Array<number>(n);
+  const cOff = new Array<number>(n);
+  const tCmd = new Array<number>(n);
+  const tOff = new Array<number>(n);
+  let queued = 0;
+  const queue = (entity: 'customer' | 'terminal', cmd: number[], off: number[]) => {
+    const p = plan[entity];
+    const stride = 1 + layoutOf(p).width;
+    const withAmount = p.aggs !== 'n';
+    const withTerminal = p.distinctWindows.length > 0;
+    const groups = groupBy(
+      n,
+      (i) => (entity === 'customer' ? accepted[i]?.customer_id : accepted[i]?.terminal_id) as string,
+    );
+    for (const [id, members] of groups) {
+      const events: (string | number)[] = [];
+      members.forEach((i, k) => {
+        const tx = accepted[i] as Transaction;
+        events.push(tx.event_id, tx.event_time, withAmount ? tx.amount_minor : 0, withTerminal ? tx.terminal_id : '');
+        cmd[i] = queued;
+        off[i] = k * stride;
+      });
+      scripts.applyTx(pipeline, entity, entityKeys(prefix, entity, id), events);
+      queued++;
+    }
+  };
+  queue('customer', cCmd, cOff);
+  queue('terminal', tCmd, tOff);
   if (persist) writeWatermark(pipeline, persist, watermark);
   const replies = queued > 0 || persist ? ((await pipeline.exec()) as Reply[] | null) : [];
   const computedAt = Date.now();
-  const result = outcomes.map((o, i): Outcome<EnrichedTransaction> => {
-    if (typeof o !== 'number') return o;
-    const tx = txs[i] as Transaction;
-    const [cs, cp] = replyOf(replies, o) as [number, string];
-    const [ts, tp] = replyOf(replies, o + 1) as [number, string];
-    if (cs === ScriptStatus.ExpiredDuplicate || ts === ScriptStatus.ExpiredDuplicate) {
-      return {
+  const build = vectorBuilder(engine);
+  const version = set.version;
+  for (let i = 0; i < n; i++) {
+    const tx = accepted[i] as Transaction;
+    const c = replyOf(replies, cCmd[i] as number) as number[];
+    const t = replyOf(replies, tCmd[i] as number) as number[];
+    const co = cOff[i] as number;
+    const to = tOff[i] as number;
+    if (c[co] === ScriptStatus.ExpiredDuplicate || t[to] === ScriptStatus.ExpiredDuplicate) {
+      outcomes[acceptedAt[i] as number] = {
         ok: false,
         error: new ExpiredDuplicateError(`event ${tx.event_id} was applied before and its stored vector has expired`),
       };
+      continue;
     }
-    const values = featureVector(set, tx, {
-      customer: unpackAggregates(plan.customer, cp),
-      terminal: unpackAggregates(plan.terminal, tp),
-    });
-    return {
+    outcomes[acceptedAt[i] as number] = {
       ok: true,
       value: {
         transaction: tx,
-        features: { feature_set: set.name, version: set.version, values },
+        features: { feature_set: set.name, version, values: build(tx, c, co + 1, t, to + 1) },
         computed_at: computedAt,
       },
     };
-  });
-  return { outcomes: result, watermark, late };
+  }
+  return { outcomes: outcomes as Outcome<EnrichedTransaction>[], watermark, late };
 }
 
-/** Applies a batch of one partition's labels in one round trip; genuine labels change no state. */
+/** Applies a batch of one partition's labels in one round trip (one call per terminal); genuine labels change no state. */
 export async function processLabels(
   redis: Redis,
   engine: Engine,
@@ -120,10 +167,11 @@ export async function processLabels(
   now: number,
   persist?: WatermarkWrite,
 ): Promise<BatchResult<Label>> {
+  const scripts = scriptsFor(redis, engine.plan);
   const pipeline = redis.pipeline();
   const outcomes: Outcome<Label>[] = [];
+  const byTerminal = new Map<string, (string | number)[]>();
   let late = 0;
-  let queued = 0;
   for (const label of labels) {
     const error = checkLabel(label, watermark, now, engine.rules);
     if (error) {
@@ -133,14 +181,17 @@ export async function processLabels(
     }
     watermark = Math.max(watermark, label.label_time);
     if (label.is_fraud) {
-      const keys = entityKeys(engine.prefix, 'terminal', label.terminal_id);
-      applyLabel(pipeline, keys, engine.plan.terminal, engine.plan, label.transaction_id, label.label_time);
-      queued++;
+      const group = byTerminal.get(label.terminal_id);
+      if (group) group.push(label.transaction_id, label.label_time);
+      else byTerminal.set(label.terminal_id, [label.transaction_id, label.label_time]);
     }
     outcomes.push({ ok: true, value: label });
   }
+  for (const [terminal, args] of byTerminal) {
+    scripts.applyLabels(pipeline, entityKeys(engine.prefix, 'terminal', terminal), args);
+  }
   if (persist) writeWatermark(pipeline, persist, watermark);
-  if (queued > 0 || persist) {
+  if (byTerminal.size > 0 || persist) {
     const replies = (await pipeline.exec()) as Reply[] | null;
     for (let i = 0; i < (replies?.length ?? 0); i++) replyOf(replies, i);
   }

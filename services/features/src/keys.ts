@@ -3,29 +3,29 @@ import type { Entity } from '@pipeline/feature-sets';
 /**
  * Every Redis key the service uses. Entity keys share a hash tag ({c:<id>} or {t:<id>}) so each
  * script touches one Redis Cluster slot. `prefix` separates deployments (and tests) in one Redis.
+ * The suffix carries the state layout's version (2): keys of another layout are never read.
  */
 export interface EntityKeys {
-  buckets: string;
-  raw: string;
-  terminals: string;
+  /** The entity's windowed state, one cmsgpack string. */
+  state: string;
+  /** Event ids applied (zset, scored by event time): idempotency. */
   ids: string;
+  /** Aggregates returned per event id (hash): exact redelivery. */
   outputs: string;
-  labels: string;
+  /** Fraud-label transaction ids applied (zset, scored by label time): terminals. */
   labelIds: string;
 }
 
 const TAG: Record<Entity, string> = { customer: 'c', terminal: 't' };
+export const STATE_LAYOUT = 2;
 
 export function entityKeys(prefix: string, entity: Entity, id: string): EntityKeys {
   const base = `${prefix}{${TAG[entity]}:${id}}:`;
   return {
-    buckets: `${base}b`,
-    raw: `${base}r`,
-    terminals: `${base}d`,
-    ids: `${base}i`,
-    outputs: `${base}o`,
-    labels: `${base}l`,
-    labelIds: `${base}j`,
+    state: `${base}s${STATE_LAYOUT}`,
+    ids: `${base}i${STATE_LAYOUT}`,
+    outputs: `${base}o${STATE_LAYOUT}`,
+    labelIds: `${base}j${STATE_LAYOUT}`,
   };
 }
 

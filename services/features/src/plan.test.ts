@@ -1,6 +1,6 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { describe, expect, it } from 'vitest';
-import { compilePlan, unpackAggregates, windowSpec } from './plan.js';
+import { compilePlan, layoutOf, planLua, unpackAggregates } from './plan.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -25,11 +25,20 @@ describe('compilePlan', () => {
     expect(plan.customer.idRetentionMs).toBe(31 * DAY);
     expect(plan.outputRetentionMs).toBe(31 * DAY);
     expect(compilePlan(fraudFeatureSet, 0, DAY).outputRetentionMs).toBe(DAY);
-    expect(windowSpec(['1h', '7d'])).toBe(`${HOUR}:${MIN};${7 * DAY}:${DAY}`);
   });
 
-  it('unpacks what the script returns, with empty fields as NaN', () => {
-    const agg = unpackAggregates(plan.terminal, '3,,,4,,,5,,,,1,2,0');
+  it('bakes the plan into a Lua table for the scripts', () => {
+    const lua = planLua(plan.customer, plan);
+    expect(lua).toContain(`amount = { { w = ${HOUR}, L = 1 }, { w = ${DAY}, L = 2 }, { w = ${7 * DAY}, L = 3 }`);
+    expect(lua).toContain("aggs = { 'n', 's', 'x' }");
+    expect(lua).toContain('width = 15');
+    expect(lua).toContain('distinctCap = 64');
+    expect(planLua(plan.terminal, plan)).toContain('labels = { { w = 86400000, L = 2 }');
+  });
+
+  it('unpacks what the script returns; what is not kept and "no previous" are NaN', () => {
+    expect(layoutOf(plan.terminal)).toMatchObject({ width: 7, prev: 3 });
+    const agg = unpackAggregates(plan.terminal, [3, 4, 5, 0, 1, 2, 0]);
     expect(agg.amount.get('7d')).toEqual({ n: 4, s: Number.NaN, x: Number.NaN });
     expect(agg.prevTime).toBeNaN();
     expect([...agg.frauds.values()]).toEqual([1, 2, 0]);

@@ -15,6 +15,8 @@ export interface EntityPlan {
   /** Bucket retention per level (minute, hour, day), beyond the latest time minus lateness. */
   retentionMs: [number, number, number];
   distinctRetentionMs: number;
+  /** Terminals kept per customer for distinct counts (most recent first): exact up to this many. */
+  distinctCap: number;
   idRetentionMs: number;
 }
 
@@ -27,6 +29,9 @@ export interface Plan {
   outputRetentionMs: number;
 }
 
+/** Default cap of the per-customer terminal list (see README: distinct terminals). */
+export const DISTINCT_CAP = 64;
+
 const uniq = <T>(xs: T[]): T[] => [...new Set(xs)];
 const order = (ws: WindowName[]): WindowName[] => uniq(ws).sort((a, b) => WINDOWS[a].ms - WINDOWS[b].ms);
 
@@ -35,6 +40,7 @@ export function compilePlan(
   set: FeatureSet,
   allowedLatenessMs: number,
   outputRetentionMs = Number.MAX_SAFE_INTEGER,
+  distinctCap = DISTINCT_CAP,
 ): Plan {
   const entityPlan = (entity: Entity): EntityPlan => {
     const amount: WindowName[] = [];
@@ -76,6 +82,7 @@ export function compilePlan(
       aggs,
       retentionMs,
       distinctRetentionMs: Math.max(0, ...distinct.map((w) => WINDOWS[w].ms + WINDOWS[w].granularityMs)),
+      distinctCap,
       idRetentionMs: longest,
     };
   };
@@ -91,8 +98,73 @@ export function compilePlan(
   };
 }
 
-export const windowSpec = (ws: WindowName[]): string =>
-  ws.map((w) => `${WINDOWS[w].ms}:${WINDOWS[w].granularityMs}`).join(';');
+const LEVEL: Record<number, number> = { [MINUTE]: 1, [HOUR]: 2, [DAY]: 3 };
+
+/**
+ * The plan as a Lua table literal, prepended to the scripts: constants baked into the script text
+ * instead of parsed from arguments on every call (the script's SHA follows the plan).
+ */
+export function planLua(plan: EntityPlan, p: Plan): string {
+  const level = (w: WindowName) => LEVEL[WINDOWS[w].granularityMs] as number;
+  const wins = (ws: WindowName[]) => `{ ${ws.map((w) => `{ w = ${WINDOWS[w].ms}, L = ${level(w)} }`).join(', ')} }`;
+  // Per bucket level: the windows at that level (narrowest first) and whether a coarser window
+  // needs this level's part of its current bucket. One backward scan per level serves them all.
+  const levels = (ws: WindowName[]) => {
+    const top = Math.max(0, ...ws.map(level));
+    const entries = [1, 2, 3].map((L) => {
+      const at = ws.flatMap((w, i) => (level(w) === L ? [i + 1] : []));
+      return `{ partial = ${L < top}, wins = { ${at.join(', ')} } }`;
+    });
+    return `{ ${entries.join(', ')} }`;
+  };
+  const int = (n: number) => String(Math.min(n, Number.MAX_SAFE_INTEGER));
+  const aggs = [...plan.aggs];
+  // struct record of a transaction bucket: index, then each aggregate (count i4; sum, max as doubles)
+  const record = `i4${aggs.map((a) => (a === 'n' ? 'i4' : 'd')).join('')}`;
+  return [
+    'local PLAN = {',
+    `  aggs = { ${aggs.map((a) => `'${a}'`).join(', ')} },`,
+    `  sumAt = ${aggs.indexOf('s') + 1},`,
+    `  maxAt = ${aggs.indexOf('x') + 1},`,
+    `  txRecord = '${record}',`,
+    `  amount = ${wins(plan.amountWindows)},`,
+    `  amountLevels = ${levels(plan.amountWindows)},`,
+    `  distinct = ${wins(plan.distinctWindows)},`,
+    `  labels = ${wins(plan.labelWindows)},`,
+    `  labelLevels = ${levels(plan.labelWindows)},`,
+    `  width = ${layoutOf(plan).width},`,
+    `  lateness = ${int(p.lateness)},`,
+    `  retention = { ${plan.retentionMs.map(int).join(', ')} },`,
+    `  distinctRetention = ${int(plan.distinctRetentionMs)},`,
+    `  distinctCap = ${int(plan.distinctCap)},`,
+    `  idRetention = ${int(plan.idRetentionMs)},`,
+    `  outputRetention = ${int(p.outputRetentionMs)},`,
+    `  keyTtl = ${int(p.keyTtlMs)},`,
+    '}',
+  ].join('\n');
+}
+
+/** Where each aggregate sits in the script's per-event reply (-1: not kept). */
+export interface Layout {
+  width: number;
+  amount: { window: WindowName; n: number; s: number; x: number }[];
+  distinct: { window: WindowName; at: number }[];
+  prev: number;
+  frauds: { window: WindowName; at: number }[];
+}
+
+export function layoutOf(plan: EntityPlan): Layout {
+  let at = 0;
+  const amount = plan.amountWindows.map((window) => {
+    const pos = { window, n: -1, s: -1, x: -1 };
+    for (const a of plan.aggs) pos[a as 'n' | 's' | 'x'] = at++;
+    return pos;
+  });
+  const distinct = plan.distinctWindows.map((window) => ({ window, at: at++ }));
+  const prev = at++;
+  const frauds = plan.labelWindows.map((window) => ({ window, at: at++ }));
+  return { width: at, amount, distinct, prev, frauds };
+}
 
 /** One entity's aggregates as the script returns them. */
 export interface Aggregates {
@@ -102,20 +174,15 @@ export interface Aggregates {
   frauds: Map<WindowName, number>;
 }
 
-const num = (s: string | undefined): number => (s === undefined || s === '' ? Number.NaN : Number(s));
-
-export function unpackAggregates(plan: EntityPlan, packed: string): Aggregates {
-  const parts = packed.split(',');
-  let i = 0;
-  const amount = new Map<WindowName, { n: number; s: number; x: number }>();
-  for (const w of plan.amountWindows) {
-    amount.set(w, { n: num(parts[i]), s: num(parts[i + 1]), x: num(parts[i + 2]) });
-    i += 3;
-  }
-  const distinct = new Map<WindowName, number>();
-  for (const w of plan.distinctWindows) distinct.set(w, num(parts[i++]));
-  const prevTime = num(parts[i++]);
-  const frauds = new Map<WindowName, number>();
-  for (const w of plan.labelWindows) frauds.set(w, num(parts[i++]));
-  return { amount, distinct, prevTime, frauds };
+/** The aggregates at `offset` of a script reply; what the plan does not keep is NaN, as is "no previous". */
+export function unpackAggregates(plan: EntityPlan, reply: readonly number[], offset = 0): Aggregates {
+  const layout = layoutOf(plan);
+  const get = (i: number) => (i < 0 ? Number.NaN : Number(reply[offset + i]));
+  const prevTime = get(layout.prev);
+  return {
+    amount: new Map(layout.amount.map((a) => [a.window, { n: get(a.n), s: get(a.s), x: get(a.x) }])),
+    distinct: new Map(layout.distinct.map((d) => [d.window, get(d.at)])),
+    prevTime: prevTime > 0 ? prevTime : Number.NaN,
+    frauds: new Map(layout.frauds.map((f) => [f.window, get(f.at)])),
+  };
 }

@@ -1,9 +1,6 @@
 import { Redis } from 'ioredis';
-import { defineScripts } from './scripts.js';
 
-/** A client with the feature scripts defined on it. */
+/** The feature service's client (scripts are registered per plan by scriptsFor). */
 export function createRedis(url: string): Redis {
-  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  defineScripts(redis);
-  return redis;
+  return new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
 }

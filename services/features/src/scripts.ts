@@ -1,83 +1,67 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Entity } from '@pipeline/feature-sets';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { EntityKeys } from './keys.js';
-import { type EntityPlan, type Plan, windowSpec } from './plan.js';
+import { type Plan, planLua } from './plan.js';
 
 const read = (name: string) => readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
-
-/** Versioned names: two releases with different scripts can share one Redis. */
-const APPLY_TX = 'featuresApplyTxV1';
-const APPLY_LABEL = 'featuresApplyLabelV1';
-
-/**
- * Registers the scripts on a client. ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT, in
- * pipelines too, so they survive a Redis restart (or SCRIPT FLUSH).
- */
-export function defineScripts(redis: Redis): void {
-  const includes = read('includes/buckets.lua');
-  redis.defineCommand(APPLY_TX, { numberOfKeys: 6, lua: `${includes}\n${read('apply-tx-6.lua')}` });
-  redis.defineCommand(APPLY_LABEL, { numberOfKeys: 3, lua: `${includes}\n${read('apply-label-3.lua')}` });
-}
+const STATE = read('includes/state.lua');
+const APPLY_TX = read('apply-tx-3.lua');
+const APPLY_LABEL = read('apply-label-2.lua');
 
 type Caller = Redis | ChainableCommander;
 type Scripted = Record<string, (...args: (string | number)[]) => unknown>;
 
-export interface TxArgs {
-  mode: 'apply' | 'read';
-  eventId: string;
-  time: number;
-  amount: number;
-  terminalId: string;
+/** The scripts for one plan, registered on one client. */
+export interface FeatureScripts {
+  /** Queues (on a pipeline) or runs apply-tx-3.lua for one entity: `events` flat id, time, amount, terminal. */
+  applyTx(r: Caller, entity: Entity, keys: EntityKeys, events: (string | number)[]): unknown;
+  /** The entity's aggregates as of just after its latest transaction: [3, ...aggregates, asOf] or [0]. */
+  read(r: Caller, entity: Entity, keys: EntityKeys): Promise<number[]>;
+  /** apply-label-2.lua for one terminal: `labels` flat transaction id, label time. */
+  applyLabels(r: Caller, keys: EntityKeys, labels: (string | number)[]): unknown;
 }
 
-function txArgs(keys: EntityKeys, plan: EntityPlan, p: Plan, a: TxArgs): (string | number)[] {
-  return [
-    keys.buckets,
-    keys.raw,
-    keys.terminals,
-    keys.ids,
-    keys.outputs,
-    keys.labels,
-    a.mode,
-    a.eventId,
-    a.time,
-    a.amount,
-    plan.distinctWindows.length > 0 ? a.terminalId : '',
-    p.lateness,
-    windowSpec(plan.amountWindows),
-    windowSpec(plan.distinctWindows),
-    windowSpec(plan.labelWindows),
-    plan.aggs,
-    plan.retentionMs.join(':'),
-    plan.distinctRetentionMs,
-    plan.idRetentionMs,
-    p.keyTtlMs,
-    p.outputRetentionMs,
-  ];
-}
+const registered = new WeakMap<Redis, Map<string, FeatureScripts>>();
 
-/** Queues (on a pipeline) or runs apply-tx-6.lua; resolves to [status, packed aggregates]. */
-export function applyTx(r: Caller, keys: EntityKeys, plan: EntityPlan, p: Plan, a: TxArgs): unknown {
-  return (r as unknown as Scripted)[APPLY_TX]?.(...txArgs(keys, plan, p, a));
-}
+/**
+ * Registers the scripts of a plan on a client (once) and returns their typed wrappers. The plan is
+ * baked into the script text, so the versioned name carries a hash of it: two plans (or releases)
+ * can share one Redis. ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT, in pipelines too,
+ * so they survive a Redis restart (or SCRIPT FLUSH).
+ */
+export function scriptsFor(redis: Redis, plan: Plan): FeatureScripts {
+  const texts = {
+    customer: `${planLua(plan.customer, plan)}\n${STATE}\n${APPLY_TX}`,
+    terminal: `${planLua(plan.terminal, plan)}\n${STATE}\n${APPLY_TX}`,
+    label: `${planLua(plan.terminal, plan)}\n${STATE}\n${APPLY_LABEL}`,
+  };
+  const id = createHash('sha1').update(JSON.stringify(texts)).digest('hex').slice(0, 12);
+  let byPlan = registered.get(redis);
+  if (!byPlan) {
+    byPlan = new Map();
+    registered.set(redis, byPlan);
+  }
+  const known = byPlan.get(id);
+  if (known) return known;
 
-export function applyLabel(
-  r: Caller,
-  keys: EntityKeys,
-  plan: EntityPlan,
-  p: Plan,
-  txId: string,
-  time: number,
-): unknown {
-  return (r as unknown as Scripted)[APPLY_LABEL]?.(
-    keys.buckets,
-    keys.labels,
-    keys.labelIds,
-    txId,
-    time,
-    p.lateness,
-    plan.retentionMs.join(':'),
-    plan.idRetentionMs,
-    p.keyTtlMs,
-  );
+  const names = {
+    customer: `featuresApplyTxV2c${id}`,
+    terminal: `featuresApplyTxV2t${id}`,
+    label: `featuresApplyLabelV2${id}`,
+  };
+  redis.defineCommand(names.customer, { numberOfKeys: 3, lua: texts.customer });
+  redis.defineCommand(names.terminal, { numberOfKeys: 3, lua: texts.terminal });
+  redis.defineCommand(names.label, { numberOfKeys: 2, lua: texts.label });
+  const call = (r: Caller, name: string, args: (string | number)[]) => (r as unknown as Scripted)[name]?.(...args);
+  const scripts: FeatureScripts = {
+    applyTx: (r, entity, keys, events) =>
+      call(r, names[entity], [keys.state, keys.ids, keys.outputs, 'apply', ...events]),
+    read: (r, entity, keys) =>
+      call(r, names[entity], [keys.state, keys.ids, keys.outputs, 'read']) as Promise<number[]>,
+    applyLabels: (r, keys, labels) => call(r, names.label, [keys.state, keys.labelIds, ...labels]),
+  };
+  byPlan.set(id, scripts);
+  return scripts;
 }

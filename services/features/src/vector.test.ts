@@ -2,7 +2,7 @@ import { fraudFeatureSet } from '@pipeline/feature-sets';
 import type { Transaction } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import { compilePlan, unpackAggregates } from './plan.js';
-import { entityFeatures, featureVector } from './vector.js';
+import { compileVector, entityFeatures } from './vector.js';
 
 const plan = compilePlan(fraudFeatureSet, 300_000);
 const set = fraudFeatureSet;
@@ -20,13 +20,12 @@ const tx: Transaction = {
   ip_hash: null,
 };
 
-describe('featureVector', () => {
-  const customer = unpackAggregates(
-    plan.customer,
-    `1,100,100,2,300,200,2,300,200,3,600,300,2,2,${tx.event_time - 90_000}`,
-  );
-  const terminal = unpackAggregates(plan.terminal, '0,,,4,,,8,,,,0,1,1');
-  const v = featureVector(set, tx, { customer, terminal });
+describe('compileVector', () => {
+  // script replies: status, then the aggregates (see layoutOf); here at offset 1 of padded arrays
+  const c = [9, 1, 100, 100, 2, 300, 200, 2, 300, 200, 3, 600, 300, 2, 2, tx.event_time - 90_000];
+  const t = [9, 9, 0, 4, 8, 0, 0, 1, 1];
+  const customer = unpackAggregates(plan.customer, c, 1);
+  const v = compileVector(set, plan)(tx, c, 1, t, 2);
   const at = (name: string) => v[set.index(name)];
 
   it('derives means, ratios and rates; NaN where undefined', () => {

@@ -1,6 +1,6 @@
 import { type Entity, eventValue, type FeatureDef, type FeatureSet } from '@pipeline/feature-sets';
 import type { Transaction } from '@pipeline/topology';
-import type { Aggregates } from './plan.js';
+import { type Aggregates, type EntityPlan, layoutOf } from './plan.js';
 
 /**
  * Value of an entity feature from the entity's aggregates as of time t, with `amount` the amount of
@@ -42,12 +42,89 @@ export function entityValue(f: FeatureDef, agg: Aggregates, t: number, amount: n
 const entityOf = (f: FeatureDef): Entity | undefined =>
   f.kind === 'window' || f.kind === 'since_prev' || f.kind === 'relative' ? f.entity : undefined;
 
-/** The full vector for a transaction, in the feature set's order. */
-export function featureVector(set: FeatureSet, tx: Transaction, aggs: Record<Entity, Aggregates>): number[] {
-  return set.features.map((f) => {
+/** Builds a transaction's full vector from the two script replies (customer and terminal), at offsets. */
+export type VectorBuilder = (
+  tx: Transaction,
+  c: readonly number[],
+  co: number,
+  t: readonly number[],
+  to: number,
+) => number[];
+
+type Value = (tx: Transaction, r: readonly number[], o: number) => number;
+
+/**
+ * Compiles the feature set into one small function per feature reading the script replies at fixed
+ * positions: no per-event maps or parsing. Same arithmetic as entityValue.
+ */
+export function compileVector(set: FeatureSet, plans: Record<Entity, EntityPlan>): VectorBuilder {
+  const layouts = { customer: layoutOf(plans.customer), terminal: layoutOf(plans.terminal) };
+  const nan: Value = () => Number.NaN;
+  const entityFn = (f: FeatureDef, entity: Entity): Value => {
+    const layout = layouts[entity];
+    switch (f.kind) {
+      case 'window': {
+        if (f.op === 'distinct') {
+          const d = layout.distinct.find((x) => x.window === f.window);
+          return d ? (_, r, o) => r[o + d.at] as number : nan;
+        }
+        const a = layout.amount.find((x) => x.window === f.window);
+        if (!a) return nan;
+        const { n, s, x } = a;
+        switch (f.op) {
+          case 'count':
+            return (_, r, o) => r[o + n] as number;
+          case 'sum':
+            return s < 0 ? nan : (_, r, o) => r[o + s] as number;
+          case 'mean':
+            return s < 0
+              ? nan
+              : (_, r, o) => (r[o + n] === 0 ? Number.NaN : (r[o + s] as number) / (r[o + n] as number));
+          case 'max':
+            return x < 0 ? nan : (_, r, o) => (r[o + n] === 0 ? Number.NaN : (r[o + x] as number));
+          case 'rate': {
+            const fr = layout.frauds.find((y) => y.window === f.window);
+            if (!fr) return nan;
+            return (_, r, o) => (r[o + n] === 0 ? Number.NaN : (r[o + fr.at] as number) / (r[o + n] as number));
+          }
+        }
+        return nan;
+      }
+      case 'since_prev': {
+        const p = layout.prev;
+        return (tx, r, o) => {
+          const prev = r[o + p] as number;
+          return prev > 0 ? (tx.event_time - prev) / 1000 : Number.NaN;
+        };
+      }
+      case 'relative': {
+        const a = layout.amount.find((x) => x.window === f.window);
+        if (!a || a.s < 0) return nan;
+        const { n, s } = a;
+        return (tx, r, o) => {
+          const count = r[o + n] as number;
+          if (count === 0) return Number.NaN;
+          const mean = (r[o + s] as number) / count;
+          return mean > 0 ? tx.amount_minor / mean : Number.NaN;
+        };
+      }
+      default:
+        return nan;
+    }
+  };
+  const fns = set.features.map((f) => {
     const entity = entityOf(f);
-    return entity ? entityValue(f, aggs[entity], tx.event_time, tx.amount_minor) : eventValue(f, tx);
+    return entity ? { entity, fn: entityFn(f, entity) } : { entity, fn: (tx: Transaction) => eventValue(f, tx) };
   });
+  const count = fns.length;
+  return (tx, c, co, t, to) => {
+    const out = new Array<number>(count);
+    for (let i = 0; i < count; i++) {
+      const { entity, fn } = fns[i] as (typeof fns)[number];
+      out[i] = entity === 'terminal' ? fn(tx, t, to) : fn(tx, c, co);
+    }
+    return out;
+  };
 }
 
 /** The features of one entity, by name, as of time t (online reads). */

@@ -109,3 +109,30 @@ describe('a redelivery after the output retention', () => {
     expect(outcome && !outcome.ok && outcome.error).toBeInstanceOf(ExpiredDuplicateError);
   });
 });
+
+describe('distinct terminals per customer', () => {
+  it('are exact up to the cap, then count the cap plus the recent raw log', async () => {
+    const HOUR = 3_600_000;
+    const base = randomStream(9, 1, LATENESS)[0]?.value as Transaction;
+    // one customer, six terminals an hour apart: at the sixth, five were used in the last day
+    const txs = [0, 1, 2, 3, 4, 5].map((i) => ({
+      ...base,
+      event_id: `cap-${i}`,
+      customer_id: 'cap',
+      terminal_id: `term${i}`,
+      event_time: base.event_time + i * HOUR,
+    }));
+    const distinct1d = async (cap?: number) => {
+      const e: Engine = {
+        ...engine(`${uniqueName('cap')}:`),
+        plan: compilePlan(fraudFeatureSet, LATENESS, undefined, cap),
+      };
+      const out = await processTransactions(redis, e, txs, Number.NEGATIVE_INFINITY, Date.now());
+      const last = out.outcomes.at(-1);
+      return last?.ok ? last.value.features.values[fraudFeatureSet.index('customer_terminal_distinct_1d')] : undefined;
+    };
+    expect(await distinct1d()).toBe(5);
+    // cap 3: term1..term3 kept of the four that left the raw log, term4 still in it
+    expect(await distinct1d(3)).toBe(4);
+  });
+});

@@ -167,9 +167,13 @@ export async function dumpState(redis: Redis, prefix: string): Promise<Record<st
   for (const key of keys.sort()) {
     const name = key.slice(prefix.length);
     if (name.startsWith('{w:')) continue;
+    // values are binary (cmsgpack): compared as hex, byte for byte
     const type = await redis.type(key);
-    if (type === 'hash') out[name] = await redis.hgetall(key);
-    else if (type === 'zset') out[name] = await redis.zrange(key, '0', '-1', 'WITHSCORES');
+    if (type === 'string') out[name] = (await redis.getBuffer(key))?.toString('hex');
+    else if (type === 'hash') {
+      const h = await redis.hgetallBuffer(key);
+      out[name] = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.toString('hex')]));
+    } else if (type === 'zset') out[name] = await redis.zrange(key, '0', '-1', 'WITHSCORES');
     else out[name] = type;
   }
   return out;

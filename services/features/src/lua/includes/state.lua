@@ -1,0 +1,212 @@
+-- Shared by every script (prepended by the loader, after the PLAN table generated from the feature
+-- set). An entity's whole windowed state is one string, a cmsgpack array read with one GET and
+-- written with one SET per script call; all windows of a bucket level are served by one backward
+-- scan. (Measured against one hash field per level with struct records: slower on the simulator's
+-- traffic, whose sparse entities pack to a few hundred bytes.)
+--
+--   1 latest transaction time   2 latest transaction time that left the raw log (time since previous)
+--   3 latest label time         4 5 6 id, output, label-id prune cutoffs applied (hour steps)
+--   7 8 9    transaction buckets per level (minute, hour, day): flat idx, PLAN.aggs..., ascending idx
+--   10 11 12 fraud-label buckets per level: flat idx, f, ascending idx
+--   13 raw transactions of the last lateness + 1 min: flat time, amount, terminal
+--   14 terminal -> latest time that left the raw log: flat; latest first, at most PLAN.distinctCap
+--   15 raw fraud-label times of the last lateness + 1 min
+-- Numbers: 0 means none. Arrays only (no maps), so equal states pack to equal bytes.
+local SIZE = { 60000, 3600000, 86400000 }
+local HOUR = SIZE[2]
+local T, P, U, IC, OC, JC, TX, FL, RAW, TERMS, LRAW = 1, 2, 3, 4, 5, 6, 7, 10, 13, 14, 15
+local STRIDE = #PLAN.aggs + 1
+local PS, PX = PLAN.sumAt, PLAN.maxAt
+
+local function floorTo(t, size)
+  return t - t % size
+end
+
+local function loadState(key)
+  local v = redis.call('GET', key)
+  if v then return cmsgpack.unpack(v) end
+  return { 0, 0, 0, 0, 0, 0, {}, {}, {}, {}, {}, {}, {}, {}, {} }
+end
+
+local function saveState(key, st)
+  redis.call('SET', key, cmsgpack.pack(st), 'PX', PLAN.keyTtl)
+end
+
+-- TTLs of the other keys (wall clock, for idle entities) are refreshed when the entity's latest
+-- time enters a new hour, not on every event: an expiry about a month away moves by at most an hour.
+local function newHour(before, after)
+  return before == 0 or floorTo(before, HOUR) ~= floorTo(after, HOUR)
+end
+
+-- One level's sums over lo_k <= idx < hi for each lo_k of los (descending), in one backward scan:
+-- count (+1), sum (+ps) and max (+px) of each record; ps or px 0 when not kept.
+local function suffixSums(arr, stride, ps, px, hi, los, rn, rs, rx)
+  local n, s, x = 0, 0, 0
+  local k, m = 1, #los
+  local lo = los[1]
+  local i = #arr - stride + 1
+  while i >= 1 do
+    local idx = arr[i]
+    if idx < hi then
+      while idx < lo do
+        rn[k], rs[k], rx[k] = n, s, x
+        k = k + 1
+        if k > m then return end
+        lo = los[k]
+      end
+      n = n + arr[i + 1]
+      if ps > 0 then s = s + arr[i + ps] end
+      if px > 0 then
+        local v = arr[i + px]
+        if v > x then x = v end
+      end
+    end
+    i = i - stride
+  end
+  for j = k, m do
+    rn[j], rs[j], rx[j] = n, s, x
+  end
+end
+
+-- Window aggregates of one series as of t, appended to out per window (count[, sum][, max]):
+-- [floor_G(t) - W, t) = complete buckets at the window's level + the current partial bucket from
+-- ever finer levels + (n0, s0, x0), the raw log's part strictly before t. Every bucket read lies
+-- wholly before floor_M(t): later events that arrived earlier are never counted.
+local function seriesAgg(levelsOf, base, stride, ps, px, wins, byLevel, t, n0, s0, x0, out)
+  local pn, psum, pmax = n0, s0, x0
+  local wn, wsum, wmax = {}, {}, {}
+  local rn, rs, rx = {}, {}, {}
+  for L = 1, 3 do
+    local spec = byLevel[L]
+    local hi = floorTo(t, SIZE[L]) / SIZE[L]
+    local los = {}
+    if spec.partial then los[1] = floorTo(t, SIZE[L + 1]) / SIZE[L] end
+    for _, wi in ipairs(spec.wins) do los[#los + 1] = hi - wins[wi].w / SIZE[L] end
+    if #los > 0 then
+      suffixSums(levelsOf[base + L - 1], stride, ps, px, hi, los, rn, rs, rx)
+      local off = spec.partial and 1 or 0
+      for j, wi in ipairs(spec.wins) do
+        local k = j + off
+        wn[wi], wsum[wi] = rn[k] + pn, rs[k] + psum
+        if rx[k] > pmax then wmax[wi] = rx[k] else wmax[wi] = pmax end
+      end
+      if spec.partial then
+        pn, psum = pn + rn[1], psum + rs[1]
+        if rx[1] > pmax then pmax = rx[1] end
+      end
+    end
+  end
+  for wi = 1, #wins do
+    out[#out + 1] = wn[wi]
+    if ps > 0 then out[#out + 1] = wsum[wi] end
+    if px > 0 then out[#out + 1] = wmax[wi] end
+  end
+end
+
+-- The entity's aggregates as of t (state strictly before t), appended to out: per amount window
+-- the PLAN.aggs, per distinct window the count, the previous transaction time, per label window f.
+local function aggregates(st, t, out)
+  local from = floorTo(t, SIZE[1])
+  local raw = st[RAW]
+  local n0, s0, x0 = 0, 0, 0
+  local prev = st[P]
+  for i = 1, #raw, 3 do
+    local et = raw[i]
+    if et < t then
+      if et > prev then prev = et end
+      if et >= from then
+        local a = raw[i + 1]
+        n0, s0 = n0 + 1, s0 + a
+        if a > x0 then x0 = a end
+      end
+    end
+  end
+  seriesAgg(st, TX, STRIDE, PS, PX, PLAN.amount, PLAN.amountLevels, t, n0, s0, x0, out)
+  if #PLAN.distinct > 0 then
+    -- latest use strictly before t, per terminal
+    local latest = {}
+    local terms = st[TERMS]
+    for i = 1, #terms, 2 do latest[terms[i]] = terms[i + 1] end
+    for i = 1, #raw, 3 do
+      local et, term = raw[i], raw[i + 2]
+      if et < t and term ~= '' and (latest[term] == nil or et > latest[term]) then latest[term] = et end
+    end
+    for _, win in ipairs(PLAN.distinct) do
+      local start = floorTo(t, SIZE[win.L]) - win.w
+      local count = 0
+      for _, lt in pairs(latest) do
+        if lt >= start and lt < t then count = count + 1 end
+      end
+      out[#out + 1] = count
+    end
+  end
+  out[#out + 1] = prev
+  if #PLAN.labels > 0 then
+    local f0 = 0
+    local lraw = st[LRAW]
+    for i = 1, #lraw do
+      local lt = lraw[i]
+      if lt >= from and lt < t then f0 = f0 + 1 end
+    end
+    seriesAgg(st, FL, 2, 0, 0, PLAN.labels, PLAN.labelLevels, t, f0, 0, 0, out)
+  end
+end
+
+-- Adds one occurrence at t to the buckets of every level: merge(k, old) or init(k) gives aggregate k.
+local function bump(st, base, stride, t, merge, init)
+  for L = 1, 3 do
+    local arr = st[base + L - 1]
+    local idx = floorTo(t, SIZE[L]) / SIZE[L]
+    local i = #arr - stride + 1
+    while i >= 1 and arr[i] > idx do i = i - stride end
+    if i >= 1 and arr[i] == idx then
+      for k = 1, stride - 1 do arr[i + k] = merge(k, arr[i + k]) end
+    else
+      i = i + stride
+      table.insert(arr, i, idx)
+      for k = 1, stride - 1 do table.insert(arr, i + k, init(k)) end
+    end
+  end
+end
+
+-- Drops the oldest buckets of each level, those wholly before upTo - lateness - retention.
+local function pruneLevels(st, base, stride, upTo)
+  for L = 1, 3 do
+    local arr = st[base + L - 1]
+    local cutoff = upTo - PLAN.lateness - PLAN.retention[L]
+    local j = 1
+    while j <= #arr and (arr[j] + 1) * SIZE[L] <= cutoff do j = j + stride end
+    if j > 1 then
+      local kept = {}
+      for k = j, #arr do kept[#kept + 1] = arr[k] end
+      st[base + L - 1] = kept
+    end
+  end
+end
+
+-- Records that terminal `term` was used at t in the latest-first list.
+local function noteTerminal(terms, term, t)
+  for i = 1, #terms, 2 do
+    if terms[i] == term then
+      if terms[i + 1] >= t then return end
+      table.remove(terms, i)
+      table.remove(terms, i)
+      break
+    end
+  end
+  local p = 1
+  while p <= #terms and (terms[p + 1] > t or (terms[p + 1] == t and terms[p] < term)) do p = p + 2 end
+  table.insert(terms, p, term)
+  table.insert(terms, p + 1, t)
+end
+
+-- HDEL in chunks: unpack() of a long list overflows the Lua stack.
+local function hdelMany(key, fields)
+  for i = 1, #fields, 1000 do
+    redis.call('HDEL', key, unpack(fields, i, math.min(i + 999, #fields)))
+  end
+end
+
+local function fmt(v)
+  return string.format('%d', v)
+end
