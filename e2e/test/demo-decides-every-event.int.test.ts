@@ -42,6 +42,8 @@ describe('the demo', () => {
     expect(demo.decisions.events).toBe(sent);
     expect(demo.decisions.received).toBe(sent);
     expect(demo.rows.decisions).toBe(sent);
+    // The publish time travelled through every hop: each decision has an end-to-end latency.
+    expect(demo.decisions.latencyMs.count).toBe(sent);
     expect(demo.services.map((s: { name: string }) => s.name)).toEqual(['features', 'scorer', 'decision', 'sink']);
     for (const service of demo.services) expect(service, service.name).toMatchObject({ clean: true, code: 0 });
     expect(demo.ok).toBe(true);

@@ -1,5 +1,12 @@
 import { metrics } from '@opentelemetry/api';
-import type { BatchHandler, ConsumedRecord, Encoder, HandlerResult, Producer } from '@pipeline/shared';
+import {
+  type BatchHandler,
+  type ConsumedRecord,
+  carriedHeaders,
+  type Encoder,
+  type HandlerResult,
+  type Producer,
+} from '@pipeline/shared';
 import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
 import type { Redis } from 'ioredis';
 import { type BatchResult, type Engine, loadWatermark, processLabels, processTransactions } from './engine.js';
@@ -46,8 +53,17 @@ export function createFeaturesHandler(options: HandlerOptions): BatchHandler<Inp
     if (topic === options.transactionsTopic) {
       const txs = records.map((r) => r.value as Transaction);
       const out = await processTransactions(redis, engine, txs, state.watermark, now(), persist);
-      const messages = out.outcomes.flatMap((o) =>
-        o.ok ? [{ key: o.value.transaction.customer_id, value: encoder.encode(o.value) }] : [],
+      // Outcomes are in record order; the publish time travels on for end-to-end latency.
+      const messages = out.outcomes.flatMap((o, i) =>
+        o.ok
+          ? [
+              {
+                key: o.value.transaction.customer_id,
+                value: encoder.encode(o.value),
+                headers: carriedHeaders(records[i]?.headers),
+              },
+            ]
+          : [],
       );
       // In chunks, one after the other: a whole batch can exceed the broker's request size, and
       // order per customer must hold.
