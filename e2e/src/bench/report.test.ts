@@ -14,6 +14,7 @@ function step(rate: number, p99: number, sustained: boolean): StepResult {
       reason: sustained ? null : `backlog grew ${rate * 0.2}/s`,
     },
     latencyMs: { count: 100, p50: p99 / 2, p95: p99 * 0.9, p99, max: p99 * 2, mean: p99 / 2 },
+    hops: { enriched: { count: 100, p50: 2, p95: 3, p99: 4, max: 5, mean: 2 } },
     drainSeconds: sustained ? 0.2 : null,
     usage: [{ name: 'features', cpuPercent: 85.4, rssMb: 180.2 }],
   };
@@ -54,6 +55,7 @@ describe('benchmark report', () => {
     expect(md).toContain('| p99 ≤ 20 ms at 1,000 events/s | 25.0 ms | **missed** |');
     expect(md).toContain('| sustained ≥ 10,000 events/s | 1,414 | **missed** |');
     expect(md).toContain('| pipeline ≥ 50 % of identity | 7 % | **missed** |');
+    expect(md).toContain('| 1,000 | 2.0 / 4.0 | - | - |');
     expect(md).toContain('![latency against rate](bench-2026-11-23.png)');
   });
 });

@@ -43,6 +43,17 @@ export function headline(result: BenchResult) {
   };
 }
 
+/** p50/p99 at each hop, cumulative from publish: the difference between columns is a hop's cost. */
+function hopRows(steps: StepResult[]): string[] {
+  return steps.map((s) => {
+    const cell = (hop: string) => {
+      const h = s.hops[hop];
+      return h ? `${f(h.p50)} / ${f(h.p99)}` : '-';
+    };
+    return `| ${int(s.rate)} | ${cell('enriched')} | ${cell('scores')} | ${cell('decisions')} |`;
+  });
+}
+
 function stepRows(steps: StepResult[]): string[] {
   return steps.map((s) => {
     const j = s.judgement;
@@ -75,6 +86,12 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
     lines.push(
       '',
       `Highest sustained rate: **${int(p.maxSustained)} events/s**${p.firstFailed === null ? '' : ` (not sustained at ${int(p.firstFailed)})`}.`,
+      '',
+      'Latency from publish to each topic on the way, p50 / p99 ms (a hop costs the difference):',
+      '',
+      `| rate/s | ${p.kind === 'fraud' ? 'enriched (features)' : 'enriched (relay1)'} | ${p.kind === 'fraud' ? 'scores (scorer)' : 'scores (relay2)'} | ${p.kind === 'fraud' ? 'decisions (decision)' : 'decisions (relay3)'} |`,
+      '| -----: | ----: | ----: | ----: |',
+      ...hopRows([...p.steps, ...p.searched].sort((a, b) => a.rate - b.rate)),
       '',
     );
   }

@@ -1,4 +1,4 @@
-import { type SimEvent, type Summary, startLatencyProbe } from '@pipeline/loadtest';
+import { type LatencyProbe, type SimEvent, type Summary, startLatencyProbe } from '@pipeline/loadtest';
 import type { AvroSerde, Kafka } from '@pipeline/shared';
 import { type ProcessUsage, startUsageWindow } from '../processes/usage.js';
 import type { RunNamespace } from '../run/namespace.js';
@@ -10,6 +10,8 @@ export interface StepResult {
   judgement: StepJudgement;
   /** Publish → output topic, over the messages that arrived after the settle period. */
   latencyMs: Summary;
+  /** Publish → each topic on the way (enriched, scores, decisions): where the time goes, hop by hop. */
+  hops: Record<string, Summary>;
   /** Seconds the pipeline needed after the last publish to deliver everything (null: it did not). */
   drainSeconds: number | null;
   usage: ProcessUsage[];
@@ -49,12 +51,18 @@ export async function runStep(options: {
   let published = 0;
   let delivered = 0;
   const began = performance.now();
-  let probe: Awaited<ReturnType<typeof startLatencyProbe>> | undefined;
+  const hopTopics = { enriched: ns.topics.enriched, scores: ns.topics.scores, decisions: output };
+  let probes: { hop: string; probe: LatencyProbe }[] | undefined;
   let usage: ReturnType<typeof startUsageWindow> | undefined;
   const settle = setTimeout(() => {
     usage = startUsageWindow(options.pids);
-    void startLatencyProbe({ kafka, topic: output }).then((p) => {
-      probe = p;
+    void Promise.all(
+      Object.entries(hopTopics).map(async ([hop, topic]) => ({
+        hop,
+        probe: await startLatencyProbe({ kafka, topic }),
+      })),
+    ).then((started) => {
+      probes = started;
     });
   }, options.settleMs);
   let sampling = false;
@@ -100,8 +108,9 @@ export async function runStep(options: {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  while (!probe && performance.now() - began < options.settleMs + 10_000) await new Promise((r) => setTimeout(r, 100));
-  const report = await probe?.stop();
+  while (!probes && performance.now() - began < options.settleMs + 10_000) await new Promise((r) => setTimeout(r, 100));
+  const hops: Record<string, Summary> = {};
+  for (const { hop, probe } of probes ?? []) hops[hop] = (await probe.stop()).latencyMs;
   const empty: Summary = { count: 0, p50: null, p95: null, p99: null, max: null, mean: null };
-  return { rate, judgement, latencyMs: report?.latencyMs ?? empty, drainSeconds, usage: used };
+  return { rate, judgement, latencyMs: hops.decisions ?? empty, hops, drainSeconds, usage: used };
 }
