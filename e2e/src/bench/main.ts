@@ -15,6 +15,7 @@ import {
 } from '@pipeline/shared';
 import { Redis } from 'ioredis';
 import { findServerPids } from '../processes/usage.js';
+import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
 import { createRunResources, removeRunResources } from '../run/resources.js';
@@ -56,6 +57,7 @@ await runMain('bench', async () => {
   const launch = async (kind: PipelineResult['kind']) => {
     const ns = runNamespace(newRunId(`bench-${kind}`));
     await createRunResources({ ns, kafka, registry, clickhouse });
+    const refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}bench-dead-letters` });
     const specs: ProcessSpec[] =
       kind === 'fraud' ? pipelineSpecs(ns, servers, { tuning: benchTuning }) : identitySpecs(ns, servers);
     const log = join(localPath('logs'), `${ns.id}.log`);
@@ -72,6 +74,9 @@ await runMain('bench', async () => {
       pids,
       stop: async () => {
         const exits = await pipeline.stop();
+        for (const [reason, r] of Object.entries((await refused.stop()).byReason)) {
+          console.log(`  dead letters: ${r.count} ${reason}: ${r.example}`);
+        }
         writeFileSync(log, `${lines.join('\n')}\n`);
         for (const e of exits.filter((x) => !x.clean))
           console.log(`  ${e.name} did not stop cleanly (code ${e.code}, signal ${e.signal})`);
@@ -174,6 +179,11 @@ function printStep(s: StepResult): void {
   const j = s.judgement;
   console.log(
     `  ${String(s.rate).padStart(6)}/s  published ${Math.round(j.publishedRate)}/s  delivered ${Math.round(j.deliveredRate)}/s  p50 ${l.p50?.toFixed(1) ?? '-'}  p99 ${l.p99?.toFixed(1) ?? '-'}  max ${l.max?.toFixed(1) ?? '-'} ms  ${j.sustained ? 'sustained' : `NOT sustained (${j.reason})`}  drain ${s.drainSeconds === null ? 'no' : `${s.drainSeconds.toFixed(1)} s`}`,
+  );
+  const hop = (name: string) =>
+    `${name} ${s.hops[name]?.p50?.toFixed(1) ?? '-'}/${s.hops[name]?.p99?.toFixed(1) ?? '-'}`;
+  console.log(
+    `          p50/p99 ms at ${hop('enriched')}, ${hop('scores')}, ${hop('decisions')}; dead letters ${s.deadLetters}`,
   );
   console.log(
     `          ${s.usage.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%/${Math.round(u.rssMb)}M`).join('  ')}`,

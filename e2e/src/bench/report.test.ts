@@ -15,6 +15,7 @@ function step(rate: number, p99: number, sustained: boolean): StepResult {
     },
     latencyMs: { count: 100, p50: p99 / 2, p95: p99 * 0.9, p99, max: p99 * 2, mean: p99 / 2 },
     hops: { enriched: { count: 100, p50: 2, p95: 3, p99: 4, max: 5, mean: 2 } },
+    deadLetters: 0,
     drainSeconds: sustained ? 0.2 : null,
     usage: [{ name: 'features', cpuPercent: 85.4, rssMb: 180.2 }],
   };

@@ -12,6 +12,8 @@ export interface StepResult {
   latencyMs: Summary;
   /** Publish → each topic on the way (enriched, scores, decisions): where the time goes, hop by hop. */
   hops: Record<string, Summary>;
+  /** Events some service dead-lettered during the step (they get no decision). */
+  deadLetters: number;
   /** Seconds the pipeline needed after the last publish to deliver everything (null: it did not). */
   drainSeconds: number | null;
   usage: ProcessUsage[];
@@ -47,6 +49,7 @@ export async function runStep(options: {
   const { kafka, ns, rate } = options;
   const output = ns.topics.decisions;
   const base = await outputCount(kafka, output);
+  const refusedBase = await outputCount(kafka, ns.topics.deadLetters);
   const samples: LagSample[] = [];
   let published = 0;
   let delivered = 0;
@@ -102,7 +105,7 @@ export async function runStep(options: {
   let drainSeconds: number | null = null;
   while (performance.now() - drainStart < (options.drainMs ?? 30_000)) {
     delivered = (await outputCount(kafka, output)) - base;
-    if (delivered >= published) {
+    if (delivered + (await outputCount(kafka, ns.topics.deadLetters)) - refusedBase >= published) {
       drainSeconds = (performance.now() - drainStart) / 1000;
       break;
     }
@@ -112,5 +115,6 @@ export async function runStep(options: {
   const hops: Record<string, Summary> = {};
   for (const { hop, probe } of probes ?? []) hops[hop] = (await probe.stop()).latencyMs;
   const empty: Summary = { count: 0, p50: null, p95: null, p99: null, max: null, mean: null };
-  return { rate, judgement, latencyMs: hops.decisions ?? empty, hops, drainSeconds, usage: used };
+  const deadLetters = (await outputCount(kafka, ns.topics.deadLetters)) - refusedBase;
+  return { rate, judgement, latencyMs: hops.decisions ?? empty, hops, deadLetters, drainSeconds, usage: used };
 }
