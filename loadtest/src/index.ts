@@ -1,5 +1,4 @@
 export { csvField, DATASET_COLUMNS, writeDatasetCsv } from './dataset/csv.js';
-export * from './simulator/index.js';
 export {
   createPublishEncoders,
   type PublishEncoders,
@@ -10,3 +9,4 @@ export {
 } from './load/publisher.js';
 export { type LatencyProbe, type ProbeReport, startLatencyProbe } from './probe/latency-probe.js';
 export { percentile, type Summary, summarize, summarizeSorted, ValueRecorder } from './probe/percentiles.js';
+export * from './simulator/index.js';

@@ -9,6 +9,11 @@ is_fraud, label_time, then the feature columns in the feature set's order; empty
 Split by time: the earliest 75 % of the event-time range trains, the rest tests.
 Output: <registry>/<name>/<version>/{model.onnx, metadata.json, fixture.json}; with --promote the
 alias file <registry>/aliases.json is updated (who/when/why recorded in its history).
+
+Retraining (services/monitor's retraining job): with --eval-data, every row of --data trains and the
+evaluation rows (the most recent labelled window, same columns) test; with --champion the champion's
+ONNX model is scored on them too, and the candidate is registered only if its --metric is not below
+the champion's by more than --margin. --result writes both models' figures and the decision as JSON.
 """
 
 from __future__ import annotations
@@ -88,12 +93,31 @@ def main() -> None:
     ap.add_argument("--why", default="trained by services/trainer/train.py")
     ap.add_argument("--fixture-rows", type=int, default=64)
     ap.add_argument("--dataset-note", default="", help="how the dataset was made, recorded in the metadata")
+    ap.add_argument("--eval-data", type=Path, default=None, help="evaluation rows; then every --data row trains")
+    ap.add_argument("--champion", type=Path, default=None, help="the champion's model.onnx, compared on --eval-data")
+    ap.add_argument("--metric", choices=("average_precision", "roc_auc"), default="average_precision")
+    ap.add_argument("--margin", type=float, default=0.0, help="register unless worse than the champion by more")
+    ap.add_argument("--result", type=Path, default=None, help="write the figures and the decision here (JSON)")
     args = ap.parse_args()
 
     names, times, y, X = load(args.data)
-    cut = times.min() + (times.max() - times.min()) * (1 - args.test_share)
-    train, test = times < cut, times >= cut
+    if args.eval_data is not None:
+        eval_names, eval_times, eval_y, eval_X = load(args.eval_data)
+        if eval_names != names:
+            sys.exit(f"{args.eval_data}: feature columns differ from {args.data}")
+        n_train = len(y)
+        times = np.concatenate([times, eval_times])
+        y = np.concatenate([y, eval_y])
+        X = np.concatenate([X, eval_X])
+        train = np.arange(len(y)) < n_train
+        test = ~train
+        cut = eval_times.min() if len(eval_times) else times.max()
+    else:
+        cut = times.min() + (times.max() - times.min()) * (1 - args.test_share)
+        train, test = times < cut, times >= cut
     print(f"rows {len(y)}: train {train.sum()} ({y[train].sum()} fraud), test {test.sum()} ({y[test].sum()} fraud)")
+    if len(np.unique(y[train])) < 2 or len(np.unique(y[test])) < 2:
+        sys.exit("training and test rows must each hold frauds and genuine transactions")
 
     model = HistGradientBoostingClassifier(
         max_iter=args.trees, max_depth=args.depth, learning_rate=0.1, max_leaf_nodes=31, early_stopping=False, random_state=0
@@ -112,6 +136,13 @@ def main() -> None:
     }
     print(json.dumps(metrics, indent=2))
 
+    champion = None
+    if args.champion is not None:
+        champion = evaluate_onnx(args.champion, X[test], y[test])
+        print(f"champion on the evaluation rows: {json.dumps(champion)}")
+    candidate = {"roc_auc": metrics["roc_auc"], "average_precision": metrics["average_precision"]}
+    accept = champion is None or candidate[args.metric] >= champion[args.metric] - args.margin
+
     onx = convert_sklearn(
         model,
         initial_types=[("input", FloatTensorType([None, X.shape[1]]))],
@@ -127,6 +158,11 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reference = np.nanmedian(X[train], axis=0)
+
+    if not accept:
+        print(f"not registered: {args.metric} {candidate[args.metric]:.4f} < champion {champion[args.metric]:.4f} - {args.margin}")
+        write_result(args.result, candidate, champion, metrics, "REJECTED", None)
+        return
 
     model_dir = args.registry / args.name
     model_dir.mkdir(parents=True, exist_ok=True)
@@ -179,11 +215,40 @@ def main() -> None:
         "dataset": {"file": str(args.data), "rows": int(len(y)), "fraud": int(y.sum()), "note": args.dataset_note},
         "metrics": metrics,
     }
+    if champion is not None:
+        meta["champion_comparison"] = {"champion": str(args.champion), "metric": args.metric, "margin": args.margin, **{f"champion_{k}": v for k, v in champion.items()}}
     write_json(out / "metadata.json", meta)
     print(f"registered {args.name}@{version} ({len(blob)} bytes) in {out}")
 
     if args.promote:
         promote(args.registry, f"{args.name}@{version}", args.promote, args.why)
+    write_result(args.result, candidate, champion, metrics, "REGISTERED", f"{args.name}@{version}")
+
+
+def evaluate_onnx(path: Path, X: np.ndarray, y: np.ndarray) -> dict:
+    """A registered model's figures on rows: input and output names from its metadata.json."""
+    meta_path = path.parent / "metadata.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    output = meta.get("output", {"name": "probabilities", "column": 1})
+    names = [o.name for o in session.get_outputs()]
+    p = session.run(None, {meta.get("input", "input"): X})[names.index(output["name"])][:, output["column"]]
+    return {"roc_auc": float(roc_auc_score(y, p)), "average_precision": float(average_precision_score(y, p))}
+
+
+def write_result(path, candidate, champion, metrics, decision, ref) -> None:
+    if path is None:
+        return
+    write_json(path, {
+        "decision": decision,
+        "ref": ref,
+        "candidate": candidate,
+        "champion": champion,
+        "train_rows": metrics["train_rows"],
+        "train_fraud": metrics["train_fraud"],
+        "test_rows": metrics["test_rows"],
+        "test_fraud": metrics["test_fraud"],
+    })
 
 
 def promote(registry: Path, ref: str, alias: str, why: str) -> None:

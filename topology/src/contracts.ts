@@ -84,3 +84,48 @@ export interface Decision {
   experiment_variant: string;
   decided_at: number;
 }
+
+export type MonitorCheck = 'DRIFT' | 'QUALITY' | 'PERFORMANCE' | 'MIX';
+
+/** One breached figure: a feature's PSI, the window's ROC AUC, an action's share... */
+export interface Evidence {
+  subject: string;
+  metric: string;
+  value: number;
+  threshold: number;
+  n: number;
+}
+
+export interface Alert {
+  alert_id: string;
+  episode_id: string;
+  status: 'OPEN' | 'RESOLVED';
+  check: MonitorCheck;
+  model_name: string;
+  model_version: string;
+  variant: string;
+  window_start: number;
+  window_end: number;
+  reasons: string[];
+  evidence: Evidence[];
+  reference_start: number | null;
+  reference_end: number | null;
+  emitted_at: number;
+}
+
+export interface RetrainingTrigger {
+  trigger_id: string;
+  episode_id: string | null;
+  model_name: string;
+  model_version: string;
+  variant: string;
+  checks: string[];
+  reasons: string[];
+  evidence: Evidence[];
+  window_start: number;
+  window_end: number;
+  reference_start: number | null;
+  reference_end: number | null;
+  requested_by: string;
+  requested_at: number;
+}

@@ -2,6 +2,7 @@ export { type ApplyResult, applyTopology } from './apply.js';
 export type * from './contracts.js';
 export { TRANSACTION_FIELDS } from './contracts.js';
 export { fraudTopics } from './fraud.js';
+export { monitorTopics } from './monitor.js';
 export { pipelineTopics } from './pipeline.js';
 export { renderMarkdown } from './render.js';
 export { type LoadedSchema, loadSchemas, schemaFor, schemasDir } from './schemas.js';

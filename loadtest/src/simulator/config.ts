@@ -75,6 +75,19 @@ export interface SimulatorConfig {
     /** Burst amounts are the customer's usual amounts times a factor uniform in this range (small or normal). */
     amountFactor: Range;
   };
+  /**
+   * Covariate drift, for monitoring tests: from day `fromDay` on (0-based), the genuine amounts of the
+   * first `customerShare` of the customers (a random segment: customers are placed at random) are
+   * multiplied by `multiplier`. 1 (the default) leaves the traffic unchanged.
+   */
+  amountDrift: { fromDay: number; multiplier: number; customerShare: number };
+  /**
+   * A fraud pattern the committed baseline never saw, for retraining tests: card testing, tiny
+   * purchases (1 to 5 EUR) between 01:00 and 05:00 on a random card's usual terminals, added from day
+   * `fromDay` on at `rate` × the day's expected transactions. 0 (the default) adds none. These frauds
+   * carry the scenario `card_testing`; they come on top of `fraudRate`.
+   */
+  cardTesting: { fromDay: number; rate: number };
   /** When each transaction's label (its ground truth) becomes known, after the transaction. */
   labelDelay: {
     /** Frauds are discovered after a lognormal delay with this median and log-scale sigma. */
@@ -125,6 +138,8 @@ export const defaultConfig: SimulatorConfig = deepFreeze({
     meanSpacingMs: 120_000,
     amountFactor: { min: 0.2, max: 1 },
   },
+  amountDrift: { fromDay: 0, multiplier: 1, customerShare: 1 },
+  cardTesting: { fromDay: 0, rate: 0 },
   labelDelay: {
     fraud: { medianDays: 3.5, sigma: 0.5 },
     genuine: { meanDays: 30, sdDays: 3 },
@@ -295,6 +310,23 @@ function check(c: SimulatorConfig, problems: Problem[]): void {
     burst.meanSpacingMs,
   );
   range('velocityBurst.amountFactor', burst.amountFactor, 0.01);
+
+  const drift = c.amountDrift;
+  need(
+    Number.isInteger(drift.fromDay) && drift.fromDay >= 0,
+    'amountDrift.fromDay',
+    'must be an integer >= 0',
+    drift.fromDay,
+  );
+  positive('amountDrift.multiplier', drift.multiplier);
+  fraction('amountDrift.customerShare', drift.customerShare);
+  need(
+    Number.isInteger(c.cardTesting.fromDay) && c.cardTesting.fromDay >= 0,
+    'cardTesting.fromDay',
+    'must be an integer >= 0',
+    c.cardTesting.fromDay,
+  );
+  need(c.cardTesting.rate >= 0 && c.cardTesting.rate < 1, 'cardTesting.rate', 'must be in [0, 1)', c.cardTesting.rate);
 
   positive('labelDelay.fraud.medianDays', c.labelDelay.fraud.medianDays);
   nonNegative('labelDelay.fraud.sigma', c.labelDelay.fraud.sigma);

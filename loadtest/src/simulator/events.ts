@@ -10,11 +10,14 @@ export const FRAUD_SCENARIOS: readonly FraudScenario[] = [
   'velocity_burst',
 ];
 
+/** Opt-in patterns outside the rate-controlled scenarios (see `cardTesting` in config.ts). */
+export type ExtraScenario = 'card_testing';
+
 /**
  * What the simulator yields, in non-decreasing event-time order: `time` is the transaction's
  * event_time or the label's label_time. `scenario` is ground truth for tests and datasets; it is
  * never published (producers do not know it).
  */
 export type SimEvent =
-  | { kind: 'transaction'; time: number; value: Transaction; scenario: FraudScenario | null }
+  | { kind: 'transaction'; time: number; value: Transaction; scenario: FraudScenario | ExtraScenario | null }
   | { kind: 'label'; time: number; value: Label };

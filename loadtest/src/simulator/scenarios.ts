@@ -1,5 +1,5 @@
 import type { SimulatorConfig } from './config.js';
-import { FRAUD_SCENARIOS, type FraudScenario } from './events.js';
+import { type ExtraScenario, FRAUD_SCENARIOS, type FraudScenario } from './events.js';
 import type { Population } from './population.js';
 import type { Random } from './random.js';
 
@@ -33,9 +33,12 @@ export const LARGE_AMOUNT = FRAUD_SCENARIOS.indexOf('large_amount');
 export const COMPROMISED_TERMINAL = FRAUD_SCENARIOS.indexOf('compromised_terminal');
 export const COMPROMISED_CARD = FRAUD_SCENARIOS.indexOf('compromised_card');
 export const VELOCITY_BURST = FRAUD_SCENARIOS.indexOf('velocity_burst');
+/** Past the rate-controlled scenarios: not counted in their quotas. */
+export const CARD_TESTING = FRAUD_SCENARIOS.length;
 
-/** Scenario code (index into FRAUD_SCENARIOS, or GENUINE) to what SimEvent carries. */
-export function scenarioOf(code: number): FraudScenario | null {
+/** Scenario code (index into FRAUD_SCENARIOS, CARD_TESTING or GENUINE) to what SimEvent carries. */
+export function scenarioOf(code: number): FraudScenario | ExtraScenario | null {
+  if (code === CARD_TESTING) return 'card_testing';
   return FRAUD_SCENARIOS[code] ?? null;
 }
 

@@ -6,6 +6,7 @@ import { LabelHeap } from './label-heap.js';
 import { buildPopulation, CHANNEL_ATM, CHANNEL_ECOM, CHANNELS, COUNTRIES, type Population } from './population.js';
 import { Random } from './random.js';
 import {
+  CARD_TESTING,
   COMPROMISED_CARD,
   COMPROMISED_TERMINAL,
   FraudPlanner,
@@ -77,6 +78,8 @@ const FRAUDSTER_IP_HASH = 4;
 const DAYTIME_MEAN_MS = 13 * 3_600_000;
 const DAYTIME_SD_MS = 3.5 * 3_600_000;
 const MIN_BURST_GAP_MS = 5_000;
+const CARD_TESTING_FROM_MS = 3_600_000;
+const CARD_TESTING_SPAN_MS = 4 * 3_600_000;
 
 class Simulation {
   readonly population: Population;
@@ -91,6 +94,8 @@ class Simulation {
 
   private readonly traffic: Random;
   private readonly delays: Random;
+  /** Its own stream, so the opt-in patterns leave every other draw unchanged. */
+  private readonly extra: Random;
   private readonly planner: FraudPlanner;
   private readonly fraudToday = new Float64Array(FRAUD_SCENARIOS.length);
   private readonly burstGaps: Float64Array;
@@ -105,6 +110,7 @@ class Simulation {
     this.population = buildPopulation(config, new Random(config.seed, 0));
     this.traffic = new Random(config.seed, 1);
     this.delays = new Random(config.seed, 2);
+    this.extra = new Random(config.seed, 3);
     this.planner = new FraudPlanner(config, this.population);
     this.burstGaps = new Float64Array(config.velocityBurst.size.max);
     this.idPrefix = eventIdPrefix(config.seed);
@@ -133,6 +139,9 @@ class Simulation {
     const pLarge = planner.largeProbability;
     const multiplier = this.config.compromisedCard.amountMultiplier;
     const daytimeShare = this.config.customerProfile.daytimeShare;
+    const drift = this.config.amountDrift;
+    const drifted = drift.multiplier !== 1 && day >= drift.fromDay;
+    const driftedCustomers = Math.round(drift.customerShare * pop.customerCount);
 
     for (let c = 0; c < pop.customerCount; c++) {
       const n = rng.poisson(txPerDay[c] ?? 0);
@@ -143,6 +152,7 @@ class Simulation {
         const timeOfDay = this.timeOfDay(daytimeShare);
         const t = nearby[first + rng.below(choices)] ?? 0;
         let amount = this.genuineAmount(c);
+        if (drifted && c < driftedCustomers) amount = Math.max(1, Math.round(amount * drift.multiplier));
         let scenario = GENUINE;
         if (terminalCompromised[t] === 1 && rng.float() < pTerminal) {
           scenario = COMPROMISED_TERMINAL;
@@ -157,10 +167,12 @@ class Simulation {
       }
     }
     for (let b = 0; b < planner.bursts; b++) this.addBurst();
+    const testing = this.config.cardTesting;
+    if (testing.rate > 0 && day >= testing.fromDay) this.addCardTesting(testing.rate);
 
     for (let i = 0; i < this.count; i++) {
       const s = this.scenario[i] ?? GENUINE;
-      if (s !== GENUINE) this.fraudToday[s] = (this.fraudToday[s] ?? 0) + 1;
+      if (s !== GENUINE && s !== CARD_TESTING) this.fraudToday[s] = (this.fraudToday[s] ?? 0) + 1;
     }
     planner.recordDay(this.count, this.fraudToday);
     this.keys.subarray(0, this.count).sort();
@@ -288,6 +300,21 @@ class Simulation {
       const factor = rng.uniform(amountFactor.min, amountFactor.max);
       const amount = Math.max(1, Math.round(this.genuineAmount(c) * factor));
       this.push(time, c, t, amount, VELOCITY_BURST);
+    }
+  }
+
+  /** Card testing: tiny purchases at night on random cards' usual terminals (see `cardTesting`). */
+  private addCardTesting(rate: number): void {
+    const rng = this.extra;
+    const pop = this.population;
+    const n = rng.roundStochastic(rate * this.planner.expectedDaily());
+    for (let i = 0; i < n; i++) {
+      const c = rng.below(pop.customerCount);
+      const first = pop.nearbyStart[c] ?? 0;
+      const choices = (pop.nearbyStart[c + 1] ?? 0) - first;
+      const t = pop.nearby[first + rng.below(choices)] ?? 0;
+      const time = CARD_TESTING_FROM_MS + rng.below(CARD_TESTING_SPAN_MS);
+      this.push(time, c, t, rng.intBetween(100, 500), CARD_TESTING);
     }
   }
 

@@ -1,4 +1,12 @@
 export { type ClickHouseClient, createClickHouse } from './clickhouse/client.js';
+export {
+  type Migration,
+  MigrationError,
+  migrate,
+  migrationsDir,
+  readMigrations,
+  splitStatements,
+} from './clickhouse/migrations.js';
 export { identifier, literal, quoteString, raw, SqlFragment, type SqlValue, sql } from './clickhouse/sql.js';
 export { clickhouseVars, kafkaVars, redisVars, schemaRegistryVars, serviceVars } from './config/common.js';
 export { env, parseDuration, parseEnv } from './config/env.js';

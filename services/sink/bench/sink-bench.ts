@@ -10,10 +10,18 @@
  */
 
 import { simulate } from '@pipeline/loadtest';
-import { clickhouseVars, createClickHouse, createLogger, identifier, parseEnv, runMain, sql } from '@pipeline/shared';
+import {
+  clickhouseVars,
+  createClickHouse,
+  createLogger,
+  identifier,
+  migrate,
+  parseEnv,
+  runMain,
+  sql,
+} from '@pipeline/shared';
 import type { EnrichedTransaction } from '@pipeline/topology';
 import { BatchWriter } from '../src/batch-writer.js';
-import { migrate } from '../src/migrations.js';
 import { type EnrichedRow, enrichedRow, insertEnriched } from '../src/tables/transactions-enriched.js';
 
 const SIZES = [250, 500, 1_000, 2_000, 5_000];

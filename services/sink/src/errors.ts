@@ -9,6 +9,3 @@ export class SinkClosedError extends PipelineError {
     super(message, { retriable: true });
   }
 }
-
-/** A migration file was changed after it was applied, or a statement failed. */
-export class MigrationError extends PipelineError {}

@@ -6,12 +6,12 @@ import {
   createProducer,
   createRegistryClient,
   createShutdown,
+  migrate,
   runMain,
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
 import { loadConfig } from './config.js';
-import { migrate } from './migrations.js';
 import { startRetention } from './retention.js';
 import { createSink } from './sink.js';
 

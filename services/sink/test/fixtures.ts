@@ -8,13 +8,13 @@ import {
   createRegistryClient,
   identifier,
   type Kafka,
+  migrate,
   type Producer,
   sql,
 } from '@pipeline/shared';
 import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
 import type { Action, Decision, EnrichedTransaction, Label, Score } from '@pipeline/topology';
 import { schemaFor, valueSubject } from '@pipeline/topology';
-import { migrate } from '../src/migrations.js';
 import { createSink, type Sink, type SinkTopics } from '../src/sink.js';
 
 /**

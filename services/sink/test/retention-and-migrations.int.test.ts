@@ -1,7 +1,14 @@
-import { type ClickHouseClient, createClickHouse, createLogger, identifier, sql } from '@pipeline/shared';
+import {
+  type ClickHouseClient,
+  createClickHouse,
+  createLogger,
+  identifier,
+  migrate,
+  readMigrations,
+  sql,
+} from '@pipeline/shared';
 import { servers, uniqueName } from '@pipeline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, readMigrations } from '../src/migrations.js';
 import { applyRetention } from '../src/retention.js';
 import { insertDecisions } from '../src/tables/decisions.js';
 import { insertLabels } from '../src/tables/labels.js';

@@ -13,7 +13,7 @@ describe('splitStatements', () => {
 });
 
 describe('the migrations in infra/clickhouse/migrations', () => {
-  it('are numbered from 0001 without gaps and create the tables and views the sink and analysts use', () => {
+  it('are numbered from 0001 without gaps and create the tables and views the sink, the monitor and analysts use', () => {
     const migrations = readMigrations();
     expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
     const created = migrations.flatMap((m) =>
@@ -29,6 +29,11 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'fraud_by_model_variant',
       'confusion_by_threshold',
       'training_set',
+      'monitor_metrics',
+      'monitor_runs',
+      'monitor_episodes',
+      'monitor_alerts',
+      'retrainings',
     ]);
   });
 });

@@ -2,11 +2,18 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ClickHouseClient, createClickHouse, identifier, type Logger, sql } from '@pipeline/shared';
-import { MigrationError } from './errors.js';
+import { PipelineError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import { type ClickHouseClient, createClickHouse } from './client.js';
+import { identifier, sql } from './sql.js';
 
+/** A migration file was changed after it was applied, or a statement failed. */
+export class MigrationError extends PipelineError {}
+
+/** The repository's ClickHouse migrations; the sink applies them at start, and so does the monitor. */
 export const migrationsDir = join(
   dirname(fileURLToPath(import.meta.url)),
+  '..',
   '..',
   '..',
   '..',

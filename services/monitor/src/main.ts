@@ -1,0 +1,57 @@
+import {
+  createAvroSerde,
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createProducer,
+  createRegistryClient,
+  createShutdown,
+  migrate,
+  runMain,
+  startHealthServer,
+  startTelemetry,
+} from '@pipeline/shared';
+import { monitorTopics } from '@pipeline/topology';
+import { loadConfig } from './config.js';
+import { createMonitorMetrics } from './metrics.js';
+import { createMonitor } from './monitor.js';
+import { createAlertPublisher } from './publisher.js';
+
+await runMain('monitor', async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  const telemetry = startTelemetry(config.SERVICE_NAME);
+  const shutdown = createShutdown({ logger });
+  shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+
+  await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
+  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE);
+  shutdown.onShutdown('clickhouse', () => clickhouse.close());
+
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  shutdown.onShutdown('producer', () => producer.disconnect());
+
+  const publisher = await createAlertPublisher({
+    producer,
+    serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
+    topics: { alerts: monitorTopics.alerts.name, retrainingTriggers: monitorTopics.retrainingTriggers.name },
+  });
+  const monitor = createMonitor({ clickhouse, publisher, logger, settings: config, metrics: createMonitorMetrics() });
+
+  const health = await startHealthServer({
+    port: config.HTTP_PORT,
+    checks: { runs: () => monitor.healthy },
+    metrics: telemetry.metricsHandler,
+  });
+  shutdown.onShutdown('health', () => health.close());
+
+  monitor.start();
+  shutdown.onShutdown('monitor', () => monitor.stop());
+  health.setReady(true);
+  logger.info(
+    { port: health.port, clock: config.MONITOR_CLOCK, checks: config.checks, database: config.CLICKHOUSE_DATABASE },
+    'monitor running',
+  );
+});

@@ -1,0 +1,62 @@
+import {
+  createAvroSerde,
+  createClickHouse,
+  createDeadLetterPublisher,
+  createKafka,
+  createLogger,
+  createProducer,
+  createRegistryClient,
+  createShutdown,
+  type DeadLetter,
+  migrate,
+  runMain,
+  startHealthServer,
+  startTelemetry,
+} from '@pipeline/shared';
+import { monitorTopics, pipelineTopics, schemaFor, valueSubject } from '@pipeline/topology';
+import { loadRetrainConfig } from './config.js';
+import { createTriggerConsumer } from './retrain/trigger-consumer.js';
+
+await runMain('retrain', async () => {
+  const config = loadRetrainConfig();
+  const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  const telemetry = startTelemetry(config.SERVICE_NAME);
+  const shutdown = createShutdown({ logger });
+  shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+
+  await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
+  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE);
+  shutdown.onShutdown('clickhouse', () => clickhouse.close());
+
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  shutdown.onShutdown('producer', () => producer.disconnect());
+  const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  const deadLetters = createDeadLetterPublisher({
+    producer,
+    encoder: await serde.encoder<DeadLetter>(
+      valueSubject(pipelineTopics.deadLetters.name),
+      schemaFor('pipeline/dead-letter').type,
+    ),
+    topic: pipelineTopics.deadLetters.name,
+    service: config.SERVICE_NAME,
+  });
+
+  const consumer = createTriggerConsumer({
+    kafka,
+    serde,
+    topic: monitorTopics.retrainingTriggers.name,
+    groupId: config.RETRAIN_GROUP_ID,
+    deadLetters,
+    logger,
+    retrain: { clickhouse, logger, settings: config },
+    onCrash: () => void shutdown.shutdown('consumer crashed', 1),
+  });
+  const health = await startHealthServer({ port: config.HTTP_PORT, metrics: telemetry.metricsHandler });
+  shutdown.onShutdown('health', () => health.close());
+  await consumer.start();
+  shutdown.onShutdown('consumer', () => consumer.stop());
+  health.setReady(true);
+  logger.info({ port: health.port, registry: config.MODEL_REGISTRY_DIR }, 'retraining job consuming triggers');
+});
