@@ -26,7 +26,7 @@ import { createRunResources, removeRunResources } from '../run/resources.js';
 import { pipelineSpecs } from '../run/services.js';
 import { streamTraffic } from '../run/traffic.js';
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from './options.js';
-import { countRows, queryOutcome } from './outcome.js';
+import { countRows, monitorReport, queryOutcome } from './outcome.js';
 import { type DemoSummary, formatSummary, type ServiceExit } from './summary.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -42,6 +42,19 @@ if (options.help) {
   console.log(DEMO_USAGE);
   process.exit(0);
 }
+
+/**
+ * The monitor in event time over the run's database: a day's window judged as soon as event time has
+ * passed it, drift against the model's training window, quality and decision mix. Performance needs
+ * genuine labels (a month late), which a demo of minutes does not see.
+ */
+const DEMO_MONITOR = {
+  MONITOR_CLOCK: 'event',
+  MONITOR_INTERVAL: '1d',
+  MONITOR_WINDOW: '1d',
+  MONITOR_POLL: '2s',
+  MONITOR_CHECKS: 'drift,quality,mix',
+};
 
 const began = performance.now();
 const say = (text: string) => console.log(`\n\u25b6 ${text}  [${((performance.now() - began) / 1000).toFixed(1)} s]`);
@@ -65,6 +78,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   if (configured) parseEnv({ ...kafkaVars, ...schemaRegistryVars, ...redisVars, ...clickhouseVars }, configured);
   let startedServers: string[] = [];
   let pipeline: RunningPipeline | undefined;
+  let monitor: RunningPipeline | undefined;
   let exits: ServiceExit[] = [];
   let ok = false;
   const ns = runNamespace(newRunId('demo'));
@@ -99,6 +113,13 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     say(`Services, each its own process (logs also in ${logFile})`);
     const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
     pipeline = await startPipeline({ specs: pipelineSpecs(ns, servers), kafka, write, colour });
+    // After the sink: both apply the ClickHouse migrations at start.
+    monitor = await startPipeline({
+      specs: pipelineSpecs(ns, servers, { services: ['monitor'], tuning: { monitor: DEMO_MONITOR } }),
+      kafka,
+      write,
+      colour,
+    });
 
     const reader = await startDecisionsReader({
       kafka,
@@ -143,8 +164,10 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     const undecided = unaccounted().length;
     const deadLetters = await refused.stop();
 
-    exits = await pipeline.stop();
+    const monitorLines = await monitorReport(runClickhouse);
+    exits = [...(await pipeline.stop()), ...(await monitor.stop())];
     pipeline = undefined;
+    monitor = undefined;
     const summary: DemoSummary = {
       run: ns.id,
       published: {
@@ -158,7 +181,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       deadLetters,
       outcome: await queryOutcome(runClickhouse),
       rows,
-      monitor: ['not part of the pipeline yet'],
+      monitor: monitorLines,
       featureSample,
       services: exits,
       where: whereToLook(ns.clickhouseDatabase, servers.CLICKHOUSE_URL, opts.keep),
@@ -172,6 +195,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     console.error(`\ndemo failed: ${errorMessage(error)}`);
   } finally {
     if (pipeline) exits = await pipeline.stop();
+    if (monitor) await monitor.stop();
     if (!opts.keep) {
       await removeRunResources({ ns, kafka, clickhouse, redis }).catch((error: unknown) =>
         console.error(`could not remove the run's topics, tables and keys: ${errorMessage(error)}`),
@@ -190,6 +214,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   }
   return ok ? 0 : 1;
 }
+
 
 /** A small population whose days pass quickly, so fraud labels arrive while the demo runs. */
 function demoSimulator(seed: number) {

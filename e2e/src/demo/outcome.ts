@@ -60,3 +60,35 @@ export async function countRows(clickhouse: ClickHouseClient): Promise<Record<st
   const rows = await result.json<{ t: string; n: string | number }>();
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
+
+/** What the monitor did over the run: its runs, and each alert with its reasons. */
+export async function monitorReport(clickhouse: ClickHouseClient): Promise<string[]> {
+  const runs = await clickhouse.query({
+    query: `SELECT count() AS runs, sum(figures) AS figures, sum(breaches) AS breaches, sum(alerts) AS alerts,
+      sum(triggers) AS triggers, min(window_start) AS first, max(window_end) AS last FROM monitor_runs FINAL`,
+    format: 'JSONEachRow',
+  });
+  const [r] = await runs.json<Record<string, string | number>>();
+  if (!r || Number(r.runs) === 0)
+    return ['no window closed yet (the monitor judges a day once event time has passed it)'];
+  const alerts = await clickhouse.query({
+    query: `SELECT kind, model_name, model_version, variant, toString(window_end) AS window_end, reasons
+      FROM monitor_alerts FINAL WHERE status = 'OPEN' ORDER BY window_end LIMIT 10`,
+    format: 'JSONEachRow',
+  });
+  const rows = await alerts.json<{
+    kind: string;
+    model_name: string;
+    model_version: string;
+    variant: string;
+    window_end: string;
+    reasons: string[];
+  }>();
+  return [
+    `${r.runs} daily runs over ${r.first} .. ${r.last}: ${r.figures} figures judged (drift per feature and score, quality, decision mix), ${r.breaches} breaches, ${r.alerts} alerts, ${r.triggers} retraining triggers`,
+    ...rows.map(
+      (a) =>
+        `${a.kind} alert for ${a.model_name}@${a.model_version} (${a.variant}), window ending ${a.window_end}: ${a.reasons.slice(0, 3).join('; ')}`,
+    ),
+  ];
+}

@@ -1,4 +1,4 @@
-import { fraudTopics, pipelineTopics, type TopicDeclaration } from '@pipeline/topology';
+import { fraudTopics, monitorTopics, pipelineTopics, type TopicDeclaration } from '@pipeline/topology';
 
 /**
  * Everything one run of the pipeline owns: its topics, consumer groups, Redis key prefixes and
@@ -14,6 +14,8 @@ export interface RunNamespace {
     scores: string;
     decisions: string;
     deadLetters: string;
+    alerts: string;
+    retrainingTriggers: string;
   };
   /** The topics with the topology's partitions, retention and schemas, under the run's names. */
   declarations: TopicDeclaration[];
@@ -39,6 +41,8 @@ export function runNamespace(id: string): RunNamespace {
     scores: fraudTopics.scores,
     decisions: fraudTopics.decisions,
     deadLetters: pipelineTopics.deadLetters,
+    alerts: monitorTopics.alerts,
+    retrainingTriggers: monitorTopics.retrainingTriggers,
   };
   const rename = (name: string) => `${id}.${name}`;
   const topics = Object.fromEntries(

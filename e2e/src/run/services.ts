@@ -2,8 +2,9 @@ import { fileURLToPath } from 'node:url';
 import type { ServerEnv } from '@pipeline/infra/env';
 import type { RunNamespace } from './namespace.js';
 
+/** The services on the path of every event. */
 export const SERVICE_NAMES = ['features', 'scorer', 'decision', 'sink'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export type ServiceName = (typeof SERVICE_NAMES)[number] | 'monitor';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -54,6 +55,11 @@ export function serviceEnv(
       SINK_LABELS_TOPIC: t.labels,
       SINK_DEAD_LETTER_TOPIC: t.deadLetters,
     },
+    monitor: {
+      CLICKHOUSE_DATABASE: ns.clickhouseDatabase,
+      MONITOR_ALERTS_TOPIC: t.alerts,
+      MONITOR_TRIGGERS_TOPIC: t.retrainingTriggers,
+    },
   };
   return { ...servers, SERVICE_NAME: name, LOG_LEVEL: 'info', ...own[name], ...tuning };
 }
@@ -61,6 +67,7 @@ export function serviceEnv(
 /** The consumer groups a run's services join; the run waits for them before sending traffic. */
 export function serviceGroups(name: ServiceName, ns: RunNamespace): string[] {
   const group = `${ns.groupPrefix}${name}`;
+  if (name === 'monitor') return [];
   return name === 'decision' ? [group, `${group}.scores`] : [group];
 }
 

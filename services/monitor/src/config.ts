@@ -10,6 +10,7 @@ import {
   schemaRegistryVars,
   serviceVars,
 } from '@pipeline/shared';
+import { monitorTopics, pipelineTopics } from '@pipeline/topology';
 import { z } from 'zod';
 import { loadThresholds, type Thresholds } from './thresholds.js';
 
@@ -88,6 +89,8 @@ export const monitorVars = {
   /** Most rows read for one window and model; more are sampled by event id. */
   MONITOR_MAX_ROWS: env.positiveInt().default(100_000),
   MONITOR_THRESHOLDS_FILE: env.string().optional(),
+  MONITOR_ALERTS_TOPIC: env.string().default(monitorTopics.alerts.name),
+  MONITOR_TRIGGERS_TOPIC: env.string().default(monitorTopics.retrainingTriggers.name),
 };
 
 export interface MonitorConfig extends Omit<ReturnType<typeof parseBase>, 'MONITOR_CHECKS' | 'MONITOR_FEATURES'> {
@@ -150,6 +153,8 @@ export const retrainVars = {
   /** Where training and evaluation CSVs are written (one folder per retraining). */
   RETRAIN_WORK_DIR: env.string().default(join(repoRoot, '.local', 'retrain')),
   RETRAIN_GROUP_ID: env.string().default('retrain'),
+  RETRAIN_TRIGGERS_TOPIC: env.string().default(monitorTopics.retrainingTriggers.name),
+  RETRAIN_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
   /** event: the cut-off is the newest label time in ClickHouse (replays); wall: now. */
   RETRAIN_CLOCK: z.enum(['event', 'wall']).default('event'),
   /** Transactions younger than this at the cut-off are left out: most of their labels are not known yet. */

@@ -11,7 +11,6 @@ import {
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
-import { monitorTopics } from '@pipeline/topology';
 import { loadConfig } from './config.js';
 import { createMonitorMetrics } from './metrics.js';
 import { createMonitor } from './monitor.js';
@@ -36,7 +35,7 @@ await runMain('monitor', async () => {
   const publisher = await createAlertPublisher({
     producer,
     serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
-    topics: { alerts: monitorTopics.alerts.name, retrainingTriggers: monitorTopics.retrainingTriggers.name },
+    topics: { alerts: config.MONITOR_ALERTS_TOPIC, retrainingTriggers: config.MONITOR_TRIGGERS_TOPIC },
   });
   const monitor = createMonitor({ clickhouse, publisher, logger, settings: config, metrics: createMonitorMetrics() });
 

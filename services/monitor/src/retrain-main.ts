@@ -13,7 +13,7 @@ import {
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
-import { monitorTopics, pipelineTopics, schemaFor, valueSubject } from '@pipeline/topology';
+import { schemaFor, valueSubject } from '@pipeline/topology';
 import { loadRetrainConfig } from './config.js';
 import { createTriggerConsumer } from './retrain/trigger-consumer.js';
 
@@ -36,17 +36,17 @@ await runMain('retrain', async () => {
   const deadLetters = createDeadLetterPublisher({
     producer,
     encoder: await serde.encoder<DeadLetter>(
-      valueSubject(pipelineTopics.deadLetters.name),
+      valueSubject(config.RETRAIN_DEAD_LETTER_TOPIC),
       schemaFor('pipeline/dead-letter').type,
     ),
-    topic: pipelineTopics.deadLetters.name,
+    topic: config.RETRAIN_DEAD_LETTER_TOPIC,
     service: config.SERVICE_NAME,
   });
 
   const consumer = createTriggerConsumer({
     kafka,
     serde,
-    topic: monitorTopics.retrainingTriggers.name,
+    topic: config.RETRAIN_TRIGGERS_TOPIC,
     groupId: config.RETRAIN_GROUP_ID,
     deadLetters,
     logger,
