@@ -38,8 +38,13 @@ if (options.help) {
   process.exit(0);
 }
 
-/** Service settings for the benchmark; the defaults, unless a run shows another value matters. */
-const benchTuning = {};
+/**
+ * Service settings for the benchmark: the defaults, except the allowed lateness. Simulated time runs
+ * up to a thousand times faster than the clock at 10,000 events/s (a day of 5,000 customers' traffic
+ * a second), so the few milliseconds by which the load generator's concurrent sends can overtake
+ * each other are minutes of event time.
+ */
+const benchTuning = { features: { FEATURES_ALLOWED_LATENESS: '6h' } };
 
 await runMain('bench', async () => {
   const loadBefore = loadavg();

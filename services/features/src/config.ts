@@ -28,6 +28,11 @@ export const featuresVars = {
     .regex(/^[^{}\s]*$/, 'must not contain braces or whitespace')
     .default('f:'),
   FEATURES_GROUP_ID: env.string().default('features'),
+  /**
+   * Partitions whose batches are handled at once. One at a time, each batch's Redis round trip,
+   * produce and commit wait for the previous partition's: tens of ms per hop on two cores.
+   */
+  FEATURES_PARTITIONS_CONCURRENTLY: env.positiveInt().default(6),
   FEATURES_TRANSACTIONS_TOPIC: env.string().default(fraudTopics.transactions.name),
   FEATURES_LABELS_TOPIC: env.string().default(fraudTopics.labels.name),
   FEATURES_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
