@@ -22,7 +22,7 @@ export interface ServiceProcess {
 
 export interface StartOptions {
   name: string;
-  /** A TypeScript entry point, run by Node with tsx. */
+  /** A TypeScript entry point (ESM), run by Node with tsx's ESM loader. */
   entry: string;
   env: Record<string, string>;
   /** Receives every output line, already prefixed. */
@@ -49,7 +49,9 @@ export async function freePort(): Promise<number> {
 /** Starts a service as its own process and resolves once its `/health/ready` answers 200. */
 export async function startServiceProcess(options: StartOptions): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+  // tsx's ESM hooks only: the services are ESM, and its CommonJS hook would run on every require()
+  // kafkajs makes (it requires its protocol modules per request).
+  const child = spawn(process.execPath, ['--import', 'tsx/esm', options.entry], {
     env: { ...process.env, ...options.env, HTTP_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop it once.
