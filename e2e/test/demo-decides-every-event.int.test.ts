@@ -44,7 +44,13 @@ describe('the demo', () => {
     expect(demo.rows.decisions).toBe(sent);
     // The publish time travelled through every hop: each decision has an end-to-end latency.
     expect(demo.decisions.latencyMs.count).toBe(sent);
-    expect(demo.services.map((s: { name: string }) => s.name)).toEqual(['features', 'scorer', 'decision', 'sink']);
+    expect(demo.services.map((s: { name: string }) => s.name)).toEqual([
+      'features',
+      'scorer',
+      'decision',
+      'sink',
+      'monitor',
+    ]);
     for (const service of demo.services) expect(service, service.name).toMatchObject({ clean: true, code: 0 });
     expect(demo.ok).toBe(true);
     expect(code).toBe(0);
