@@ -40,7 +40,7 @@ if (options.help) {
 
 /**
  * Service settings for the benchmark: the defaults, except the allowed lateness. Simulated time runs
- * up to a thousand times faster than the clock at 10,000 events/s (a day of 5,000 customers' traffic
+ * up to 86,400 times faster than the clock at 10,000 events/s (a day of 5,000 customers' traffic
  * a second), so the few milliseconds by which the load generator's concurrent sends can overtake
  * each other are minutes of event time.
  */

@@ -57,7 +57,7 @@ const DEMO_MONITOR = {
 };
 
 /**
- * Simulated time runs about 600 times faster than the clock here (two weeks in a minute), so a
+ * Simulated time runs about 25,000 times faster than the clock here (two weeks in 45 s), so a
  * few milliseconds of reordering between the load generator's concurrent sends is minutes of event
  * time: the allowed lateness is scaled to match.
  */
