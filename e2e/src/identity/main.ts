@@ -58,6 +58,7 @@ await runMain('relay', async () => {
     }),
     logger,
     partitionsConsumedConcurrently: config.RELAY_PARTITIONS_CONCURRENTLY,
+    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
     onCrash: () => void shutdown.shutdown('consumer crashed', 1),
   });
   await relay.start();

@@ -27,6 +27,7 @@ export function createRelay(options: {
   deadLetters: DeadLetterPublisher;
   logger: Logger;
   partitionsConsumedConcurrently?: number;
+  commitIntervalMs?: number;
   onCrash?: (error: Error) => void;
 }): BatchConsumer {
   const handler: BatchHandler<Buffer | null> = async (records) => {
@@ -47,5 +48,6 @@ export function createRelay(options: {
       ? { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }
       : {}),
     ...(options.onCrash ? { onCrash: options.onCrash } : {}),
+    commitIntervalMs: options.commitIntervalMs ?? 0,
   });
 }

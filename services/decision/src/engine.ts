@@ -37,6 +37,7 @@ export interface EngineOptions {
   keyPrefix: string;
   ttl: { scoresMs: number; decidedMs: number };
   fromBeginning?: boolean;
+  commitIntervalMs?: number;
   now?: () => number;
 }
 
@@ -205,7 +206,13 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
     return { rejected };
   };
 
-  const consumerBase = { kafka, deadLetters, logger, fromBeginning: options.fromBeginning ?? false };
+  const consumerBase = {
+    kafka,
+    deadLetters,
+    logger,
+    fromBeginning: options.fromBeginning ?? false,
+    commitIntervalMs: options.commitIntervalMs ?? 0,
+  };
   const enrichedConsumer = createBatchConsumer<EnrichedTransaction>({
     ...consumerBase,
     groupId: options.groupId,

@@ -50,6 +50,7 @@ await runMain('decision', async () => {
     rules,
     featureSet: fraudFeatureSet,
     budgetMs: config.DECISION_SCORE_BUDGET,
+    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
     keyPrefix: config.DECISION_REDIS_PREFIX,
     ttl: { scoresMs: config.DECISION_SCORE_TTL, decidedMs: config.DECISION_DEDUP_TTL },
   });

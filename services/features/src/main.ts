@@ -54,6 +54,7 @@ await runMain('features', async () => {
     groupId: config.FEATURES_GROUP_ID,
     fromBeginning: true,
     partitionsConsumedConcurrently: config.FEATURES_PARTITIONS_CONCURRENTLY,
+    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
     decoders: {
       [config.FEATURES_TRANSACTIONS_TOPIC]: serde.decoder<Transaction>(schemaFor('fraud/transaction').type),
       [config.FEATURES_LABELS_TOPIC]: serde.decoder<Label>(schemaFor('fraud/label').type),

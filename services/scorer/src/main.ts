@@ -55,6 +55,7 @@ await runMain('scorer', async () => {
     pool,
     featureSet: fraudFeatureSet,
     models: models.current,
+    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
     batch: {
       maxSize: config.SCORER_BATCH_SIZE,
       maxWaitMs: config.SCORER_BATCH_WAIT,

@@ -31,6 +31,7 @@ export interface ScorerOptions {
   batch: { maxSize: number; maxWaitMs: number; explainMinScore: number };
   fromBeginning?: boolean;
   partitionsConsumedConcurrently?: number;
+  commitIntervalMs?: number;
   now?: () => number;
 }
 
@@ -156,6 +157,7 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     fromBeginning: options.fromBeginning ?? false,
     // Batches of several partitions fill the same micro-batches.
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+    commitIntervalMs: options.commitIntervalMs ?? 0,
   });
 
   let running = false;

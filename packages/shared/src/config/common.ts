@@ -13,6 +13,8 @@ export const serviceVars = {
 
 export const kafkaVars = {
   KAFKA_BROKERS: env.brokers(),
+  /** 0: commit each batch once durable; above 0: commit durable batches together this often. */
+  KAFKA_COMMIT_INTERVAL: env.duration().default(0),
 };
 
 export const schemaRegistryVars = {

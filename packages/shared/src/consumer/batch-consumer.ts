@@ -48,6 +48,13 @@ export interface BatchConsumerOptions<T> {
   partitionsConsumedConcurrently?: number;
   /** Called when the consumer stops on an error it will not retry; the service should exit. */
   onCrash?: (error: Error) => void;
+  /**
+   * 0: commit each batch's offsets right after it is durable (one commit request per batch). Above
+   * 0: durable batches' offsets are committed together every this many ms and when the consumer
+   * stops, saving a request per batch; a crash then redelivers up to this much more, which the
+   * services' idempotent handling absorbs.
+   */
+  commitIntervalMs?: number;
 }
 
 export interface BatchConsumer {
@@ -117,6 +124,27 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     if (!event.payload.restart) options.onCrash?.(event.payload.error);
   });
 
+  const commitIntervalMs = options.commitIntervalMs ?? 0;
+  /** Next offset to commit per topic-partition, for batches already durable. */
+  const durable = new Map<string, { topic: string; partition: number; offset: string }>();
+  let committer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  // Before a rebalance takes partitions away, commit what is durable; after it, whatever was left
+  // belongs to the previous generation (the partitions' new owners redeliver it).
+  const rebalancing = consumer.on(consumer.events.REBALANCING, () => void commitDurable());
+  const joined = consumer.on(consumer.events.GROUP_JOIN, () => durable.clear());
+  const commitDurable = async () => {
+    if (durable.size === 0) return;
+    const offsets = [...durable.values()];
+    durable.clear();
+    try {
+      await consumer.commitOffsets(offsets);
+    } catch (error) {
+      // A rebalance took the partitions: their new owner starts from the last commit and redelivers.
+      logger.warn({ err: error, partitions: offsets.length }, 'interval commit failed; batches will be redelivered');
+    }
+  };
+
   return {
     consumer,
     async start() {
@@ -148,7 +176,9 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
           for (const r of rejected) {
             logger.warn({ topic, partition, offset: r.message.offset, reason: errorMessage(r.error) }, 'dead-lettered');
           }
-          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+          const next = { topic, partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() };
+          if (commitIntervalMs > 0 && !stopping) durable.set(`${topic}:${partition}`, next);
+          else await consumer.commitOffsets([next]);
           resolveOffset(batch.lastOffset());
           await heartbeat();
           consumedCounter.add(batch.messages.length, { topic });
@@ -156,9 +186,17 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
           batchDuration.record(performance.now() - started, { topic });
         },
       });
+      if (commitIntervalMs > 0) committer = setInterval(() => void commitDurable(), commitIntervalMs);
     },
     async stop() {
       crashListener();
+      rebalancing();
+      joined();
+      clearInterval(committer);
+      // Commit what is durable while still in the group; a batch finishing during the disconnect
+      // commits itself.
+      stopping = true;
+      await commitDurable();
       await consumer.disconnect();
     },
   };
