@@ -9,7 +9,7 @@ export const pipelineTopics = {
     valueSchema: 'pipeline/dead-letter',
     retention: '30d',
     producers: ['every service'],
-    consumers: ['operators'],
+    consumers: ['sink', 'operators'],
     description: 'Messages a service could not process, with the reason and their topic, partition and offset.',
   }),
 } as const;

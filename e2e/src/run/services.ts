@@ -54,6 +54,7 @@ export function serviceEnv(
       SINK_DECISIONS_TOPIC: t.decisions,
       SINK_LABELS_TOPIC: t.labels,
       SINK_DEAD_LETTER_TOPIC: t.deadLetters,
+      SINK_TRANSACTIONS_TOPIC: t.transactions,
     },
     monitor: {
       CLICKHOUSE_DATABASE: ns.clickhouseDatabase,

@@ -81,6 +81,14 @@ describe('monitor configuration', () => {
     expect(error.message).toMatch(/performance\.min_roc_auc must be <= 1/);
   });
 
+  it('defaults the dead-letter share to 1 % and refuses a negative one, naming the field', () => {
+    expect(loadConfig(servers).thresholds.quality.dead_letter_share).toBe(0.01);
+    const error = refusal({
+      MONITOR_THRESHOLDS_FILE: thresholdsFile('quality:\n  dead_letter_share: -0.01\n', 't.yaml'),
+    });
+    expect(error.message).toMatch(/quality\.dead_letter_share must be >= 0/);
+  });
+
   it('refuses a thresholds file that does not exist or does not parse', () => {
     expect(refusal({ MONITOR_THRESHOLDS_FILE: '/nonexistent/t.yaml' }).message).toMatch(/cannot be read/);
     expect(refusal({ MONITOR_THRESHOLDS_FILE: thresholdsFile('drift: [unclosed') }).message).toMatch(/not valid YAML/);

@@ -90,7 +90,7 @@ export function buildAlert(
     window_start: window.start,
     window_end: window.end,
     reasons: status === 'OPEN' ? breached.map(reason) : [`within thresholds for ${clearRuns} runs in a row`],
-    evidence: status === 'OPEN' ? breached.map(evidence) : [],
+    evidence: status === 'OPEN' ? breached.flatMap((f) => [f, ...(f.breakdown ?? [])]).map(evidence) : [],
     reference_start: window.referenceStart,
     reference_end: window.referenceEnd,
     emitted_at: now,

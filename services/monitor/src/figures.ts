@@ -19,6 +19,10 @@ export interface Figure {
   /** Rows of the current window the figure is over. */
   n: number;
   nReference: number;
+  /** Appended to the alert reason, e.g. the top cause of a share. */
+  note?: string;
+  /** Finer figures (not judged) that go into the alert's evidence with this one. */
+  breakdown?: readonly Figure[];
 }
 
 /** A judged figure; judged only when `enough` (minimum sample sizes met) and the value is defined. */
@@ -39,7 +43,8 @@ const round = (v: number) => (Number.isNaN(v) ? 'NaN' : Number(v.toPrecision(3))
 export function reason(f: Figure): string {
   const subject = f.subject === '' ? '' : `(${f.subject})`;
   const op = f.direction === 'max' ? '>=' : '<';
-  return `${f.metric}${subject} ${round(f.value)} ${op} ${round(f.threshold ?? Number.NaN)} (n=${f.n})`;
+  const note = f.note ? `; ${f.note}` : '';
+  return `${f.metric}${subject} ${round(f.value)} ${op} ${round(f.threshold ?? Number.NaN)} (n=${f.n})${note}`;
 }
 
 export function evidence(f: Figure): Evidence {

@@ -4,7 +4,7 @@ import type { Alert, RetrainingTrigger } from '@pipeline/topology';
 import { buildProfile, driftFigures, type Profile } from './checks/drift.js';
 import { mixFigures } from './checks/mix.js';
 import { performanceFigures } from './checks/performance.js';
-import { featureQualityFigures, volumeFigure } from './checks/quality.js';
+import { deadLetterFigures, featureQualityFigures, volumeFigure } from './checks/quality.js';
 import type { Kind, MonitorConfig } from './config.js';
 import {
   buildAlert,
@@ -75,6 +75,9 @@ export interface Monitor {
 }
 
 const DAY = 86_400_000;
+
+/** Whose figures are pipeline-wide (the dead-letter share): no model, version or variant. */
+const PIPELINE: store.ModelRef = { model_name: '', model_version: '' };
 
 export function createMonitor(deps: MonitorDeps): Monitor {
   const { clickhouse, publisher, logger, settings: s } = deps;
@@ -237,36 +240,54 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     let rows = 0;
     const emittedAt = now();
 
+    /** Records one check's figures for a model (or the pipeline) and variant, and steps its episode. */
+    const judge = (m: store.ModelRef, variant: string, kind: Kind, own: Figure[], window: Window) => {
+      for (const f of own) {
+        figureRows.push({
+          ...f,
+          ...m,
+          variant,
+          windowStart: window.start,
+          windowEnd: window.end,
+          referenceStart: window.referenceStart ?? 0,
+          referenceEnd: window.referenceEnd ?? 0,
+        });
+      }
+      const key = { kind, ...m, variant };
+      const previous = episodes.get(keyOf(key));
+      const { next, event } = stepEpisode(previous, key, verdict(own), windowEnd, s.MONITOR_CLEAR_RUNS);
+      if (next && next !== previous) changed.push(next);
+      if (!event || !next) return;
+      const alert = buildAlert(next, event, own, window, s.MONITOR_CLEAR_RUNS, emittedAt);
+      alerts.push(alert);
+      if (event === 'OPEN' && TRIGGERING.includes(kind)) triggers.push(buildTrigger(alert, s.SERVICE_NAME, emittedAt));
+    };
+
     for (const m of models.values()) {
       const result = await modelFigures(m, start, windowEnd);
       rows += result.rows;
       for (const [variant, { figures, windows }] of result.byVariant) {
         for (const kind of s.checks) {
           const window = windows.get(kind);
-          if (!window) continue;
-          const own = figures.filter((f) => f.kind === kind);
-          for (const f of own) {
-            figureRows.push({
-              ...f,
-              ...m,
+          if (window)
+            judge(
+              m,
               variant,
-              windowStart: window.start,
-              windowEnd: window.end,
-              referenceStart: window.referenceStart ?? 0,
-              referenceEnd: window.referenceEnd ?? 0,
-            });
-          }
-          const key = { kind, ...m, variant };
-          const previous = episodes.get(keyOf(key));
-          const { next, event } = stepEpisode(previous, key, verdict(own), windowEnd, s.MONITOR_CLEAR_RUNS);
-          if (next && next !== previous) changed.push(next);
-          if (!event || !next) continue;
-          const alert = buildAlert(next, event, own, window, s.MONITOR_CLEAR_RUNS, emittedAt);
-          alerts.push(alert);
-          if (event === 'OPEN' && TRIGGERING.includes(kind))
-            triggers.push(buildTrigger(alert, s.SERVICE_NAME, emittedAt));
+              kind,
+              figures.filter((f) => f.kind === kind),
+              window,
+            );
         }
       }
+    }
+    if (enabled('QUALITY')) {
+      // Pipeline-wide, not per model: one episode (model, version and variant empty) however many models score.
+      const figures = deadLetterFigures(
+        await store.deadLetterCounts(clickhouse, start, windowEnd, s.MONITOR_CLOCK),
+        await store.transactionCount(clickhouse, start, windowEnd),
+        s.thresholds,
+      );
+      judge(PIPELINE, '', 'QUALITY', figures, { start, end: windowEnd, referenceStart: null, referenceEnd: null });
     }
 
     // Figures first, then the messages, then the state that says they were sent: a crash in between

@@ -9,6 +9,7 @@ import {
 } from '@pipeline/shared';
 import type { Alert } from '@pipeline/topology';
 import type { PerformanceCounts } from './checks/performance.js';
+import type { DeadLetterCount } from './checks/quality.js';
 import type { EpisodeState } from './episodes.js';
 import type { Figure } from './figures.js';
 
@@ -167,6 +168,36 @@ export async function volumeByDay(
     `SELECT variant, ${columns} FROM (${scoredWithVariant(m, from - days * DAY_S * 1000, to)}) GROUP BY variant`,
   );
   return new Map(result.map((r) => [r.variant as string, shifts.map((d) => Number(r[`d${d}`]))]));
+}
+
+/** Transactions logged in [from, to) by event time, every model alike. */
+export async function transactionCount(client: ClickHouseClient, from: number, to: number): Promise<number> {
+  const [r] = await rows<{ n: string }>(
+    client,
+    sql`SELECT count() AS n FROM transactions_enriched FINAL WHERE event_time >= ${at(from)} AND event_time < ${at(to)}`,
+  );
+  return Number(r?.n ?? 0);
+}
+
+/**
+ * Dead letters of [from, to) per service and error type. Event clock: by the original transaction's
+ * event time where the sink could read it, else by when it was dead-lettered (close to event time in
+ * live traffic). Wall clock: by when it was dead-lettered.
+ */
+export async function deadLetterCounts(
+  client: ClickHouseClient,
+  from: number,
+  to: number,
+  clock: 'event' | 'wall',
+): Promise<DeadLetterCount[]> {
+  const time = raw(clock === 'event' ? 'ifNull(event_time, dead_lettered_at)' : 'dead_lettered_at');
+  const result = await rows<{ service: string; error_type: string; n: string }>(
+    client,
+    sql`SELECT service, error_type, count() AS n FROM dead_letters FINAL
+    WHERE ${time} >= ${at(from)} AND ${time} < ${at(to)}
+    GROUP BY service, error_type`,
+  );
+  return result.map((r) => ({ service: r.service, error_type: r.error_type, n: Number(r.n) }));
 }
 
 /** Decisions taken by one model per variant and action: in the window, and over the preceding `days` days' same hours. */

@@ -39,6 +39,8 @@ const schema = z.strictObject({
       null_share_increase: share.default(0.1),
       /** Share of values outside the reference's [min, max]. */
       out_of_range_share: share.default(0.05),
+      /** Dead letters of the window over its transactions plus those dead letters (pipeline-wide). */
+      dead_letter_share: share.default(0.01),
     })
     .default({
       min_samples: 500,
@@ -46,6 +48,7 @@ const schema = z.strictObject({
       volume_ratio_max: 2,
       null_share_increase: 0.1,
       out_of_range_share: 0.05,
+      dead_letter_share: 0.01,
     }),
   performance: z
     .strictObject({

@@ -18,6 +18,14 @@ describe('sink configuration', () => {
     expect(config.SERVICE_NAME).toBe('sink');
   });
 
+  it('reads dead letters from the topic it writes them to unless told otherwise', () => {
+    expect(loadConfig({ ...base, SINK_DEAD_LETTER_TOPIC: 'run1.dl' }).SINK_DEAD_LETTERS_IN_TOPIC).toBe('run1.dl');
+    expect(loadConfig(base).SINK_DEAD_LETTERS_IN_TOPIC).toBe('dead-letters');
+    expect(
+      loadConfig({ ...base, SINK_DEAD_LETTER_TOPIC: 'a', SINK_DEAD_LETTERS_IN_TOPIC: 'b' }).SINK_DEAD_LETTERS_IN_TOPIC,
+    ).toBe('b');
+  });
+
   it('stops with one ConfigError naming every bad variable', () => {
     let error: unknown;
     try {

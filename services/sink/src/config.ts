@@ -25,17 +25,27 @@ export const sinkVars = {
   SINK_RETENTION_DAYS: env.positiveInt().default(400),
   /** How often the retention job runs. */
   SINK_RETENTION_INTERVAL: env.duration().default(3_600_000),
-  /** Partitions handled at once; covers the four topics' partitions so one flush serves them all. */
-  SINK_PARTITIONS_CONCURRENTLY: env.positiveInt().default(24),
+  /** Partitions handled at once; covers the five topics' partitions (4 × 6 + 3) so one flush serves them all. */
+  SINK_PARTITIONS_CONCURRENTLY: env.positiveInt().default(27),
   SINK_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   SINK_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
   SINK_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
   SINK_LABELS_TOPIC: env.string().default(fraudTopics.labels.name),
+  /** Where rows ClickHouse refuses go. */
   SINK_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
+  /**
+   * Dead letters stored in dead_letters. Unset: SINK_DEAD_LETTER_TOPIC, the pipeline's one dead-letter
+   * topic, so a run with its own topics reads its own. Dead letters the sink cannot store are never
+   * published again (see dead-letters.ts).
+   */
+  SINK_DEAD_LETTERS_IN_TOPIC: env.string().optional(),
+  /** Not consumed: dead letters of this topic are dated by the transaction's event time. */
+  SINK_TRANSACTIONS_TOPIC: env.string().default(fraudTopics.transactions.name),
 };
 
 export type SinkConfig = ReturnType<typeof loadConfig>;
 
 export function loadConfig(vars: Record<string, string | undefined> = process.env) {
-  return parseEnv(sinkVars, vars);
+  const config = parseEnv(sinkVars, vars);
+  return { ...config, SINK_DEAD_LETTERS_IN_TOPIC: config.SINK_DEAD_LETTERS_IN_TOPIC ?? config.SINK_DEAD_LETTER_TOPIC };
 }

@@ -42,6 +42,8 @@ await runMain('sink', async () => {
       decisions: config.SINK_DECISIONS_TOPIC,
       labels: config.SINK_LABELS_TOPIC,
       deadLetters: config.SINK_DEAD_LETTER_TOPIC,
+      deadLettersIn: config.SINK_DEAD_LETTERS_IN_TOPIC,
+      transactions: config.SINK_TRANSACTIONS_TOPIC,
     },
     groupId: config.SINK_GROUP_ID,
     serviceName: config.SERVICE_NAME,
@@ -55,7 +57,7 @@ await runMain('sink', async () => {
 
   const retention = startRetention({
     client: clickhouse,
-    tables: ['transactions_enriched', 'scores', 'decisions', 'labels'],
+    tables: ['transactions_enriched', 'scores', 'decisions', 'labels', 'dead_letters'],
     days: config.SINK_RETENTION_DAYS,
     intervalMs: config.SINK_RETENTION_INTERVAL,
     logger,

@@ -20,7 +20,9 @@ import {
   valueSubject,
 } from '@pipeline/topology';
 import { BatchWriter } from './batch-writer.js';
+import { createEventTimeReader, withoutLoop } from './dead-letters.js';
 import { RowRejectedError } from './errors.js';
+import { deadLetterRow, insertDeadLetters } from './tables/dead-letters.js';
 import { decisionRow, insertDecisions } from './tables/decisions.js';
 import { insertLabels, labelRow } from './tables/labels.js';
 import { insertScores, scoreRow } from './tables/scores.js';
@@ -32,10 +34,15 @@ export interface SinkTopics {
   scores: string;
   decisions: string;
   labels: string;
+  /** Where the sink's own refusals go. */
   deadLetters: string;
+  /** Dead letters stored in dead_letters; in production the same topic as `deadLetters`. */
+  deadLettersIn: string;
+  /** Not consumed: only to date the dead letters of raw transactions. */
+  transactions?: string;
 }
 
-type SinkValue = EnrichedTransaction | Score | Decision | Label;
+type SinkValue = EnrichedTransaction | Score | Decision | Label | DeadLetter;
 type Record_ = ConsumedRecord<SinkValue>;
 
 export interface SinkOptions {
@@ -71,11 +78,19 @@ interface Route {
   handle(records: Record_[], heartbeat: () => Promise<void>): Promise<HandlerResult<SinkValue>>;
 }
 
-/** One topic into one table: map each record to its row (a record that has none is rejected), then write. */
-function route<V extends SinkValue, Row>(writer: BatchWriter<Row, Record_>, toRow: (value: V) => Row): Route {
+/**
+ * One topic into one table: map each record to its row (a record that has none is rejected), then
+ * write. `prepare` runs first on the batch's values, for mappings that need the registry.
+ */
+function route<V extends SinkValue, Row>(
+  writer: BatchWriter<Row, Record_>,
+  toRow: (value: V) => Row,
+  prepare?: (values: V[]) => Promise<void>,
+): Route {
   return {
     writer: writer as BatchWriter<unknown, Record_>,
     async handle(records, heartbeat) {
+      await prepare?.(records.map((r) => r.value as V));
       const rejected: { record: Record_; error: unknown }[] = [];
       const items: { row: Row; ref: Record_ }[] = [];
       for (const record of records) {
@@ -94,7 +109,8 @@ function route<V extends SinkValue, Row>(writer: BatchWriter<Row, Record_>, toRo
 }
 
 /**
- * The analytics sink: one consumer group over the four topics, one buffered writer per table.
+ * The analytics sink: one consumer group over the four topics and the dead-letter topic, one
+ * buffered writer per table.
  * Offsets of a batch are committed by the consumer loop only after the writer resolved, that is
  * after ClickHouse acknowledged every row of the batch (or refused it and it was dead-lettered).
  * Tables are ReplacingMergeTree on the event id, so what is redelivered after a crash counts once.
@@ -110,17 +126,24 @@ export async function createSink(options: SinkOptions): Promise<Sink> {
       backoff: { initialMs: 100, maxMs: options.maxBackoffMs },
       logger,
     });
+  const eventTimes = createEventTimeReader(serde, topics);
   const routes: Record<string, Route> = {
     [topics.enriched]: route(writer('transactions_enriched', insertEnriched), enrichedRow),
     [topics.scores]: route(writer('scores', insertScores), scoreRow),
     [topics.decisions]: route(writer('decisions', insertDecisions), decisionRow),
     [topics.labels]: route(writer('labels', insertLabels), labelRow),
+    [topics.deadLettersIn]: route(
+      writer('dead_letters', insertDeadLetters),
+      (letter: DeadLetter) => deadLetterRow(letter, eventTimes.eventTime(letter)),
+      (letters) => eventTimes.prepare(letters),
+    ),
   };
   const decoders = {
     [topics.enriched]: serde.decoder<SinkValue>(schemaFor('fraud/enriched-transaction').type),
     [topics.scores]: serde.decoder<SinkValue>(schemaFor('fraud/score').type),
     [topics.decisions]: serde.decoder<SinkValue>(schemaFor('fraud/decision').type),
     [topics.labels]: serde.decoder<SinkValue>(schemaFor('fraud/label').type),
+    [topics.deadLettersIn]: serde.decoder<SinkValue>(schemaFor('pipeline/dead-letter').type),
   };
   const deadLetterEncoder = await serde.encoder<DeadLetter>(
     valueSubject(topics.deadLetters),
@@ -130,12 +153,16 @@ export async function createSink(options: SinkOptions): Promise<Sink> {
     kafka,
     groupId: options.groupId,
     decoders,
-    deadLetters: createDeadLetterPublisher({
-      producer,
-      encoder: deadLetterEncoder,
-      topic: topics.deadLetters,
-      service: options.serviceName,
-    }),
+    deadLetters: withoutLoop(
+      createDeadLetterPublisher({
+        producer,
+        encoder: deadLetterEncoder,
+        topic: topics.deadLetters,
+        service: options.serviceName,
+      }),
+      topics.deadLettersIn,
+      logger,
+    ),
     logger,
     fromBeginning: options.fromBeginning ?? true,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,

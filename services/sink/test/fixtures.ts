@@ -6,6 +6,7 @@ import {
   createLogger,
   createProducer,
   createRegistryClient,
+  type DeadLetter,
   identifier,
   type Kafka,
   migrate,
@@ -125,6 +126,10 @@ export interface Harness {
   /** On the test's database, straight to the real server (never through a proxy). */
   clickhouse: ClickHouseClient;
   publish(events: Partial<Events>): Promise<void>;
+  /** Dead letters as another service would publish them, and raw bytes (garbage) on the same topic. */
+  publishDeadLetters(letters: readonly DeadLetter[], garbage?: readonly Buffer[]): Promise<void>;
+  /** Encodes an enriched transaction as it travels on the enriched topic (a dead letter's original bytes). */
+  encodeEnriched(value: EnrichedTransaction): Buffer;
   startSink(options?: { url?: string; batchSize?: number; flushIntervalMs?: number; groupId?: string }): Promise<Sink>;
   /** Sum over partitions of the offsets `groupId` committed on `topic`. */
   committed(groupId: string, topic: string): Promise<number>;
@@ -137,14 +142,18 @@ export interface Harness {
 
 export async function harness(partitions = 2): Promise<Harness> {
   const kafka = testKafka(uniqueName('sink-test'));
+  const deadLetters = uniqueName('dead_letters');
+  // As in production: the sink reads the topic it writes its own refusals to.
   const topics: SinkTopics = {
     enriched: uniqueName('enriched'),
     scores: uniqueName('scores'),
     decisions: uniqueName('decisions'),
     labels: uniqueName('labels'),
-    deadLetters: uniqueName('dead_letters'),
+    deadLetters,
+    deadLettersIn: deadLetters,
+    transactions: uniqueName('transactions'),
   };
-  for (const topic of Object.values(topics)) await createTopic(kafka, topic, partitions);
+  for (const topic of new Set(Object.values(topics))) await createTopic(kafka, topic, partitions);
   const database = uniqueName('sink');
   const url = servers().CLICKHOUSE_URL;
   const logger = createLogger('sink-test', 'silent');
@@ -159,6 +168,10 @@ export async function harness(partitions = 2): Promise<Harness> {
     scores: await serde.encoder<Score>(valueSubject(topics.scores), schemaFor('fraud/score').type),
     decisions: await serde.encoder<Decision>(valueSubject(topics.decisions), schemaFor('fraud/decision').type),
     labels: await serde.encoder<Label>(valueSubject(topics.labels), schemaFor('fraud/label').type),
+    deadLetters: await serde.encoder<DeadLetter>(
+      valueSubject(topics.deadLetters),
+      schemaFor('pipeline/dead-letter').type,
+    ),
   };
   const producer = createProducer(kafka);
   await producer.connect();
@@ -207,6 +220,18 @@ export async function harness(partitions = 2): Promise<Harness> {
         events.labels,
       );
     },
+    async publishDeadLetters(letters, garbage = []) {
+      await send(
+        topics.deadLetters,
+        (v) => encoders.deadLetters.encode(v),
+        (v) => v.topic,
+        [...letters],
+      );
+      if (garbage.length > 0) {
+        await producer.send({ topic: topics.deadLetters, acks: -1, messages: garbage.map((value) => ({ value })) });
+      }
+    },
+    encodeEnriched: (value) => encoders.enriched.encode(value),
     async startSink(options = {}) {
       const client = createClickHouse(options.url ?? url, database);
       clients.push(client);

@@ -34,6 +34,7 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'monitor_episodes',
       'monitor_alerts',
       'retrainings',
+      'dead_letters',
     ]);
   });
 });

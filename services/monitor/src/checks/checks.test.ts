@@ -1,11 +1,13 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { describe, expect, it } from 'vitest';
-import { verdict } from '../figures.js';
+import { buildAlert } from '../episodes.js';
+import type { Figure } from '../figures.js';
+import { reason, verdict } from '../figures.js';
 import { parseThresholds } from '../thresholds.js';
 import { buildProfile, driftFigures } from './drift.js';
 import { mixFigures } from './mix.js';
 import { performanceFigures } from './performance.js';
-import { featureQualityFigures, volumeFigure } from './quality.js';
+import { deadLetterFigures, featureQualityFigures, volumeFigure } from './quality.js';
 
 const features = fraudFeatureSet.names;
 const t = parseThresholds({ drift: { min_samples: 100 }, quality: { min_samples: 100 } }, features);
@@ -155,5 +157,56 @@ describe('decision mix', () => {
     expect(same.find((f) => f.subject === 'DECLINE')?.value).toBeCloseTo(0.03, 12);
     const declines = mixFigures({ APPROVE: 700, REVIEW: 100, DECLINE: 200 }, usual, t);
     expect(verdict(declines)).toBe(true);
+  });
+});
+
+describe('dead-letter share', () => {
+  const counts = [
+    { service: 'features', error_type: 'MalformedMessageError', n: 30 },
+    { service: 'scorer', error_type: 'ValidationError', n: 10 },
+  ];
+
+  it('is dead letters over transactions plus dead letters, with every cause charted and the top one named', () => {
+    const [total, ...causes] = deadLetterFigures(counts, 960, t);
+    expect(total).toMatchObject({ subject: '', metric: 'dead_letter_share', value: 0.04, n: 1000, threshold: 0.01 });
+    expect(total?.breached).toBe(true);
+    expect(causes.map((c) => [c.subject, c.value, c.judged])).toEqual([
+      ['features/MalformedMessageError', 0.03, false],
+      ['scorer/ValidationError', 0.01, false],
+    ]);
+    expect(reason(total as Figure)).toBe(
+      'dead_letter_share 0.04 >= 0.01 (n=1000); top cause features/MalformedMessageError: 30 of 40 dead letters',
+    );
+  });
+
+  it('puts every cause into the alert evidence', () => {
+    const figures = deadLetterFigures(counts, 960, t);
+    const state = {
+      kind: 'QUALITY' as const,
+      model_name: '',
+      model_version: '',
+      variant: '',
+      state: 'OPEN' as const,
+      episode_id: 'e',
+      opened_at: 0,
+      clean_runs: 0,
+      last_window_end: 0,
+    };
+    const window = { start: 0, end: 1, referenceStart: null, referenceEnd: null };
+    const alert = buildAlert(state, 'OPEN', figures, window, 3, 0);
+    expect(alert.reasons).toHaveLength(1);
+    expect(alert.evidence.map((e) => e.subject)).toEqual([
+      '',
+      'features/MalformedMessageError',
+      'scorer/ValidationError',
+    ]);
+  });
+
+  it('is within the threshold below it, and not judged under the minimum sample or with no events', () => {
+    expect(verdict(deadLetterFigures([{ service: 's', error_type: 'E', n: 5 }], 995, t))).toBe(false);
+    expect(verdict(deadLetterFigures([{ service: 's', error_type: 'E', n: 50 }], 40, t))).toBeUndefined();
+    const [empty] = deadLetterFigures([], 0, t);
+    expect(empty?.value).toBeNaN();
+    expect(empty?.judged).toBe(false);
   });
 });

@@ -50,3 +50,56 @@ export function volumeFigure(current: number, baseline: readonly number[], t: Th
     ? judged(base, 'max', t.quality.volume_ratio_max, enough)
     : judged(base, 'min', t.quality.volume_ratio_min, enough);
 }
+
+/** Dead letters of one service and error type in a window. */
+export interface DeadLetterCount {
+  service: string;
+  error_type: string;
+  n: number;
+}
+
+/**
+ * The share of dead-lettered events: the window's dead letters over its transactions plus those
+ * dead letters (a transaction refused before the enriched topic is in the first only). Judged once
+ * `min_samples` events are in; the top cause (service/error type) goes into the reason, every cause
+ * into the evidence and the figures, unjudged, as `dead_letter_share` of subject `service/error_type`.
+ */
+export function deadLetterFigures(counts: readonly DeadLetterCount[], transactions: number, t: Thresholds): Figure[] {
+  const letters = counts.reduce((sum, c) => sum + c.n, 0);
+  const events = transactions + letters;
+  const share = (n: number) => (events === 0 ? Number.NaN : n / events);
+  const causes = [...counts]
+    .sort((a, b) => b.n - a.n || (a.service + a.error_type < b.service + b.error_type ? -1 : 1))
+    .map((c) =>
+      judged(
+        {
+          kind: 'QUALITY',
+          subject: `${c.service}/${c.error_type}`,
+          metric: 'dead_letter_share',
+          value: share(c.n),
+          n: c.n,
+          nReference: events,
+        },
+        'max',
+        null,
+        false,
+      ),
+    );
+  const top = causes[0];
+  const total = judged(
+    {
+      kind: 'QUALITY',
+      subject: '',
+      metric: 'dead_letter_share',
+      value: share(letters),
+      n: events,
+      nReference: transactions,
+      ...(top ? { note: `top cause ${top.subject}: ${top.n} of ${letters} dead letters` } : {}),
+      breakdown: causes,
+    },
+    'max',
+    t.quality.dead_letter_share,
+    events >= t.quality.min_samples,
+  );
+  return [total, ...causes];
+}

@@ -1,0 +1,65 @@
+import type { ClickHouseClient, DeadLetter } from '@pipeline/shared';
+import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
+
+/** dead_letters (migration 0004): one row per dead letter; the original bytes stay on the topic. */
+export interface DeadLetterRow {
+  topic: string;
+  partition: number;
+  offset: number;
+  service: string;
+  error_type: string;
+  error: string;
+  original_key: Uint8Array;
+  original_value_length: number | null;
+  event_time: number | null;
+  dead_lettered_at: number;
+  dead_lettered_at_ms: number;
+}
+
+export const DEAD_LETTER_COLUMNS = [
+  'topic',
+  'partition',
+  'offset',
+  'service',
+  'error_type',
+  'error',
+  'original_key',
+  'original_value_length',
+  'event_time',
+  'dead_lettered_at',
+  'dead_lettered_at_ms',
+] as const satisfies readonly (keyof DeadLetterRow)[];
+
+export const deadLettersTable: TableSpec<DeadLetterRow> = { name: 'dead_letters', columns: DEAD_LETTER_COLUMNS };
+
+/**
+ * `eventTime` is the original transaction's event time (ms) when known. An event time outside
+ * DateTime only loses the date (NULL): the dead letter itself is still worth counting.
+ */
+export function deadLetterRow(value: DeadLetter, eventTime: number | null): DeadLetterRow {
+  let event_time: number | null = null;
+  if (eventTime !== null) {
+    try {
+      event_time = dateTimeSeconds(eventTime, 'event_time');
+    } catch {
+      event_time = null;
+    }
+  }
+  return {
+    topic: value.topic,
+    partition: value.partition,
+    offset: value.offset,
+    service: value.service,
+    error_type: value.error_type,
+    error: value.error,
+    original_key: value.original_key ?? new Uint8Array(),
+    original_value_length: value.original_value === null ? null : value.original_value.length,
+    event_time,
+    dead_lettered_at: dateTimeSeconds(value.dead_lettered_at, 'dead_lettered_at'),
+    dead_lettered_at_ms: epochMs(value.dead_lettered_at, 'dead_lettered_at'),
+  };
+}
+
+export function insertDeadLetters(client: ClickHouseClient, rows: readonly DeadLetterRow[]): Promise<void> {
+  return insertRows(client, deadLettersTable, rows);
+}
