@@ -17,8 +17,7 @@ export interface DecisionStats {
 
 export interface DecisionsReader {
   stats(): DecisionStats;
-  /** Whether every one of these events has a decision. */
-  hasAll(eventIds: Iterable<string>): boolean;
+  /** The events among these that have no decision yet. */
   missing(eventIds: Iterable<string>): string[];
   stop(): Promise<DecisionStats>;
 }
@@ -72,7 +71,6 @@ export async function startDecisionsReader(options: {
   return {
     stats,
     missing,
-    hasAll: (ids) => missing(ids).length === 0,
     stop: async () => {
       await consumer.disconnect();
       const admin = options.kafka.admin();
