@@ -1,3 +1,5 @@
+import { withLock } from './lock.js';
+import { localPath } from './paths.js';
 import { logFile, sleep, tailLog } from './process.js';
 import type { LocalServer } from './server.js';
 import { clickhouseServer } from './servers/clickhouse.js';
@@ -25,8 +27,21 @@ export class ServerStartError extends Error {
 
 type Report = (line: string) => void;
 
-/** Starts what is not already answering; returns the names of the servers it started. */
-export async function up(report: Report = console.log, servers = localServers()): Promise<string[]> {
+/**
+ * Starts what is not already answering; returns the names of the servers it started. One `up` at a
+ * time per `.local/` (a lock file): a second waits, then finds the servers answering.
+ */
+export async function up(
+  report: Report = console.log,
+  servers = localServers(),
+  lockFile = localPath('run', 'infra.lock'),
+): Promise<string[]> {
+  return withLock(lockFile, () => startServers(report, servers), {
+    onWait: (holder) => report(`  waiting for another infra:up (process ${holder}) to finish`),
+  });
+}
+
+async function startServers(report: Report, servers: LocalServer[]): Promise<string[]> {
   const started: string[] = [];
   // Installs print progress and may call apt-get: one at a time keeps their output readable.
   for (const server of servers) {
