@@ -21,3 +21,4 @@ export {
 export { eventValue } from './event-values.js';
 export { CHANNELS, COUNTRIES, fraudFeatureSet } from './fraud.js';
 export { computeReference, type ReferenceEvent, type ReferenceResult } from './reference.js';
+export { referenceStream } from './reference-stream.js';
