@@ -1,5 +1,5 @@
 import { type LatencyProbe, type SimEvent, type Summary, startLatencyProbe } from '@pipeline/loadtest';
-import type { AvroSerde, Kafka } from '@pipeline/shared';
+import type { Admin, AvroSerde, Kafka } from '@pipeline/shared';
 import { type ProcessUsage, startUsageWindow } from '../processes/usage.js';
 import type { RunNamespace } from '../run/namespace.js';
 import { streamTraffic } from '../run/traffic.js';
@@ -19,15 +19,10 @@ export interface StepResult {
   usage: ProcessUsage[];
 }
 
-async function outputCount(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, o) => sum + Number(o.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
+/** Messages ever written to a topic: the sum of its partitions' high watermarks. */
+async function messageCount(admin: Admin, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, o) => sum + Number(o.high), 0);
 }
 
 /**
@@ -48,8 +43,12 @@ export async function runStep(options: {
 }): Promise<StepResult> {
   const { kafka, ns, rate } = options;
   const output = ns.topics.decisions;
-  const base = await outputCount(kafka, output);
-  const refusedBase = await outputCount(kafka, ns.topics.deadLetters);
+  // One admin connection for the step's offset reads (every second, and while draining).
+  const admin = kafka.admin();
+  await admin.connect();
+  const outputCount = (topic: string) => messageCount(admin, topic);
+  const base = await outputCount(output);
+  const refusedBase = await outputCount(ns.topics.deadLetters);
   const samples: LagSample[] = [];
   let published = 0;
   let delivered = 0;
@@ -72,7 +71,7 @@ export async function runStep(options: {
   const sampler = setInterval(() => {
     if (sampling) return;
     sampling = true;
-    void outputCount(kafka, output)
+    void outputCount(output)
       .then((n) => {
         delivered = n - base;
         samples.push({ t: (performance.now() - began) / 1000, published, delivered });
@@ -104,8 +103,8 @@ export async function runStep(options: {
   const drainStart = performance.now();
   let drainSeconds: number | null = null;
   while (performance.now() - drainStart < (options.drainMs ?? 30_000)) {
-    delivered = (await outputCount(kafka, output)) - base;
-    if (delivered + (await outputCount(kafka, ns.topics.deadLetters)) - refusedBase >= published) {
+    delivered = (await outputCount(output)) - base;
+    if (delivered + (await outputCount(ns.topics.deadLetters)) - refusedBase >= published) {
       drainSeconds = (performance.now() - drainStart) / 1000;
       break;
     }
@@ -115,6 +114,7 @@ export async function runStep(options: {
   const hops: Record<string, Summary> = {};
   for (const { hop, probe } of probes ?? []) hops[hop] = (await probe.stop()).latencyMs;
   const empty: Summary = { count: 0, p50: null, p95: null, p99: null, max: null, mean: null };
-  const deadLetters = (await outputCount(kafka, ns.topics.deadLetters)) - refusedBase;
+  const deadLetters = (await outputCount(ns.topics.deadLetters)) - refusedBase;
+  await admin.disconnect();
   return { rate, judgement, latencyMs: hops.decisions ?? empty, hops, deadLetters, drainSeconds, usage: used };
 }

@@ -72,11 +72,8 @@ export async function startDecisionsReader(options: {
     stats,
     missing,
     stop: async () => {
+      // Its group is the run's, removed with the run.
       await consumer.disconnect();
-      const admin = options.kafka.admin();
-      await admin.connect();
-      await admin.deleteGroups([options.groupId]).catch(() => undefined);
-      await admin.disconnect();
       return stats();
     },
   };

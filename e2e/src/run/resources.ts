@@ -17,7 +17,7 @@ export async function createRunResources(options: {
   });
 }
 
-/** Deletes the run's topics, database and Redis keys; what is already gone is not an error. */
+/** Deletes the run's topics, consumer groups, database and Redis keys; what is already gone is not an error. */
 export async function removeRunResources(options: {
   ns: RunNamespace;
   kafka: Kafka;
@@ -30,6 +30,9 @@ export async function removeRunResources(options: {
     const existing = new Set(await admin.listTopics());
     const topics = Object.values(options.ns.topics).filter((t) => existing.has(t));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+    const { groups } = await admin.listGroups();
+    const own = groups.map((g) => g.groupId).filter((g) => g.startsWith(options.ns.groupPrefix));
+    if (own.length > 0) await admin.deleteGroups(own).catch(() => undefined);
   } finally {
     await admin.disconnect();
   }
