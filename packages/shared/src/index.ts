@@ -17,6 +17,7 @@ export {
   type BatchHandler,
   type ConsumedRecord,
   createBatchConsumer,
+  type DurableBatch,
   decodeBatch,
   type HandlerResult,
 } from './consumer/batch-consumer.js';

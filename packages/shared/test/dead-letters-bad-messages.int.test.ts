@@ -7,6 +7,7 @@ import {
   createProducer,
   createRegistryClient,
   type DeadLetter,
+  type DurableBatch,
   frame,
 } from '@pipeline/shared';
 import { createTopic, readMessages, servers, testKafka, uniqueName } from '@pipeline/testing';
@@ -106,6 +107,58 @@ describe('bad messages reach the dead-letter topic and the consumer goes on', ()
     } finally {
       await consumer.stop();
       await producer.disconnect();
+    }
+  });
+
+  it('reports a batch of only bad messages as durable, before its offsets are committed', async () => {
+    const kafka = testKafka();
+    const source = uniqueName('bad-only');
+    const dlq = uniqueName('dlq');
+    await createTopic(kafka, source);
+    await createTopic(kafka, dlq);
+    const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
+    const letters = await serde.encoder<DeadLetter>(`${dlq}-value`, schemaFor('pipeline/dead-letter').type);
+    const producer = createProducer(kafka);
+    await producer.connect();
+    await producer.send({
+      topic: source,
+      acks: -1,
+      messages: [{ value: Buffer.from('garbage') }, { value: Buffer.from('more garbage') }],
+    });
+
+    const groupId = uniqueName('group');
+    const admin = kafka.admin();
+    await admin.connect();
+    const durable: { batch: DurableBatch; committedThen: string | undefined }[] = [];
+    let handlerCalls = 0;
+    const consumer = createBatchConsumer<Label>({
+      kafka,
+      groupId,
+      fromBeginning: true,
+      decoders: { [source]: serde.decoder<Label>(schemaFor('fraud/label').type) },
+      deadLetters: createDeadLetterPublisher({ producer, encoder: letters, topic: dlq, service: 'dlq-test' }),
+      logger: createLogger('dlq-test', 'silent'),
+      handler: async () => {
+        handlerCalls++;
+      },
+      onDurable: async (batch) => {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [source] });
+        durable.push({ batch, committedThen: offsets?.partitions[0]?.offset });
+      },
+    });
+    await consumer.start();
+    try {
+      await readMessages(kafka, dlq, 2);
+      for (let i = 0; i < 100 && durable.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(handlerCalls).toBe(0);
+      expect(durable.map((d) => d.batch)).toEqual([
+        { topic: source, partition: 0, nextOffset: '2', highWatermark: '2' },
+      ]);
+      expect(durable[0]?.committedThen).toBe('-1'); // not yet committed when reported
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+      await admin.disconnect();
     }
   });
 });

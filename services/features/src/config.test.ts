@@ -1,6 +1,6 @@
 import { ConfigError } from '@pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { parseFeaturesEnv } from './config.js';
+import { labelsGroupOf, parseFeaturesEnv } from './config.js';
 
 const base = {
   SERVICE_NAME: 'features',
@@ -15,6 +15,8 @@ describe('parseFeaturesEnv', () => {
     expect(c.FEATURES_ALLOWED_LATENESS).toBe(300_000);
     expect(c.FEATURES_ENRICHED_TOPIC).toBe('transactions.enriched');
     expect(c.FEATURES_KEY_PREFIX).toBe('f:');
+    expect(c.FEATURES_LABELS_MAX_WAIT).toBe(60_000);
+    expect(labelsGroupOf(c.FEATURES_GROUP_ID)).toBe('features.labels');
   });
 
   it('names each bad variable', () => {
@@ -24,6 +26,7 @@ describe('parseFeaturesEnv', () => {
         REDIS_URL: undefined,
         FEATURES_ALLOWED_LATENESS: 'soon',
         FEATURES_KEY_PREFIX: 'a{b',
+        FEATURES_LABELS_MAX_WAIT: '-1s',
       });
       expect.unreachable();
     } catch (error) {
@@ -31,6 +34,7 @@ describe('parseFeaturesEnv', () => {
       expect((error as ConfigError).variables.sort()).toEqual([
         'FEATURES_ALLOWED_LATENESS',
         'FEATURES_KEY_PREFIX',
+        'FEATURES_LABELS_MAX_WAIT',
         'REDIS_URL',
       ]);
     }

@@ -27,7 +27,13 @@ export const featuresVars = {
     .string()
     .regex(/^[^{}\s]*$/, 'must not contain braces or whitespace')
     .default('f:'),
+  /** Consumer group of the transactions; the labels are read by the group `<this>.labels`. */
   FEATURES_GROUP_ID: env.string().default('features'),
+  /**
+   * Longest a transaction batch waits for the labels before its events to be applied (a labels
+   * consumer that is down or far behind); then it goes on without them, counted and logged.
+   */
+  FEATURES_LABELS_MAX_WAIT: env.duration().default(60_000),
   /**
    * Partitions whose batches are handled at once. One at a time, each batch's Redis round trip,
    * produce and commit wait for the previous partition's: tens of ms per hop on two cores.
@@ -43,4 +49,9 @@ export type FeaturesConfig = ReturnType<typeof parseFeaturesEnv>;
 
 export function parseFeaturesEnv(source: Record<string, string | undefined> = process.env) {
   return parseEnv(featuresVars, source);
+}
+
+/** The labels consumer's group, derived from the transactions' group. */
+export function labelsGroupOf(groupId: string): string {
+  return `${groupId}.labels`;
 }

@@ -77,6 +77,8 @@ export async function processTransactions(
   watermark: number,
   now: number,
   persist?: WatermarkWrite,
+  /** Called with the latest accepted event time before anything is applied (the label gate). */
+  awaitLabels?: (upTo: number) => Promise<void>,
 ): Promise<BatchResult<EnrichedTransaction>> {
   const { plan, prefix, set } = engine;
   const scripts = scriptsFor(redis, plan);
@@ -97,8 +99,13 @@ export async function processTransactions(
     acceptedAt.push(i);
   }
 
-  const pipeline = redis.pipeline();
   const n = accepted.length;
+  if (awaitLabels && n > 0) {
+    let upTo = Number.NEGATIVE_INFINITY;
+    for (const tx of accepted) if (tx.event_time > upTo) upTo = tx.event_time;
+    await awaitLabels(upTo);
+  }
+  const pipeline = redis.pipeline();
   // where each accepted transaction's reply is: command index and offset, per entity
   const cCmd = new Array<number>(n);
   const cOff = new Array<number>(n);

@@ -34,6 +34,14 @@ export function watermarkKey(prefix: string, groupId: string, topic: string, par
   return `${prefix}{w:${groupId}}:${topic}:${partition}`;
 }
 
+/**
+ * Per labels partition, how far the labels consumer has got (hash: partition → progress), read by
+ * the transactions consumer before it applies a batch. Same hash tag as the group's watermarks.
+ */
+export function labelProgressKey(prefix: string, labelsGroupId: string, topic: string): string {
+  return `${prefix}{w:${labelsGroupId}}:progress:${topic}`;
+}
+
 /** Pattern matching every entity key under a prefix (for tests and memory measurement). */
 export function entityPattern(prefix: string, entity: Entity): string {
   return `${prefix}{${TAG[entity]}:*`;

@@ -15,9 +15,12 @@ import {
 } from '@pipeline/shared';
 import { type EnrichedTransaction, type Label, schemaFor, type Transaction, valueSubject } from '@pipeline/topology';
 import { startFeatureApi } from './api.js';
-import { parseFeaturesEnv } from './config.js';
+import { labelsGroupOf, parseFeaturesEnv } from './config.js';
 import type { Engine } from './engine.js';
-import { createFeaturesHandler } from './handler.js';
+import { createLabelsHandler, createTransactionsHandler } from './handler.js';
+import { labelProgressKey } from './keys.js';
+import { createLabelGate } from './label-gate.js';
+import { labelSource } from './label-progress.js';
 import { compilePlan } from './plan.js';
 import { createRedis } from './redis.js';
 
@@ -49,7 +52,43 @@ await runMain('features', async () => {
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());
 
-  const consumer = createBatchConsumer<Transaction | Label>({
+  const deadLetters = createDeadLetterPublisher({
+    producer,
+    encoder: await serde.encoder<DeadLetter>(
+      valueSubject(config.FEATURES_DEAD_LETTER_TOPIC),
+      schemaFor('pipeline/dead-letter').type,
+    ),
+    topic: config.FEATURES_DEAD_LETTER_TOPIC,
+    service: config.SERVICE_NAME,
+  });
+  const onCrash = () => void shutdown.shutdown('consumer crashed', 1);
+
+  // Labels have their own consumer (and group), so the transactions consumer can wait for them.
+  const labelsGroup = labelsGroupOf(config.FEATURES_GROUP_ID);
+  const progressKey = labelProgressKey(config.FEATURES_KEY_PREFIX, labelsGroup, config.FEATURES_LABELS_TOPIC);
+  const labels = createLabelsHandler({ redis, engine, groupId: labelsGroup, progressKey });
+  const labelsConsumer = createBatchConsumer<Label>({
+    kafka,
+    groupId: labelsGroup,
+    fromBeginning: true,
+    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
+    decoders: { [config.FEATURES_LABELS_TOPIC]: serde.decoder<Label>(schemaFor('fraud/label').type) },
+    handler: labels.handler,
+    onDurable: labels.onDurable,
+    deadLetters,
+    logger,
+    onCrash,
+  });
+
+  const admin = kafka.admin();
+  await admin.connect();
+  shutdown.onShutdown('admin', () => admin.disconnect());
+  const gate = createLabelGate({
+    source: labelSource({ redis, admin, key: progressKey, topic: config.FEATURES_LABELS_TOPIC, groupId: labelsGroup }),
+    latenessMs: config.FEATURES_ALLOWED_LATENESS,
+    maxWaitMs: config.FEATURES_LABELS_MAX_WAIT,
+  });
+  const transactionsConsumer = createBatchConsumer<Transaction>({
     kafka,
     groupId: config.FEATURES_GROUP_ID,
     fromBeginning: true,
@@ -57,9 +96,8 @@ await runMain('features', async () => {
     commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
     decoders: {
       [config.FEATURES_TRANSACTIONS_TOPIC]: serde.decoder<Transaction>(schemaFor('fraud/transaction').type),
-      [config.FEATURES_LABELS_TOPIC]: serde.decoder<Label>(schemaFor('fraud/label').type),
     },
-    handler: createFeaturesHandler({
+    handler: createTransactionsHandler({
       redis,
       engine,
       producer,
@@ -68,20 +106,13 @@ await runMain('features', async () => {
         schemaFor('fraud/enriched-transaction').type,
       ),
       groupId: config.FEATURES_GROUP_ID,
-      transactionsTopic: config.FEATURES_TRANSACTIONS_TOPIC,
       enrichedTopic: config.FEATURES_ENRICHED_TOPIC,
+      labels: gate,
+      logger,
     }),
-    deadLetters: createDeadLetterPublisher({
-      producer,
-      encoder: await serde.encoder<DeadLetter>(
-        valueSubject(config.FEATURES_DEAD_LETTER_TOPIC),
-        schemaFor('pipeline/dead-letter').type,
-      ),
-      topic: config.FEATURES_DEAD_LETTER_TOPIC,
-      service: config.SERVICE_NAME,
-    }),
+    deadLetters,
     logger,
-    onCrash: () => void shutdown.shutdown('consumer crashed', 1),
+    onCrash,
   });
 
   const api = await startFeatureApi({ redis, engine, port: config.FEATURES_API_PORT });
@@ -93,8 +124,11 @@ await runMain('features', async () => {
   });
   shutdown.onShutdown('health', () => health.close());
 
-  await consumer.start();
-  shutdown.onShutdown('consumer', () => consumer.stop());
+  // Stopped in reverse: transactions first, while labels still flow to any batch waiting for them.
+  await labelsConsumer.start();
+  shutdown.onShutdown('labels consumer', () => labelsConsumer.stop());
+  await transactionsConsumer.start();
+  shutdown.onShutdown('transactions consumer', () => transactionsConsumer.stop());
   health.setReady(true);
   logger.info({ apiPort: api.port, healthPort: health.port, featureSet: fraudFeatureSet.name }, 'features started');
 });

@@ -7,19 +7,19 @@ import { type Plan, planLua } from './plan.js';
 
 const read = (name: string) => readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
 const STATE = read('includes/state.lua');
-const APPLY_TX = read('apply-tx-3.lua');
-const APPLY_LABEL = read('apply-label-2.lua');
+const APPLY_TX = read('apply-tx-4.lua');
+const APPLY_LABEL = read('apply-label-3.lua');
 
 type Caller = Redis | ChainableCommander;
 type Scripted = Record<string, (...args: (string | number)[]) => unknown>;
 
 /** The scripts for one plan, registered on one client. */
 export interface FeatureScripts {
-  /** Queues (on a pipeline) or runs apply-tx-3.lua for one entity: `events` flat id, time, amount, terminal. */
+  /** Queues (on a pipeline) or runs apply-tx-4.lua for one entity: `events` flat id, time, amount, terminal. */
   applyTx(r: Caller, entity: Entity, keys: EntityKeys, events: (string | number)[]): unknown;
   /** The entity's aggregates as of just after its latest transaction: [3, ...aggregates, asOf] or [0]. */
   read(r: Caller, entity: Entity, keys: EntityKeys): Promise<number[]>;
-  /** apply-label-2.lua for one terminal: `labels` flat transaction id, label time. */
+  /** apply-label-3.lua for one terminal: `labels` flat transaction id, label time. */
   applyLabels(r: Caller, keys: EntityKeys, labels: (string | number)[]): unknown;
 }
 

@@ -5,6 +5,7 @@ import type { DeadLetter } from '@pipeline/shared';
 import { servers, uniqueName } from '@pipeline/testing';
 import type { Label, Transaction } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labelsGroupOf } from '../src/config.js';
 import { createRedis } from '../src/redis.js';
 import {
   committed,
@@ -83,7 +84,11 @@ beforeAll(async () => {
   apiPort = await freePort();
   child = startService(topics, { group, prefix, apiPort, env: { FEATURES_ALLOWED_LATENESS: '5m' } });
   // labels first, so that g3 sees the fraud label of g1
-  await waitFor('labels consumed', async () => (await committed(kafka, group, topics.labels)) >= labels.length, 60_000);
+  await waitFor(
+    'labels consumed',
+    async () => (await committed(kafka, labelsGroupOf(group), topics.labels)) >= labels.length,
+    60_000,
+  );
   await produceInputs(kafka, topics, txs, []);
   await waitFor(
     'transactions consumed',

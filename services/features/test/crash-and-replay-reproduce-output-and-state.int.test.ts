@@ -1,4 +1,4 @@
-import { fraudFeatureSet } from '@pipeline/feature-sets';
+import { computeReference, fraudFeatureSet, type ReferenceEvent } from '@pipeline/feature-sets';
 import type { Kafka } from '@pipeline/shared';
 import { createTopic, servers, uniqueName } from '@pipeline/testing';
 import type { EnrichedTransaction } from '@pipeline/topology';
@@ -20,11 +20,9 @@ import {
 } from './harness.js';
 import { simInputs } from './sim-inputs.js';
 
-// Transactions only: which of two topics a consumer reads first is not deterministic, so labels
-// would make terminal fraud rates differ between runs (see README, limitations). Label semantics
-// and label idempotency are covered by the property test.
-const { txs } = simInputs(11, 500, 5);
-const labels: never[] = [];
+// Labels are produced after every transaction, so without the label gate the transactions
+// consumer would run ahead of them; with it, a fraud label counts by its label time.
+const { txs, labels } = simInputs(11, 500, 5);
 const kafka: Kafka = testKafka('features-crash-test');
 const redis = createRedis(servers().REDIS_URL);
 const prefixes: string[] = [];
@@ -109,6 +107,17 @@ describe('exactly-once effect and replay', () => {
     expect([...clean.values()].some((v) => (v[count7d] ?? 0) > 3)).toBe(true);
     const distinct = fraudFeatureSet.index('customer_terminal_distinct_7d');
     expect([...clean.values()].some((v) => (v[distinct] ?? 0) > 1)).toBe(true);
+    const fraud7d = fraudFeatureSet.index('terminal_fraud_rate_7d');
+    expect([...clean.values()].filter((v) => (v[fraud7d] ?? 0) > 0).length).toBeGreaterThan(100);
+    // and they are the event-time definition: every label (not late) counts from its label time
+    const events: ReferenceEvent[] = [
+      ...labels.map((value) => ({ kind: 'label' as const, value })),
+      ...txs.map((value) => ({ kind: 'transaction' as const, value })),
+    ];
+    for (const r of computeReference(fraudFeatureSet, events, { allowedLatenessMs: 5 * 60_000 })) {
+      expect(r.status, r.event_id).toBe('ok');
+      if (r.status === 'ok') expect(clean.get(r.event_id), r.event_id).toEqual(r.values);
+    }
 
     expect(await dumpState(redis, prefix)).toEqual(await dumpState(redis, reference.prefix));
   }, 150_000);

@@ -6,6 +6,7 @@ import { type Engine, processLabels, processTransactions } from '../src/engine.j
 import { ExpiredDuplicateError } from '../src/errors.js';
 import { compilePlan } from '../src/plan.js';
 import { createRedis } from '../src/redis.js';
+import { deletePrefix } from './harness.js';
 import { randomStream, rng } from './random-streams.js';
 
 const LATENESS = 10 * 60_000;
@@ -61,32 +62,74 @@ async function runEngine(e: Engine, events: ReferenceEvent[], seed: number) {
   return results;
 }
 
+type EngineResult = Awaited<ReturnType<typeof runEngine>>[number];
+
+function expectSameVectors(expected: ReturnType<typeof computeReference>, actual: EngineResult[]): void {
+  expect(actual.length).toBe(expected.length);
+  for (let k = 0; k < expected.length; k++) {
+    const want = expected[k];
+    const got = actual[k];
+    if (want?.status === 'ok' && got?.status === 'ok') {
+      const diff = fraudFeatureSet.names.filter((_, j) => !Object.is(want.values[j], got.values?.[j]));
+      expect(
+        diff.map((name) => [name, want.values[fraudFeatureSet.index(name)], got.values?.[fraudFeatureSet.index(name)]]),
+        `event ${k} ${want.event_id}`,
+      ).toEqual([]);
+    } else {
+      expect(got?.status, `event ${k} ${want?.event_id}`).toBe(want?.status);
+    }
+  }
+}
+
+/** Every entity's state string under a prefix, by key without the prefix. */
+async function stateStrings(prefix: string): Promise<Map<string, string | null>> {
+  const keys = (await redis.keys(`${prefix}*:s2`)).sort();
+  const values = keys.length > 0 ? await redis.mget(...keys) : [];
+  return new Map(keys.map((k, i) => [k.slice(prefix.length), values[i] ?? null]));
+}
+
 describe('every feature equals a brute-force reference computed from the event list', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`random stream ${seed}: gaps, out-of-order within and beyond lateness, duplicates, late labels`, async () => {
       const events = randomStream(seed, 250, LATENESS);
       const expected = computeReference(fraudFeatureSet, events, { allowedLatenessMs: LATENESS });
       const actual = await runEngine(engine(`${uniqueName('prop')}:`), events, seed * 7);
-      expect(actual.length).toBe(expected.length);
       // sanity: the stream exercises what it claims to
       expect(expected.filter((x) => x.status === 'late').length).toBeGreaterThan(0);
-      for (let k = 0; k < expected.length; k++) {
-        const want = expected[k];
-        const got = actual[k];
-        if (want?.status === 'ok' && got?.status === 'ok') {
-          const diff = fraudFeatureSet.names.filter((_, j) => !Object.is(want.values[j], got.values?.[j]));
-          expect(
-            diff.map((name) => [
-              name,
-              want.values[fraudFeatureSet.index(name)],
-              got.values?.[fraudFeatureSet.index(name)],
-            ]),
-            `event ${k} ${want.event_id}`,
-          ).toEqual([]);
-        } else {
-          expect(got?.status, `event ${k} ${want?.event_id}`).toBe(want?.status);
-        }
-      }
+      expectSameVectors(expected, actual);
+    });
+  }
+});
+
+describe('labels applied ahead of the transactions (a replay: the labels consumer runs first)', () => {
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    for (const p of prefixes) await deletePrefix(redis, p);
+  });
+
+  for (const seed of [1, 2, 3]) {
+    it(`random stream ${seed}: a label counts by its label time, and the state ends as with any interleaving`, async () => {
+      const events = randomStream(seed, 250, LATENESS);
+      const labelsFirst = [
+        ...events.filter((e) => e.kind === 'label'),
+        ...events.filter((e) => e.kind === 'transaction'),
+      ];
+      // With every label before every transaction, the reference counts a label iff it is not late
+      // and its label time is before the transaction: what the label gate gives the service.
+      const expected = computeReference(fraudFeatureSet, labelsFirst, { allowedLatenessMs: LATENESS });
+      const ahead = `${uniqueName('ahead')}:`;
+      const interleaved = `${uniqueName('interleaved')}:`;
+      prefixes.push(ahead, interleaved);
+      const actual = await runEngine(engine(ahead), labelsFirst, seed * 11);
+      expect(actual.filter((r) => r.status === 'ok').length).toBeGreaterThan(100);
+      const fraud30d = fraudFeatureSet.index('terminal_fraud_rate_30d');
+      expect(actual.some((r) => (r.values?.[fraud30d] ?? 0) > 0)).toBe(true);
+      expectSameVectors(expected, actual);
+
+      await runEngine(engine(interleaved), events, seed * 13);
+      const a = await stateStrings(ahead);
+      expect(a.size).toBeGreaterThan(3);
+      expect(a).toEqual(await stateStrings(interleaved));
     });
   }
 });

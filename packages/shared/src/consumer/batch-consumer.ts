@@ -55,6 +55,21 @@ export interface BatchConsumerOptions<T> {
    * services' idempotent handling absorbs.
    */
   commitIntervalMs?: number;
+  /**
+   * Called when a batch is durable (handled, dead letters published), before its offsets are
+   * committed; also for a batch whose every message was dead-lettered. Where a service records how
+   * far it has got; an error here fails the batch like the handler's.
+   */
+  onDurable?: (batch: DurableBatch) => Promise<void>;
+}
+
+export interface DurableBatch {
+  topic: string;
+  partition: number;
+  /** Offset after the batch's last message. */
+  nextOffset: string;
+  /** The partition's high watermark when the batch was fetched. */
+  highWatermark: string;
 }
 
 export interface BatchConsumer {
@@ -177,6 +192,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
             logger.warn({ topic, partition, offset: r.message.offset, reason: errorMessage(r.error) }, 'dead-lettered');
           }
           const next = { topic, partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() };
+          await options.onDurable?.({ topic, partition, nextOffset: next.offset, highWatermark: batch.highWatermark });
           if (commitIntervalMs > 0 && !stopping) durable.set(`${topic}:${partition}`, next);
           else await consumer.commitOffsets([next]);
           resolveOffset(batch.lastOffset());

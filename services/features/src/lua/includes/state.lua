@@ -10,7 +10,7 @@
 --   10 11 12 fraud-label buckets per level: flat idx, f, ascending idx
 --   13 raw transactions of the last lateness + 1 min: flat time, amount, terminal
 --   14 terminal -> latest time that left the raw log: flat; latest first, at most PLAN.distinctCap
---   15 raw fraud-label times of the last lateness + 1 min
+--   15 raw fraud-label times from the last lateness + 1 min before min(1, 3) on, ascending
 -- Numbers: 0 means none. Arrays only (no maps), so equal states pack to equal bytes.
 local SIZE = { 60000, 3600000, 86400000 }
 local HOUR = SIZE[2]
@@ -182,6 +182,33 @@ local function pruneLevels(st, base, stride, upTo)
       st[base + L - 1] = kept
     end
   end
+end
+
+-- Label series are kept until the transactions, not the labels, have moved past them: labels run
+-- ahead on a replay (another topic, another consumer), and a terminal may get a label before its
+-- first transaction is applied (nothing is pruned then). Both scripts call this at the end of a
+-- call that changed the state, so the final state is the same however the two streams interleaved.
+local function pruneLabels(st)
+  if st[U] == 0 then return end
+  local upTo = st[U]
+  if st[T] < upTo then upTo = st[T] end
+  local horizon = floorTo(upTo - PLAN.lateness, SIZE[1])
+  local lraw = st[LRAW]
+  if #lraw > 0 and lraw[1] < horizon then
+    local kept = {}
+    for j = 1, #lraw do
+      if lraw[j] >= horizon then kept[#kept + 1] = lraw[j] end
+    end
+    st[LRAW] = kept
+  end
+  pruneLevels(st, FL, 2, upTo)
+end
+
+-- Inserts v into an ascending array (raw label times: kept sorted, so equal sets pack equally).
+local function insertSorted(arr, v)
+  local i = #arr
+  while i >= 1 and arr[i] > v do i = i - 1 end
+  table.insert(arr, i + 1, v)
 end
 
 -- Records that terminal `term` was used at t in the latest-first list.

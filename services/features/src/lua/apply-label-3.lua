@@ -1,7 +1,8 @@
 --[[
   Applies a batch's fraud labels to one terminal: counted in the label-time buckets and the raw
-  label log, so a transaction at time t sees a label only when label_time < t. Idempotent on the
-  transaction id. PLAN (generated from the feature set) is prepended.
+  label log, so a transaction at time t sees a label only when label_time < t, whether the label was
+  applied before or after transactions later than it. Idempotent on the transaction id. PLAN
+  (generated from the feature set) is prepended.
 
   KEYS[1] state (string)       {t:id}:s2  cmsgpack array, see includes/state.lua
   KEYS[2] label ids (zset)     {t:id}:j2  transaction id -> label time
@@ -25,19 +26,8 @@ for i = 1, #ARGV, 2 do
   else
     changed = true
     bump(st, FL, 2, t, mergeF, initF)
+    insertSorted(st[LRAW], t)
     if t > st[U] then st[U] = t end
-    -- Labels may run ahead of the transactions (another topic): keep them until the transactions,
-    -- not the labels, have moved past them.
-    local upTo = st[U]
-    if st[T] ~= 0 and st[T] < upTo then upTo = st[T] end
-    local horizon = floorTo(upTo - PLAN.lateness, SIZE[1])
-    local lraw, kept = st[LRAW], {}
-    lraw[#lraw + 1] = t
-    for j = 1, #lraw do
-      if lraw[j] >= horizon then kept[#kept + 1] = lraw[j] end
-    end
-    st[LRAW] = kept
-    pruneLevels(st, FL, 2, upTo)
     local jc = floorTo(st[U] - PLAN.lateness - PLAN.idRetention, HOUR)
     if jc > st[JC] then
       redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. fmt(jc))
@@ -47,6 +37,7 @@ for i = 1, #ARGV, 2 do
   end
 end
 if changed then
+  pruneLabels(st)
   saveState(KEYS[1], st)
   if newHour(latestBefore, st[U]) then
     redis.call('PEXPIRE', KEYS[2], PLAN.keyTtl)

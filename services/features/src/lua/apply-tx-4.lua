@@ -113,6 +113,7 @@ for i = 2, #ARGV, 4 do
   end
 end
 if changed then
+  pruneLabels(st)
   saveState(KEYS[1], st)
   if newHour(latestBefore, st[T]) then
     for k = 2, 3 do redis.call('PEXPIRE', KEYS[k], PLAN.keyTtl) end

@@ -1,0 +1,156 @@
+import { fraudFeatureSet } from '@pipeline/feature-sets';
+import { type ConsumedRecord, createProducer, type Logger } from '@pipeline/shared';
+import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
+import { type EnrichedTransaction, type Label, schemaFor, type Transaction } from '@pipeline/topology';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../src/engine.js';
+import { createLabelsHandler, createTransactionsHandler } from '../src/handler.js';
+import { labelProgressKey } from '../src/keys.js';
+import { createLabelGate } from '../src/label-gate.js';
+import { labelSource } from '../src/label-progress.js';
+import { compilePlan } from '../src/plan.js';
+import { createRedis } from '../src/redis.js';
+import { deletePrefix, readEnriched, serde } from './harness.js';
+import { simInputs } from './sim-inputs.js';
+
+const LATENESS = 5 * 60_000;
+const HOUR = 3_600_000;
+const kafka = testKafka('features-label-gate-test');
+const redis = createRedis(servers().REDIS_URL);
+const admin = kafka.admin();
+const producer = createProducer(kafka);
+const prefix = `${uniqueName('gate')}:`;
+const labelsTopic = uniqueName('gate-labels');
+const enrichedTopic = uniqueName('gate-enriched');
+const labelsGroup = uniqueName('gate-group.labels');
+const progressKey = labelProgressKey(prefix, labelsGroup, labelsTopic);
+const engine: Engine = {
+  set: fraudFeatureSet,
+  plan: compilePlan(fraudFeatureSet, LATENESS),
+  prefix,
+  rules: { maxAmountMinor: 100_000_000, maxFutureMs: HOUR, allowedLatenessMs: LATENESS },
+};
+
+const template = simInputs(3, 50, 1).txs[0] as Transaction;
+const t0 = template.event_time;
+const tx = (id: string, at: number): Transaction => ({
+  ...template,
+  event_id: id,
+  event_time: at,
+  customer_id: 'C-gate',
+  terminal_id: 'T-gate',
+});
+const fraudLabel = (transaction: Transaction, at: number): Label => ({
+  transaction_id: transaction.event_id,
+  customer_id: transaction.customer_id,
+  terminal_id: transaction.terminal_id,
+  is_fraud: true,
+  label_time: at,
+});
+const record = <T>(topic: string, offset: number, value: T): ConsumedRecord<T> => ({
+  topic,
+  partition: 0,
+  offset: String(offset),
+  key: null,
+  value,
+  headers: {},
+  timestamp: 0,
+});
+const context = (topic: string) => ({ topic, partition: 0, heartbeat: async () => {} });
+
+const warnings: string[] = [];
+const logger = { warn: (_: unknown, message: string) => warnings.push(message) } as unknown as Logger;
+
+async function transactionsHandler(maxWaitMs: number) {
+  const gate = createLabelGate({
+    source: labelSource({ redis, admin, key: progressKey, topic: labelsTopic, groupId: labelsGroup }),
+    latenessMs: LATENESS,
+    maxWaitMs,
+  });
+  return createTransactionsHandler({
+    redis,
+    engine,
+    producer,
+    encoder: await serde().encoder<EnrichedTransaction>(
+      `${enrichedTopic}-value`,
+      schemaFor('fraud/enriched-transaction').type,
+    ),
+    groupId: uniqueName('gate-group'),
+    enrichedTopic,
+    labels: gate,
+    logger,
+  });
+}
+
+/** Puts a label on the labels topic, so the broker's offsets say it is there to be consumed. */
+async function publishLabel(label: Label): Promise<void> {
+  const encoder = await serde().encoder<Label>(`${labelsTopic}-value`, schemaFor('fraud/label').type);
+  await producer.send({ topic: labelsTopic, acks: -1, messages: [{ value: encoder.encode(label) }] });
+}
+
+const fraudRate1d = (e: EnrichedTransaction | undefined) =>
+  e?.features.values[fraudFeatureSet.index('terminal_fraud_rate_1d')];
+
+beforeAll(async () => {
+  await createTopic(kafka, labelsTopic);
+  await createTopic(kafka, enrichedTopic);
+  await admin.connect();
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await deletePrefix(redis, prefix);
+  await producer.disconnect();
+  await admin.disconnect();
+  await redis.quit();
+});
+
+describe('the label gate', () => {
+  const earlier = tx('earlier', t0);
+  const later = tx('later', t0 + 2 * HOUR);
+  const label = fraudLabel(earlier, t0 + HOUR);
+
+  it('holds a transaction batch until the labels before it are applied, then counts them', async () => {
+    await publishLabel(label);
+    const handle = await transactionsHandler(30_000);
+    const labels = createLabelsHandler({ redis, engine, groupId: labelsGroup, progressKey });
+
+    let done = false;
+    const applying = handle([record('tx', 0, earlier), record('tx', 1, later)], context('tx')).then((result) => {
+      done = true;
+      return result;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(done).toBe(false); // the label is on the topic, not yet applied
+
+    await labels.handler([record(labelsTopic, 0, label)], context(labelsTopic));
+    await labels.onDurable({ topic: labelsTopic, partition: 0, nextOffset: '1', highWatermark: '1' });
+    expect(await applying).toEqual({ rejected: [] });
+
+    const out = new Map((await readEnriched(kafka, enrichedTopic)).map((e) => [e.transaction.event_id, e]));
+    expect(fraudRate1d(out.get('earlier'))).toBeNaN(); // no transaction before it: 0 / 0
+    expect(fraudRate1d(out.get('later'))).toBe(1); // one fraud label among one earlier transaction
+  });
+
+  it('lets a batch through at once when the labels consumer has read everything there was (live)', async () => {
+    const handle = await transactionsHandler(30_000);
+    const started = Date.now();
+    await handle([record('tx', 2, tx('live', t0 + 3 * HOUR))], context('tx'));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const out = await readEnriched(kafka, enrichedTopic);
+    expect(fraudRate1d(out.find((e) => e.transaction.event_id === 'live'))).toBe(0.5);
+  });
+
+  it('goes on after the maximum wait when the labels consumer does not catch up, and says so', async () => {
+    // on the topic since the labels consumer's last batch, and never consumed
+    await publishLabel(fraudLabel(later, t0 + 4 * HOUR));
+    const handle = await transactionsHandler(300);
+    const started = Date.now();
+    expect(await handle([record('tx', 3, tx('stuck', t0 + 5 * HOUR))], context('tx'))).toEqual({ rejected: [] });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(warnings).toEqual(['labels not caught up; applying without them']);
+    const out = await readEnriched(kafka, enrichedTopic);
+    // the unapplied label is not counted: one fraud among three earlier transactions
+    expect(fraudRate1d(out.find((e) => e.transaction.event_id === 'stuck'))).toBeCloseTo(1 / 3, 12);
+  });
+});
