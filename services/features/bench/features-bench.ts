@@ -1,28 +1,28 @@
 /**
  * bench:features — the feature engine against the local Redis, fed by the simulator.
  *
- *   npx tsx services/features/bench/features-bench.ts [--customers 2000] [--days 30] [--batch 500] [--rps 1000] [--seconds 10]
+ *   npx tsx services/features/bench/features-bench.ts [--customers 2000] [--days 30] [--batch 500] [--partitions 6] [--rps 1000] [--seconds 10]
  *
  * 1. redis-benchmark's ceiling on this machine (SET/GET, plain and pipelined), for context.
  * 2. Events/s: simulator transactions (and labels) through processTransactions/processLabels in
- *    batches (one Redis round trip each, as the consumer does), building every enriched event.
+ *    batches (one Redis round trip each, as the consumer does), `--partitions` of them in flight
+ *    at once as the service handles partitions, building every enriched event.
  *    Kafka is left out: this measures the service's own cost per event.
  * 3. Bytes per active customer and terminal in Redis (MEMORY USAGE over every key of a sample).
- * 4. Online read API latency at a fixed request rate on loopback.
+ * 4. Online read API latency at a fixed request rate on loopback, the API in its own process as in
+ *    the service, and the same client against a server with a fixed body (the measurement's floor).
  * Uses Redis logical database 9 (REDIS_URL's host) under a unique prefix, deleted at the end.
  * Last line: one JSON object.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, type StdioOptions, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { simulate } from '@pipeline/loadtest';
 import type { Label, Transaction } from '@pipeline/topology';
-import { startFeatureApi } from '../src/api.js';
 import { type Engine, processLabels, processTransactions } from '../src/engine.js';
 import { entityPattern } from '../src/keys.js';
-import { compilePlan } from '../src/plan.js';
 import { createRedis } from '../src/redis.js';
+import { benchEngine } from './bench-engine.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '500' },
     rps: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '10' },
+    partitions: { type: 'string', default: '6' },
   },
 });
 const customers = Number(args.customers);
@@ -38,17 +39,20 @@ const days = Number(args.days);
 const batchSize = Number(args.batch);
 const rps = Number(args.rps);
 const seconds = Number(args.seconds);
+const partitions = Number(args.partitions);
 
 const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 url.pathname = '/9';
 const redis = createRedis(url.toString());
 const prefix = `bench${Date.now().toString(36)}:`;
-const engine: Engine = {
-  set: fraudFeatureSet,
-  plan: compilePlan(fraudFeatureSet, 5 * 60_000),
-  prefix,
-  rules: { maxAmountMinor: 100_000_000, maxFutureMs: 3_600_000, allowedLatenessMs: 5 * 60_000 },
-};
+const engine: Engine = benchEngine(prefix);
+
+/** A stable partition per key (any stable hash does: the split, not Kafka's exact one, matters here). */
+function partitionOf(key: string, n: number): number {
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
+  return Math.abs(h) % n;
+}
 
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
@@ -111,33 +115,38 @@ async function memoryPerEntity(entity: 'customer' | 'terminal', sample: number) 
   };
 }
 
-async function readApiLatency(customers: string[], terminals: string[]) {
-  const api = await startFeatureApi({ redis, engine, port: 0, host: '127.0.0.1' });
-  const paths = customers.flatMap((c, i) => [
-    `/features/customer/${c}`,
-    ...(i % 3 === 0 ? [`/features/terminal/${terminals[i % terminals.length]}`] : []),
-  ]);
-  const client = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./read-client.ts', import.meta.url)),
-      String(api.port),
-      String(rps),
-      String(seconds),
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  client.stdin.end(JSON.stringify(paths));
+const tsx = (script: string, args: string[], stdio: StdioOptions = ['pipe', 'pipe', 'inherit']) =>
+  spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio });
+
+/** Paced reads from a client process against an API server process (`serverArgs`, see api-server.ts). */
+async function readLatency(serverArgs: string[], paths: string[]) {
+  const server = tsx('./api-server.ts', serverArgs);
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.stdout?.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    server.on('exit', (code) => reject(new Error(`API server exited (${code}) before listening`)));
+  });
+  const client = tsx('./read-client.ts', [port, String(rps), String(seconds)]);
+  client.stdin?.end(JSON.stringify(paths));
   let out = '';
-  client.stdout.on('data', (d) => {
+  client.stdout?.on('data', (d) => {
     out += d;
   });
   await new Promise((resolve) => client.on('exit', resolve));
-  await api.close();
+  server.stdin?.end();
+  await new Promise((resolve) => server.on('exit', resolve));
   const { achieved, errors, latencies } = JSON.parse(out) as { achieved: number; errors: number; latencies: number[] };
   return { achieved, errors, p50: pct(latencies, 50), p99: pct(latencies, 99), max: latencies.at(-1) ?? Number.NaN };
+}
+
+function readPaths(customers: string[], terminals: string[]): string[] {
+  return customers.flatMap((c, i) => [
+    `/features/customer/${c}`,
+    ...(i % 3 === 0 ? [`/features/terminal/${terminals[i % terminals.length]}`] : []),
+  ]);
 }
 
 async function main() {
@@ -160,37 +169,43 @@ async function main() {
   };
   const stats0 = await scriptStats();
   const batchMs: number[] = [];
-  let txWm = Number.NEGATIVE_INFINITY;
   let labelWm = Number.NEGATIVE_INFINITY;
   let processed = 0;
   let lastReport = performance.now();
   const started = performance.now();
-  // Two streams as the consumer sees them (one partition each): transactions in batches, and before
-  // each transaction batch the labels that arrived by its first event time.
+  // The streams as the service's consumers see them: transactions split by customer into
+  // partitions handled concurrently (FEATURES_PARTITIONS_CONCURRENTLY), each in batches; before
+  // each transaction batch, the labels that arrived by its first event time.
   const txList = events.flatMap((e) => (e.kind === 'transaction' ? [e.value] : []));
   const labelList = events.flatMap((e) => (e.kind === 'label' ? [e.value] : []));
+  const streams: Transaction[][] = Array.from({ length: partitions }, () => []);
+  for (const tx of txList) streams[partitionOf(tx.customer_id, partitions)]?.push(tx);
   let li = 0;
-  for (let i = 0; i < txList.length; i += batchSize) {
-    const batch = txList.slice(i, i + batchSize);
-    const until = (batch[0] as Transaction).event_time;
-    while (li < labelList.length && (labelList[li] as Label).label_time <= until) {
-      const labels: Label[] = [];
-      while (li < labelList.length && labels.length < batchSize && (labelList[li] as Label).label_time <= until) {
-        labels.push(labelList[li++] as Label);
+  const runPartition = async (txs: Transaction[]) => {
+    let txWm = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < txs.length; i += batchSize) {
+      const batch = txs.slice(i, i + batchSize);
+      const until = (batch[0] as Transaction).event_time;
+      while (li < labelList.length && (labelList[li] as Label).label_time <= until) {
+        const labels: Label[] = [];
+        while (li < labelList.length && labels.length < batchSize && (labelList[li] as Label).label_time <= until) {
+          labels.push(labelList[li++] as Label);
+        }
+        labelWm = (await processLabels(redis, engine, labels, labelWm, Date.now())).watermark;
+        processed += labels.length;
       }
-      labelWm = (await processLabels(redis, engine, labels, labelWm, Date.now())).watermark;
-      processed += labels.length;
+      const t0 = performance.now();
+      const out = await processTransactions(redis, engine, batch, txWm, Date.now());
+      txWm = out.watermark;
+      batchMs.push(performance.now() - t0);
+      processed += batch.length;
+      if (performance.now() - lastReport > 5000) {
+        lastReport = performance.now();
+        log(`  ${processed}/${events.length} events, ${fmt(processed / ((lastReport - started) / 1000), 0)} events/s`);
+      }
     }
-    const t0 = performance.now();
-    const out = await processTransactions(redis, engine, batch, txWm, Date.now());
-    txWm = out.watermark;
-    batchMs.push(performance.now() - t0);
-    processed += batch.length;
-    if (performance.now() - lastReport > 5000) {
-      lastReport = performance.now();
-      log(`  ${processed}/${events.length} events, ${fmt(processed / ((lastReport - started) / 1000), 0)} events/s`);
-    }
-  }
+  };
+  await Promise.all(streams.map(runPartition));
   if (li < labelList.length)
     labelWm = (await processLabels(redis, engine, labelList.slice(li), labelWm, Date.now())).watermark;
   const elapsed = (performance.now() - started) / 1000;
@@ -213,7 +228,13 @@ async function main() {
   for (let i = 0; i < 60 && /aof_rewrite_in_progress:1/.test(await redis.info('persistence')); i++) {
     await new Promise((r) => setTimeout(r, 500));
   }
-  const read = await readApiLatency(customerIds, terminalIds);
+  const paths = readPaths(customerIds, terminalIds);
+  const readStats0 = await scriptStats();
+  const read = await readLatency([url.toString(), prefix], paths);
+  const readStats1 = await scriptStats();
+  const readScriptUs = (readStats1.usec - readStats0.usec) / Math.max(1, readStats1.calls - readStats0.calls);
+  log(`the same client against an HTTP server with a fixed body (the measurement's floor)...`);
+  const floor = await readLatency(['--floor'], paths);
 
   const rows: [string, string][] = [
     ['redis-benchmark SET (50 clients)', `${fmt(ceiling.set, 0)} ops/s`],
@@ -222,7 +243,10 @@ async function main() {
     ['redis-benchmark EVAL (trivial script)', `${fmt(ceiling.evalsha, 0)} ops/s`],
     ['events (tx + labels)', `${events.length} (${txCount} tx)`],
     ['events/s sustained', fmt(eventsPerS, 0)],
-    [`tx batch latency p50 / p99 (batch ${batchSize})`, `${fmt(pct(batchMs, 50))} / ${fmt(pct(batchMs, 99))} ms`],
+    [
+      `tx batch latency p50 / p99 (batch ${batchSize}, ${partitions} partitions)`,
+      `${fmt(pct(batchMs, 50))} / ${fmt(pct(batchMs, 99))} ms`,
+    ],
     ['per event, total', `${fmt((1e6 * elapsed) / events.length, 0)} µs`],
     [
       '  of which inside Redis scripts',
@@ -238,6 +262,8 @@ async function main() {
     ],
     [`read API at ${rps}/s: achieved`, `${fmt(read.achieved, 0)} requests/s, ${read.errors} errors`],
     ['read API latency p50 / p99 / max', `${fmt(read.p50, 3)} / ${fmt(read.p99, 3)} / ${fmt(read.max, 3)} ms`],
+    ['  of which inside the Redis script (mean)', `${fmt(readScriptUs / 1000, 3)} ms`],
+    ['  floor: fixed body, no Redis', `${fmt(floor.p50, 3)} / ${fmt(floor.p99, 3)} / ${fmt(floor.max, 3)} ms`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
@@ -248,9 +274,12 @@ async function main() {
       batch_p50_ms: Number(fmt(pct(batchMs, 50))),
       batch_p99_ms: Number(fmt(pct(batchMs, 99))),
       batch_size: batchSize,
+      partitions,
       read_p50_ms: Number(fmt(read.p50, 3)),
       read_p99_ms: Number(fmt(read.p99, 3)),
       read_rps: Math.round(read.achieved),
+      read_floor_p99_ms: Number(fmt(floor.p99, 3)),
+      read_script_us: Math.round(readScriptUs),
       redis_benchmark_set_ops: Math.round(ceiling.set),
       redis_benchmark_get_ops: Math.round(ceiling.get),
       redis_benchmark_set_pipelined_ops: Math.round(ceiling.setPipelined),

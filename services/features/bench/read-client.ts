@@ -20,7 +20,7 @@ const get = (path: string) =>
       .end();
   });
 
-for (let i = 0; i < 300; i++) await get(paths[i % paths.length] as string); // warm up
+for (let i = 0; i < 3000; i++) await get(paths[i % paths.length] as string); // warm up
 const total = rate * seconds;
 const latencies: number[] = [];
 const pending: Promise<void>[] = [];

@@ -1,0 +1,35 @@
+/**
+ * The online read API for bench:features, in its own process as in the service (not in the bench's,
+ * whose heap holds the whole simulated traffic). argv: Redis URL, key prefix, or `--floor` for an
+ * HTTP server that answers a fixed body without Redis: the floor of the measurement on this machine.
+ * Prints its port on stdout; stops when stdin closes.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startFeatureApi } from '../src/api.js';
+import { createRedis } from '../src/redis.js';
+import { benchEngine } from './bench-engine.js';
+
+const [redisUrl, prefix] = process.argv.slice(2) as [string, string];
+let close: () => Promise<unknown>;
+if (redisUrl === '--floor') {
+  const body = JSON.stringify({ entity: 'customer', features: {} });
+  const server = createServer((_, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(body);
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
+  close = () => new Promise((resolve) => server.close(resolve));
+} else {
+  const redis = createRedis(redisUrl);
+  const api = await startFeatureApi({ redis, engine: benchEngine(prefix), port: 0, host: '127.0.0.1' });
+  process.stdout.write(`${api.port}\n`);
+  close = async () => {
+    await api.close();
+    await redis.quit();
+  };
+}
+process.stdin.resume();
+process.stdin.on('end', () => void close().then(() => process.exit(0)));
