@@ -3,28 +3,28 @@ import type { Entity } from '@pipeline/feature-sets';
 /**
  * Every Redis key the service uses. Entity keys share a hash tag ({c:<id>} or {t:<id>}) so each
  * script touches one Redis Cluster slot. `prefix` separates deployments (and tests) in one Redis.
- * The suffix carries the state layout's version (2): keys of another layout are never read.
+ * The suffix carries the state layout's version (3): keys of another layout are never read.
  */
 export interface EntityKeys {
   /** The entity's windowed state, one cmsgpack string. */
   state: string;
-  /** Event ids applied (zset, scored by event time): idempotency. */
-  ids: string;
-  /** Aggregates returned per event id (hash): exact redelivery. */
-  outputs: string;
+  /**
+   * Base of the id buckets: one hash per bucket of event time (`<base><index>`, see the plan's
+   * idBucketMs), event id → the aggregates returned for it: idempotency and exact redelivery.
+   */
+  idBuckets: string;
   /** Fraud-label transaction ids applied (zset, scored by label time): terminals. */
   labelIds: string;
 }
 
 const TAG: Record<Entity, string> = { customer: 'c', terminal: 't' };
-export const STATE_LAYOUT = 2;
+export const STATE_LAYOUT = 3;
 
 export function entityKeys(prefix: string, entity: Entity, id: string): EntityKeys {
   const base = `${prefix}{${TAG[entity]}:${id}}:`;
   return {
     state: `${base}s${STATE_LAYOUT}`,
-    ids: `${base}i${STATE_LAYOUT}`,
-    outputs: `${base}o${STATE_LAYOUT}`,
+    idBuckets: `${base}d${STATE_LAYOUT}:`,
     labelIds: `${base}j${STATE_LAYOUT}`,
   };
 }

@@ -27,6 +27,8 @@ export interface Plan {
   keyTtlMs: number;
   /** How long the aggregates returned for an event are kept for its redelivery. */
   outputRetentionMs: number;
+  /** Event time per id bucket (one hash of ids and outputs each): a day, an hour for outputs kept less. */
+  idBucketMs: number;
 }
 
 /** Default cap of the per-customer terminal list (see README: distinct terminals). */
@@ -95,6 +97,7 @@ export function compilePlan(
     keyTtlMs: Math.max(customer.idRetentionMs, terminal.idRetentionMs) + allowedLatenessMs + DAY,
     // outputs are found through the ids, so they cannot outlive them
     outputRetentionMs: Math.min(outputRetentionMs, customer.idRetentionMs, terminal.idRetentionMs),
+    idBucketMs: outputRetentionMs < DAY ? HOUR : DAY,
   };
 }
 
@@ -140,6 +143,7 @@ export function planLua(plan: EntityPlan, p: Plan): string {
     `  idRetention = ${int(plan.idRetentionMs)},`,
     `  outputRetention = ${int(p.outputRetentionMs)},`,
     `  keyTtl = ${int(p.keyTtlMs)},`,
+    `  idBucket = ${int(p.idBucketMs)},`,
     '}',
   ].join('\n');
 }

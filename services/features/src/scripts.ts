@@ -7,7 +7,7 @@ import { type Plan, planLua } from './plan.js';
 
 const read = (name: string) => readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
 const STATE = read('includes/state.lua');
-const APPLY_TX = read('apply-tx-4.lua');
+const APPLY_TX = read('apply-tx-5.lua');
 const APPLY_LABEL = read('apply-label-3.lua');
 
 type Caller = Redis | ChainableCommander;
@@ -15,7 +15,7 @@ type Scripted = Record<string, (...args: (string | number)[]) => unknown>;
 
 /** The scripts for one plan, registered on one client. */
 export interface FeatureScripts {
-  /** Queues (on a pipeline) or runs apply-tx-4.lua for one entity: `events` flat id, time, amount, terminal. */
+  /** Queues (on a pipeline) or runs apply-tx-5.lua for one entity: `events` flat id, time, amount, terminal. */
   applyTx(r: Caller, entity: Entity, keys: EntityKeys, events: (string | number)[]): unknown;
   /** The entity's aggregates as of just after its latest transaction: [3, ...aggregates, asOf] or [0]. */
   read(r: Caller, entity: Entity, keys: EntityKeys): Promise<number[]>;
@@ -47,19 +47,17 @@ export function scriptsFor(redis: Redis, plan: Plan): FeatureScripts {
   if (known) return known;
 
   const names = {
-    customer: `featuresApplyTxV2c${id}`,
-    terminal: `featuresApplyTxV2t${id}`,
-    label: `featuresApplyLabelV2${id}`,
+    customer: `featuresApplyTxV3c${id}`,
+    terminal: `featuresApplyTxV3t${id}`,
+    label: `featuresApplyLabelV3${id}`,
   };
-  redis.defineCommand(names.customer, { numberOfKeys: 3, lua: texts.customer });
-  redis.defineCommand(names.terminal, { numberOfKeys: 3, lua: texts.terminal });
+  redis.defineCommand(names.customer, { numberOfKeys: 2, lua: texts.customer });
+  redis.defineCommand(names.terminal, { numberOfKeys: 2, lua: texts.terminal });
   redis.defineCommand(names.label, { numberOfKeys: 2, lua: texts.label });
   const call = (r: Caller, name: string, args: (string | number)[]) => (r as unknown as Scripted)[name]?.(...args);
   const scripts: FeatureScripts = {
-    applyTx: (r, entity, keys, events) =>
-      call(r, names[entity], [keys.state, keys.ids, keys.outputs, 'apply', ...events]),
-    read: (r, entity, keys) =>
-      call(r, names[entity], [keys.state, keys.ids, keys.outputs, 'read']) as Promise<number[]>,
+    applyTx: (r, entity, keys, events) => call(r, names[entity], [keys.state, keys.idBuckets, 'apply', ...events]),
+    read: (r, entity, keys) => call(r, names[entity], [keys.state, keys.idBuckets, 'read']) as Promise<number[]>,
     applyLabels: (r, keys, labels) => call(r, names.label, [keys.state, keys.labelIds, ...labels]),
   };
   byPlan.set(id, scripts);

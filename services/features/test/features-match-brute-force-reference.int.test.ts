@@ -4,6 +4,7 @@ import type { Label, Transaction } from '@pipeline/topology';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Engine, processLabels, processTransactions } from '../src/engine.js';
 import { ExpiredDuplicateError } from '../src/errors.js';
+import { STATE_LAYOUT } from '../src/keys.js';
 import { compilePlan } from '../src/plan.js';
 import { createRedis } from '../src/redis.js';
 import { deletePrefix } from './harness.js';
@@ -83,7 +84,7 @@ function expectSameVectors(expected: ReturnType<typeof computeReference>, actual
 
 /** Every entity's state string under a prefix, by key without the prefix. */
 async function stateStrings(prefix: string): Promise<Map<string, string | null>> {
-  const keys = (await redis.keys(`${prefix}*:s2`)).sort();
+  const keys = (await redis.keys(`${prefix}*:s${STATE_LAYOUT}`)).sort();
   const values = keys.length > 0 ? await redis.mget(...keys) : [];
   return new Map(keys.map((k, i) => [k.slice(prefix.length), values[i] ?? null]));
 }

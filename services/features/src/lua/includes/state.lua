@@ -5,16 +5,18 @@
 -- traffic, whose sparse entities pack to a few hundred bytes.)
 --
 --   1 latest transaction time   2 latest transaction time that left the raw log (time since previous)
---   3 latest label time         4 5 6 id, output, label-id prune cutoffs applied (hour steps)
+--   3 latest label time         4 5 first id bucket kept, first bucket with outputs kept
+--   6 label-id prune cutoff applied (hour steps)
 --   7 8 9    transaction buckets per level (minute, hour, day): flat idx, PLAN.aggs..., ascending idx
 --   10 11 12 fraud-label buckets per level: flat idx, f, ascending idx
 --   13 raw transactions of the last lateness + 1 min: flat time, amount, terminal
 --   14 terminal -> latest time that left the raw log: flat; latest first, at most PLAN.distinctCap
 --   15 raw fraud-label times from the last lateness + 1 min before min(1, 3) on, ascending
+--   16 newest id bucket (its expiry is set)
 -- Numbers: 0 means none. Arrays only (no maps), so equal states pack to equal bytes.
 local SIZE = { 60000, 3600000, 86400000 }
 local HOUR = SIZE[2]
-local T, P, U, IC, OC, JC, TX, FL, RAW, TERMS, LRAW = 1, 2, 3, 4, 5, 6, 7, 10, 13, 14, 15
+local T, P, U, IC, OC, JC, TX, FL, RAW, TERMS, LRAW, TB = 1, 2, 3, 4, 5, 6, 7, 10, 13, 14, 15, 16
 local STRIDE = #PLAN.aggs + 1
 local PS, PX = PLAN.sumAt, PLAN.maxAt
 
@@ -25,7 +27,7 @@ end
 local function loadState(key)
   local v = redis.call('GET', key)
   if v then return cmsgpack.unpack(v) end
-  return { 0, 0, 0, 0, 0, 0, {}, {}, {}, {}, {}, {}, {}, {}, {} }
+  return { 0, 0, 0, 0, 0, 0, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0 }
 end
 
 local function saveState(key, st)
@@ -227,13 +229,20 @@ local function noteTerminal(terms, term, t)
   table.insert(terms, p + 1, t)
 end
 
--- HDEL in chunks: unpack() of a long list overflows the Lua stack.
-local function hdelMany(key, fields)
-  for i = 1, #fields, 1000 do
-    redis.call('HDEL', key, unpack(fields, i, math.min(i + 999, #fields)))
-  end
-end
-
 local function fmt(v)
   return string.format('%d', v)
+end
+
+-- Keeps an id bucket's ids, drops their outputs (FEATURES_OUTPUT_RETENTION shorter than the ids').
+-- In chunks: unpack() of a long list overflows the Lua stack.
+local function expireOutputs(key)
+  local fields = redis.call('HKEYS', key)
+  for i = 1, #fields, 500 do
+    local args = {}
+    for j = i, math.min(i + 499, #fields) do
+      args[#args + 1] = fields[j]
+      args[#args + 1] = ''
+    end
+    redis.call('HSET', key, unpack(args))
+  end
 end

@@ -5,9 +5,10 @@
   first time. With mode 'read' nothing is applied and the aggregates are as of just after the latest
   transaction (online read API). PLAN (generated from the feature set) is prepended.
 
-  KEYS[1] state (string)       {e:id}:s2  cmsgpack array, see includes/state.lua
-  KEYS[2] event ids (zset)     {e:id}:i2  event id -> event time
-  KEYS[3] outputs (hash)       {e:id}:o2  event id -> cmsgpack of the aggregates returned the first time
+  KEYS[1] state (string)       {e:id}:s3  cmsgpack array, see includes/state.lua
+  KEYS[2] id buckets' base     {e:id}:d3: one hash per PLAN.idBucket of event time, named base ..
+                               bucket index (same hash tag, so the same slot): event id -> cmsgpack
+                               of the aggregates returned the first time, '' once the output expired
 
   ARGV[1] mode: 'apply' or 'read'
   then per transaction (apply): event id, event time (ms), amount (minor units; 0 if the plan keeps
@@ -44,13 +45,26 @@ local function initTx(k)
 end
 
 local changed = false
-local latestBefore = st[T]
+local B = PLAN.idBucket
+if st[T] == 0 and #ARGV >= 3 then
+  -- a new entity: no bucket before its first event's exists to prune
+  local first = floorTo(tonumber(ARGV[3]) - PLAN.lateness, B) / B
+  st[IC], st[OC] = first, first
+end
 for i = 2, #ARGV, 4 do
   local id = ARGV[i]
   local t = tonumber(ARGV[i + 1])
-  if redis.call('ZADD', KEYS[2], 'NX', t, id) == 0 then
-    local stored = redis.call('HGET', KEYS[3], id)
-    if stored then
+  local b = floorTo(t, B) / B
+  local bucket = KEYS[2] .. fmt(b)
+  local agg = {}
+  aggregates(st, t, agg)
+  -- one command checks and records the id, with the output (none for an event already behind the
+  -- output cutoff: a terminal fed by a lagging partition)
+  local stored = ''
+  if b >= st[OC] then stored = cmsgpack.pack(agg) end
+  if redis.call('HSETNX', bucket, id, stored) == 0 then
+    stored = redis.call('HGET', bucket, id)
+    if stored and stored ~= '' then
       out[#out + 1] = 2
       for _, v in ipairs(cmsgpack.unpack(stored)) do out[#out + 1] = v end
     else
@@ -59,8 +73,14 @@ for i = 2, #ARGV, 4 do
     end
   else
     changed = true
-    local agg = {}
-    aggregates(st, t, agg)
+    -- each bucket's expiry is set once, when it is created (the newest bucket; an older one only
+    -- for a late event)
+    if b > st[TB] then
+      redis.call('PEXPIRE', bucket, PLAN.keyTtl)
+      st[TB] = b
+    elseif b < st[TB] and redis.call('PTTL', bucket) == -1 then
+      redis.call('PEXPIRE', bucket, PLAN.keyTtl)
+    end
     out[#out + 1] = 1
     for k = 1, #agg do out[#out + 1] = agg[k] end
 
@@ -98,25 +118,22 @@ for i = 2, #ARGV, 4 do
     end
     pruneLevels(st, TX, STRIDE, maxT)
 
-    -- an event already behind the output cutoff (a terminal fed by a lagging partition) keeps no output
-    if t >= st[OC] then redis.call('HSET', KEYS[3], id, cmsgpack.pack(agg)) end
-    local oc = floorTo(maxT - PLAN.lateness - PLAN.outputRetention, HOUR)
-    if oc > st[OC] then
-      hdelMany(KEYS[3], redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. fmt(oc)))
-      st[OC] = oc
+    -- Buckets wholly behind the id cutoff go; behind the output cutoff, their outputs do.
+    local ic = floorTo(maxT - PLAN.lateness - PLAN.idRetention, B) / B
+    while st[IC] < ic do
+      redis.call('DEL', KEYS[2] .. fmt(st[IC]))
+      st[IC] = st[IC] + 1
     end
-    local ic = floorTo(maxT - PLAN.lateness - PLAN.idRetention, HOUR)
-    if ic > st[IC] then
-      redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. fmt(ic))
-      st[IC] = ic
+    local oc = floorTo(maxT - PLAN.lateness - PLAN.outputRetention, B) / B
+    if st[OC] < st[IC] then st[OC] = st[IC] end
+    while st[OC] < oc do
+      expireOutputs(KEYS[2] .. fmt(st[OC]))
+      st[OC] = st[OC] + 1
     end
   end
 end
 if changed then
   pruneLabels(st)
   saveState(KEYS[1], st)
-  if newHour(latestBefore, st[T]) then
-    for k = 2, 3 do redis.call('PEXPIRE', KEYS[k], PLAN.keyTtl) end
-  end
 end
 return out
