@@ -95,20 +95,28 @@ for i = 2, #ARGV, 4 do
 
     -- fold raw transactions that no accepted event can still need into slot P and the terminal list
     local horizon = floorTo(maxT - PLAN.lateness, SIZE[1])
-    local kept, folded = {}, false
+    local fold = false
     for j = 1, #raw, 3 do
-      local et = raw[j]
-      if et < horizon then
-        folded = true
-        if et > st[P] then st[P] = et end
-        if #PLAN.distinct > 0 and raw[j + 2] ~= '' then noteTerminal(st[TERMS], raw[j + 2], et) end
-      else
-        kept[#kept + 1] = et
-        kept[#kept + 1] = raw[j + 1]
-        kept[#kept + 1] = raw[j + 2]
+      if raw[j] < horizon then
+        fold = true
+        break
       end
     end
-    if folded then st[RAW] = kept end
+    if fold then
+      local kept = {}
+      for j = 1, #raw, 3 do
+        local et = raw[j]
+        if et < horizon then
+          if et > st[P] then st[P] = et end
+          if #PLAN.distinct > 0 and raw[j + 2] ~= '' then noteTerminal(st[TERMS], raw[j + 2], et) end
+        else
+          kept[#kept + 1] = et
+          kept[#kept + 1] = raw[j + 1]
+          kept[#kept + 1] = raw[j + 2]
+        end
+      end
+      st[RAW] = kept
+    end
     if #PLAN.distinct > 0 then
       local terms = st[TERMS]
       local cutoff = maxT - PLAN.lateness - PLAN.distinctRetention

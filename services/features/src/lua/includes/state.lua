@@ -40,11 +40,11 @@ local function newHour(before, after)
   return before == 0 or floorTo(before, HOUR) ~= floorTo(after, HOUR)
 end
 
--- One level's sums over lo_k <= idx < hi for each lo_k of los (descending), in one backward scan:
--- count (+1), sum (+ps) and max (+px) of each record; ps or px 0 when not kept.
-local function suffixSums(arr, stride, ps, px, hi, los, rn, rs, rx)
+-- One level's sums over lo_k <= idx < hi for each lo_k of los[1..m] (descending), in one backward
+-- scan: count (+1), sum (+ps) and max (+px) of each record; ps or px 0 when not kept.
+local function suffixSums(arr, stride, ps, px, hi, los, m, rn, rs, rx)
   local n, s, x = 0, 0, 0
-  local k, m = 1, #los
+  local k = 1
   local lo = los[1]
   local i = #arr - stride + 1
   while i >= 1 do
@@ -74,18 +74,24 @@ end
 -- [floor_G(t) - W, t) = complete buckets at the window's level + the current partial bucket from
 -- ever finer levels + (n0, s0, x0), the raw log's part strictly before t. Every bucket read lies
 -- wholly before floor_M(t): later events that arrived earlier are never counted.
+-- Scratch tables, overwritten by every seriesAgg (not allocated per event).
+local wn, wsum, wmax, rn, rs, rx, los = {}, {}, {}, {}, {}, {}, {}
 local function seriesAgg(levelsOf, base, stride, ps, px, wins, byLevel, t, n0, s0, x0, out)
   local pn, psum, pmax = n0, s0, x0
-  local wn, wsum, wmax = {}, {}, {}
-  local rn, rs, rx = {}, {}, {}
   for L = 1, 3 do
     local spec = byLevel[L]
     local hi = floorTo(t, SIZE[L]) / SIZE[L]
-    local los = {}
-    if spec.partial then los[1] = floorTo(t, SIZE[L + 1]) / SIZE[L] end
-    for _, wi in ipairs(spec.wins) do los[#los + 1] = hi - wins[wi].w / SIZE[L] end
-    if #los > 0 then
-      suffixSums(levelsOf[base + L - 1], stride, ps, px, hi, los, rn, rs, rx)
+    local m = 0
+    if spec.partial then
+      m = 1
+      los[1] = floorTo(t, SIZE[L + 1]) / SIZE[L]
+    end
+    for _, wi in ipairs(spec.wins) do
+      m = m + 1
+      los[m] = hi - wins[wi].w / SIZE[L]
+    end
+    if m > 0 then
+      suffixSums(levelsOf[base + L - 1], stride, ps, px, hi, los, m, rn, rs, rx)
       local off = spec.partial and 1 or 0
       for j, wi in ipairs(spec.wins) do
         local k = j + off
@@ -125,19 +131,37 @@ local function aggregates(st, t, out)
   end
   seriesAgg(st, TX, STRIDE, PS, PX, PLAN.amount, PLAN.amountLevels, t, n0, s0, x0, out)
   if #PLAN.distinct > 0 then
-    -- latest use strictly before t, per terminal
-    local latest = {}
+    -- Terminals used in [start, t): the list's entries in range (latest first: one slice), plus
+    -- the raw log's terminals not among them. No table per event: the raw log is a few entries.
     local terms = st[TERMS]
-    for i = 1, #terms, 2 do latest[terms[i]] = terms[i + 1] end
-    for i = 1, #raw, 3 do
-      local et, term = raw[i], raw[i + 2]
-      if et < t and term ~= '' and (latest[term] == nil or et > latest[term]) then latest[term] = et end
-    end
+    local nt = #terms
+    local a = 1
+    while a < nt and terms[a + 1] >= t do a = a + 2 end
     for _, win in ipairs(PLAN.distinct) do
       local start = floorTo(t, SIZE[win.L]) - win.w
-      local count = 0
-      for _, lt in pairs(latest) do
-        if lt >= start and lt < t then count = count + 1 end
+      local b = a
+      while b < nt and terms[b + 1] >= start do b = b + 2 end
+      local count = (b - a) / 2
+      for i = 1, #raw, 3 do
+        local et, term = raw[i], raw[i + 2]
+        if et < t and et >= start and term ~= '' then
+          local seen = false
+          for j = a, b - 2, 2 do
+            if terms[j] == term then
+              seen = true
+              break
+            end
+          end
+          if not seen then
+            for j = 1, i - 3, 3 do
+              if raw[j + 2] == term and raw[j] < t and raw[j] >= start then
+                seen = true
+                break
+              end
+            end
+          end
+          if not seen then count = count + 1 end
+        end
       end
       out[#out + 1] = count
     end
