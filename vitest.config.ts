@@ -7,11 +7,13 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // The integration teardown deletes the run's topics (test/global-setup.ts); the default 10 s can cut it short.
+    teardownTimeout: 60_000,
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['{packages,services,topology,infra,loadtest,e2e,scripts}/**/*.test.ts'],
+          include: ['{packages,services,topology,infra,loadtest,e2e,scripts,test}/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
         },
       },

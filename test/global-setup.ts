@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { SERVER_VARS, type ServerEnv, serversFromEnv } from '@pipeline/infra/env';
 import type { TestProject } from 'vitest/node';
+import { cleanUpRun } from './cleanup.js';
+import { newRunToken } from './run-token.js';
 
 const HOW_TO = `Integration tests need Kafka, a Schema Registry, Redis and ClickHouse. Either:
   - run 'npm test', which starts local servers itself, or
@@ -10,6 +12,7 @@ const HOW_TO = `Integration tests need Kafka, a Schema Registry, Redis and Click
 /**
  * Finds the servers for the integration project: from the environment if set, else from
  * testcontainers if Docker is reachable, else fails at once saying how to start them. Never skips.
+ * On servers it did not start, the teardown deletes the topics and consumer groups this run made.
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   let configured: ServerEnv | undefined;
@@ -18,15 +21,18 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${HOW_TO}`);
   }
+  const token = newRunToken();
+  project.provide('runToken', token);
   if (configured) {
     await checkReachable(configured);
     project.provide('servers', configured);
-    return undefined;
+    return () => cleanUpRun(configured.KAFKA_BROKERS.split(','), token);
   }
   const { dockerReachable, startContainers } = await import('./containers.js');
   if (!(await dockerReachable())) throw new Error(`No servers configured and no Docker engine reachable.\n${HOW_TO}`);
   const { servers, stop } = await startContainers();
   project.provide('servers', servers);
+  // The containers go, with all the run made in them.
   return stop;
 }
 

@@ -1,11 +1,14 @@
 import type { ServerEnv } from '@pipeline/infra/env';
 import { inject } from 'vitest';
+import { nameInRun } from './run-token.js';
 
 export type Servers = ServerEnv;
 
 declare module 'vitest' {
   export interface ProvidedContext {
     servers: Servers;
+    /** Marks the names this run makes, so its teardown deletes its topics and groups (see run-token.ts). */
+    runToken: string;
   }
 }
 
@@ -14,7 +17,19 @@ export function servers(): Servers {
   return inject('servers');
 }
 
-/** A name no other run or test uses, for topics, subjects, groups and tables. */
+/**
+ * A name no other run or test uses, for topics, subjects, groups and tables. It carries the run's
+ * token, so the run's teardown deletes the topics and groups named with it.
+ */
 export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  return nameInRun(prefix, runToken());
+}
+
+/** This integration run's token; undefined outside one (unit project, or no vitest worker at all). */
+export function runToken(): string | undefined {
+  try {
+    return inject('runToken');
+  } catch {
+    return undefined;
+  }
 }
