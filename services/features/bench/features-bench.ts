@@ -2,6 +2,7 @@
  * bench:features — the feature engine against the local Redis, fed by the simulator.
  *
  *   npx tsx services/features/bench/features-bench.ts [--customers 2000] [--days 30] [--batch 500] [--partitions 6] [--rps 1000] [--seconds 10]
+ *                                                    [--skip-service]
  *
  * 1. redis-benchmark's ceiling on this machine (SET/GET, plain and pipelined), for context.
  * 2. Events/s: simulator transactions (and labels) through processTransactions/processLabels in
@@ -11,6 +12,8 @@
  * 3. Bytes per active customer and terminal in Redis (MEMORY USAGE over every key of a sample).
  * 4. Online read API latency at a fixed request rate on loopback, the API in its own process as in
  *    the service, and the same client against a server with a fixed body (the measurement's floor).
+ * 5. The service process itself catching up on the same traffic through Kafka (needs the Kafka and
+ *    Schema Registry of KAFKA_BROKERS and SCHEMA_REGISTRY_URL; --skip-service leaves it out).
  * Uses Redis logical database 9 (REDIS_URL's host) under a unique prefix, deleted at the end.
  * Last line: one JSON object.
  */
@@ -23,6 +26,7 @@ import { type Engine, processLabels, processTransactions } from '../src/engine.j
 import { entityPattern } from '../src/keys.js';
 import { createRedis } from '../src/redis.js';
 import { benchEngine } from './bench-engine.js';
+import { type CatchUpResult, catchUp } from './catch-up.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +36,7 @@ const { values: args } = parseArgs({
     rps: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '10' },
     partitions: { type: 'string', default: '6' },
+    'skip-service': { type: 'boolean', default: false },
   },
 });
 const customers = Number(args.customers);
@@ -40,6 +45,7 @@ const batchSize = Number(args.batch);
 const rps = Number(args.rps);
 const seconds = Number(args.seconds);
 const partitions = Number(args.partitions);
+const skipService = args['skip-service'];
 
 const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 url.pathname = '/9';
@@ -235,6 +241,18 @@ async function main() {
   const readScriptUs = (readStats1.usec - readStats0.usec) / Math.max(1, readStats1.calls - readStats0.calls);
   log(`the same client against an HTTP server with a fixed body (the measurement's floor)...`);
   const floor = await readLatency(['--floor'], paths);
+  let service: CatchUpResult | undefined;
+  if (!skipService) {
+    log('the service process catching up on the same traffic through Kafka...');
+    service = await catchUp({
+      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+      redisUrl: url.toString(),
+      keyPrefix: `${prefix}service:`,
+      txs,
+      labels: events.flatMap((e) => (e.kind === 'label' ? [e.value] : [])),
+    });
+  }
 
   const rows: [string, string][] = [
     ['redis-benchmark SET (50 clients)', `${fmt(ceiling.set, 0)} ops/s`],
@@ -264,6 +282,12 @@ async function main() {
     ['read API latency p50 / p99 / max', `${fmt(read.p50, 3)} / ${fmt(read.p99, 3)} / ${fmt(read.max, 3)} ms`],
     ['  of which inside the Redis script (mean)', `${fmt(readScriptUs / 1000, 3)} ms`],
     ['  floor: fixed body, no Redis', `${fmt(floor.p50, 3)} / ${fmt(floor.p99, 3)} / ${fmt(floor.max, 3)} ms`],
+    [
+      'service process catching up (20-80 %)',
+      service
+        ? `${fmt(service.txPerS, 0)} tx/s over ${fmt(service.windowS, 1)} s; all in ${fmt(service.totalS, 1)} s from start, ${service.enriched} enriched`
+        : 'skipped',
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
@@ -278,6 +302,7 @@ async function main() {
       read_p50_ms: Number(fmt(read.p50, 3)),
       read_p99_ms: Number(fmt(read.p99, 3)),
       read_rps: Math.round(read.achieved),
+      service_tx_per_s: service ? Math.round(service.txPerS) : null,
       read_floor_p99_ms: Number(fmt(floor.p99, 3)),
       read_script_us: Math.round(readScriptUs),
       redis_benchmark_set_ops: Math.round(ceiling.set),
