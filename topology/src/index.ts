@@ -1,6 +1,7 @@
 export { type ApplyResult, applyTopology } from './apply.js';
 export type * from './contracts.js';
 export { TRANSACTION_FIELDS } from './contracts.js';
+export { createTopicDeadLetters } from './dead-letters.js';
 export { fraudTopics } from './fraud.js';
 export { monitorTopics } from './monitor.js';
 export { pipelineTopics } from './pipeline.js';

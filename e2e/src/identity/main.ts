@@ -1,13 +1,11 @@
 // One identity hop as its own process (the benchmark's baseline pipeline): RELAY_FROM → RELAY_TO.
 import {
   createAvroSerde,
-  createDeadLetterPublisher,
   createKafka,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
-  type DeadLetter,
   env,
   kafkaVars,
   parseEnv,
@@ -17,7 +15,7 @@ import {
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
-import { pipelineTopics, schemaFor, valueSubject } from '@pipeline/topology';
+import { createTopicDeadLetters, pipelineTopics } from '@pipeline/topology';
 import { createRelay } from './relay.js';
 
 await runMain('relay', async () => {
@@ -47,12 +45,9 @@ await runMain('relay', async () => {
     from: config.RELAY_FROM,
     to: config.RELAY_TO,
     groupId: config.RELAY_GROUP_ID,
-    deadLetters: createDeadLetterPublisher({
+    deadLetters: await createTopicDeadLetters({
       producer,
-      encoder: await serde.encoder<DeadLetter>(
-        valueSubject(config.RELAY_DEAD_LETTER_TOPIC),
-        schemaFor('pipeline/dead-letter').type,
-      ),
+      serde,
       topic: config.RELAY_DEAD_LETTER_TOPIC,
       service: config.SERVICE_NAME,
     }),

@@ -4,14 +4,19 @@ import {
   type BatchHandler,
   carriedHeaders,
   createBatchConsumer,
-  createDeadLetterPublisher,
   createProducer,
-  type DeadLetter,
   type IHeaders,
   type Kafka,
   type Logger,
 } from '@pipeline/shared';
-import { type Decision, type EnrichedTransaction, type Score, schemaFor, valueSubject } from '@pipeline/topology';
+import {
+  createTopicDeadLetters,
+  type Decision,
+  type EnrichedTransaction,
+  type Score,
+  schemaFor,
+  valueSubject,
+} from '@pipeline/topology';
 import type { Redis } from 'ioredis';
 import { decide, scoreMatches } from './decide.js';
 import { assignVariant } from './experiment.js';
@@ -81,13 +86,9 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
     valueSubject(topics.decisions),
     schemaFor('fraud/decision').type,
   );
-  const deadLetterEncoder = await serde.encoder<DeadLetter>(
-    valueSubject(topics.deadLetters),
-    schemaFor('pipeline/dead-letter').type,
-  );
-  const deadLetters = createDeadLetterPublisher({
+  const deadLetters = await createTopicDeadLetters({
     producer,
-    encoder: deadLetterEncoder,
+    serde,
     topic: topics.deadLetters,
     service: options.service,
   });

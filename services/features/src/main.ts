@@ -2,18 +2,23 @@ import { fraudFeatureSet } from '@pipeline/feature-sets';
 import {
   createAvroSerde,
   createBatchConsumer,
-  createDeadLetterPublisher,
   createKafka,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
-  type DeadLetter,
   runMain,
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
-import { type EnrichedTransaction, type Label, schemaFor, type Transaction, valueSubject } from '@pipeline/topology';
+import {
+  createTopicDeadLetters,
+  type EnrichedTransaction,
+  type Label,
+  schemaFor,
+  type Transaction,
+  valueSubject,
+} from '@pipeline/topology';
 import { startFeatureApi } from './api.js';
 import { labelsGroupOf, parseFeaturesEnv } from './config.js';
 import type { Engine } from './engine.js';
@@ -52,12 +57,9 @@ await runMain('features', async () => {
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());
 
-  const deadLetters = createDeadLetterPublisher({
+  const deadLetters = await createTopicDeadLetters({
     producer,
-    encoder: await serde.encoder<DeadLetter>(
-      valueSubject(config.FEATURES_DEAD_LETTER_TOPIC),
-      schemaFor('pipeline/dead-letter').type,
-    ),
+    serde,
     topic: config.FEATURES_DEAD_LETTER_TOPIC,
     service: config.SERVICE_NAME,
   });

@@ -1,19 +1,17 @@
 import {
   createAvroSerde,
   createClickHouse,
-  createDeadLetterPublisher,
   createKafka,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
-  type DeadLetter,
   migrate,
   runMain,
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
-import { schemaFor, valueSubject } from '@pipeline/topology';
+import { createTopicDeadLetters } from '@pipeline/topology';
 import { loadRetrainConfig } from './config.js';
 import { createTriggerConsumer } from './retrain/trigger-consumer.js';
 
@@ -33,12 +31,9 @@ await runMain('retrain', async () => {
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());
   const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
-  const deadLetters = createDeadLetterPublisher({
+  const deadLetters = await createTopicDeadLetters({
     producer,
-    encoder: await serde.encoder<DeadLetter>(
-      valueSubject(config.RETRAIN_DEAD_LETTER_TOPIC),
-      schemaFor('pipeline/dead-letter').type,
-    ),
+    serde,
     topic: config.RETRAIN_DEAD_LETTER_TOPIC,
     service: config.SERVICE_NAME,
   });

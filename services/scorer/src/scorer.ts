@@ -4,13 +4,17 @@ import {
   type BatchHandler,
   carriedHeaders,
   createBatchConsumer,
-  createDeadLetterPublisher,
   createProducer,
-  type DeadLetter,
   type Kafka,
   type Logger,
 } from '@pipeline/shared';
-import { type EnrichedTransaction, type Score, schemaFor, valueSubject } from '@pipeline/topology';
+import {
+  createTopicDeadLetters,
+  type EnrichedTransaction,
+  type Score,
+  schemaFor,
+  valueSubject,
+} from '@pipeline/topology';
 import { createMicroBatcher } from './batcher.js';
 import type { ServedModel, ServingSet } from './models.js';
 import type { ScoringPool } from './pool.js';
@@ -62,13 +66,9 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
 
   const producer = createProducer(kafka);
   const scoreEncoder = await serde.encoder<Score>(valueSubject(topics.scores), schemaFor('fraud/score').type);
-  const deadLetterEncoder = await serde.encoder<DeadLetter>(
-    valueSubject(topics.deadLetters),
-    schemaFor('pipeline/dead-letter').type,
-  );
-  const deadLetters = createDeadLetterPublisher({
+  const deadLetters = await createTopicDeadLetters({
     producer,
-    encoder: deadLetterEncoder,
+    serde,
     topic: topics.deadLetters,
     service: options.service,
   });

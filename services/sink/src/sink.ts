@@ -4,7 +4,6 @@ import {
   type ClickHouseClient,
   type ConsumedRecord,
   createBatchConsumer,
-  createDeadLetterPublisher,
   type DeadLetter,
   type HandlerResult,
   type Kafka,
@@ -12,12 +11,12 @@ import {
   type Producer,
 } from '@pipeline/shared';
 import {
+  createTopicDeadLetters,
   type Decision,
   type EnrichedTransaction,
   type Label,
   type Score,
   schemaFor,
-  valueSubject,
 } from '@pipeline/topology';
 import { BatchWriter } from './batch-writer.js';
 import { createEventTimeReader, withoutLoop } from './dead-letters.js';
@@ -145,18 +144,14 @@ export async function createSink(options: SinkOptions): Promise<Sink> {
     [topics.labels]: serde.decoder<SinkValue>(schemaFor('fraud/label').type),
     [topics.deadLettersIn]: serde.decoder<SinkValue>(schemaFor('pipeline/dead-letter').type),
   };
-  const deadLetterEncoder = await serde.encoder<DeadLetter>(
-    valueSubject(topics.deadLetters),
-    schemaFor('pipeline/dead-letter').type,
-  );
   const consumer = createBatchConsumer<SinkValue>({
     kafka,
     groupId: options.groupId,
     decoders,
     deadLetters: withoutLoop(
-      createDeadLetterPublisher({
+      await createTopicDeadLetters({
         producer,
-        encoder: deadLetterEncoder,
+        serde,
         topic: topics.deadLetters,
         service: options.serviceName,
       }),
