@@ -3,8 +3,10 @@ import {
   createLabelGate,
   decodeProgress,
   encodeProgress,
+  judgeLabels,
   type LabelPartitionOffsets,
   type LabelProgress,
+  partitionCaughtUp,
   partitionReady,
   untouchedReady,
 } from './label-gate.js';
@@ -39,6 +41,34 @@ describe('partition readiness', () => {
     expect(untouchedReady(offsets(0, 0, 7, 7))).toBe(true);
     expect(untouchedReady(offsets(0, 0, 7))).toBe(false);
     expect(untouchedReady(offsets(0, 0, 7, 6))).toBe(false);
+  });
+
+  it('judges every partition against one lookup: ready for t, ready through, caught up whatever t', () => {
+    const lookup = [offsets(0, 0, 100), offsets(1, 0, 0), offsets(2, 0, 50)];
+    const at = (entries: [number, LabelProgress][]) => new Map(entries);
+    // partition 2 behind, its watermark past t; partition 1 untouched and empty
+    const behind = at([
+      [0, progress(100, 100, 5e6)],
+      [2, progress(10, 60, 2e6)],
+    ]);
+    expect(judgeLabels(lookup, behind, 1e6, L)).toEqual({
+      ready: true,
+      through: Number.NEGATIVE_INFINITY,
+      caughtUp: false,
+    });
+    expect(judgeLabels(lookup, behind, 2e6, L).ready).toBe(false);
+    const all = at([
+      [0, progress(100, 100, 5e6)],
+      [1, progress(0, 0, 4e6)],
+      [2, progress(60, 60, 2e6)],
+    ]);
+    expect(judgeLabels(lookup, all, 1e15, L)).toEqual({ ready: true, through: 2e6 - L, caughtUp: true });
+    // the broker had a label at offset 100 of partition 0 that the consumer has not fetched
+    expect(judgeLabels([offsets(0, 0, 101)], all, 1e15, L)).toMatchObject({ ready: false, caughtUp: false });
+    // partition 1 has labels its group has not consumed yet
+    expect(judgeLabels([offsets(1, 0, 3)], new Map(), 0, L)).toMatchObject({ ready: false, caughtUp: false });
+    expect(partitionCaughtUp(progress(60, 60, 0), 60n)).toBe(true);
+    expect(partitionCaughtUp(progress(60, 61, 0), 60n)).toBe(false);
   });
 
   it('round-trips progress through its stored text, -Infinity included', () => {
@@ -125,5 +155,108 @@ describe('createLabelGate', () => {
     const gate = createLabelGate({ source, latenessMs: L, maxWaitMs: 1000, sleep: async () => {} });
     expect(await gate.wait(Date.now(), async () => {})).toMatchObject({ timedOut: false });
     expect(calls.offsets).toBe(1);
+  });
+});
+
+describe('what the label gate costs per batch', () => {
+  const T = 1_767_225_600_000; // live event time; label watermarks trail it
+  const live = (nextOffset: number) => progress(nextOffset, nextOffset, T - 60_000);
+
+  /** A gate on a fake clock: `sleep` moves it, and `onSleep` lets the labels consumer move on meanwhile. */
+  function clockedGate(source: ReturnType<typeof fakeSource>['source'], onSleep: (clock: number) => void = () => {}) {
+    const clock = { now: 0 };
+    const gate = createLabelGate({
+      source,
+      latenessMs: L,
+      maxWaitMs: 60_000,
+      now: () => clock.now,
+      sleep: async (ms) => {
+        clock.now += ms;
+        onSleep(clock.now);
+      },
+    });
+    return { gate, clock };
+  }
+
+  it('looks the offsets up once per refresh interval, a partition without progress too, while batches read progress (replay)', async () => {
+    const { state, calls, source } = fakeSource();
+    state.offsets = [offsets(0, 0, 500), offsets(1, 0, 0)]; // partition 1 never had a label
+    const { gate, clock } = clockedGate(source);
+    for (let i = 0; i < 100; i++) {
+      clock.now = i * 9;
+      // the labels consumer is behind the broker, its label watermark ahead of each batch
+      state.progress.set(0, progress(10 + i, 500, T + i * 1000 + L));
+      expect(await gate.wait(T + i * 1000)).toEqual({ waitedMs: 0, timedOut: false });
+    }
+    expect(calls).toEqual({ progress: 100, offsets: 1 });
+  });
+
+  it('serves an empty labels topic (no progress anywhere) with one lookup and one read per refresh interval', async () => {
+    const { state, calls, source } = fakeSource();
+    state.offsets = [offsets(0, 0, 0), offsets(1, 0, 0)];
+    const { gate, clock } = clockedGate(source);
+    for (let i = 0; i < 200; i++) {
+      clock.now = i * 5;
+      expect(await gate.wait(T + i * 5)).toEqual({ waitedMs: 0, timedOut: false });
+    }
+    expect(calls).toEqual({ progress: 1, offsets: 1 });
+  });
+
+  it('answers from memory, without reading progress, once every partition was caught up against the lookup', async () => {
+    const { state, calls, source } = fakeSource();
+    state.progress.set(0, live(100));
+    state.progress.set(1, live(100));
+    const { gate, clock } = clockedGate(source);
+    for (let i = 0; i < 200; i++) {
+      clock.now = i * 5;
+      expect(await gate.wait(T + i * 5)).toEqual({ waitedMs: 0, timedOut: false });
+    }
+    expect(calls).toEqual({ progress: 1, offsets: 1 });
+  });
+
+  it('shares one lookup and one progress read among concurrent batches', async () => {
+    const { state, calls, source } = fakeSource();
+    state.progress.set(0, live(100));
+    state.progress.set(1, live(100));
+    const { gate } = clockedGate(source);
+    const waits = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => gate.wait(T + i)));
+    expect(waits.every((w) => !w.timedOut)).toBe(true);
+    expect(calls).toEqual({ progress: 1, offsets: 1 });
+  });
+
+  it('reads progress and offsets again once the refresh interval has passed', async () => {
+    const { state, calls, source } = fakeSource();
+    state.progress.set(0, live(100));
+    state.progress.set(1, live(100));
+    const { gate, clock } = clockedGate(source);
+    await gate.wait(T);
+    clock.now = 999;
+    await gate.wait(T + 999);
+    expect(calls).toEqual({ progress: 1, offsets: 1 });
+    clock.now = 1000;
+    await gate.wait(T + 1000);
+    expect(calls).toEqual({ progress: 2, offsets: 2 });
+    clock.now = 1999;
+    await gate.wait(T + 1999);
+    expect(calls).toEqual({ progress: 2, offsets: 2 });
+  });
+
+  it('counts a label published after a lookup only from the next lookup on', async () => {
+    const { state, calls, source } = fakeSource();
+    state.progress.set(0, live(100));
+    state.progress.set(1, live(100));
+    const { gate, clock } = clockedGate(source, (now) => {
+      // the labels consumer applies the new label 20 ms into the wait
+      if (now === 1020) state.progress.set(0, live(101));
+    });
+    expect(await gate.wait(T)).toEqual({ waitedMs: 0, timedOut: false });
+    state.offsets = [offsets(0, 0, 101), offsets(1, 0, 100)]; // a label is published on partition 0
+    clock.now = 500;
+    // not on the broker at the last lookup: this batch goes on without it
+    expect(await gate.wait(T + 500)).toEqual({ waitedMs: 0, timedOut: false });
+    clock.now = 1000;
+    // the next lookup sees it: the batch waits until it is applied
+    expect(await gate.wait(T + 1000)).toEqual({ waitedMs: 20, timedOut: false });
+    expect(calls.offsets).toBe(2);
   });
 });

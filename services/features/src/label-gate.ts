@@ -40,18 +40,65 @@ export function decodeProgress(text: string): LabelProgress {
 }
 
 /**
+ * Whether the labels consumer has consumed everything there was on the partition when it last
+ * fetched and when the broker was last asked (`brokerHigh`): any label it has not applied was
+ * published after that lookup (live traffic: labels count as they arrive).
+ */
+export function partitionCaughtUp(p: LabelProgress, brokerHigh = 0n): boolean {
+  return p.nextOffset >= p.highWatermark && p.nextOffset >= brokerHigh;
+}
+
+/**
  * Whether the partition can hold no more labels that count before t: its label-time watermark is
- * at least t + lateness (a label before t arriving now would be late, dead-lettered), or the labels
- * consumer has consumed everything there was when it last fetched and when the broker was last
- * asked (`brokerHigh`; live traffic: labels arrive as they are made).
+ * at least t + lateness (a label before t arriving now would be late, dead-lettered), or it is
+ * caught up (`partitionCaughtUp`).
  */
 export function partitionReady(p: LabelProgress, t: number, latenessMs: number, brokerHigh = 0n): boolean {
-  return p.watermark - latenessMs >= t || (p.nextOffset >= p.highWatermark && p.nextOffset >= brokerHigh);
+  return p.watermark - latenessMs >= t || partitionCaughtUp(p, brokerHigh);
 }
 
 /** A partition without recorded progress: ready only when the labels group has nothing to consume there. */
 export function untouchedReady(o: LabelPartitionOffsets): boolean {
   return o.low >= o.high || o.committed >= o.high;
+}
+
+/** What the partitions' progress says, judged against one lookup of their offsets. */
+export interface LabelJudgement {
+  /** Every label before t is applied, or was not on the broker at the lookup. */
+  ready: boolean;
+  /** Every time up to this is ready from now on (label watermarks only grow; -Infinity: none). */
+  through: number;
+  /**
+   * Every partition is ready whatever the time (caught up, or untouched with nothing to consume):
+   * so it stays until the offsets are read again, since progress only grows.
+   */
+  caughtUp: boolean;
+}
+
+/** Judges every partition of one lookup (a partition not in it waits for the next lookup). */
+export function judgeLabels(
+  offsets: readonly LabelPartitionOffsets[],
+  progress: ReadonlyMap<number, LabelProgress>,
+  t: number,
+  latenessMs: number,
+): LabelJudgement {
+  let through = offsets.length > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  let ready = true;
+  let caughtUp = true;
+  for (const o of offsets) {
+    const p = progress.get(o.partition);
+    if (!p) {
+      through = Number.NEGATIVE_INFINITY;
+      if (!untouchedReady(o)) ready = caughtUp = false;
+      continue;
+    }
+    through = Math.min(through, p.watermark - latenessMs);
+    if (!partitionCaughtUp(p, o.high)) {
+      caughtUp = false;
+      if (!partitionReady(p, t, latenessMs, o.high)) ready = false;
+    }
+  }
+  return { ready, through, caughtUp };
 }
 
 export interface LabelGateOptions {
@@ -61,8 +108,9 @@ export interface LabelGateOptions {
   maxWaitMs: number;
   pollMs?: number;
   /**
-   * How often the partitions' offsets are read from the broker again: labels published since the
-   * labels consumer's last fetch, new partitions.
+   * How long one lookup of the partitions' offsets on the broker is used (at most one lookup per
+   * this interval, shared by concurrent batches): labels published since the labels consumer's
+   * last fetch count once the next lookup sees them; new partitions likewise.
    */
   offsetsRefreshMs?: number;
   now?: () => number;
@@ -79,47 +127,64 @@ export interface LabelGate {
   wait(t: number, heartbeat?: () => Promise<void>): Promise<LabelWait>;
 }
 
+/** One lookup of the broker's offsets, and whether every partition was found caught up against it. */
+interface OffsetsSnapshot {
+  offsets: LabelPartitionOffsets[];
+  /** When the lookup was asked for: the broker's answer is no older. */
+  at: number;
+  caughtUp: boolean;
+}
+
+/**
+ * A batch costs nothing when its time is behind every label watermark (`readyThrough`) or every
+ * partition was caught up against the current offsets snapshot; otherwise one progress read
+ * (shared by concurrent batches), plus one offsets lookup when the snapshot is `offsetsRefreshMs` old.
+ */
 export function createLabelGate(options: LabelGateOptions): LabelGate {
   const { source, latenessMs, maxWaitMs, pollMs = 5, offsetsRefreshMs = 1000, now = Date.now } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   // Every t up to this is ready: label watermarks only grow.
   let readyThrough = Number.NEGATIVE_INFINITY;
-  let offsets: LabelPartitionOffsets[] | undefined;
-  let offsetsAt = 0;
+  let snapshot: OffsetsSnapshot | undefined;
   let reading: Promise<Map<number, LabelProgress>> | undefined;
-  // Concurrent batches share one read.
+  let looking: Promise<OffsetsSnapshot> | undefined;
+  // Concurrent batches share one read and one lookup.
   const readProgress = () => {
     reading ??= source.progress().finally(() => {
       reading = undefined;
     });
     return reading;
   };
+  const lookUp = () => {
+    if (!looking) {
+      const at = now();
+      looking = source
+        .offsets()
+        .then((offsets) => {
+          snapshot = { offsets, at, caughtUp: false };
+          return snapshot;
+        })
+        .finally(() => {
+          looking = undefined;
+        });
+    }
+    return looking;
+  };
+  const fresh = (s: OffsetsSnapshot | undefined): s is OffsetsSnapshot => !!s && now() - s.at < offsetsRefreshMs;
 
   async function ready(t: number): Promise<boolean> {
-    const progress = await readProgress();
-    if (!offsets || now() - offsetsAt >= offsetsRefreshMs || offsets.some((o) => !progress.has(o.partition))) {
-      offsets = await source.offsets();
-      offsetsAt = now();
-    }
-    let through = Number.POSITIVE_INFINITY;
-    let ok = true;
-    for (const o of offsets) {
-      const p = progress.get(o.partition);
-      if (!p) {
-        through = Number.NEGATIVE_INFINITY;
-        if (!untouchedReady(o)) ok = false;
-        continue;
-      }
-      through = Math.min(through, p.watermark - latenessMs);
-      if (!partitionReady(p, t, latenessMs, o.high)) ok = false;
-    }
-    if (offsets.length > 0 && through > readyThrough) readyThrough = through;
-    return ok;
+    if (t <= readyThrough) return true;
+    const current = snapshot;
+    if (fresh(current) && current.caughtUp) return true;
+    const [progress, judged] = await Promise.all([readProgress(), fresh(current) ? current : lookUp()]);
+    const verdict = judgeLabels(judged.offsets, progress, t, latenessMs);
+    if (verdict.through > readyThrough) readyThrough = verdict.through;
+    if (verdict.caughtUp && judged === snapshot) judged.caughtUp = true;
+    return verdict.ready;
   }
 
   return {
     async wait(t, heartbeat) {
-      if (t <= readyThrough) return { waitedMs: 0, timedOut: false };
       const start = now();
       for (;;) {
         if (await ready(t)) return { waitedMs: now() - start, timedOut: false };

@@ -1,3 +1,4 @@
+import { metrics } from '@opentelemetry/api';
 import type { Admin } from '@pipeline/shared';
 import type { Redis } from 'ioredis';
 import {
@@ -13,7 +14,11 @@ export async function recordProgress(redis: Redis, key: string, partition: numbe
   await redis.hset(key, String(partition), encodeProgress(p));
 }
 
-/** Progress from Redis (written by whichever instance owns each labels partition), offsets from Kafka. */
+/**
+ * Progress from Redis (written by whichever instance owns each labels partition), offsets from
+ * Kafka; each read is counted (`features_label_progress_reads`, `features_label_offsets_lookups`):
+ * what the label gate costs, beside the batches it serves (`features_label_wait`).
+ */
 export function labelSource(options: {
   redis: Redis;
   admin: Admin;
@@ -22,12 +27,21 @@ export function labelSource(options: {
   groupId: string;
 }): LabelSource {
   const { redis, admin, key, topic, groupId } = options;
+  const meter = metrics.getMeter('pipeline.features');
+  const progressReads = meter.createCounter('features_label_progress_reads', {
+    description: 'Reads of the labels progress from Redis by the label gate (one HGETALL each)',
+  });
+  const offsetsLookups = meter.createCounter('features_label_offsets_lookups', {
+    description: 'Lookups of the labels topic offsets on the broker by the label gate (two admin requests each)',
+  });
   return {
     async progress() {
+      progressReads.add(1);
       const all = await redis.hgetall(key);
       return new Map(Object.entries(all).map(([partition, text]) => [Number(partition), decodeProgress(text)]));
     },
     async offsets(): Promise<LabelPartitionOffsets[]> {
+      offsetsLookups.add(1);
       const [ends, [commits]] = await Promise.all([
         admin.fetchTopicOffsets(topic),
         admin.fetchOffsets({ groupId, topics: [topic] }),
