@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { servers } from '@pipeline/testing';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -26,6 +26,11 @@ function runDemo(args: string[]): Promise<{ code: number | null; stdout: string;
 }
 
 describe('the demo', () => {
+  // The demo runs the services' compiled build, as `npm run demo` does after `npm run build`.
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'pipe' });
+  });
+
   it('decides every event it produced exactly once and every service stops cleanly', async () => {
     const { code, stdout, stderr } = await runDemo(['--rate', '100', '--duration', '6s', '--seed', '11', '--quiet']);
     const last = stdout.trim().split('\n').at(-1) ?? '';

@@ -1,7 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { formatLogLine } from './log-lines.js';
+
+/** The export condition under which workspace packages resolve to their compiled `dist/`. */
+export const COMPILED_CONDITION = 'pipeline-dist';
 
 export interface Exit {
   code: number | null;
@@ -22,7 +26,7 @@ export interface ServiceProcess {
 
 export interface StartOptions {
   name: string;
-  /** A TypeScript entry point (ESM), run by Node with tsx's ESM loader. */
+  /** A compiled entry point (`dist/*.js`, written by `npm run build`), run by plain Node. */
   entry: string;
   env: Record<string, string>;
   /** Receives every output line, already prefixed. */
@@ -48,10 +52,12 @@ export async function freePort(): Promise<number> {
 
 /** Starts a service as its own process and resolves once its `/health/ready` answers 200. */
 export async function startServiceProcess(options: StartOptions): Promise<ServiceProcess> {
+  if (!existsSync(options.entry)) throw new Error(`${options.entry} does not exist: run npm run build first`);
   const port = await freePort();
-  // tsx's ESM hooks only: the services are ESM, and its CommonJS hook would run on every require()
-  // kafkajs makes (it requires its protocol modules per request).
-  const child = spawn(process.execPath, ['--import', 'tsx/esm', options.entry], {
+  // The compiled build as deployed: no TypeScript loader, whose hooks would run on every require()
+  // kafkajs makes (it requires its protocol modules per request). The condition points workspace
+  // packages at their dist/ (README, "Compiled build").
+  const child = spawn(process.execPath, [`--conditions=${COMPILED_CONDITION}`, options.entry], {
     env: { ...process.env, ...options.env, HTTP_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop it once.

@@ -8,8 +8,9 @@ export type ServiceName = (typeof SERVICE_NAMES)[number] | 'monitor';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** A service's compiled entry point, as deployed (`npm run build` writes it). */
 export function serviceEntry(name: ServiceName): string {
-  return `${root}services/${name}/src/main.ts`;
+  return `${root}services/${name}/dist/main.js`;
 }
 
 /**
@@ -114,7 +115,7 @@ export function identitySpecs(
     const group = `${ns.groupPrefix}${name}`;
     return {
       name,
-      entry: `${root}e2e/src/identity/main.ts`,
+      entry: `${root}e2e/dist/identity/main.js`,
       env: {
         ...servers,
         SERVICE_NAME: name,

@@ -13,7 +13,12 @@ export interface ScoringPool {
   close(): Promise<void>;
 }
 
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url).href;
+/**
+ * The compiled build (dist/pool.js) hands piscina dist/worker.js as it is. Run as TypeScript (tests,
+ * tsx), this module is pool.ts, and worker threads do not inherit the TypeScript loader:
+ * worker-entry.mjs registers tsx in each worker, then imports worker.ts.
+ */
+const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js', import.meta.url).href;
 
 /** A piscina pool of `threads` workers (default: one per core), each one task at a time. */
 export function createScoringPool(options: { threads?: number } = {}): ScoringPool {
