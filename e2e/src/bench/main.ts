@@ -44,7 +44,13 @@ if (options.help) {
  * a second), so the few milliseconds by which the load generator's concurrent sends can overtake
  * each other are minutes of event time.
  */
-const benchTuning = { features: { FEATURES_ALLOWED_LATENESS: '6h' } };
+const tracing: Record<string, string> = { OTEL_SDK_DISABLED: options.tracing ? 'false' : 'true' };
+const benchTuning = {
+  features: { FEATURES_ALLOWED_LATENESS: '6h', ...tracing },
+  scorer: tracing,
+  decision: tracing,
+  sink: tracing,
+};
 
 await runMain('bench', async () => {
   const loadBefore = loadavg();
@@ -64,7 +70,7 @@ await runMain('bench', async () => {
     await createRunResources({ ns, kafka, registry, clickhouse });
     const refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}bench-dead-letters` });
     const specs: ProcessSpec[] =
-      kind === 'fraud' ? pipelineSpecs(ns, servers, { tuning: benchTuning }) : identitySpecs(ns, servers);
+      kind === 'fraud' ? pipelineSpecs(ns, servers, { tuning: benchTuning }) : identitySpecs(ns, servers, tracing);
     const log = join(localPath('logs'), `${ns.id}.log`);
     const lines: string[] = [];
     const pipeline: RunningPipeline = await startPipeline({ specs, kafka, write: (l) => lines.push(l), colour: false });
@@ -117,7 +123,7 @@ await runMain('bench', async () => {
       return result;
     };
 
-    await step(500, 10_000).then(() => console.log('  (warm-up, not reported)'));
+    await step(500, options.warmUpMs).then(() => console.log('  (warm-up, not reported)'));
     const steps: StepResult[] = [];
     let state: SearchState = { sustained: 0, failed: Number.POSITIVE_INFINITY };
     for (const rate of options.rates) {
@@ -143,7 +149,8 @@ await runMain('bench', async () => {
     };
   };
 
-  const pipelines: PipelineResult[] = [await benchPipeline('fraud')];
+  const pipelines: PipelineResult[] = [];
+  if (options.fraud) pipelines.push(await benchPipeline('fraud'));
   if (options.identity) pipelines.push(await benchPipeline('identity'));
 
   const date = new Date().toISOString().slice(0, 10);
@@ -158,8 +165,18 @@ await runMain('bench', async () => {
     },
     stepSeconds: options.stepMs / 1000,
     settleSeconds: options.settleMs / 1000,
+    quick: options.quick,
+    tracing: options.tracing,
     pipelines,
   };
+  if (options.quick) {
+    // Nothing written: the quick run is for comparing against the last one, not a report.
+    console.log(`\n${renderReport(result, null)}`);
+    redis.disconnect();
+    await clickhouse.close();
+    console.log(JSON.stringify(headline(result)));
+    return;
+  }
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
   const base = join(out, `bench-${date}`);

@@ -16,16 +16,47 @@ export interface BenchResult {
   machine: { cpus: number; model: string; memoryGb: number; loadBefore: number[]; node: string };
   stepSeconds: number;
   settleSeconds: number;
+  quick?: boolean;
+  /** Services ran with OpenTelemetry tracing on. */
+  tracing?: boolean;
   pipelines: PipelineResult[];
 }
 
-export const GOALS = { p99AtThousandMs: 20, sustainedEps: 10_000, identityShare: 0.5 };
+export const GOALS = {
+  p99AtThousandMs: 50,
+  sustainedEps: 5_000,
+  identityShare: 0.5,
+  relayCpuUsPerMessage: 60,
+  servicesCpuUsPerEvent: 400,
+};
+
+/** The processes on an event's path whose CPU per event the headline adds up. */
+const SERVICES = ['features', 'scorer', 'decision', 'sink'];
+const RELAYS = ['relay1', 'relay2', 'relay3'];
+
+/** CPU time per delivered event of each process over the step's measured window, in µs. */
+export function cpuUsPerEvent(step: StepResult): Record<string, number> {
+  const rate = step.judgement.deliveredRate;
+  if (!(rate > 0)) return {};
+  return Object.fromEntries(step.usage.map((u) => [u.name, (u.cpuPercent / 100) * (1e6 / rate)]));
+}
+
+function sumOf(perEvent: Record<string, number>, names: string[]): number | null {
+  const present = names.filter((n) => perEvent[n] !== undefined);
+  return present.length === 0 ? null : present.reduce((sum, n) => sum + (perEvent[n] as number), 0);
+}
 
 const f = (v: number | null, digits = 1) => (v === null ? '-' : v.toFixed(digits));
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
-function usageCell(usage: ProcessUsage[]): string {
-  return usage.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%/${Math.round(u.rssMb)}M`).join(', ');
+function usageCell(step: StepResult): string {
+  const perEvent = cpuUsPerEvent(step);
+  return step.usage
+    .map((u: ProcessUsage) => {
+      const us = perEvent[u.name];
+      return `${u.name} ${Math.round(u.cpuPercent)}%/${Math.round(u.rssMb)}M${us === undefined ? '' : `/${int(us)}µs`}`;
+    })
+    .join(', ');
 }
 
 /** The figures the JSON line and the README carry. */
@@ -34,9 +65,21 @@ export function headline(result: BenchResult) {
   const identity = result.pipelines.find((p) => p.kind === 'identity');
   const at1000 = fraud?.steps.find((s) => s.rate === 1000);
   const ratio = fraud && identity && identity.maxSustained > 0 ? fraud.maxSustained / identity.maxSustained : null;
+  const relayAt1000 = identity?.steps.find((s) => s.rate === 1000);
+  const relayUs = relayAt1000 ? cpuUsPerEvent(relayAt1000) : {};
+  const relayCount = RELAYS.filter((r) => relayUs[r] !== undefined).length;
+  const relays = sumOf(relayUs, RELAYS);
+  const hop = (name: string) => at1000?.hops[name]?.p99 ?? null;
   return {
     bench: 'e2e' as const,
+    quick: result.quick ?? false,
+    tracing: result.tracing ?? false,
     p99_ms_at_1000: at1000?.latencyMs.p99 ?? null,
+    p50_ms_at_1000: at1000?.latencyMs.p50 ?? null,
+    hops_p99_ms_at_1000: { enriched: hop('enriched'), scores: hop('scores'), decisions: hop('decisions') },
+    relay_cpu_us_per_msg: relays === null ? null : relays / relayCount,
+    services_cpu_us_per_event: at1000 ? sumOf(cpuUsPerEvent(at1000), SERVICES) : null,
+    kafka_cpu_us_per_event: at1000 ? (cpuUsPerEvent(at1000).kafka ?? null) : null,
     max_sustained_eps: fraud?.maxSustained ?? null,
     identity_max_eps: identity?.maxSustained ?? null,
     pipeline_to_identity: ratio,
@@ -58,7 +101,7 @@ function stepRows(steps: StepResult[]): string[] {
   return steps.map((s) => {
     const j = s.judgement;
     const verdict = j.sustained ? 'yes' : `no: ${j.reason}`;
-    return `| ${int(s.rate)} | ${int(j.publishedRate)} | ${int(j.deliveredRate)} | ${f(s.latencyMs.p50)} | ${f(s.latencyMs.p95)} | ${f(s.latencyMs.p99)} | ${f(s.latencyMs.max)} | ${verdict} | ${s.drainSeconds === null ? 'no' : `${s.drainSeconds.toFixed(1)} s`} | ${usageCell(s.usage)} |`;
+    return `| ${int(s.rate)} | ${int(j.publishedRate)} | ${int(j.deliveredRate)} | ${f(s.latencyMs.p50)} | ${f(s.latencyMs.p95)} | ${f(s.latencyMs.p99)} | ${f(s.latencyMs.max)} | ${verdict} | ${s.drainSeconds === null ? 'no' : `${s.drainSeconds.toFixed(1)} s`} | ${usageCell(s)} |`;
   });
 }
 
@@ -69,16 +112,16 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
   const lines = [
     `# End-to-end benchmark, ${result.date}`,
     '',
-    `Machine: ${m.cpus} × ${m.model}, ${m.memoryGb.toFixed(1)} GB, Node ${m.node}; load average before the run ${m.loadBefore.map((l) => l.toFixed(2)).join(' / ')}. Every server (Kafka, Schema Registry, Redis, ClickHouse), every service and the load generator ran on it.`,
+    `Machine: ${m.cpus} × ${m.model}, ${m.memoryGb.toFixed(1)} GB, Node ${m.node}; load average before the run ${m.loadBefore.map((l) => l.toFixed(2)).join(' / ')}. Every server (Kafka, Schema Registry, Redis, ClickHouse), every service and the load generator ran on it. Tracing ${result.tracing ? 'on' : 'off (OTEL_SDK_DISABLED=true; `--tracing` measures it on)'}.`,
     '',
-    `Each step publishes simulated transactions at a fixed rate for ${result.stepSeconds} s; latency is the time from the publisher handing a batch to Kafka to the decision arriving on the decisions topic, over the messages after the first ${result.settleSeconds} s. "Sustained": the publisher reached 95 % of the rate and the backlog (published − decided) grew by less than 5 % of the rate per second over the step's second half and ended under 2 s of traffic. CPU is percent of one core over the step (200 % = the whole machine), memory is resident size at its end.`,
+    `Each step publishes simulated transactions at a fixed rate for ${result.stepSeconds} s${result.quick ? ' (quick run: three fixed rates, no search)' : ''}; latency is the time from the publisher handing a batch to Kafka to the decision arriving on the decisions topic, over the messages after the first ${result.settleSeconds} s. "Sustained": the publisher reached 95 % of the rate and the backlog (published − decided) grew by less than 5 % of the rate per second over the step's second half and ended under 2 s of traffic. CPU is percent of one core over the step (200 % = the whole machine), memory is resident size at its end, and CPU per event is the process's CPU time divided by the events delivered in the same window.`,
     '',
   ];
   for (const p of result.pipelines) {
     lines.push(
       `## ${p.kind === 'fraud' ? 'Fraud pipeline (features → scorer → decision, sink alongside)' : 'Identity pipeline (three relays, same topics, no work)'}`,
       '',
-      '| rate/s | published/s | delivered/s | p50 ms | p95 ms | p99 ms | max ms | sustained | drained | CPU/RSS per process |',
+      '| rate/s | published/s | delivered/s | p50 ms | p95 ms | p99 ms | max ms | sustained | drained | CPU/RSS/CPU per event, per process |',
       '| -----: | ----------: | ----------: | -----: | -----: | -----: | -----: | --------- | ------- | ------------------- |',
       ...stepRows(p.steps),
     );
@@ -104,6 +147,8 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
     `| p99 ≤ ${GOALS.p99AtThousandMs} ms at 1,000 events/s | ${f(h.p99_ms_at_1000)} ms | ${met(h.p99_ms_at_1000 === null ? null : h.p99_ms_at_1000 <= GOALS.p99AtThousandMs)} |`,
     `| sustained ≥ ${int(GOALS.sustainedEps)} events/s | ${h.max_sustained_eps === null ? '-' : int(h.max_sustained_eps)} | ${met(h.max_sustained_eps === null ? null : h.max_sustained_eps >= GOALS.sustainedEps)} |`,
     `| pipeline ≥ ${GOALS.identityShare * 100} % of identity | ${h.pipeline_to_identity === null ? '-' : `${(h.pipeline_to_identity * 100).toFixed(0)} %`} | ${met(h.pipeline_to_identity === null ? null : h.pipeline_to_identity >= GOALS.identityShare)} |`,
+    `| identity relay ≤ ${GOALS.relayCpuUsPerMessage} µs CPU per message per hop at 1,000/s | ${h.relay_cpu_us_per_msg === null ? '-' : `${int(h.relay_cpu_us_per_msg)} µs`} | ${met(h.relay_cpu_us_per_msg === null ? null : h.relay_cpu_us_per_msg <= GOALS.relayCpuUsPerMessage)} |`,
+    `| four services ≤ ${GOALS.servicesCpuUsPerEvent} µs CPU per event at 1,000/s | ${h.services_cpu_us_per_event === null ? '-' : `${int(h.services_cpu_us_per_event)} µs`} | ${met(h.services_cpu_us_per_event === null ? null : h.services_cpu_us_per_event <= GOALS.servicesCpuUsPerEvent)} |`,
     '',
   );
   if (chartFile) lines.push(`![latency against rate](${chartFile})`, '');

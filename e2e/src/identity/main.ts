@@ -1,5 +1,6 @@
 // One identity hop as its own process (the benchmark's baseline pipeline): RELAY_FROM → RELAY_TO.
 import {
+  consumerTuning,
   createAvroSerde,
   createKafka,
   createLogger,
@@ -53,7 +54,7 @@ await runMain('relay', async () => {
     }),
     logger,
     partitionsConsumedConcurrently: config.RELAY_PARTITIONS_CONCURRENTLY,
-    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
+    tuning: consumerTuning(config),
     onCrash: () => void shutdown.shutdown('consumer crashed', 1),
   });
   await relay.start();

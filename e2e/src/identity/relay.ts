@@ -1,6 +1,7 @@
 import {
   type BatchConsumer,
   type BatchHandler,
+  type ConsumerTuning,
   carriedHeaders,
   createBatchConsumer,
   type DeadLetterPublisher,
@@ -27,7 +28,7 @@ export function createRelay(options: {
   deadLetters: DeadLetterPublisher;
   logger: Logger;
   partitionsConsumedConcurrently?: number;
-  commitIntervalMs?: number;
+  tuning?: ConsumerTuning;
   onCrash?: (error: Error) => void;
 }): BatchConsumer {
   const handler: BatchHandler<Buffer | null> = async (records) => {
@@ -48,6 +49,6 @@ export function createRelay(options: {
       ? { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }
       : {}),
     ...(options.onCrash ? { onCrash: options.onCrash } : {}),
-    commitIntervalMs: options.commitIntervalMs ?? 0,
+    ...options.tuning,
   });
 }

@@ -8,7 +8,14 @@ export {
   splitStatements,
 } from './clickhouse/migrations.js';
 export { identifier, literal, quoteString, raw, SqlFragment, type SqlValue, sql } from './clickhouse/sql.js';
-export { clickhouseVars, kafkaVars, redisVars, schemaRegistryVars, serviceVars } from './config/common.js';
+export {
+  clickhouseVars,
+  consumerTuning,
+  kafkaVars,
+  redisVars,
+  schemaRegistryVars,
+  serviceVars,
+} from './config/common.js';
 export { env, parseDuration, parseEnv } from './config/env.js';
 export {
   type BatchConsumer,
@@ -16,9 +23,12 @@ export {
   type BatchContext,
   type BatchHandler,
   type ConsumedRecord,
+  type ConsumerTuning,
   createBatchConsumer,
+  DEFAULT_FETCH,
   type DurableBatch,
   decodeBatch,
+  type FetchTuning,
   type HandlerResult,
 } from './consumer/batch-consumer.js';
 export {

@@ -2,6 +2,7 @@ import { metrics } from '@opentelemetry/api';
 import {
   type AvroSerde,
   type BatchHandler,
+  type ConsumerTuning,
   carriedHeaders,
   createBatchConsumer,
   createProducer,
@@ -18,12 +19,13 @@ import {
   valueSubject,
 } from '@pipeline/topology';
 import type { Redis } from 'ioredis';
-import { decide, scoreMatches } from './decide.js';
+import { scoreMatches } from './decide.js';
+import { createDecider, type PendingEvent } from './decider.js';
 import { assignVariant } from './experiment.js';
 import { checkEnriched, checkScore, type FeatureSetLike } from './feature-set.js';
 import { JoinTable } from './join.js';
 import { createKeys } from './keys.js';
-import type { RuleSet, Variant } from './rules/types.js';
+import type { RuleSet } from './rules/types.js';
 import { JoinState } from './state.js';
 
 export interface EngineOptions {
@@ -42,7 +44,9 @@ export interface EngineOptions {
   keyPrefix: string;
   ttl: { scoresMs: number; decidedMs: number };
   fromBeginning?: boolean;
-  commitIntervalMs?: number;
+  tuning?: ConsumerTuning;
+  /** Either consumer stopped for good: the service should exit. */
+  onCrash?: (error: Error) => void;
   now?: () => number;
 }
 
@@ -52,22 +56,15 @@ export interface DecisionEngine {
   readonly running: boolean;
 }
 
-interface Pending {
-  event: EnrichedTransaction;
-  variant: Variant;
-  /** `skip`: already decided and acknowledged; `reemit`: decided, maybe not acknowledged. */
-  outcome: 'decide' | 'skip' | 'reemit';
-  previous: Decision | null;
-  score: Promise<Score | null>;
-}
-
 /**
  * Joins enriched transactions with their scores and emits one decision per event.
  *
  * Two consumers, because kafkajs fetches the next batch only when every batch of the last fetch is
- * handled: a handler waiting for scores on the same consumer would never see them. The enriched
- * handler waits (at most the budget) for its batch's scores, makes the decisions durable, and only
- * then returns, so the offsets committed after it never skip an undecided event.
+ * handled. Neither waits on its fetch: the enriched handler registers each event's wait and returns
+ * at once with a `settled` promise, and an event is decided by whichever side completes its pair —
+ * the score's arrival, a score already held in Redis, or the budget's deadline (rules alone). The
+ * consumer loop commits an enriched batch only once all its decisions are acknowledged, so a crash
+ * never skips an undecided event.
  */
 export async function createDecisionEngine(options: EngineOptions): Promise<DecisionEngine> {
   const { kafka, serde, redis, logger, topics, featureSet, budgetMs, now = Date.now } = options;
@@ -94,15 +91,35 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
   });
   const join = new JoinTable();
   const state = new JoinState(redis, createKeys(options.keyPrefix), options.ttl);
+  const headers = new Map<string, IHeaders | undefined>();
+  const decider = createDecider({
+    state,
+    now,
+    send: async (decisions) => {
+      await producer.send({
+        topic: topics.decisions,
+        acks: -1,
+        messages: decisions.map((d) => ({
+          key: d.customer_id,
+          value: decisionEncoder.encode(d),
+          headers: headers.get(d.event_id),
+        })),
+      });
+    },
+    onEmitted: (d, pending) => {
+      decisionsCounter.add(1, { path: d.path, action: d.action, variant: d.experiment_variant });
+      latency.record(now() - pending.arrived, { path: d.path });
+    },
+  });
 
   const handleEnriched: BatchHandler<EnrichedTransaction> = async (records) => {
     const arrived = now();
     // One rule set per batch: its experiment says which score to wait for, its rules decide.
     const ruleSet = options.rules.current();
     const rejected: { record: (typeof records)[number]; error: unknown }[] = [];
-    const items: Pending[] = [];
+    const items: PendingEvent[] = [];
+    const scores: Promise<Score | null>[] = [];
     const seen = new Set<string>();
-    const headers = new Map<string, IHeaders | undefined>();
     for (const record of records) {
       const error = checkEnriched(record.value, featureSet);
       if (error) {
@@ -110,21 +127,20 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
         continue;
       }
       const event = record.value;
+      const eventId = event.transaction.event_id;
       // The same event twice in one batch (a producer retry) is decided once.
-      if (seen.has(event.transaction.event_id)) continue;
-      seen.add(event.transaction.event_id);
-      headers.set(event.transaction.event_id, carriedHeaders(record.headers));
+      if (seen.has(eventId)) continue;
+      seen.add(eventId);
+      headers.set(eventId, carriedHeaders(record.headers));
       const variant = assignVariant(ruleSet.experiment, event.transaction.customer_id);
       // Wait before the lookup: a score landing in between still wakes this waiter.
-      const score = join.wait(event.transaction.event_id, (s) => scoreMatches(variant, s), arrived + budgetMs);
-      items.push({ event, variant, outcome: 'decide', previous: null, score });
+      scores.push(join.wait(eventId, (s) => scoreMatches(variant, s), arrived + budgetMs));
+      items.push({ event, variant, ruleSet, outcome: 'decide', previous: null, arrived });
     }
 
-    const refs = items.map((it) => ({
-      customerId: it.event.transaction.customer_id,
-      eventId: it.event.transaction.event_id,
-    }));
-    const known = await state.lookup(refs);
+    const known = await state.lookup(
+      items.map((it) => ({ customerId: it.event.transaction.customer_id, eventId: it.event.transaction.event_id })),
+    );
     items.forEach((item, i) => {
       const k = known[i];
       const eventId = item.event.transaction.event_id;
@@ -137,49 +153,18 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
       const held = k?.scores.find((s) => scoreMatches(item.variant, s));
       if (held) join.settle(eventId, held);
     });
-
-    const scores = await Promise.all(items.map((it) => it.score));
-    // The score may sit in Redis without having woken us: another instance consumes its partition.
-    const missed = items.flatMap((it, i) => (it.outcome === 'decide' && scores[i] === null ? [i] : []));
-    if (missed.length > 0) {
-      const again = await state.lookup(missed.map((i) => refs[i] as (typeof refs)[number]));
-      missed.forEach((i, j) => {
-        const item = items[i] as Pending;
-        scores[i] = again[j]?.scores.find((s) => scoreMatches(item.variant, s)) ?? null;
-      });
-    }
-
-    const decidedAt = now();
-    const fresh = items.flatMap((item, i) =>
-      item.outcome === 'decide'
-        ? [decide({ ruleSet, event: item.event, score: scores[i] ?? null, variant: item.variant, now: decidedAt })]
-        : [],
-    );
-    const claimed = await state.claim(fresh);
-    const toEmit = [
-      ...claimed.filter((d): d is Decision => d !== null),
-      ...items.flatMap((it) => (it.outcome === 'reemit' && it.previous ? [it.previous] : [])),
-    ];
-    if (toEmit.length > 0) {
-      await producer.send({
-        topic: topics.decisions,
-        acks: -1,
-        messages: toEmit.map((d) => ({
-          key: d.customer_id,
-          value: decisionEncoder.encode(d),
-          headers: headers.get(d.event_id),
-        })),
-      });
-      await state.markEmitted(toEmit);
-    }
-    const done = now();
-    for (const d of toEmit) {
-      decisionsCounter.add(1, { path: d.path, action: d.action, variant: d.experiment_variant });
-      latency.record(done - arrived, { path: d.path });
-    }
-    const skipped = items.length - fresh.length;
+    const skipped = items.filter((it) => it.outcome !== 'decide').length;
     if (skipped > 0) logger.info({ skipped }, 'events already decided: not decided again');
-    return { rejected };
+
+    // Each event is decided as soon as its own pair completes, not when the batch's last one does.
+    const settled = Promise.all(
+      items.map((item, i) =>
+        (scores[i] as Promise<Score | null>)
+          .then((score) => decider.decide(item, score))
+          .finally(() => headers.delete(item.event.transaction.event_id)),
+      ),
+    ).then(() => {});
+    return { rejected, settled };
   };
 
   const handleScores: BatchHandler<Score> = async (records) => {
@@ -212,14 +197,14 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
     deadLetters,
     logger,
     fromBeginning: options.fromBeginning ?? false,
-    commitIntervalMs: options.commitIntervalMs ?? 0,
+    ...options.tuning,
+    onCrash: options.onCrash,
   };
   const enrichedConsumer = createBatchConsumer<EnrichedTransaction>({
     ...consumerBase,
     groupId: options.groupId,
     decoders: { [topics.enriched]: serde.decoder<EnrichedTransaction>(schemaFor('fraud/enriched-transaction').type) },
     handler: handleEnriched,
-    // Batches of one fetch wait for their scores side by side, not one budget after another.
     partitionsConsumedConcurrently: 6,
   });
   const scoresConsumer = createBatchConsumer<Score>({

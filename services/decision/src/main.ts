@@ -1,5 +1,6 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import {
+  consumerTuning,
   createAvroSerde,
   createKafka,
   createLogger,
@@ -50,7 +51,8 @@ await runMain('decision', async () => {
     rules,
     featureSet: fraudFeatureSet,
     budgetMs: config.DECISION_SCORE_BUDGET,
-    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
+    tuning: consumerTuning(config),
+    onCrash: () => void shutdown.shutdown('consumer crashed', 1),
     keyPrefix: config.DECISION_REDIS_PREFIX,
     ttl: { scoresMs: config.DECISION_SCORE_TTL, decidedMs: config.DECISION_DEDUP_TTL },
   });

@@ -1,5 +1,6 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import {
+  consumerTuning,
   createAvroSerde,
   createBatchConsumer,
   createKafka,
@@ -73,7 +74,7 @@ await runMain('features', async () => {
     kafka,
     groupId: labelsGroup,
     fromBeginning: true,
-    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
+    ...consumerTuning(config),
     decoders: { [config.FEATURES_LABELS_TOPIC]: serde.decoder<Label>(schemaFor('fraud/label').type) },
     handler: labels.handler,
     onDurable: labels.onDurable,
@@ -95,7 +96,7 @@ await runMain('features', async () => {
     groupId: config.FEATURES_GROUP_ID,
     fromBeginning: true,
     partitionsConsumedConcurrently: config.FEATURES_PARTITIONS_CONCURRENTLY,
-    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
+    ...consumerTuning(config),
     decoders: {
       [config.FEATURES_TRANSACTIONS_TOPIC]: serde.decoder<Transaction>(schemaFor('fraud/transaction').type),
     },

@@ -1,5 +1,6 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import {
+  consumerTuning,
   createAvroSerde,
   createKafka,
   createLogger,
@@ -55,7 +56,8 @@ await runMain('scorer', async () => {
     pool,
     featureSet: fraudFeatureSet,
     models: models.current,
-    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
+    tuning: consumerTuning(config),
+    onCrash: () => void shutdown.shutdown('consumer crashed', 1),
     batch: {
       maxSize: config.SCORER_BATCH_SIZE,
       maxWaitMs: config.SCORER_BATCH_WAIT,

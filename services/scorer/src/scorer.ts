@@ -2,6 +2,7 @@ import { metrics } from '@opentelemetry/api';
 import {
   type AvroSerde,
   type BatchHandler,
+  type ConsumerTuning,
   carriedHeaders,
   createBatchConsumer,
   createProducer,
@@ -35,7 +36,9 @@ export interface ScorerOptions {
   batch: { maxSize: number; maxWaitMs: number; explainMinScore: number };
   fromBeginning?: boolean;
   partitionsConsumedConcurrently?: number;
-  commitIntervalMs?: number;
+  /** The consumer stopped for good: the service should exit. */
+  onCrash?: (error: Error) => void;
+  tuning?: ConsumerTuning;
   now?: () => number;
 }
 
@@ -157,7 +160,8 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     fromBeginning: options.fromBeginning ?? false,
     // Batches of several partitions fill the same micro-batches.
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    commitIntervalMs: options.commitIntervalMs ?? 0,
+    ...options.tuning,
+    onCrash: options.onCrash,
   });
 
   let running = false;

@@ -1,3 +1,4 @@
+import { type ConsumerTuning, DEFAULT_FETCH } from '../consumer/batch-consumer.js';
 import { env } from './env.js';
 
 /**
@@ -13,9 +14,24 @@ export const serviceVars = {
 
 export const kafkaVars = {
   KAFKA_BROKERS: env.brokers(),
-  /** 0: commit each batch once durable; above 0: commit durable batches together this often. */
+  /** 0: commit durable batches as they come (one request per fetch); above 0: together this often. */
   KAFKA_COMMIT_INTERVAL: env.duration().default(0),
+  /** The longest a fetch waits on the broker for KAFKA_FETCH_MIN_BYTES: what light traffic pays for batches. */
+  KAFKA_FETCH_MAX_WAIT: env.duration().default(DEFAULT_FETCH.maxWaitMs),
+  KAFKA_FETCH_MIN_BYTES: env.positiveInt().default(DEFAULT_FETCH.minBytes),
 };
+
+/** The consumer loop's tuning from the parsed Kafka variables, for `createBatchConsumer`. */
+export function consumerTuning(config: {
+  KAFKA_COMMIT_INTERVAL: number;
+  KAFKA_FETCH_MAX_WAIT: number;
+  KAFKA_FETCH_MIN_BYTES: number;
+}): ConsumerTuning {
+  return {
+    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
+    fetch: { maxWaitMs: config.KAFKA_FETCH_MAX_WAIT, minBytes: config.KAFKA_FETCH_MIN_BYTES },
+  };
+}
 
 export const schemaRegistryVars = {
   SCHEMA_REGISTRY_URL: env.url(['http', 'https']),

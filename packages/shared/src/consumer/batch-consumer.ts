@@ -4,6 +4,8 @@ import type { DeadLetterPublisher, Rejected } from '../dead-letter/dead-letter.j
 import { errorMessage, PipelineError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Decoder } from '../serde/avro-serde.js';
+import { createCommitter } from './commits.js';
+import { createInFlight } from './in-flight.js';
 
 export interface ConsumedRecord<T> {
   topic: string;
@@ -25,11 +27,33 @@ export interface BatchContext {
 export interface HandlerResult<T> {
   /** Records the handler could not process for a reason in the record itself: they are dead-lettered. */
   rejected?: { record: ConsumedRecord<T>; error: unknown }[];
+  /**
+   * The batch's output is durable once this resolves, not when the handler returns: the loop fetches
+   * on meanwhile and commits the batch after it settles. A rejection consumes the batch again.
+   */
+  settled?: Promise<void>;
+}
+
+/** How long a fetch may wait on the broker for data, and for how much: batching that follows the load. */
+export interface FetchTuning {
+  /** The broker answers once this many bytes are there... */
+  minBytes: number;
+  /** ...or after this long: the most a message waits for its batch when traffic is light. */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_FETCH: FetchTuning = { minBytes: 64 * 1024, maxWaitMs: 5 };
+
+/** What a service passes through from its Kafka variables (see `consumerTuning`). */
+export interface ConsumerTuning {
+  commitIntervalMs: number;
+  fetch: FetchTuning;
 }
 
 /**
  * Handles one batch from one partition. It must make its output durable (produced with acks, written
- * to a store) before it resolves: the offsets are committed right after.
+ * to a store) before it resolves, or before the `settled` it returns resolves: the offsets are
+ * committed right after.
  */
 export type BatchHandler<T> = (
   records: ConsumedRecord<T>[],
@@ -61,6 +85,9 @@ export interface BatchConsumerOptions<T> {
    * far it has got; an error here fails the batch like the handler's.
    */
   onDurable?: (batch: DurableBatch) => Promise<void>;
+  fetch?: FetchTuning;
+  /** Handlers that return `settled`: at most this many batches unsettled before fetching waits. */
+  maxBatchesInFlight?: number;
 }
 
 export interface DurableBatch {
@@ -111,6 +138,10 @@ export function decodeBatch<T>(
  * rest to the handler, and commit the batch's offsets only once the handler's output and the dead
  * letters are durable. On an error nothing of the batch is committed, so it is redelivered; kafkajs
  * retries it, and restarts the consumer only when the cause is retriable.
+ *
+ * A handler that returns `settled` lets the loop fetch on while its output is still on the way: the
+ * batch is committed once it settles, partition by partition in offset order; if it fails, the
+ * partition is consumed again from that batch.
  */
 export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchConsumer {
   const { kafka, groupId, decoders, handler, deadLetters, logger } = options;
@@ -125,6 +156,8 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   const consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
+    minBytes: options.fetch?.minBytes ?? DEFAULT_FETCH.minBytes,
+    maxWaitTimeInMs: options.fetch?.maxWaitMs ?? DEFAULT_FETCH.maxWaitMs,
     retry: {
       retries: 5,
       initialRetryTime: 200,
@@ -139,24 +172,41 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     if (!event.payload.restart) options.onCrash?.(event.payload.error);
   });
 
-  const commitIntervalMs = options.commitIntervalMs ?? 0;
-  /** Next offset to commit per topic-partition, for batches already durable. */
-  const durable = new Map<string, { topic: string; partition: number; offset: string }>();
-  let committer: NodeJS.Timeout | undefined;
-  let stopping = false;
+  const committer = createCommitter({
+    commitOffsets: (offsets) => consumer.commitOffsets(offsets),
+    intervalMs: options.commitIntervalMs ?? 0,
+    logger,
+  });
   // Before a rebalance takes partitions away, commit what is durable; after it, whatever was left
   // belongs to the previous generation (the partitions' new owners redeliver it).
-  const rebalancing = consumer.on(consumer.events.REBALANCING, () => void commitDurable());
-  const joined = consumer.on(consumer.events.GROUP_JOIN, () => durable.clear());
-  const commitDurable = async () => {
-    if (durable.size === 0) return;
-    const offsets = [...durable.values()];
-    durable.clear();
+  const rebalancing = consumer.on(consumer.events.REBALANCING, () => void committer.flush());
+  const joined = consumer.on(consumer.events.GROUP_JOIN, () => committer.forget());
+
+  /** A batch whose output failed after its handler returned: raised by the next batch, so kafkajs restarts or crashes. */
+  let failure: unknown;
+  const inFlight = createInFlight((batch, error) => {
+    failure ??= error;
+    logger.error(
+      { err: error, topic: batch.topic, partition: batch.partition },
+      'batch output failed; consuming it again',
+    );
     try {
-      await consumer.commitOffsets(offsets);
+      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: batch.firstOffset });
+    } catch (seekError) {
+      // Not running any more: the next start begins at the last commit anyway.
+      logger.warn({ err: seekError }, 'could not seek back');
+    }
+  });
+  const maxInFlight = options.maxBatchesInFlight ?? 256;
+  let handling = 0;
+
+  const durable = async (topic: string, partition: number, next: string, highWatermark: string) => {
+    await options.onDurable?.({ topic, partition, nextOffset: next, highWatermark });
+    try {
+      await committer.commit({ topic, partition, offset: next });
     } catch (error) {
-      // A rebalance took the partitions: their new owner starts from the last commit and redelivers.
-      logger.warn({ err: error, partitions: offsets.length }, 'interval commit failed; batches will be redelivered');
+      // The partitions moved to another member (rebalance): it starts from the last commit.
+      logger.warn({ err: error, topic, partition }, 'commit failed; the batch will be redelivered');
     }
   };
 
@@ -167,52 +217,79 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       await consumer.subscribe({ topics: Object.keys(decoders), fromBeginning: options.fromBeginning ?? false });
       await consumer.run({
         autoCommit: false,
-        // Offsets are resolved by hand, after the commit: a batch left early (stale after a
-        // rebalance, or stopping) is fetched again rather than skipped.
+        // Offsets are resolved by hand: a batch left early (stale after a rebalance, or stopping)
+        // is fetched again rather than skipped.
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
         eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+          if (failure !== undefined) {
+            const error = failure;
+            failure = undefined;
+            throw error;
+          }
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
-          const started = performance.now();
-          const { topic, partition } = batch;
-          const decoder = decoders[topic];
-          if (!decoder) throw new PipelineError(`no decoder for topic ${topic}`);
-          await decoder.prepare(batch.messages.map((m) => m.value));
-          const { records, rejected } = decodeBatch(topic, partition, batch.messages, decoder);
-          const result = (records.length > 0 ? await handler(records, { topic, partition, heartbeat }) : undefined) as
-            | HandlerResult<T>
-            | undefined;
-          for (const r of result?.rejected ?? []) {
-            // Dead letters carry the original bytes, not the decoded value.
-            const message = batch.messages.find((m) => m.offset === r.record.offset);
-            if (message) rejected.push({ topic, partition, message, error: r.error });
+          handling += 1;
+          try {
+            const started = performance.now();
+            const { topic, partition } = batch;
+            const decoder = decoders[topic];
+            if (!decoder) throw new PipelineError(`no decoder for topic ${topic}`);
+            await decoder.prepare(batch.messages.map((m) => m.value));
+            const { records, rejected } = decodeBatch(topic, partition, batch.messages, decoder);
+            const result = (records.length > 0 ? await handler(records, { topic, partition, heartbeat }) : undefined) as
+              | HandlerResult<T>
+              | undefined;
+            if (result?.rejected?.length) {
+              const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
+              for (const r of result.rejected) {
+                // Dead letters carry the original bytes, not the decoded value.
+                const message = byOffset.get(r.record.offset);
+                if (message) rejected.push({ topic, partition, message, error: r.error });
+              }
+            }
+            await deadLetters.publish(rejected);
+            for (const r of rejected) {
+              logger.warn(
+                { topic, partition, offset: r.message.offset, reason: errorMessage(r.error) },
+                'dead-lettered',
+              );
+            }
+            const next = (BigInt(batch.lastOffset()) + 1n).toString();
+            if (result?.settled) {
+              inFlight.track({ topic, partition, firstOffset: batch.firstOffset() ?? next }, result.settled, () =>
+                durable(topic, partition, next, batch.highWatermark),
+              );
+            } else {
+              await options.onDurable?.({ topic, partition, nextOffset: next, highWatermark: batch.highWatermark });
+              await committer.commit({ topic, partition, offset: next });
+            }
+            resolveOffset(batch.lastOffset());
+            await heartbeat();
+            consumedCounter.add(batch.messages.length, { topic });
+            if (rejected.length > 0) deadLetterCounter.add(rejected.length, { topic });
+            batchDuration.record(performance.now() - started, { topic });
+            // Bounded: past this many unsettled batches, the fetch waits for the oldest.
+            await inFlight.below(maxInFlight);
+          } finally {
+            handling -= 1;
           }
-          await deadLetters.publish(rejected);
-          for (const r of rejected) {
-            logger.warn({ topic, partition, offset: r.message.offset, reason: errorMessage(r.error) }, 'dead-lettered');
-          }
-          const next = { topic, partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() };
-          await options.onDurable?.({ topic, partition, nextOffset: next.offset, highWatermark: batch.highWatermark });
-          if (commitIntervalMs > 0 && !stopping) durable.set(`${topic}:${partition}`, next);
-          else await consumer.commitOffsets([next]);
-          resolveOffset(batch.lastOffset());
-          await heartbeat();
-          consumedCounter.add(batch.messages.length, { topic });
-          if (rejected.length > 0) deadLetterCounter.add(rejected.length, { topic });
-          batchDuration.record(performance.now() - started, { topic });
         },
       });
-      if (commitIntervalMs > 0) committer = setInterval(() => void commitDurable(), commitIntervalMs);
     },
     async stop() {
       crashListener();
       rebalancing();
       joined();
-      clearInterval(committer);
-      // Commit what is durable while still in the group; a batch finishing during the disconnect
-      // commits itself.
-      stopping = true;
-      await commitDurable();
+      // Still in the group: no new batches, let those in flight settle, commit what is durable.
+      try {
+        consumer.pause(Object.keys(decoders).map((topic) => ({ topic })));
+      } catch {
+        // Never ran: nothing is in flight.
+      }
+      while (handling > 0) await new Promise((r) => setTimeout(r, 5));
+      await inFlight.drain();
+      committer.stopTimer();
+      await committer.flush();
       await consumer.disconnect();
     },
   };

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
 import type { Logger } from '../logging/logger.js';
+import { coalesceSends } from './coalesce-sends.js';
 
 export type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 
@@ -42,8 +43,13 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): KafkaJ
   });
 }
 
-/** A producer that hashes keys like the Java client does, so any client puts a key on the same partition. */
+/**
+ * A producer that hashes keys like the Java client does, so any client puts a key on the same
+ * partition, and sends what is produced in one turn of the event loop as one request.
+ */
 export function createProducer(kafka: KafkaJS.Kafka): KafkaJS.Producer {
   const { Partitioners } = kafkajs();
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  return coalesceSends(
+    kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }),
+  );
 }

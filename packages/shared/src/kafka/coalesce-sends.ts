@@ -1,0 +1,113 @@
+import { propagation } from '@opentelemetry/api';
+import type { Message, Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
+
+/** Bounds of one coalesced request: the broker refuses record batches over its message size limit. */
+export interface CoalesceLimits {
+  maxMessages: number;
+  maxBytes: number;
+}
+
+const DEFAULT_LIMITS: CoalesceLimits = { maxMessages: 2_000, maxBytes: 512 * 1024 };
+
+interface Queued {
+  record: ProducerRecord;
+  bytes: number;
+  resolve: (metadata: RecordMetadata[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * A producer whose `send`s made in the same turn of the event loop go out as one request: the
+ * batches of one fetch are handled side by side, and one produce request then acknowledges all
+ * their output instead of one request per partition. Each caller's promise settles with the request
+ * that carried its messages, so "resolved" still means "acknowledged". While tracing is on, sends go
+ * out one by one: the kafkajs instrumentation takes each message's trace context from the send call.
+ */
+export function coalesceSends(producer: Producer, limits: CoalesceLimits = DEFAULT_LIMITS): Producer {
+  let queue: Queued[] = [];
+
+  const flush = () => {
+    const all = queue;
+    queue = [];
+    let group: Queued[] = [];
+    let messages = 0;
+    let bytes = 0;
+    for (const q of all) {
+      const n = q.record.messages.length;
+      const fits = messages + n <= limits.maxMessages && bytes + q.bytes <= limits.maxBytes;
+      if (group.length > 0 && (!fits || !sameOptions(group[0] as Queued, q))) {
+        sendGroup(producer, group);
+        group = [];
+        messages = 0;
+        bytes = 0;
+      }
+      group.push(q);
+      messages += n;
+      bytes += q.bytes;
+    }
+    if (group.length > 0) sendGroup(producer, group);
+  };
+
+  const send = (record: ProducerRecord): Promise<RecordMetadata[]> => {
+    if (propagation.fields().length > 0) return producer.send(record);
+    return new Promise((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush);
+      queue.push({ record, bytes: recordBytes(record), resolve, reject });
+    });
+  };
+  return Object.assign(Object.create(producer) as Producer, { send });
+}
+
+function sendGroup(producer: Producer, group: Queued[]): void {
+  const [first] = group as [Queued, ...Queued[]];
+  if (group.length === 1) {
+    producer.send(first.record).then(first.resolve, first.reject);
+    return;
+  }
+  const { acks, timeout, compression } = first.record;
+  producer
+    .sendBatch({
+      acks,
+      timeout,
+      compression,
+      topicMessages: byTopic(group),
+    })
+    .then(
+      (metadata) => {
+        for (const q of group) q.resolve(metadata.filter((m) => m.topicName === q.record.topic));
+      },
+      (error: unknown) => {
+        for (const q of group) q.reject(error);
+      },
+    );
+}
+
+/** One entry per topic, messages in call order: kafkajs keys a request's metadata by topic. */
+function byTopic(group: Queued[]): { topic: string; messages: Message[] }[] {
+  const topics = new Map<string, Message[]>();
+  for (const q of group) {
+    const list = topics.get(q.record.topic);
+    if (list) list.push(...q.record.messages);
+    else topics.set(q.record.topic, [...q.record.messages]);
+  }
+  return [...topics].map(([topic, messages]) => ({ topic, messages }));
+}
+
+function sameOptions(a: Queued, b: Queued): boolean {
+  return (
+    a.record.acks === b.record.acks &&
+    a.record.timeout === b.record.timeout &&
+    a.record.compression === b.record.compression
+  );
+}
+
+function recordBytes(record: ProducerRecord): number {
+  let bytes = 0;
+  for (const m of record.messages) bytes += size(m.value) + size(m.key) + 64;
+  return bytes;
+}
+
+function size(value: Buffer | string | null | undefined): number {
+  if (value == null) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+}

@@ -1,0 +1,104 @@
+import type { Decision, EnrichedTransaction, Score } from '@pipeline/topology';
+import { decide, scoreMatches } from './decide.js';
+import type { RuleSet, Variant } from './rules/types.js';
+import type { JoinState } from './state.js';
+
+/** An enriched event on its way to a decision. */
+export interface PendingEvent {
+  event: EnrichedTransaction;
+  variant: Variant;
+  /** The rule set of the event's batch: its experiment chose the variant. */
+  ruleSet: RuleSet;
+  /** `skip`: already decided and acknowledged; `reemit`: decided, maybe not acknowledged. */
+  outcome: 'decide' | 'skip' | 'reemit';
+  previous: Decision | null;
+  /** When the engine received it (ms). */
+  arrived: number;
+}
+
+export interface Decider {
+  /** Resolves once the event's decision is acknowledged (or there is nothing to emit). */
+  decide(pending: PendingEvent, score: Score | null): Promise<void>;
+}
+
+interface Ready {
+  pending: PendingEvent;
+  score: Score | null;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Decides events as their pairs complete: those whose score (or deadline) came in the same turn of
+ * the event loop are claimed, produced and marked emitted together, one Redis round trip and one
+ * produce for all of them, whichever partition or batch they came from.
+ */
+export function createDecider(deps: {
+  state: JoinState;
+  /** Produces the decisions with acks. */
+  send: (decisions: Decision[]) => Promise<void>;
+  onEmitted: (decision: Decision, pending: PendingEvent) => void;
+  now: () => number;
+}): Decider {
+  const { state, now } = deps;
+  let queue: Ready[] = [];
+
+  async function run(batch: Ready[]): Promise<void> {
+    // A score may sit in Redis without having woken us: another instance consumes its partition.
+    const missed = batch.filter((r) => r.pending.outcome === 'decide' && r.score === null);
+    if (missed.length > 0) {
+      const again = await state.lookup(
+        missed.map((r) => ({ customerId: r.pending.event.transaction.customer_id, eventId: eventId(r) })),
+      );
+      missed.forEach((r, i) => {
+        r.score = again[i]?.scores.find((s) => scoreMatches(r.pending.variant, s)) ?? null;
+      });
+    }
+    const decidedAt = now();
+    const toDecide = batch.filter((r) => r.pending.outcome === 'decide');
+    const claimed = await state.claim(
+      toDecide.map(({ pending, score }) =>
+        decide({ ruleSet: pending.ruleSet, event: pending.event, score, variant: pending.variant, now: decidedAt }),
+      ),
+    );
+    const emit: [Decision, PendingEvent][] = [];
+    claimed.forEach((d, i) => {
+      if (d) emit.push([d, (toDecide[i] as Ready).pending]);
+    });
+    for (const r of batch) {
+      if (r.pending.outcome === 'reemit' && r.pending.previous) emit.push([r.pending.previous, r.pending]);
+    }
+    if (emit.length === 0) return;
+    const decisions = emit.map(([d]) => d);
+    await deps.send(decisions);
+    await state.markEmitted(decisions);
+    for (const [d, pending] of emit) deps.onEmitted(d, pending);
+  }
+
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    run(batch).then(
+      () => {
+        for (const r of batch) r.resolve();
+      },
+      (error: unknown) => {
+        for (const r of batch) r.reject(error);
+      },
+    );
+  };
+
+  return {
+    decide(pending, score) {
+      if (pending.outcome === 'skip') return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        if (queue.length === 0) setImmediate(flush);
+        queue.push({ pending, score, resolve, reject });
+      });
+    },
+  };
+}
+
+function eventId(r: Ready): string {
+  return r.pending.event.transaction.event_id;
+}
