@@ -73,7 +73,14 @@ await runMain('bench', async () => {
       kind === 'fraud' ? pipelineSpecs(ns, servers, { tuning: benchTuning }) : identitySpecs(ns, servers, tracing);
     const log = join(localPath('logs'), `${ns.id}.log`);
     const lines: string[] = [];
-    const pipeline: RunningPipeline = await startPipeline({ specs, kafka, write: (l) => lines.push(l), colour: false });
+    const pipeline: RunningPipeline = await startPipeline({
+      specs,
+      kafka,
+      write: (l) => lines.push(l),
+      colour: false,
+      nodeArgs: (name) =>
+        options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir, kind, name)}`] : [],
+    });
     const pids = {
       ...findServerPids(),
       ...Object.fromEntries(pipeline.services.map((s) => [s.name, s.pid])),

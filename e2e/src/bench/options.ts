@@ -14,6 +14,8 @@ export interface BenchOptions {
   warmUpMs: number;
   /** Services with OpenTelemetry tracing on (off by default: the bench measures the pipeline). */
   tracing: boolean;
+  /** Where each service process writes a CPU profile (.cpuprofile) when it exits; none if null. */
+  profileDir: string | null;
   seed: number;
   out: string;
   help: boolean;
@@ -34,6 +36,8 @@ the table, and ends with one JSON line.
   --no-search           skip the sustainable-rate search
   --no-identity         skip the identity pipeline
   --no-fraud            skip the fraud pipeline
+  --profile <dir>       each service process writes a CPU profile there when it stops
+                        (open in Chrome DevTools or speedscope)
   --tracing             services with OpenTelemetry tracing on (default off) to measure its cost
   --seed <n>            simulator seed                    (default 7)
   --out <dir>           where the report goes             (default reports)
@@ -45,6 +49,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     options: {
       quick: { type: 'boolean', default: false },
       tracing: { type: 'boolean', default: false },
+      profile: { type: 'string' },
       rates: { type: 'string' },
       step: { type: 'string' },
       settle: { type: 'string' },
@@ -84,6 +89,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     fraud: !values['no-fraud'],
     quick,
     tracing: values.tracing,
+    profileDir: values.profile ?? null,
     warmUpMs: quick ? 5_000 : 10_000,
     seed,
     out: values.out,

@@ -33,6 +33,8 @@ export interface StartOptions {
   write: (line: string) => void;
   colour: number | null;
   prefixWidth: number;
+  /** Extra Node options, before the entry point. */
+  nodeArgs?: string[];
   readyTimeoutMs?: number;
 }
 
@@ -57,12 +59,16 @@ export async function startServiceProcess(options: StartOptions): Promise<Servic
   // The compiled build as deployed: no TypeScript loader, whose hooks would run on every require()
   // kafkajs makes (it requires its protocol modules per request). The condition points workspace
   // packages at their dist/ (README, "Compiled build").
-  const child = spawn(process.execPath, [`--conditions=${COMPILED_CONDITION}`, options.entry], {
-    env: { ...process.env, ...options.env, HTTP_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop it once.
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [`--conditions=${COMPILED_CONDITION}`, ...(options.nodeArgs ?? []), options.entry],
+    {
+      env: { ...process.env, ...options.env, HTTP_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop it once.
+      detached: true,
+    },
+  );
   const lines: string[] = [];
   const format = { prefix: options.name, width: options.prefixWidth, colour: options.colour };
   for (const stream of [child.stdout, child.stderr]) {

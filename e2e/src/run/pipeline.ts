@@ -19,6 +19,8 @@ export async function startPipeline(options: {
   kafka: Kafka;
   write: (line: string) => void;
   colour: boolean;
+  /** Extra Node options for each service process, by name (e.g. where its CPU profile goes). */
+  nodeArgs?: (name: string) => string[];
 }): Promise<RunningPipeline> {
   const width = Math.max(...options.specs.map((s) => s.name.length));
   const started = await Promise.allSettled(
@@ -30,6 +32,7 @@ export async function startPipeline(options: {
         write: options.write,
         colour: options.colour ? colourFor(i) : null,
         prefixWidth: width,
+        nodeArgs: options.nodeArgs?.(spec.name) ?? [],
       }),
     ),
   );

@@ -32,7 +32,13 @@ export interface World {
   /** Every decision read so far, in arrival order. */
   decisions: Decision[];
   deadLetters: DeadLetter[];
-  startEngine(options: { budgetMs: number; groupId?: string }): Promise<{ engine: DecisionEngine; rules: RuleStore }>;
+  startEngine(options: {
+    budgetMs: number;
+    groupId?: string;
+    /** Another Redis client for the engine (e.g. one the test breaks). */
+    redis?: Redis;
+    onCrash?: (error: Error) => void;
+  }): Promise<{ engine: DecisionEngine; rules: RuleStore }>;
   sendEnriched(events: EnrichedTransaction[]): Promise<void>;
   sendScores(scores: Score[]): Promise<void>;
   close(): Promise<void>;
@@ -96,14 +102,15 @@ export async function createWorld(rules: string, featureSet: FeatureSetLike, par
     scores,
     decisions,
     deadLetters,
-    async startEngine({ budgetMs, groupId = uniqueName('decision') }) {
+    async startEngine({ budgetMs, groupId = uniqueName('decision'), redis: engineRedis = redis, onCrash }) {
       const logger = createLogger('decision-test', 'silent');
       const rules = await openRuleStore({ file: rulesFile, featureSet, pollMs: 100 });
       const engine = await createDecisionEngine({
         kafka,
         serde,
-        redis,
+        redis: engineRedis,
         logger,
+        onCrash,
         service: 'decision-test',
         groupId,
         topics,

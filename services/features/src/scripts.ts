@@ -32,6 +32,22 @@ const registered = new WeakMap<Redis, Map<string, FeatureScripts>>();
  * so they survive a Redis restart (or SCRIPT FLUSH).
  */
 export function scriptsFor(redis: Redis, plan: Plan): FeatureScripts {
+  // Called per batch: the script texts and their hash are computed once per plan, not per call.
+  const cached = byPlanObject.get(redis)?.get(plan);
+  if (cached) return cached;
+  const scripts = register(redis, plan);
+  let plans = byPlanObject.get(redis);
+  if (!plans) {
+    plans = new WeakMap();
+    byPlanObject.set(redis, plans);
+  }
+  plans.set(plan, scripts);
+  return scripts;
+}
+
+const byPlanObject = new WeakMap<Redis, WeakMap<Plan, FeatureScripts>>();
+
+function register(redis: Redis, plan: Plan): FeatureScripts {
   const texts = {
     customer: `${planLua(plan.customer, plan)}\n${STATE}\n${APPLY_TX}`,
     terminal: `${planLua(plan.terminal, plan)}\n${STATE}\n${APPLY_TX}`,

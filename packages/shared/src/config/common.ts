@@ -14,8 +14,12 @@ export const serviceVars = {
 
 export const kafkaVars = {
   KAFKA_BROKERS: env.brokers(),
-  /** 0: commit durable batches as they come (one request per fetch); above 0: together this often. */
-  KAFKA_COMMIT_INTERVAL: env.duration().default(0),
+  /**
+   * Durable batches' offsets are committed together this often (and on rebalance and stop), not a
+   * request per fetch; a crash redelivers up to this much more, which idempotent handling absorbs.
+   * 0: each fetch's batches are committed before the next fetch.
+   */
+  KAFKA_COMMIT_INTERVAL: env.duration().default(100),
   /** The longest a fetch waits on the broker for KAFKA_FETCH_MIN_BYTES: what light traffic pays for batches. */
   KAFKA_FETCH_MAX_WAIT: env.duration().default(DEFAULT_FETCH.maxWaitMs),
   KAFKA_FETCH_MIN_BYTES: env.positiveInt().default(DEFAULT_FETCH.minBytes),
