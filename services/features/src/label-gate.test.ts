@@ -234,11 +234,42 @@ describe('what the label gate costs per batch', () => {
     await gate.wait(T + 999);
     expect(calls).toEqual({ progress: 1, offsets: 1 });
     clock.now = 1000;
+    // Caught up at the last lookup: this batch goes on, the next lookup runs in the background.
+    await gate.wait(T + 1000);
+    expect(calls).toEqual({ progress: 1, offsets: 2 });
     await gate.wait(T + 1000);
     expect(calls).toEqual({ progress: 2, offsets: 2 });
     clock.now = 1999;
     await gate.wait(T + 1999);
     expect(calls).toEqual({ progress: 2, offsets: 2 });
+  });
+
+  it('waits for a lookup that has not answered within two intervals', async () => {
+    const { state, calls, source } = fakeSource();
+    state.progress.set(0, live(100));
+    state.progress.set(1, live(100));
+    let answer: () => void = () => {};
+    const slow = {
+      ...source,
+      offsets: async () => {
+        if (calls.offsets > 0) await new Promise<void>((r) => (answer = r));
+        return source.offsets();
+      },
+    };
+    const { gate, clock } = clockedGate(slow);
+    await gate.wait(T);
+    clock.now = 1500;
+    expect(await gate.wait(T + 1500)).toEqual({ waitedMs: 0, timedOut: false });
+    clock.now = 2000;
+    let done = false;
+    const held = gate.wait(T + 2000).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    answer();
+    await held;
+    expect(done).toBe(true);
   });
 
   it('counts a label published after a lookup only from the next lookup on', async () => {
@@ -255,7 +286,9 @@ describe('what the label gate costs per batch', () => {
     // not on the broker at the last lookup: this batch goes on without it
     expect(await gate.wait(T + 500)).toEqual({ waitedMs: 0, timedOut: false });
     clock.now = 1000;
-    // the next lookup sees it: the batch waits until it is applied
+    // the next lookup (started by this batch, in the background) sees it: the batch after waits
+    // until it is applied
+    expect(await gate.wait(T + 1000)).toEqual({ waitedMs: 0, timedOut: false });
     expect(await gate.wait(T + 1000)).toEqual({ waitedMs: 20, timedOut: false });
     expect(calls.offsets).toBe(2);
   });

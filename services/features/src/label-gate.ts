@@ -138,7 +138,8 @@ interface OffsetsSnapshot {
 /**
  * A batch costs nothing when its time is behind every label watermark (`readyThrough`) or every
  * partition was caught up against the current offsets snapshot; otherwise one progress read
- * (shared by concurrent batches), plus one offsets lookup when the snapshot is `offsetsRefreshMs` old.
+ * (shared by concurrent batches), plus one offsets lookup when the snapshot is `offsetsRefreshMs` old
+ * (in the background while the last one found every partition caught up).
  */
 export function createLabelGate(options: LabelGateOptions): LabelGate {
   const { source, latenessMs, maxWaitMs, pollMs = 5, offsetsRefreshMs = 1000, now = Date.now } = options;
@@ -175,7 +176,15 @@ export function createLabelGate(options: LabelGateOptions): LabelGate {
   async function ready(t: number): Promise<boolean> {
     if (t <= readyThrough) return true;
     const current = snapshot;
-    if (fresh(current) && current.caughtUp) return true;
+    if (current?.caughtUp) {
+      if (fresh(current)) return true;
+      // Caught up at the last lookup: the next one runs in the background instead of stalling every
+      // batch for two admin requests each second. Past two intervals, batches wait for it.
+      if (now() - current.at < 2 * offsetsRefreshMs) {
+        lookUp().catch(() => {});
+        return true;
+      }
+    }
     const [progress, judged] = await Promise.all([readProgress(), fresh(current) ? current : lookUp()]);
     const verdict = judgeLabels(judged.offsets, progress, t, latenessMs);
     if (verdict.through > readyThrough) readyThrough = verdict.through;

@@ -42,7 +42,7 @@ export interface FetchTuning {
   maxWaitMs: number;
 }
 
-export const DEFAULT_FETCH: FetchTuning = { minBytes: 64 * 1024, maxWaitMs: 5 };
+export const DEFAULT_FETCH: FetchTuning = { minBytes: 64 * 1024, maxWaitMs: 10 };
 
 /** What a service passes through from its Kafka variables (see `consumerTuning`). */
 export interface ConsumerTuning {
