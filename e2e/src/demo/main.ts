@@ -153,8 +153,9 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       onProgress: (p) => {
         if (Math.round(p.elapsedMs / 1000) % 5 !== 0) return;
         const s = reader.stats();
+        const w = reader.takeWindow();
         console.log(
-          `  ${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  decided ${s.events}  p99 ${s.latencyMs.p99?.toFixed(1) ?? '-'} ms`,
+          `  ${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  decided ${s.events}  last 5 s p50 ${w.p50?.toFixed(1) ?? '-'} p99 ${w.p99?.toFixed(1) ?? '-'} ms`,
         );
       },
     });

@@ -11,6 +11,7 @@ const summary: DemoSummary = {
     byAction: { APPROVE: 8_700, DECLINE: 200, REVIEW: 100 },
     byPath: { MODEL_AND_RULES: 8_990, RULES_ONLY: 10 },
     latencyMs: { count: 9_000, p50: 12.3, p95: 20, p99: 31.25, max: 80, mean: 13 },
+    steadyLatencyMs: { count: 8_000, p50: 11, p95: 18, p99: 24.5, max: 40, mean: 12 },
   },
   undecided: 0,
   deadLetters: { total: 4, byReason: { 'features LateEventError': { count: 4, example: 'event 9 min late' } } },
@@ -33,6 +34,7 @@ describe('formatSummary', () => {
     expect(text).toContain('APPROVE 8,700 (96.7%), DECLINE 200 (2.2%), REVIEW 100 (1.1%)');
     expect(text).toContain('Dead letters     4\n                   4 features LateEventError: event 9 min late');
     expect(text).toContain('p50 12.3 ms, p95 20.0 ms, p99 31.3 ms, max 80.0 ms over 9,000 decisions');
+    expect(text).toContain('after warm-up  p50 11.0 ms, p95 18.0 ms, p99 24.5 ms, max 40.0 ms over 8,000 decisions');
   });
 
   it('reports fraud caught and money, and which services did not stop cleanly', () => {

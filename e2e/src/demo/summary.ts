@@ -57,6 +57,7 @@ export function formatSummary(s: DemoSummary): string {
       .map(([path, n]) => `${path} ${int(n)}`)
       .join(', ')}`,
     `End to end       ${latencyLine(d.latencyMs)} (publish → decisions topic)`,
+    `  after warm-up  ${latencyLine(d.steadyLatencyMs)} (events published after the first 5 s)`,
   ];
   const o = s.outcome;
   if (o) {

@@ -13,10 +13,14 @@ export interface DecisionStats {
   byPath: Record<string, number>;
   /** Arrival here minus the `publish-time-ms` header the load generator stamped. */
   latencyMs: Summary;
+  /** The same, for events published after the first `warmUpMs` of traffic (services warm). */
+  steadyLatencyMs: Summary;
 }
 
 export interface DecisionsReader {
   stats(): DecisionStats;
+  /** Latency of the decisions read since the last call. */
+  takeWindow(): Summary;
   /** The events among these that have no decision yet. */
   missing(eventIds: Iterable<string>): string[];
   stop(): Promise<DecisionStats>;
@@ -28,12 +32,18 @@ export async function startDecisionsReader(options: {
   serde: AvroSerde;
   topic: string;
   groupId: string;
+  /** Decisions of events published this long after the first one count as steady state. */
+  warmUpMs?: number;
 }): Promise<DecisionsReader> {
+  const warmUpMs = options.warmUpMs ?? 5_000;
   const decoder = options.serde.decoder<Decision>(schemaFor('fraud/decision').type);
   const perEvent = new Map<string, number>();
   const byAction: Record<string, number> = {};
   const byPath: Record<string, number> = {};
   const latency = new ValueRecorder();
+  const steady = new ValueRecorder();
+  let window = new ValueRecorder();
+  let firstPublished: number | undefined;
   let received = 0;
 
   const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
@@ -50,7 +60,11 @@ export async function startDecisionsReader(options: {
         byAction[decision.action] = (byAction[decision.action] ?? 0) + 1;
         byPath[decision.path] = (byPath[decision.path] ?? 0) + 1;
         const published = readPublishTime(message.headers);
-        if (published !== undefined) latency.record(arrived - published);
+        if (published === undefined) continue;
+        latency.record(arrived - published);
+        window.record(arrived - published);
+        firstPublished ??= published;
+        if (published - firstPublished >= warmUpMs) steady.record(arrived - published);
       }
     },
   });
@@ -65,11 +79,18 @@ export async function startDecisionsReader(options: {
       byAction: { ...byAction },
       byPath: { ...byPath },
       latencyMs: latency.summary(),
+      steadyLatencyMs: steady.summary(),
     };
+  };
+  const takeWindow = () => {
+    const taken = window.summary();
+    window = new ValueRecorder();
+    return taken;
   };
   const missing = (ids: Iterable<string>) => [...ids].filter((id) => !perEvent.has(id));
   return {
     stats,
+    takeWindow,
     missing,
     stop: async () => {
       // Its group is the run's, removed with the run.

@@ -11,6 +11,7 @@ export { identifier, literal, quoteString, raw, SqlFragment, type SqlValue, sql 
 export {
   clickhouseVars,
   consumerTuning,
+  downstreamKafkaVars,
   kafkaVars,
   redisVars,
   schemaRegistryVars,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { env, kafkaVars, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import { downstreamKafkaVars, env, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
 import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 
 export const defaultRulesFile = fileURLToPath(new URL('../rules/fraud.yaml', import.meta.url));
@@ -7,7 +7,7 @@ export const defaultRulesFile = fileURLToPath(new URL('../rules/fraud.yaml', imp
 /** Every variable the decision engine reads; parsed once at start, a bad one names itself. */
 export const decisionVars = {
   ...serviceVars,
-  ...kafkaVars,
+  ...downstreamKafkaVars,
   ...schemaRegistryVars,
   ...redisVars,
   /** How long an enriched event waits for its score before rules alone decide. */

@@ -177,10 +177,11 @@ export function createLabelGate(options: LabelGateOptions): LabelGate {
     if (t <= readyThrough) return true;
     const current = snapshot;
     if (current?.caughtUp) {
-      if (fresh(current)) return true;
+      const age = now() - current.at;
+      if (age < offsetsRefreshMs) return true;
       // Caught up at the last lookup: the next one runs in the background instead of stalling every
       // batch for two admin requests each second. Past two intervals, batches wait for it.
-      if (now() - current.at < 2 * offsetsRefreshMs) {
+      if (age < 2 * offsetsRefreshMs) {
         lookUp().catch(() => {});
         return true;
       }

@@ -24,7 +24,8 @@ await runMain('monitor', async () => {
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
   await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
-  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE);
+  // Its queries are background work beside a latency-bound pipeline: bounded to one ClickHouse thread.
+  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
   shutdown.onShutdown('clickhouse', () => clickhouse.close());
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });

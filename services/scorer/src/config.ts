@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import { downstreamKafkaVars, env, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
 import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 
 /** The committed registry (models/ at the repository root). */
@@ -21,7 +21,7 @@ const boolean = () =>
 /** Every variable the scorer reads; parsed once at start, a bad one names itself. */
 export const scorerVars = {
   ...serviceVars,
-  ...kafkaVars,
+  ...downstreamKafkaVars,
   ...schemaRegistryVars,
   /** Worker threads running onnxruntime; default one per core. */
   SCORER_THREADS: env.positiveInt().default(availableParallelism()),

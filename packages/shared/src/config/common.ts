@@ -25,6 +25,16 @@ export const kafkaVars = {
   KAFKA_FETCH_MIN_BYTES: env.positiveInt().default(DEFAULT_FETCH.minBytes),
 };
 
+/**
+ * For a service whose input topics another service of the pipeline produces: that producer already
+ * sends a batch per fetch cycle, so a fetch answers as soon as data is there (batches follow the
+ * upstream's) instead of adding a wait at every hop.
+ */
+export const downstreamKafkaVars = {
+  ...kafkaVars,
+  KAFKA_FETCH_MIN_BYTES: env.positiveInt().default(1),
+};
+
 /** The consumer loop's tuning from the parsed Kafka variables, for `createBatchConsumer`. */
 export function consumerTuning(config: {
   KAFKA_COMMIT_INTERVAL: number;
