@@ -2,16 +2,41 @@
 // KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL and CLICKHOUSE_URL when all are set; otherwise starts
 // the local ones (installing them on first use) and stops afterwards those it started.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { down, localEnv, localPath, localServers, serversFromEnv, up } from '@pipeline/infra';
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const vitestArgs = args.filter((a) => a !== '--keep');
 
+/**
+ * The reference trainer's pinned Python packages, which the retraining tests run: installed into
+ * .local/trainer-venv on first use (a minute or two), so a fresh clone's `npm test` passes.
+ */
+function ensureTrainerVenv(): void {
+  const wanted = readFileSync('services/trainer/requirements.txt', 'utf8');
+  // Written after a complete install: a half-made venv or changed pins install again.
+  const installed = localPath('trainer-venv', 'installed-requirements.txt');
+  if (existsSync(installed) && readFileSync(installed, 'utf8') === wanted) return;
+  console.log(`Installing the trainer's Python packages into ${localPath('trainer-venv')} (first run only) ...`);
+  const steps: [string, string[]][] = [
+    ['python3', ['-m', 'venv', localPath('trainer-venv')]],
+    [
+      localPath('trainer-venv', 'bin', 'pip'),
+      ['install', '-q', '--disable-pip-version-check', '-r', 'services/trainer/requirements.txt'],
+    ],
+  ];
+  for (const [command, commandArgs] of steps) {
+    const result = spawnSync(command, commandArgs, { stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed`);
+  }
+  writeFileSync(installed, wanted);
+}
+
 let started: string[] = [];
 let code = 1;
 try {
+  ensureTrainerVenv();
   const configured = serversFromEnv();
   if (!configured) {
     console.log('Starting local servers for the tests (npm run infra:up does the same):');

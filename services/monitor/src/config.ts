@@ -148,7 +148,7 @@ export const retrainVars = {
   ...schemaRegistryVars,
   ...clickhouseVars,
   MODEL_REGISTRY_DIR: env.string().default(defaultRegistryDir),
-  /** The reference trainer's interpreter: the venv `.ci/run` builds from services/trainer/requirements.txt. */
+  /** The reference trainer's interpreter: the venv `npm test` builds (on first use) from services/trainer/requirements.txt. */
   RETRAIN_PYTHON: env.string().default(join(repoRoot, '.local', 'trainer-venv', 'bin', 'python')),
   /** Where training and evaluation CSVs are written (one folder per retraining). */
   RETRAIN_WORK_DIR: env.string().default(join(repoRoot, '.local', 'retrain')),

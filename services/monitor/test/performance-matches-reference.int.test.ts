@@ -21,7 +21,8 @@ function sklearn(scores: number[], labels: number[]): { roc_auc: number; average
     SCHEMA_REGISTRY_URL: 'http://x',
     CLICKHOUSE_URL: 'http://x',
   }).RETRAIN_PYTHON;
-  if (!existsSync(python)) throw new Error(`${python} is missing: run .ci/run (it builds the trainer's venv)`);
+  if (!existsSync(python))
+    throw new Error(`${python} is missing: run npm test (it builds the trainer's venv on first use)`);
   const out = execFileSync(
     python,
     [

@@ -42,7 +42,7 @@ export async function runTrainer(run: TrainerRun): Promise<TrainerResult & { log
     await access(run.python);
   } catch {
     throw new TrainerError(
-      `the reference trainer's Python is missing at ${run.python}: run .ci/run, or create the venv with ` +
+      `the reference trainer's Python is missing at ${run.python}: run npm test (it installs it on first use), or create the venv with ` +
         '`python3.11 -m venv .local/trainer-venv && .local/trainer-venv/bin/pip install -r services/trainer/requirements.txt` ' +
         '(or set RETRAIN_PYTHON)',
     );
