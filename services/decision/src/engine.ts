@@ -92,6 +92,8 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
   const join = new JoinTable();
   const state = new JoinState(redis, createKeys(options.keyPrefix), options.ttl);
   const headers = new Map<string, IHeaders | undefined>();
+  /** Per waiting event, the promise of its decision acknowledged. */
+  const completions = new Map<string, Promise<void>>();
   const decider = createDecider({
     state,
     now,
@@ -158,11 +160,17 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
 
     // Each event is decided as soon as its own pair completes, not when the batch's last one does.
     const settled = Promise.all(
-      items.map((item, i) =>
-        (scores[i] as Promise<Score | null>)
+      items.map((item, i) => {
+        const eventId = item.event.transaction.event_id;
+        const done = (scores[i] as Promise<Score | null>)
           .then((score) => decider.decide(item, score))
-          .finally(() => headers.delete(item.event.transaction.event_id)),
-      ),
+          .finally(() => {
+            headers.delete(eventId);
+            completions.delete(eventId);
+          });
+        completions.set(eventId, done);
+        return done;
+      }),
     ).then(() => {});
     return { rejected, settled };
   };
@@ -175,12 +183,23 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
       if (error) rejected.push({ record, error });
       else good.push(record.value);
     }
-    // Held in Redis before it wakes anyone: committed offsets never lose a score an event may need.
-    const decided = await state.holdScores(good);
-    good.forEach((score, i) => {
+    // A score an event here waits for decides it at once; the batch is committed only once those
+    // decisions are acknowledged (`settled`), so a crash before then consumes the score again.
+    const decisions: Promise<void>[] = [];
+    const wake = (score: Score) => {
+      if (!join.offer(score)) return false;
+      decisions.push(completions.get(score.event_id) ?? Promise.resolve());
+      return true;
+    };
+    // The others (event not here yet, waiting on another instance, a shadow's) are held in Redis
+    // before the commit, for the lookup their event makes.
+    const held = good.filter((score) => !wake(score));
+    const decided = await state.holdScores(held);
+    held.forEach((score, i) => {
       const path = decided[i]?.decidedPath ?? null;
       if (path === null) {
-        join.offer(score);
+        // Its event may have started waiting during the round trip.
+        wake(score);
       } else if (path !== 'MODEL_AND_RULES') {
         lateScores.add(1, { model: score.model_name });
         logger.info(
@@ -189,7 +208,7 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
         );
       }
     });
-    return { rejected };
+    return { rejected, ...(decisions.length > 0 ? { settled: Promise.all(decisions).then(() => {}) } : {}) };
   };
 
   const consumerBase = {
