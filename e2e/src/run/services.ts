@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { ServerEnv } from '@pipeline/infra/env';
+import { downstreamKafkaVars } from '@pipeline/shared';
 import type { RunNamespace } from './namespace.js';
 
 /** The services on the path of every event. */
@@ -95,6 +96,12 @@ export function pipelineSpecs(
   }));
 }
 
+/** The scorer's and decision engine's fetch defaults (`downstreamKafkaVars`), for the relays in their place. */
+const DOWNSTREAM_FETCH = {
+  KAFKA_FETCH_MIN_BYTES: String(downstreamKafkaVars.KAFKA_FETCH_MIN_BYTES.parse(undefined)),
+  KAFKA_FETCH_MAX_WAIT: `${downstreamKafkaVars.KAFKA_FETCH_MAX_WAIT.parse(undefined)}ms`,
+};
+
 /**
  * The identity pipeline for a run: three relays, transactions → enriched → scores → decisions, the
  * same hops and topics the events of the fraud pipeline cross on their way to a decision.
@@ -124,6 +131,9 @@ export function identitySpecs(
         RELAY_TO: to,
         RELAY_GROUP_ID: group,
         RELAY_DEAD_LETTER_TOPIC: t.deadLetters,
+        // Fetched like the hop it stands for: the first as the feature service, the others as the
+        // scorer and the decision engine, whose input comes in the upstream's batches.
+        ...(i > 0 ? DOWNSTREAM_FETCH : {}),
         ...tuning,
       },
       groups: [group],
