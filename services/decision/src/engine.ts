@@ -28,6 +28,8 @@ import { createKeys } from './keys.js';
 import type { RuleSet } from './rules/types.js';
 import { JoinState } from './state.js';
 
+const LATE_LOG_INTERVAL_MS = 10_000;
+
 export interface EngineOptions {
   kafka: Kafka;
   serde: AvroSerde;
@@ -92,6 +94,7 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
   const join = new JoinTable();
   const state = new JoinState(redis, createKeys(options.keyPrefix), options.ttl);
   const headers = new Map<string, IHeaders | undefined>();
+  const late: { count: number; example?: Record<string, string>; loggedAt: number } = { count: 0, loggedAt: 0 };
   /** Per waiting event, the promise of its decision acknowledged. */
   const completions = new Map<string, Promise<void>>();
   const decider = createDecider({
@@ -202,12 +205,20 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
         wake(score);
       } else if (path !== 'MODEL_AND_RULES') {
         lateScores.add(1, { model: score.model_name });
-        logger.info(
-          { event_id: score.event_id, model: score.model_name, shadow: score.shadow, decided: path },
-          'late score: event already decided on rules alone; no second decision',
-        );
+        late.count += 1;
+        late.example ??= { event_id: score.event_id, model: score.model_name, decided: path };
       }
     });
+    // One line per interval, not per score: under overload every score may be late.
+    if (late.count > 0 && now() - late.loggedAt >= LATE_LOG_INTERVAL_MS) {
+      logger.info(
+        { lateScores: late.count, example: late.example },
+        'late scores: events already decided on rules alone; no second decision',
+      );
+      late.count = 0;
+      late.example = undefined;
+      late.loggedAt = now();
+    }
     return { rejected, ...(decisions.length > 0 ? { settled: Promise.all(decisions).then(() => {}) } : {}) };
   };
 
