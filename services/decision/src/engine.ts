@@ -123,7 +123,7 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
     const ruleSet = options.rules.current();
     const rejected: { record: (typeof records)[number]; error: unknown }[] = [];
     const items: PendingEvent[] = [];
-    const scores: Promise<Score | null>[] = [];
+    const decided: Promise<void>[] = [];
     const seen = new Set<string>();
     for (const record of records) {
       const error = checkEnriched(record.value, featureSet);
@@ -138,9 +138,23 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
       seen.add(eventId);
       headers.set(eventId, carriedHeaders(record.headers));
       const variant = assignVariant(ruleSet.experiment, event.transaction.customer_id);
-      // Wait before the lookup: a score landing in between still wakes this waiter.
-      scores.push(join.wait(eventId, (s) => scoreMatches(variant, s), arrived + budgetMs));
-      items.push({ event, variant, ruleSet, outcome: 'decide', previous: null, arrived });
+      const item: PendingEvent = { event, variant, ruleSet, outcome: 'decide', previous: null, arrived };
+      items.push(item);
+      // Wait before the lookup: a score landing in between still wakes this waiter, and its batch
+      // finds this event's decision to wait for. Each event is decided as soon as its own pair
+      // completes, not when the batch's last one does.
+      const done = join
+        .wait(eventId, (s) => scoreMatches(variant, s), arrived + budgetMs)
+        .then((score) => decider.decide(item, score))
+        .finally(() => {
+          if (completions.get(eventId) !== done) return;
+          headers.delete(eventId);
+          completions.delete(eventId);
+        });
+      // Observed here too: if this handler fails before returning `settled`, nothing else would.
+      done.catch(() => {});
+      completions.set(eventId, done);
+      decided.push(done);
     }
 
     const known = await state.lookup(
@@ -161,21 +175,7 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
     const skipped = items.filter((it) => it.outcome !== 'decide').length;
     if (skipped > 0) logger.info({ skipped }, 'events already decided: not decided again');
 
-    // Each event is decided as soon as its own pair completes, not when the batch's last one does.
-    const settled = Promise.all(
-      items.map((item, i) => {
-        const eventId = item.event.transaction.event_id;
-        const done = (scores[i] as Promise<Score | null>)
-          .then((score) => decider.decide(item, score))
-          .finally(() => {
-            headers.delete(eventId);
-            completions.delete(eventId);
-          });
-        completions.set(eventId, done);
-        return done;
-      }),
-    ).then(() => {});
-    return { rejected, settled };
+    return { rejected, settled: Promise.all(decided).then(() => {}) };
   };
 
   const handleScores: BatchHandler<Score> = async (records) => {
