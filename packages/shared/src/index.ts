@@ -1,3 +1,4 @@
+export { perTurn } from './batching/per-turn.js';
 export { type ClickHouseClient, createClickHouse } from './clickhouse/client.js';
 export {
   type Migration,

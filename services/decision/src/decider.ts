@@ -1,3 +1,4 @@
+import { perTurn } from '@pipeline/shared';
 import type { Decision, EnrichedTransaction, Score } from '@pipeline/topology';
 import { decide, scoreMatches } from './decide.js';
 import type { RuleSet, Variant } from './rules/types.js';
@@ -24,8 +25,6 @@ export interface Decider {
 interface Ready {
   pending: PendingEvent;
   score: Score | null;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -41,7 +40,6 @@ export function createDecider(deps: {
   now: () => number;
 }): Decider {
   const { state, now } = deps;
-  let queue: Ready[] = [];
 
   async function run(batch: Ready[]): Promise<void> {
     // A score may sit in Redis without having woken us: another instance consumes its partition.
@@ -75,27 +73,13 @@ export function createDecider(deps: {
     for (const [d, pending] of emit) deps.onEmitted(d, pending);
   }
 
-  const flush = () => {
-    const batch = queue;
-    queue = [];
-    run(batch).then(
-      () => {
-        for (const r of batch) r.resolve();
-      },
-      (error: unknown) => {
-        for (const r of batch) r.reject(error);
-      },
-    );
-  };
+  const decideInTurn = perTurn((batch: Ready[]) => {
+    const done = run(batch);
+    return batch.map(() => done);
+  });
 
   return {
-    decide(pending, score) {
-      if (pending.outcome === 'skip') return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        if (queue.length === 0) setImmediate(flush);
-        queue.push({ pending, score, resolve, reject });
-      });
-    },
+    decide: (pending, score) => (pending.outcome === 'skip' ? Promise.resolve() : decideInTurn({ pending, score })),
   };
 }
 

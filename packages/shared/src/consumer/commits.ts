@@ -1,3 +1,4 @@
+import { perTurn } from '../batching/per-turn.js';
 import type { Logger } from '../logging/logger.js';
 
 export interface PartitionOffset {
@@ -31,22 +32,10 @@ export function createCommitter(options: {
   let intervalMs = options.intervalMs;
 
   // Immediate commits of one turn of the event loop, sent together.
-  let queued = new Map<string, PartitionOffset>();
-  let waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
-  const send = () => {
-    const offsets = [...queued.values()];
-    const settle = waiters;
-    queued = new Map();
-    waiters = [];
-    commitOffsets(offsets).then(
-      () => {
-        for (const w of settle) w.resolve();
-      },
-      (error: unknown) => {
-        for (const w of settle) w.reject(error);
-      },
-    );
-  };
+  const commitNow = perTurn((offsets: PartitionOffset[]) => {
+    const sent = commitOffsets([...latestPerPartition(offsets).values()]);
+    return offsets.map(() => sent);
+  });
 
   /** Next offset to commit per topic-partition, for durable batches waiting for the interval. */
   const durable = new Map<string, PartitionOffset>();
@@ -65,16 +54,9 @@ export function createCommitter(options: {
 
   return {
     commit(next) {
-      const key = `${next.topic}:${next.partition}`;
-      if (intervalMs > 0) {
-        durable.set(key, laterOf(durable.get(key), next));
-        return Promise.resolve();
-      }
-      return new Promise((resolve, reject) => {
-        if (waiters.length === 0) setImmediate(send);
-        queued.set(key, laterOf(queued.get(key), next));
-        waiters.push({ resolve, reject });
-      });
+      if (intervalMs === 0) return commitNow(next);
+      latestPerPartition([next], durable);
+      return Promise.resolve();
     },
     flush,
     forget: () => durable.clear(),
@@ -86,6 +68,15 @@ export function createCommitter(options: {
   };
 }
 
-function laterOf(current: PartitionOffset | undefined, next: PartitionOffset): PartitionOffset {
-  return current && BigInt(current.offset) > BigInt(next.offset) ? current : next;
+/** The latest offset of each topic-partition, added to `into`. */
+function latestPerPartition(
+  offsets: readonly PartitionOffset[],
+  into = new Map<string, PartitionOffset>(),
+): Map<string, PartitionOffset> {
+  for (const next of offsets) {
+    const key = `${next.topic}:${next.partition}`;
+    const current = into.get(key);
+    if (!current || BigInt(next.offset) >= BigInt(current.offset)) into.set(key, next);
+  }
+  return into;
 }

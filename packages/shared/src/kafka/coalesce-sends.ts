@@ -1,5 +1,6 @@
 import { propagation } from '@opentelemetry/api';
 import type { Message, Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
+import { perTurn } from '../batching/per-turn.js';
 
 /** Bounds of one coalesced request: the broker refuses record batches over its message size limit. */
 export interface CoalesceLimits {
@@ -12,8 +13,6 @@ const DEFAULT_LIMITS: CoalesceLimits = { maxMessages: 2_000, maxBytes: 512 * 102
 interface Queued {
   record: ProducerRecord;
   bytes: number;
-  resolve: (metadata: RecordMetadata[]) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -24,11 +23,8 @@ interface Queued {
  * out one by one: the kafkajs instrumentation takes each message's trace context from the send call.
  */
 export function coalesceSends(producer: Producer, limits: CoalesceLimits = DEFAULT_LIMITS): Producer {
-  let queue: Queued[] = [];
-
-  const flush = () => {
-    const all = queue;
-    queue = [];
+  const sendInTurn = perTurn((all: Queued[]) => {
+    const results: Promise<RecordMetadata[]>[] = [];
     let group: Queued[] = [];
     let messages = 0;
     let bytes = 0;
@@ -36,7 +32,7 @@ export function coalesceSends(producer: Producer, limits: CoalesceLimits = DEFAU
       const n = q.record.messages.length;
       const fits = messages + n <= limits.maxMessages && bytes + q.bytes <= limits.maxBytes;
       if (group.length > 0 && (!fits || !sameOptions(group[0] as Queued, q))) {
-        sendGroup(producer, group);
+        results.push(...sendGroup(producer, group));
         group = [];
         messages = 0;
         bytes = 0;
@@ -45,41 +41,22 @@ export function coalesceSends(producer: Producer, limits: CoalesceLimits = DEFAU
       messages += n;
       bytes += q.bytes;
     }
-    if (group.length > 0) sendGroup(producer, group);
-  };
+    if (group.length > 0) results.push(...sendGroup(producer, group));
+    return results;
+  });
 
-  const send = (record: ProducerRecord): Promise<RecordMetadata[]> => {
-    if (propagation.fields().length > 0) return producer.send(record);
-    return new Promise((resolve, reject) => {
-      if (queue.length === 0) setImmediate(flush);
-      queue.push({ record, bytes: recordBytes(record), resolve, reject });
-    });
-  };
+  const send = (record: ProducerRecord): Promise<RecordMetadata[]> =>
+    propagation.fields().length > 0 ? producer.send(record) : sendInTurn({ record, bytes: recordBytes(record) });
   return Object.assign(Object.create(producer) as Producer, { send });
 }
 
-function sendGroup(producer: Producer, group: Queued[]): void {
+/** One request for the group; per member, the metadata of its topic. */
+function sendGroup(producer: Producer, group: Queued[]): Promise<RecordMetadata[]>[] {
   const [first] = group as [Queued, ...Queued[]];
-  if (group.length === 1) {
-    producer.send(first.record).then(first.resolve, first.reject);
-    return;
-  }
+  if (group.length === 1) return [producer.send(first.record)];
   const { acks, timeout, compression } = first.record;
-  producer
-    .sendBatch({
-      acks,
-      timeout,
-      compression,
-      topicMessages: byTopic(group),
-    })
-    .then(
-      (metadata) => {
-        for (const q of group) q.resolve(metadata.filter((m) => m.topicName === q.record.topic));
-      },
-      (error: unknown) => {
-        for (const q of group) q.reject(error);
-      },
-    );
+  const sent = producer.sendBatch({ acks, timeout, compression, topicMessages: byTopic(group) });
+  return group.map((q) => sent.then((metadata) => metadata.filter((m) => m.topicName === q.record.topic)));
 }
 
 /** One entry per topic, messages in call order: kafkajs keys a request's metadata by topic. */
