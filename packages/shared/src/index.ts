@@ -27,7 +27,6 @@ export {
   type ConsumedRecord,
   type ConsumerTuning,
   createBatchConsumer,
-  DEFAULT_FETCH,
   type DurableBatch,
   decodeBatch,
   type FetchTuning,
