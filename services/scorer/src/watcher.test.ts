@@ -95,4 +95,36 @@ describe('model hot swap', () => {
     expect(watcher.current().champion.ref).toBe('fraud_gbdt@5');
     watcher.stop();
   });
+
+  it('a check made while a poll is reading the alias file sees a change written before it', async () => {
+    const { t, registry } = await setup();
+    const load = () => loadServingSet(registry, { featureSet: fraudFeatureSet, pool, explainShadows: false });
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let reads = 0;
+    const watcher = createModelWatcher({
+      // The first read returns what the file held before the promotion, after the promotion is written.
+      registry: {
+        ...registry,
+        aliases: async () => {
+          const aliases = await registry.aliases();
+          if (reads++ === 0) await held;
+          return aliases;
+        },
+      },
+      initial: await load(),
+      load,
+      pollMs: 60_000,
+    });
+    const first = watcher.check();
+    t.addVersion('2');
+    await registry.promote('fraud_gbdt@2', 'champion', who);
+    const second = watcher.check();
+    release();
+    await Promise.all([first, second]);
+    expect(watcher.current().champion.ref).toBe('fraud_gbdt@2');
+    watcher.stop();
+  });
 });

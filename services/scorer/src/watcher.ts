@@ -5,7 +5,10 @@ import type { ModelRegistry } from './registry/file-registry.js';
 export interface ModelWatcher {
   /** The set every new micro-batch is scored with. */
   current(): ServingSet;
-  /** One poll now (tests, and the interval). Resolves once any change is applied or refused. */
+  /**
+   * One poll that reads the alias file after this call (tests, and the interval). Resolves once any
+   * change is applied or refused.
+   */
   check(): Promise<void>;
   stop(): void;
 }
@@ -27,6 +30,7 @@ export function createModelWatcher(options: {
   let current = options.initial;
   let refused: string | null = null;
   let checking: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
 
   async function poll(): Promise<void> {
     let signature: string;
@@ -49,8 +53,17 @@ export function createModelWatcher(options: {
     }
   }
 
-  const check = () => {
-    checking ??= poll().finally(() => {
+  // A poll already under way may have read the file before the caller changed it: callers that come
+  // meanwhile share one poll after it.
+  const check = (): Promise<void> => {
+    if (checking) {
+      next ??= checking.then(() => {
+        next = null;
+        return check();
+      });
+      return next;
+    }
+    checking = poll().finally(() => {
       checking = null;
     });
     return checking;
