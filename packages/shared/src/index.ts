@@ -27,10 +27,12 @@ export {
   type ConsumedRecord,
   type ConsumerTuning,
   createBatchConsumer,
+  DEFAULT_SESSION,
   type DurableBatch,
   decodeBatch,
   type FetchTuning,
   type HandlerResult,
+  type SessionTuning,
 } from './consumer/batch-consumer.js';
 export {
   createDeadLetterPublisher,

@@ -249,7 +249,7 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
   let running = false;
   return {
     get running() {
-      return running;
+      return running && enrichedConsumer.consuming && scoresConsumer.consuming;
     },
     async start() {
       await producer.connect();

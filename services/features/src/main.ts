@@ -125,7 +125,10 @@ await runMain('features', async () => {
   shutdown.onShutdown('feature api', () => api.close());
   const health = await startHealthServer({
     port: config.HTTP_PORT,
-    checks: { redis: () => redis.status === 'ready' },
+    checks: {
+      redis: () => redis.status === 'ready',
+      consuming: () => labelsConsumer.consuming && transactionsConsumer.consuming,
+    },
     metrics: telemetry.metricsHandler,
   });
   shutdown.onShutdown('health', () => health.close());

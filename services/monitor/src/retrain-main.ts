@@ -1,4 +1,5 @@
 import {
+  consumerTuning,
   createAvroSerde,
   createClickHouse,
   createKafka,
@@ -47,8 +48,13 @@ await runMain('retrain', async () => {
     logger,
     retrain: { clickhouse, logger, settings: config },
     onCrash: () => void shutdown.shutdown('consumer crashed', 1),
+    tuning: consumerTuning(config),
   });
-  const health = await startHealthServer({ port: config.HTTP_PORT, metrics: telemetry.metricsHandler });
+  const health = await startHealthServer({
+    port: config.HTTP_PORT,
+    checks: { consuming: () => consumer.consuming },
+    metrics: telemetry.metricsHandler,
+  });
   shutdown.onShutdown('health', () => health.close());
   await consumer.start();
   shutdown.onShutdown('consumer', () => consumer.stop());

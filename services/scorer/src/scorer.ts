@@ -45,6 +45,7 @@ export interface ScorerOptions {
 export interface Scorer {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Started, and its consumer in the group (see BatchConsumer.consuming). */
   readonly running: boolean;
 }
 
@@ -167,7 +168,7 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
   let running = false;
   return {
     get running() {
-      return running;
+      return running && consumer.consuming;
     },
     async start() {
       await producer.connect();

@@ -1,4 +1,5 @@
 import {
+  consumerTuning,
   createAvroSerde,
   createClickHouse,
   createKafka,
@@ -53,6 +54,7 @@ await runMain('sink', async () => {
     partitionsConsumedConcurrently: config.SINK_PARTITIONS_CONCURRENTLY,
     logger,
     onCrash: () => void shutdown.shutdown('consumer crashed', 1),
+    tuning: consumerTuning(config),
   });
 
   const retention = startRetention({
@@ -66,7 +68,7 @@ await runMain('sink', async () => {
 
   const health = await startHealthServer({
     port: config.HTTP_PORT,
-    checks: { clickhouse: () => !sink.retrying },
+    checks: { clickhouse: () => !sink.retrying, consuming: () => sink.consumer.consuming },
     metrics: telemetry.metricsHandler,
   });
   shutdown.onShutdown('health', () => health.close());

@@ -3,6 +3,7 @@ import {
   type BatchConsumer,
   type ClickHouseClient,
   type ConsumedRecord,
+  type ConsumerTuning,
   createBatchConsumer,
   type DeadLetter,
   type HandlerResult,
@@ -61,6 +62,7 @@ export interface SinkOptions {
   logger: Logger;
   fromBeginning?: boolean;
   onCrash?: (error: Error) => void;
+  tuning?: ConsumerTuning;
 }
 
 export interface Sink {
@@ -161,6 +163,7 @@ export async function createSink(options: SinkOptions): Promise<Sink> {
     logger,
     fromBeginning: options.fromBeginning ?? true,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    ...options.tuning,
     onCrash: options.onCrash,
     handler: async (records, context) => {
       const target = routes[context.topic];

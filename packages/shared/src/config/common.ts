@@ -1,4 +1,5 @@
-import { type ConsumerTuning, DEFAULT_FETCH } from '../consumer/batch-consumer.js';
+import { type ConsumerTuning, DEFAULT_FETCH, DEFAULT_SESSION } from '../consumer/batch-consumer.js';
+import { ConfigError } from '../errors.js';
 import { env } from './env.js';
 
 /**
@@ -23,6 +24,16 @@ export const kafkaVars = {
   /** The longest a fetch waits on the broker for KAFKA_FETCH_MIN_BYTES: what light traffic pays for batches. */
   KAFKA_FETCH_MAX_WAIT: env.duration().default(DEFAULT_FETCH.maxWaitMs),
   KAFKA_FETCH_MIN_BYTES: env.positiveInt().default(DEFAULT_FETCH.minBytes),
+  /**
+   * A member silent this long leaves the group and its partitions move: how long a killed instance's
+   * partitions stay unread. The broker refuses values under its group.min.session.timeout.ms (6s).
+   */
+  KAFKA_SESSION_TIMEOUT: env
+    .duration()
+    .refine((ms) => ms >= 6_000, { message: 'must be at least 6s (the broker refuses shorter sessions)' })
+    .default(DEFAULT_SESSION.timeoutMs),
+  /** How often a member heartbeats; under a third of the session timeout. */
+  KAFKA_HEARTBEAT_INTERVAL: env.duration().default(DEFAULT_SESSION.heartbeatMs),
 };
 
 /**
@@ -42,10 +53,19 @@ export function consumerTuning(config: {
   KAFKA_COMMIT_INTERVAL: number;
   KAFKA_FETCH_MAX_WAIT: number;
   KAFKA_FETCH_MIN_BYTES: number;
+  KAFKA_SESSION_TIMEOUT: number;
+  KAFKA_HEARTBEAT_INTERVAL: number;
 }): ConsumerTuning {
+  if (config.KAFKA_HEARTBEAT_INTERVAL * 3 > config.KAFKA_SESSION_TIMEOUT) {
+    throw new ConfigError(
+      ['KAFKA_HEARTBEAT_INTERVAL', 'KAFKA_SESSION_TIMEOUT'],
+      `invalid configuration: KAFKA_HEARTBEAT_INTERVAL (${config.KAFKA_HEARTBEAT_INTERVAL} ms) must be at most a third of KAFKA_SESSION_TIMEOUT (${config.KAFKA_SESSION_TIMEOUT} ms)`,
+    );
+  }
   return {
     commitIntervalMs: config.KAFKA_COMMIT_INTERVAL,
     fetch: { maxWaitMs: config.KAFKA_FETCH_MAX_WAIT, minBytes: config.KAFKA_FETCH_MIN_BYTES },
+    session: { timeoutMs: config.KAFKA_SESSION_TIMEOUT, heartbeatMs: config.KAFKA_HEARTBEAT_INTERVAL },
   };
 }
 

@@ -44,10 +44,25 @@ export interface FetchTuning {
 
 export const DEFAULT_FETCH: FetchTuning = { minBytes: 64 * 1024, maxWaitMs: 10 };
 
+/** How soon the group hands a dead member's partitions to the others (or to its restarted self). */
+export interface SessionTuning {
+  /** No heartbeat for this long and the member is out of the group. */
+  timeoutMs: number;
+  heartbeatMs: number;
+}
+
+/**
+ * kafkajs's 30 s session would keep a SIGKILLed member's partitions unread for that long after its
+ * restart. 10 s is above the broker's 6 s minimum with room for a slow batch, since kafkajs
+ * heartbeats from the consumer loop only.
+ */
+export const DEFAULT_SESSION: SessionTuning = { timeoutMs: 10_000, heartbeatMs: 1_000 };
+
 /** What a service passes through from its Kafka variables (see `consumerTuning`). */
 export interface ConsumerTuning {
   commitIntervalMs: number;
   fetch: FetchTuning;
+  session: SessionTuning;
 }
 
 /**
@@ -86,6 +101,7 @@ export interface BatchConsumerOptions<T> {
    */
   onDurable?: (batch: DurableBatch) => Promise<void>;
   fetch?: FetchTuning;
+  session?: SessionTuning;
   /** Handlers that return `settled`: at most this many batches unsettled before fetching waits. */
   maxBatchesInFlight?: number;
 }
@@ -102,6 +118,8 @@ export interface DurableBatch {
 export interface BatchConsumer {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** In its group since the last join, and neither crashed nor stopped: what readiness reports. */
+  readonly consuming: boolean;
   readonly consumer: Consumer;
 }
 
@@ -158,6 +176,8 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     allowAutoTopicCreation: false,
     minBytes: options.fetch?.minBytes ?? DEFAULT_FETCH.minBytes,
     maxWaitTimeInMs: options.fetch?.maxWaitMs ?? DEFAULT_FETCH.maxWaitMs,
+    sessionTimeout: options.session?.timeoutMs ?? DEFAULT_SESSION.timeoutMs,
+    heartbeatInterval: options.session?.heartbeatMs ?? DEFAULT_SESSION.heartbeatMs,
     retry: {
       retries: 5,
       initialRetryTime: 200,
@@ -168,8 +188,13 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       },
     },
   });
+  let consuming = false;
   const crashListener = consumer.on(consumer.events.CRASH, (event) => {
+    consuming = false;
     if (!event.payload.restart) options.onCrash?.(event.payload.error);
+  });
+  const stopListener = consumer.on(consumer.events.STOP, () => {
+    consuming = false;
   });
 
   const committer = createCommitter({
@@ -180,7 +205,10 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   // Before a rebalance takes partitions away, commit what is durable; after it, whatever was left
   // belongs to the previous generation (the partitions' new owners redeliver it).
   const rebalancing = consumer.on(consumer.events.REBALANCING, () => void committer.flush());
-  const joined = consumer.on(consumer.events.GROUP_JOIN, () => committer.forget());
+  const joined = consumer.on(consumer.events.GROUP_JOIN, () => {
+    consuming = true;
+    committer.forget();
+  });
 
   /** A batch whose output failed after its handler returned: raised by the next batch, so kafkajs restarts or crashes. */
   let failure: unknown;
@@ -212,6 +240,9 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
 
   return {
     consumer,
+    get consuming() {
+      return consuming;
+    },
     async start() {
       await consumer.connect();
       await consumer.subscribe({ topics: Object.keys(decoders), fromBeginning: options.fromBeginning ?? false });
@@ -277,7 +308,9 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       });
     },
     async stop() {
+      consuming = false;
       crashListener();
+      stopListener();
       rebalancing();
       joined();
       // Still in the group: no new batches, let those in flight settle, commit what is durable.

@@ -1,6 +1,7 @@
 import {
   type AvroSerde,
   type BatchConsumer,
+  type ConsumerTuning,
   createBatchConsumer,
   type DeadLetterPublisher,
   type Kafka,
@@ -25,6 +26,7 @@ export function createTriggerConsumer(options: {
   retrain: RetrainDeps;
   onRetrained?: (record: RetrainingRecord) => void;
   onCrash?: (error: Error) => void;
+  tuning?: ConsumerTuning;
 }): BatchConsumer {
   const { retrain: deps, logger } = options;
   return createBatchConsumer<RetrainingTrigger>({
@@ -36,6 +38,7 @@ export function createTriggerConsumer(options: {
     deadLetters: options.deadLetters,
     logger,
     fromBeginning: true,
+    ...options.tuning,
     onCrash: options.onCrash,
     handler: async (records, context) => {
       const rejected = [];
