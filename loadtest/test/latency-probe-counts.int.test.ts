@@ -77,4 +77,28 @@ describe('latency probe', () => {
     expect(report).toMatchObject({ received: 50, withoutHeader: 0, backlog: 30, stoppedBy: 'count' });
     expect(report.latencyMs.count).toBe(50);
   });
+
+  it("measures to each message's producer timestamp when asked, however late it reads", async () => {
+    const kafka = testKafka('probe-test');
+    const topic = uniqueName('probe_produced');
+    await createTopic(kafka, topic, 2);
+    const probe = await startLatencyProbe({ kafka, topic, measure: 'produced', count: 40 });
+    const producer = createProducer(kafka);
+    await producer.connect();
+    const published = Date.now() - 60_000;
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: 40 }, (_, i) => ({
+        key: `k${i}`,
+        value: String(i),
+        headers: { 'publish-time-ms': String(published) },
+        // Stamped as a service's send would be: 7 ms after publishing, 17 ms for every tenth.
+        timestamp: String(published + (i % 10 === 0 ? 17 : 7)),
+      })),
+    });
+    await producer.disconnect();
+    const report = await probe.done;
+    expect(report.latencyMs).toMatchObject({ count: 40, p50: 7, max: 17 });
+  });
 });

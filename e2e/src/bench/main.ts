@@ -14,6 +14,7 @@ import {
   runMain,
 } from '@pipeline/shared';
 import { Redis } from 'ioredis';
+import { formatRequests } from '../processes/kafka-requests.js';
 import { findServerPids } from '../processes/usage.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
@@ -86,10 +87,12 @@ await runMain('bench', async () => {
       ...Object.fromEntries(pipeline.services.map((s) => [s.name, s.pid])),
       bench: process.pid,
     };
+    const ports = Object.fromEntries(pipeline.services.map((s) => [s.name, s.port]));
     console.log(`  ${kind}: ${ns.id} (${specs.map((s) => s.name).join(', ')}), logs in ${log}`);
     return {
       ns,
       pids,
+      ports,
       stop: async () => {
         const exits = await pipeline.stop();
         for (const [reason, r] of Object.entries((await refused.stop()).byReason)) {
@@ -120,6 +123,7 @@ await runMain('bench', async () => {
         durationMs,
         settleMs: options.settleMs,
         pids: current.pids,
+        ports: current.ports,
       });
       printStep(result);
       if (result.drainSeconds === null) {
@@ -217,4 +221,5 @@ function printStep(s: StepResult): void {
   console.log(
     `          ${s.usage.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%/${Math.round(u.rssMb)}M`).join('  ')}`,
   );
+  console.log(`          Kafka requests/s: ${formatRequests(s.kafkaRequests)}`);
 }

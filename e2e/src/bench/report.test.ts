@@ -24,6 +24,7 @@ function step(rate: number, p99: number, sustained: boolean): StepResult {
       { name: 'relay2', cpuPercent: 6, rssMb: 90 },
       { name: 'kafka', cpuPercent: 20, rssMb: 500 },
     ],
+    kafkaRequests: { features: { Fetch: rate / 10, Produce: rate / 10 }, scorer: { Fetch: rate / 20 } },
   };
 }
 
@@ -59,6 +60,7 @@ describe('benchmark report', () => {
       relay_cpu_us_per_msg: 45,
       services_cpu_us_per_event: 954,
       kafka_cpu_us_per_event: 200,
+      kafka_requests_per_event: 0.25,
       max_sustained_eps: 1414,
       identity_max_eps: 20_000,
       pipeline_to_identity: 1414 / 20_000,
@@ -76,6 +78,7 @@ describe('benchmark report', () => {
     expect(md).toContain('| four services ≤ 400 µs CPU per event at 1,000/s | 954 µs | **missed** |');
     expect(md).toContain('| pipeline ≥ 50 % of identity | 7 % | **missed** |');
     expect(md).toContain('| 1,000 | 2.0 / 4.0 | - | - |');
+    expect(md).toContain('| 1,000 | features 200/s (Fetch 100, Produce 100), scorer 50/s (Fetch 50) |');
     expect(md).toContain('![latency against rate](bench-2026-11-23.png)');
   });
 });

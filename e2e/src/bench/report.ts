@@ -1,3 +1,4 @@
+import { formatRequests, totalRate } from '../processes/kafka-requests.js';
 import type { ProcessUsage } from '../processes/usage.js';
 import type { StepResult } from './run-step.js';
 
@@ -41,6 +42,13 @@ export function cpuUsPerEvent(step: StepResult): Record<string, number> {
   return Object.fromEntries(step.usage.map((u) => [u.name, (u.cpuPercent / 100) * (1e6 / rate)]));
 }
 
+/** Requests the services sent the broker per delivered event. */
+function kafkaRequestsPerEvent(step: StepResult): number | null {
+  const rate = step.judgement.deliveredRate;
+  if (!(rate > 0) || Object.keys(step.kafkaRequests).length === 0) return null;
+  return Object.values(step.kafkaRequests).reduce((sum, byApi) => sum + totalRate(byApi), 0) / rate;
+}
+
 function sumOf(perEvent: Record<string, number>, names: string[]): number | null {
   const present = names.filter((n) => perEvent[n] !== undefined);
   return present.length === 0 ? null : present.reduce((sum, n) => sum + (perEvent[n] as number), 0);
@@ -80,6 +88,7 @@ export function headline(result: BenchResult) {
     relay_cpu_us_per_msg: relays === null ? null : relays / relayCount,
     services_cpu_us_per_event: at1000 ? sumOf(cpuUsPerEvent(at1000), SERVICES) : null,
     kafka_cpu_us_per_event: at1000 ? (cpuUsPerEvent(at1000).kafka ?? null) : null,
+    kafka_requests_per_event: at1000 ? kafkaRequestsPerEvent(at1000) : null,
     max_sustained_eps: fraud?.maxSustained ?? null,
     identity_max_eps: identity?.maxSustained ?? null,
     pipeline_to_identity: ratio,
@@ -135,6 +144,12 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
       `| rate/s | ${p.kind === 'fraud' ? 'enriched (features)' : 'enriched (relay1)'} | ${p.kind === 'fraud' ? 'scores (scorer)' : 'scores (relay2)'} | ${p.kind === 'fraud' ? 'decisions (decision)' : 'decisions (relay3)'} |`,
       '| -----: | ----: | ----: | ----: |',
       ...hopRows([...p.steps, ...p.searched].sort((a, b) => a.rate - b.rate)),
+      '',
+      'Requests each process sent the Kafka broker per second, with its busiest APIs (`kafka_client_requests` on its /metrics; the broker’s CPU goes mostly per request):',
+      '',
+      '| rate/s | requests/s |',
+      '| -----: | ---------- |',
+      ...p.steps.map((s) => `| ${int(s.rate)} | ${formatRequests(s.kafkaRequests)} |`),
       '',
     );
   }

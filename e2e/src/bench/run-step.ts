@@ -1,5 +1,6 @@
 import { type LatencyProbe, type SimEvent, type Summary, startLatencyProbe } from '@pipeline/loadtest';
 import type { Admin, AvroSerde, Kafka } from '@pipeline/shared';
+import { type RequestRates, startRequestWindow } from '../processes/kafka-requests.js';
 import { type ProcessUsage, startUsageWindow } from '../processes/usage.js';
 import type { RunNamespace } from '../run/namespace.js';
 import { streamTraffic } from '../run/traffic.js';
@@ -17,6 +18,8 @@ export interface StepResult {
   /** Seconds the pipeline needed after the last publish to deliver everything (null: it did not). */
   drainSeconds: number | null;
   usage: ProcessUsage[];
+  /** Requests per second each service sent the brokers over the measured window, by API. */
+  kafkaRequests: RequestRates;
 }
 
 /** Messages ever written to a topic: the sum of its partitions' high watermarks. */
@@ -40,6 +43,8 @@ export async function runStep(options: {
   settleMs: number;
   drainMs?: number;
   pids: Record<string, number>;
+  /** Each service's metrics port, for its Kafka request counts. */
+  ports: Record<string, number>;
 }): Promise<StepResult> {
   const { kafka, ns, rate } = options;
   const output = ns.topics.decisions;
@@ -56,12 +61,16 @@ export async function runStep(options: {
   const hopTopics = { enriched: ns.topics.enriched, scores: ns.topics.scores, decisions: output };
   let probes: { hop: string; probe: LatencyProbe }[] | undefined;
   let usage: ReturnType<typeof startUsageWindow> | undefined;
+  let requests: ReturnType<typeof startRequestWindow> | undefined;
   const settle = setTimeout(() => {
     usage = startUsageWindow(options.pids);
+    requests = startRequestWindow(options.ports);
     void Promise.all(
       Object.entries(hopTopics).map(async ([hop, topic]) => ({
         hop,
-        probe: await startLatencyProbe({ kafka, topic }),
+        // Hops on the way by their producer's timestamp (probes that fetch in bulk); the output as
+        // its consumers see it.
+        probe: await startLatencyProbe({ kafka, topic, measure: topic === output ? 'arrival' : 'produced' }),
       })),
     ).then((started) => {
       probes = started;
@@ -98,6 +107,7 @@ export async function runStep(options: {
   clearTimeout(settle);
   published = traffic.stats.total;
   const used = usage?.end() ?? [];
+  const kafkaRequests = (await (await requests)?.end()) ?? {};
   const judgement = judgeStep(samples, rate, { publishedRate: traffic.stats.rate });
 
   const drainStart = performance.now();
@@ -116,5 +126,14 @@ export async function runStep(options: {
   const empty: Summary = { count: 0, p50: null, p95: null, p99: null, max: null, mean: null };
   const deadLetters = (await outputCount(ns.topics.deadLetters)) - refusedBase;
   await admin.disconnect();
-  return { rate, judgement, latencyMs: hops.decisions ?? empty, hops, deadLetters, drainSeconds, usage: used };
+  return {
+    rate,
+    judgement,
+    latencyMs: hops.decisions ?? empty,
+    hops,
+    deadLetters,
+    drainSeconds,
+    usage: used,
+    kafkaRequests,
+  };
 }

@@ -17,6 +17,13 @@ export interface LatencyProbeOptions {
   onReport?: (report: ProbeReport) => void;
   /** Epoch milliseconds, compared with the publish-time header; default Date.now. */
   wallClock?: () => number;
+  /**
+   * 'arrival' (default): publish time to this consumer reading the message, as a downstream consumer
+   * sees it; the probe fetches as soon as data is there. 'produced': publish time to the message's
+   * own timestamp, stamped by the producing service when it sent it; the probe then fetches in large
+   * batches, costing the broker and the machine almost nothing beside what it measures.
+   */
+  measure?: 'arrival' | 'produced';
 }
 
 export type ProbeStopReason = 'count' | 'duration' | 'stopped';
@@ -49,8 +56,8 @@ export interface LatencyProbe {
 }
 
 /**
- * Measures end-to-end latency on any topic: for each message, the time it reaches this consumer
- * minus the `publish-time-ms` header the load generator stamped. The probe starts from the topic's
+ * Measures end-to-end latency on any topic: for each message, the time it reaches this consumer (or
+ * was produced: `measure`) minus the `publish-time-ms` header the load generator stamped. The probe starts from the topic's
  * high watermarks (or its log start offsets with `fromBeginning`), read before it joins, so "from
  * latest" means exactly the messages published after startLatencyProbe returned.
  * It tracks its own position per partition (next offset to read), and reports the backlog as
@@ -62,6 +69,7 @@ export interface LatencyProbe {
 export async function startLatencyProbe(options: LatencyProbeOptions): Promise<LatencyProbe> {
   const { kafka, topic, fromBeginning = false, durationMs, count, reportIntervalMs = 1_000, onReport } = options;
   const wallClock = options.wallClock ?? Date.now;
+  const produced = options.measure === 'produced';
   const groupId = options.groupId ?? `latency-probe-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
   const admin = kafka.admin();
@@ -145,7 +153,9 @@ export async function startLatencyProbe(options: LatencyProbeOptions): Promise<L
       return finishing;
     };
 
-    consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
+    consumer = kafka.consumer(
+      produced ? { groupId, maxWaitTimeInMs: 500, minBytes: 1024 * 1024 } : { groupId, maxWaitTimeInMs: 250 },
+    );
     // Position the group on joining: kafkajs emits GROUP_JOIN synchronously before its first fetch,
     // and a seek applies at the next fetch, so no message before the start offsets is read and none
     // after them is skipped. (admin.setOffsets would do it too, but costs a 5 s fetch wait.) After
@@ -167,8 +177,9 @@ export async function startLatencyProbe(options: LatencyProbeOptions): Promise<L
           if (published === undefined) {
             withoutHeader++;
           } else {
-            all.record(arrival - published);
-            interval.record(arrival - published);
+            const at = produced ? Number(message.timestamp) : arrival;
+            all.record(at - published);
+            interval.record(at - published);
           }
           received++;
           position.set(batch.partition, offset + 1);

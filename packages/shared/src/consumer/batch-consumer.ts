@@ -2,6 +2,7 @@ import { metrics } from '@opentelemetry/api';
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { DeadLetterPublisher, Rejected } from '../dead-letter/dead-letter.js';
 import { errorMessage, PipelineError } from '../errors.js';
+import { requestCounter } from '../kafka/request-counts.js';
 import type { Logger } from '../logging/logger.js';
 import type { Decoder } from '../serde/avro-serde.js';
 import { createCommitter } from './commits.js';
@@ -188,6 +189,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       },
     },
   });
+  consumer.on(consumer.events.REQUEST, requestCounter('consumer'));
   let consuming = false;
   const crashListener = consumer.on(consumer.events.CRASH, (event) => {
     consuming = false;

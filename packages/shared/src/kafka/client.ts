@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
 import type { Logger } from '../logging/logger.js';
 import { coalesceSends } from './coalesce-sends.js';
+import { requestCounter } from './request-counts.js';
 
 export type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 
@@ -49,7 +50,7 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): KafkaJ
  */
 export function createProducer(kafka: KafkaJS.Kafka): KafkaJS.Producer {
   const { Partitioners } = kafkajs();
-  return coalesceSends(
-    kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }),
-  );
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  producer.on(producer.events.REQUEST, requestCounter('producer'));
+  return coalesceSends(producer);
 }
