@@ -34,15 +34,6 @@ export interface BatchResult<T> {
   late: number;
 }
 
-type Reply = [Error | null, unknown];
-
-function replyOf(replies: Reply[] | null, i: number): unknown {
-  const reply = replies?.[i];
-  if (!reply) throw new Error(`no reply for pipelined command ${i}`);
-  if (reply[0]) throw reply[0];
-  return reply[1];
-}
-
 const builders = new WeakMap<Plan, VectorBuilder>();
 function vectorBuilder(engine: Engine): VectorBuilder {
   let build = builders.get(engine.plan);
@@ -66,9 +57,11 @@ function groupBy(n: number, keyOf: (i: number) => string): Map<string, number[]>
 }
 
 /**
- * Applies a batch of one partition's transactions in one Redis round trip (one script call per
- * customer and per terminal of the batch) and returns, per transaction, the enriched event or why
- * it is refused. Idempotent: a redelivered event returns the vector computed the first time.
+ * Applies a batch of one partition's transactions (one script call per customer and per terminal of
+ * the batch) and returns, per transaction, the enriched event or why it is refused. Idempotent: a
+ * redelivered event returns the vector computed the first time. The client auto-pipelines (see
+ * redis.ts): the calls of every partition's batch made in one turn go out as one write, one round
+ * trip, and their replies arrive together, so the enriched events of a fetch are produced together.
  */
 export async function processTransactions(
   redis: Redis,
@@ -105,7 +98,7 @@ export async function processTransactions(
     for (const tx of accepted) if (tx.event_time > upTo) upTo = tx.event_time;
     await awaitLabels(upTo);
   }
-  const pipeline = redis.pipeline();
+  const calls: Promise<unknown>[] = [];
   // where each accepted transaction's reply is: command index and offset, per entity
   const cCmd = new Array<number>(n);
   const cOff = new Array<number>(n);
@@ -129,21 +122,21 @@ export async function processTransactions(
         cmd[i] = queued;
         off[i] = k * stride;
       });
-      scripts.applyTx(pipeline, entity, entityKeys(prefix, entity, id), events);
+      calls.push(scripts.applyTx(redis, entity, entityKeys(prefix, entity, id), events) as Promise<unknown>);
       queued++;
     }
   };
   queue('customer', cCmd, cOff);
   queue('terminal', tCmd, tOff);
-  if (persist) writeWatermark(pipeline, persist, watermark);
-  const replies = queued > 0 || persist ? ((await pipeline.exec()) as Reply[] | null) : [];
+  if (persist) calls.push(...writeWatermark(redis, persist, watermark));
+  const replies = await Promise.all(calls);
   const computedAt = Date.now();
   const build = vectorBuilder(engine);
   const version = set.version;
   for (let i = 0; i < n; i++) {
     const tx = accepted[i] as Transaction;
-    const c = replyOf(replies, cCmd[i] as number) as number[];
-    const t = replyOf(replies, tCmd[i] as number) as number[];
+    const c = replies[cCmd[i] as number] as number[];
+    const t = replies[tCmd[i] as number] as number[];
     const co = cOff[i] as number;
     const to = tOff[i] as number;
     if (c[co] === ScriptStatus.ExpiredDuplicate || t[to] === ScriptStatus.ExpiredDuplicate) {
@@ -165,7 +158,7 @@ export async function processTransactions(
   return { outcomes: outcomes as Outcome<EnrichedTransaction>[], watermark, late };
 }
 
-/** Applies a batch of one partition's labels in one round trip (one call per terminal); genuine labels change no state. */
+/** Applies a batch of one partition's labels (one call per terminal); genuine labels change no state. */
 export async function processLabels(
   redis: Redis,
   engine: Engine,
@@ -175,7 +168,6 @@ export async function processLabels(
   persist?: WatermarkWrite,
 ): Promise<BatchResult<Label>> {
   const scripts = scriptsFor(redis, engine.plan);
-  const pipeline = redis.pipeline();
   const outcomes: Outcome<Label>[] = [];
   const byTerminal = new Map<string, (string | number)[]>();
   let late = 0;
@@ -194,21 +186,21 @@ export async function processLabels(
     }
     outcomes.push({ ok: true, value: label });
   }
+  const calls: Promise<unknown>[] = [];
   for (const [terminal, args] of byTerminal) {
-    scripts.applyLabels(pipeline, entityKeys(engine.prefix, 'terminal', terminal), args);
+    calls.push(scripts.applyLabels(redis, entityKeys(engine.prefix, 'terminal', terminal), args) as Promise<unknown>);
   }
-  if (persist) writeWatermark(pipeline, persist, watermark);
-  if (byTerminal.size > 0 || persist) {
-    const replies = (await pipeline.exec()) as Reply[] | null;
-    for (let i = 0; i < (replies?.length ?? 0); i++) replyOf(replies, i);
-  }
+  if (persist) calls.push(...writeWatermark(redis, persist, watermark));
+  await Promise.all(calls);
   return { outcomes, watermark, late };
 }
 
-function writeWatermark(pipeline: ReturnType<Redis['pipeline']>, w: WatermarkWrite, watermark: number): void {
-  if (!Number.isFinite(watermark)) return;
-  pipeline.zadd(w.key, w.nextOffset, `${w.nextOffset}:${watermark}`);
-  pipeline.zremrangebyrank(w.key, 0, -(WATERMARKS_KEPT + 1));
+function writeWatermark(redis: Redis, w: WatermarkWrite, watermark: number): Promise<unknown>[] {
+  if (!Number.isFinite(watermark)) return [];
+  return [
+    redis.zadd(w.key, w.nextOffset, `${w.nextOffset}:${watermark}`),
+    redis.zremrangebyrank(w.key, 0, -(WATERMARKS_KEPT + 1)),
+  ];
 }
 
 /**
