@@ -24,7 +24,8 @@ async function readCounts(port: number): Promise<Record<string, number> | null> 
 
 /** Reads each process's counts (by its metrics port) at the start of a window and the rates at its end. */
 export async function startRequestWindow(ports: Record<string, number>): Promise<{ end(): Promise<RequestRates> }> {
-  const read = () => Promise.all(Object.entries(ports).map(async ([name, port]) => [name, await readCounts(port)] as const));
+  const read = () =>
+    Promise.all(Object.entries(ports).map(async ([name, port]) => [name, await readCounts(port)] as const));
   const start = new Map(await read());
   const began = performance.now();
   return {

@@ -50,7 +50,10 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): KafkaJ
  */
 export function createProducer(kafka: KafkaJS.Kafka): KafkaJS.Producer {
   const { Partitioners } = kafkajs();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   producer.on(producer.events.REQUEST, requestCounter('producer'));
   return coalesceSends(producer);
 }
