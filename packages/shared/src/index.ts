@@ -38,6 +38,7 @@ export {
   createDeadLetterPublisher,
   type DeadLetter,
   type DeadLetterPublisher,
+  MAX_ORIGINAL_BYTES,
   type Rejected,
   toDeadLetter,
 } from './dead-letter/dead-letter.js';

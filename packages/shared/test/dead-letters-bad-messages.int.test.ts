@@ -9,6 +9,7 @@ import {
   type DeadLetter,
   type DurableBatch,
   frame,
+  MAX_ORIGINAL_BYTES,
 } from '@pipeline/shared';
 import { createTopic, readMessages, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { schemaFor } from '@pipeline/topology';
@@ -104,6 +105,56 @@ describe('bad messages reach the dead-letter topic and the consumer goes on', ()
       const [committed] = await admin.fetchOffsets({ groupId, topics: [source] });
       await admin.disconnect();
       expect(committed?.partitions[0]?.offset).toBe('5');
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+    }
+  });
+
+  it('dead-letters a message just under the broker limit by its first bytes, and goes on', async () => {
+    const kafka = testKafka();
+    const source = uniqueName('huge');
+    const dlq = uniqueName('dlq');
+    await createTopic(kafka, source);
+    await createTopic(kafka, dlq);
+    const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
+    const labels = await serde.encoder<Label>(`${source}-value`, schemaFor('fraud/label').type);
+    const letters = await serde.encoder<DeadLetter>(`${dlq}-value`, schemaFor('pipeline/dead-letter').type);
+    const producer = createProducer(kafka);
+    await producer.connect();
+    // The broker takes up to about 1 MiB per message: this one fits, a dead letter holding all of it would not.
+    const huge = Buffer.alloc(1_040_000, 0x7b);
+    await producer.send({ topic: source, acks: -1, messages: [{ key: 'k', value: huge }] });
+    await producer.send({ topic: source, acks: -1, messages: [{ value: labels.encode(label(2)) }] });
+
+    const handled: string[] = [];
+    let crashed: Error | undefined;
+    const consumer = createBatchConsumer<Label>({
+      kafka,
+      groupId: uniqueName('group'),
+      fromBeginning: true,
+      decoders: { [source]: serde.decoder<Label>(schemaFor('fraud/label').type) },
+      deadLetters: createDeadLetterPublisher({ producer, encoder: letters, topic: dlq, service: 'dlq-test' }),
+      logger: createLogger('dlq-test', 'silent'),
+      handler: async (records) => {
+        handled.push(...records.map((r) => r.value.transaction_id));
+      },
+      onCrash: (error) => {
+        crashed = error;
+      },
+    });
+    await consumer.start();
+    try {
+      const [message] = await readMessages(kafka, dlq, 1);
+      const decoder = serde.decoder<DeadLetter>(schemaFor('pipeline/dead-letter').type);
+      await decoder.prepare([message?.value ?? null]);
+      const letter = decoder.decode(message?.value ?? null);
+      expect(letter).toMatchObject({ offset: 0, error_type: 'MalformedMessageError', original_size: huge.length });
+      expect(letter.original_value?.equals(huge.subarray(0, MAX_ORIGINAL_BYTES))).toBe(true);
+      const deadline = Date.now() + 15_000;
+      while (handled.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(handled).toEqual(['tx-2']);
+      expect(crashed).toBeUndefined();
     } finally {
       await consumer.stop();
       await producer.disconnect();

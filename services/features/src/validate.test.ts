@@ -23,6 +23,7 @@ describe('checkTransaction', () => {
   it('accepts a good transaction', () => {
     expect(checkTransaction(tx(), Number.NEGATIVE_INFINITY, NOW, rules)).toBeUndefined();
     expect(checkTransaction(tx({ amount_minor: 0 }), NOW, NOW, rules)).toBeUndefined();
+    expect(checkTransaction(tx({ device_hash: 'a'.repeat(128), ip_hash: 'f0:9e' }), NOW, NOW, rules)).toBeUndefined();
   });
 
   it.each([
@@ -35,6 +36,12 @@ describe('checkTransaction', () => {
     [{ amount_minor: 1_000_001 }, /absurd amount_minor/],
     [{ event_time: NOW + 3_600_001 }, /in the future/],
     [{ event_time: 0 }, /invalid event_time/],
+    [{ currency: 'eur' }, /invalid currency 'eur': an ISO 4217 code/],
+    [{ currency: '' }, /invalid currency/],
+    [{ country: 'PRT' }, /invalid country 'PRT': an ISO 3166-1 alpha-2 code/],
+    [{ device_hash: '' }, /invalid device_hash/],
+    [{ device_hash: 'x'.repeat(129) }, /invalid device_hash 'x{40}… \(129 characters\)'/],
+    [{ ip_hash: 'zero\u200bwidth' }, /invalid ip_hash/],
   ] as [Partial<Transaction>, RegExp][])('refuses %o', (over, reason) => {
     const error = checkTransaction(tx(over), Number.NEGATIVE_INFINITY, NOW, rules);
     expect(error).toBeInstanceOf(BadInputError);

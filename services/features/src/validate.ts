@@ -11,6 +11,18 @@ export interface InputRules {
 
 // Ids end up in Redis keys and script arguments: braces would break the hash tag, '|' and ',' the encodings.
 const ID = /^[^\s{}|,]{1,128}$/;
+const CURRENCY = /^[A-Z]{3}$/;
+const COUNTRY = /^[A-Z]{2}$/;
+// Hashes of a device or an address: printable ASCII, bounded (a huge one would make an output over
+// the broker's message limit).
+const HASH = /^[\x21-\x7e]{1,128}$/;
+
+const shown = (value: string) => (value.length > 40 ? `${value.slice(0, 40)}… (${value.length} characters)` : value);
+
+function checkFormat(field: string, value: string | null, format: RegExp, what: string): BadInputError | undefined {
+  if (value === null || format.test(value)) return undefined;
+  return new BadInputError(`invalid ${field} '${shown(value)}': ${what}`);
+}
 
 function checkId(field: string, value: string | undefined): BadInputError | undefined {
   if (value === undefined || value === null || value.trim() === '') return new BadInputError(`missing ${field}`);
@@ -53,7 +65,12 @@ export function checkTransaction(
   if (amount > rules.maxAmountMinor) {
     return new BadInputError(`absurd amount_minor ${amount} (above ${rules.maxAmountMinor})`);
   }
-  return checkTime('event_time', tx.event_time, watermark, now, rules);
+  const formatError =
+    checkFormat('currency', tx.currency, CURRENCY, 'an ISO 4217 code, three capital letters') ??
+    checkFormat('country', tx.country, COUNTRY, 'an ISO 3166-1 alpha-2 code, two capital letters') ??
+    checkFormat('device_hash', tx.device_hash, HASH, '1-128 printable ASCII characters, no spaces') ??
+    checkFormat('ip_hash', tx.ip_hash, HASH, '1-128 printable ASCII characters, no spaces');
+  return formatError ?? checkTime('event_time', tx.event_time, watermark, now, rules);
 }
 
 export function checkLabel(label: Label, watermark: number, now: number, rules: InputRules): Error | undefined {

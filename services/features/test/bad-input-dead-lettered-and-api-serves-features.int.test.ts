@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
-import type { DeadLetter } from '@pipeline/shared';
+import { type DeadLetter, MAX_ORIGINAL_BYTES } from '@pipeline/shared';
 import { servers, uniqueName } from '@pipeline/testing';
 import type { Label, Transaction } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,11 @@ const bad: [Transaction, RegExp][] = [
   [tx('b6', { amount_minor: 1_000_000_000_000 }), /absurd amount_minor/],
   [tx('b7', { event_time: Date.now() + 3 * 86_400_000 }), /in the future/],
   [tx('b8', { event_time: T - 10 * 60_000 }), /late event/],
+  [tx('b9', { currency: 'EURO' }), /invalid currency 'EURO'/],
+  [tx('b10', { country: 'PRT' }), /invalid country 'PRT'/],
+  [tx('b11', { ip_hash: '10.0.0.1 ' }), /invalid ip_hash/],
+  // Far more than a dead letter keeps: it keeps the first bytes and says how many there were.
+  [tx('b12', { device_hash: 'd'.repeat(300_000) }), /invalid device_hash 'd{40}… \(300000 characters\)'/],
 ];
 const good = [tx('g1', { event_time: T - 60_000 }), tx('g2'), tx('g3', { event_time: T + 1000, amount_minor: 3000 })];
 // g1, g2 first (watermark T), then the bad ones (b8 is 10 min behind, lateness 5 min), then g3.
@@ -110,6 +115,10 @@ describe('bad input goes to the dead-letter topic with its reason; the stream go
     expect(fromTx.map((l) => l.offset)).toEqual(bad.map((_, i) => i + 2));
     for (const [i, [, reason]] of bad.entries()) expect(fromTx[i]?.error).toMatch(reason);
     expect(fromTx.find((l) => l.offset === 9)?.error_type).toBe('LateEventError');
+    const huge = fromTx.at(-1);
+    expect(huge?.original_value?.length).toBe(MAX_ORIGINAL_BYTES);
+    expect(huge?.original_size).toBeGreaterThan(300_000);
+    expect(fromTx.slice(0, -1).every((l) => l.original_size === null)).toBe(true);
     const fromLabels = letters.filter((l) => l.topic === topics.labels).sort((a, b) => a.offset - b.offset);
     expect(fromLabels.map((l) => [l.offset, l.error_type])).toEqual([
       [0, 'BadInputError'],

@@ -38,6 +38,7 @@ describe('deadLetterRow', () => {
     error: 'bad bytes',
     service: 'features',
     dead_lettered_at: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
+    original_size: null,
   };
 
   it('keeps the value length, not the bytes, and dates the row in seconds and ms', () => {
@@ -49,6 +50,10 @@ describe('deadLetterRow', () => {
       dead_lettered_at_ms: letter.dead_lettered_at,
     });
     expect(Buffer.from(row.original_key).toString()).toBe('C1');
+  });
+
+  it('stores the original size of a value dead-lettered in part', () => {
+    expect(deadLetterRow({ ...letter, original_size: 2_000_000 }, null).original_value_length).toBe(2_000_000);
   });
 
   it('stores a tombstone and an undatable event time as NULL, but refuses a dead letter time DateTime cannot hold', () => {

@@ -19,7 +19,14 @@ describe('dead letters', () => {
       startTime: AT - 86_400_000,
       labelsUntil: 0,
     });
-    const base = { partition: 1, service: 'scorer', error_type: 'ValidationError', error: 'no', original_key: null };
+    const base = {
+      partition: 1,
+      service: 'scorer',
+      error_type: 'ValidationError',
+      error: 'no',
+      original_key: null,
+      original_size: null,
+    };
     // Dated ones (enriched bytes that decode), then undatable: another topic, garbage bytes, a tombstone.
     letters = [
       ...enriched.slice(0, 20).map((e, i) => ({

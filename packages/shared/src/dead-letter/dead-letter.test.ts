@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedMessageError } from '../errors.js';
-import { toDeadLetter } from './dead-letter.js';
+import { MAX_ORIGINAL_BYTES, toDeadLetter } from './dead-letter.js';
 
 describe('toDeadLetter', () => {
   it('keeps the original bytes and origin, and names the error', () => {
@@ -25,7 +25,28 @@ describe('toDeadLetter', () => {
       error: 'unknown magic byte 222 (expected 0)',
       service: 'features',
       dead_lettered_at: 1_700_000_000_000,
+      original_size: null,
     });
+  });
+
+  it('keeps the first bytes of a value too large to dead-letter whole, its size, and a bounded reason', () => {
+    const value = Buffer.alloc(MAX_ORIGINAL_BYTES * 14, 7);
+    const letter = toDeadLetter(
+      {
+        topic: 'transactions',
+        partition: 1,
+        message: { key: Buffer.alloc(MAX_ORIGINAL_BYTES + 1, 1), value, offset: '5' },
+        error: new MalformedMessageError(`bad: ${'x'.repeat(100_000)}`),
+      },
+      'features',
+      0,
+    );
+    expect(letter.original_value).toEqual(value.subarray(0, MAX_ORIGINAL_BYTES));
+    expect(letter.original_size).toBe(value.length);
+    expect(letter.original_key).toHaveLength(MAX_ORIGINAL_BYTES);
+    expect(letter.error.length).toBeLessThan(5_000);
+    expect(letter.error).toMatch(/^bad: x+… \(100005 characters\)$/);
+    expect(letter.offset).toBe(5);
   });
 
   it('describes a thrown non-Error', () => {

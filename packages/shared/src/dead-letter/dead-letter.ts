@@ -2,6 +2,12 @@ import type { KafkaMessage, Message, Producer } from 'kafkajs';
 
 const MAX_REQUEST_BYTES = 512 * 1024;
 const MAX_REQUEST_MESSAGES = 500;
+/**
+ * A dead letter keeps at most this much of the original value, and of the reason: a message near the
+ * broker's size limit must not make a dead letter over it (the consumer would crash on it forever).
+ */
+export const MAX_ORIGINAL_BYTES = 64 * 1024;
+const MAX_ERROR_CHARS = 4 * 1024;
 
 import { errorMessage } from '../errors.js';
 import type { Encoder } from '../serde/avro-serde.js';
@@ -17,6 +23,8 @@ export interface DeadLetter {
   error: string;
   service: string;
   dead_lettered_at: number;
+  /** Size of the original value when `original_value` holds only its first MAX_ORIGINAL_BYTES; else null. */
+  original_size: number | null;
 }
 
 export interface Rejected {
@@ -33,16 +41,22 @@ export interface DeadLetterPublisher {
 
 export function toDeadLetter(rejected: Rejected, service: string, now: number): DeadLetter {
   const { error } = rejected;
+  const value = rejected.message.value;
+  const key = rejected.message.key ?? null;
+  const whole = value === null || value.length <= MAX_ORIGINAL_BYTES;
+  const reason = errorMessage(error);
   return {
-    original_value: rejected.message.value,
-    original_key: rejected.message.key ?? null,
+    original_value: whole ? value : value.subarray(0, MAX_ORIGINAL_BYTES),
+    original_key: key && key.length > MAX_ORIGINAL_BYTES ? key.subarray(0, MAX_ORIGINAL_BYTES) : key,
     topic: rejected.topic,
     partition: rejected.partition,
     offset: Number(rejected.message.offset),
     error_type: error instanceof Error ? error.name : typeof error,
-    error: errorMessage(error),
+    error:
+      reason.length > MAX_ERROR_CHARS ? `${reason.slice(0, MAX_ERROR_CHARS)}… (${reason.length} characters)` : reason,
     service,
     dead_lettered_at: now,
+    original_size: whole ? null : value.length,
   };
 }
 

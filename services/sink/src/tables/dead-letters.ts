@@ -53,7 +53,7 @@ export function deadLetterRow(value: DeadLetter, eventTime: number | null): Dead
     error_type: value.error_type,
     error: value.error,
     original_key: value.original_key ?? new Uint8Array(),
-    original_value_length: value.original_value === null ? null : value.original_value.length,
+    original_value_length: value.original_size ?? (value.original_value === null ? null : value.original_value.length),
     event_time,
     dead_lettered_at: dateTimeSeconds(value.dead_lettered_at, 'dead_lettered_at'),
     dead_lettered_at_ms: epochMs(value.dead_lettered_at, 'dead_lettered_at'),
