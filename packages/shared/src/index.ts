@@ -55,7 +55,13 @@ export {
   kafkajs,
   type Producer,
 } from './kafka/client.js';
-export { carriedHeaders, PUBLISH_TIME_HEADER, readPublishTime } from './kafka/headers.js';
+export {
+  carriedHeaders,
+  INGEST_TIME_HEADER,
+  PUBLISH_TIME_HEADER,
+  readIngestTime,
+  readPublishTime,
+} from './kafka/headers.js';
 export { type EnsureTopicsResult, ensureTopics, type TopicSpec } from './kafka/topics.js';
 export { EXIT_CONFIG, runMain } from './lifecycle/run-main.js';
 export { createShutdown, type Shutdown } from './lifecycle/shutdown.js';

@@ -12,6 +12,10 @@ export const decisionVars = {
   ...redisVars,
   /** How long an enriched event waits for its score before rules alone decide. */
   DECISION_SCORE_BUDGET: env.duration().default(50),
+  /** An event this old on arrival (the pipeline catching up after an outage) waits DECISION_CATCH_UP_BUDGET instead. */
+  DECISION_CATCH_UP_AFTER: env.duration().default(1_000),
+  /** How long such an event waits for its score, most likely in the backlog behind it. */
+  DECISION_CATCH_UP_BUDGET: env.duration().default(5_000),
   DECISION_RULES_FILE: env.string().default(defaultRulesFile),
   /** Polling interval behind fs.watch, for filesystems where watching misses changes. */
   DECISION_RULES_POLL: env.duration().default(1000),

@@ -9,6 +9,7 @@ import {
   type IHeaders,
   type Kafka,
   type Logger,
+  readIngestTime,
 } from '@pipeline/shared';
 import {
   createTopicDeadLetters,
@@ -43,6 +44,12 @@ export interface EngineOptions {
   featureSet: FeatureSetLike;
   /** How long an enriched event waits for its score before rules alone decide. */
   budgetMs: number;
+  /**
+   * An event already `afterMs` old when it arrives (its ingest time, stamped by the feature service)
+   * comes from a pipeline catching up after an outage or a restart: its score is most likely in the
+   * backlog behind it, and its decision is late anyway, so it waits up to `budgetMs` for it instead.
+   */
+  catchUp?: { afterMs: number; budgetMs: number };
   keyPrefix: string;
   ttl: { scoresMs: number; decidedMs: number };
   fromBeginning?: boolean;
@@ -70,10 +77,14 @@ export interface DecisionEngine {
  */
 export async function createDecisionEngine(options: EngineOptions): Promise<DecisionEngine> {
   const { kafka, serde, redis, logger, topics, featureSet, budgetMs, now = Date.now } = options;
+  const catchUp = options.catchUp ?? { afterMs: Number.POSITIVE_INFINITY, budgetMs };
   const meter = metrics.getMeter('pipeline.decision');
   const decisionsCounter = meter.createCounter('decision_decisions', { description: 'Decisions emitted' });
   const lateScores = meter.createCounter('decision_late_scores', {
     description: 'Scores that arrived after their event was decided on rules alone',
+  });
+  const catchUpWaits = meter.createCounter('decision_catch_up_waits', {
+    description: 'Events that arrived already late (the pipeline catching up) and waited the catch-up budget',
   });
   const latency = meter.createHistogram('decision_latency', {
     unit: 'ms',
@@ -139,12 +150,15 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
       headers.set(eventId, carriedHeaders(record.headers));
       const variant = assignVariant(ruleSet.experiment, event.transaction.customer_id);
       const item: PendingEvent = { event, variant, ruleSet, outcome: 'decide', previous: null, arrived };
+      const ingested = readIngestTime(record.headers);
+      const wait = ingested !== undefined && arrived - ingested > catchUp.afterMs ? catchUp.budgetMs : budgetMs;
+      if (wait !== budgetMs) catchUpWaits.add(1);
       items.push(item);
       // Wait before the lookup: a score landing in between still wakes this waiter, and its batch
       // finds this event's decision to wait for. Each event is decided as soon as its own pair
       // completes, not when the batch's last one does.
       const done = join
-        .wait(eventId, (s) => scoreMatches(variant, s), arrived + budgetMs)
+        .wait(eventId, (s) => scoreMatches(variant, s), arrived + wait, wait)
         .then((score) => decider.decide(item, score))
         .finally(() => {
           if (completions.get(eventId) !== done) return;

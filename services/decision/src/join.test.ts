@@ -60,6 +60,21 @@ describe('JoinTable', () => {
     }
     join.expire(10_000);
     expect(join.size).toBe(0);
-    expect((join as unknown as { deadlines: unknown[] }).deadlines.length).toBeLessThan(5000);
+    const lanes = (join as unknown as { lanes: Map<number, { deadlines: unknown[] }> }).lanes;
+    expect(lanes.get(0)?.deadlines.length).toBeLessThan(5000);
+  });
+
+  it('expires short and long waits each at its own deadline, whatever the order they began in', async () => {
+    const join = new JoinTable();
+    const long = join.wait('catching-up', champion, 5_000, 5_000);
+    const short = join.wait('fresh', champion, 60, 50);
+    const shortLater = join.wait('fresh-2', champion, 70, 50);
+    expect(join.nextDeadline()).toBe(60);
+    expect(join.expire(100)).toBe(2);
+    expect(await short).toBeNull();
+    expect(await shortLater).toBeNull();
+    expect(join.nextDeadline()).toBe(5_000);
+    expect(join.offer(score('catching-up', 0.3))).toBe(true);
+    expect((await long)?.score).toBe(0.3);
   });
 });

@@ -16,22 +16,28 @@ interface Waiter {
  */
 export class JoinTable {
   private readonly waiting = new Map<string, Waiter[]>();
-  // Deadlines arrive in order (arrival + a constant budget), so this stays sorted by appending;
-  // resolved waiters are dropped lazily when their deadline comes up.
-  private readonly deadlines: Waiter[] = [];
-  private head = 0;
+  // One deadline queue per length of wait (the budget, the catch-up budget): within a queue deadlines
+  // arrive in order (arrival + a constant), so it stays sorted by appending; resolved waiters are
+  // dropped lazily when their deadline comes up.
+  private readonly lanes = new Map<number, { deadlines: Waiter[]; head: number }>();
 
   get size(): number {
     return this.waiting.size;
   }
 
-  wait(eventId: string, matches: (score: Score) => boolean, deadline: number): Promise<Score | null> {
+  /** Waits until a matching score is offered or settled, or `deadline`; `lane` is the length of the wait. */
+  wait(eventId: string, matches: (score: Score) => boolean, deadline: number, lane = 0): Promise<Score | null> {
     return new Promise((resolve) => {
       const waiter: Waiter = { eventId, deadline, matches, done: false, resolve };
       const list = this.waiting.get(eventId);
       if (list) list.push(waiter);
       else this.waiting.set(eventId, [waiter]);
-      this.insertDeadline(waiter);
+      let queue = this.lanes.get(lane);
+      if (!queue) {
+        queue = { deadlines: [], head: 0 };
+        this.lanes.set(lane, queue);
+      }
+      insertDeadline(queue, waiter);
     });
   }
 
@@ -59,34 +65,36 @@ export class JoinTable {
   /** Ends the waits whose deadline is at or before `now` with null; returns how many. */
   expire(now: number): number {
     let expired = 0;
-    while (this.head < this.deadlines.length) {
-      const waiter = this.deadlines[this.head];
-      if (!waiter || waiter.deadline > now) break;
-      this.head += 1;
-      if (!waiter.done) {
-        this.finish(waiter, null);
-        expired += 1;
+    for (const queue of this.lanes.values()) {
+      while (queue.head < queue.deadlines.length) {
+        const waiter = queue.deadlines[queue.head];
+        if (!waiter || waiter.deadline > now) break;
+        queue.head += 1;
+        if (!waiter.done) {
+          this.finish(waiter, null);
+          expired += 1;
+        }
       }
-    }
-    if (this.head > 1024 && this.head * 2 > this.deadlines.length) {
-      this.deadlines.splice(0, this.head);
-      this.head = 0;
+      if (queue.head > 1024 && queue.head * 2 > queue.deadlines.length) {
+        queue.deadlines.splice(0, queue.head);
+        queue.head = 0;
+      }
     }
     return expired;
   }
 
   nextDeadline(): number | undefined {
-    for (let i = this.head; i < this.deadlines.length; i++) {
-      const waiter = this.deadlines[i];
-      if (waiter && !waiter.done) return waiter.deadline;
+    let next: number | undefined;
+    for (const queue of this.lanes.values()) {
+      for (let i = queue.head; i < queue.deadlines.length; i++) {
+        const waiter = queue.deadlines[i];
+        if (waiter && !waiter.done) {
+          if (next === undefined || waiter.deadline < next) next = waiter.deadline;
+          break;
+        }
+      }
     }
-    return undefined;
-  }
-
-  private insertDeadline(waiter: Waiter): void {
-    let i = this.deadlines.length;
-    while (i > this.head && (this.deadlines[i - 1]?.deadline ?? 0) > waiter.deadline) i -= 1;
-    this.deadlines.splice(i, 0, waiter);
+    return next;
   }
 
   private finish(waiter: Waiter, score: Score | null): void {
@@ -99,4 +107,11 @@ export class JoinTable {
     }
     waiter.resolve(score);
   }
+}
+
+function insertDeadline(queue: { deadlines: Waiter[]; head: number }, waiter: Waiter): void {
+  const { deadlines } = queue;
+  let i = deadlines.length;
+  while (i > queue.head && (deadlines[i - 1]?.deadline ?? 0) > waiter.deadline) i -= 1;
+  deadlines.splice(i, 0, waiter);
 }

@@ -51,6 +51,7 @@ await runMain('decision', async () => {
     rules,
     featureSet: fraudFeatureSet,
     budgetMs: config.DECISION_SCORE_BUDGET,
+    catchUp: { afterMs: config.DECISION_CATCH_UP_AFTER, budgetMs: config.DECISION_CATCH_UP_BUDGET },
     tuning: consumerTuning(config),
     onCrash: () => void shutdown.shutdown('consumer crashed', 1),
     keyPrefix: config.DECISION_REDIS_PREFIX,

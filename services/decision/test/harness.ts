@@ -9,6 +9,7 @@ import {
   createRegistryClient,
   type DeadLetter,
   type Encoder,
+  type IHeaders,
   type Kafka,
   type Producer,
 } from '@pipeline/shared';
@@ -34,12 +35,13 @@ export interface World {
   deadLetters: DeadLetter[];
   startEngine(options: {
     budgetMs: number;
+    catchUp?: { afterMs: number; budgetMs: number };
     groupId?: string;
     /** Another Redis client for the engine (e.g. one the test breaks). */
     redis?: Redis;
     onCrash?: (error: Error) => void;
   }): Promise<{ engine: DecisionEngine; rules: RuleStore }>;
-  sendEnriched(events: EnrichedTransaction[]): Promise<void>;
+  sendEnriched(events: EnrichedTransaction[], headers?: IHeaders): Promise<void>;
   sendScores(scores: Score[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -102,7 +104,7 @@ export async function createWorld(rules: string, featureSet: FeatureSetLike, par
     scores,
     decisions,
     deadLetters,
-    async startEngine({ budgetMs, groupId = uniqueName('decision'), redis: engineRedis = redis, onCrash }) {
+    async startEngine({ budgetMs, catchUp, groupId = uniqueName('decision'), redis: engineRedis = redis, onCrash }) {
       const logger = createLogger('decision-test', 'silent');
       const rules = await openRuleStore({ file: rulesFile, featureSet, pollMs: 100 });
       const engine = await createDecisionEngine({
@@ -117,6 +119,7 @@ export async function createWorld(rules: string, featureSet: FeatureSetLike, par
         rules,
         featureSet,
         budgetMs,
+        catchUp,
         keyPrefix,
         ttl: { scoresMs: 600_000, decidedMs: 600_000 },
         fromBeginning: true,
@@ -125,11 +128,11 @@ export async function createWorld(rules: string, featureSet: FeatureSetLike, par
       running.push({ engine, rules });
       return { engine, rules };
     },
-    async sendEnriched(events) {
+    async sendEnriched(events, headers) {
       await producer.send({
         topic: topics.enriched,
         acks: -1,
-        messages: events.map((e) => ({ key: e.transaction.customer_id, value: enriched.encode(e) })),
+        messages: events.map((e) => ({ key: e.transaction.customer_id, value: enriched.encode(e), headers })),
       });
     },
     async sendScores(list) {

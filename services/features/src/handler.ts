@@ -6,8 +6,11 @@ import {
   type DurableBatch,
   type Encoder,
   type HandlerResult,
+  type IHeaders,
+  INGEST_TIME_HEADER,
   type Logger,
   type Producer,
+  readIngestTime,
 } from '@pipeline/shared';
 import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
 import type { Redis } from 'ioredis';
@@ -50,6 +53,14 @@ function partitionWatermarks(redis: Redis, prefix: string, groupId: string) {
       return state?.next === nextOffset ? state.watermark : loadWatermark(redis, key, nextOffset);
     },
   };
+}
+
+function withIngestTime(record: ConsumedRecord<Transaction>): IHeaders {
+  const carried = carriedHeaders(record.headers) ?? {};
+  if (readIngestTime(carried) === undefined && Number.isFinite(record.timestamp)) {
+    carried[INGEST_TIME_HEADER] = String(record.timestamp);
+  }
+  return carried;
 }
 
 function rejectedOf<T>(records: ConsumedRecord<T>[], outcomes: Outcome<unknown>[]): HandlerResult<T> {
@@ -112,14 +123,15 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
       }
     };
     const out = await processTransactions(redis, engine, txs, watermark, now(), persist, awaitLabels);
-    // Outcomes are in record order; the publish time travels on for end-to-end latency.
+    // Outcomes are in record order; the publish time travels on for end-to-end latency, and the
+    // transaction's own timestamp as its ingest time (unless it came with one).
     const messages = out.outcomes.flatMap((o, i) =>
       o.ok
         ? [
             {
               key: o.value.transaction.customer_id,
               value: encoder.encode(o.value),
-              headers: carriedHeaders(records[i]?.headers),
+              headers: withIngestTime(records[i] as ConsumedRecord<Transaction>),
             },
           ]
         : [],

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
-import { type DeadLetter, MAX_ORIGINAL_BYTES } from '@pipeline/shared';
-import { servers, uniqueName } from '@pipeline/testing';
+import { type DeadLetter, MAX_ORIGINAL_BYTES, readIngestTime } from '@pipeline/shared';
+import { readMessages, servers, uniqueName } from '@pipeline/testing';
 import type { Label, Transaction } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelsGroupOf } from '../src/config.js';
@@ -129,6 +129,15 @@ describe('bad input goes to the dead-letter topic with its reason; the stream go
 
     const enriched = await readEnriched(kafka, topics.enriched);
     expect(enriched.map((e) => e.transaction.event_id)).toEqual(['g1', 'g2', 'g3']);
+    // Each carries when its transaction entered the pipeline: its timestamp on the transactions topic.
+    const [inTx, outEnriched] = await Promise.all([
+      readMessages(kafka, topics.transactions, txs.length),
+      readMessages(kafka, topics.enriched, 3),
+    ]);
+    const ingestOf = new Map(inTx.map((m) => [m.offset, m.timestamp]));
+    expect(outEnriched.map((m) => readIngestTime(m.headers))).toEqual(
+      ['0', '1', String(txs.length - 1)].map((offset) => Number(ingestOf.get(offset))),
+    );
     const g3 = enriched[2]?.features.values ?? [];
     expect(g3[fraudFeatureSet.index('customer_amount_count_1h')]).toBe(2);
     expect(g3[fraudFeatureSet.index('customer_amount_sum_1h')]).toBe(2000);

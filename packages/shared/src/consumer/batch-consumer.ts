@@ -228,6 +228,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     }
   });
   const maxInFlight = options.maxBatchesInFlight ?? 256;
+  const heartbeatMs = options.session?.heartbeatMs ?? DEFAULT_SESSION.heartbeatMs;
   let handling = 0;
 
   const durable = async (topic: string, partition: number, next: string, highWatermark: string) => {
@@ -262,6 +263,9 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
           }
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
           handling += 1;
+          // kafkajs heartbeats only between batches: a long one (a catch-up fetch of thousands of
+          // events) would outlast the session and cost the partitions to a rebalance.
+          const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatMs);
           try {
             const started = performance.now();
             const { topic, partition } = batch;
@@ -304,6 +308,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
             // Bounded: past this many unsettled batches, the fetch waits for the oldest.
             await inFlight.below(maxInFlight);
           } finally {
+            clearInterval(beat);
             handling -= 1;
           }
         },

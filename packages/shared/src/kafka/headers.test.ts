@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { carriedHeaders, PUBLISH_TIME_HEADER, readPublishTime } from './headers.js';
+import { carriedHeaders, INGEST_TIME_HEADER, PUBLISH_TIME_HEADER, readIngestTime, readPublishTime } from './headers.js';
 
 describe('publish-time header', () => {
   it('reads a decimal string or Buffer value', () => {
@@ -15,11 +15,13 @@ describe('publish-time header', () => {
     expect(readPublishTime({ [PUBLISH_TIME_HEADER]: '-5' })).toBeUndefined();
   });
 
-  it('carries the publish time and nothing else', () => {
+  it('carries the publish and ingest times and nothing else', () => {
     const stamp = Buffer.from('1767225600123');
-    expect(carriedHeaders({ [PUBLISH_TIME_HEADER]: stamp, traceparent: 'x', other: 'y' })).toEqual({
-      [PUBLISH_TIME_HEADER]: stamp,
-    });
+    expect(
+      carriedHeaders({ [PUBLISH_TIME_HEADER]: stamp, [INGEST_TIME_HEADER]: '9', traceparent: 'x', other: 'y' }),
+    ).toEqual({ [PUBLISH_TIME_HEADER]: stamp, [INGEST_TIME_HEADER]: '9' });
+    expect(readIngestTime({ [INGEST_TIME_HEADER]: Buffer.from('1767225600999') })).toBe(1_767_225_600_999);
+    expect(readIngestTime({ [PUBLISH_TIME_HEADER]: stamp })).toBeUndefined();
     expect(carriedHeaders({ traceparent: 'x' })).toBeUndefined();
     expect(carriedHeaders(undefined)).toBeUndefined();
   });

@@ -7,21 +7,38 @@ import type { IHeaders } from './client.js';
  */
 export const PUBLISH_TIME_HEADER = 'publish-time-ms';
 
-/** The publish time a message carries, or undefined when the header is missing or not a number. */
-export function readPublishTime(headers: IHeaders | undefined): number | undefined {
-  const raw = headers?.[PUBLISH_TIME_HEADER];
+/**
+ * Kafka header carrying when a transaction entered the pipeline (epoch milliseconds, decimal string):
+ * its timestamp on the transactions topic, stamped by the feature service on what it produces. A
+ * later hop reads from it how far behind the pipeline is (the decision engine waits longer for a
+ * score while catching up).
+ */
+export const INGEST_TIME_HEADER = 'ingest-time-ms';
+
+function readMillis(headers: IHeaders | undefined, name: string): number | undefined {
+  const raw = headers?.[name];
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined) return undefined;
   const text = typeof value === 'string' ? value : value.toString('latin1');
   return /^\d{1,16}$/.test(text) ? Number(text) : undefined;
 }
 
+/** The publish time a message carries, or undefined when the header is missing or not a number. */
+export function readPublishTime(headers: IHeaders | undefined): number | undefined {
+  return readMillis(headers, PUBLISH_TIME_HEADER);
+}
+
+/** The ingest time a message carries, or undefined when the header is missing or not a number. */
+export function readIngestTime(headers: IHeaders | undefined): number | undefined {
+  return readMillis(headers, INGEST_TIME_HEADER);
+}
+
 /** Headers a service copies from the message it consumed onto the messages it produces for it. */
-const CARRIED = [PUBLISH_TIME_HEADER] as const;
+const CARRIED = [PUBLISH_TIME_HEADER, INGEST_TIME_HEADER] as const;
 
 /**
- * The headers of `headers` that travel along the pipeline (today the publish time, so end-to-end
- * latency can be read at every hop). Trace context is not among them: the instrumentation writes it.
+ * The headers of `headers` that travel along the pipeline: the publish time (end-to-end latency at
+ * every hop) and the ingest time. Trace context is not among them: the instrumentation writes it.
  */
 export function carriedHeaders(headers: IHeaders | undefined): IHeaders | undefined {
   if (!headers) return undefined;
