@@ -9,3 +9,4 @@ export { renderMarkdown } from './render.js';
 export { type LoadedSchema, loadSchemas, schemaFor, schemasDir } from './schemas.js';
 export { type TopicDeclaration, topic, valueSubject } from './topic.js';
 export { allTopics, topics } from './topics.js';
+export { EARLIEST_TIME, LATEST_TIME, labelProblem, transactionProblem } from './validate.js';

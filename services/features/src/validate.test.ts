@@ -36,11 +36,11 @@ describe('checkTransaction', () => {
     [{ amount_minor: 1_000_001 }, /absurd amount_minor/],
     [{ event_time: NOW + 3_600_001 }, /in the future/],
     [{ event_time: 0 }, /invalid event_time/],
-    [{ currency: 'eur' }, /invalid currency 'eur': an ISO 4217 code/],
+    [{ currency: 'eur' }, /invalid currency "eur": an ISO 4217 code/],
     [{ currency: '' }, /invalid currency/],
-    [{ country: 'PRT' }, /invalid country 'PRT': an ISO 3166-1 alpha-2 code/],
+    [{ country: 'PRT' }, /invalid country "PRT": an ISO 3166-1 alpha-2 code/],
     [{ device_hash: '' }, /invalid device_hash/],
-    [{ device_hash: 'x'.repeat(129) }, /invalid device_hash 'x{40}… \(129 characters\)'/],
+    [{ device_hash: 'x'.repeat(129) }, /invalid device_hash "x{40}…" \(129 characters\)/],
     [{ ip_hash: 'zero\u200bwidth' }, /invalid ip_hash/],
   ] as [Partial<Transaction>, RegExp][])('refuses %o', (over, reason) => {
     const error = checkTransaction(tx(over), Number.NEGATIVE_INFINITY, NOW, rules);

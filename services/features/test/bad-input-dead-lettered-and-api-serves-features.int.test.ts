@@ -49,11 +49,11 @@ const bad: [Transaction, RegExp][] = [
   [tx('b6', { amount_minor: 1_000_000_000_000 }), /absurd amount_minor/],
   [tx('b7', { event_time: Date.now() + 3 * 86_400_000 }), /in the future/],
   [tx('b8', { event_time: T - 10 * 60_000 }), /late event/],
-  [tx('b9', { currency: 'EURO' }), /invalid currency 'EURO'/],
-  [tx('b10', { country: 'PRT' }), /invalid country 'PRT'/],
+  [tx('b9', { currency: 'EURO' }), /invalid currency "EURO"/],
+  [tx('b10', { country: 'PRT' }), /invalid country "PRT"/],
   [tx('b11', { ip_hash: '10.0.0.1 ' }), /invalid ip_hash/],
   // Far more than a dead letter keeps: it keeps the first bytes and says how many there were.
-  [tx('b12', { device_hash: 'd'.repeat(300_000) }), /invalid device_hash 'd{40}… \(300000 characters\)'/],
+  [tx('b12', { device_hash: 'd'.repeat(300_000) }), /invalid device_hash "d{40}…" \(300000 characters\)/],
 ];
 const good = [tx('g1', { event_time: T - 60_000 }), tx('g2'), tx('g3', { event_time: T + 1000, amount_minor: 3000 })];
 // g1, g2 first (watermark T), then the bad ones (b8 is 10 min behind, lateness 5 min), then g3.

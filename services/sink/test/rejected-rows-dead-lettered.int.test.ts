@@ -14,16 +14,22 @@ describe('rows ClickHouse refuses', () => {
   it('go to the dead-letter topic with the reason; the rest of the batch lands', async () => {
     const start = Date.UTC(2026, 9, 9);
     const events = simulatedEvents({ seed: 31, customers: 100, days: 1, startTime: start, labelsUntil: start });
-    const good = events.enriched.slice(0, 150);
-    const withCurrency = (e: EnrichedTransaction, currency: string): EnrichedTransaction => ({
+    // Without a device hash, so that only the two below are too long for the narrowed column.
+    const good = events.enriched
+      .slice(0, 150)
+      .map((e) => ({ ...e, transaction: { ...e.transaction, device_hash: null } }));
+    const withDevice = (e: EnrichedTransaction, device_hash: string): EnrichedTransaction => ({
       ...e,
-      transaction: { ...e.transaction, event_id: `${e.transaction.event_id}-bad`, currency },
+      transaction: { ...e.transaction, event_id: `${e.transaction.event_id}-bad`, device_hash },
     });
-    // ClickHouse refuses 'EURO' for FixedString(3); a time before 1970 has no DateTime, so the sink
-    // refuses it before ClickHouse would silently wrap it.
+    // Hashes the contract accepts, too long for the column as narrowed for this test: only ClickHouse
+    // refuses them, inside a batch it takes otherwise. A time before 2000 the contract refuses first.
+    await h.clickhouse.command({
+      query: 'ALTER TABLE transactions_enriched MODIFY COLUMN device_hash Nullable(FixedString(8))',
+    });
     const refusedByClickHouse = [
-      withCurrency(good[10] as EnrichedTransaction, 'EURO'),
-      withCurrency(good[90] as EnrichedTransaction, 'EURO!'),
+      withDevice(good[10] as EnrichedTransaction, 'device-0123456789'),
+      withDevice(good[90] as EnrichedTransaction, 'device-abcdefghij'),
     ];
     const tooEarly: EnrichedTransaction = {
       ...(good[40] as EnrichedTransaction),
@@ -52,9 +58,9 @@ describe('rows ClickHouse refuses', () => {
       [h.topics.enriched, 101, 'RowRejectedError', 'sink-test'],
       [h.topics.enriched, 102, 'RowRejectedError', 'sink-test'],
     ]);
-    expect(letters[0]?.error).toMatch(/^ClickHouse refused the row: Too large value for FixedString\(3\)/);
-    expect(letters[1]?.error).toBe('transaction.event_time -86400000 is outside ClickHouse DateTime (1970 to 2106)');
-    expect(letters[2]?.error).toMatch(/FixedString\(3\)/);
+    expect(letters[0]?.error).toMatch(/^ClickHouse refused the row: Too large value for FixedString\(8\)/);
+    expect(letters[1]?.error).toBe('invalid event_time -86400000: epoch milliseconds from 2000 to 2100');
+    expect(letters[2]?.error).toMatch(/FixedString\(8\)/);
     // The original bytes travel with the reason.
     expect(letters[0]?.original_value?.length).toBeGreaterThan(0);
 

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@pipeline/shared';
-import type { Label } from '@pipeline/topology';
+import { type Label, labelProblem } from '@pipeline/topology';
+import { RowRejectedError } from '../errors.js';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
 
 /** labels (migration 0001): keyed by (transaction_id, label_time_ms), so corrections are kept as versions. */
@@ -23,7 +24,10 @@ export const LABEL_COLUMNS = [
 
 export const labelsTable: TableSpec<LabelRow> = { name: 'labels', columns: LABEL_COLUMNS };
 
+/** The row of a label; one the contract refuses (`labelProblem`) is not stored. */
 export function labelRow(value: Label): LabelRow {
+  const problem = labelProblem(value);
+  if (problem) throw new RowRejectedError(problem);
   return {
     transaction_id: value.transaction_id,
     customer_id: value.customer_id,

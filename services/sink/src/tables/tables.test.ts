@@ -1,7 +1,8 @@
-import type { Decision, EnrichedTransaction, Score } from '@pipeline/topology';
+import type { Decision, EnrichedTransaction, Label, Score } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import { RowRejectedError } from '../errors.js';
 import { DECISION_COLUMNS, decisionRow, decisionsTable } from './decisions.js';
+import { labelRow } from './labels.js';
 import { scoreRow } from './scores.js';
 import { insertSql } from './table.js';
 import { enrichedRow } from './transactions-enriched.js';
@@ -74,6 +75,17 @@ describe('rows from records', () => {
 
   it('rejects a time ClickHouse DateTime cannot hold, instead of letting it wrap', () => {
     expect(() => decisionRow({ ...decision, event_time: -1_000 })).toThrow(RowRejectedError);
+  });
+
+  it('refuses what the contract refuses, as the feature service does: never stored as valid', () => {
+    const bad = (over: Partial<EnrichedTransaction['transaction']>) => () =>
+      enrichedRow({ ...enriched, transaction: { ...enriched.transaction, ...over } });
+    expect(bad({ currency: 'EURO' })).toThrow(/invalid currency "EURO"/);
+    expect(bad({ customer_id: 'C\u200b1' })).toThrow(RowRejectedError);
+    const label: Label = { transaction_id: 'e1', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: 0 };
+    expect(() => labelRow(label)).toThrow(/invalid label_time 0/);
+    expect(() => labelRow({ ...label, label_time: t0, terminal_id: '' })).toThrow(/missing terminal_id/);
+    expect(labelRow({ ...label, label_time: t0 }).label_time_ms).toBe(t0);
   });
 });
 

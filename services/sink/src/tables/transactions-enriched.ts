@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@pipeline/shared';
-import { type EnrichedTransaction, TRANSACTION_FIELDS } from '@pipeline/topology';
+import { type EnrichedTransaction, TRANSACTION_FIELDS, transactionProblem } from '@pipeline/topology';
+import { RowRejectedError } from '../errors.js';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
 
 /** transactions_enriched (migration 0001): each transaction with its feature vector as served. */
@@ -32,8 +33,11 @@ export const ENRICHED_COLUMNS = [
 
 export const enrichedTable: TableSpec<EnrichedRow> = { name: 'transactions_enriched', columns: ENRICHED_COLUMNS };
 
+/** The row of an enriched transaction; one the contract refuses (`transactionProblem`) is not stored. */
 export function enrichedRow(value: EnrichedTransaction): EnrichedRow {
   const t = value.transaction;
+  const problem = transactionProblem(t);
+  if (problem) throw new RowRejectedError(problem);
   return {
     event_id: t.event_id,
     event_time: dateTimeSeconds(t.event_time, 'transaction.event_time'),

@@ -1,0 +1,68 @@
+import type { Label, Transaction } from './contracts.js';
+
+/**
+ * What any service checks of a transaction or a label before it uses or stores one, the same in
+ * every service: the feature service dead-letters what fails, the sink refuses to store it. A
+ * service's own limits (lateness, the future, an absurd amount) come on top.
+ */
+
+// Ids go into Redis keys and script arguments (braces would break the hash tag; '|' and ',' the
+// encodings) and into ClickHouse: printable, no whitespace, control or format characters (zero-width,
+// direction marks), and no U+FFFD, which is what bytes that were not UTF-8 decode to (two different
+// byte ids must not collapse into one).
+const ID = /^[^\s{}|,\p{Cc}\p{Cf}\p{Cs}\uFFFD]{1,128}$/u;
+const CURRENCY = /^[A-Z]{3}$/;
+const COUNTRY = /^[A-Z]{2}$/;
+// Hashes of a device or an address: printable ASCII, bounded (a huge one would make an output over
+// the broker's message limit).
+const HASH = /^[\x21-\x7e]{1,128}$/;
+/** Event and label times: after 2000-01-01 and before 2100-01-01 (UTC). */
+export const EARLIEST_TIME = Date.UTC(2000, 0, 1);
+export const LATEST_TIME = Date.UTC(2100, 0, 1);
+
+const shown = (value: string) =>
+  JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) +
+  (value.length > 40 ? ` (${value.length} characters)` : '');
+
+function idProblem(field: string, value: string | undefined | null): string | undefined {
+  if (value === undefined || value === null || value.trim() === '') return `missing ${field}`;
+  if (ID.test(value)) return undefined;
+  return `invalid ${field} ${shown(value)}: 1-128 printable characters, no whitespace, control or format characters, braces, '|' or ','`;
+}
+
+function formatProblem(field: string, value: string | null, format: RegExp, what: string): string | undefined {
+  if (value === null || format.test(value)) return undefined;
+  return `invalid ${field} ${shown(value)}: ${what}`;
+}
+
+function timeProblem(field: string, t: number): string | undefined {
+  if (Number.isSafeInteger(t) && t >= EARLIEST_TIME && t < LATEST_TIME) return undefined;
+  return `invalid ${field} ${t}: epoch milliseconds from 2000 to 2100`;
+}
+
+/** Why a transaction is not one any service may use or store, or undefined. */
+export function transactionProblem(tx: Transaction): string | undefined {
+  const amount = tx.amount_minor;
+  return (
+    idProblem('event_id', tx.event_id) ??
+    idProblem('customer_id', tx.customer_id) ??
+    idProblem('terminal_id', tx.terminal_id) ??
+    (Number.isSafeInteger(amount) ? undefined : `amount_minor ${amount} is not an integer`) ??
+    (amount < 0 ? `negative amount_minor ${amount}` : undefined) ??
+    formatProblem('currency', tx.currency, CURRENCY, 'an ISO 4217 code, three capital letters') ??
+    formatProblem('country', tx.country, COUNTRY, 'an ISO 3166-1 alpha-2 code, two capital letters') ??
+    formatProblem('device_hash', tx.device_hash, HASH, '1-128 printable ASCII characters, no spaces') ??
+    formatProblem('ip_hash', tx.ip_hash, HASH, '1-128 printable ASCII characters, no spaces') ??
+    timeProblem('event_time', tx.event_time)
+  );
+}
+
+/** Why a label is not one any service may use or store, or undefined. */
+export function labelProblem(label: Label): string | undefined {
+  return (
+    idProblem('transaction_id', label.transaction_id) ??
+    idProblem('customer_id', label.customer_id) ??
+    idProblem('terminal_id', label.terminal_id) ??
+    timeProblem('label_time', label.label_time)
+  );
+}
