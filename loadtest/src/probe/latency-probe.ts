@@ -57,9 +57,10 @@ export interface LatencyProbe {
 
 /**
  * Measures end-to-end latency on any topic: for each message, the time it reaches this consumer (or
- * was produced: `measure`) minus the `publish-time-ms` header the load generator stamped. The probe starts from the topic's
- * high watermarks (or its log start offsets with `fromBeginning`), read before it joins, so "from
- * latest" means exactly the messages published after startLatencyProbe returned.
+ * was produced: `measure`) minus the `publish-time-ms` header the load generator stamped. The probe
+ * starts from the topic's high watermarks (or its log start offsets with `fromBeginning`), read
+ * before it joins, so "from latest" means exactly the messages published after startLatencyProbe
+ * returned.
  * It tracks its own position per partition (next offset to read), and reports the backlog as
  * high watermark minus that position, summed over partitions.
  *
