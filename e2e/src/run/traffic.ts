@@ -59,6 +59,10 @@ export async function streamTraffic(options: {
       encoders,
       topics: { transactions: ns.topics.transactions, labels: ns.topics.labels },
       rate: options.rate,
+      // One batch at a time, so a retried request cannot land after later ones: simulated time runs
+      // thousands of times faster than the clock, and half a second late is hours late to the
+      // features (dead-lettered as late). Batches grow with what is due, so the rate holds.
+      maxInFlight: 1,
       ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
       ...(options.count === undefined ? {} : { count: options.count }),
       ...(options.signal ? { signal: options.signal } : {}),
