@@ -124,6 +124,7 @@ await runMain('bench', async () => {
         settleMs: options.settleMs,
         pids: current.pids,
         ports: current.ports,
+        ordered: kind === 'fraud',
       });
       printStep(result);
       if (result.drainSeconds === null) {

@@ -45,6 +45,8 @@ export async function runStep(options: {
   pids: Record<string, number>;
   /** Each service's metrics port, for its Kafka request counts. */
   ports: Record<string, number>;
+  /** Publish in order (see streamTraffic); the identity pipeline need not, and goes faster. */
+  ordered: boolean;
 }): Promise<StepResult> {
   const { kafka, ns, rate } = options;
   const output = ns.topics.decisions;
@@ -96,6 +98,7 @@ export async function runStep(options: {
     kafka,
     serde: options.serde,
     ns,
+    ordered: options.ordered,
     rate,
     durationMs: options.durationMs,
     events: iterable,
