@@ -31,16 +31,22 @@ const label = (n: number): Label => ({
   label_time: 1_767_225_600_000 + n,
 });
 
+/** A fresh source topic of labels and a dead-letter topic, with their encoders. */
+async function sourceAndDeadLetters(name: string) {
+  const kafka = testKafka();
+  const source = uniqueName(name);
+  const dlq = uniqueName('dlq');
+  await createTopic(kafka, source);
+  await createTopic(kafka, dlq);
+  const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
+  const labels = await serde.encoder<Label>(`${source}-value`, schemaFor('fraud/label').type);
+  const letters = await serde.encoder<DeadLetter>(`${dlq}-value`, schemaFor('pipeline/dead-letter').type);
+  return { kafka, source, dlq, serde, labels, letters };
+}
+
 describe('bad messages reach the dead-letter topic and the consumer goes on', () => {
   it('dead-letters malformed bytes, an unknown schema id and a handler reject; handles and commits the rest', async () => {
-    const kafka = testKafka();
-    const source = uniqueName('labels');
-    const dlq = uniqueName('dlq');
-    await createTopic(kafka, source);
-    await createTopic(kafka, dlq);
-    const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
-    const labels = await serde.encoder<Label>(`${source}-value`, schemaFor('fraud/label').type);
-    const letters = await serde.encoder<DeadLetter>(`${dlq}-value`, schemaFor('pipeline/dead-letter').type);
+    const { kafka, source, dlq, serde, labels, letters } = await sourceAndDeadLetters('labels');
 
     const malformed = Buffer.from('{"not":"avro"}');
     const unknownId = frame(1_999_999_999, Buffer.from([0x02]));
@@ -112,14 +118,7 @@ describe('bad messages reach the dead-letter topic and the consumer goes on', ()
   });
 
   it('dead-letters a message just under the broker limit by its first bytes, and goes on', async () => {
-    const kafka = testKafka();
-    const source = uniqueName('huge');
-    const dlq = uniqueName('dlq');
-    await createTopic(kafka, source);
-    await createTopic(kafka, dlq);
-    const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
-    const labels = await serde.encoder<Label>(`${source}-value`, schemaFor('fraud/label').type);
-    const letters = await serde.encoder<DeadLetter>(`${dlq}-value`, schemaFor('pipeline/dead-letter').type);
+    const { kafka, source, dlq, serde, labels, letters } = await sourceAndDeadLetters('huge');
     const producer = createProducer(kafka);
     await producer.connect();
     // The broker takes up to about 1 MiB per message: this one fits, a dead letter holding all of it would not.
@@ -162,13 +161,7 @@ describe('bad messages reach the dead-letter topic and the consumer goes on', ()
   });
 
   it('reports a batch of only bad messages as durable, before its offsets are committed', async () => {
-    const kafka = testKafka();
-    const source = uniqueName('bad-only');
-    const dlq = uniqueName('dlq');
-    await createTopic(kafka, source);
-    await createTopic(kafka, dlq);
-    const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
-    const letters = await serde.encoder<DeadLetter>(`${dlq}-value`, schemaFor('pipeline/dead-letter').type);
+    const { kafka, source, dlq, serde, letters } = await sourceAndDeadLetters('bad-only');
     const producer = createProducer(kafka);
     await producer.connect();
     await producer.send({

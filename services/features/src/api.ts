@@ -43,7 +43,7 @@ export async function readFeatures(redis: Redis, engine: Engine, entity: string,
     };
   const e = entity as Entity;
   const plan = engine.plan[e];
-  const reply = await scriptsFor(redis, engine.plan).read(redis, e, entityKeys(engine.prefix, e, id));
+  const reply = await scriptsFor(redis, engine.plan).read(e, entityKeys(engine.prefix, e, id));
   if (reply[0] !== ScriptStatus.Read) return { status: 404, body: { error: `no state for ${entity} '${id}'` } };
   const t = Number(reply.at(-1));
   const values = entityFeatures(engine.set, e, unpackAggregates(plan, reply, 1), t);

@@ -122,7 +122,7 @@ export async function processTransactions(
         cmd[i] = queued;
         off[i] = k * stride;
       });
-      calls.push(scripts.applyTx(redis, entity, entityKeys(prefix, entity, id), events) as Promise<unknown>);
+      calls.push(scripts.applyTx(entity, entityKeys(prefix, entity, id), events));
       queued++;
     }
   };
@@ -188,7 +188,7 @@ export async function processLabels(
   }
   const calls: Promise<unknown>[] = [];
   for (const [terminal, args] of byTerminal) {
-    calls.push(scripts.applyLabels(redis, entityKeys(engine.prefix, 'terminal', terminal), args) as Promise<unknown>);
+    calls.push(scripts.applyLabels(entityKeys(engine.prefix, 'terminal', terminal), args));
   }
   if (persist) calls.push(...writeWatermark(redis, persist, watermark));
   await Promise.all(calls);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Entity } from '@pipeline/feature-sets';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { EntityKeys } from './keys.js';
 import { type Plan, planLua } from './plan.js';
 
@@ -10,17 +10,19 @@ const STATE = read('includes/state.lua');
 const APPLY_TX = read('apply-tx-5.lua');
 const APPLY_LABEL = read('apply-label-3.lua');
 
-type Caller = Redis | ChainableCommander;
-type Scripted = Record<string, (...args: (string | number)[]) => unknown>;
+type Scripted = Record<string, (...args: (string | number)[]) => Promise<unknown>>;
 
-/** The scripts for one plan, registered on one client. */
+/**
+ * The scripts for one plan, called on the client they are registered on (which auto-pipelines the
+ * calls of one turn: see redis.ts).
+ */
 export interface FeatureScripts {
-  /** Queues (on a pipeline) or runs apply-tx-5.lua for one entity: `events` flat id, time, amount, terminal. */
-  applyTx(r: Caller, entity: Entity, keys: EntityKeys, events: (string | number)[]): unknown;
+  /** apply-tx-5.lua for one entity: `events` flat id, time, amount, terminal; per event, status and aggregates. */
+  applyTx(entity: Entity, keys: EntityKeys, events: (string | number)[]): Promise<number[]>;
   /** The entity's aggregates as of just after its latest transaction: [3, ...aggregates, asOf] or [0]. */
-  read(r: Caller, entity: Entity, keys: EntityKeys): Promise<number[]>;
+  read(entity: Entity, keys: EntityKeys): Promise<number[]>;
   /** apply-label-3.lua for one terminal: `labels` flat transaction id, label time. */
-  applyLabels(r: Caller, keys: EntityKeys, labels: (string | number)[]): unknown;
+  applyLabels(keys: EntityKeys, labels: (string | number)[]): Promise<unknown>;
 }
 
 const registered = new WeakMap<Redis, Map<string, FeatureScripts>>();
@@ -70,11 +72,16 @@ function register(redis: Redis, plan: Plan): FeatureScripts {
   redis.defineCommand(names.customer, { numberOfKeys: 2, lua: texts.customer });
   redis.defineCommand(names.terminal, { numberOfKeys: 2, lua: texts.terminal });
   redis.defineCommand(names.label, { numberOfKeys: 2, lua: texts.label });
-  const call = (r: Caller, name: string, args: (string | number)[]) => (r as unknown as Scripted)[name]?.(...args);
+  const call = (name: string, args: (string | number)[]) => {
+    const script = (redis as unknown as Scripted)[name];
+    if (!script) throw new Error(`script ${name} is not registered`);
+    return script.call(redis, ...args);
+  };
   const scripts: FeatureScripts = {
-    applyTx: (r, entity, keys, events) => call(r, names[entity], [keys.state, keys.idBuckets, 'apply', ...events]),
-    read: (r, entity, keys) => call(r, names[entity], [keys.state, keys.idBuckets, 'read']) as Promise<number[]>,
-    applyLabels: (r, keys, labels) => call(r, names.label, [keys.state, keys.labelIds, ...labels]),
+    applyTx: (entity, keys, events) =>
+      call(names[entity], [keys.state, keys.idBuckets, 'apply', ...events]) as Promise<number[]>,
+    read: (entity, keys) => call(names[entity], [keys.state, keys.idBuckets, 'read']) as Promise<number[]>,
+    applyLabels: (keys, labels) => call(names.label, [keys.state, keys.labelIds, ...labels]),
   };
   byPlan.set(id, scripts);
   return scripts;

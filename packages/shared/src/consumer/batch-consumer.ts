@@ -230,6 +230,11 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   const maxInFlight = options.maxBatchesInFlight ?? 256;
   const heartbeatMs = options.session?.heartbeatMs ?? DEFAULT_SESSION.heartbeatMs;
   let handling = 0;
+  // kafkajs heartbeats only between batches: a long one (a catch-up fetch of thousands of events)
+  // would outlast the session and cost the partitions to a rebalance. So one timer heartbeats while
+  // any batch is being handled.
+  let groupHeartbeat: (() => Promise<void>) | undefined;
+  let beat: NodeJS.Timeout | undefined;
 
   const durable = async (topic: string, partition: number, next: string, highWatermark: string) => {
     await options.onDurable?.({ topic, partition, nextOffset: next, highWatermark });
@@ -249,6 +254,10 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     async start() {
       await consumer.connect();
       await consumer.subscribe({ topics: Object.keys(decoders), fromBeginning: options.fromBeginning ?? false });
+      beat = setInterval(() => {
+        if (handling > 0) void groupHeartbeat?.().catch(() => {});
+      }, heartbeatMs);
+      beat.unref();
       await consumer.run({
         autoCommit: false,
         // Offsets are resolved by hand: a batch left early (stale after a rebalance, or stopping)
@@ -263,9 +272,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
           }
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
           handling += 1;
-          // kafkajs heartbeats only between batches: a long one (a catch-up fetch of thousands of
-          // events) would outlast the session and cost the partitions to a rebalance.
-          const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatMs);
+          groupHeartbeat = heartbeat;
           try {
             const started = performance.now();
             const { topic, partition } = batch;
@@ -308,7 +315,6 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
             // Bounded: past this many unsettled batches, the fetch waits for the oldest.
             await inFlight.below(maxInFlight);
           } finally {
-            clearInterval(beat);
             handling -= 1;
           }
         },
@@ -328,6 +334,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       }
       while (handling > 0) await new Promise((r) => setTimeout(r, 5));
       await inFlight.drain();
+      clearInterval(beat);
       committer.stopTimer();
       await committer.flush();
       await consumer.disconnect();
