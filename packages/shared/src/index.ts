@@ -73,6 +73,7 @@ export { logicalTypes, parseAvroSchema } from './serde/logical-types.js';
 export {
   Compatibility,
   createRegistryClient,
+  deleteSubjects,
   registerSchema,
   registryError,
   SchemaRegistryClient,

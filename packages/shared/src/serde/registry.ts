@@ -55,3 +55,22 @@ export async function registerSchema(client: SchemaRegistryClient, subject: stri
     throw registryError(error, { subject });
   }
 }
+
+/**
+ * Deletes subjects for good: soft, then permanently, as the registry requires. A subject already
+ * gone is not an error. Returns how many were deleted.
+ */
+export async function deleteSubjects(client: SchemaRegistryClient, subjects: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (const subject of subjects) {
+    try {
+      await client.deleteSubject(subject, false);
+      await client.deleteSubject(subject, true);
+      deleted += 1;
+    } catch (error) {
+      if (error instanceof RestError && error.status === 404) continue;
+      throw registryError(error, { subject });
+    }
+  }
+  return deleted;
+}
