@@ -1,4 +1,12 @@
-import type { FeatureSet } from '@pipeline/feature-sets';
+import {
+  advanceWatermark,
+  decodeWatermark,
+  encodeWatermark,
+  type FeatureSet,
+  NO_WATERMARK,
+  type Watermark,
+  watermarkTime,
+} from '@pipeline/feature-sets';
 import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
 import type { Redis } from 'ioredis';
 import { ExpiredDuplicateError, LateEventError, ScriptStatus } from './errors.js';
@@ -30,7 +38,7 @@ const WATERMARKS_KEPT = 50;
 
 export interface BatchResult<T> {
   outcomes: Outcome<T>[];
-  watermark: number;
+  watermark: Watermark;
   late: number;
 }
 
@@ -62,8 +70,13 @@ export interface CheckedTransactions {
   refused: (Error | undefined)[];
   /** Indexes of the accepted ones, in order. */
   accepted: number[];
+  /**
+   * Per accepted one, the partition's watermark time just after it (0: none yet): nothing accepted
+   * later from the partition is older than this minus the lateness, so state before that can fold.
+   */
+  horizons: number[];
   /** The partition's watermark after the batch. */
-  watermark: number;
+  watermark: Watermark;
   late: number;
 }
 
@@ -71,24 +84,32 @@ export interface CheckedTransactions {
 export function checkTransactions(
   engine: Engine,
   txs: readonly Transaction[],
-  watermark: number,
+  watermark: Watermark,
   now: number,
 ): CheckedTransactions {
   const refused: (Error | undefined)[] = new Array(txs.length);
   const accepted: number[] = [];
+  const horizons: number[] = [];
   let late = 0;
   for (let i = 0; i < txs.length; i++) {
     const tx = txs[i] as Transaction;
-    const error = checkTransaction(tx, watermark, now, engine.rules);
+    const error = checkTransaction(tx, watermarkTime(watermark), now, engine.rules);
     if (error) {
       if (error instanceof LateEventError) late++;
       refused[i] = error;
       continue;
     }
-    watermark = Math.max(watermark, tx.event_time);
+    watermark = advanceWatermark(watermark, tx.event_time);
     accepted.push(i);
+    horizons.push(horizonOf(watermark));
   }
-  return { refused, accepted, watermark, late };
+  return { refused, accepted, horizons, watermark, late };
+}
+
+/** A watermark as the scripts take it: its time, 0 for none (event times are all after 2000). */
+function horizonOf(w: Watermark): number {
+  const t = watermarkTime(w);
+  return Number.isFinite(t) ? t : 0;
 }
 
 /**
@@ -101,7 +122,9 @@ export async function applyTransactions(
   redis: Redis,
   engine: Engine,
   accepted: readonly Transaction[],
-  watermarks: readonly (WatermarkWrite & { watermark: number })[] = [],
+  /** Per transaction, its partition's watermark just after it (`CheckedTransactions.horizons`). */
+  horizons: readonly number[],
+  watermarks: readonly (WatermarkWrite & { watermark: Watermark })[] = [],
 ): Promise<Outcome<EnrichedTransaction>[]> {
   const { plan, prefix, set } = engine;
   const scripts = scriptsFor(redis, plan);
@@ -126,7 +149,13 @@ export async function applyTransactions(
       const events: (string | number)[] = [];
       members.forEach((i, k) => {
         const tx = accepted[i] as Transaction;
-        events.push(tx.event_id, tx.event_time, withAmount ? tx.amount_minor : 0, withTerminal ? tx.terminal_id : '');
+        events.push(
+          tx.event_id,
+          tx.event_time,
+          withAmount ? tx.amount_minor : 0,
+          withTerminal ? tx.terminal_id : '',
+          horizons[i] as number,
+        );
         cmd[i] = queued;
         off[i] = k * stride;
       });
@@ -175,7 +204,7 @@ export async function processTransactions(
   redis: Redis,
   engine: Engine,
   txs: readonly Transaction[],
-  watermark: number,
+  watermark: Watermark,
   now: number,
   persist?: WatermarkWrite,
   awaitLabels?: (upTo: number) => Promise<void>,
@@ -191,6 +220,7 @@ export async function processTransactions(
     redis,
     engine,
     accepted,
+    checked.horizons,
     persist ? [{ ...persist, watermark: checked.watermark }] : [],
   );
   const outcomes = new Array<Outcome<EnrichedTransaction>>(txs.length);
@@ -208,7 +238,7 @@ export async function processLabels(
   redis: Redis,
   engine: Engine,
   labels: readonly Label[],
-  watermark: number,
+  watermark: Watermark,
   now: number,
   persist?: WatermarkWrite,
 ): Promise<BatchResult<Label>> {
@@ -217,17 +247,18 @@ export async function processLabels(
   const byTerminal = new Map<string, (string | number)[]>();
   let late = 0;
   for (const label of labels) {
-    const error = checkLabel(label, watermark, now, engine.rules);
+    const error = checkLabel(label, watermarkTime(watermark), now, engine.rules);
     if (error) {
       if (error instanceof LateEventError) late++;
       outcomes.push({ ok: false, error });
       continue;
     }
-    watermark = Math.max(watermark, label.label_time);
+    watermark = advanceWatermark(watermark, label.label_time);
     if (label.is_fraud) {
+      const args = [label.transaction_id, label.label_time, horizonOf(watermark)];
       const group = byTerminal.get(label.terminal_id);
-      if (group) group.push(label.transaction_id, label.label_time);
-      else byTerminal.set(label.terminal_id, [label.transaction_id, label.label_time]);
+      if (group) group.push(...args);
+      else byTerminal.set(label.terminal_id, args);
     }
     outcomes.push({ ok: true, value: label });
   }
@@ -240,19 +271,19 @@ export async function processLabels(
   return { outcomes, watermark, late };
 }
 
-export function writeWatermark(redis: Redis, w: WatermarkWrite, watermark: number): Promise<unknown>[] {
-  if (!Number.isFinite(watermark)) return [];
+export function writeWatermark(redis: Redis, w: WatermarkWrite, watermark: Watermark): Promise<unknown>[] {
+  if (watermark.length === 0) return [];
   return [
-    redis.zadd(w.key, w.nextOffset, `${w.nextOffset}:${watermark}`),
+    redis.zadd(w.key, w.nextOffset, `${w.nextOffset}:${encodeWatermark(watermark)}`),
     redis.zremrangebyrank(w.key, 0, -(WATERMARKS_KEPT + 1)),
   ];
 }
 
 /**
  * The watermark as of `offset`: the one written after the last batch that ended at or before it
- * (malformed messages in between change nothing), or -Infinity.
+ * (malformed messages in between change nothing), or none.
  */
-export async function loadWatermark(redis: Redis, key: string, offset: string): Promise<number> {
+export async function loadWatermark(redis: Redis, key: string, offset: string): Promise<Watermark> {
   const [member] = await redis.zrevrangebyscore(key, offset, '-inf', 'LIMIT', 0, 1);
-  return member === undefined ? Number.NEGATIVE_INFINITY : Number(member.split(':')[1]);
+  return member === undefined ? NO_WATERMARK : decodeWatermark(member.slice(member.indexOf(':') + 1));
 }

@@ -1,4 +1,5 @@
 import { metrics } from '@opentelemetry/api';
+import { type Watermark, watermarkTime } from '@pipeline/feature-sets';
 import {
   type BatchContext,
   type BatchHandler,
@@ -40,7 +41,7 @@ const PRODUCE_CHUNK = 1000;
  * starts elsewhere (restart, rebalance) reloads it from Redis as of its first offset.
  */
 function partitionWatermarks(redis: Redis, prefix: string, groupId: string) {
-  const known = new Map<string, { watermark: number; next: string }>();
+  const known = new Map<string, { watermark: Watermark; next: string }>();
   return {
     async forBatch<T>(records: ConsumedRecord<T>[], topic: string, partition: number) {
       const key = watermarkKey(prefix, groupId, topic, partition);
@@ -50,11 +51,11 @@ function partitionWatermarks(redis: Redis, prefix: string, groupId: string) {
       if (!state || state.next !== first) state = { watermark: await loadWatermark(redis, key, first), next: first };
       return { watermark: state.watermark, persist: { key, nextOffset } };
     },
-    done(persist: { key: string; nextOffset: string }, watermark: number) {
+    done(persist: { key: string; nextOffset: string }, watermark: Watermark) {
       known.set(persist.key, { watermark, next: persist.nextOffset });
     },
     /** The watermark as of `nextOffset` (from memory, else Redis). */
-    async at(topic: string, partition: number, nextOffset: string): Promise<number> {
+    async at(topic: string, partition: number, nextOffset: string): Promise<Watermark> {
       const key = watermarkKey(prefix, groupId, topic, partition);
       const state = known.get(key);
       return state?.next === nextOffset ? state.watermark : loadWatermark(redis, key, nextOffset);
@@ -99,6 +100,8 @@ export interface TransactionsHandlerOptions extends CommonOptions {
 /** An accepted transaction waiting to be applied, with the batch it came in. */
 interface Pending extends Aligned {
   tx: Transaction;
+  /** Its partition's watermark just after it (see CheckedTransactions.horizons). */
+  horizon: number;
   record: ConsumedRecord<Transaction>;
   batch: PendingBatch;
 }
@@ -106,7 +109,7 @@ interface Pending extends Aligned {
 interface PendingBatch {
   remaining: number;
   /** Written with the batch's last transaction: the partition's watermark as of the batch's end. */
-  watermark: WatermarkWrite & { watermark: number };
+  watermark: WatermarkWrite & { watermark: Watermark };
   rejected: LateRejections<Transaction>['rejected'];
   resolve(late: LateRejections<Transaction>): void;
   reject(error: unknown): void;
@@ -162,6 +165,7 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
       redis,
       engine,
       items.map((item) => item.tx),
+      items.map((item) => item.horizon),
       ending,
     );
     // The publish time travels on for end-to-end latency, and the transaction's own timestamp as
@@ -249,9 +253,10 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
       const batch: PendingBatch = { remaining: checked.accepted.length, watermark: end, rejected: [], resolve, reject };
       aligner.push(
         partition,
-        checked.accepted.map((i) => {
+        checked.accepted.map((i, k) => {
           const tx = txs[i] as Transaction;
-          return { time: tx.event_time, tx, record: records[i] as ConsumedRecord<Transaction>, batch };
+          const record = records[i] as ConsumedRecord<Transaction>;
+          return { time: tx.event_time, tx, horizon: checked.horizons[k] as number, record, batch };
         }),
       );
       // Once the other batches of the same fetch are pushed too.
@@ -312,7 +317,7 @@ export function createLabelsHandler(options: LabelsHandlerOptions): {
       await recordProgress(redis, options.progressKey, partition, {
         nextOffset: BigInt(nextOffset),
         highWatermark: BigInt(highWatermark),
-        watermark: await watermarks.at(topic, partition, nextOffset),
+        watermark: watermarkTime(await watermarks.at(topic, partition, nextOffset)),
       });
     },
   };

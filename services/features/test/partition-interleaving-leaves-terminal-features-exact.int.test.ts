@@ -1,4 +1,4 @@
-import { computeReference, fraudFeatureSet, type ReferenceEvent } from '@pipeline/feature-sets';
+import { computeReference, fraudFeatureSet, NO_WATERMARK, type ReferenceEvent } from '@pipeline/feature-sets';
 import {
   type BatchHandler,
   createBatchConsumer,
@@ -63,7 +63,7 @@ async function run(tag: string, holdBack?: { partition: number; delayMs: number 
   const prefix = `${uniqueName(tag)}:`;
   prefixes.push(prefix);
   const engine = engineFor(prefix);
-  await processLabels(redis, engine, labels, Number.NEGATIVE_INFINITY, Date.now());
+  await processLabels(redis, engine, labels, NO_WATERMARK, Date.now());
   const group = uniqueName(`${tag}-group`);
   const enriched = uniqueName(`${tag}-enriched`);
   await createTopic(kafka, enriched);
