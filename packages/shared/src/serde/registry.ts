@@ -44,12 +44,18 @@ export function registryError(error: unknown, context: { subject?: string; schem
 }
 
 /**
- * Sets the subject's compatibility to BACKWARD and registers the schema (idempotent: the same schema
- * gets its existing id). Throws SchemaIncompatibleError when the registry refuses it.
+ * Registers the schema (idempotent: the same schema gets its existing id), first setting the
+ * subject's compatibility if given; otherwise the subject keeps what it has (the topology sets it
+ * per topic), or the registry's default. Throws SchemaIncompatibleError when the registry refuses it.
  */
-export async function registerSchema(client: SchemaRegistryClient, subject: string, schema: string): Promise<number> {
+export async function registerSchema(
+  client: SchemaRegistryClient,
+  subject: string,
+  schema: string,
+  compatibility?: Compatibility,
+): Promise<number> {
   try {
-    await client.updateConfig(subject, { compatibility: Compatibility.BACKWARD });
+    if (compatibility) await client.updateConfig(subject, { compatibility });
     return await client.register(subject, { schemaType: 'AVRO', schema });
   } catch (error) {
     throw registryError(error, { subject });
