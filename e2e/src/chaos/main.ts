@@ -233,8 +233,9 @@ async function runChaos(o: ChaosOptions): Promise<number> {
       }
       const byKind: BadFigures['byKind'] = {};
       for (const m of bad) {
-        const k = (byKind[m.kind] ??= { sent: 0, deadLettered: 0 });
+        const k = byKind[m.kind] ?? { sent: 0, deadLettered: 0 };
         k.sent++;
+        byKind[m.kind] = k;
       }
       return {
         bad: {

@@ -1,6 +1,5 @@
 // `npm run demo`: the whole pipeline on this machine, fed by the simulator, with a closing report.
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { down, localEnv, localPath, localServers, serversFromEnv, up } from '@pipeline/infra';
 import {
   clickhouseVars,
@@ -28,8 +27,6 @@ import { streamTraffic } from '../run/traffic.js';
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from './options.js';
 import { countRows, monitorReport, queryOutcome } from './outcome.js';
 import { type DemoSummary, formatSummary, type ServiceExit } from './summary.js';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 let options: DemoOptions;
 try {
