@@ -126,18 +126,21 @@ describe('the cluster DDL of the sink tables (infra/clickhouse/cluster/sink-tabl
     expect(local?.orderBy).toBe(single?.orderBy);
   });
 
-  it.each(sinkTables.map((t) => t.name))('%s: Distributed over its _local table, sharded by its sorting key', (name) => {
-    const distributed = cluster.get(name);
-    expect(distributed?.as).toBe(`${name}_local`);
-    expect(distributed?.engine).toBe('Distributed');
-    const [clusterName, database, table, shardingKey] = distributed?.engineArgs ?? [];
-    expect([clusterName, database, table]).toEqual(["'{cluster}'", 'currentDatabase()', `${name}_local`]);
-    const hashed = /^cityHash64\((.*)\)$/.exec(shardingKey ?? '')?.[1];
-    const sortingKey = keyList(singleNode.get(name)?.orderBy);
-    const sharded = splitTopLevel(hashed ?? '');
-    expect(sharded.length).toBeGreaterThan(0);
-    expect(sortingKey.slice(0, sharded.length)).toEqual(sharded);
-  });
+  it.each(sinkTables.map((t) => t.name))(
+    '%s: Distributed over its _local table, sharded by its sorting key',
+    (name) => {
+      const distributed = cluster.get(name);
+      expect(distributed?.as).toBe(`${name}_local`);
+      expect(distributed?.engine).toBe('Distributed');
+      const [clusterName, database, table, shardingKey] = distributed?.engineArgs ?? [];
+      expect([clusterName, database, table]).toEqual(["'{cluster}'", 'currentDatabase()', `${name}_local`]);
+      const hashed = /^cityHash64\((.*)\)$/.exec(shardingKey ?? '')?.[1];
+      const sortingKey = keyList(singleNode.get(name)?.orderBy);
+      const sharded = splitTopLevel(hashed ?? '');
+      expect(sharded.length).toBeGreaterThan(0);
+      expect(sortingKey.slice(0, sharded.length)).toEqual(sharded);
+    },
+  );
 
   it('holds every column the sink inserts', () => {
     for (const table of sinkTables) {
