@@ -7,7 +7,8 @@
 #      deploy/requirements-validate.txt), which carries the schemas: nothing is fetched at run time;
 #   2. docker-compose.yml: loaded by compose-go, the loader behind `docker compose config` (schema of
 #      the Compose specification, interpolation, references between services), no Docker engine needed.
-# Defaults: deploy/kubernetes and docker-compose.yml. Exit status 1 on the first invalid file.
+# Defaults: deploy/kubernetes and docker-compose.yml. Exit status 1 on the first invalid file. First,
+# the validators must refuse the broken files of deploy/testdata/, so one that passes anything fails.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -31,6 +32,16 @@ fi
 step "building the kustomize and compose checker (deploy/tools, Go)"
 mkdir -p .local/bin .local/deploy
 (cd deploy/tools && go build -buildvcs=false -o "$root/.local/bin/deploy-check" ./check)
+
+step "the validators refuse known-broken files (deploy/testdata/)"
+if "$venv/bin/kubernetes-validate" --strict --quiet --no-warn -k "$KUBERNETES_VERSION" deploy/testdata/broken-kubernetes.yaml >/dev/null 2>&1; then
+  echo "error: kubernetes-validate accepted deploy/testdata/broken-kubernetes.yaml" >&2
+  exit 1
+fi
+if .local/bin/deploy-check compose deploy/testdata/broken-compose.yml >/dev/null 2>&1; then
+  echo "error: the compose check accepted deploy/testdata/broken-compose.yml" >&2
+  exit 1
+fi
 
 step "kustomize build $kustomization"
 rendered=.local/deploy/kubernetes.yaml
