@@ -185,6 +185,8 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       expect(container?.image, name).toBe(name === 'retrain' ? 'decision-pipeline-retrain' : 'decision-pipeline');
     }
     expect(kustomization.images.map((i) => i.name).sort()).toEqual(['decision-pipeline', 'decision-pipeline-retrain']);
+    // decision-pipeline-retrain is `docker build --target retrain` (docs/deploy.md).
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/^FROM pipeline AS retrain$/m);
   });
 
   it('probes /health/live and /health/ready on the port HTTP_PORT names', () => {
