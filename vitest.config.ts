@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{packages,services,topology,infra,loadtest,e2e,scripts,test}/**/*.test.ts'],
+          include: ['{packages,services,topology,infra,loadtest,e2e,scripts,test,deploy}/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
         },
       },
