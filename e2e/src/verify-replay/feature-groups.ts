@@ -17,9 +17,8 @@ export function featureGroup(feature: FeatureDef): FeatureGroup {
 
 /**
  * Whether a feature's value is the quotient of two numbers (a mean, a rate, a ratio, seconds from
- * milliseconds): only those may differ from the reference in the last bits, because the sink writes
- * them as decimal text that ClickHouse parses back (older servers parse floats with a fast routine
- * that can be one unit in the last place off). Counts, sums, maxima and event fields are integers.
+ * milliseconds): only those may come back from the log a few units in the last place off (see
+ * QUOTIENT_TOLERANCE in compare.ts). Counts, sums, maxima and event fields are integers, exact in text.
  */
 export function isQuotient(feature: FeatureDef): boolean {
   switch (feature.kind) {
