@@ -35,7 +35,8 @@ describe('compareValue', () => {
 
   it('ranks a NaN against a number as the farthest', () => {
     expect(distance(Number.NaN, 1)).toBe(Number.POSITIVE_INFINITY);
-    expect(distance(8, 10)).toBeCloseTo(0.2);
+    expect(distance(8, 10)).toBe(2);
+    expect(distance(0, 40)).toBeGreaterThan(distance(0, 1));
   });
 });
 

@@ -22,11 +22,13 @@ export function compareValue(logged: number, reference: number, quotient: boolea
   return 'differs';
 }
 
-/** How far apart two differing values are, for ranking: relative, and infinite when one is NaN. */
+/**
+ * How far apart two differing values are, for ranking: the absolute difference (a count 40 off is
+ * worse than one 1 off, though both are 100 % off from 0), infinite when only one is NaN.
+ */
 export function distance(logged: number, reference: number): number {
   if (Number.isNaN(logged) !== Number.isNaN(reference)) return Number.POSITIVE_INFINITY;
-  const scale = Math.max(Math.abs(logged), Math.abs(reference));
-  return scale === 0 ? 0 : Math.abs(logged - reference) / scale;
+  return Math.abs(logged - reference);
 }
 
 export interface Difference {

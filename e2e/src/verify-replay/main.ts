@@ -168,7 +168,7 @@ async function verifyReplay(opts: VerifyReplayOptions): Promise<number> {
         );
       }
       await progress(published.transactions + published.labels);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 1_000));
     }
     const pipelineSeconds = (performance.now() - publishStarted) / 1000;
     await probe.close();

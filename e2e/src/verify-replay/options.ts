@@ -30,7 +30,7 @@ Replays a seeded simulator history (transactions and their labels, in event-time
 pipeline's services, waits until the sink has stored every accepted transaction's feature vector in
 ClickHouse, recomputes every vector with the brute-force reference (referenceStream over the same
 events in the published order) and compares them value by value. Prints the share of exact vectors,
-overall and per feature group, and the worst differences; writes reports/verify-replay-<date>.md;
+overall and per feature group, and the worst differences; writes reports/verify-replay-<date>-<speed>.md;
 ends with one JSON line. Uses the servers the four server variables name, else starts local ones.
 
   --days <n>            simulated days of transactions               (default 14)

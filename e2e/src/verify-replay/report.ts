@@ -123,7 +123,7 @@ export function renderReport(result: VerifyReplayResult): string {
     lines.push(
       '## Worst differences',
       '',
-      'The largest relative differences, in turns over the differing features (NaN against a number first).',
+      'The largest differences, in turns over the differing features: NaN against a number first, then by absolute difference.',
       '',
       '| event id | feature | logged | reference |',
       '| -------- | ------- | -----: | --------: |',
