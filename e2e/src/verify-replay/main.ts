@@ -239,6 +239,7 @@ async function verifyReplay(opts: VerifyReplayOptions): Promise<number> {
       pipelineSeconds,
       referenceSeconds,
       wallSeconds: seconds(),
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
       refused: reconciled.refused,
       deadLetters,
       uncleanExits: exits.filter((e) => !e.clean).map((e) => e.name),

@@ -25,6 +25,7 @@ function result(): VerifyReplayResult {
     pipelineSeconds: 20,
     referenceSeconds: 3,
     wallSeconds: 40.04,
+    peakRssMb: 181.4,
     refused: 1,
     deadLetters: { total: 1, byReason: { 'features LateEventError': { count: 1, example: 'late by 6 min' } } },
     uncleanExits: [],
@@ -50,6 +51,7 @@ describe('headline', () => {
       wall_s: 40,
       pipeline_s: 20,
       reference_s: 3,
+      peak_rss_mb: 181,
     });
   });
 });
@@ -66,6 +68,7 @@ describe('renderReport', () => {
     expect(text).toContain('| e4 | terminal_transaction_count_7d | 99 | 21 |');
     expect(text).toContain('features LateEventError 1 (e.g. late by 6 min)');
     expect(text).toContain('Accepted but not in ClickHouse: 1 (e.g. e5)');
+    expect(text).toContain("wall 40.0 s; peak memory of the check's process 181 MB.");
     expect(text).not.toContain('customer_amount_count_1h |');
   });
 });

@@ -26,6 +26,8 @@ export interface VerifyReplayResult {
   /** The reference and the comparison, after the pipeline was done. */
   referenceSeconds: number;
   wallSeconds: number;
+  /** Peak resident memory of the check's own process (publisher, reference, comparison). */
+  peakRssMb: number;
   /** Transactions dead-lettered by a service: not expected in ClickHouse. */
   refused: number;
   deadLetters: DeadLetterStats;
@@ -62,6 +64,7 @@ export function headline(result: VerifyReplayResult) {
     wall_s: round(result.wallSeconds, 1),
     pipeline_s: round(result.pipelineSeconds, 1),
     reference_s: round(result.referenceSeconds, 1),
+    peak_rss_mb: Math.round(result.peakRssMb),
   };
 }
 
@@ -139,7 +142,7 @@ export function renderReport(result: VerifyReplayResult): string {
     `- Refused by a service (dead letters, not expected in ClickHouse): ${int(result.refused)}.${reasons.length > 0 ? ` Dead letters by reason: ${reasons.map(([r, x]) => `${r} ${int(x.count)} (e.g. ${x.example})`).join('; ')}.` : ''}`,
     `- Accepted but not in ClickHouse: ${int(c.missing)}${c.missingExamples.length > 0 ? ` (e.g. ${c.missingExamples.join(', ')})` : ''}; in ClickHouse but not in the history: ${int(c.unexpected)}${c.unexpectedExamples.length > 0 ? ` (e.g. ${c.unexpectedExamples.join(', ')})` : ''}.`,
     `- Services stopped cleanly: ${result.uncleanExits.length === 0 ? 'all' : `not ${result.uncleanExits.join(', ')}`}.`,
-    `- Time: publishing to every vector stored ${result.pipelineSeconds.toFixed(1)} s, reference and comparison ${result.referenceSeconds.toFixed(1)} s, wall ${result.wallSeconds.toFixed(1)} s.`,
+    `- Time: publishing to every vector stored ${result.pipelineSeconds.toFixed(1)} s, reference and comparison ${result.referenceSeconds.toFixed(1)} s, wall ${result.wallSeconds.toFixed(1)} s; peak memory of the check's process ${Math.round(result.peakRssMb)} MB.`,
     '',
   );
   return lines.join('\n');
