@@ -21,8 +21,13 @@ export interface VerifyReplayOptions {
   help: boolean;
 }
 
-/** Close enough to the pipeline to stand for live traffic, loose enough not to starve it of batches. */
-export const DEFAULT_LAG_CAP = 2_000;
+/**
+ * About what is in flight in live traffic at a few hundred events per second, while the publisher
+ * still sends batches of 50 or more. The share of exact terminal features depends on it (how far
+ * apart in event time the partitions can be): measured at 14 days of 2,000 customers, 96 % at 200,
+ * 77 % at 2,000.
+ */
+export const DEFAULT_LAG_CAP = 200;
 
 export const VERIFY_REPLAY_USAGE = `usage: npm run verify:replay [-- options]
 
