@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type CleanupAdmin, chunks, describeCleanup, removeRunTopicsAndGroups } from './cleanup.js';
+import {
+  type CleanupAdmin,
+  type CleanupRegistry,
+  chunks,
+  describeCleanup,
+  type RunCleanup,
+  removeRunSubjects,
+  removeRunTopicsAndGroups,
+} from './cleanup.js';
 import { belongsToRun, nameInRun, namesOfRun, newRunToken } from './run-token.js';
 
 const mine = newRunToken();
@@ -87,10 +95,13 @@ describe('removeRunTopicsAndGroups', () => {
       groups: 3,
       groupsDeleted: 2,
       groupsActive: 1,
+      subjects: 0,
+      subjectsDeleted: 0,
       errors: [],
     });
     expect(describeCleanup(mine, result)).toBe(
-      `integration cleanup for run ${mine}: deleted 120 of 120 topics, 2 of 3 consumer groups (1 still active)`,
+      `integration cleanup for run ${mine}: deleted 120 of 120 topics, 2 of 3 consumer groups, ` +
+        '0 of 0 registry subjects (1 still active)',
     );
   });
 
@@ -114,5 +125,47 @@ describe('removeRunTopicsAndGroups', () => {
   it('splits into chunks', () => {
     expect(chunks([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunks([], 2)).toEqual([]);
+  });
+});
+
+describe('removeRunSubjects', () => {
+  const empty = (): RunCleanup => ({
+    topics: 0,
+    topicsDeleted: 0,
+    groups: 0,
+    groupsDeleted: 0,
+    groupsActive: 0,
+    subjects: 0,
+    subjectsDeleted: 0,
+    errors: [],
+  });
+
+  it("deletes the run's subjects for good (soft, then permanent) and leaves other runs' alone", async () => {
+    const ours = [`${nameInRun('tx', mine)}-value`, `${nameInRun('dlq', mine)}-value`];
+    const theirs = [`${nameInRun('tx', other)}-value`, 'fraud.transactions-value'];
+    const calls: string[] = [];
+    const registry: CleanupRegistry = {
+      getAllSubjects: async () => [...theirs, ...ours],
+      deleteSubject: async (subject, permanent) => {
+        calls.push(`${subject}${permanent ? ' permanently' : ''}`);
+        return [1];
+      },
+    };
+    const result = empty();
+    await removeRunSubjects(registry, mine, result);
+    expect(calls).toEqual(ours.flatMap((s) => [s, `${s} permanently`]));
+    expect(result).toMatchObject({ subjects: 2, subjectsDeleted: 2, errors: [] });
+  });
+
+  it('reports a registry that fails, and leaves the rest of the cleanup alone', async () => {
+    const registry: CleanupRegistry = {
+      getAllSubjects: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+      deleteSubject: async () => [],
+    };
+    const result = empty();
+    await removeRunSubjects(registry, mine, result);
+    expect(result.errors).toEqual(['deleting schema registry subjects: connect ECONNREFUSED']);
   });
 });

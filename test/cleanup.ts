@@ -1,4 +1,10 @@
-import { type Admin, createKafka } from '@pipeline/shared';
+import {
+  type Admin,
+  createKafka,
+  createRegistryClient,
+  deleteSubjects,
+  type SchemaRegistryClient,
+} from '@pipeline/shared';
 import { namesOfRun } from './run-token.js';
 
 type DeleteGroupsResult = Awaited<ReturnType<Admin['deleteGroups']>>[number];
@@ -13,6 +19,9 @@ export interface RunCleanup {
   groupsDeleted: number;
   /** Groups with members still connected (say, a service process not stopped): deleting those is refused. */
   groupsActive: number;
+  /** Schema Registry subjects of the run's topics. */
+  subjects: number;
+  subjectsDeleted: number;
   /** Other failures; the cleanup goes on past them. */
   errors: string[];
 }
@@ -24,10 +33,19 @@ const CHUNK = 50;
  * and leaves the run's result alone. The timeout stays below vitest's teardownTimeout (vitest.config.ts),
  * past which vitest exits the process.
  */
-export async function cleanUpRun(brokers: string[], token: string, timeoutMs = 45_000): Promise<void> {
+export async function cleanUpRun(
+  brokers: string[],
+  registryUrl: string,
+  token: string,
+  timeoutMs = 45_000,
+): Promise<void> {
   const admin = createKafka({ brokers, clientId: `cleanup_${token}` }).admin();
   try {
-    const cleanup = admin.connect().then(() => removeRunTopicsAndGroups(admin, token));
+    const cleanup = admin.connect().then(async () => {
+      const result = await removeRunTopicsAndGroups(admin, token);
+      await removeRunSubjects(createRegistryClient(registryUrl), token, result);
+      return result;
+    });
     const result = await withTimeout(cleanup, timeoutMs);
     console.log(describeCleanup(token, result));
     for (const error of result.errors) console.warn(`  integration cleanup: ${error}`);
@@ -48,7 +66,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /** Deletes the topics and consumer groups whose names carry `token`; names without it are never touched. */
 export async function removeRunTopicsAndGroups(admin: CleanupAdmin, token: string): Promise<RunCleanup> {
-  const result: RunCleanup = { topics: 0, topicsDeleted: 0, groups: 0, groupsDeleted: 0, groupsActive: 0, errors: [] };
+  const result: RunCleanup = {
+    topics: 0,
+    topicsDeleted: 0,
+    groups: 0,
+    groupsDeleted: 0,
+    groupsActive: 0,
+    subjects: 0,
+    subjectsDeleted: 0,
+    errors: [],
+  };
   // Groups first: deleting a topic drops its offsets, and Kafka then removes groups left with none.
   const { groups } = await admin.listGroups();
   const groupIds = namesOfRun(
@@ -89,10 +116,24 @@ export async function removeRunTopicsAndGroups(admin: CleanupAdmin, token: strin
   return result;
 }
 
+export type CleanupRegistry = Pick<SchemaRegistryClient, 'getAllSubjects' | 'deleteSubject'>;
+
+/** Deletes the Schema Registry subjects whose names carry `token` (each run topic's value subject). */
+export async function removeRunSubjects(registry: CleanupRegistry, token: string, result: RunCleanup): Promise<void> {
+  try {
+    const subjects = namesOfRun(await registry.getAllSubjects(), token);
+    result.subjects = subjects.length;
+    result.subjectsDeleted = await deleteSubjects(registry as SchemaRegistryClient, subjects);
+  } catch (error) {
+    result.errors.push(`deleting schema registry subjects: ${message(error)}`);
+  }
+}
+
 export function describeCleanup(token: string, result: RunCleanup): string {
   return (
     `integration cleanup for run ${token}: deleted ${result.topicsDeleted} of ${result.topics} topics, ` +
-    `${result.groupsDeleted} of ${result.groups} consumer groups` +
+    `${result.groupsDeleted} of ${result.groups} consumer groups, ` +
+    `${result.subjectsDeleted} of ${result.subjects} registry subjects` +
     (result.groupsActive > 0 ? ` (${result.groupsActive} still active)` : '') +
     (result.errors.length > 0 ? `; ${result.errors.length} errors` : '')
   );

@@ -26,7 +26,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (configured) {
     await checkReachable(configured);
     project.provide('servers', configured);
-    return () => cleanUpRun(configured.KAFKA_BROKERS.split(','), token);
+    return () => cleanUpRun(configured.KAFKA_BROKERS.split(','), configured.SCHEMA_REGISTRY_URL, token);
   }
   const { dockerReachable, startContainers } = await import('./containers.js');
   if (!(await dockerReachable())) throw new Error(`No servers configured and no Docker engine reachable.\n${HOW_TO}`);

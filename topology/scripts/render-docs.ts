@@ -7,7 +7,9 @@ const target = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs',
 const header = `# Topology
 
 Generated from \`topology/src/\` by \`npm run docs:topology\`; do not edit by hand.
-Every value subject is \`<topic>-value\`, registered under BACKWARD compatibility.
+Every value subject is \`<topic>-value\`, registered under the compatibility in the table: FULL_TRANSITIVE
+where producers or consumers outside the pipeline upgrade on their own (every version reads and is
+read by every other), BACKWARD between the pipeline's own services (consumers upgrade first).
 
 `;
 writeFileSync(target, header + renderMarkdown(allTopics));

@@ -1,4 +1,5 @@
 import {
+  Compatibility,
   type EnsureTopicsResult,
   ensureTopics,
   type Kafka,
@@ -15,8 +16,8 @@ export interface ApplyResult extends EnsureTopicsResult {
 }
 
 /**
- * Creates the declared topics that are missing and registers each topic's value schema under
- * BACKWARD compatibility. Idempotent: run it at every start-up.
+ * Creates the declared topics that are missing, sets each topic's value subject to its declared
+ * compatibility and registers its value schema. Idempotent: run it at every start-up.
  */
 export async function applyTopology(options: {
   kafka: Kafka;
@@ -34,7 +35,12 @@ export async function applyTopology(options: {
   }
   const schemaIds: Record<string, number> = {};
   for (const t of topics) {
-    schemaIds[t.name] = await registerSchema(options.registry, valueSubject(t.name), schemaFor(t.valueSchema).schema);
+    schemaIds[t.name] = await registerSchema(
+      options.registry,
+      valueSubject(t.name),
+      schemaFor(t.valueSchema).schema,
+      Compatibility[t.compatibility],
+    );
   }
   return { ...result, schemaIds };
 }

@@ -10,6 +10,7 @@ export const fraudTopics = {
     retention: '30d',
     producers: ['producers', 'loadtest'],
     consumers: ['features', 'sink'],
+    compatibility: 'FULL_TRANSITIVE',
     description: 'Card transactions as they happen. Kept 30 days so features can be rebuilt by replay.',
   }),
   labels: topic({
@@ -20,6 +21,7 @@ export const fraudTopics = {
     retention: '90d',
     producers: ['producers', 'loadtest'],
     consumers: ['features', 'sink'],
+    compatibility: 'FULL_TRANSITIVE',
     description: 'Fraud or genuine, known days after the transaction (chargebacks, confirmations).',
   }),
   enriched: topic({
@@ -50,6 +52,7 @@ export const fraudTopics = {
     retention: '7d',
     producers: ['decision'],
     consumers: ['sink', 'downstream consumers'],
+    compatibility: 'FULL_TRANSITIVE',
     description: 'Approve, review, decline or step-up for every transaction, with reasons and provenance.',
   }),
 } as const;

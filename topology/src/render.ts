@@ -12,11 +12,11 @@ const nodeId = (name: string) => name.replace(/[^a-zA-Z0-9]/g, '_');
 /** The topology as a Markdown table and a mermaid flowchart (services as boxes, topics as cylinders). */
 export function renderMarkdown(topics: readonly TopicDeclaration[]): string {
   const lines = [
-    '| topic | partitions | key | value schema | retention | produced by | consumed by | what it carries |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| topic | partitions | key | value schema | schema compatibility | retention | produced by | consumed by | what it carries |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...topics.map(
       (t) =>
-        `| \`${t.name}\` | ${t.partitions} | ${t.key} | [\`${t.valueSchema}\`](../schemas/${t.valueSchema}.avsc) | ${retention(t)} | ${t.producers.join(', ')} | ${t.consumers.join(', ')} | ${t.description} |`,
+        `| \`${t.name}\` | ${t.partitions} | ${t.key} | [\`${t.valueSchema}\`](../schemas/${t.valueSchema}.avsc) | ${t.compatibility} | ${retention(t)} | ${t.producers.join(', ')} | ${t.consumers.join(', ')} | ${t.description} |`,
     ),
     '',
     '```mermaid',

@@ -12,7 +12,15 @@ export interface TopicDeclaration {
   readonly producers: readonly string[];
   readonly consumers: readonly string[];
   readonly description: string;
+  /**
+   * What a new value schema must keep, checked by the registry. FULL_TRANSITIVE where producers or
+   * consumers are outside the pipeline (they upgrade on their own: every version must read and be
+   * read by every other); BACKWARD between the pipeline's own services (consumers upgrade first).
+   */
+  readonly compatibility: SchemaCompatibility;
 }
+
+export type SchemaCompatibility = 'BACKWARD' | 'FULL_TRANSITIVE';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -20,12 +28,13 @@ const DURATION = /^(\d+)(h|d)$/;
 
 /** Validates a declaration when it is made, so a typo fails at import, not at topic creation. */
 export function topic(
-  declaration: Omit<TopicDeclaration, 'retentionMs' | 'cleanup'> & {
+  declaration: Omit<TopicDeclaration, 'retentionMs' | 'cleanup' | 'compatibility'> & {
     retention?: `${number}d` | `${number}h`;
     cleanup?: 'delete' | 'compact';
+    compatibility?: SchemaCompatibility;
   },
 ): TopicDeclaration {
-  const { retention, cleanup = 'delete', ...rest } = declaration;
+  const { retention, cleanup = 'delete', compatibility = 'BACKWARD', ...rest } = declaration;
   if (!/^[a-zA-Z0-9._-]{1,249}$/.test(rest.name))
     throw new Error(`topic name '${rest.name}' is not a valid Kafka topic name`);
   if (!Number.isInteger(rest.partitions) || rest.partitions < 1) {
@@ -40,7 +49,7 @@ export function topic(
   if (cleanup === 'compact' && retentionMs !== undefined) {
     throw new Error(`topic ${rest.name}: a compacted topic takes no retention`);
   }
-  return Object.freeze({ ...rest, cleanup, ...(retentionMs === undefined ? {} : { retentionMs }) });
+  return Object.freeze({ ...rest, cleanup, compatibility, ...(retentionMs === undefined ? {} : { retentionMs }) });
 }
 
 export function valueSubject(topicName: string): string {

@@ -101,7 +101,7 @@ await runMain('bench', async () => {
         writeFileSync(log, `${lines.join('\n')}\n`);
         for (const e of exits.filter((x) => !x.clean))
           console.log(`  ${e.name} did not stop cleanly (code ${e.code}, signal ${e.signal})`);
-        await removeRunResources({ ns, kafka, clickhouse, redis }).catch((error: unknown) =>
+        await removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
           console.log(`  could not remove ${ns.id}: ${errorMessage(error)}`),
         );
       },

@@ -210,7 +210,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     if (pipeline) exits = await pipeline.stop();
     if (monitor) await monitor.stop();
     if (!opts.keep) {
-      await removeRunResources({ ns, kafka, clickhouse, redis }).catch((error: unknown) =>
+      await removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
         console.error(`could not remove the run's topics, tables and keys: ${errorMessage(error)}`),
       );
     }

@@ -1,6 +1,6 @@
 import type { ClickHouseClient, Kafka, SchemaRegistryClient } from '@pipeline/shared';
-import { identifier, sql } from '@pipeline/shared';
-import { applyTopology } from '@pipeline/topology';
+import { deleteSubjects, identifier, sql } from '@pipeline/shared';
+import { applyTopology, valueSubject } from '@pipeline/topology';
 import type { Redis } from 'ioredis';
 import type { RunNamespace } from './namespace.js';
 
@@ -17,10 +17,14 @@ export async function createRunResources(options: {
   });
 }
 
-/** Deletes the run's topics, consumer groups, database and Redis keys; what is already gone is not an error. */
+/**
+ * Deletes the run's topics, their registry subjects, consumer groups, database and Redis keys; what
+ * is already gone is not an error.
+ */
 export async function removeRunResources(options: {
   ns: RunNamespace;
   kafka: Kafka;
+  registry: SchemaRegistryClient;
   clickhouse: ClickHouseClient;
   redis: Redis;
 }): Promise<void> {
@@ -36,6 +40,11 @@ export async function removeRunResources(options: {
   } finally {
     await admin.disconnect();
   }
+  const subjects = new Set(Object.values(options.ns.topics).map(valueSubject));
+  await deleteSubjects(
+    options.registry,
+    (await options.registry.getAllSubjects()).filter((s) => subjects.has(s)),
+  );
   await options.clickhouse.command({
     query: sql`DROP DATABASE IF EXISTS ${identifier(options.ns.clickhouseDatabase)}`,
   });

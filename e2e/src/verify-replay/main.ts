@@ -261,7 +261,7 @@ async function verifyReplay(opts: VerifyReplayOptions): Promise<number> {
     if (pipeline) await pipeline.stop();
     await refused?.stop().catch(() => undefined);
     if (!opts.keep) {
-      await removeRunResources({ ns, kafka, clickhouse, redis }).catch((error: unknown) =>
+      await removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
         console.error(`could not remove the run's topics, tables and keys: ${errorMessage(error)}`),
       );
     }

@@ -22,3 +22,12 @@ export { eventValue } from './event-values.js';
 export { CHANNELS, COUNTRIES, fraudFeatureSet } from './fraud.js';
 export { computeReference, type ReferenceEvent, type ReferenceResult } from './reference.js';
 export { referenceStream } from './reference-stream.js';
+export {
+  advanceWatermark,
+  decodeWatermark,
+  encodeWatermark,
+  NO_WATERMARK,
+  WATERMARK_RANK,
+  type Watermark,
+  watermarkTime,
+} from './watermark.js';

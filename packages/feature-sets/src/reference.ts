@@ -1,6 +1,7 @@
 import type { Label, Transaction } from '@pipeline/topology';
 import { type FeatureSet, WINDOWS, type WindowName } from './dsl.js';
 import { eventValue } from './event-values.js';
+import { advanceWatermark, NO_WATERMARK, watermarkTime } from './watermark.js';
 
 export type ReferenceEvent = { kind: 'transaction'; value: Transaction } | { kind: 'label'; value: Label };
 
@@ -15,8 +16,8 @@ export type ReferenceResult =
  * "As of" a transaction at time t means: the events that arrived before it (earlier in the list)
  * with an event time strictly before t; a label counts from its label_time. A window W covers
  * [floor_G(t) - W, t) (see WINDOWS). Per stream (transactions, labels), an event more than
- * `allowedLatenessMs` behind the latest event time seen is late: rejected, no effect. A repeated
- * event id gets the vector of its first occurrence.
+ * `allowedLatenessMs` behind the stream's watermark (watermark.ts: a few outliers do not move it) is
+ * late: rejected, no effect. A repeated event id gets the vector of its first occurrence.
  *
  * `only`: compute the vector of this event id alone; the others get empty values. The same
  * definition, at the cost of one vector instead of one per transaction (what referenceStream needs).
@@ -30,15 +31,15 @@ export function computeReference(
   const frauds: Label[] = [];
   const seenTx = new Map<string, number[]>();
   const seenLabels = new Set<string>();
-  let txWatermark = Number.NEGATIVE_INFINITY;
-  let labelWatermark = Number.NEGATIVE_INFINITY;
+  let txWatermark = NO_WATERMARK;
+  let labelWatermark = NO_WATERMARK;
   const results: ReferenceResult[] = [];
 
   for (const event of events) {
     if (event.kind === 'label') {
       const label = event.value;
-      if (label.label_time < labelWatermark - options.allowedLatenessMs) continue;
-      labelWatermark = Math.max(labelWatermark, label.label_time);
+      if (label.label_time < watermarkTime(labelWatermark) - options.allowedLatenessMs) continue;
+      labelWatermark = advanceWatermark(labelWatermark, label.label_time);
       // Genuine labels change nothing; a fraud label counts once per transaction id and terminal.
       const key = `${label.terminal_id}/${label.transaction_id}`;
       if (!label.is_fraud || seenLabels.has(key)) continue;
@@ -47,11 +48,11 @@ export function computeReference(
       continue;
     }
     const tx = event.value;
-    if (tx.event_time < txWatermark - options.allowedLatenessMs) {
+    if (tx.event_time < watermarkTime(txWatermark) - options.allowedLatenessMs) {
       results.push({ event_id: tx.event_id, status: 'late' });
       continue;
     }
-    txWatermark = Math.max(txWatermark, tx.event_time);
+    txWatermark = advanceWatermark(txWatermark, tx.event_time);
     const previous = seenTx.get(tx.event_id);
     if (previous) {
       results.push({ event_id: tx.event_id, status: 'ok', values: previous });

@@ -30,8 +30,10 @@ export {
   DEFAULT_SESSION,
   type DurableBatch,
   decodeBatch,
+  type FetchedPartition,
   type FetchTuning,
   type HandlerResult,
+  type LateRejections,
   type SessionTuning,
 } from './consumer/batch-consumer.js';
 export {
@@ -71,6 +73,7 @@ export { logicalTypes, parseAvroSchema } from './serde/logical-types.js';
 export {
   Compatibility,
   createRegistryClient,
+  deleteSubjects,
   registerSchema,
   registryError,
   SchemaRegistryClient,

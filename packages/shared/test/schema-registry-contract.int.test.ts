@@ -32,7 +32,7 @@ describe('the schema registry the pipeline runs against', () => {
     const client = createRegistryClient(servers().SCHEMA_REGISTRY_URL);
     const subject = `${uniqueName('contract')}-value`;
 
-    const id1 = await registerSchema(client, subject, JSON.stringify(v1));
+    const id1 = await registerSchema(client, subject, JSON.stringify(v1), Compatibility.BACKWARD);
     expect((await client.getConfig(subject)).compatibilityLevel).toBe(Compatibility.BACKWARD);
 
     // Lookup by id, as a consumer resolving the wire-format id does.
@@ -66,7 +66,7 @@ describe('the schema registry the pipeline runs against', () => {
   it('refuses a change that breaks BACKWARD compatibility, with a clear error', async () => {
     const client = createRegistryClient(servers().SCHEMA_REGISTRY_URL);
     const subject = `${uniqueName('breaking')}-value`;
-    await registerSchema(client, subject, JSON.stringify(v1));
+    await registerSchema(client, subject, JSON.stringify(v1), Compatibility.BACKWARD);
     const attempt = registerSchema(client, subject, JSON.stringify(v2AddsRequiredField));
     await expect(attempt).rejects.toBeInstanceOf(SchemaIncompatibleError);
     await expect(attempt).rejects.toThrow(

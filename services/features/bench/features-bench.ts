@@ -20,6 +20,7 @@
 import { execFileSync, type StdioOptions, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { NO_WATERMARK } from '@pipeline/feature-sets';
 import { simulate } from '@pipeline/loadtest';
 import type { Label, Transaction } from '@pipeline/topology';
 import { type Engine, processLabels, processTransactions } from '../src/engine.js';
@@ -175,7 +176,7 @@ async function main() {
   };
   const stats0 = await scriptStats();
   const batchMs: number[] = [];
-  let labelWm = Number.NEGATIVE_INFINITY;
+  let labelWm = NO_WATERMARK;
   let processed = 0;
   let lastReport = performance.now();
   const started = performance.now();
@@ -188,7 +189,7 @@ async function main() {
   for (const tx of txList) streams[partitionOf(tx.customer_id, partitions)]?.push(tx);
   let li = 0;
   const runPartition = async (txs: Transaction[]) => {
-    let txWm = Number.NEGATIVE_INFINITY;
+    let txWm = NO_WATERMARK;
     for (let i = 0; i < txs.length; i += batchSize) {
       const batch = txs.slice(i, i + batchSize);
       const until = (batch[0] as Transaction).event_time;

@@ -35,8 +35,14 @@ export const featuresVars = {
    */
   FEATURES_LABELS_MAX_WAIT: env.duration().default(60_000),
   /**
-   * Partitions whose batches are handled at once. One at a time, each batch's Redis round trip,
-   * produce and commit wait for the previous partition's: tens of ms per hop on two cores.
+   * Transactions of all partitions are applied in event-time order; a partition with data on the
+   * broker and none fetched holds the others back for at most this long (then it is passed over,
+   * counted and logged, until it delivers again). Live traffic keeps partitions caught up: no wait.
+   */
+  FEATURES_ALIGN_MAX_WAIT: env.duration().default(1000),
+  /**
+   * Batches of a fetch handed to the handler at once: it checks them and buffers them for the
+   * event-time merge, so this many partitions' records join the same round.
    */
   FEATURES_PARTITIONS_CONCURRENTLY: env.positiveInt().default(6),
   FEATURES_TRANSACTIONS_TOPIC: env.string().default(fraudTopics.transactions.name),

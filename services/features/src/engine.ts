@@ -1,4 +1,12 @@
-import type { FeatureSet } from '@pipeline/feature-sets';
+import {
+  advanceWatermark,
+  decodeWatermark,
+  encodeWatermark,
+  type FeatureSet,
+  NO_WATERMARK,
+  type Watermark,
+  watermarkTime,
+} from '@pipeline/feature-sets';
 import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
 import type { Redis } from 'ioredis';
 import { ExpiredDuplicateError, LateEventError, ScriptStatus } from './errors.js';
@@ -30,7 +38,7 @@ const WATERMARKS_KEPT = 50;
 
 export interface BatchResult<T> {
   outcomes: Outcome<T>[];
-  watermark: number;
+  watermark: Watermark;
   late: number;
 }
 
@@ -56,50 +64,73 @@ function groupBy(n: number, keyOf: (i: number) => string): Map<string, number[]>
   return groups;
 }
 
-/**
- * Applies a batch of one partition's transactions (one script call per customer and per terminal of
- * the batch) and returns, per transaction, the enriched event or why it is refused. Idempotent: a
- * redelivered event returns the vector computed the first time. The client auto-pipelines (see
- * redis.ts): the calls of every partition's batch made in one turn go out as one write, one round
- * trip, and their replies arrive together, so the enriched events of a fetch are produced together.
- */
-export async function processTransactions(
-  redis: Redis,
+/** A partition batch's transactions checked in order against its watermark. */
+export interface CheckedTransactions {
+  /** Per transaction: why it is refused, or undefined (accepted). */
+  refused: (Error | undefined)[];
+  /** Indexes of the accepted ones, in order. */
+  accepted: number[];
+  /**
+   * Per accepted one, the partition's watermark time just after it (0: none yet): nothing accepted
+   * later from the partition is older than this minus the lateness, so state before that can fold.
+   */
+  horizons: number[];
+  /** The partition's watermark after the batch. */
+  watermark: Watermark;
+  late: number;
+}
+
+/** Checks one partition's batch: the contract, the future limit and lateness against its watermark. */
+export function checkTransactions(
   engine: Engine,
   txs: readonly Transaction[],
-  watermark: number,
+  watermark: Watermark,
   now: number,
-  persist?: WatermarkWrite,
-  /** Called with the latest accepted event time before anything is applied (the label gate). */
-  awaitLabels?: (upTo: number) => Promise<void>,
-): Promise<BatchResult<EnrichedTransaction>> {
-  const { plan, prefix, set } = engine;
-  const scripts = scriptsFor(redis, plan);
-  const outcomes: (Outcome<EnrichedTransaction> | undefined)[] = new Array(txs.length);
-  const accepted: Transaction[] = [];
-  const acceptedAt: number[] = [];
+): CheckedTransactions {
+  const refused: (Error | undefined)[] = new Array(txs.length);
+  const accepted: number[] = [];
+  const horizons: number[] = [];
   let late = 0;
   for (let i = 0; i < txs.length; i++) {
     const tx = txs[i] as Transaction;
-    const error = checkTransaction(tx, watermark, now, engine.rules);
+    const error = checkTransaction(tx, watermarkTime(watermark), now, engine.rules);
     if (error) {
       if (error instanceof LateEventError) late++;
-      outcomes[i] = { ok: false, error };
+      refused[i] = error;
       continue;
     }
-    watermark = Math.max(watermark, tx.event_time);
-    accepted.push(tx);
-    acceptedAt.push(i);
+    watermark = advanceWatermark(watermark, tx.event_time);
+    accepted.push(i);
+    horizons.push(horizonOf(watermark));
   }
+  return { refused, accepted, horizons, watermark, late };
+}
 
+/** A watermark as the scripts take it: its time, 0 for none (event times are all after 2000). */
+function horizonOf(w: Watermark): number {
+  const t = watermarkTime(w);
+  return Number.isFinite(t) ? t : 0;
+}
+
+/**
+ * Applies accepted transactions in the order given (one call per customer and per terminal, each
+ * entity's events in that order) and returns, per transaction, the enriched event or why it is
+ * refused. Idempotent: a redelivered event returns the vector computed the first time. The client
+ * auto-pipelines (see redis.ts): the calls, and the watermark writes, go out as one write.
+ */
+export async function applyTransactions(
+  redis: Redis,
+  engine: Engine,
+  accepted: readonly Transaction[],
+  /** Per transaction, its partition's watermark just after it (`CheckedTransactions.horizons`). */
+  horizons: readonly number[],
+  watermarks: readonly (WatermarkWrite & { watermark: Watermark })[] = [],
+): Promise<Outcome<EnrichedTransaction>[]> {
+  const { plan, prefix, set } = engine;
+  const scripts = scriptsFor(redis, plan);
   const n = accepted.length;
-  if (awaitLabels && n > 0) {
-    let upTo = Number.NEGATIVE_INFINITY;
-    for (const tx of accepted) if (tx.event_time > upTo) upTo = tx.event_time;
-    await awaitLabels(upTo);
-  }
   const calls: Promise<unknown>[] = [];
-  // where each accepted transaction's reply is: command index and offset, per entity
+  // where each transaction's reply is: command index and offset, per entity
   const cCmd = new Array<number>(n);
   const cOff = new Array<number>(n);
   const tCmd = new Array<number>(n);
@@ -118,7 +149,13 @@ export async function processTransactions(
       const events: (string | number)[] = [];
       members.forEach((i, k) => {
         const tx = accepted[i] as Transaction;
-        events.push(tx.event_id, tx.event_time, withAmount ? tx.amount_minor : 0, withTerminal ? tx.terminal_id : '');
+        events.push(
+          tx.event_id,
+          tx.event_time,
+          withAmount ? tx.amount_minor : 0,
+          withTerminal ? tx.terminal_id : '',
+          horizons[i] as number,
+        );
         cmd[i] = queued;
         off[i] = k * stride;
       });
@@ -128,11 +165,12 @@ export async function processTransactions(
   };
   queue('customer', cCmd, cOff);
   queue('terminal', tCmd, tOff);
-  if (persist) calls.push(...writeWatermark(redis, persist, watermark));
+  for (const w of watermarks) calls.push(...writeWatermark(redis, w, w.watermark));
   const replies = await Promise.all(calls);
   const computedAt = Date.now();
   const build = vectorBuilder(engine);
   const version = set.version;
+  const outcomes = new Array<Outcome<EnrichedTransaction>>(n);
   for (let i = 0; i < n; i++) {
     const tx = accepted[i] as Transaction;
     const c = replies[cCmd[i] as number] as number[];
@@ -140,13 +178,13 @@ export async function processTransactions(
     const co = cOff[i] as number;
     const to = tOff[i] as number;
     if (c[co] === ScriptStatus.ExpiredDuplicate || t[to] === ScriptStatus.ExpiredDuplicate) {
-      outcomes[acceptedAt[i] as number] = {
+      outcomes[i] = {
         ok: false,
         error: new ExpiredDuplicateError(`event ${tx.event_id} was applied before and its stored vector has expired`),
       };
       continue;
     }
-    outcomes[acceptedAt[i] as number] = {
+    outcomes[i] = {
       ok: true,
       value: {
         transaction: tx,
@@ -155,7 +193,44 @@ export async function processTransactions(
       },
     };
   }
-  return { outcomes: outcomes as Outcome<EnrichedTransaction>[], watermark, late };
+  return outcomes;
+}
+
+/**
+ * One partition's batch, checked and applied in offset order (`awaitLabels` is called with the
+ * latest accepted event time before anything is applied): what tests and the features bench use.
+ */
+export async function processTransactions(
+  redis: Redis,
+  engine: Engine,
+  txs: readonly Transaction[],
+  watermark: Watermark,
+  now: number,
+  persist?: WatermarkWrite,
+  awaitLabels?: (upTo: number) => Promise<void>,
+): Promise<BatchResult<EnrichedTransaction>> {
+  const checked = checkTransactions(engine, txs, watermark, now);
+  const accepted = checked.accepted.map((i) => txs[i] as Transaction);
+  if (awaitLabels && accepted.length > 0) {
+    let upTo = Number.NEGATIVE_INFINITY;
+    for (const tx of accepted) if (tx.event_time > upTo) upTo = tx.event_time;
+    await awaitLabels(upTo);
+  }
+  const applied = await applyTransactions(
+    redis,
+    engine,
+    accepted,
+    checked.horizons,
+    persist ? [{ ...persist, watermark: checked.watermark }] : [],
+  );
+  const outcomes = new Array<Outcome<EnrichedTransaction>>(txs.length);
+  checked.refused.forEach((error, i) => {
+    if (error) outcomes[i] = { ok: false, error };
+  });
+  checked.accepted.forEach((i, k) => {
+    outcomes[i] = applied[k] as Outcome<EnrichedTransaction>;
+  });
+  return { outcomes, watermark: checked.watermark, late: checked.late };
 }
 
 /** Applies a batch of one partition's labels (one call per terminal); genuine labels change no state. */
@@ -163,7 +238,7 @@ export async function processLabels(
   redis: Redis,
   engine: Engine,
   labels: readonly Label[],
-  watermark: number,
+  watermark: Watermark,
   now: number,
   persist?: WatermarkWrite,
 ): Promise<BatchResult<Label>> {
@@ -172,17 +247,18 @@ export async function processLabels(
   const byTerminal = new Map<string, (string | number)[]>();
   let late = 0;
   for (const label of labels) {
-    const error = checkLabel(label, watermark, now, engine.rules);
+    const error = checkLabel(label, watermarkTime(watermark), now, engine.rules);
     if (error) {
       if (error instanceof LateEventError) late++;
       outcomes.push({ ok: false, error });
       continue;
     }
-    watermark = Math.max(watermark, label.label_time);
+    watermark = advanceWatermark(watermark, label.label_time);
     if (label.is_fraud) {
+      const args = [label.transaction_id, label.label_time, horizonOf(watermark)];
       const group = byTerminal.get(label.terminal_id);
-      if (group) group.push(label.transaction_id, label.label_time);
-      else byTerminal.set(label.terminal_id, [label.transaction_id, label.label_time]);
+      if (group) group.push(...args);
+      else byTerminal.set(label.terminal_id, args);
     }
     outcomes.push({ ok: true, value: label });
   }
@@ -195,19 +271,19 @@ export async function processLabels(
   return { outcomes, watermark, late };
 }
 
-function writeWatermark(redis: Redis, w: WatermarkWrite, watermark: number): Promise<unknown>[] {
-  if (!Number.isFinite(watermark)) return [];
+export function writeWatermark(redis: Redis, w: WatermarkWrite, watermark: Watermark): Promise<unknown>[] {
+  if (watermark.length === 0) return [];
   return [
-    redis.zadd(w.key, w.nextOffset, `${w.nextOffset}:${watermark}`),
+    redis.zadd(w.key, w.nextOffset, `${w.nextOffset}:${encodeWatermark(watermark)}`),
     redis.zremrangebyrank(w.key, 0, -(WATERMARKS_KEPT + 1)),
   ];
 }
 
 /**
  * The watermark as of `offset`: the one written after the last batch that ended at or before it
- * (malformed messages in between change nothing), or -Infinity.
+ * (malformed messages in between change nothing), or none.
  */
-export async function loadWatermark(redis: Redis, key: string, offset: string): Promise<number> {
+export async function loadWatermark(redis: Redis, key: string, offset: string): Promise<Watermark> {
   const [member] = await redis.zrevrangebyscore(key, offset, '-inf', 'LIMIT', 0, 1);
-  return member === undefined ? Number.NEGATIVE_INFINITY : Number(member.split(':')[1]);
+  return member === undefined ? NO_WATERMARK : decodeWatermark(member.slice(member.indexOf(':') + 1));
 }

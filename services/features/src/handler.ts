@@ -1,26 +1,34 @@
 import { metrics } from '@opentelemetry/api';
+import { type Watermark, watermarkTime } from '@pipeline/feature-sets';
 import {
+  type BatchContext,
   type BatchHandler,
   type ConsumedRecord,
   carriedHeaders,
   type DurableBatch,
   type Encoder,
+  type FetchedPartition,
   type HandlerResult,
   type IHeaders,
   INGEST_TIME_HEADER,
+  type LateRejections,
   type Logger,
   type Producer,
   readIngestTime,
 } from '@pipeline/shared';
 import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
 import type { Redis } from 'ioredis';
+import { type Aligned, createAligner } from './alignment.js';
 import {
+  applyTransactions,
   type BatchResult,
+  checkTransactions,
   type Engine,
   loadWatermark,
   type Outcome,
   processLabels,
-  processTransactions,
+  type WatermarkWrite,
+  writeWatermark,
 } from './engine.js';
 import { watermarkKey } from './keys.js';
 import type { LabelGate } from './label-gate.js';
@@ -33,7 +41,7 @@ const PRODUCE_CHUNK = 1000;
  * starts elsewhere (restart, rebalance) reloads it from Redis as of its first offset.
  */
 function partitionWatermarks(redis: Redis, prefix: string, groupId: string) {
-  const known = new Map<string, { watermark: number; next: string }>();
+  const known = new Map<string, { watermark: Watermark; next: string }>();
   return {
     async forBatch<T>(records: ConsumedRecord<T>[], topic: string, partition: number) {
       const key = watermarkKey(prefix, groupId, topic, partition);
@@ -43,11 +51,11 @@ function partitionWatermarks(redis: Redis, prefix: string, groupId: string) {
       if (!state || state.next !== first) state = { watermark: await loadWatermark(redis, key, first), next: first };
       return { watermark: state.watermark, persist: { key, nextOffset } };
     },
-    done(persist: { key: string; nextOffset: string }, watermark: number) {
+    done(persist: { key: string; nextOffset: string }, watermark: Watermark) {
       known.set(persist.key, { watermark, next: persist.nextOffset });
     },
     /** The watermark as of `nextOffset` (from memory, else Redis). */
-    async at(topic: string, partition: number, nextOffset: string): Promise<number> {
+    async at(topic: string, partition: number, nextOffset: string): Promise<Watermark> {
       const key = watermarkKey(prefix, groupId, topic, partition);
       const state = known.get(key);
       return state?.next === nextOffset ? state.watermark : loadWatermark(redis, key, nextOffset);
@@ -85,14 +93,39 @@ export interface TransactionsHandlerOptions extends CommonOptions {
   enrichedTopic: string;
   labels: LabelGate;
   logger: Logger;
+  /** Most a partition with data on the broker and none buffered holds the others back (see alignment.ts). */
+  alignMaxWaitMs: number;
+}
+
+/** An accepted transaction waiting to be applied, with the batch it came in. */
+interface Pending extends Aligned {
+  tx: Transaction;
+  /** Its partition's watermark just after it (see CheckedTransactions.horizons). */
+  horizon: number;
+  record: ConsumedRecord<Transaction>;
+  batch: PendingBatch;
+}
+
+interface PendingBatch {
+  remaining: number;
+  /** Written with the batch's last transaction: the partition's watermark as of the batch's end. */
+  watermark: WatermarkWrite & { watermark: Watermark };
+  rejected: LateRejections<Transaction>['rejected'];
+  resolve(late: LateRejections<Transaction>): void;
+  reject(error: unknown): void;
 }
 
 /**
- * Transactions: waits until the labels before the batch's events are applied, then one Redis round
- * trip for the batch's updates, then the enriched events produced with acks from all in-sync
- * replicas; the consumer loop commits only after that resolves.
+ * Transactions: each batch is checked at once (refusals dead-lettered), then its transactions join
+ * those of the other partitions and are applied in event-time order (alignment.ts): per round, the
+ * labels before them awaited, one Redis round trip, the enriched events produced with acks from all
+ * in-sync replicas. A batch is committed once its last transaction's round is (`settled`).
  */
-export function createTransactionsHandler(options: TransactionsHandlerOptions): BatchHandler<Transaction> {
+export function createTransactionsHandler(options: TransactionsHandlerOptions): {
+  handler: (records: ConsumedRecord<Transaction>[], context: BatchContext) => Promise<HandlerResult<Transaction>>;
+  onFetch: (partitions: FetchedPartition[]) => void;
+  onAssigned: (assignment: Record<string, number[]>) => void;
+} {
   const { redis, engine, producer, encoder, groupId, labels, logger, now = Date.now } = options;
   const meter = metrics.getMeter('pipeline.features');
   const lateCounter = meter.createCounter('features_late_events', {
@@ -106,45 +139,144 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
   const labelTimeouts = meter.createCounter('features_label_wait_timeouts', {
     description: 'Transaction batches applied without waiting longer for labels',
   });
+  const passedOver = meter.createCounter('features_alignment_passed_over', {
+    description: 'Partitions passed over after holding the others back for FEATURES_ALIGN_MAX_WAIT',
+  });
   const watermarks = partitionWatermarks(redis, engine.prefix, groupId);
+  const aligner = createAligner<Pending>({ maxWaitMs: options.alignMaxWaitMs });
+  const topic = options.enrichedTopic;
+  let draining = false;
+  let retry: NodeJS.Timeout | undefined;
 
-  return async (records, { topic, partition, heartbeat }) => {
-    const { watermark, persist } = await watermarks.forBatch(records, topic, partition);
-    const txs = records.map((r) => r.value);
-    const awaitLabels = async (upTo: number) => {
-      const waited = await labels.wait(upTo, heartbeat);
-      labelWait.record(waited.waitedMs);
-      if (waited.timedOut) {
-        labelTimeouts.add(1);
-        logger.warn(
-          { topic, partition, upTo, waitedMs: waited.waitedMs },
-          'labels not caught up; applying without them',
-        );
-      }
-    };
-    const out = await processTransactions(redis, engine, txs, watermark, now(), persist, awaitLabels);
-    // Outcomes are in record order; the publish time travels on for end-to-end latency, and the
-    // transaction's own timestamp as its ingest time (unless it came with one).
-    const messages = out.outcomes.flatMap((o, i) =>
-      o.ok
-        ? [
-            {
-              key: o.value.transaction.customer_id,
-              value: encoder.encode(o.value),
-              headers: withIngestTime(records[i] as ConsumedRecord<Transaction>),
-            },
-          ]
-        : [],
+  const apply = async (items: Pending[]) => {
+    let upTo = Number.NEGATIVE_INFINITY;
+    for (const item of items) if (item.time > upTo) upTo = item.time;
+    const waited = await labels.wait(upTo);
+    labelWait.record(waited.waitedMs);
+    if (waited.timedOut) {
+      labelTimeouts.add(1);
+      logger.warn({ upTo, waitedMs: waited.waitedMs }, 'labels not caught up; applying without them');
+    }
+    // The batches that end in this round: their partitions' watermarks go in the same round trip.
+    const inRound = new Map<PendingBatch, number>();
+    for (const item of items) inRound.set(item.batch, (inRound.get(item.batch) ?? 0) + 1);
+    const ending = [...inRound].filter(([b, k]) => k === b.remaining).map(([b]) => b.watermark);
+    const outcomes = await applyTransactions(
+      redis,
+      engine,
+      items.map((item) => item.tx),
+      items.map((item) => item.horizon),
+      ending,
     );
-    // In chunks, one after the other: a whole batch can exceed the broker's request size, and
-    // order per customer must hold.
+    // The publish time travels on for end-to-end latency, and the transaction's own timestamp as
+    // its ingest time (unless it came with one).
+    const messages: Parameters<Producer['send']>[0]['messages'] = [];
+    outcomes.forEach((o, i) => {
+      const item = items[i] as Pending;
+      if (o.ok) {
+        messages.push({
+          key: o.value.transaction.customer_id,
+          value: encoder.encode(o.value),
+          headers: withIngestTime(item.record),
+        });
+      } else item.batch.rejected.push({ record: item.record, error: o.error });
+    });
+    // In chunks, one after the other: a round can exceed the broker's request size, and order per
+    // customer must hold.
     for (let i = 0; i < messages.length; i += PRODUCE_CHUNK) {
-      await producer.send({ topic: options.enrichedTopic, acks: -1, messages: messages.slice(i, i + PRODUCE_CHUNK) });
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + PRODUCE_CHUNK) });
     }
     enrichedCounter.add(messages.length);
-    if (out.late > 0) lateCounter.add(out.late, { topic });
-    watermarks.done(persist, out.watermark);
-    return rejectedOf(records, out.outcomes);
+    for (const item of items) {
+      const b = item.batch;
+      b.remaining -= 1;
+      if (b.remaining === 0) b.resolve({ rejected: b.rejected });
+    }
+  };
+
+  const drain = async () => {
+    if (draining) return;
+    draining = true;
+    let items: Pending[] = [];
+    try {
+      for (;;) {
+        const taken = aligner.take(Date.now());
+        if (taken.passedOver > 0) {
+          passedOver.add(taken.passedOver);
+          logger.warn({ partitions: taken.passedOver }, 'partitions held the others back too long; passed over');
+        }
+        items = taken.items;
+        if (items.length === 0) {
+          if (taken.retryAt !== undefined && !retry) {
+            retry = setTimeout(
+              () => {
+                retry = undefined;
+                void drain();
+              },
+              Math.max(0, taken.retryAt - Date.now()),
+            );
+          }
+          return;
+        }
+        await apply(items);
+      }
+    } catch (error) {
+      // Everything buffered is consumed again from its batch (the consumer seeks back).
+      const failed = new Set([...items, ...aligner.clear()].map((item) => item.batch));
+      for (const b of failed) b.reject(error);
+    } finally {
+      draining = false;
+    }
+  };
+
+  return {
+    handler: async (records, { topic: from, partition }) => {
+      const { watermark, persist } = await watermarks.forBatch(records, from, partition);
+      const txs = records.map((r) => r.value);
+      const checked = checkTransactions(engine, txs, watermark, now());
+      watermarks.done(persist, checked.watermark);
+      if (checked.late > 0) lateCounter.add(checked.late, { topic: from });
+      const rejected = checked.refused.flatMap((error, i) =>
+        error ? [{ record: records[i] as ConsumedRecord<Transaction>, error }] : [],
+      );
+      const end = { ...persist, watermark: checked.watermark };
+      if (checked.accepted.length === 0) {
+        await Promise.all(writeWatermark(redis, end, end.watermark));
+        return { rejected };
+      }
+      let resolve!: PendingBatch['resolve'];
+      let reject!: PendingBatch['reject'];
+      const settled = new Promise<LateRejections<Transaction>>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const batch: PendingBatch = { remaining: checked.accepted.length, watermark: end, rejected: [], resolve, reject };
+      aligner.push(
+        partition,
+        checked.accepted.map((i, k) => {
+          const tx = txs[i] as Transaction;
+          const record = records[i] as ConsumedRecord<Transaction>;
+          return { time: tx.event_time, tx, horizon: checked.horizons[k] as number, record, batch };
+        }),
+      );
+      // Once the other batches of the same fetch are pushed too.
+      setImmediate(() => void drain());
+      return { rejected, settled };
+    },
+    onFetch(partitions) {
+      aligner.fetched(
+        partitions.map((p) => ({
+          partition: p.partition,
+          highWatermark: BigInt(p.highWatermark),
+          nextOffset: BigInt(p.nextOffset),
+          delivered: p.delivered,
+        })),
+      );
+    },
+    onAssigned(assignment) {
+      aligner.assigned(Object.values(assignment).flat());
+      void drain();
+    },
   };
 }
 
@@ -185,7 +317,7 @@ export function createLabelsHandler(options: LabelsHandlerOptions): {
       await recordProgress(redis, options.progressKey, partition, {
         nextOffset: BigInt(nextOffset),
         highWatermark: BigInt(highWatermark),
-        watermark: await watermarks.at(topic, partition, nextOffset),
+        watermark: watermarkTime(await watermarks.at(topic, partition, nextOffset)),
       });
     },
   };

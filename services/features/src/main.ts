@@ -94,6 +94,20 @@ await runMain('features', async () => {
     latenessMs: config.FEATURES_ALLOWED_LATENESS,
     maxWaitMs: config.FEATURES_LABELS_MAX_WAIT,
   });
+  const transactions = createTransactionsHandler({
+    redis,
+    engine,
+    producer,
+    encoder: await serde.encoder<EnrichedTransaction>(
+      valueSubject(config.FEATURES_ENRICHED_TOPIC),
+      schemaFor('fraud/enriched-transaction').type,
+    ),
+    groupId: config.FEATURES_GROUP_ID,
+    enrichedTopic: config.FEATURES_ENRICHED_TOPIC,
+    labels: gate,
+    logger,
+    alignMaxWaitMs: config.FEATURES_ALIGN_MAX_WAIT,
+  });
   const transactionsConsumer = createBatchConsumer<Transaction>({
     kafka,
     groupId: config.FEATURES_GROUP_ID,
@@ -103,19 +117,9 @@ await runMain('features', async () => {
     decoders: {
       [config.FEATURES_TRANSACTIONS_TOPIC]: serde.decoder<Transaction>(schemaFor('fraud/transaction').type),
     },
-    handler: createTransactionsHandler({
-      redis,
-      engine,
-      producer,
-      encoder: await serde.encoder<EnrichedTransaction>(
-        valueSubject(config.FEATURES_ENRICHED_TOPIC),
-        schemaFor('fraud/enriched-transaction').type,
-      ),
-      groupId: config.FEATURES_GROUP_ID,
-      enrichedTopic: config.FEATURES_ENRICHED_TOPIC,
-      labels: gate,
-      logger,
-    }),
+    handler: transactions.handler,
+    onFetch: transactions.onFetch,
+    onAssigned: transactions.onAssigned,
     deadLetters,
     logger,
     onCrash,

@@ -17,11 +17,14 @@ type Scripted = Record<string, (...args: (string | number)[]) => Promise<unknown
  * calls of one turn: see redis.ts).
  */
 export interface FeatureScripts {
-  /** apply-tx-5.lua for one entity: `events` flat id, time, amount, terminal; per event, status and aggregates. */
+  /**
+   * apply-tx-5.lua for one entity: `events` flat id, time, amount, terminal, partition watermark;
+   * per event, status and aggregates.
+   */
   applyTx(entity: Entity, keys: EntityKeys, events: (string | number)[]): Promise<number[]>;
   /** The entity's aggregates as of just after its latest transaction: [3, ...aggregates, asOf] or [0]. */
   read(entity: Entity, keys: EntityKeys): Promise<number[]>;
-  /** apply-label-3.lua for one terminal: `labels` flat transaction id, label time. */
+  /** apply-label-3.lua for one terminal: `labels` flat transaction id, label time, partition watermark. */
   applyLabels(keys: EntityKeys, labels: (string | number)[]): Promise<unknown>;
 }
 
@@ -65,9 +68,9 @@ function register(redis: Redis, plan: Plan): FeatureScripts {
   if (known) return known;
 
   const names = {
-    customer: `featuresApplyTxV3c${id}`,
-    terminal: `featuresApplyTxV3t${id}`,
-    label: `featuresApplyLabelV3${id}`,
+    customer: `featuresApplyTxV4c${id}`,
+    terminal: `featuresApplyTxV4t${id}`,
+    label: `featuresApplyLabelV4${id}`,
   };
   redis.defineCommand(names.customer, { numberOfKeys: 2, lua: texts.customer });
   redis.defineCommand(names.terminal, { numberOfKeys: 2, lua: texts.terminal });

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fraudFeatureSet } from '@pipeline/feature-sets';
+import { fraudFeatureSet, WATERMARK_RANK } from '@pipeline/feature-sets';
 import { type DeadLetter, MAX_ORIGINAL_BYTES, readIngestTime } from '@pipeline/shared';
 import { readMessages, servers, uniqueName } from '@pipeline/testing';
 import type { Label, Transaction } from '@pipeline/topology';
@@ -56,8 +56,13 @@ const bad: [Transaction, RegExp][] = [
   [tx('b12', { device_hash: 'd'.repeat(300_000) }), /invalid device_hash "d{40}…" \(300000 characters\)/],
 ];
 const good = [tx('g1', { event_time: T - 60_000 }), tx('g2'), tx('g3', { event_time: T + 1000, amount_minor: 3000 })];
-// g1, g2 first (watermark T), then the bad ones (b8 is 10 min behind, lateness 5 min), then g3.
-const txs = [good[0], good[1], ...bad.map(([t]) => t), good[2]] as Transaction[];
+// Another customer's traffic just before, so the partition has a watermark (WATERMARK_RANK times).
+const warmup = Array.from({ length: WATERMARK_RANK }, (_, i) =>
+  tx(`w${i}`, { customer_id: 'C9', terminal_id: 'T9', event_time: T - 61_000 - i * 1000 }),
+);
+// then g1, g2 (watermark T - 74 s), the bad ones (b8 is 10 min behind, lateness 5 min), and g3
+const txs = [...warmup, good[0], good[1], ...bad.map(([t]) => t), good[2]] as Transaction[];
+const first = warmup.length + 2;
 const labels: Label[] = [
   { transaction_id: '', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: T },
   {
@@ -112,9 +117,9 @@ describe('bad input goes to the dead-letter topic with its reason; the stream go
   it('dead-letters each kind of bad transaction and label, and enriches the good ones', async () => {
     const letters = await readAll<DeadLetter>(kafka, topics.deadLetters, 'pipeline/dead-letter');
     const fromTx = letters.filter((l) => l.topic === topics.transactions).sort((a, b) => a.offset - b.offset);
-    expect(fromTx.map((l) => l.offset)).toEqual(bad.map((_, i) => i + 2));
+    expect(fromTx.map((l) => l.offset)).toEqual(bad.map((_, i) => first + i));
     for (const [i, [, reason]] of bad.entries()) expect(fromTx[i]?.error).toMatch(reason);
-    expect(fromTx.find((l) => l.offset === 9)?.error_type).toBe('LateEventError');
+    expect(fromTx.find((l) => l.offset === first + 7)?.error_type).toBe('LateEventError');
     const huge = fromTx.at(-1);
     expect(huge?.original_value?.length).toBe(MAX_ORIGINAL_BYTES);
     expect(huge?.original_size).toBeGreaterThan(300_000);
@@ -127,16 +132,16 @@ describe('bad input goes to the dead-letter topic with its reason; the stream go
     expect(fromLabels[0]?.error).toMatch(/missing transaction_id/);
     expect(fromLabels[1]?.error).toMatch(/label_time .* in the future/);
 
-    const enriched = await readEnriched(kafka, topics.enriched);
+    const enriched = (await readEnriched(kafka, topics.enriched)).slice(warmup.length);
     expect(enriched.map((e) => e.transaction.event_id)).toEqual(['g1', 'g2', 'g3']);
     // Each carries when its transaction entered the pipeline: its timestamp on the transactions topic.
     const [inTx, outEnriched] = await Promise.all([
       readMessages(kafka, topics.transactions, txs.length),
-      readMessages(kafka, topics.enriched, 3),
+      readMessages(kafka, topics.enriched, warmup.length + 3),
     ]);
     const ingestOf = new Map(inTx.map((m) => [m.offset, m.timestamp]));
-    expect(outEnriched.map((m) => readIngestTime(m.headers))).toEqual(
-      ['0', '1', String(txs.length - 1)].map((offset) => Number(ingestOf.get(offset))),
+    expect(outEnriched.slice(warmup.length).map((m) => readIngestTime(m.headers))).toEqual(
+      [first - 2, first - 1, txs.length - 1].map((offset) => Number(ingestOf.get(String(offset)))),
     );
     const g3 = enriched[2]?.features.values ?? [];
     expect(g3[fraudFeatureSet.index('customer_amount_count_1h')]).toBe(2);

@@ -1,4 +1,10 @@
-import { computeReference, fraudFeatureSet, type ReferenceEvent } from '@pipeline/feature-sets';
+import {
+  computeReference,
+  fraudFeatureSet,
+  NO_WATERMARK,
+  type ReferenceEvent,
+  WATERMARK_RANK,
+} from '@pipeline/feature-sets';
 import { servers, uniqueName } from '@pipeline/testing';
 import type { Label, Transaction } from '@pipeline/topology';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,8 +33,8 @@ function engine(prefix: string): Engine {
 async function runEngine(e: Engine, events: ReferenceEvent[], seed: number) {
   const r = rng(seed);
   const results: { event_id: string; status: string; values?: number[] }[] = [];
-  let txWatermark = Number.NEGATIVE_INFINITY;
-  let labelWatermark = Number.NEGATIVE_INFINITY;
+  let txWatermark = NO_WATERMARK;
+  let labelWatermark = NO_WATERMARK;
   let i = 0;
   while (i < events.length) {
     const kind = events[i]?.kind;
@@ -143,11 +149,16 @@ describe('a redelivery after the output retention', () => {
     };
     const events = randomStream(9, 40, LATENESS).flatMap((x) => (x.kind === 'transaction' ? [x.value] : []));
     const first = events[0] as Transaction;
-    const later: Transaction = { ...first, event_id: 'later', event_time: first.event_time + 2 * 3_600_000 + LATENESS };
-    const a = await processTransactions(redis, e, [first, later], Number.NEGATIVE_INFINITY, Date.now());
+    // enough later times to carry the watermark past the first one's output retention
+    const later = Array.from({ length: WATERMARK_RANK }, (_, k) => ({
+      ...first,
+      event_id: `later${k}`,
+      event_time: first.event_time + 2 * 3_600_000 + LATENESS + k,
+    }));
+    const a = await processTransactions(redis, e, [first, ...later], NO_WATERMARK, Date.now());
     expect(a.outcomes.every((o) => o.ok)).toBe(true);
     // redelivered from an old committed offset: the watermark is the one restored for that offset
-    const again = await processTransactions(redis, e, [first], first.event_time, Date.now());
+    const again = await processTransactions(redis, e, [first], NO_WATERMARK, Date.now());
     const outcome = again.outcomes[0];
     expect(outcome?.ok).toBe(false);
     expect(outcome && !outcome.ok && outcome.error).toBeInstanceOf(ExpiredDuplicateError);
@@ -158,21 +169,31 @@ describe('distinct terminals per customer', () => {
   it('are exact up to the cap, then count the cap plus the recent raw log', async () => {
     const HOUR = 3_600_000;
     const base = randomStream(9, 1, LATENESS)[0]?.value as Transaction;
-    // one customer, six terminals an hour apart: at the sixth, five were used in the last day
-    const txs = [0, 1, 2, 3, 4, 5].map((i) => ({
-      ...base,
-      event_id: `cap-${i}`,
-      customer_id: 'cap',
-      terminal_id: `term${i}`,
-      event_time: base.event_time + i * HOUR,
-    }));
+    // one customer, six terminals an hour apart: at the sixth, five were used in the last day; after
+    // each, other traffic half an hour later carries the watermark on (what lets the raw log fold)
+    const txs = [0, 1, 2, 3, 4, 5].flatMap((i) => [
+      {
+        ...base,
+        event_id: `cap-${i}`,
+        customer_id: 'cap',
+        terminal_id: `term${i}`,
+        event_time: base.event_time + i * HOUR,
+      },
+      ...Array.from({ length: WATERMARK_RANK }, (_, k) => ({
+        ...base,
+        event_id: `other-${i}-${k}`,
+        customer_id: 'other',
+        terminal_id: 'elsewhere',
+        event_time: base.event_time + i * HOUR + HOUR / 2 + k,
+      })),
+    ]);
     const distinct1d = async (cap?: number) => {
       const e: Engine = {
         ...engine(`${uniqueName('cap')}:`),
         plan: compilePlan(fraudFeatureSet, LATENESS, undefined, cap),
       };
-      const out = await processTransactions(redis, e, txs, Number.NEGATIVE_INFINITY, Date.now());
-      const last = out.outcomes.at(-1);
+      const out = await processTransactions(redis, e, txs, NO_WATERMARK, Date.now());
+      const last = out.outcomes[5 * (1 + WATERMARK_RANK)];
       return last?.ok ? last.value.features.values[fraudFeatureSet.index('customer_terminal_distinct_1d')] : undefined;
     };
     expect(await distinct1d()).toBe(5);

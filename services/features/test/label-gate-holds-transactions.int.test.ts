@@ -1,5 +1,11 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
-import { type ConsumedRecord, createProducer, type Logger } from '@pipeline/shared';
+import {
+  type BatchHandler,
+  type ConsumedRecord,
+  createProducer,
+  type LateRejections,
+  type Logger,
+} from '@pipeline/shared';
 import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type EnrichedTransaction, type Label, schemaFor, type Transaction } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,7 +85,15 @@ async function transactionsHandler(maxWaitMs: number) {
     enrichedTopic,
     labels: gate,
     logger,
-  });
+    alignMaxWaitMs: 1000,
+  }).handler;
+}
+
+/** Handles a batch and waits for its output: refusals found at once and on the way. */
+async function handled(handle: BatchHandler<Transaction>, records: ConsumedRecord<Transaction>[]) {
+  const result = await handle(records, context('tx'));
+  const late = (await result?.settled) as LateRejections<Transaction> | undefined;
+  return { rejected: [...(result?.rejected ?? []), ...(late?.rejected ?? [])] };
 }
 
 /** Puts a label on the labels topic, so the broker's offsets say it is there to be consumed. */
@@ -116,7 +130,7 @@ describe('the label gate', () => {
     const labels = createLabelsHandler({ redis, engine, groupId: labelsGroup, progressKey });
 
     let done = false;
-    const applying = handle([record('tx', 0, earlier), record('tx', 1, later)], context('tx')).then((result) => {
+    const applying = handled(handle, [record('tx', 0, earlier), record('tx', 1, later)]).then((result) => {
       done = true;
       return result;
     });
@@ -135,7 +149,7 @@ describe('the label gate', () => {
   it('lets a batch through at once when the labels consumer has read everything there was (live)', async () => {
     const handle = await transactionsHandler(30_000);
     const started = Date.now();
-    await handle([record('tx', 2, tx('live', t0 + 3 * HOUR))], context('tx'));
+    await handled(handle, [record('tx', 2, tx('live', t0 + 3 * HOUR))]);
     expect(Date.now() - started).toBeLessThan(2_000);
     const out = await readEnriched(kafka, enrichedTopic);
     expect(fraudRate1d(out.find((e) => e.transaction.event_id === 'live'))).toBe(0.5);
@@ -146,7 +160,7 @@ describe('the label gate', () => {
     await publishLabel(fraudLabel(later, t0 + 4 * HOUR));
     const handle = await transactionsHandler(300);
     const started = Date.now();
-    expect(await handle([record('tx', 3, tx('stuck', t0 + 5 * HOUR))], context('tx'))).toEqual({ rejected: [] });
+    expect(await handled(handle, [record('tx', 3, tx('stuck', t0 + 5 * HOUR))])).toEqual({ rejected: [] });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(warnings).toEqual(['labels not caught up; applying without them']);
     const out = await readEnriched(kafka, enrichedTopic);

@@ -21,7 +21,7 @@ const COUNTRIES = ['PT', 'ES', 'FR', 'XX'];
 
 /**
  * A random stream in arrival order: gaps from seconds to days, transactions out of order (some
- * beyond the allowed lateness), duplicates, and fraud and genuine labels arriving late.
+ * far behind the watermark), duplicates, and fraud and genuine labels arriving late (some far).
  */
 export function randomStream(
   seed: number,
@@ -45,9 +45,17 @@ export function randomStream(
             ? Math.floor(r() * 30 * HOUR)
             : Math.floor(r() * 9 * DAY);
     const outOfOrder = r() < 0.25;
+    // far behind the watermark (the WATERMARK_RANK-th latest time: days behind in this sparse stream)
+    const farBack = r() < 0.05;
     // ties (same millisecond as the previous event) test "strictly before"
     const tie = r() < 0.1 && lastTime !== undefined;
-    const time = tie ? (lastTime as number) : outOfOrder ? base - Math.floor(r() * latenessMs * 2) : base;
+    const time = tie
+      ? (lastTime as number)
+      : farBack
+        ? base - Math.floor((10 + r() * 20) * DAY)
+        : outOfOrder
+          ? base - Math.floor(r() * latenessMs * 2)
+          : base;
     lastTime = time;
     const event: ReferenceEvent = {
       kind: 'transaction',
@@ -69,7 +77,12 @@ export function randomStream(
     if (r() < 0.5 && event.kind === 'transaction') {
       const tx = event.value;
       const labelTime = time + Math.floor(r() * (r() < 0.5 ? 2 * HOUR : 3 * DAY));
-      const late = r() < 0.1 ? latenessMs * 2 : Math.floor(r() * latenessMs * 0.5);
+      const late =
+        r() < 0.05
+          ? Math.floor((10 + r() * 20) * DAY)
+          : r() < 0.1
+            ? latenessMs * 2
+            : Math.floor(r() * latenessMs * 0.5);
       const label: ReferenceEvent = {
         kind: 'label',
         value: {

@@ -14,13 +14,30 @@ function yyyymmdd(ms: number): number {
   return d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
 }
 
+/** Midnight UTC of a YYYYMMDD date. */
+function midnight(date: number): number {
+  return Date.UTC(Math.floor(date / 10_000), (Math.floor(date / 100) % 100) - 1, date % 100);
+}
+
+const daily = (p: Partition) => /^\d{8}$/.test(p.partition);
+
 /**
- * The daily partitions more than `days` days before `now`'s date: with 30 days on 2026-03-31, the
- * partition of 2026-02-28 goes and that of 2026-03-01 stays. Anything not a YYYYMMDD partition is kept.
+ * The daily partitions more than `days` days before their table's newest data (or before `now`'s
+ * date, if that is earlier): with 30 days and data up to 2026-03-31, the partition of 2026-02-28
+ * goes and that of 2026-03-01 stays. Event time, not the wall clock, so a backfill of old events
+ * keeps its data; capped at `now`, so a row dated in the future does not expire the rest. Anything
+ * not a YYYYMMDD partition is kept.
  */
 export function partitionsToDrop(partitions: readonly Partition[], now: number, days: number): Partition[] {
-  const oldestKept = yyyymmdd(now - days * DAY_MS);
-  return partitions.filter((p) => /^\d{8}$/.test(p.partition) && Number(p.partition) < oldestKept);
+  const newest = new Map<string, number>();
+  for (const p of partitions.filter(daily)) {
+    newest.set(p.table, Math.max(newest.get(p.table) ?? 0, Number(p.partition)));
+  }
+  return partitions.filter((p) => {
+    if (!daily(p)) return false;
+    const upTo = Math.min(now, midnight(newest.get(p.table) as number));
+    return Number(p.partition) < yyyymmdd(upTo - days * DAY_MS);
+  });
 }
 
 /** Drops the expired daily partitions of `tables` in the client's database; returns what it dropped. */

@@ -87,4 +87,38 @@ describe('migrations and retention on the real ClickHouse', () => {
     // Nothing more to drop on a second run.
     expect(await applyRetention(client, ['decisions', 'labels', 'scores'], 30, now)).toEqual([]);
   });
+
+  it('keeps every row of a backfill of two-year-old events', async () => {
+    const backfill = uniqueName('sink_backfill');
+    await migrate({ url: servers().CLICKHOUSE_URL, database: backfill, logger });
+    const old = createClickHouse(servers().CLICKHOUSE_URL, backfill);
+    try {
+      const start = Date.now() - 730 * DAY;
+      await insertDecisions(
+        old,
+        Array.from({ length: 60 }, (_, day) => ({
+          event_id: `b-${day}`,
+          customer_id: 'C1',
+          event_time: Math.floor((start + day * DAY) / 1000),
+          action: 'APPROVE',
+          reason_codes: [],
+          score: 0.1,
+          path: 'MODEL_AND_RULES',
+          rule_set_version: 'r1',
+          model_name: 'gbt',
+          model_version: '3',
+          feature_set_version: 1,
+          experiment_variant: 'control',
+          decided_at: Math.floor(Date.now() / 1000),
+          decided_at_ms: Date.now(),
+        })),
+      );
+      expect(await applyRetention(old, ['decisions'], 400)).toEqual([]);
+      const count = await old.query({ query: 'SELECT count() AS n FROM decisions', format: 'JSONEachRow' });
+      expect(await count.json()).toEqual([{ n: '60' }]);
+    } finally {
+      await old.command({ query: sql`DROP DATABASE IF EXISTS ${identifier(backfill)}` });
+      await old.close();
+    }
+  });
 });

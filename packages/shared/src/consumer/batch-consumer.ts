@@ -31,8 +31,14 @@ export interface HandlerResult<T> {
   /**
    * The batch's output is durable once this resolves, not when the handler returns: the loop fetches
    * on meanwhile and commits the batch after it settles. A rejection consumes the batch again.
+   * If it resolves to a `LateRejections`, those records, found unprocessable only on the way, are
+   * dead-lettered before the commit.
    */
-  settled?: Promise<void>;
+  settled?: Promise<unknown>;
+}
+
+export interface LateRejections<T> {
+  rejected: NonNullable<HandlerResult<T>['rejected']>;
 }
 
 /** How long a fetch may wait on the broker for data, and for how much: batching that follows the load. */
@@ -105,6 +111,24 @@ export interface BatchConsumerOptions<T> {
   session?: SessionTuning;
   /** Handlers that return `settled`: at most this many batches unsettled before fetching waits. */
   maxBatchesInFlight?: number;
+  /**
+   * Called after each fetch, before any of its batches is handled, with every partition it answered
+   * for (empty ones too): for handlers that order records across partitions.
+   */
+  onFetch?: (partitions: FetchedPartition[]) => void;
+  /** Called with the member's partitions each time it joins the group. */
+  onAssigned?: (assignment: Record<string, number[]>) => void;
+}
+
+/** One partition of a fetch response. */
+export interface FetchedPartition {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  /** Where the partition stands once the fetch's batch for it is handled. */
+  nextOffset: string;
+  /** Whether a batch of messages follows for it (to the handler). */
+  delivered: boolean;
 }
 
 export interface DurableBatch {
@@ -207,10 +231,18 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   // Before a rebalance takes partitions away, commit what is durable; after it, whatever was left
   // belongs to the previous generation (the partitions' new owners redeliver it).
   const rebalancing = consumer.on(consumer.events.REBALANCING, () => void committer.flush());
-  const joined = consumer.on(consumer.events.GROUP_JOIN, () => {
+  const joined = consumer.on(consumer.events.GROUP_JOIN, (event) => {
     consuming = true;
     committer.forget();
+    options.onAssigned?.(event.payload.memberAssignment);
   });
+  // The FETCH event's `partitions` is added by this project's kafkajs patch.
+  const fetched = options.onFetch
+    ? consumer.on(consumer.events.FETCH, (event) => {
+        const partitions = (event.payload as { partitions?: FetchedPartition[] }).partitions;
+        if (partitions) options.onFetch?.(partitions);
+      })
+    : () => {};
 
   /** A batch whose output failed after its handler returned: raised by the next batch, so kafkajs restarts or crashes. */
   let failure: unknown;
@@ -283,24 +315,33 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
             const result = (records.length > 0 ? await handler(records, { topic, partition, heartbeat }) : undefined) as
               | HandlerResult<T>
               | undefined;
-            if (result?.rejected?.length) {
+            // Dead letters carry the original bytes, not the decoded value.
+            const originals = (list: HandlerResult<T>['rejected']): Rejected[] => {
               const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
-              for (const r of result.rejected) {
-                // Dead letters carry the original bytes, not the decoded value.
+              return (list ?? []).flatMap((r) => {
                 const message = byOffset.get(r.record.offset);
-                if (message) rejected.push({ topic, partition, message, error: r.error });
+                return message ? [{ topic, partition, message, error: r.error }] : [];
+              });
+            };
+            const deadLetter = async (list: Rejected[]) => {
+              await deadLetters.publish(list);
+              for (const r of list) {
+                logger.warn(
+                  { topic, partition, offset: r.message.offset, reason: errorMessage(r.error) },
+                  'dead-lettered',
+                );
               }
-            }
-            await deadLetters.publish(rejected);
-            for (const r of rejected) {
-              logger.warn(
-                { topic, partition, offset: r.message.offset, reason: errorMessage(r.error) },
-                'dead-lettered',
-              );
-            }
+              if (list.length > 0) deadLetterCounter.add(list.length, { topic });
+            };
+            if (result?.rejected?.length) rejected.push(...originals(result.rejected));
+            await deadLetter(rejected);
             const next = (BigInt(batch.lastOffset()) + 1n).toString();
             if (result?.settled) {
-              inFlight.track({ topic, partition, firstOffset: batch.firstOffset() ?? next }, result.settled, () =>
+              const settled = result.settled.then(async (late) => {
+                const list = (late as LateRejections<T> | undefined)?.rejected;
+                if (list?.length) await deadLetter(originals(list));
+              });
+              inFlight.track({ topic, partition, firstOffset: batch.firstOffset() ?? next }, settled, () =>
                 durable(topic, partition, next, batch.highWatermark),
               );
             } else {
@@ -310,7 +351,6 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
             resolveOffset(batch.lastOffset());
             await heartbeat();
             consumedCounter.add(batch.messages.length, { topic });
-            if (rejected.length > 0) deadLetterCounter.add(rejected.length, { topic });
             batchDuration.record(performance.now() - started, { topic });
             // Bounded: past this many unsettled batches, the fetch waits for the oldest.
             await inFlight.below(maxInFlight);
@@ -326,6 +366,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       stopListener();
       rebalancing();
       joined();
+      fetched();
       // Still in the group: no new batches, let those in flight settle, commit what is durable.
       try {
         consumer.pause(Object.keys(decoders).map((topic) => ({ topic })));

@@ -44,14 +44,39 @@ export function registryError(error: unknown, context: { subject?: string; schem
 }
 
 /**
- * Sets the subject's compatibility to BACKWARD and registers the schema (idempotent: the same schema
- * gets its existing id). Throws SchemaIncompatibleError when the registry refuses it.
+ * Registers the schema (idempotent: the same schema gets its existing id), first setting the
+ * subject's compatibility if given; otherwise the subject keeps what it has (the topology sets it
+ * per topic), or the registry's default. Throws SchemaIncompatibleError when the registry refuses it.
  */
-export async function registerSchema(client: SchemaRegistryClient, subject: string, schema: string): Promise<number> {
+export async function registerSchema(
+  client: SchemaRegistryClient,
+  subject: string,
+  schema: string,
+  compatibility?: Compatibility,
+): Promise<number> {
   try {
-    await client.updateConfig(subject, { compatibility: Compatibility.BACKWARD });
+    if (compatibility) await client.updateConfig(subject, { compatibility });
     return await client.register(subject, { schemaType: 'AVRO', schema });
   } catch (error) {
     throw registryError(error, { subject });
   }
+}
+
+/**
+ * Deletes subjects for good: soft, then permanently, as the registry requires. A subject already
+ * gone is not an error. Returns how many were deleted.
+ */
+export async function deleteSubjects(client: SchemaRegistryClient, subjects: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (const subject of subjects) {
+    try {
+      await client.deleteSubject(subject, false);
+      await client.deleteSubject(subject, true);
+      deleted += 1;
+    } catch (error) {
+      if (error instanceof RestError && error.status === 404) continue;
+      throw registryError(error, { subject });
+    }
+  }
+  return deleted;
 }

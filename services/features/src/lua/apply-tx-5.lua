@@ -5,14 +5,17 @@
   first time. With mode 'read' nothing is applied and the aggregates are as of just after the latest
   transaction (online read API). PLAN (generated from the feature set) is prepended.
 
-  KEYS[1] state (string)       {e:id}:s3  cmsgpack array, see includes/state.lua
-  KEYS[2] id buckets' base     {e:id}:d3: one hash per PLAN.idBucket of event time, named base ..
+  KEYS[1] state (string)       {e:id}:s4  cmsgpack array, see includes/state.lua
+  KEYS[2] id buckets' base     {e:id}:d4: one hash per PLAN.idBucket of event time, named base ..
                                bucket index (same hash tag, so the same slot): event id -> cmsgpack
                                of the aggregates returned the first time, '' once the output expired
 
   ARGV[1] mode: 'apply' or 'read'
   then per transaction (apply): event id, event time (ms), amount (minor units; 0 if the plan keeps
-  no sum or max), terminal id ('' if the plan keeps no distinct terminals)
+  no sum or max), terminal id ('' if the plan keeps no distinct terminals), its partition's
+  watermark just after it (0: none yet). State folds and prunes up to the earlier of that watermark
+  and the entity's latest time, minus the lateness: an outlier ahead of its partition's traffic
+  moves neither.
 
   Output (flat integers), apply: per transaction status then PLAN.width aggregates, status 1 applied,
   2 duplicate (stored aggregates), -1 duplicate whose stored aggregates are gone (zeros);
@@ -51,7 +54,7 @@ if st[T] == 0 and #ARGV >= 3 then
   local first = floorTo(tonumber(ARGV[3]) - PLAN.lateness, B) / B
   st[IC], st[OC] = first, first
 end
-for i = 2, #ARGV, 4 do
+for i = 2, #ARGV, 5 do
   local id = ARGV[i]
   local t = tonumber(ARGV[i + 1])
   local b = floorTo(t, B) / B
@@ -91,10 +94,15 @@ for i = 2, #ARGV, 4 do
     raw[#raw + 1] = a
     raw[#raw + 1] = ARGV[i + 3]
     if t > st[T] then st[T] = t end
-    local maxT = st[T]
+    -- how far state can fold and prune: nothing accepted later from this partition is older than
+    -- its watermark minus the lateness
+    local upTo = st[T]
+    local w = tonumber(ARGV[i + 4])
+    if w < upTo then upTo = w end
+    if upTo > st[H] then st[H] = upTo end
 
     -- fold raw transactions that no accepted event can still need into slot P and the terminal list
-    local horizon = floorTo(maxT - PLAN.lateness, SIZE[1])
+    local horizon = floorTo(upTo - PLAN.lateness, SIZE[1])
     local fold = false
     for j = 1, #raw, 3 do
       if raw[j] < horizon then
@@ -119,20 +127,20 @@ for i = 2, #ARGV, 4 do
     end
     if #PLAN.distinct > 0 then
       local terms = st[TERMS]
-      local cutoff = maxT - PLAN.lateness - PLAN.distinctRetention
+      local cutoff = upTo - PLAN.lateness - PLAN.distinctRetention
       local n = #terms
       while n >= 2 and terms[n] < cutoff do n = n - 2 end
       for j = #terms, math.min(n, 2 * PLAN.distinctCap) + 1, -1 do terms[j] = nil end
     end
-    pruneLevels(st, TX, STRIDE, maxT)
+    pruneLevels(st, TX, STRIDE, upTo)
 
     -- Buckets wholly behind the id cutoff go; behind the output cutoff, their outputs do.
-    local ic = floorTo(maxT - PLAN.lateness - PLAN.idRetention, B) / B
+    local ic = floorTo(upTo - PLAN.lateness - PLAN.idRetention, B) / B
     while st[IC] < ic do
       redis.call('DEL', KEYS[2] .. fmt(st[IC]))
       st[IC] = st[IC] + 1
     end
-    local oc = floorTo(maxT - PLAN.lateness - PLAN.outputRetention, B) / B
+    local oc = floorTo(upTo - PLAN.lateness - PLAN.outputRetention, B) / B
     if st[OC] < st[IC] then st[OC] = st[IC] end
     while st[OC] < oc do
       expireOutputs(KEYS[2] .. fmt(st[OC]))

@@ -13,10 +13,12 @@
 --   14 terminal -> latest time that left the raw log: flat; latest first, at most PLAN.distinctCap
 --   15 raw fraud-label times from the last lateness + 1 min before min(1, 3) on, ascending
 --   16 newest id bucket (its expiry is set)
+--   17 18 how far transactions, labels have moved: the latest of min(entity's latest time, its
+--         partition's watermark), per stream; label state is pruned behind the earlier of the two
 -- Numbers: 0 means none. Arrays only (no maps), so equal states pack to equal bytes.
 local SIZE = { 60000, 3600000, 86400000 }
 local HOUR = SIZE[2]
-local T, P, U, IC, OC, JC, TX, FL, RAW, TERMS, LRAW, TB = 1, 2, 3, 4, 5, 6, 7, 10, 13, 14, 15, 16
+local T, P, U, IC, OC, JC, TX, FL, RAW, TERMS, LRAW, TB, H, HL = 1, 2, 3, 4, 5, 6, 7, 10, 13, 14, 15, 16, 17, 18
 local STRIDE = #PLAN.aggs + 1
 local PS, PX = PLAN.sumAt, PLAN.maxAt
 
@@ -27,7 +29,7 @@ end
 local function loadState(key)
   local v = redis.call('GET', key)
   if v then return cmsgpack.unpack(v) end
-  return { 0, 0, 0, 0, 0, 0, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0 }
+  return { 0, 0, 0, 0, 0, 0, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, 0, 0 }
 end
 
 local function saveState(key, st)
@@ -215,9 +217,9 @@ end
 -- first transaction is applied (nothing is pruned then). Both scripts call this at the end of a
 -- call that changed the state, so the final state is the same however the two streams interleaved.
 local function pruneLabels(st)
-  if st[U] == 0 then return end
-  local upTo = st[U]
-  if st[T] < upTo then upTo = st[T] end
+  if st[HL] == 0 then return end
+  local upTo = st[HL]
+  if st[H] < upTo then upTo = st[H] end
   local horizon = floorTo(upTo - PLAN.lateness, SIZE[1])
   local lraw = st[LRAW]
   if #lraw > 0 and lraw[1] < horizon then

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { createAligner, type FetchedLane } from './alignment.js';
+
+interface Item {
+  time: number;
+  id: string;
+}
+const item = (id: string, time: number): Item => ({ id, time });
+const ids = (items: Item[]) => items.map((i) => i.id);
+/** A fetch that delivered a batch for the partition, leaving it `behind` messages short of its high watermark. */
+const fetched = (partition: number, behind = 0, delivered = true): FetchedLane => ({
+  partition,
+  highWatermark: 100n + BigInt(behind),
+  nextOffset: 100n,
+  delivered,
+});
+
+describe('aligner', () => {
+  it('merges buffered partitions in event-time order, each partition in its own order', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000 });
+    a.assigned([0, 1]);
+    a.fetched([fetched(0), fetched(1)]);
+    a.push(0, [item('a1', 10), item('a2', 30), item('a3', 50)]);
+    a.push(1, [item('b1', 20), item('b2', 40)]);
+    expect(ids(a.take(0).items)).toEqual(['a1', 'b1', 'a2', 'b2', 'a3']);
+    expect(a.buffered).toBe(0);
+  });
+
+  it('holds records back while a partition with data on the broker has nothing buffered', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000 });
+    a.assigned([0, 1]);
+    a.fetched([fetched(0), fetched(1, 50, false)]);
+    a.push(0, [item('a1', 10), item('a2', 30)]);
+    const held = a.take(0);
+    expect(held.items).toEqual([]);
+    expect(held.retryAt).toBe(1000);
+    a.fetched([fetched(1)]);
+    a.push(1, [item('b1', 5), item('b2', 20)]);
+    expect(ids(a.take(10).items)).toEqual(['b1', 'a1', 'b2', 'a2']);
+  });
+
+  it('waits for a partition assigned but not fetched yet', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000 });
+    a.assigned([0, 1]);
+    a.fetched([fetched(0)]);
+    a.push(0, [item('a1', 10)]);
+    expect(a.take(0).items).toEqual([]);
+  });
+
+  it('does not wait for a caught-up partition (live traffic)', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000 });
+    a.assigned([0, 1]);
+    a.fetched([fetched(0), fetched(1, 0, false)]);
+    a.push(0, [item('a1', 10), item('a2', 30)]);
+    expect(ids(a.take(0).items)).toEqual(['a1', 'a2']);
+  });
+
+  it('releases up to the last record of a partition whose next batch is still being handled', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000 });
+    a.assigned([0, 1]);
+    a.fetched([fetched(0, 10), fetched(1, 10)]);
+    a.push(1, [item('b1', 20)]);
+    a.push(0, [item('a1', 10), item('a2', 30)]);
+    // partition 1 is behind its high watermark: nothing after its last record (20) goes
+    expect(ids(a.take(0).items)).toEqual(['a1', 'b1']);
+    a.fetched([fetched(1), fetched(0, 0, false)]);
+    expect(a.take(1).items).toEqual([]);
+    a.push(1, [item('b2', 40)]);
+    expect(ids(a.take(2).items)).toEqual(['a2', 'b2']);
+  });
+
+  it('passes over a partition that holds the others back for maxWaitMs, until it delivers again', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000 });
+    a.assigned([0, 1]);
+    a.fetched([fetched(0), fetched(1, 5, false)]);
+    a.push(0, [item('a1', 10)]);
+    expect(a.take(0).items).toEqual([]);
+    expect(a.take(999).items).toEqual([]);
+    const late = a.take(1000);
+    expect(ids(late.items)).toEqual(['a1']);
+    expect(late.passedOver).toBe(1);
+    a.fetched([fetched(0)]);
+    a.push(0, [item('a2', 20)]);
+    expect(ids(a.take(1001).items)).toEqual(['a2']);
+    // once partition 1 is heard from again, it is waited for again
+    a.fetched([fetched(1, 5, false)]);
+    a.fetched([fetched(0)]);
+    a.push(0, [item('a3', 30)]);
+    expect(a.take(1002).items).toEqual([]);
+  });
+
+  it('keeps the buffered records of a revoked partition, and waits for it no more', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000 });
+    a.assigned([0, 1]);
+    a.fetched([fetched(0, 5), fetched(1, 5)]);
+    a.push(0, [item('a1', 10)]);
+    a.push(1, [item('b1', 20), item('b2', 40)]);
+    a.assigned([1]);
+    a.fetched([fetched(1)]);
+    expect(ids(a.take(0).items)).toEqual(['a1', 'b1', 'b2']);
+  });
+
+  it('releases equal times in partition order, and clears what is buffered', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000 });
+    a.assigned([0, 1]);
+    a.fetched([fetched(0, 5), fetched(1, 5)]);
+    a.push(1, [item('b1', 10), item('b2', 50)]);
+    a.push(0, [item('a1', 10), item('a2', 60)]);
+    expect(ids(a.take(0).items)).toEqual(['a1', 'b1', 'b2']);
+    expect(ids(a.clear())).toEqual(['a2']);
+    expect(a.buffered).toBe(0);
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * Orders one topic's records across its partitions by event time before they are applied.
+ * Transactions are keyed by customer, so a terminal's events come through every partition; applied
+ * in the order fetches happened to deliver them, a terminal event could be computed before an
+ * earlier one from a partition read later (an undercount that depends on arrival order).
+ *
+ * Kafka Streams' rule for tasks with several input partitions: a record goes once every other
+ * partition either has a record buffered that is no earlier, or has nothing more on the broker
+ * (caught up at its last fetch). A partition behind its high watermark with nothing buffered holds
+ * the others back (its next fetch is on the way), for at most `maxWaitMs`; then it is passed over
+ * until it delivers again. Live traffic keeps every partition caught up, so nothing waits.
+ *
+ * Within a partition, records keep their offset order; a partition's records are assumed to come
+ * in event-time order (what comes next from it is no earlier than its last record).
+ */
+
+export interface Aligned {
+  /** Event time (ms). */
+  time: number;
+}
+
+/** Where one partition stood at a fetch (see the consumer's onFetch). */
+export interface FetchedLane {
+  partition: number;
+  highWatermark: bigint;
+  /** Offset after what the fetch returned for it. */
+  nextOffset: bigint;
+  /** A batch follows (pushed once handled). */
+  delivered: boolean;
+}
+
+export interface Taken<T> {
+  /** Records that can be applied now, in event-time order (partition order kept). */
+  items: T[];
+  /** Partitions passed over after holding the others back for `maxWaitMs`. */
+  passedOver: number;
+  /** Still blocked: when to take again, so that a waiting partition is passed over in time. */
+  retryAt?: number;
+}
+
+interface Lane<T> {
+  partition: number;
+  queue: T[];
+  head: number;
+  /** Batches announced by a fetch and not pushed yet. */
+  pending: number;
+  /** At its last fetch, nothing more was on the broker. */
+  caughtUp: boolean;
+  /** Time of the last record pushed (-Infinity: none). */
+  lastTime: number;
+  /** Held the others back too long; waited for again once it delivers. */
+  passedOver: boolean;
+  /** No longer assigned here: its buffered records still go, nothing waits for it. */
+  revoked: boolean;
+}
+
+export interface Aligner<T extends Aligned> {
+  /** The partitions assigned to this member (on every group join). */
+  assigned(partitions: readonly number[]): void;
+  /** What a fetch returned, before its batches are pushed. */
+  fetched(lanes: readonly FetchedLane[]): void;
+  /** A batch's records, in offset order. */
+  push(partition: number, items: readonly T[]): void;
+  take(now: number): Taken<T>;
+  /** Drops every buffered record (after a failure: the partitions are consumed again); returns them. */
+  clear(): T[];
+  readonly buffered: number;
+}
+
+export function createAligner<T extends Aligned>(options: { maxWaitMs: number }): Aligner<T> {
+  const { maxWaitMs } = options;
+  const lanes = new Map<number, Lane<T>>();
+  let buffered = 0;
+  let blockedSince: number | undefined;
+
+  const lane = (partition: number): Lane<T> => {
+    let l = lanes.get(partition);
+    if (!l) {
+      l = {
+        partition,
+        queue: [],
+        head: 0,
+        pending: 0,
+        caughtUp: false,
+        lastTime: Number.NEGATIVE_INFINITY,
+        passedOver: false,
+        revoked: false,
+      };
+      lanes.set(partition, l);
+    }
+    return l;
+  };
+  const size = (l: Lane<T>) => l.queue.length - l.head;
+  /** The earliest time this lane can still release. */
+  const bound = (l: Lane<T>): number => {
+    if (size(l) > 0) return (l.queue[l.head] as T).time;
+    if (l.revoked || l.passedOver) return Number.POSITIVE_INFINITY;
+    if (l.pending === 0 && l.caughtUp) return Number.POSITIVE_INFINITY;
+    return l.lastTime;
+  };
+  const pop = (l: Lane<T>): T => {
+    const item = l.queue[l.head] as T;
+    l.head += 1;
+    buffered -= 1;
+    if (l.head === l.queue.length) {
+      l.queue = [];
+      l.head = 0;
+      if (l.revoked) lanes.delete(l.partition);
+    }
+    return item;
+  };
+
+  return {
+    assigned(partitions) {
+      const now = new Set(partitions);
+      for (const l of lanes.values()) {
+        if (!now.has(l.partition)) {
+          l.revoked = true;
+          if (size(l) === 0) lanes.delete(l.partition);
+        }
+      }
+      for (const p of partitions) {
+        const l = lane(p);
+        // Batches of the previous generation may never come; the next fetch says where it stands.
+        l.revoked = false;
+        l.pending = 0;
+        l.caughtUp = false;
+        l.passedOver = false;
+      }
+    },
+    fetched(fetchedLanes) {
+      for (const f of fetchedLanes) {
+        const l = lane(f.partition);
+        if (f.delivered) l.pending += 1;
+        l.caughtUp = f.nextOffset >= f.highWatermark;
+        l.passedOver = false;
+      }
+    },
+    push(partition, items) {
+      const l = lane(partition);
+      if (l.pending > 0) l.pending -= 1;
+      l.passedOver = false;
+      for (const item of items) l.queue.push(item);
+      buffered += items.length;
+      const last = items.at(-1);
+      if (last) l.lastTime = last.time;
+    },
+    take(now) {
+      const items: T[] = [];
+      let passedOver = 0;
+      for (;;) {
+        let best: Lane<T> | undefined;
+        let bestTime = Number.POSITIVE_INFINITY;
+        for (const l of lanes.values()) {
+          if (size(l) === 0) continue;
+          const t = (l.queue[l.head] as T).time;
+          if (best === undefined || t < bestTime || (t === bestTime && l.partition < best.partition)) {
+            best = l;
+            bestTime = t;
+          }
+        }
+        if (!best) break;
+        let blocked = false;
+        for (const l of lanes.values()) {
+          if (l !== best && bound(l) < bestTime) {
+            blocked = true;
+            break;
+          }
+        }
+        if (blocked) {
+          blockedSince ??= now;
+          if (now - blockedSince < maxWaitMs) return { items, passedOver, retryAt: blockedSince + maxWaitMs };
+          for (const l of lanes.values()) {
+            if (l !== best && bound(l) < bestTime) {
+              l.passedOver = true;
+              passedOver += 1;
+            }
+          }
+        }
+        blockedSince = undefined;
+        items.push(pop(best));
+      }
+      blockedSince = undefined;
+      return { items, passedOver };
+    },
+    clear() {
+      const dropped: T[] = [];
+      for (const l of lanes.values()) {
+        while (size(l) > 0) dropped.push(pop(l));
+      }
+      blockedSince = undefined;
+      return dropped;
+    },
+    get buffered() {
+      return buffered;
+    },
+  };
+}
