@@ -50,17 +50,9 @@ const DAY_MS = 86_400_000;
 /** Waiting for the sink gives up after this long without one more stored vector. */
 const STALL_MS = 120_000;
 const set = fraudFeatureSet;
+/** Default settings but no tracing: it is not what is measured, and costs CPU. */
 const quiet = { OTEL_SDK_DISABLED: 'true' };
-/**
- * Default settings, but no tracing (not what is measured), and a sink retention that keeps the
- * replayed days however long ago the history starts: retention counts from the wall clock.
- */
-const TUNING = {
-  features: quiet,
-  scorer: quiet,
-  decision: quiet,
-  sink: { ...quiet, SINK_RETENTION_DAYS: '36500' },
-};
+const TUNING = { features: quiet, scorer: quiet, decision: quiet, sink: quiet };
 
 const began = performance.now();
 const seconds = () => (performance.now() - began) / 1000;
