@@ -236,6 +236,7 @@ async function verifyReplay(opts: VerifyReplayOptions): Promise<number> {
       deadLetters,
       uncleanExits: exits.filter((e) => !e.clean).map((e) => e.name),
       comparison: tally.result(),
+      days: reconciled.days,
     };
     const report = renderReport(result);
     const out = resolve(opts.out);

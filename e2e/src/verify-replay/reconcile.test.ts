@@ -92,7 +92,16 @@ describe('reconcile', () => {
       tally,
       onDay: (p) => days.push(p.day),
     });
-    expect(result).toEqual({ transactions: 5, labels: 1, refused: 0 });
+    expect(result).toEqual({
+      transactions: 5,
+      labels: 1,
+      refused: 0,
+      days: [
+        { day: start, vectors: 2, exactVectors: 2 },
+        { day: start + DAY, vectors: 2, exactVectors: 2 },
+        { day: start + 2 * DAY, vectors: 1, exactVectors: 1 },
+      ],
+    });
     expect(tally.result()).toMatchObject({ vectors: 5, exactVectors: 5, missing: 0, unexpected: 0 });
     expect(log.reads).toEqual([
       [start, start + DAY],
@@ -109,13 +118,14 @@ describe('reconcile', () => {
     const i = fraudFeatureSet.index('terminal_fraud_rate_1d');
     wrong[i] = 0;
     const tally = createTally(fraudFeatureSet, { examples: 5 });
-    await reconcile({
+    const { days } = await reconcile({
       events,
       set: fraudFeatureSet,
       keepMs: referenceKeepMs(fraudFeatureSet),
       readLogged: logFrom([row('e0'), row('e1'), row('e2'), row('e3', wrong), row('e4')]).read,
       tally,
     });
+    expect(days.map((d) => d.exactVectors)).toEqual([2, 1, 1]);
     const r = tally.result();
     expect(r).toMatchObject({ vectors: 5, exactVectors: 4 });
     expect(r.groups.terminal_fraud_rates?.exactVectors).toBe(4);

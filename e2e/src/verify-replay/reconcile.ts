@@ -16,11 +16,20 @@ export interface ReconcileProgress {
   exactVectors: number;
 }
 
+export interface DayTally {
+  /** Start of the day (UTC), epoch ms. */
+  day: number;
+  vectors: number;
+  exactVectors: number;
+}
+
 export interface ReconcileResult {
   transactions: number;
   labels: number;
   /** Transactions the pipeline refused (dead letters): not expected in the log, not compared. */
   refused: number;
+  /** Per day of event time: where in the history the differences are (a start-up effect or steady). */
+  days: DayTally[];
 }
 
 /**
@@ -48,6 +57,8 @@ export async function reconcile(options: {
   let transactions = 0;
   let labels = 0;
   let refused = 0;
+  const days: DayTally[] = [];
+  let before = { vectors: 0, exactVectors: 0 };
 
   const settle = async (start: number) => {
     for await (const logged of options.readLogged(start, start + DAY_MS)) {
@@ -65,8 +76,10 @@ export async function reconcile(options: {
       else tally.missing(id);
     }
     pending.clear();
-    const r = tally.result();
-    options.onDay?.({ day: start, transactions, labels, vectors: r.vectors, exactVectors: r.exactVectors });
+    const { vectors, exactVectors } = tally.result();
+    days.push({ day: start, vectors: vectors - before.vectors, exactVectors: exactVectors - before.exactVectors });
+    before = { vectors, exactVectors };
+    options.onDay?.({ day: start, transactions, labels, vectors, exactVectors });
   };
 
   for (const event of options.events) {
@@ -89,5 +102,5 @@ export async function reconcile(options: {
     pending.set(tx.event_id, Float64Array.from(reference.transaction(tx) ?? []));
   }
   if (day !== null) await settle(day);
-  return { transactions, labels, refused };
+  return { transactions, labels, refused, days };
 }

@@ -30,6 +30,10 @@ function result(): VerifyReplayResult {
     deadLetters: { total: 1, byReason: { 'features LateEventError': { count: 1, example: 'late by 6 min' } } },
     uncleanExits: [],
     comparison: tally.result(),
+    days: [
+      { day: Date.UTC(2026, 0, 1), vectors: 2, exactVectors: 2 },
+      { day: Date.UTC(2026, 0, 2), vectors: 2, exactVectors: 1 },
+    ],
   };
 }
 
@@ -70,6 +74,9 @@ describe('renderReport', () => {
     expect(text).toContain('Accepted but not in ClickHouse: 1 (e.g. e5)');
     expect(text).toContain("wall 40.0 s; peak memory of the check's process 181 MB.");
     expect(text).not.toContain('customer_amount_count_1h |');
+    expect(text).toContain('1 of 2 days of event time had every vector exact');
+    expect(text).toContain('| 2026-01-02 | 2 | 1 | 50.000 % |');
+    expect(text).not.toContain('| 2026-01-01 |');
   });
 });
 

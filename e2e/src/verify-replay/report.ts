@@ -2,6 +2,7 @@ import type { DeadLetterStats } from '../run/dead-letters-reader.js';
 import { type Comparison, QUOTIENT_TOLERANCE } from './compare.js';
 import { FEATURE_GROUPS, type FeatureGroup } from './feature-groups.js';
 import type { Speed } from './options.js';
+import type { DayTally } from './reconcile.js';
 
 export interface VerifyReplayResult {
   date: string;
@@ -34,6 +35,8 @@ export interface VerifyReplayResult {
   /** Services that did not exit cleanly when stopped. */
   uncleanExits: string[];
   comparison: Comparison;
+  /** Per day of event time. */
+  days: DayTally[];
 }
 
 const GROUP_TITLES: Record<FeatureGroup, string> = {
@@ -131,6 +134,22 @@ export function renderReport(result: VerifyReplayResult): string {
       '| event id | feature | logged | reference |',
       '| -------- | ------- | -----: | --------: |',
       ...c.worst.map((d) => `| ${d.eventId} | ${d.feature} | ${showValue(d.logged)} | ${showValue(d.reference)} |`),
+      '',
+    );
+  }
+  const imperfect = result.days.filter((d) => d.exactVectors < d.vectors);
+  if (imperfect.length > 0) {
+    lines.push(
+      '## Days with differences',
+      '',
+      `${result.days.length - imperfect.length} of ${result.days.length} days of event time had every vector exact; the others:`,
+      '',
+      '| day | vectors | exact | share |',
+      '| --- | ------: | ----: | ----: |',
+      ...imperfect.map(
+        (d) =>
+          `| ${new Date(d.day).toISOString().slice(0, 10)} | ${int(d.vectors)} | ${int(d.exactVectors)} | ${pct(d.exactVectors / d.vectors)} |`,
+      ),
       '',
     );
   }
