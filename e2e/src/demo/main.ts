@@ -1,7 +1,5 @@
 // `npm run demo`: the whole pipeline on this machine, fed by the simulator, with a closing report.
-import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { down, localEnv, localPath, localServers, serversFromEnv, up } from '@pipeline/infra';
 import {
   clickhouseVars,
@@ -18,6 +16,7 @@ import {
   schemaRegistryVars,
 } from '@pipeline/shared';
 import { Redis } from 'ioredis';
+import { ensureChampion } from '../run/champion.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { startDecisionsReader } from '../run/decisions-reader.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
@@ -28,8 +27,6 @@ import { streamTraffic } from '../run/traffic.js';
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from './options.js';
 import { countRows, monitorReport, queryOutcome } from './outcome.js';
 import { type DemoSummary, formatSummary, type ServiceExit } from './summary.js';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 let options: DemoOptions;
 try {
@@ -115,7 +112,10 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       `Run ${ns.id}: topics ${ns.topics.transactions} ... ${ns.topics.decisions}, ClickHouse database ${ns.clickhouseDatabase}`,
     );
     await createRunResources({ ns, kafka, registry, clickhouse });
-    ensureChampion();
+    const champion = ensureChampion('demo: no champion was set');
+    console.log(
+      champion ? `  champion model: ${champion}` : '  no champion model: promoted the committed baseline fraud_gbdt@1',
+    );
 
     say(`Services, each its own process (logs also in ${logFile})`);
     const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
@@ -231,21 +231,6 @@ async function runDemo(opts: DemoOptions): Promise<number> {
 /** A small population whose days pass quickly, so fraud labels arrive while the demo runs. */
 function demoSimulator(seed: number) {
   return { seed, customers: 300, terminals: 600, days: 365, fraudRate: 0.02 };
-}
-
-function ensureChampion(): void {
-  const model = (args: string[]) =>
-    execFileSync(process.execPath, ['--import', 'tsx', `${root}services/scorer/src/cli/model.ts`, ...args], {
-      encoding: 'utf8',
-    });
-  const listing = model(['list']);
-  const champion = listing.split('\n').find((line) => line.split('\t')[1] === 'champion');
-  if (champion) {
-    console.log(`  champion model: ${champion.split('\t')[0]}`);
-    return;
-  }
-  console.log('  no champion model: promoting the committed baseline fraud_gbdt@1');
-  model(['promote', 'fraud_gbdt@1', '--to', 'champion', '--why', 'demo: no champion was set']);
 }
 
 async function sampleFeatures(pipeline: RunningPipeline, any: boolean): Promise<DemoSummary['featureSample']> {

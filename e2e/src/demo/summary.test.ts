@@ -8,6 +8,7 @@ const summary: DemoSummary = {
     received: 9_000,
     events: 9_000,
     duplicates: 0,
+    differingDuplicates: 0,
     byAction: { APPROVE: 8_700, DECLINE: 200, REVIEW: 100 },
     byPath: { MODEL_AND_RULES: 8_990, RULES_ONLY: 10 },
     latencyMs: { count: 9_000, p50: 12.3, p95: 20, p99: 31.25, max: 80, mean: 13 },

@@ -12,6 +12,8 @@ export interface DeadLettersReader {
   stats(): DeadLetterStats;
   /** Transaction event ids some service dead-lettered (its transaction or its enriched event). */
   eventIds(): ReadonlySet<string>;
+  /** The original message keys dead-lettered (as text), with how many times each. */
+  keys(): ReadonlyMap<string, number>;
   stop(): Promise<DeadLetterStats>;
 }
 
@@ -39,6 +41,7 @@ export async function startDeadLettersReader(options: {
   };
   const byReason: DeadLetterStats['byReason'] = {};
   const ids = new Set<string>();
+  const keys = new Map<string, number>();
   let total = 0;
 
   const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
@@ -54,6 +57,10 @@ export async function startDeadLettersReader(options: {
         const entry = byReason[reason] ?? { count: 0, example: letter.error };
         entry.count++;
         byReason[reason] = entry;
+        if (letter.original_key) {
+          const key = letter.original_key.toString('utf8');
+          keys.set(key, (keys.get(key) ?? 0) + 1);
+        }
         const idOf = originalId[letter.topic];
         if (!idOf || !letter.original_value) continue;
         try {
@@ -69,6 +76,7 @@ export async function startDeadLettersReader(options: {
   return {
     stats,
     eventIds: () => ids,
+    keys: () => keys,
     stop: async () => {
       // Its group is the run's, removed with the run.
       await consumer.disconnect();

@@ -9,6 +9,8 @@ export interface DecisionStats {
   events: number;
   /** Events decided more than once. */
   duplicates: number;
+  /** Events decided more than once, not always the same way (action, score, path, reasons, versions). */
+  differingDuplicates: number;
   byAction: Record<string, number>;
   byPath: Record<string, number>;
   /** Arrival here minus the `publish-time-ms` header the load generator stamped. */
@@ -23,6 +25,8 @@ export interface DecisionsReader {
   takeWindow(): Summary;
   /** The events among these that have no decision yet. */
   missing(eventIds: Iterable<string>): string[];
+  /** How many decisions were read for the event, and whether they differ. */
+  decisionsOf(eventId: string): { count: number; differing: boolean };
   stop(): Promise<DecisionStats>;
 }
 
@@ -38,6 +42,9 @@ export async function startDecisionsReader(options: {
   const warmUpMs = options.warmUpMs ?? 5_000;
   const decoder = options.serde.decoder<Decision>(schemaFor('fraud/decision').type);
   const perEvent = new Map<string, number>();
+  // What each event's first decision said, to tell an identical redelivery from a second verdict.
+  const firstSaid = new Map<string, string>();
+  const differing = new Set<string>();
   const byAction: Record<string, number> = {};
   const byPath: Record<string, number> = {};
   const latency = new ValueRecorder();
@@ -57,6 +64,10 @@ export async function startDecisionsReader(options: {
         const decision = decoder.decode(message.value);
         received++;
         perEvent.set(decision.event_id, (perEvent.get(decision.event_id) ?? 0) + 1);
+        const said = verdict(decision);
+        const first = firstSaid.get(decision.event_id);
+        if (first === undefined) firstSaid.set(decision.event_id, said);
+        else if (first !== said) differing.add(decision.event_id);
         byAction[decision.action] = (byAction[decision.action] ?? 0) + 1;
         byPath[decision.path] = (byPath[decision.path] ?? 0) + 1;
         const published = readPublishTime(message.headers);
@@ -76,6 +87,7 @@ export async function startDecisionsReader(options: {
       received,
       events: perEvent.size,
       duplicates,
+      differingDuplicates: differing.size,
       byAction: { ...byAction },
       byPath: { ...byPath },
       latencyMs: latency.summary(),
@@ -92,10 +104,25 @@ export async function startDecisionsReader(options: {
     stats,
     takeWindow,
     missing,
+    decisionsOf: (id) => ({ count: perEvent.get(id) ?? 0, differing: differing.has(id) }),
     stop: async () => {
       // Its group is the run's, removed with the run.
       await consumer.disconnect();
       return stats();
     },
   };
+}
+
+/** What a decision says about its event, leaving out when and by whom it was made. */
+function verdict(d: Decision): string {
+  return JSON.stringify([
+    d.action,
+    d.score,
+    d.path,
+    d.reason_codes,
+    d.model_name,
+    d.model_version,
+    d.rule_set_version,
+    d.experiment_variant,
+  ]);
 }

@@ -113,6 +113,9 @@ await runMain('features', async () => {
     groupId: config.FEATURES_GROUP_ID,
     fromBeginning: true,
     partitionsConsumedConcurrently: config.FEATURES_PARTITIONS_CONCURRENTLY,
+    // Batches buffered for the event-time merge: a few per partition keep every partition fed, and
+    // the bound keeps a catch-up from holding the whole backlog in memory.
+    maxBatchesInFlight: 32,
     ...consumerTuning(config),
     decoders: {
       [config.FEATURES_TRANSACTIONS_TOPIC]: serde.decoder<Transaction>(schemaFor('fraud/transaction').type),

@@ -1,0 +1,348 @@
+// `npm run chaos`: faults injected into the whole pipeline under steady load, with a report.
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { down, type LocalServer, localEnv, localPath, localServers, serversFromEnv, up } from '@pipeline/infra';
+import { type SimEvent, simulate } from '@pipeline/loadtest';
+import {
+  createAvroSerde,
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createProducer,
+  createRegistryClient,
+  errorMessage,
+  runMain,
+} from '@pipeline/shared';
+import { type Label, schemaFor, type Transaction, valueSubject } from '@pipeline/topology';
+import { Redis } from 'ioredis';
+import { type ServiceProcess, startServiceProcess } from '../processes/service-process.js';
+import { ensureChampion } from '../run/champion.js';
+import { startDeadLettersReader } from '../run/dead-letters-reader.js';
+import { startDecisionsReader } from '../run/decisions-reader.js';
+import { newRunId, runNamespace } from '../run/namespace.js';
+import { createRunResources, removeRunResources, waitForGroups } from '../run/resources.js';
+import { type ProcessSpec, pipelineSpecs, SERVICE_NAMES } from '../run/services.js';
+import { streamTraffic } from '../run/traffic.js';
+import { type BadKind, badMessages } from './bad-messages.js';
+import {
+  type BadFigures,
+  countEvents,
+  type FaultFigures,
+  type LatencySample,
+  normalLatencyMs,
+  recoverySeconds,
+} from './figures.js';
+import { CHAOS_USAGE, type ChaosOptions, type Fault, parseChaosOptions, SERVER_FAULTS } from './options.js';
+import { renderReport, summaryLine } from './report.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+/** Simulated time runs thousands of times faster than the clock (as in the demo): lateness to match. */
+const TUNING = { features: { FEATURES_ALLOWED_LATENESS: '2h' } };
+const DRAIN_MS = 90_000;
+const CLICKHOUSE_OUTAGE_MS = 60_000;
+const SERVER_NAME: Partial<Record<Fault, string>> = {
+  'redis-restart': 'redis',
+  'registry-restart': 'schema-registry',
+  'clickhouse-outage': 'clickhouse',
+  'kafka-restart': 'kafka',
+};
+
+let options: ChaosOptions;
+try {
+  options = parseChaosOptions(process.argv.slice(2));
+} catch (error) {
+  console.error(`chaos: ${errorMessage(error)}\n\n${CHAOS_USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(CHAOS_USAGE);
+  process.exit(0);
+}
+
+const began = Date.now();
+const say = (text: string) => console.log(`\n\u25b6 ${text}  [${((Date.now() - began) / 1000).toFixed(0)} s]`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+await runMain('chaos', async () => {
+  process.exitCode = await runChaos(options);
+});
+
+async function runChaos(o: ChaosOptions): Promise<number> {
+  const loadBefore = loadavg();
+  const configured = serversFromEnv();
+  const startedServers = configured ? [] : await up();
+  const ownServers = !configured && startedServers.length === localServers().length;
+  const servers = configured ?? localEnv;
+  const ns = runNamespace(newRunId('chaos'));
+  mkdirSync(localPath('logs'), { recursive: true });
+  const logFile = localPath('logs', `${ns.id}.log`);
+  const log = createWriteStream(logFile);
+  const write = (line: string) => log.write(`${line}\n`);
+  const logger = createLogger('chaos', 'error');
+  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'chaos', logger });
+  const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
+  const serde = createAvroSerde(registry);
+  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
+  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  const specs = new Map(pipelineSpecs(ns, servers, { tuning: TUNING }).map((s) => [s.name, s]));
+  /** Running instances per service; the first is the one a kill fault kills. */
+  const running = new Map<string, ServiceProcess[]>();
+  const killed = new Set<number>();
+  const crashes: { name: string; at: number }[] = [];
+  const rows: FaultFigures[] = [];
+  let ok = false;
+
+  const start = async (spec: ProcessSpec, name = spec.name): Promise<ServiceProcess> => {
+    const p = await startServiceProcess({
+      name,
+      entry: spec.entry,
+      env: spec.env,
+      write,
+      colour: null,
+      prefixWidth: 10,
+    });
+    void p.exit.then(() => {
+      if (!killed.has(p.pid)) crashes.push({ name, at: Date.now() });
+    });
+    return p;
+  };
+  const kill = async (p: ServiceProcess) => {
+    killed.add(p.pid);
+    process.kill(-p.pid, 'SIGKILL');
+    await p.exit;
+  };
+
+  try {
+    say(`Run ${ns.id} (service logs in ${logFile})`);
+    await createRunResources({ ns, kafka, registry, clickhouse });
+    ensureChampion('chaos: no champion was set');
+    for (const name of SERVICE_NAMES) {
+      const spec = specs.get(name) as ProcessSpec;
+      running.set(name, [await start(spec)]);
+    }
+    await waitForGroups(
+      kafka,
+      [...specs.values()].flatMap((s) => s.groups),
+    );
+    const reader = await startDecisionsReader({
+      kafka,
+      serde,
+      topic: ns.topics.decisions,
+      groupId: `${ns.groupPrefix}chaos-reader`,
+    });
+    const refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}chaos-dead-letters` });
+    const recent: Transaction[] = [];
+    const sim = simulate({ seed: o.seed, customers: 1000, terminals: 600, days: 3650, fraudRate: 0.02 });
+    // One stream across the windows: no iterator `return`, so a window's end does not close it.
+    const events: Iterable<SimEvent> = {
+      [Symbol.iterator]: () => ({
+        next: () => {
+          const next = sim.next();
+          if (!next.done && next.value.kind === 'transaction') {
+            recent.push(next.value.value);
+            if (recent.length > 5000) recent.shift();
+          }
+          return next;
+        },
+      }),
+    };
+    const encoders = {
+      transaction: await serde.encoder<Transaction>(
+        valueSubject(ns.topics.transactions),
+        schemaFor('fraud/transaction').type,
+      ),
+      label: await serde.encoder<Label>(valueSubject(ns.topics.labels), schemaFor('fraud/label').type),
+    };
+
+    /** The fault itself; resolves with when normal service can resume (ms since the window began). */
+    const inject = async (
+      fault: Fault,
+      windowStart: number,
+    ): Promise<{
+      fromMs: number;
+      readyS?: number;
+      bad?: BadFigures & { keys: Map<string, BadKind> };
+      resentIds?: string[];
+    }> => {
+      const since = () => Date.now() - windowStart;
+      if (fault.startsWith('kill-')) {
+        const name = fault.slice('kill-'.length);
+        const [victim, ...rest] = running.get(name) ?? [];
+        if (!victim) throw new Error(`no ${name} running`);
+        await kill(victim);
+        await sleep(o.downMs);
+        const restartAt = Date.now();
+        const again = await start(specs.get(name) as ProcessSpec);
+        running.set(name, [...rest, again]);
+        return { fromMs: restartAt - windowStart, readyS: (Date.now() - restartAt) / 1000 };
+      }
+      if (fault === 'scale-out') {
+        for (const name of SERVICE_NAMES) {
+          const added = await start(specs.get(name) as ProcessSpec, `${name}#2`);
+          running.set(name, [...(running.get(name) ?? []), added]);
+        }
+        await sleep(o.windowMs / 6);
+        const killAt = Date.now();
+        for (const name of SERVICE_NAMES) {
+          const [first, ...rest] = running.get(name) ?? [];
+          if (first) await kill(first);
+          running.set(name, rest);
+        }
+        return { fromMs: killAt - windowStart };
+      }
+      if (fault === 'bad-input') {
+        const fromMs = since();
+        return { fromMs, ...(await sendBadInput()) };
+      }
+      const server = localServers().find((s) => s.name === SERVER_NAME[fault]) as LocalServer;
+      await server.stop();
+      await sleep(fault === 'clickhouse-outage' ? CLICKHOUSE_OUTAGE_MS : o.downMs);
+      const restartAt = Date.now();
+      await server.start();
+      const deadline = Date.now() + server.startTimeoutSec * 1000;
+      while (!(await server.probe())) {
+        if (Date.now() > deadline) throw new Error(`${server.name} did not answer after its restart`);
+        await sleep(250);
+      }
+      return { fromMs: restartAt - windowStart, readyS: (Date.now() - restartAt) / 1000 };
+    };
+
+    /** Malformed messages and resent transactions, spread over a third of the window. */
+    const sendBadInput = async () => {
+      const samples = recent.slice(0, 2000);
+      const bad = badMessages({ count: o.bad, seed: o.seed, samples, ...encoders });
+      const resent = samples.slice(0, Math.max(1, Math.floor(o.bad / 10)));
+      // the resent transactions among the malformed ones, one in ten
+      const messages = bad.flatMap((m, i) => {
+        const tx = i % 10 === 0 ? resent[i / 10] : undefined;
+        const message = { key: m.key, value: m.value };
+        return tx ? [{ key: tx.customer_id, value: encoders.transaction.encode(tx) }, message] : [message];
+      });
+      const producer = createProducer(kafka);
+      await producer.connect();
+      try {
+        const chunks = Math.max(1, Math.floor(o.windowMs / 3 / 100));
+        const size = Math.ceil(messages.length / chunks);
+        for (let i = 0; i < messages.length; i += size) {
+          await producer.send({ topic: ns.topics.transactions, acks: -1, messages: messages.slice(i, i + size) });
+          await sleep(100);
+        }
+      } finally {
+        await producer.disconnect();
+      }
+      const byKind: BadFigures['byKind'] = {};
+      for (const m of bad) {
+        const k = byKind[m.kind] ?? { sent: 0, deadLettered: 0 };
+        k.sent++;
+        byKind[m.kind] = k;
+      }
+      return {
+        bad: {
+          sent: bad.length,
+          deadLettered: 0,
+          byKind,
+          resent: resent.length,
+          resentDecidedTwice: 0,
+          keys: new Map(bad.map((m) => [m.key, m.kind])),
+        },
+        resentIds: resent.map((tx) => tx.event_id),
+      };
+    };
+
+    for (const fault of o.faults) {
+      if (SERVER_FAULTS.includes(fault) && !ownServers) {
+        rows.push({ fault, skipped: 'servers not started by this run' });
+        continue;
+      }
+      const windowMs = fault === 'clickhouse-outage' ? Math.max(o.windowMs, CLICKHOUSE_OUTAGE_MS + 30_000) : o.windowMs;
+      say(`${fault}: ${o.rate} events/s for ${windowMs / 1000} s, the fault ${windowMs / 3000} s in`);
+      const windowStart = Date.now();
+      const crashesBefore = crashes.length;
+      const lettersBefore = refused.stats().byReason;
+      const samples: LatencySample[] = [];
+      reader.takeWindow();
+      const sampler = setInterval(() => {
+        const w = reader.takeWindow();
+        samples.push({ atMs: Date.now() - windowStart, count: w.count, p99: w.p99 });
+      }, 1000);
+      const traffic = streamTraffic({ kafka, serde, ns, rate: o.rate, durationMs: windowMs, keepIds: true, events });
+      await sleep(windowMs / 3);
+      const faultAt = Date.now() - windowStart;
+      const injected = await inject(fault, windowStart);
+      const sent = await traffic;
+      const trafficEnd = Date.now() - windowStart;
+      if (sent.stats.failed > 0) console.log(`  publishing failed for ${sent.stats.failed}: ${sent.stats.errors[0]}`);
+      const ids = sent.transactionIds;
+      const drainEnd = Date.now() + DRAIN_MS;
+      const accounted = () => reader.missing(ids).filter((id) => !refused.eventIds().has(id)).length === 0;
+      while (Date.now() < drainEnd && !accounted()) await sleep(500);
+      // A few more seconds of samples: recovery is judged on seconds with decisions.
+      await sleep(3000);
+      clearInterval(sampler);
+
+      const lettersAfter = refused.stats().byReason;
+      const deadLetters: Record<string, number> = {};
+      for (const [reason, { count }] of Object.entries(lettersAfter)) {
+        const delta = count - (lettersBefore[reason]?.count ?? 0);
+        if (delta > 0) deadLetters[reason] = delta;
+      }
+      const normal = normalLatencyMs(samples, faultAt);
+      const row: FaultFigures = {
+        fault,
+        events: countEvents(ids, reader.decisionsOf, refused.eventIds()),
+        deadLetters,
+        recoveryS: recoverySeconds(samples, injected.fromMs, trafficEnd, normal),
+        normalLatencyMs: normal,
+        crashes: crashes.slice(crashesBefore).map((c) => c.name),
+        ...(injected.readyS === undefined ? {} : { readyS: injected.readyS }),
+      };
+      if (injected.bad) {
+        const { keys, ...bad } = injected.bad;
+        const seen = refused.keys();
+        for (const [key, kind] of keys) {
+          if (!seen.has(key)) continue;
+          bad.deadLettered++;
+          (bad.byKind[kind] as { deadLettered: number }).deadLettered++;
+        }
+        bad.resentDecidedTwice = (injected.resentIds ?? []).filter((id) => reader.decisionsOf(id).count > 1).length;
+        row.bad = bad;
+      }
+      rows.push(row);
+      const e = row.events;
+      console.log(
+        `  published ${e?.published}, decided once ${e?.decidedOnce}, lost ${e?.lost}, twice ${e?.duplicates} ` +
+          `(differing ${e?.differingDuplicates}), dead-lettered ${e?.deadLettered}, recovery ${row.recoveryS ?? 'none'} s` +
+          (row.bad ? `, malformed ${row.bad.sent} → dead-lettered ${row.bad.deadLettered}` : '') +
+          (row.crashes?.length ? `, crashed: ${row.crashes.join(', ')}` : ''),
+      );
+    }
+    await reader.stop();
+    await refused.stop();
+    ok = true;
+  } catch (error) {
+    console.error(`\nchaos failed: ${errorMessage(error)}`);
+  } finally {
+    for (const list of running.values()) for (const p of list) await p.stop(10_000);
+    await removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
+      console.error(`could not remove the run's topics, tables and keys: ${errorMessage(error)}`),
+    );
+    redis.disconnect();
+    await clickhouse.close();
+    log.end();
+    if (startedServers.length > 0) await down(() => {}, localServers(), startedServers);
+  }
+  const result = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadBefore, node: process.version },
+    options: o,
+    ownServers,
+    rows,
+  };
+  mkdirSync(`${root}reports`, { recursive: true });
+  const report = `${root}reports/chaos-${result.date}.md`;
+  writeFileSync(report, renderReport(result));
+  say(`Report: ${report}`);
+  console.log(summaryLine(result));
+  return ok ? 0 : 1;
+}
