@@ -59,7 +59,10 @@ export function referenceStream(set: FeatureSet, keepMs: number) {
         const merged = new Map<number, Seen>();
         for (const s of [...recent, ...term, ...fraud]) merged.set(s.seq, s);
         const history = [...merged.values()].sort((a, b) => a.seq - b.seq).map((s) => s.event);
-        const result = computeReference(set, [...history, self], { allowedLatenessMs: Number.MAX_SAFE_INTEGER }).at(-1);
+        const result = computeReference(set, [...history, self], {
+          allowedLatenessMs: Number.MAX_SAFE_INTEGER,
+          only: tx.event_id,
+        }).at(-1);
         if (result?.status !== 'ok') throw new Error(`no vector for ${tx.event_id}`);
         values = result.values;
       }
