@@ -110,4 +110,23 @@ describe('aligner', () => {
     expect(ids(a.clear())).toEqual(['a2']);
     expect(a.buffered).toBe(0);
   });
+
+  it('with confirmCaughtUp, waits for a later fetch to confirm a caught-up partition', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000, confirmCaughtUp: true });
+    a.assigned([0, 1]);
+    // the fetch that brought a1 found partition 1 caught up: it may have read 1 before b1 landed
+    a.fetched([fetched(0), fetched(1, 0, false)]);
+    a.push(0, [item('a1', 10)]);
+    expect(a.take(0).items).toEqual([]);
+    // the next fetch has b1 after all: it goes first
+    a.fetched([fetched(0, 0, false), fetched(1)]);
+    a.push(1, [item('b1', 5)]);
+    expect(ids(a.take(1).items)).toEqual(['b1', 'a1']);
+    // a record is released once a later fetch finds the others still caught up
+    a.fetched([fetched(0), fetched(1, 0, false)]);
+    a.push(0, [item('a2', 20)]);
+    expect(a.take(2).items).toEqual([]);
+    a.fetched([fetched(0, 0, false), fetched(1, 0, false)]);
+    expect(ids(a.take(3).items)).toEqual(['a2']);
+  });
 });

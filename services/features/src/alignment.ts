@@ -10,6 +10,11 @@
  * the others back (its next fetch is on the way), for at most `maxWaitMs`; then it is passed over
  * until it delivers again. Live traffic keeps every partition caught up, so nothing waits.
  *
+ * With `confirmCaughtUp`, a partition found caught up stops holding a record back only once a fetch
+ * made after the record's own confirms it: a broker answers a fetch partition by partition, so a
+ * record published earlier on another partition may have been missed by the very fetch that
+ * brought this one (exact when producers publish in event-time order; costs about one fetch).
+ *
  * Within a partition, records keep their offset order; a partition's records are assumed to come
  * in event-time order (what comes next from it is no earlier than its last record).
  */
@@ -41,11 +46,15 @@ export interface Taken<T> {
 interface Lane<T> {
   partition: number;
   queue: T[];
+  /** Per queued record, the fetch that brought it (a count of fetches). */
+  fetches: number[];
   head: number;
   /** Batches announced by a fetch and not pushed yet. */
   pending: number;
   /** At its last fetch, nothing more was on the broker. */
   caughtUp: boolean;
+  /** That last fetch. */
+  fetch: number;
   /** Time of the last record pushed (-Infinity: none). */
   lastTime: number;
   /** Held the others back too long; waited for again once it delivers. */
@@ -67,11 +76,15 @@ export interface Aligner<T extends Aligned> {
   readonly buffered: number;
 }
 
-export function createAligner<T extends Aligned>(options: { maxWaitMs: number }): Aligner<T> {
-  const { maxWaitMs } = options;
+export function createAligner<T extends Aligned>(options: {
+  maxWaitMs: number;
+  confirmCaughtUp?: boolean;
+}): Aligner<T> {
+  const { maxWaitMs, confirmCaughtUp = false } = options;
   const lanes = new Map<number, Lane<T>>();
   let buffered = 0;
   let blockedSince: number | undefined;
+  let fetches = 0;
 
   const lane = (partition: number): Lane<T> => {
     let l = lanes.get(partition);
@@ -79,9 +92,11 @@ export function createAligner<T extends Aligned>(options: { maxWaitMs: number })
       l = {
         partition,
         queue: [],
+        fetches: [],
         head: 0,
         pending: 0,
         caughtUp: false,
+        fetch: 0,
         lastTime: Number.NEGATIVE_INFINITY,
         passedOver: false,
         revoked: false,
@@ -91,11 +106,11 @@ export function createAligner<T extends Aligned>(options: { maxWaitMs: number })
     return l;
   };
   const size = (l: Lane<T>) => l.queue.length - l.head;
-  /** The earliest time this lane can still release. */
-  const bound = (l: Lane<T>): number => {
+  /** The earliest time this lane can still release, for a record brought by fetch `by`. */
+  const bound = (l: Lane<T>, by: number): number => {
     if (size(l) > 0) return (l.queue[l.head] as T).time;
     if (l.revoked || l.passedOver) return Number.POSITIVE_INFINITY;
-    if (l.pending === 0 && l.caughtUp) return Number.POSITIVE_INFINITY;
+    if (l.pending === 0 && l.caughtUp && (!confirmCaughtUp || l.fetch > by)) return Number.POSITIVE_INFINITY;
     return l.lastTime;
   };
   const pop = (l: Lane<T>): T => {
@@ -104,6 +119,7 @@ export function createAligner<T extends Aligned>(options: { maxWaitMs: number })
     buffered -= 1;
     if (l.head === l.queue.length) {
       l.queue = [];
+      l.fetches = [];
       l.head = 0;
       if (l.revoked) lanes.delete(l.partition);
     }
@@ -129,10 +145,12 @@ export function createAligner<T extends Aligned>(options: { maxWaitMs: number })
       }
     },
     fetched(fetchedLanes) {
+      fetches += 1;
       for (const f of fetchedLanes) {
         const l = lane(f.partition);
         if (f.delivered) l.pending += 1;
         l.caughtUp = f.nextOffset >= f.highWatermark;
+        l.fetch = fetches;
         l.passedOver = false;
       }
     },
@@ -140,7 +158,10 @@ export function createAligner<T extends Aligned>(options: { maxWaitMs: number })
       const l = lane(partition);
       if (l.pending > 0) l.pending -= 1;
       l.passedOver = false;
-      for (const item of items) l.queue.push(item);
+      for (const item of items) {
+        l.queue.push(item);
+        l.fetches.push(l.fetch);
+      }
       buffered += items.length;
       const last = items.at(-1);
       if (last) l.lastTime = last.time;
@@ -151,6 +172,7 @@ export function createAligner<T extends Aligned>(options: { maxWaitMs: number })
       for (;;) {
         let best: Lane<T> | undefined;
         let bestTime = Number.POSITIVE_INFINITY;
+        let by = 0;
         for (const l of lanes.values()) {
           if (size(l) === 0) continue;
           const t = (l.queue[l.head] as T).time;
@@ -160,9 +182,10 @@ export function createAligner<T extends Aligned>(options: { maxWaitMs: number })
           }
         }
         if (!best) break;
+        by = best.fetches[best.head] as number;
         let blocked = false;
         for (const l of lanes.values()) {
-          if (l !== best && bound(l) < bestTime) {
+          if (l !== best && bound(l, by) < bestTime) {
             blocked = true;
             break;
           }
@@ -171,7 +194,7 @@ export function createAligner<T extends Aligned>(options: { maxWaitMs: number })
           blockedSince ??= now;
           if (now - blockedSince < maxWaitMs) return { items, passedOver, retryAt: blockedSince + maxWaitMs };
           for (const l of lanes.values()) {
-            if (l !== best && bound(l) < bestTime) {
+            if (l !== best && bound(l, by) < bestTime) {
               l.passedOver = true;
               passedOver += 1;
             }

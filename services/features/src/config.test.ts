@@ -16,6 +16,9 @@ describe('parseFeaturesEnv', () => {
     expect(c.FEATURES_ENRICHED_TOPIC).toBe('transactions.enriched');
     expect(c.FEATURES_KEY_PREFIX).toBe('f:');
     expect(c.FEATURES_LABELS_MAX_WAIT).toBe(60_000);
+    expect(c.FEATURES_ALIGN_MAX_WAIT).toBe(1000);
+    expect(c.FEATURES_ALIGN_CONFIRM).toBe(true);
+    expect(parseFeaturesEnv({ ...base, FEATURES_ALIGN_CONFIRM: 'false' }).FEATURES_ALIGN_CONFIRM).toBe(false);
     expect(labelsGroupOf(c.FEATURES_GROUP_ID)).toBe('features.labels');
   });
 
@@ -27,11 +30,13 @@ describe('parseFeaturesEnv', () => {
         FEATURES_ALLOWED_LATENESS: 'soon',
         FEATURES_KEY_PREFIX: 'a{b',
         FEATURES_LABELS_MAX_WAIT: '-1s',
+        FEATURES_ALIGN_CONFIRM: 'yes',
       });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).variables.sort()).toEqual([
+        'FEATURES_ALIGN_CONFIRM',
         'FEATURES_ALLOWED_LATENESS',
         'FEATURES_KEY_PREFIX',
         'FEATURES_LABELS_MAX_WAIT',

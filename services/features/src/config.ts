@@ -41,6 +41,12 @@ export const featuresVars = {
    */
   FEATURES_ALIGN_MAX_WAIT: env.duration().default(1000),
   /**
+   * A partition found caught up stops holding the others' records back only once a later fetch
+   * confirms it (alignment.ts): exact on a replay whose producer publishes in event-time order, for
+   * about one fetch of latency per event. false: caught up at the last fetch is enough.
+   */
+  FEATURES_ALIGN_CONFIRM: env.boolean().default(true),
+  /**
    * Batches of a fetch handed to the handler at once: it checks them and buffers them for the
    * event-time merge, so this many partitions' records join the same round.
    */

@@ -95,6 +95,8 @@ export interface TransactionsHandlerOptions extends CommonOptions {
   logger: Logger;
   /** Most a partition with data on the broker and none buffered holds the others back (see alignment.ts). */
   alignMaxWaitMs: number;
+  /** A caught-up partition counts only once a later fetch confirms it (see alignment.ts). */
+  alignConfirm?: boolean;
 }
 
 /** An accepted transaction waiting to be applied, with the batch it came in. */
@@ -143,7 +145,10 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
     description: 'Partitions passed over after holding the others back for FEATURES_ALIGN_MAX_WAIT',
   });
   const watermarks = partitionWatermarks(redis, engine.prefix, groupId);
-  const aligner = createAligner<Pending>({ maxWaitMs: options.alignMaxWaitMs });
+  const aligner = createAligner<Pending>({
+    maxWaitMs: options.alignMaxWaitMs,
+    confirmCaughtUp: options.alignConfirm ?? false,
+  });
   const topic = options.enrichedTopic;
   let draining = false;
   let retry: NodeJS.Timeout | undefined;
@@ -272,6 +277,8 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
           delivered: p.delivered,
         })),
       );
+      // what this fetch confirms caught up may release records held for it
+      setImmediate(() => void drain());
     },
     onAssigned(assignment) {
       aligner.assigned(Object.values(assignment).flat());

@@ -107,6 +107,7 @@ await runMain('features', async () => {
     labels: gate,
     logger,
     alignMaxWaitMs: config.FEATURES_ALIGN_MAX_WAIT,
+    alignConfirm: config.FEATURES_ALIGN_CONFIRM,
   });
   const transactionsConsumer = createBatchConsumer<Transaction>({
     kafka,

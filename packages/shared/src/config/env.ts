@@ -67,6 +67,15 @@ export const env = {
       return ms;
     }),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** `true` or `false`. */
+  boolean: () =>
+    required.transform((value, ctx) => {
+      if (value !== 'true' && value !== 'false') {
+        ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+        return z.NEVER;
+      }
+      return value === 'true';
+    }),
 };
 
 function integer(min: number, max: number, message: string) {
