@@ -8,7 +8,7 @@
  * partition either has a record buffered that is no earlier, or has nothing more on the broker
  * (caught up at its last fetch). A partition behind its high watermark with nothing buffered holds
  * the others back (its next fetch is on the way), for at most `maxWaitMs`; then it is passed over
- * until it delivers again. Live traffic keeps every partition caught up, so nothing waits.
+ * until it delivers again. Live traffic keeps every partition caught up, so a record waits at most for the next fetch.
  *
  * With `confirmCaughtUp`, a partition found caught up stops holding a record back only once a fetch
  * made after the record's own confirms it: a broker answers a fetch partition by partition, so a

@@ -37,7 +37,7 @@ export const featuresVars = {
   /**
    * Transactions of all partitions are applied in event-time order; a partition with data on the
    * broker and none fetched holds the others back for at most this long (then it is passed over,
-   * counted and logged, until it delivers again). Live traffic keeps partitions caught up: no wait.
+   * counted and logged, until it delivers again). Live traffic keeps partitions caught up: this never applies.
    */
   FEATURES_ALIGN_MAX_WAIT: env.duration().default(1000),
   /**
