@@ -9,7 +9,9 @@ import { schemaRegistryServer } from './servers/schema-registry.js';
 
 export { localEnv, SERVER_VARS, type ServerEnv, serversFromEnv } from './env.js';
 export { localPath } from './paths.js';
+export { tcpExchange } from './probes.js';
 export type { LocalServer } from './server.js';
+export { ensureDebianPackages, findExecutable } from './system.js';
 
 export function localServers(): LocalServer[] {
   return [kafkaServer(9092, 9093), schemaRegistryServer(8081, 8091), redisServer(6379), clickhouseServer(8123, 9000)];

@@ -1,7 +1,6 @@
-import type { ClickHouseClient, Kafka, SchemaRegistryClient } from '@pipeline/shared';
-import { deleteSubjects, identifier, sql } from '@pipeline/shared';
+import type { ClickHouseClient, Kafka, RedisClient, SchemaRegistryClient } from '@pipeline/shared';
+import { deleteMatching, deleteSubjects, identifier, sql } from '@pipeline/shared';
 import { applyTopology, valueSubject } from '@pipeline/topology';
-import type { Redis } from 'ioredis';
 import type { RunNamespace } from './namespace.js';
 
 /** Creates the run's topics (schemas registered under their subjects) and its ClickHouse database. */
@@ -26,7 +25,7 @@ export async function removeRunResources(options: {
   kafka: Kafka;
   registry: SchemaRegistryClient;
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
 }): Promise<void> {
   const admin = options.kafka.admin();
   await admin.connect();
@@ -48,18 +47,8 @@ export async function removeRunResources(options: {
   await options.clickhouse.command({
     query: sql`DROP DATABASE IF EXISTS ${identifier(options.ns.clickhouseDatabase)}`,
   });
-  let cursor = '0';
-  do {
-    const [next, keys] = await options.redis.scan(
-      cursor,
-      'MATCH',
-      `${escapeGlob(options.ns.redisPrefix)}*`,
-      'COUNT',
-      1000,
-    );
-    cursor = next;
-    if (keys.length > 0) await options.redis.unlink(...keys);
-  } while (cursor !== '0');
+  // every node of a Redis Cluster, key by key (the run's keys span many slots)
+  await deleteMatching(options.redis, `${escapeGlob(options.ns.redisPrefix)}*`);
 }
 
 function escapeGlob(text: string): string {

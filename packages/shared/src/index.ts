@@ -68,6 +68,18 @@ export { type EnsureTopicsResult, ensureTopics, type TopicSpec } from './kafka/t
 export { EXIT_CONFIG, runMain } from './lifecycle/run-main.js';
 export { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 export { createLogger, type Logger } from './logging/logger.js';
+export {
+  connectRedis,
+  createRedisClient,
+  dataNodes,
+  deleteMatching,
+  execPipelined,
+  type KeyedCommand,
+  type RedisClient,
+  type RedisClientOptions,
+  type RedisTarget,
+  scanKeys,
+} from './redis/client.js';
 export { type AvroSerde, createAvroSerde, type Decoder, type Encoder } from './serde/avro-serde.js';
 export { logicalTypes, parseAvroSchema } from './serde/logical-types.js';
 export {

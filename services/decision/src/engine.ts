@@ -9,6 +9,7 @@ import {
   type IHeaders,
   type Kafka,
   type Logger,
+  type RedisClient,
   readIngestTime,
 } from '@pipeline/shared';
 import {
@@ -19,7 +20,6 @@ import {
   schemaFor,
   valueSubject,
 } from '@pipeline/topology';
-import type { Redis } from 'ioredis';
 import { scoreMatches } from './decide.js';
 import { createDecider, type PendingEvent } from './decider.js';
 import { assignVariant } from './experiment.js';
@@ -34,7 +34,7 @@ const LATE_LOG_INTERVAL_MS = 10_000;
 export interface EngineOptions {
   kafka: Kafka;
   serde: AvroSerde;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   service: string;
   /** Group of the enriched-transaction consumer; scores are read by `<groupId>.scores`. */

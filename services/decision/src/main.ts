@@ -1,5 +1,6 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import {
+  connectRedis,
   consumerTuning,
   createAvroSerde,
   createKafka,
@@ -10,7 +11,6 @@ import {
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
-import { Redis } from 'ioredis';
 import { parseConfig } from './config.js';
 import { createDecisionEngine } from './engine.js';
 import { openRuleStore } from './rules/store.js';
@@ -32,7 +32,8 @@ await runMain('decision', async () => {
   logger.info({ version: rules.current().version, file: config.DECISION_RULES_FILE }, 'rule set loaded');
   shutdown.onShutdown('rules', () => rules.close());
 
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  // Refuses a REDIS_CLUSTER that does not match the server before anything is consumed.
+  const redis = await connectRedis(config);
   shutdown.onShutdown('redis', async () => void (await redis.quit()));
 
   const engine = await createDecisionEngine({

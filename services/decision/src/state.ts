@@ -1,5 +1,5 @@
+import { execPipelined, type KeyedCommand, type RedisClient } from '@pipeline/shared';
 import type { Decision, Score } from '@pipeline/topology';
-import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 
 /** What Redis knows of one event: the scores held for it and whether it was decided. */
@@ -20,25 +20,27 @@ const PENDING = 'P';
 const EMITTED = 'E:';
 
 /**
- * The durable half of the join, one pipeline (one round trip) per call. Scores are held per event
- * with an expiry; decided markers make a decision happen once per event id across restarts,
- * rebalances and instances.
+ * The durable half of the join, one round trip per call: one pipeline on a single server, one per
+ * node in a Redis Cluster, sent together (`execPipelined`; every key of an event is in its
+ * customer's slot). Scores are held per event with an expiry; decided markers make a decision
+ * happen once per event id across restarts, rebalances and instances.
  */
 export class JoinState {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly ttl: { scoresMs: number; decidedMs: number },
   ) {}
 
   async lookup(events: readonly EventRef[]): Promise<EventState[]> {
     if (events.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    const commands: KeyedCommand[] = [];
     for (const e of events) {
-      pipeline.hgetall(this.keys.scores(e.customerId, e.eventId));
-      pipeline.get(this.keys.decided(e.customerId, e.eventId));
+      const scores = this.keys.scores(e.customerId, e.eventId);
+      const decided = this.keys.decided(e.customerId, e.eventId);
+      commands.push({ key: scores, queue: (p) => p.hgetall(scores) }, { key: decided, queue: (p) => p.get(decided) });
     }
-    const replies = await exec(pipeline);
+    const replies = await execPipelined(this.redis, commands);
     return events.map((_, i) => {
       const hash = (replies[2 * i] ?? {}) as Record<string, string>;
       return {
@@ -51,14 +53,17 @@ export class JoinState {
   /** Holds scores (also those that came before their event); returns, per score, whether its event was decided already. */
   async holdScores(scores: readonly Score[]): Promise<{ decidedPath: string | null }[]> {
     if (scores.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    const commands: KeyedCommand[] = [];
     for (const s of scores) {
       const key = this.keys.scores(s.customer_id, s.event_id);
-      pipeline.hset(key, `${s.model_name}:${s.model_version}`, JSON.stringify(s));
-      pipeline.pexpire(key, this.ttl.scoresMs);
-      pipeline.get(this.keys.decided(s.customer_id, s.event_id));
+      const decided = this.keys.decided(s.customer_id, s.event_id);
+      commands.push(
+        { key, queue: (p) => p.hset(key, `${s.model_name}:${s.model_version}`, JSON.stringify(s)) },
+        { key, queue: (p) => p.pexpire(key, this.ttl.scoresMs) },
+        { key: decided, queue: (p) => p.get(decided) },
+      );
     }
-    const replies = await exec(pipeline);
+    const replies = await execPipelined(this.redis, commands);
     return scores.map((_, i) => {
       const decided = replies[3 * i + 2] as string | null;
       if (decided === null) return { decidedPath: null };
@@ -73,18 +78,16 @@ export class JoinState {
    */
   async claim(decisions: readonly Decision[]): Promise<(Decision | null)[]> {
     if (decisions.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const d of decisions) {
-      pipeline.call('SET', [
-        this.keys.decided(d.customer_id, d.event_id),
-        PENDING + JSON.stringify(d),
-        'PX',
-        this.ttl.decidedMs,
-        'NX',
-        'GET',
-      ]);
-    }
-    const replies = await exec(pipeline);
+    const replies = await execPipelined(
+      this.redis,
+      decisions.map((d) => {
+        const key = this.keys.decided(d.customer_id, d.event_id);
+        return {
+          key,
+          queue: (p) => p.call('SET', [key, PENDING + JSON.stringify(d), 'PX', this.ttl.decidedMs, 'NX', 'GET']),
+        };
+      }),
+    );
     return decisions.map((d, i) => {
       const previous = readDecided(replies[i] as string | null);
       if (previous.emitted) return null;
@@ -94,11 +97,13 @@ export class JoinState {
 
   async markEmitted(decisions: readonly Decision[]): Promise<void> {
     if (decisions.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const d of decisions) {
-      pipeline.set(this.keys.decided(d.customer_id, d.event_id), EMITTED + d.path, 'KEEPTTL');
-    }
-    await exec(pipeline);
+    await execPipelined(
+      this.redis,
+      decisions.map((d) => {
+        const key = this.keys.decided(d.customer_id, d.event_id);
+        return { key, queue: (p) => p.set(key, EMITTED + d.path, 'KEEPTTL') };
+      }),
+    );
   }
 }
 
@@ -107,12 +112,4 @@ function readDecided(value: string | null): { emitted: boolean; pending: Decisio
   if (value.startsWith(PENDING))
     return { emitted: false, pending: JSON.parse(value.slice(PENDING.length)) as Decision };
   return { emitted: true, pending: null };
-}
-
-async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  const results = (await pipeline.exec()) ?? [];
-  return results.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
 }

@@ -3,19 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type AvroSerde,
+  connectRedis,
   createAvroSerde,
   createLogger,
   createProducer,
   createRegistryClient,
   type DeadLetter,
+  deleteMatching,
   type Encoder,
   type IHeaders,
   type Kafka,
   type Producer,
+  type RedisClient,
 } from '@pipeline/shared';
 import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type Decision, type EnrichedTransaction, type Score, schemaFor, valueSubject } from '@pipeline/topology';
-import { Redis } from 'ioredis';
 import { createDecisionEngine, type DecisionEngine } from '../src/engine.js';
 import type { FeatureSetLike } from '../src/feature-set.js';
 import { openRuleStore, type RuleStore } from '../src/rules/store.js';
@@ -23,7 +25,7 @@ import { openRuleStore, type RuleStore } from '../src/rules/store.js';
 export interface World {
   kafka: Kafka;
   serde: AvroSerde;
-  redis: Redis;
+  redis: RedisClient;
   producer: Producer;
   topics: { enriched: string; scores: string; decisions: string; deadLetters: string };
   keyPrefix: string;
@@ -38,7 +40,7 @@ export interface World {
     catchUp?: { afterMs: number; budgetMs: number };
     groupId?: string;
     /** Another Redis client for the engine (e.g. one the test breaks). */
-    redis?: Redis;
+    redis?: RedisClient;
     onCrash?: (error: Error) => void;
   }): Promise<{ engine: DecisionEngine; rules: RuleStore }>;
   sendEnriched(events: EnrichedTransaction[], headers?: IHeaders): Promise<void>;
@@ -46,8 +48,16 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** Fresh topics, Redis prefix and rule file for one test; a reader collecting decisions and dead letters. */
-export async function createWorld(rules: string, featureSet: FeatureSetLike, partitions = 3): Promise<World> {
+/**
+ * Fresh topics, Redis prefix and rule file for one test; a reader collecting decisions and dead
+ * letters. `redis` picks the Redis (default: the test servers' one, REDIS_CLUSTER=false).
+ */
+export async function createWorld(
+  rules: string,
+  featureSet: FeatureSetLike,
+  partitions = 3,
+  redisTarget: { REDIS_URL: string; REDIS_CLUSTER: boolean } = { REDIS_URL: servers().REDIS_URL, REDIS_CLUSTER: false },
+): Promise<World> {
   const kafka = testKafka('decision-test');
   const topics = {
     enriched: uniqueName('enriched'),
@@ -57,7 +67,7 @@ export async function createWorld(rules: string, featureSet: FeatureSetLike, par
   };
   for (const t of Object.values(topics)) await createTopic(kafka, t, partitions);
   const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
-  const redis = new Redis(servers().REDIS_URL);
+  const redis = await connectRedis(redisTarget);
   const producer = createProducer(kafka);
   await producer.connect();
   const dir = mkdtempSync(join(tmpdir(), 'decision-rules-'));
@@ -149,8 +159,7 @@ export async function createWorld(rules: string, featureSet: FeatureSetLike, par
       }
       await reader.disconnect();
       await producer.disconnect();
-      const keys = await redis.keys(`${keyPrefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteMatching(redis, `${keyPrefix}*`);
       redis.disconnect();
     },
   };

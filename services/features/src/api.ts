@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ENTITIES, type Entity } from '@pipeline/feature-sets';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pipeline/shared';
 import type { Engine } from './engine.js';
 import { ScriptStatus } from './errors.js';
 import { entityKeys } from './keys.js';
@@ -32,7 +32,12 @@ export type ReadResult =
   | { status: 400 | 404; body: { error: string } };
 
 /** Current feature values of one entity: as of just after its latest transaction. */
-export async function readFeatures(redis: Redis, engine: Engine, entity: string, id: string): Promise<ReadResult> {
+export async function readFeatures(
+  redis: RedisClient,
+  engine: Engine,
+  entity: string,
+  id: string,
+): Promise<ReadResult> {
   if (!(ENTITIES as readonly string[]).includes(entity)) {
     return { status: 404, body: { error: `unknown entity type '${entity}'; use ${ENTITIES.join(' or ')}` } };
   }
@@ -60,7 +65,7 @@ export async function readFeatures(redis: Redis, engine: Engine, entity: string,
 
 /** GET /features/<entity>/<id> → JSON. Undefined values (NaN) are null. */
 export async function startFeatureApi(options: {
-  redis: Redis;
+  redis: RedisClient;
   engine: Engine;
   port: number;
   host?: string;

@@ -7,8 +7,8 @@ import {
   type Watermark,
   watermarkTime,
 } from '@pipeline/feature-sets';
+import type { RedisClient as Redis } from '@pipeline/shared';
 import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
-import type { Redis } from 'ioredis';
 import { ExpiredDuplicateError, LateEventError, ScriptStatus } from './errors.js';
 import { entityKeys } from './keys.js';
 import { layoutOf, type Plan } from './plan.js';

@@ -1,5 +1,6 @@
 import { metrics } from '@opentelemetry/api';
 import { type Watermark, watermarkTime } from '@pipeline/feature-sets';
+import type { RedisClient as Redis } from '@pipeline/shared';
 import {
   type BatchContext,
   type BatchHandler,
@@ -17,7 +18,6 @@ import {
   readIngestTime,
 } from '@pipeline/shared';
 import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
-import type { Redis } from 'ioredis';
 import { type Aligned, createAligner } from './alignment.js';
 import {
   applyTransactions,

@@ -1,6 +1,5 @@
 import { metrics } from '@opentelemetry/api';
-import type { Admin } from '@pipeline/shared';
-import type { Redis } from 'ioredis';
+import type { Admin, RedisClient } from '@pipeline/shared';
 import {
   decodeProgress,
   encodeProgress,
@@ -10,7 +9,12 @@ import {
 } from './label-gate.js';
 
 /** Records a labels partition's progress (after its batch is durable, before the commit). */
-export async function recordProgress(redis: Redis, key: string, partition: number, p: LabelProgress): Promise<void> {
+export async function recordProgress(
+  redis: RedisClient,
+  key: string,
+  partition: number,
+  p: LabelProgress,
+): Promise<void> {
   await redis.hset(key, String(partition), encodeProgress(p));
 }
 
@@ -20,7 +24,7 @@ export async function recordProgress(redis: Redis, key: string, partition: numbe
  * what the label gate costs, beside the batches it serves (`features_label_wait`).
  */
 export function labelSource(options: {
-  redis: Redis;
+  redis: RedisClient;
   admin: Admin;
   key: string;
   topic: string;

@@ -28,7 +28,7 @@ import { labelProgressKey } from './keys.js';
 import { createLabelGate } from './label-gate.js';
 import { labelSource } from './label-progress.js';
 import { compilePlan } from './plan.js';
-import { createRedis } from './redis.js';
+import { connectFeaturesRedis } from './redis.js';
 
 await runMain('features', async () => {
   const config = parseFeaturesEnv();
@@ -37,7 +37,8 @@ await runMain('features', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  const redis = createRedis(config.REDIS_URL);
+  // Refuses a REDIS_CLUSTER that does not match the server before anything is consumed.
+  const redis = await connectFeaturesRedis(config);
   shutdown.onShutdown('redis', async () => {
     await redis.quit();
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Entity } from '@pipeline/feature-sets';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pipeline/shared';
 import type { EntityKeys } from './keys.js';
 import { type Plan, planLua } from './plan.js';
 
@@ -28,7 +28,7 @@ export interface FeatureScripts {
   applyLabels(keys: EntityKeys, labels: (string | number)[]): Promise<unknown>;
 }
 
-const registered = new WeakMap<Redis, Map<string, FeatureScripts>>();
+const registered = new WeakMap<RedisClient, Map<string, FeatureScripts>>();
 
 /**
  * Registers the scripts of a plan on a client (once) and returns their typed wrappers. The plan is
@@ -36,7 +36,7 @@ const registered = new WeakMap<Redis, Map<string, FeatureScripts>>();
  * can share one Redis. ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT, in pipelines too,
  * so they survive a Redis restart (or SCRIPT FLUSH).
  */
-export function scriptsFor(redis: Redis, plan: Plan): FeatureScripts {
+export function scriptsFor(redis: RedisClient, plan: Plan): FeatureScripts {
   // Called per batch: the script texts and their hash are computed once per plan, not per call.
   const cached = byPlanObject.get(redis)?.get(plan);
   if (cached) return cached;
@@ -50,9 +50,9 @@ export function scriptsFor(redis: Redis, plan: Plan): FeatureScripts {
   return scripts;
 }
 
-const byPlanObject = new WeakMap<Redis, WeakMap<Plan, FeatureScripts>>();
+const byPlanObject = new WeakMap<RedisClient, WeakMap<Plan, FeatureScripts>>();
 
-function register(redis: Redis, plan: Plan): FeatureScripts {
+function register(redis: RedisClient, plan: Plan): FeatureScripts {
   const texts = {
     customer: `${planLua(plan.customer, plan)}\n${STATE}\n${APPLY_TX}`,
     terminal: `${planLua(plan.terminal, plan)}\n${STATE}\n${APPLY_TX}`,

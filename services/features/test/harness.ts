@@ -1,9 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createAvroSerde, createProducer, createRegistryClient, type Kafka } from '@pipeline/shared';
+import {
+  createAvroSerde,
+  createProducer,
+  createRegistryClient,
+  deleteMatching,
+  type Kafka,
+  type RedisClient,
+  scanKeys,
+} from '@pipeline/shared';
 import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type EnrichedTransaction, type Label, schemaFor, type Transaction } from '@pipeline/topology';
-import type { Redis } from 'ioredis';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -155,14 +162,8 @@ export async function readEnriched(kafka: Kafka, topic: string): Promise<Enriche
 }
 
 /** Every entity key under a prefix with its content (watermark bookkeeping left out), prefix stripped. */
-export async function dumpState(redis: Redis, prefix: string): Promise<Record<string, unknown>> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000');
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
+export async function dumpState(redis: RedisClient, prefix: string): Promise<Record<string, unknown>> {
+  const keys = await scanKeys(redis, `${prefix}*`);
   const out: Record<string, unknown> = {};
   for (const key of keys.sort()) {
     const name = key.slice(prefix.length);
@@ -179,13 +180,8 @@ export async function dumpState(redis: Redis, prefix: string): Promise<Record<st
   return out;
 }
 
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000');
-    cursor = next;
-    if (batch.length > 0) await redis.del(...batch);
-  } while (cursor !== '0');
+export async function deletePrefix(redis: RedisClient, prefix: string): Promise<void> {
+  await deleteMatching(redis, `${prefix}*`);
 }
 
 export { testKafka };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { consumerTuning, kafkaVars } from './common.js';
+import { consumerTuning, kafkaVars, redisVars } from './common.js';
 import { parseEnv } from './env.js';
 
 const tuning = (vars: Record<string, string>) =>
@@ -29,5 +29,27 @@ describe('consumer tuning from the Kafka variables', () => {
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as ConfigError).variables).toEqual(['KAFKA_HEARTBEAT_INTERVAL', 'KAFKA_SESSION_TIMEOUT']);
     expect((caught as Error).message).toMatch(/at most a third/);
+  });
+});
+
+describe('the Redis variables', () => {
+  const redis = (vars: Record<string, string>) => parseEnv(redisVars, { REDIS_URL: 'redis://127.0.0.1:6379', ...vars });
+
+  it('default to one server; REDIS_CLUSTER=true selects Redis Cluster', () => {
+    expect(redis({}).REDIS_CLUSTER).toBe(false);
+    expect(redis({ REDIS_CLUSTER: 'true' }).REDIS_CLUSTER).toBe(true);
+    expect(redis({ REDIS_CLUSTER: 'false' }).REDIS_CLUSTER).toBe(false);
+  });
+
+  it('refuse anything but true or false for REDIS_CLUSTER, naming it', () => {
+    let caught: unknown;
+    try {
+      redis({ REDIS_CLUSTER: 'yes' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variables).toEqual(['REDIS_CLUSTER']);
+    expect((caught as Error).message).toContain("REDIS_CLUSTER must be true or false (got 'yes')");
   });
 });

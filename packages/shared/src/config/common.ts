@@ -74,7 +74,10 @@ export const schemaRegistryVars = {
 };
 
 export const redisVars = {
+  /** The Redis server; with REDIS_CLUSTER=true, any node of the cluster (the client finds the others). */
   REDIS_URL: env.url(['redis', 'rediss']),
+  /** `true`: REDIS_URL is a Redis Cluster node. Checked against the server at start (connectRedis). */
+  REDIS_CLUSTER: env.flag().default(false),
 };
 
 export const clickhouseVars = {

@@ -55,6 +55,13 @@ export const env = {
       { message: `must be a ${protocols.join(' or ')} URL` },
     ),
   port: () => integer(0, 65535, 'must be a port number 0-65535'),
+  /** `true` or `false`, nothing else: a typo must not silently mean the default. */
+  flag: () =>
+    required.transform((value, ctx) => {
+      if (value === 'true' || value === 'false') return value === 'true';
+      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+      return z.NEVER;
+    }),
   positiveInt: () => integer(1, Number.MAX_SAFE_INTEGER, 'must be a positive integer'),
   /** `250ms`, `5s`, `2m`, `1h`, or a bare number of milliseconds; parsed to milliseconds. */
   duration: () =>
