@@ -36,6 +36,7 @@ function stream(): ReferenceEvent[] {
       terminal_id: tx.terminal_id,
       is_fraud: rand() < 0.2,
       label_time: t + Math.floor(rand() * 5 * DAY),
+      transaction_time: t,
     };
     events.push({ time: label.label_time, event: { kind: 'label', value: label } });
   }

@@ -46,6 +46,7 @@ const fraudLabel = (transaction: Transaction, at: number): Label => ({
   terminal_id: transaction.terminal_id,
   is_fraud: true,
   label_time: at,
+  transaction_time: transaction.event_time,
 });
 const record = <T>(topic: string, offset: number, value: T): ConsumedRecord<T> => ({
   topic,
