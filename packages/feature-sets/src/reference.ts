@@ -14,7 +14,10 @@ export type ReferenceResult =
  *
  * "As of" a transaction at time t means: the events that arrived before it (earlier in the list)
  * with an event time strictly before t; a label counts from its label_time. A window W covers
- * [floor_G(t) - W, t) (see WINDOWS). Per stream (transactions, labels), an event more than
+ * [floor_G(t) - W, t) (see WINDOWS). A fraud rate with delay D is over the terminal's transactions
+ * in the window as of s = t - D, [floor_G(s) - W, s), counting those with a fraud label (by the
+ * label's transaction_time) whose label_time < t, once per transaction id and terminal. Per
+ * stream (transactions, labels), an event more than
  * `allowedLatenessMs` behind the latest event time seen is late: rejected, no effect. A repeated
  * event id gets the vector of its first occurrence.
  */
@@ -96,11 +99,14 @@ function vectorAsOf(set: FeatureSet, tx: Transaction, history: Transaction[], fr
           case 'distinct':
             return new Set(list.map((h) => h.terminal_id)).size;
           case 'rate': {
-            const start = windowStart(t, f.window);
-            const n = frauds.filter(
-              (l) => l.terminal_id === tx.terminal_id && l.label_time >= start && l.label_time < t,
-            ).length;
-            return list.length === 0 ? Number.NaN : n / list.length;
+            const s = t - f.delayMs;
+            const start = windowStart(s, f.window);
+            const base = ofEntity(f.entity).filter((h) => h.event_time >= start && h.event_time < s);
+            const n = frauds.filter((l) => {
+              const at = l.transaction_time ?? Number.NaN;
+              return l.terminal_id === tx.terminal_id && at >= start && at < s && l.label_time < t;
+            }).length;
+            return base.length === 0 ? Number.NaN : n / base.length;
           }
         }
         return Number.NaN;

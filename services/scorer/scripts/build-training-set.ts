@@ -31,9 +31,8 @@ if (values.out === undefined) {
   console.error('usage: build-training-set.ts --out <file.csv> [--seed n] [--days n] [--customers n] [--terminals n]');
   process.exit(2);
 }
-const KEEP_MS = 32 * 86_400_000;
 const set = fraudFeatureSet;
-const reference = referenceStream(set, KEEP_MS);
+const reference = referenceStream(set);
 const labels = new Map<string, { is_fraud: boolean; label_time: number }>();
 const rows: { tx: Transaction; values: number[] }[] = [];
 
