@@ -180,9 +180,11 @@ export async function processLabels(
     }
     watermark = Math.max(watermark, label.label_time);
     if (label.is_fraud) {
+      // checkLabel refused a label without its transaction time
+      const args = [label.transaction_id, label.label_time, label.transaction_time as number];
       const group = byTerminal.get(label.terminal_id);
-      if (group) group.push(label.transaction_id, label.label_time);
-      else byTerminal.set(label.terminal_id, [label.transaction_id, label.label_time]);
+      if (group) group.push(...args);
+      else byTerminal.set(label.terminal_id, args);
     }
     outcomes.push({ ok: true, value: label });
   }

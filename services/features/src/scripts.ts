@@ -21,7 +21,7 @@ export interface FeatureScripts {
   applyTx(entity: Entity, keys: EntityKeys, events: (string | number)[]): Promise<number[]>;
   /** The entity's aggregates as of just after its latest transaction: [3, ...aggregates, asOf] or [0]. */
   read(entity: Entity, keys: EntityKeys): Promise<number[]>;
-  /** apply-label-3.lua for one terminal: `labels` flat transaction id, label time. */
+  /** apply-label-3.lua for one terminal: `labels` flat transaction id, label time, transaction time. */
   applyLabels(keys: EntityKeys, labels: (string | number)[]): Promise<unknown>;
 }
 
@@ -65,9 +65,9 @@ function register(redis: Redis, plan: Plan): FeatureScripts {
   if (known) return known;
 
   const names = {
-    customer: `featuresApplyTxV3c${id}`,
-    terminal: `featuresApplyTxV3t${id}`,
-    label: `featuresApplyLabelV3${id}`,
+    customer: `featuresApplyTxV4c${id}`,
+    terminal: `featuresApplyTxV4t${id}`,
+    label: `featuresApplyLabelV4${id}`,
   };
   redis.defineCommand(names.customer, { numberOfKeys: 2, lua: texts.customer });
   redis.defineCommand(names.terminal, { numberOfKeys: 2, lua: texts.terminal });

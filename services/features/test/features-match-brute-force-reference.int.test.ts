@@ -180,3 +180,51 @@ describe('distinct terminals per customer', () => {
     expect(await distinct1d(3)).toBe(4);
   });
 });
+
+describe('a fraud label known long after its transaction', () => {
+  it('counts only from its label time on, also once its transaction is behind the state kept raw', async () => {
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    const base = randomStream(9, 1, LATENESS)[0]?.value as Transaction;
+    const X = base.event_time;
+    const tx = (id: string, at: number): ReferenceEvent => ({
+      kind: 'transaction',
+      value: { ...base, event_id: id, customer_id: `c-${id}`, terminal_id: 'late-label', event_time: at },
+    });
+    const label: ReferenceEvent = {
+      kind: 'label',
+      value: {
+        transaction_id: 'a',
+        customer_id: 'c-a',
+        terminal_id: 'late-label',
+        is_fraud: true,
+        label_time: X + 10 * DAY,
+        transaction_time: X,
+      },
+    };
+    // the label first (the labels consumer ahead), then transactions up to and past its label time
+    const events = [
+      label,
+      tx('a', X),
+      ...[7 * DAY + 2 * HOUR, 8 * DAY, 9 * DAY, 10 * DAY, 10 * DAY + 1].map((d, i) => tx(`b${i}`, X + d)),
+    ];
+    const expected = computeReference(fraudFeatureSet, events, { allowedLatenessMs: LATENESS });
+    const rate7d = fraudFeatureSet.index('terminal_fraud_rate_7d');
+    expect(expected.map((r) => (r.status === 'ok' ? r.values[rate7d] : undefined))).toEqual([
+      Number.NaN,
+      0,
+      0,
+      0,
+      0,
+      1,
+    ]);
+    // one call per event, so the state is pruned between transactions
+    const e = engine(`${uniqueName('late-label')}:`);
+    const actual: EngineResult[] = [];
+    for (const event of events) {
+      if (event.kind === 'label') await processLabels(redis, e, [event.value], Number.NEGATIVE_INFINITY, Date.now());
+      else actual.push(...(await runEngine(e, [event], 1)));
+    }
+    expectSameVectors(expected, actual);
+  });
+});

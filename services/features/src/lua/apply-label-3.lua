@@ -1,13 +1,14 @@
 --[[
-  Applies a batch's fraud labels to one terminal: counted in the label-time buckets and the raw
-  label log, so a transaction at time t sees a label only when label_time < t, whether the label was
-  applied before or after transactions later than it. Idempotent on the transaction id. PLAN
+  Applies a batch's fraud labels to one terminal: each is kept with its transaction's time and its
+  label time, so a transaction at time t counts it in the fraud rates' window of t - delay when its
+  transaction lies there and its label time is before t, whether the label was applied before or
+  after transactions later than it (see pruneLabels). Idempotent on the transaction id. PLAN
   (generated from the feature set) is prepended.
 
-  KEYS[1] state (string)       {t:id}:s2  cmsgpack array, see includes/state.lua
-  KEYS[2] label ids (zset)     {t:id}:j2  transaction id -> label time
+  KEYS[1] state (string)       {t:id}:s4  cmsgpack array, see includes/state.lua
+  KEYS[2] label ids (zset)     {t:id}:j4  transaction id -> label time
 
-  ARGV per label: transaction id, label time (ms)
+  ARGV per label: transaction id, label time (ms), transaction time (ms)
 
   Output: per label 1 applied, 2 duplicate.
 ]]
@@ -15,18 +16,15 @@ local st = loadState(KEYS[1])
 local out = {}
 local changed = false
 local latestBefore = st[U]
-local function mergeF(_, old) return old + 1 end
-local function initF(_) return 1 end
 
-for i = 1, #ARGV, 2 do
+for i = 1, #ARGV, 3 do
   local id = ARGV[i]
   local t = tonumber(ARGV[i + 1])
   if redis.call('ZADD', KEYS[2], 'NX', t, id) == 0 then
     out[#out + 1] = 2
   else
     changed = true
-    bump(st, FL, 2, t, mergeF, initF)
-    insertSorted(st[LRAW], t)
+    insertPair(st[LRAW], tonumber(ARGV[i + 2]), t)
     if t > st[U] then st[U] = t end
     local jc = floorTo(st[U] - PLAN.lateness - PLAN.idRetention, HOUR)
     if jc > st[JC] then
