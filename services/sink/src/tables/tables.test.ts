@@ -92,7 +92,8 @@ describe('rows from records', () => {
     };
     expect(() => labelRow(label)).toThrow(/invalid label_time 0/);
     expect(() => labelRow({ ...label, label_time: t0, terminal_id: '' })).toThrow(/missing terminal_id/);
-    expect(labelRow({ ...label, label_time: t0 }).label_time_ms).toBe(t0);
+    expect(labelRow({ ...label, label_time: t0 })).toMatchObject({ label_time_ms: t0, transaction_time_ms: t0 - 1000 });
+    expect(() => labelRow({ ...label, label_time: t0, transaction_time: null })).toThrow(/missing transaction_time/);
   });
 });
 
