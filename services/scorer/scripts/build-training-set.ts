@@ -1,6 +1,6 @@
 /**
- * Builds the trainer's dataset from the simulator: one row per transaction with its fraud_core v1
- * vector (computed by `computeReference`, the definition the online engine is held to), its label,
+ * Builds the trainer's dataset from the simulator: one row per transaction with its fraud_core
+ * vector (the version `fraudFeatureSet` declares, to pass to train.py's --feature-set) (computed by `computeReference`, the definition the online engine is held to), its label,
  * and its event time (for the time-based split).
  *
  *   npx tsx services/scorer/scripts/build-training-set.ts --out .local/trainer/train.csv \
