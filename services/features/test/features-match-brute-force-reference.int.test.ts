@@ -228,3 +228,69 @@ describe('a fraud label known long after its transaction', () => {
     expectSameVectors(expected, actual);
   });
 });
+
+describe('fraud rates at the edges of their delayed windows', () => {
+  it('include the window start, exclude s = t - 7d, and count a label only when its label time is before t', async () => {
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    const base = randomStream(9, 1, LATENESS)[0]?.value as Transaction;
+    const H0 = Date.UTC(2025, 5, 10); // midnight: s of the first query sits on day and hour edges
+    const tx = (id: string, at: number): ReferenceEvent => ({
+      kind: 'transaction',
+      value: { ...base, event_id: id, customer_id: `c-${id}`, terminal_id: 'edges', event_time: at },
+    });
+    const fraud = (id: string, transactionTime: number, labelTime: number): ReferenceEvent => ({
+      kind: 'label',
+      value: {
+        transaction_id: id,
+        customer_id: `c-${id}`,
+        terminal_id: 'edges',
+        is_fraud: true,
+        label_time: labelTime,
+        transaction_time: transactionTime,
+      },
+    });
+    const at = {
+      before30: H0 - 7 * DAY - 1,
+      start7d: H0 - 7 * DAY,
+      before1d: H0 - DAY - 1,
+      start1d: H0 - DAY,
+      last: H0 - 1,
+      atS: H0,
+      after: H0 + 30 * 60_000,
+    };
+    const q = [H0 + 7 * DAY, H0 + 7 * DAY + 1, H0 + 7 * DAY + 59 * 60_000];
+    // in label-time order, else one would be late in its stream
+    const labels = [
+      fraud('start7d', at.start7d, H0), // known long before: folded into the buckets
+      fraud('atS', at.atS, H0 + HOUR),
+      fraud('start1d', at.start1d, q[0] - 1),
+      fraud('last', at.last, q[0]), // known at the first query's very millisecond: not there
+      fraud('after', at.after, q[0] + 2 * HOUR),
+    ];
+    const txs = [...Object.entries(at).map(([id, t]) => tx(id, t)), ...q.map((t, i) => tx(`q${i}`, t))];
+    const timeOf = (e: ReferenceEvent) => (e.kind === 'label' ? e.value.label_time - 0.5 : e.value.event_time);
+    // labels all ahead (a replay), and everything in time order (a label first at the same millisecond)
+    const orders = [[...labels, ...txs], [...labels, ...txs].sort((a, b) => timeOf(a) - timeOf(b))];
+    const rate = (name: string) => fraudFeatureSet.index(`terminal_fraud_rate_${name}`);
+    for (const events of orders) {
+      const expected = computeReference(fraudFeatureSet, events, { allowedLatenessMs: LATENESS });
+      const byId = new Map(expected.map((r) => [r.event_id, r.status === 'ok' ? r.values : []]));
+      expect(['q0', 'q1', 'q2'].map((id) => ['1d', '7d', '30d'].map((w) => byId.get(id)?.[rate(w)]))).toEqual([
+        [1 / 2, 2 / 4, 2 / 5],
+        [3 / 3, 4 / 5, 4 / 6],
+        [3 / 4, 4 / 6, 4 / 7],
+      ]);
+      const e = engine(`${uniqueName('edges')}:`);
+      const actual: EngineResult[] = [];
+      for (const event of events) {
+        if (event.kind === 'label') await processLabels(redis, e, [event.value], Number.NEGATIVE_INFINITY, Date.now());
+        else actual.push(...(await runEngine(e, [event], 1)));
+      }
+      expectSameVectors(
+        expected.filter((r) => r.event_id !== ''),
+        actual,
+      );
+    }
+  });
+});
