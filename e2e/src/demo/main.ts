@@ -244,8 +244,8 @@ function ensureChampion(): void {
     console.log(`  champion model: ${champion.split('\t')[0]}`);
     return;
   }
-  console.log('  no champion model: promoting the committed baseline fraud_gbdt@1');
-  model(['promote', 'fraud_gbdt@1', '--to', 'champion', '--why', 'demo: no champion was set']);
+  console.log('  no champion model: promoting the committed fraud_gbdt@2 (fraud_core v2)');
+  model(['promote', 'fraud_gbdt@2', '--to', 'champion', '--why', 'demo: no champion was set']);
 }
 
 async function sampleFeatures(pipeline: RunningPipeline, any: boolean): Promise<DemoSummary['featureSample']> {
