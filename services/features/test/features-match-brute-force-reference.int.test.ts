@@ -259,14 +259,15 @@ describe('fraud rates at the edges of their delayed windows', () => {
       atS: H0,
       after: H0 + 30 * 60_000,
     };
-    const q = [H0 + 7 * DAY, H0 + 7 * DAY + 1, H0 + 7 * DAY + 59 * 60_000];
+    const q0 = H0 + 7 * DAY;
+    const q = [q0, q0 + 1, q0 + 59 * 60_000];
     // in label-time order, else one would be late in its stream
     const labels = [
       fraud('start7d', at.start7d, H0), // known long before: folded into the buckets
       fraud('atS', at.atS, H0 + HOUR),
-      fraud('start1d', at.start1d, q[0] - 1),
-      fraud('last', at.last, q[0]), // known at the first query's very millisecond: not there
-      fraud('after', at.after, q[0] + 2 * HOUR),
+      fraud('start1d', at.start1d, q0 - 1),
+      fraud('last', at.last, q0), // known at the first query's very millisecond: not there
+      fraud('after', at.after, q0 + 2 * HOUR),
     ];
     const txs = [...Object.entries(at).map(([id, t]) => tx(id, t)), ...q.map((t, i) => tx(`q${i}`, t))];
     const timeOf = (e: ReferenceEvent) => (e.kind === 'label' ? e.value.label_time - 0.5 : e.value.event_time);
