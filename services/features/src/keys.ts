@@ -13,7 +13,7 @@ export interface EntityKeys {
    * idBucketMs), event id → the aggregates returned for it: idempotency and exact redelivery.
    */
   idBuckets: string;
-  /** Fraud-label transaction ids applied (zset, scored by label time): terminals. */
+  /** Fraud-label transaction ids applied (zset, scored by transaction time): terminals. */
   labelIds: string;
 }
 

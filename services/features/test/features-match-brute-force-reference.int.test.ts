@@ -295,3 +295,47 @@ describe('fraud rates at the edges of their delayed windows', () => {
     }
   });
 });
+
+describe('a fraud label repeated a month later', () => {
+  it('counts its transaction once while the transaction is in a window', async () => {
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    const base = randomStream(9, 1, LATENESS)[0]?.value as Transaction;
+    const X = Date.UTC(2025, 2, 3, 10);
+    const tx = (id: string, at: number): ReferenceEvent => ({
+      kind: 'transaction',
+      value: { ...base, event_id: id, customer_id: `c-${id}`, terminal_id: 'repeat', event_time: at },
+    });
+    const fraud = (id: string, transactionTime: number, labelTime: number): ReferenceEvent => ({
+      kind: 'label',
+      value: {
+        transaction_id: id,
+        customer_id: `c-${id}`,
+        terminal_id: 'repeat',
+        is_fraud: true,
+        label_time: labelTime,
+        transaction_time: transactionTime,
+      },
+    });
+    // z's label moves the terminal's labels a month past a's first one; then a's label comes again
+    const events = [
+      tx('a', X),
+      fraud('a', X, X + HOUR),
+      tx('b', X + 7 * DAY + HOUR),
+      tx('z', X + 31 * DAY),
+      fraud('z', X + 31 * DAY, X + 32 * DAY),
+      fraud('a', X, X + 33 * DAY),
+      tx('c', X + 33 * DAY + 1),
+    ];
+    const expected = computeReference(fraudFeatureSet, events, { allowedLatenessMs: LATENESS });
+    const rate30d = fraudFeatureSet.index('terminal_fraud_rate_30d');
+    expect(expected.at(-1)?.status === 'ok' && expected.at(-1)?.values[rate30d]).toBe(1 / 2);
+    const e = engine(`${uniqueName('repeat')}:`);
+    const actual: EngineResult[] = [];
+    for (const event of events) {
+      if (event.kind === 'label') await processLabels(redis, e, [event.value], Number.NEGATIVE_INFINITY, Date.now());
+      else actual.push(...(await runEngine(e, [event], 1)));
+    }
+    expectSameVectors(expected, actual);
+  });
+});

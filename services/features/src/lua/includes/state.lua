@@ -6,7 +6,7 @@
 --
 --   1 latest transaction time   2 latest transaction time that left the raw log (time since previous)
 --   3 latest label time         4 5 first id bucket kept, first bucket with outputs kept
---   6 label-id prune cutoff applied (hour steps)
+--   6 unused (0)
 --   7 8 9    transaction buckets per level (minute, hour, day): flat idx, PLAN.aggs..., ascending idx
 --   10 11 12 folded fraud labels by their transaction's time, per level (the minute level stays
 --            empty): flat idx, f, ascending idx
@@ -18,7 +18,7 @@
 -- Numbers: 0 means none. Arrays only (no maps), so equal states pack to equal bytes.
 local SIZE = { 60000, 3600000, 86400000 }
 local HOUR = SIZE[2]
-local T, P, U, IC, OC, JC, TX, FL, RAW, TERMS, LRAW, TB, DRAW = 1, 2, 3, 4, 5, 6, 7, 10, 13, 14, 15, 16, 17
+local T, P, U, IC, OC, TX, FL, RAW, TERMS, LRAW, TB, DRAW = 1, 2, 3, 4, 5, 7, 10, 13, 14, 15, 16, 17
 local STRIDE = #PLAN.aggs + 1
 local PS, PX = PLAN.sumAt, PLAN.maxAt
 
@@ -272,24 +272,38 @@ local function foldCut(latest)
   return cut
 end
 
+-- The longest rate window.
+local RATE_SPAN = 0
+for _, win in ipairs(PLAN.labels) do
+  if win.w > RATE_SPAN then RATE_SPAN = win.w end
+end
+
+-- Transactions before this lie before every rate window a transaction still to come reads (its
+-- start is at least floor_D(s) - the longest window): their labels can no longer count.
+local function rateHorizon(latest)
+  return floorTo(floorTo(latest - PLAN.lateness, SIZE[1]) - PLAN.delay, SIZE[3]) - RATE_SPAN
+end
+
 local function mergeF(_, old) return old + 1 end
 local function initF(_) return 1 end
 
 -- A fraud label folds into the buckets of its transaction's time once every transaction still to
 -- come counts it: its label time is before floor_M(latest - lateness), and its transaction before
 -- foldCut. Until then it stays raw, checked against each transaction's time (labels run ahead on a
--- replay, and the label gate lets labels after a batch's times be applied before it). Only the
+-- replay, and the label gate lets labels after a batch's times be applied before it). A raw label
+-- whose transaction is behind rateHorizon is dropped: it can no longer count. Only the
 -- transactions' progress decides, and both scripts call this at the end of a call that changed the
 -- state, so the final state is the same however the two streams interleaved.
 local function pruneLabels(st)
   if #PLAN.labels == 0 or st[T] == 0 then return end
   local known = floorTo(st[T] - PLAN.lateness, SIZE[1])
   local cut = foldCut(st[T])
+  local gone = rateHorizon(st[T])
   local lraw = st[LRAW]
   local folds = false
   for i = 1, #lraw, 2 do
     if lraw[i] >= cut then break end
-    if lraw[i + 1] < known then
+    if lraw[i + 1] < known or lraw[i] < gone then
       folds = true
       break
     end
@@ -298,7 +312,9 @@ local function pruneLabels(st)
     local kept = {}
     for i = 1, #lraw, 2 do
       local tt, lt = lraw[i], lraw[i + 1]
-      if tt < cut and lt < known then
+      if tt < gone then
+        -- dropped
+      elseif tt < cut and lt < known then
         bump(st, FL, 2, tt, mergeF, initF, 2)
       else
         kept[#kept + 1] = tt
