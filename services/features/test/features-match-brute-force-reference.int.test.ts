@@ -329,7 +329,8 @@ describe('a fraud label repeated a month later', () => {
     ];
     const expected = computeReference(fraudFeatureSet, events, { allowedLatenessMs: LATENESS });
     const rate30d = fraudFeatureSet.index('terminal_fraud_rate_30d');
-    expect(expected.at(-1)?.status === 'ok' && expected.at(-1)?.values[rate30d]).toBe(1 / 2);
+    const last = expected.at(-1);
+    expect(last?.status === 'ok' && last.values[rate30d]).toBe(1 / 2);
     const e = engine(`${uniqueName('repeat')}:`);
     const actual: EngineResult[] = [];
     for (const event of events) {
