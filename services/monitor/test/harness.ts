@@ -150,10 +150,18 @@ export async function insertTraffic(
   }
   for (let i = 0; i < t.labels.length; i += 5_000) {
     await client.command({
-      query: `INSERT INTO labels (transaction_id, customer_id, terminal_id, is_fraud, label_time, label_time_ms) VALUES ${values(
+      query: `INSERT INTO labels (transaction_id, customer_id, terminal_id, is_fraud, label_time, label_time_ms, transaction_time_ms) VALUES ${values(
         t.labels
           .slice(i, i + 5_000)
-          .map((l) => [l.transaction_id, l.customer_id, l.terminal_id, l.is_fraud, s(l.label_time), l.label_time]),
+          .map((l) => [
+            l.transaction_id,
+            l.customer_id,
+            l.terminal_id,
+            l.is_fraud,
+            s(l.label_time),
+            l.label_time,
+            l.transaction_time,
+          ]),
       )}`,
     });
   }
