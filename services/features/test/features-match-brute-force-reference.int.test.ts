@@ -1,4 +1,12 @@
-import { computeReference, fraudFeatureSet, type ReferenceEvent } from '@pipeline/feature-sets';
+import {
+  agg,
+  computeReference,
+  type FeatureSet,
+  featureSet,
+  fraudFeatureSet,
+  groupBy,
+  type ReferenceEvent,
+} from '@pipeline/feature-sets';
 import { servers, uniqueName } from '@pipeline/testing';
 import type { Label, Transaction } from '@pipeline/topology';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +17,7 @@ import { compilePlan } from '../src/plan.js';
 import { createRedis } from '../src/redis.js';
 import { deletePrefix } from './harness.js';
 import { randomStream, rng } from './random-streams.js';
+import { simInputs } from './sim-inputs.js';
 
 const LATENESS = 10 * 60_000;
 const redis = createRedis(servers().REDIS_URL);
@@ -65,15 +74,19 @@ async function runEngine(e: Engine, events: ReferenceEvent[], seed: number) {
 
 type EngineResult = Awaited<ReturnType<typeof runEngine>>[number];
 
-function expectSameVectors(expected: ReturnType<typeof computeReference>, actual: EngineResult[]): void {
+function expectSameVectors(
+  expected: ReturnType<typeof computeReference>,
+  actual: EngineResult[],
+  set: FeatureSet = fraudFeatureSet,
+): void {
   expect(actual.length).toBe(expected.length);
   for (let k = 0; k < expected.length; k++) {
     const want = expected[k];
     const got = actual[k];
     if (want?.status === 'ok' && got?.status === 'ok') {
-      const diff = fraudFeatureSet.names.filter((_, j) => !Object.is(want.values[j], got.values?.[j]));
+      const diff = set.names.filter((_, j) => !Object.is(want.values[j], got.values?.[j]));
       expect(
-        diff.map((name) => [name, want.values[fraudFeatureSet.index(name)], got.values?.[fraudFeatureSet.index(name)]]),
+        diff.map((name) => [name, want.values[set.index(name)], got.values?.[set.index(name)]]),
         `event ${k} ${want.event_id}`,
       ).toEqual([]);
     } else {
@@ -339,4 +352,50 @@ describe('a fraud label repeated a month later', () => {
     }
     expectSameVectors(expected, actual);
   });
+});
+
+describe('fraud rates of other declarations', () => {
+  // an hour window (read from raw times only) and a one-day delay, beside the fraud set's own
+  const set = featureSet({
+    name: 'rates_other',
+    version: 1,
+    features: [
+      groupBy({ entity: 'customer', aggs: [agg('amount', 'count', ['1d'])] }),
+      groupBy({
+        entity: 'terminal',
+        aggs: [agg('transaction', 'count', ['1d']), agg('fraud', 'rate', ['1h', '1d', '7d'], { delay: '1d' })],
+      }),
+    ],
+  });
+  for (const seed of [1, 2]) {
+    it(`simulated traffic ${seed}, labels ahead and in time order: the reference's values`, async () => {
+      // dense enough for hour windows: the simulator's, frauds found after about half a day
+      const { txs, labels } = simInputs(seed, 100, 4);
+      const time = (e: ReferenceEvent) => (e.kind === 'label' ? e.value.label_time - 0.5 : e.value.event_time);
+      const events = [
+        ...labels.map((value): ReferenceEvent => ({ kind: 'label', value })),
+        ...txs.map((value): ReferenceEvent => ({ kind: 'transaction', value })),
+      ].sort((a, b) => time(a) - time(b));
+      const labelsFirst = [
+        ...events.filter((e) => e.kind === 'label'),
+        ...events.filter((e) => e.kind === 'transaction'),
+      ];
+      for (const [order, stream] of [
+        ['arrival', events],
+        ['ahead', labelsFirst],
+      ] as const) {
+        const expected = computeReference(set, stream, { allowedLatenessMs: LATENESS });
+        // the windows have something to count
+        const [hour, day] = [set.index('terminal_fraud_rate_1h'), set.index('terminal_fraud_rate_1d')];
+        const ok = expected.flatMap((r) => (r.status === 'ok' ? [r.values] : []));
+        expect(ok.filter((v) => !Number.isNaN(v[hour])).length, order).toBeGreaterThan(100);
+        expect(
+          ok.some((v) => (v[day] ?? 0) > 0),
+          order,
+        ).toBe(true);
+        const e: Engine = { ...engine(`${uniqueName('other')}:`), set, plan: compilePlan(set, LATENESS) };
+        expectSameVectors(expected, await runEngine(e, stream, seed * 17), set);
+      }
+    });
+  }
 });

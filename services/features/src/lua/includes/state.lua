@@ -313,7 +313,7 @@ local function pruneLabels(st)
     for i = 1, #lraw, 2 do
       local tt, lt = lraw[i], lraw[i + 1]
       if tt < gone then
-        -- dropped
+        -- behind every window still to be read: dropped
       elseif tt < cut and lt < known then
         bump(st, FL, 2, tt, mergeF, initF, 2)
       else
