@@ -13,6 +13,7 @@ export function sampleEvents(n: number, runId: string): SimEvent[] {
         terminal_id: `T${String(i % 31).padStart(5, '0')}`,
         is_fraud: i % 10 === 9,
         label_time: start + i * 1000,
+        transaction_time: start + (i - 1) * 1000,
       };
       return { kind: 'label', time: value.label_time, value };
     }

@@ -1,11 +1,12 @@
 """Reference trainer: gradient boosting on fraud_core vectors, exported to ONNX, written into the
 file-backed model registry (see services/scorer/README.md, "Model registry").
 
-    .local/trainer-venv/bin/python services/trainer/train.py \
+    .local/trainer-venv/bin/python services/trainer/train.py --feature-set fraud_core@2 \
         --data .local/trainer/train.csv --registry models --name fraud_gbdt [--promote champion]
 
 Input: the CSV written by services/scorer/scripts/build-training-set.ts (event_id, event_time,
-is_fraud, label_time, then the feature columns in the feature set's order; empty = NaN).
+is_fraud, label_time, then the feature columns in the feature set's order; empty = NaN), made from
+the feature set --feature-set names (name@version): the model's input contract.
 Split by time: the earliest 75 % of the event-time range trains, the rest tests.
 Output: <registry>/<name>/<version>/{model.onnx, metadata.json, fixture.json}; with --promote the
 alias file <registry>/aliases.json is updated (who/when/why recorded in its history).
@@ -37,7 +38,6 @@ from skl2onnx.common.data_types import FloatTensorType
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-FEATURE_SET = {"name": "fraud_core", "version": 1}
 META_COLUMNS = ["event_id", "event_time", "is_fraud", "label_time"]
 ALIASES = ("champion", "challenger", "shadow", "archived")
 
@@ -81,9 +81,17 @@ def json_vector(v) -> list:
     return [None if math.isnan(float(x)) else float(x) for x in v]
 
 
+def feature_set(text: str) -> dict:
+    name, _, version = text.partition("@")
+    if not name or not version.isdigit() or int(version) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a feature set like fraud_core@2")
+    return {"name": name, "version": int(version)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, type=Path)
+    ap.add_argument("--feature-set", required=True, type=feature_set, help="name@version the data was made with")
     ap.add_argument("--registry", required=True, type=Path)
     ap.add_argument("--name", default="fraud_gbdt")
     ap.add_argument("--trees", type=int, default=100)
@@ -199,7 +207,7 @@ def main() -> None:
         "file": "model.onnx",
         "sha256": hashlib.sha256(blob).hexdigest(),
         "bytes": len(blob),
-        "feature_set": {**FEATURE_SET, "names": names},
+        "feature_set": {**args.feature_set, "names": names},
         "input": "input",
         "output": {"name": "probabilities", "column": 1},
         "reference_vector": json_vector(reference),

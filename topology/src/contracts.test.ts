@@ -1,3 +1,5 @@
+import { parseAvroSchema } from '@pipeline/shared';
+import type avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import {
   type Alert,
@@ -27,7 +29,14 @@ const samples: [string, unknown][] = [
   ['fraud/transaction', transaction],
   [
     'fraud/label',
-    { transaction_id: 'e1', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: 1 } satisfies Label,
+    {
+      transaction_id: 'e1',
+      customer_id: 'C1',
+      terminal_id: 'T1',
+      is_fraud: true,
+      label_time: 2,
+      transaction_time: 1,
+    } satisfies Label,
   ],
   [
     'fraud/enriched-transaction',
@@ -125,5 +134,18 @@ describe('TypeScript contracts match the Avro schemas', () => {
     // And every schema field is a key of the sample: a field added to the schema fails here.
     const fields = (type.schema() as { fields: { name: string }[] }).fields.map((f) => f.name);
     expect(Object.keys(sample as object).sort()).toEqual(fields.sort());
+  });
+});
+
+describe('schema evolution', () => {
+  it('a label written before transaction_time existed decodes with it null (BACKWARD)', () => {
+    const { type } = schemaFor('fraud/label');
+    const before = parseAvroSchema({
+      ...(type.schema() as { fields: { name: string }[] }),
+      fields: (type.schema() as { fields: { name: string }[] }).fields.filter((f) => f.name !== 'transaction_time'),
+    } as avro.Schema);
+    const old = { transaction_id: 'e1', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: 2 };
+    const resolver = type.createResolver(before);
+    expect(type.fromBuffer(before.toBuffer(old), resolver)).toEqual({ ...old, transaction_time: null });
   });
 });

@@ -39,6 +39,8 @@ export interface Label {
   terminal_id: string;
   is_fraud: boolean;
   label_time: number;
+  /** The labelled transaction's event_time; null only in labels written before the field existed (refused). */
+  transaction_time: number | null;
 }
 
 export interface FeatureVector {

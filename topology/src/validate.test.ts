@@ -22,6 +22,7 @@ const label = (over: Partial<Label> = {}): Label => ({
   terminal_id: 'T1',
   is_fraud: true,
   label_time: T,
+  transaction_time: T - 1,
   ...over,
 });
 
@@ -32,6 +33,8 @@ describe('the contract every service checks', () => {
       transactionProblem(tx({ customer_id: 'Ürsula-東京-42', device_hash: 'ab'.repeat(64), amount_minor: 0 })),
     ).toBeUndefined();
     expect(labelProblem(label())).toBeUndefined();
+    // a label known at the very millisecond of its transaction
+    expect(labelProblem(label({ transaction_time: T }))).toBeUndefined();
   });
 
   it.each([
@@ -58,6 +61,10 @@ describe('the contract every service checks', () => {
     [{ terminal_id: 'T{1}' }, /invalid terminal_id/],
     [{ label_time: 0 }, /invalid label_time 0/],
     [{ label_time: Number.NaN }, /invalid label_time/],
+    [{ transaction_time: null }, /missing transaction_time/],
+    [{ transaction_time: 0 }, /invalid transaction_time 0/],
+    [{ transaction_time: 1.5e12 + 0.5 }, /invalid transaction_time/],
+    [{ transaction_time: T + 1 }, /transaction_time \d+ is after label_time \d+/],
   ] as [Partial<Label>, RegExp][])('refuses the label %o', (over, reason) => {
     expect(labelProblem(label(over))).toMatch(reason);
   });

@@ -63,6 +63,17 @@ export function labelProblem(label: Label): string | undefined {
     idProblem('transaction_id', label.transaction_id) ??
     idProblem('customer_id', label.customer_id) ??
     idProblem('terminal_id', label.terminal_id) ??
-    timeProblem('label_time', label.label_time)
+    timeProblem('label_time', label.label_time) ??
+    transactionTimeProblem(label)
+  );
+}
+
+// Fraud rates count a label in its transaction's window: a label without that time cannot count.
+function transactionTimeProblem(label: Label): string | undefined {
+  const t = label.transaction_time;
+  if (t === null || t === undefined) return 'missing transaction_time';
+  return (
+    timeProblem('transaction_time', t) ??
+    (t > label.label_time ? `transaction_time ${t} is after label_time ${label.label_time}` : undefined)
   );
 }

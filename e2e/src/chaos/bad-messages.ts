@@ -87,6 +87,7 @@ export function badMessages(options: {
           terminal_id: tx.terminal_id,
           is_fraud: false,
           label_time: tx.event_time,
+          transaction_time: tx.event_time,
         });
         break;
       case 'absurd-values':

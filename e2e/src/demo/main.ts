@@ -114,7 +114,9 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     await createRunResources({ ns, kafka, registry, clickhouse });
     const champion = ensureChampion('demo: no champion was set');
     console.log(
-      champion ? `  champion model: ${champion}` : '  no champion model: promoted the committed baseline fraud_gbdt@1',
+      champion
+        ? `  champion model: ${champion}`
+        : '  no champion model: promoted the committed fraud_gbdt@2 (fraud_core v2)',
     );
 
     say(`Services, each its own process (logs also in ${logFile})`);

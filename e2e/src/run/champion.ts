@@ -5,7 +5,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * Makes sure the model registry has a champion (the scorer needs one): promotes the committed
- * baseline fraud_gbdt@1 when none is set. Returns the champion's line, or null when it promoted.
+ * baseline fraud_gbdt@2 (fraud_core v2) when none is set. Returns the champion's line, or null when it promoted.
  */
 export function ensureChampion(why: string): string | null {
   const model = (args: string[]) =>
@@ -16,6 +16,6 @@ export function ensureChampion(why: string): string | null {
     .split('\n')
     .find((line) => line.split('\t')[1] === 'champion');
   if (champion) return champion.split('\t')[0] ?? champion;
-  model(['promote', 'fraud_gbdt@1', '--to', 'champion', '--why', why]);
+  model(['promote', 'fraud_gbdt@2', '--to', 'champion', '--why', why]);
   return null;
 }

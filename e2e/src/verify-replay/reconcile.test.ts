@@ -33,6 +33,7 @@ function fraud(id: string, terminal: string, time: number): ReferenceEvent {
     terminal_id: terminal,
     is_fraud: true,
     label_time: time,
+    transaction_time: time,
   };
   return { kind: 'label', value };
 }

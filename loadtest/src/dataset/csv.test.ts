@@ -67,7 +67,14 @@ const tx = (id: string, time: number, customer: string, scenario: 'large_amount'
 const label = (id: string, time: number, fraud: boolean): SimEvent => ({
   kind: 'label',
   time,
-  value: { transaction_id: id, customer_id: 'x', terminal_id: 'T1', is_fraud: fraud, label_time: time },
+  value: {
+    transaction_id: id,
+    customer_id: 'x',
+    terminal_id: 'T1',
+    is_fraud: fraud,
+    label_time: time,
+    transaction_time: time - 1,
+  },
 });
 
 describe('csvField', () => {

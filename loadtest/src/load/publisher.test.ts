@@ -28,6 +28,7 @@ function label(i: number): SimEvent {
     terminal_id: `T${i % 5}`,
     is_fraud: i % 2 === 0,
     label_time: 1_767_225_600_000 + i,
+    transaction_time: 1_767_225_600_000 + i - 1,
   };
   return { kind: 'label', time: value.label_time, value };
 }

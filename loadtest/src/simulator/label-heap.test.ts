@@ -6,14 +6,21 @@ describe('LabelHeap', () => {
   it('pops in time order with each payload intact, across growth and slot reuse', () => {
     const heap = new LabelHeap();
     const rng = new Random(3);
-    const popped: { time: number; sequence: number; customer: number; terminal: number; fraud: boolean }[] = [];
+    const popped: {
+      time: number;
+      sequence: number;
+      customer: number;
+      terminal: number;
+      fraud: boolean;
+      transactionTime: number;
+    }[] = [];
     const pushed = new Map<number, number>();
     let sequence = 0;
     for (let round = 0; round < 20; round++) {
       for (let i = 0; i < 500; i++) {
         const time = rng.below(1_000_000);
         pushed.set(sequence, time);
-        heap.push(time, sequence % 97, sequence % 89, sequence, sequence % 5 === 0);
+        heap.push(time, sequence % 97, sequence % 89, sequence, sequence % 5 === 0, time - sequence);
         sequence++;
       }
       for (let i = 0; i < 300; i++) {
@@ -25,6 +32,7 @@ describe('LabelHeap', () => {
           customer: heap.customerOf(slot),
           terminal: heap.terminalOf(slot),
           fraud: heap.isFraud(slot),
+          transactionTime: heap.transactionTimeOf(slot),
         });
       }
     }
@@ -38,6 +46,7 @@ describe('LabelHeap', () => {
         customer: heap.customerOf(slot),
         terminal: heap.terminalOf(slot),
         fraud: heap.isFraud(slot),
+        transactionTime: heap.transactionTimeOf(slot),
       });
     }
     expect(heap.peekTime()).toBe(Number.POSITIVE_INFINITY);
@@ -45,7 +54,12 @@ describe('LabelHeap', () => {
     expect(new Set(popped.map((p) => p.sequence)).size).toBe(10_000);
     for (const p of popped) {
       expect(p.time).toBe(pushed.get(p.sequence));
-      expect([p.customer, p.terminal, p.fraud]).toEqual([p.sequence % 97, p.sequence % 89, p.sequence % 5 === 0]);
+      expect([p.customer, p.terminal, p.fraud, p.transactionTime]).toEqual([
+        p.sequence % 97,
+        p.sequence % 89,
+        p.sequence % 5 === 0,
+        p.time - p.sequence,
+      ]);
     }
     // Each batch of pops (between pushes) and the final drain come out in non-decreasing time.
     for (let start = 0; start < popped.length; start += 300) {

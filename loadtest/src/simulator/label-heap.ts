@@ -1,6 +1,6 @@
 /**
  * Pending labels, a binary min-heap on label time. Labels wait here for weeks of simulated time, so
- * they are kept as numbers in typed arrays, not objects: about 30 bytes each and nothing for the
+ * they are kept as numbers in typed arrays, not objects: about 40 bytes each and nothing for the
  * garbage collector to promote. The heap orders (time, slot) pairs; a label's payload stays in its
  * slot, and freed slots are reused.
  */
@@ -10,6 +10,7 @@ export class LabelHeap {
   private customer = new Int32Array(1024);
   private terminal = new Int32Array(1024);
   private sequence = new Float64Array(1024);
+  private transactionTime = new Float64Array(1024);
   private fraud = new Uint8Array(1024);
   private free = new Int32Array(1024);
   private freeCount = 0;
@@ -21,7 +22,14 @@ export class LabelHeap {
     return this.size > 0 ? (this.times[0] ?? 0) : Number.POSITIVE_INFINITY;
   }
 
-  push(time: number, customer: number, terminal: number, sequence: number, fraud: boolean): void {
+  push(
+    time: number,
+    customer: number,
+    terminal: number,
+    sequence: number,
+    fraud: boolean,
+    transactionTime: number,
+  ): void {
     let slot: number;
     if (this.freeCount > 0) {
       slot = this.free[--this.freeCount] ?? 0;
@@ -33,6 +41,7 @@ export class LabelHeap {
     this.terminal[slot] = terminal;
     this.sequence[slot] = sequence;
     this.fraud[slot] = fraud ? 1 : 0;
+    this.transactionTime[slot] = transactionTime;
 
     const times = this.times;
     const order = this.order;
@@ -90,6 +99,10 @@ export class LabelHeap {
     return this.sequence[slot] ?? 0;
   }
 
+  transactionTimeOf(slot: number): number {
+    return this.transactionTime[slot] ?? 0;
+  }
+
   isFraud(slot: number): boolean {
     return this.fraud[slot] === 1;
   }
@@ -101,6 +114,7 @@ export class LabelHeap {
     this.customer = resize(this.customer, length);
     this.terminal = resize(this.terminal, length);
     this.sequence = resize(this.sequence, length);
+    this.transactionTime = resize(this.transactionTime, length);
     this.fraud = resize(this.fraud, length);
     this.free = resize(this.free, length);
   }

@@ -93,7 +93,10 @@ describe('simulate', () => {
         labelled.add(id);
         check(label.label_time > tx.time, `${id}: label_time not after event_time`);
         check(
-          label.customer_id === tx.customer && label.terminal_id === tx.terminal && label.is_fraud === tx.fraud,
+          label.customer_id === tx.customer &&
+            label.terminal_id === tx.terminal &&
+            label.is_fraud === tx.fraud &&
+            label.transaction_time === tx.time,
           `${id}: label does not match its transaction`,
         );
         if (label.is_fraud) {

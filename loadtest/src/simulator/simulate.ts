@@ -30,7 +30,7 @@ import {
  *   ends about `labelDelay.genuine.meanDays` after the last transaction. With `days: Infinity` the
  *   stream never ends; take what you need and stop iterating.
  * - Memory: the population, one day of transactions, and the labels pending (about
- *   `labelDelay.genuine.meanDays` days' worth, ~30 bytes each); constant over an endless run.
+ *   `labelDelay.genuine.meanDays` days' worth, ~40 bytes each); constant over an endless run.
  *
  * Throws SimulatorConfigError at once (not on first iteration) if the configuration is invalid.
  */
@@ -212,7 +212,7 @@ class Simulation {
       ip_hash: ip,
     };
     const fraud = scenario !== GENUINE;
-    this.labels.push(time + this.labelDelay(fraud), c, t, sequence, fraud);
+    this.labels.push(time + this.labelDelay(fraud), c, t, sequence, fraud, time);
     return { kind: 'transaction', time, value, scenario: scenarioOf(scenario) };
   }
 
@@ -227,6 +227,7 @@ class Simulation {
       terminal_id: this.population.terminalIds[heap.terminalOf(slot)] as string,
       is_fraud: heap.isFraud(slot),
       label_time: time,
+      transaction_time: heap.transactionTimeOf(slot),
     };
     return { kind: 'label', time, value };
   }

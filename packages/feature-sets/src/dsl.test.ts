@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { agg, FeatureDeclarationError, featureSet, groupBy } from './dsl.js';
+import { agg, FeatureDeclarationError, featureSet, groupBy, reachMs } from './dsl.js';
 import { fraudFeatureSet } from './fraud.js';
+
+const DAY = 86_400_000;
 
 describe('declarations', () => {
   it('derives output names from entity, source, operation and window', () => {
@@ -31,7 +33,7 @@ describe('declarations', () => {
   it('fraud_core: the issue feature list, in a stable order, with an index', () => {
     const set = fraudFeatureSet;
     expect(set.name).toBe('fraud_core');
-    expect(set.version).toBe(1);
+    expect(set.version).toBe(2);
     for (const name of [
       'customer_amount_count_1h',
       'customer_amount_mean_30d',
@@ -53,5 +55,45 @@ describe('declarations', () => {
     }
     expect(set.names).toHaveLength(16 + 2 + 2 + 6 + 4 + 4 + 1);
     expect(() => set.index('nope')).toThrow(FeatureDeclarationError);
+  });
+});
+
+describe('a rate delay', () => {
+  it('is kept on the rate features and counts in the set reach', () => {
+    const set = featureSet({
+      name: 'x',
+      version: 1,
+      features: [
+        groupBy({
+          entity: 'terminal',
+          aggs: [agg('transaction', 'count', ['30d']), agg('fraud', 'rate', ['1d', '7d'], { delay: '7d' })],
+        }),
+      ],
+    });
+    expect(set.features.map((f) => (f.kind === 'window' ? [f.name, f.delayMs] : []))).toEqual([
+      ['terminal_transaction_count_30d', 0],
+      ['terminal_fraud_rate_1d', 7 * DAY],
+      ['terminal_fraud_rate_7d', 7 * DAY],
+    ]);
+    expect(reachMs(set)).toBe(31 * DAY);
+    expect(reachMs(fraudFeatureSet)).toBe(38 * DAY);
+  });
+
+  it('applies only to rates, is a known duration, and is one per entity', () => {
+    expect(() => agg('amount', 'sum', ['1d'], { delay: '7d' })).toThrow(/applies only to 'rate'/);
+    expect(() => agg('fraud', 'rate', ['1d'], { delay: '2w' as '7d' })).toThrow(/unknown delay '2w'/);
+    expect(() => agg('fraud', 'rate', ['1d'], { delay: 'toString' as '7d' })).toThrow(/unknown delay/);
+    expect(() =>
+      featureSet({
+        name: 'x',
+        version: 1,
+        features: [
+          groupBy({
+            entity: 'terminal',
+            aggs: [agg('fraud', 'rate', ['1d'], { delay: '7d' }), agg('fraud', 'rate', ['7d'])],
+          }),
+        ],
+      }),
+    ).toThrow(/need one delay/);
   });
 });

@@ -41,7 +41,16 @@ const ALLOWED: Record<Source, { entities: readonly Entity[]; ops: readonly Opera
 export type EventField = 'hour_of_day' | 'is_weekend' | 'is_night' | 'amount';
 
 export type FeatureDef =
-  | { kind: 'window'; name: string; entity: Entity; source: Source; op: Operation; window: WindowName }
+  | {
+      kind: 'window';
+      name: string;
+      entity: Entity;
+      source: Source;
+      op: Operation;
+      window: WindowName;
+      /** Label delay of a rate (0 for every other operation): see `agg`. */
+      delayMs: number;
+    }
   | { kind: 'since_prev'; name: string; entity: Entity }
   | { kind: 'relative'; name: string; entity: Entity; window: WindowName }
   | { kind: 'event'; name: string; field: EventField }
@@ -56,9 +65,26 @@ export interface Agg {
   source: Source;
   ops: readonly Operation[];
   windows: readonly WindowName[];
+  delayMs: number;
 }
 
-export function agg(source: Source, ops: Operation | readonly Operation[], windows: readonly WindowName[]): Agg {
+export interface AggOptions {
+  /**
+   * Only for 'rate', a duration like the windows' names (default none). A fraud rate over window W
+   * with delay D, as of a transaction at t on a terminal: S = the terminal's transactions in the
+   * window W as of s = t - D, event time in [floor_G(s) - W, s); rate = (transactions of S with a
+   * fraud label whose label_time < t, each counted once) / |S|, NaN when S is empty. A share of a
+   * defined set, so never above 1 for consistent labels; the delay leaves labels time to arrive.
+   */
+  delay?: WindowName;
+}
+
+export function agg(
+  source: Source,
+  ops: Operation | readonly Operation[],
+  windows: readonly WindowName[],
+  options: AggOptions = {},
+): Agg {
   const list = typeof ops === 'string' ? [ops] : ops;
   if (!(source in ALLOWED)) throw new FeatureDeclarationError(`unknown source '${source}'`);
   if (list.length === 0) throw new FeatureDeclarationError(`agg('${source}') declares no operation`);
@@ -73,7 +99,15 @@ export function agg(source: Source, ops: Operation | readonly Operation[], windo
   for (const w of windows) {
     if (!(w in WINDOWS)) throw new FeatureDeclarationError(`unknown window '${w}' (known: ${Object.keys(WINDOWS)})`);
   }
-  return { source, ops: list, windows };
+  const { delay } = options;
+  if (delay === undefined) return { source, ops: list, windows, delayMs: 0 };
+  if (list.some((op) => op !== 'rate')) {
+    throw new FeatureDeclarationError(`agg('${source}') declares a delay, which applies only to 'rate'`);
+  }
+  if (!Object.hasOwn(WINDOWS, delay)) {
+    throw new FeatureDeclarationError(`unknown delay '${delay}' (known: ${Object.keys(WINDOWS)})`);
+  }
+  return { source, ops: list, windows, delayMs: WINDOWS[delay].ms };
 }
 
 /** Derived per-entity features: time since the entity's previous transaction; amount over a window mean. */
@@ -98,6 +132,7 @@ export function groupBy(spec: { entity: Entity; aggs: readonly Agg[]; derived?: 
           source: a.source,
           op,
           window,
+          delayMs: op === 'rate' ? a.delayMs : 0,
         });
       }
     }
@@ -133,6 +168,18 @@ export function eventFeatures(spec: {
   return out;
 }
 
+/** How far back in event time a set's windowed features reach: the longest window, its bucket and delay. */
+export function reachMs(set: FeatureSet): number {
+  let reach = 0;
+  for (const f of set.features) {
+    if (f.kind === 'window' || f.kind === 'relative') {
+      const { ms, granularityMs } = WINDOWS[f.window];
+      reach = Math.max(reach, ms + granularityMs + (f.kind === 'window' ? f.delayMs : 0));
+    }
+  }
+  return reach;
+}
+
 export interface FeatureSet {
   readonly name: string;
   readonly version: number;
@@ -158,6 +205,16 @@ export function featureSet(spec: { name: string; version: number; features: read
   for (const f of features) {
     if (f.kind === 'relative' && !features.some((g) => g.kind === 'window' && g.entity === f.entity)) {
       throw new FeatureDeclarationError(`'${f.name}' needs a windowed aggregation on ${f.entity}`);
+    }
+  }
+  // The engine keeps one delayed series per entity.
+  const rateDelay = new Map<Entity, { name: string; delayMs: number }>();
+  for (const f of features) {
+    if (f.kind !== 'window' || f.op !== 'rate') continue;
+    const first = rateDelay.get(f.entity);
+    if (!first) rateDelay.set(f.entity, f);
+    else if (first.delayMs !== f.delayMs) {
+      throw new FeatureDeclarationError(`'${f.name}' and '${first.name}': the rates of one entity need one delay`);
     }
   }
   const names = Object.freeze(features.map((f) => f.name));

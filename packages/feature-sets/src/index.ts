@@ -1,5 +1,6 @@
 export {
   type Agg,
+  type AggOptions,
   agg,
   amountRelativeToMean,
   type Derived,
@@ -13,6 +14,7 @@ export {
   featureSet,
   groupBy,
   type Operation,
+  reachMs,
   type Source,
   sincePrev,
   WINDOWS,

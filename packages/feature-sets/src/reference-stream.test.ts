@@ -36,6 +36,7 @@ function stream(): ReferenceEvent[] {
       terminal_id: tx.terminal_id,
       is_fraud: rand() < 0.2,
       label_time: t + Math.floor(rand() * 5 * DAY),
+      transaction_time: t,
     };
     events.push({ time: label.label_time, event: { kind: 'label', value: label } });
   }
@@ -46,7 +47,7 @@ describe('referenceStream', () => {
   it('gives every transaction the vector computeReference gives over the whole stream', () => {
     const events = stream();
     const full = computeReference(fraudFeatureSet, events, { allowedLatenessMs: Number.MAX_SAFE_INTEGER });
-    const reference = referenceStream(fraudFeatureSet, 32 * DAY);
+    const reference = referenceStream(fraudFeatureSet);
     const incremental: (number[] | undefined)[] = [];
     for (const e of events) {
       if (e.kind === 'label') reference.label(e.value);
@@ -58,7 +59,7 @@ describe('referenceStream', () => {
   });
 
   it('computes nothing for history-only transactions', () => {
-    const reference = referenceStream(fraudFeatureSet, 32 * DAY);
+    const reference = referenceStream(fraudFeatureSet);
     const [first] = stream();
     if (first?.kind !== 'transaction') throw new Error('stream starts with a transaction');
     expect(reference.transaction(first.value, false)).toBeUndefined();

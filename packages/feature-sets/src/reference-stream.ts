@@ -1,5 +1,5 @@
 import type { Label, Transaction } from '@pipeline/topology';
-import type { FeatureSet } from './dsl.js';
+import { type FeatureSet, reachMs } from './dsl.js';
 import { computeReference, type ReferenceEvent } from './reference.js';
 
 interface Seen {
@@ -12,10 +12,13 @@ interface Seen {
  * `computeReference` for a long event-time-ordered stream. It is brute force over its list
  * (quadratic), so each transaction's vector is computed over just the events that can matter to it:
  * its customer's transactions of the last `keepMs` (and the one before them, for the time since the
- * previous one), its terminal's transactions and fraud labels of the last `keepMs`. With `keepMs`
- * longer than the longest window plus one bucket, the vector equals the one over the full stream.
+ * previous one), its terminal's transactions and fraud labels of the last `keepMs` (labels by label
+ * time, which is never before their transaction's). With `keepMs` longer than the longest window
+ * plus its delay plus one bucket (`reachMs`, the default), the vector equals the one over the full
+ * stream; a shorter one is refused.
  */
-export function referenceStream(set: FeatureSet, keepMs: number) {
+export function referenceStream(set: FeatureSet, keepMs = reachMs(set) + 60_000) {
+  if (keepMs <= reachMs(set)) throw new Error(`keepMs ${keepMs} does not cover the feature set's reach`);
   const byCustomer = new Map<string, Seen[]>();
   const byTerminalTx = new Map<string, Seen[]>();
   const byTerminalFraud = new Map<string, Seen[]>();

@@ -15,9 +15,12 @@ export type ReferenceResult =
  *
  * "As of" a transaction at time t means: the events that arrived before it (earlier in the list)
  * with an event time strictly before t; a label counts from its label_time. A window W covers
- * [floor_G(t) - W, t) (see WINDOWS). Per stream (transactions, labels), an event more than
- * `allowedLatenessMs` behind the stream's watermark (watermark.ts: a few outliers do not move it) is
- * late: rejected, no effect. A repeated event id gets the vector of its first occurrence.
+ * [floor_G(t) - W, t) (see WINDOWS). A fraud rate with delay D is over the terminal's transactions
+ * in the window as of s = t - D, [floor_G(s) - W, s), counting those with a fraud label (by the
+ * label's transaction_time) whose label_time < t, once per transaction id and terminal. Per stream
+ * (transactions, labels), an event more than `allowedLatenessMs` behind the stream's watermark
+ * (watermark.ts: a few outliers do not move it) is late: rejected, no effect. A repeated event id
+ * gets the vector of its first occurrence.
  *
  * `only`: compute the vector of this event id alone; the others get empty values. The same
  * definition, at the cost of one vector instead of one per transaction (what referenceStream needs).
@@ -25,7 +28,7 @@ export type ReferenceResult =
 export function computeReference(
   set: FeatureSet,
   events: readonly ReferenceEvent[],
-  options: { allowedLatenessMs: number; only?: string },
+  options: { allowedLatenessMs: number; only?: string; watermarkRank?: number },
 ): ReferenceResult[] {
   const txs: Transaction[] = [];
   const frauds: Label[] = [];
@@ -38,7 +41,7 @@ export function computeReference(
   for (const event of events) {
     if (event.kind === 'label') {
       const label = event.value;
-      if (label.label_time < watermarkTime(labelWatermark) - options.allowedLatenessMs) continue;
+      if (label.label_time < watermarkTime(labelWatermark, options.watermarkRank) - options.allowedLatenessMs) continue;
       labelWatermark = advanceWatermark(labelWatermark, label.label_time);
       // Genuine labels change nothing; a fraud label counts once per transaction id and terminal.
       const key = `${label.terminal_id}/${label.transaction_id}`;
@@ -48,7 +51,7 @@ export function computeReference(
       continue;
     }
     const tx = event.value;
-    if (tx.event_time < watermarkTime(txWatermark) - options.allowedLatenessMs) {
+    if (tx.event_time < watermarkTime(txWatermark, options.watermarkRank) - options.allowedLatenessMs) {
       results.push({ event_id: tx.event_id, status: 'late' });
       continue;
     }
@@ -100,11 +103,14 @@ function vectorAsOf(set: FeatureSet, tx: Transaction, history: Transaction[], fr
           case 'distinct':
             return new Set(list.map((h) => h.terminal_id)).size;
           case 'rate': {
-            const start = windowStart(t, f.window);
-            const n = frauds.filter(
-              (l) => l.terminal_id === tx.terminal_id && l.label_time >= start && l.label_time < t,
-            ).length;
-            return list.length === 0 ? Number.NaN : n / list.length;
+            const s = t - f.delayMs;
+            const start = windowStart(s, f.window);
+            const base = ofEntity(f.entity).filter((h) => h.event_time >= start && h.event_time < s);
+            const n = frauds.filter((l) => {
+              const at = l.transaction_time ?? Number.NaN;
+              return l.terminal_id === tx.terminal_id && at >= start && at < s && l.label_time < t;
+            }).length;
+            return base.length === 0 ? Number.NaN : n / base.length;
           }
         }
         return Number.NaN;

@@ -14,9 +14,12 @@ export type Watermark = readonly number[];
 
 export const NO_WATERMARK: Watermark = Object.freeze([]);
 
-/** The watermark's time: events before it minus the allowed lateness are late. */
-export function watermarkTime(w: Watermark): number {
-  return w.length < WATERMARK_RANK ? Number.NEGATIVE_INFINITY : (w[0] as number);
+/**
+ * The watermark's time: events before it minus the allowed lateness are late. `rank` other than
+ * WATERMARK_RANK is for tests that need a watermark after a few events.
+ */
+export function watermarkTime(w: Watermark, rank = WATERMARK_RANK): number {
+  return w.length < rank ? Number.NEGATIVE_INFINITY : (w[w.length - rank] as number);
 }
 
 /** The watermark after an accepted event at `t` (the same array when `t` changes nothing). */

@@ -21,6 +21,7 @@ interface Label {
   terminal_id: string;
   is_fraud: boolean;
   label_time: number;
+  transaction_time: number | null;
 }
 
 const label = (n: number): Label => ({
@@ -29,6 +30,7 @@ const label = (n: number): Label => ({
   terminal_id: 'T1',
   is_fraud: n % 2 === 0,
   label_time: 1_767_225_600_000 + n,
+  transaction_time: 1_767_225_600_000,
 });
 
 /** A fresh source topic of labels and a dead-letter topic, with their encoders. */

@@ -93,7 +93,7 @@ export function checkTransactions(
   let late = 0;
   for (let i = 0; i < txs.length; i++) {
     const tx = txs[i] as Transaction;
-    const error = checkTransaction(tx, watermarkTime(watermark), now, engine.rules);
+    const error = checkTransaction(tx, watermarkTime(watermark, engine.rules.watermarkRank), now, engine.rules);
     if (error) {
       if (error instanceof LateEventError) late++;
       refused[i] = error;
@@ -101,14 +101,14 @@ export function checkTransactions(
     }
     watermark = advanceWatermark(watermark, tx.event_time);
     accepted.push(i);
-    horizons.push(horizonOf(watermark));
+    horizons.push(horizonOf(watermark, engine.rules.watermarkRank));
   }
   return { refused, accepted, horizons, watermark, late };
 }
 
 /** A watermark as the scripts take it: its time, 0 for none (event times are all after 2000). */
-function horizonOf(w: Watermark): number {
-  const t = watermarkTime(w);
+function horizonOf(w: Watermark, rank?: number): number {
+  const t = watermarkTime(w, rank);
   return Number.isFinite(t) ? t : 0;
 }
 
@@ -247,7 +247,7 @@ export async function processLabels(
   const byTerminal = new Map<string, (string | number)[]>();
   let late = 0;
   for (const label of labels) {
-    const error = checkLabel(label, watermarkTime(watermark), now, engine.rules);
+    const error = checkLabel(label, watermarkTime(watermark, engine.rules.watermarkRank), now, engine.rules);
     if (error) {
       if (error instanceof LateEventError) late++;
       outcomes.push({ ok: false, error });
@@ -255,7 +255,8 @@ export async function processLabels(
     }
     watermark = advanceWatermark(watermark, label.label_time);
     if (label.is_fraud) {
-      const args = [label.transaction_id, label.label_time, horizonOf(watermark)];
+      // checkLabel refused a label without its transaction time
+      const args = [label.transaction_id, label.label_time, label.transaction_time as number];
       const group = byTerminal.get(label.terminal_id);
       if (group) group.push(...args);
       else byTerminal.set(label.terminal_id, args);

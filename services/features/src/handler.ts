@@ -324,7 +324,7 @@ export function createLabelsHandler(options: LabelsHandlerOptions): {
       await recordProgress(redis, options.progressKey, partition, {
         nextOffset: BigInt(nextOffset),
         highWatermark: BigInt(highWatermark),
-        watermark: watermarkTime(await watermarks.at(topic, partition, nextOffset)),
+        watermark: watermarkTime(await watermarks.at(topic, partition, nextOffset), engine.rules.watermarkRank),
       });
     },
   };

@@ -3,7 +3,7 @@ import type { Entity } from '@pipeline/feature-sets';
 /**
  * Every Redis key the service uses. Entity keys share a hash tag ({c:<id>} or {t:<id>}) so each
  * script touches one Redis Cluster slot. `prefix` separates deployments (and tests) in one Redis.
- * The suffix carries the state layout's version (4): keys of another layout are never read.
+ * The suffix carries the state layout's version (5): keys of another layout are never read.
  */
 export interface EntityKeys {
   /** The entity's windowed state, one cmsgpack string. */
@@ -13,12 +13,12 @@ export interface EntityKeys {
    * idBucketMs), event id → the aggregates returned for it: idempotency and exact redelivery.
    */
   idBuckets: string;
-  /** Fraud-label transaction ids applied (zset, scored by label time): terminals. */
+  /** Fraud-label transaction ids applied (zset, scored by transaction time): terminals. */
   labelIds: string;
 }
 
 const TAG: Record<Entity, string> = { customer: 'c', terminal: 't' };
-export const STATE_LAYOUT = 4;
+export const STATE_LAYOUT = 5;
 
 export function entityKeys(prefix: string, entity: Entity, id: string): EntityKeys {
   const base = `${prefix}{${TAG[entity]}:${id}}:`;

@@ -16,6 +16,7 @@ describe('compilePlan', () => {
     expect(plan.customer.aggs).toBe('nsx');
     expect(plan.terminal.amountWindows).toEqual(['1d', '7d', '30d']);
     expect(plan.terminal.labelWindows).toEqual(['1d', '7d', '30d']);
+    expect(plan.terminal.delayMs).toBe(7 * DAY);
     expect(plan.terminal.aggs).toBe('n');
   });
 
@@ -25,6 +26,17 @@ describe('compilePlan', () => {
     expect(plan.customer.idRetentionMs).toBe(31 * DAY);
     expect(plan.outputRetentionMs).toBe(31 * DAY);
     expect(compilePlan(fraudFeatureSet, 0, DAY).outputRetentionMs).toBe(DAY);
+  });
+
+  it('keeps what the fraud rates read a delay back: transaction buckets and labels, no minute level', () => {
+    expect(plan.terminal.retentionMs).toEqual([HOUR + MIN, 8 * DAY + HOUR, 38 * DAY]);
+    expect(plan.terminal.labelRetentionMs).toEqual([0, DAY + HOUR, 31 * DAY]);
+    expect(plan.terminal.reachMs).toBe(38 * DAY);
+    expect(plan.keyTtlMs).toBe(38 * DAY + 5 * MIN + DAY);
+    const lua = planLua(plan.terminal, plan);
+    expect(lua).toContain(`delay = ${7 * DAY},`);
+    expect(lua).toContain('minuteRates = false,');
+    expect(lua).toContain(`labelRetention = { 0, ${DAY + HOUR}, ${31 * DAY} },`);
   });
 
   it('bakes the plan into a Lua table for the scripts', () => {
@@ -37,10 +49,14 @@ describe('compilePlan', () => {
   });
 
   it('unpacks what the script returns; what is not kept and "no previous" are NaN', () => {
-    expect(layoutOf(plan.terminal)).toMatchObject({ width: 7, prev: 3 });
-    const agg = unpackAggregates(plan.terminal, [3, 4, 5, 0, 1, 2, 0]);
+    expect(layoutOf(plan.terminal)).toMatchObject({ width: 10, prev: 3 });
+    const agg = unpackAggregates(plan.terminal, [3, 4, 5, 0, 1, 2, 0, 0, 2, 8]);
     expect(agg.amount.get('7d')).toEqual({ n: 4, s: Number.NaN, x: Number.NaN });
     expect(agg.prevTime).toBeNaN();
-    expect([...agg.frauds.values()]).toEqual([1, 2, 0]);
+    expect([...agg.frauds.values()]).toEqual([
+      { f: 1, n: 2 },
+      { f: 0, n: 0 },
+      { f: 2, n: 8 },
+    ]);
   });
 });

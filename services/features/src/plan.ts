@@ -9,15 +9,21 @@ export interface EntityPlan {
   entity: Entity;
   amountWindows: WindowName[];
   distinctWindows: WindowName[];
+  /** Windows of the fraud rates, read as of t - delayMs. */
   labelWindows: WindowName[];
+  delayMs: number;
   /** Aggregates kept per bucket: n count, s sum, x max. */
   aggs: string;
   /** Bucket retention per level (minute, hour, day), beyond the latest time minus lateness. */
   retentionMs: [number, number, number];
+  /** Fraud-label bucket retention per level, beyond the latest time minus lateness and delay. */
+  labelRetentionMs: [number, number, number];
   distinctRetentionMs: number;
   /** Terminals kept per customer for distinct counts (most recent first): exact up to this many. */
   distinctCap: number;
   idRetentionMs: number;
+  /** How far back the state must reach: the longest window and its bucket, with the delay of rates. */
+  reachMs: number;
 }
 
 export interface Plan {
@@ -49,12 +55,15 @@ export function compilePlan(
     const distinct: WindowName[] = [];
     const label: WindowName[] = [];
     const ops = new Set<string>();
+    let delayMs = 0;
     for (const f of set.features) {
       if (f.kind === 'window' && f.entity === entity) {
         if (f.op === 'distinct') distinct.push(f.window);
-        else {
+        else if (f.op === 'rate') {
+          label.push(f.window);
+          delayMs = f.delayMs; // one per entity (featureSet checks)
+        } else {
           amount.push(f.window);
-          if (f.op === 'rate') label.push(f.window);
           ops.add(f.op);
         }
       }
@@ -65,15 +74,27 @@ export function compilePlan(
     }
     const aggs = `n${ops.has('sum') || ops.has('mean') ? 's' : ''}${ops.has('max') ? 'x' : ''}`;
     const all = [...amount, ...distinct, ...label];
-    const maxFor = (g: number) =>
-      Math.max(0, ...all.filter((w) => WINDOWS[w].granularityMs === g).map((w) => WINDOWS[w].ms));
-    const usesDay = maxFor(DAY) > 0;
-    const usesHourOrDay = usesDay || maxFor(HOUR) > 0;
     // A level serves its own windows and the partial current bucket of coarser windows.
+    const retentionOf = (ws: WindowName[]): [number, number, number] => {
+      const maxFor = (g: number) =>
+        Math.max(0, ...ws.filter((w) => WINDOWS[w].granularityMs === g).map((w) => WINDOWS[w].ms));
+      const usesDay = maxFor(DAY) > 0;
+      const usesHourOrDay = usesDay || maxFor(HOUR) > 0;
+      return [
+        Math.max(maxFor(MINUTE), usesHourOrDay ? HOUR : 0) + MINUTE,
+        Math.max(maxFor(HOUR), usesDay ? DAY : 0) + HOUR,
+        maxFor(DAY) + DAY,
+      ];
+    };
+    // Delayed reads take the minute level's part from raw times, so they need no minute buckets;
+    // the transaction buckets serve both the windows as of t and the rates' windows as of t - delay.
+    const delayed = retentionOf(label);
+    const labelRetentionMs: [number, number, number] = label.length > 0 ? [0, delayed[1], delayed[2]] : [0, 0, 0];
+    const own = retentionOf([...amount, ...distinct]);
     const retentionMs: [number, number, number] = [
-      Math.max(maxFor(MINUTE), usesHourOrDay ? HOUR : 0) + MINUTE,
-      Math.max(maxFor(HOUR), usesDay ? DAY : 0) + HOUR,
-      maxFor(DAY) + DAY,
+      own[0],
+      Math.max(own[1], labelRetentionMs[1] > 0 ? labelRetentionMs[1] + delayMs : 0),
+      Math.max(own[2], labelRetentionMs[2] > 0 ? labelRetentionMs[2] + delayMs : 0),
     ];
     const longest = Math.max(...all.map((w) => WINDOWS[w].ms + WINDOWS[w].granularityMs));
     return {
@@ -81,11 +102,14 @@ export function compilePlan(
       amountWindows: order(amount),
       distinctWindows: order(distinct),
       labelWindows: order(label),
+      delayMs,
       aggs,
       retentionMs,
+      labelRetentionMs,
       distinctRetentionMs: Math.max(0, ...distinct.map((w) => WINDOWS[w].ms + WINDOWS[w].granularityMs)),
       distinctCap,
       idRetentionMs: longest,
+      reachMs: Math.max(longest, ...label.map((w) => WINDOWS[w].ms + WINDOWS[w].granularityMs + delayMs)),
     };
   };
   const customer = entityPlan('customer');
@@ -94,7 +118,7 @@ export function compilePlan(
     customer,
     terminal,
     lateness: allowedLatenessMs,
-    keyTtlMs: Math.max(customer.idRetentionMs, terminal.idRetentionMs) + allowedLatenessMs + DAY,
+    keyTtlMs: Math.max(customer.reachMs, terminal.reachMs) + allowedLatenessMs + DAY,
     // outputs are found through the ids, so they cannot outlive them
     outputRetentionMs: Math.min(outputRetentionMs, customer.idRetentionMs, terminal.idRetentionMs),
     idBucketMs: outputRetentionMs < DAY ? HOUR : DAY,
@@ -134,7 +158,9 @@ export function planLua(plan: EntityPlan, p: Plan): string {
     `  amountLevels = ${levels(plan.amountWindows)},`,
     `  distinct = ${wins(plan.distinctWindows)},`,
     `  labels = ${wins(plan.labelWindows)},`,
-    `  labelLevels = ${levels(plan.labelWindows)},`,
+    `  delay = ${int(plan.delayMs)},`,
+    `  minuteRates = ${plan.labelWindows.some((w) => level(w) === 1)},`,
+    `  labelRetention = { ${plan.labelRetentionMs.map(int).join(', ')} },`,
     `  width = ${layoutOf(plan).width},`,
     `  lateness = ${int(p.lateness)},`,
     `  retention = { ${plan.retentionMs.map(int).join(', ')} },`,
@@ -154,7 +180,8 @@ export interface Layout {
   amount: { window: WindowName; n: number; s: number; x: number }[];
   distinct: { window: WindowName; at: number }[];
   prev: number;
-  frauds: { window: WindowName; at: number }[];
+  /** Per rate window: fraud-labelled transactions (f) and transactions (n) of the delayed window. */
+  frauds: { window: WindowName; f: number; n: number }[];
 }
 
 export function layoutOf(plan: EntityPlan): Layout {
@@ -166,7 +193,10 @@ export function layoutOf(plan: EntityPlan): Layout {
   });
   const distinct = plan.distinctWindows.map((window) => ({ window, at: at++ }));
   const prev = at++;
-  const frauds = plan.labelWindows.map((window) => ({ window, at: at++ }));
+  const frauds = plan.labelWindows.map((window) => {
+    const f = at++;
+    return { window, f, n: at++ };
+  });
   return { width: at, amount, distinct, prev, frauds };
 }
 
@@ -175,7 +205,7 @@ export interface Aggregates {
   amount: Map<WindowName, { n: number; s: number; x: number }>;
   distinct: Map<WindowName, number>;
   prevTime: number;
-  frauds: Map<WindowName, number>;
+  frauds: Map<WindowName, { f: number; n: number }>;
 }
 
 /** The aggregates at `offset` of a script reply; what the plan does not keep is NaN, as is "no previous". */
@@ -187,6 +217,6 @@ export function unpackAggregates(plan: EntityPlan, reply: readonly number[], off
     amount: new Map(layout.amount.map((a) => [a.window, { n: get(a.n), s: get(a.s), x: get(a.x) }])),
     distinct: new Map(layout.distinct.map((d) => [d.window, get(d.at)])),
     prevTime: prevTime > 0 ? prevTime : Number.NaN,
-    frauds: new Map(layout.frauds.map((f) => [f.window, get(f.at)])),
+    frauds: new Map(layout.frauds.map((r) => [r.window, { f: get(r.f), n: get(r.n) }])),
   };
 }

@@ -24,7 +24,7 @@ export interface FeatureScripts {
   applyTx(entity: Entity, keys: EntityKeys, events: (string | number)[]): Promise<number[]>;
   /** The entity's aggregates as of just after its latest transaction: [3, ...aggregates, asOf] or [0]. */
   read(entity: Entity, keys: EntityKeys): Promise<number[]>;
-  /** apply-label-3.lua for one terminal: `labels` flat transaction id, label time, partition watermark. */
+  /** apply-label-3.lua for one terminal: `labels` flat transaction id, label time, transaction time. */
   applyLabels(keys: EntityKeys, labels: (string | number)[]): Promise<unknown>;
 }
 
@@ -68,9 +68,9 @@ function register(redis: RedisClient, plan: Plan): FeatureScripts {
   if (known) return known;
 
   const names = {
-    customer: `featuresApplyTxV4c${id}`,
-    terminal: `featuresApplyTxV4t${id}`,
-    label: `featuresApplyLabelV4${id}`,
+    customer: `featuresApplyTxV5c${id}`,
+    terminal: `featuresApplyTxV5t${id}`,
+    label: `featuresApplyLabelV5${id}`,
   };
   redis.defineCommand(names.customer, { numberOfKeys: 2, lua: texts.customer });
   redis.defineCommand(names.terminal, { numberOfKeys: 2, lua: texts.terminal });

@@ -63,7 +63,14 @@ describe('checkTransaction', () => {
 });
 
 describe('checkLabel', () => {
-  const label: Label = { transaction_id: 'e1', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: NOW };
+  const label: Label = {
+    transaction_id: 'e1',
+    customer_id: 'C1',
+    terminal_id: 'T1',
+    is_fraud: true,
+    label_time: NOW,
+    transaction_time: NOW - 86_400_000,
+  };
   it('accepts a good label and refuses a missing id or a future time', () => {
     expect(checkLabel(label, Number.NEGATIVE_INFINITY, NOW, rules)).toBeUndefined();
     expect(checkLabel({ ...label, terminal_id: '' }, Number.NEGATIVE_INFINITY, NOW, rules)?.message).toMatch(
@@ -71,6 +78,17 @@ describe('checkLabel', () => {
     );
     expect(checkLabel({ ...label, label_time: NOW + 7_200_000 }, Number.NEGATIVE_INFINITY, NOW, rules)).toBeInstanceOf(
       BadInputError,
+    );
+  });
+
+  it('refuses a label without its transaction time, or with one after the label time', () => {
+    const missing = checkLabel({ ...label, transaction_time: null }, Number.NEGATIVE_INFINITY, NOW, rules);
+    expect(missing).toBeInstanceOf(BadInputError);
+    expect(missing?.message).toMatch(/missing transaction_time/);
+    const after = checkLabel({ ...label, transaction_time: NOW + 1 }, Number.NEGATIVE_INFINITY, NOW, rules);
+    expect(after?.message).toMatch(/transaction_time \d+ is after label_time \d+/);
+    expect(checkLabel({ ...label, transaction_time: 5 }, Number.NEGATIVE_INFINITY, NOW, rules)?.message).toMatch(
+      /invalid transaction_time 5/,
     );
   });
 });

@@ -7,6 +7,8 @@ export interface InputRules {
   /** Event times more than this past max(wall clock, partition watermark) are refused. */
   maxFutureMs: number;
   allowedLatenessMs: number;
+  /** Which latest distinct time is the watermark (default WATERMARK_RANK; tests use fewer). */
+  watermarkRank?: number;
 }
 
 /** The service's own limits on a time the contract already accepts: the future, and lateness. */

@@ -23,7 +23,8 @@ const tx: Transaction = {
 describe('compileVector', () => {
   // script replies: status, then the aggregates (see layoutOf); here at offset 1 of padded arrays
   const c = [9, 1, 100, 100, 2, 300, 200, 2, 300, 200, 3, 600, 300, 2, 2, tx.event_time - 90_000];
-  const t = [9, 9, 0, 4, 8, 0, 0, 1, 1];
+  // terminal: counts 0, 4, 8; no previous; per rate window frauds and transactions a week back
+  const t = [9, 9, 0, 4, 8, 0, 0, 0, 1, 5, 3, 12];
   const customer = unpackAggregates(plan.customer, c, 1);
   const v = compileVector(set, plan)(tx, c, 1, t, 2);
   const at = (name: string) => v[set.index(name)];
@@ -37,8 +38,8 @@ describe('compileVector', () => {
     expect(at('customer_terminal_distinct_7d')).toBe(2);
     expect(at('terminal_transaction_count_7d')).toBe(4);
     expect(at('terminal_fraud_rate_1d')).toBeNaN();
-    expect(at('terminal_fraud_rate_7d')).toBe(0.25);
-    expect(at('terminal_fraud_rate_30d')).toBe(0.125);
+    expect(at('terminal_fraud_rate_7d')).toBe(0.2);
+    expect(at('terminal_fraud_rate_30d')).toBe(0.25);
   });
 
   it('computes event features from the event', () => {
@@ -56,5 +57,9 @@ describe('compileVector', () => {
     expect(Object.keys(f).every((k) => k.startsWith('customer_'))).toBe(true);
     expect(f.customer_amount_relative_to_mean_30d).toBeNaN();
     expect(f.customer_amount_count_1h).toBe(1);
+    const terminal = entityFeatures(set, 'terminal', unpackAggregates(plan.terminal, t, 2), tx.event_time);
+    expect(terminal.terminal_fraud_rate_1d).toBeNaN();
+    expect(terminal.terminal_fraud_rate_7d).toBe(0.2);
+    expect(terminal.terminal_fraud_rate_30d).toBe(0.25);
   });
 });

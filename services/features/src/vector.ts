@@ -10,6 +10,10 @@ export function entityValue(f: FeatureDef, agg: Aggregates, t: number, amount: n
   switch (f.kind) {
     case 'window': {
       if (f.op === 'distinct') return agg.distinct.get(f.window) ?? Number.NaN;
+      if (f.op === 'rate') {
+        const r = agg.frauds.get(f.window);
+        return !r || r.n === 0 ? Number.NaN : r.f / r.n;
+      }
       const a = agg.amount.get(f.window);
       if (!a) return Number.NaN;
       switch (f.op) {
@@ -21,8 +25,6 @@ export function entityValue(f: FeatureDef, agg: Aggregates, t: number, amount: n
           return a.n === 0 ? Number.NaN : a.s / a.n;
         case 'max':
           return a.n === 0 ? Number.NaN : a.x;
-        case 'rate':
-          return a.n === 0 ? Number.NaN : (agg.frauds.get(f.window) ?? Number.NaN) / a.n;
       }
       return Number.NaN;
     }
@@ -68,6 +70,12 @@ export function compileVector(set: FeatureSet, plans: Record<Entity, EntityPlan>
           const d = layout.distinct.find((x) => x.window === f.window);
           return d ? (_, r, o) => r[o + d.at] as number : nan;
         }
+        if (f.op === 'rate') {
+          const fr = layout.frauds.find((y) => y.window === f.window);
+          if (!fr) return nan;
+          const { f: fi, n: ni } = fr;
+          return (_, r, o) => (r[o + ni] === 0 ? Number.NaN : (r[o + fi] as number) / (r[o + ni] as number));
+        }
         const a = layout.amount.find((x) => x.window === f.window);
         if (!a) return nan;
         const { n, s, x } = a;
@@ -82,11 +90,6 @@ export function compileVector(set: FeatureSet, plans: Record<Entity, EntityPlan>
               : (_, r, o) => (r[o + n] === 0 ? Number.NaN : (r[o + s] as number) / (r[o + n] as number));
           case 'max':
             return x < 0 ? nan : (_, r, o) => (r[o + n] === 0 ? Number.NaN : (r[o + x] as number));
-          case 'rate': {
-            const fr = layout.frauds.find((y) => y.window === f.window);
-            if (!fr) return nan;
-            return (_, r, o) => (r[o + n] === 0 ? Number.NaN : (r[o + fr.at] as number) / (r[o + n] as number));
-          }
         }
         return nan;
       }

@@ -55,24 +55,38 @@ const bad: [Transaction, RegExp][] = [
   // Far more than a dead letter keeps: it keeps the first bytes and says how many there were.
   [tx('b12', { device_hash: 'd'.repeat(300_000) }), /invalid device_hash "d{40}…" \(300000 characters\)/],
 ];
+const DAY = 86_400_000;
+// A week before g3 (its fraud rates look 7 days back): o1 and o2 on T1, another customer's.
+const old = [
+  tx('o1', { event_time: T - 7 * DAY - 12 * 3_600_000, customer_id: 'C0' }),
+  tx('o2', { event_time: T - 7 * DAY - 6 * 3_600_000, customer_id: 'C0' }),
+];
 const good = [tx('g1', { event_time: T - 60_000 }), tx('g2'), tx('g3', { event_time: T + 1000, amount_minor: 3000 })];
-// Another customer's traffic just before, so the partition has a watermark (WATERMARK_RANK times).
+// Another customer's traffic, so the partition has a watermark (WATERMARK_RANK times) before g1.
 const warmup = Array.from({ length: WATERMARK_RANK }, (_, i) =>
   tx(`w${i}`, { customer_id: 'C9', terminal_id: 'T9', event_time: T - 61_000 - i * 1000 }),
 );
-// then g1, g2 (watermark T - 74 s), the bad ones (b8 is 10 min behind, lateness 5 min), and g3
-const txs = [...warmup, good[0], good[1], ...bad.map(([t]) => t), good[2]] as Transaction[];
-const first = warmup.length + 2;
+// o1, o2, the warm-up, g1, g2 (watermark T - 74 s), the bad ones (b8 is 10 min behind, lateness
+// 5 min), then g3
+const txs = [...old, ...warmup, good[0], good[1], ...bad.map(([t]) => t), good[2]] as Transaction[];
+const first = old.length + warmup.length + 2;
+const label = (id: string, over: Partial<Label>): Label => ({
+  transaction_id: id,
+  customer_id: 'C0',
+  terminal_id: 'T1',
+  is_fraud: true,
+  label_time: T - 30_000,
+  transaction_time: old.find((o) => o.event_id === id)?.event_time ?? T,
+  ...over,
+});
 const labels: Label[] = [
-  { transaction_id: '', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: T },
-  {
-    transaction_id: 'g1',
-    customer_id: 'C1',
-    terminal_id: 'T1',
-    is_fraud: true,
-    label_time: Date.now() + 3 * 86_400_000,
-  },
-  { transaction_id: 'g1', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: T - 30_000 },
+  label('', { label_time: T }),
+  label('o1', { label_time: Date.now() + 3 * DAY }),
+  label('o1', {}),
+  label('o2', { transaction_time: null }),
+  label('o2', { transaction_time: T - 1000, label_time: T - 2000 }),
+  // known only after g3: its transaction is in g3's window, yet it must not count there
+  label('o2', { label_time: T + 2000 }),
 ];
 
 let topics: Topics;
@@ -93,7 +107,7 @@ beforeAll(async () => {
   await produceInputs(kafka, topics, [], labels);
   apiPort = await freePort();
   child = startService(topics, { group, prefix, apiPort, env: { FEATURES_ALLOWED_LATENESS: '5m' } });
-  // labels first, so that g3 sees the fraud label of g1
+  // labels first, so that g3 sees the fraud label of o1
   await waitFor(
     'labels consumed',
     async () => (await committed(kafka, labelsGroupOf(group), topics.labels)) >= labels.length,
@@ -128,27 +142,34 @@ describe('bad input goes to the dead-letter topic with its reason; the stream go
     expect(fromLabels.map((l) => [l.offset, l.error_type])).toEqual([
       [0, 'BadInputError'],
       [1, 'BadInputError'],
+      [3, 'BadInputError'],
+      [4, 'BadInputError'],
     ]);
     expect(fromLabels[0]?.error).toMatch(/missing transaction_id/);
     expect(fromLabels[1]?.error).toMatch(/label_time .* in the future/);
+    expect(fromLabels[2]?.error).toMatch(/missing transaction_time/);
+    expect(fromLabels[3]?.error).toMatch(/transaction_time \d+ is after label_time/);
 
-    const enriched = (await readEnriched(kafka, topics.enriched)).slice(warmup.length);
-    expect(enriched.map((e) => e.transaction.event_id)).toEqual(['g1', 'g2', 'g3']);
+    const isWarmup = (id: string) => warmup.some((w) => w.event_id === id);
+    const enriched = (await readEnriched(kafka, topics.enriched)).filter((e) => !isWarmup(e.transaction.event_id));
+    expect(enriched.map((e) => e.transaction.event_id)).toEqual(['o1', 'o2', 'g1', 'g2', 'g3']);
     // Each carries when its transaction entered the pipeline: its timestamp on the transactions topic.
     const [inTx, outEnriched] = await Promise.all([
       readMessages(kafka, topics.transactions, txs.length),
-      readMessages(kafka, topics.enriched, warmup.length + 3),
+      readMessages(kafka, topics.enriched, warmup.length + 5),
     ]);
     const ingestOf = new Map(inTx.map((m) => [m.offset, m.timestamp]));
-    expect(outEnriched.slice(warmup.length).map((m) => readIngestTime(m.headers))).toEqual(
-      [first - 2, first - 1, txs.length - 1].map((offset) => Number(ingestOf.get(String(offset)))),
+    const notWarmup = outEnriched.filter((_, i) => i < old.length || i >= old.length + warmup.length);
+    expect(notWarmup.map((m) => readIngestTime(m.headers))).toEqual(
+      [0, 1, first - 2, first - 1, txs.length - 1].map((offset) => Number(ingestOf.get(String(offset)))),
     );
-    const g3 = enriched[2]?.features.values ?? [];
+    const g3 = enriched[4]?.features.values ?? [];
     expect(g3[fraudFeatureSet.index('customer_amount_count_1h')]).toBe(2);
     expect(g3[fraudFeatureSet.index('customer_amount_sum_1h')]).toBe(2000);
     expect(g3[fraudFeatureSet.index('customer_seconds_since_prev')]).toBe(1);
+    // o1's fraud label counts, o2's arrived but is known only after g3: 1 of g3's delayed window's 2
     expect(g3[fraudFeatureSet.index('terminal_fraud_rate_1d')]).toBe(0.5);
-    expect(Number.isNaN(enriched[0]?.features.values[fraudFeatureSet.index('customer_seconds_since_prev')])).toBe(true);
+    expect(Number.isNaN(enriched[2]?.features.values[fraudFeatureSet.index('customer_seconds_since_prev')])).toBe(true);
   });
 });
 
@@ -161,7 +182,7 @@ describe('online read API', () => {
   it('returns the current values of a customer and a terminal, with the feature-set version', async () => {
     const customer = await get('/features/customer/C1');
     expect(customer.status).toBe(200);
-    expect(customer.body).toMatchObject({ entity: 'customer', id: 'C1', feature_set: 'fraud_core', version: 1 });
+    expect(customer.body).toMatchObject({ entity: 'customer', id: 'C1', feature_set: 'fraud_core', version: 2 });
     const features = customer.body.features as Record<string, number | null>;
     expect(features.customer_amount_count_1h).toBe(3);
     expect(features.customer_amount_max_1d).toBe(3000);

@@ -22,7 +22,8 @@ import { simInputs } from './sim-inputs.js';
 
 // Labels are produced after every transaction, so without the label gate the transactions
 // consumer would run ahead of them; with it, a fraud label counts by its label time.
-const { txs, labels } = simInputs(11, 500, 5);
+// Nine days, so the fraud rates (a week back) have transactions and labels to count.
+const { txs, labels } = simInputs(11, 300, 9);
 const kafka: Kafka = testKafka('features-crash-test');
 const redis = createRedis(servers().REDIS_URL);
 const prefixes: string[] = [];

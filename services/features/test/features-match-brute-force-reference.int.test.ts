@@ -1,6 +1,10 @@
 import {
+  agg,
   computeReference,
+  type FeatureSet,
+  featureSet,
   fraudFeatureSet,
+  groupBy,
   NO_WATERMARK,
   type ReferenceEvent,
   WATERMARK_RANK,
@@ -15,22 +19,28 @@ import { compilePlan } from '../src/plan.js';
 import { createRedis } from '../src/redis.js';
 import { deletePrefix } from './harness.js';
 import { randomStream, rng } from './random-streams.js';
+import { simInputs } from './sim-inputs.js';
 
 const LATENESS = 10 * 60_000;
 const redis = createRedis(servers().REDIS_URL);
 afterAll(() => redis.quit());
 
-function engine(prefix: string): Engine {
+/** `watermarkRank` 1: the watermark is the latest time, so state folds and prunes after every event. */
+function engine(prefix: string, watermarkRank = WATERMARK_RANK): Engine {
   return {
     set: fraudFeatureSet,
     plan: compilePlan(fraudFeatureSet, LATENESS),
     prefix,
-    rules: { maxAmountMinor: 100_000_000, maxFutureMs: 86_400_000, allowedLatenessMs: LATENESS },
+    rules: { maxAmountMinor: 100_000_000, maxFutureMs: 86_400_000, allowedLatenessMs: LATENESS, watermarkRank },
   };
 }
+const PRUNE_EVERY_EVENT = { allowedLatenessMs: LATENESS, watermarkRank: 1 };
 
-/** Feeds the stream in arrival order, in batches of random size of consecutive same-kind events. */
-async function runEngine(e: Engine, events: ReferenceEvent[], seed: number) {
+/**
+ * Feeds the stream in arrival order, in batches of random size (up to `maxBatch`) of consecutive
+ * same-kind events, each stream's watermark carried from batch to batch.
+ */
+async function runEngine(e: Engine, events: ReferenceEvent[], seed: number, maxBatch = 20) {
   const r = rng(seed);
   const results: { event_id: string; status: string; values?: number[] }[] = [];
   let txWatermark = NO_WATERMARK;
@@ -38,7 +48,7 @@ async function runEngine(e: Engine, events: ReferenceEvent[], seed: number) {
   let i = 0;
   while (i < events.length) {
     const kind = events[i]?.kind;
-    const size = 1 + Math.floor(r() * 20);
+    const size = 1 + Math.floor(r() * maxBatch);
     const batch: ReferenceEvent[] = [];
     while (i < events.length && batch.length < size && events[i]?.kind === kind)
       batch.push(events[i++] as ReferenceEvent);
@@ -71,15 +81,19 @@ async function runEngine(e: Engine, events: ReferenceEvent[], seed: number) {
 
 type EngineResult = Awaited<ReturnType<typeof runEngine>>[number];
 
-function expectSameVectors(expected: ReturnType<typeof computeReference>, actual: EngineResult[]): void {
+function expectSameVectors(
+  expected: ReturnType<typeof computeReference>,
+  actual: EngineResult[],
+  set: FeatureSet = fraudFeatureSet,
+): void {
   expect(actual.length).toBe(expected.length);
   for (let k = 0; k < expected.length; k++) {
     const want = expected[k];
     const got = actual[k];
     if (want?.status === 'ok' && got?.status === 'ok') {
-      const diff = fraudFeatureSet.names.filter((_, j) => !Object.is(want.values[j], got.values?.[j]));
+      const diff = set.names.filter((_, j) => !Object.is(want.values[j], got.values?.[j]));
       expect(
-        diff.map((name) => [name, want.values[fraudFeatureSet.index(name)], got.values?.[fraudFeatureSet.index(name)]]),
+        diff.map((name) => [name, want.values[set.index(name)], got.values?.[set.index(name)]]),
         `event ${k} ${want.event_id}`,
       ).toEqual([]);
     } else {
@@ -96,11 +110,14 @@ async function stateStrings(prefix: string): Promise<Map<string, string | null>>
 }
 
 describe('every feature equals a brute-force reference computed from the event list', () => {
-  for (const seed of [1, 2, 3, 4, 5, 6]) {
-    it(`random stream ${seed}: gaps, out-of-order within and beyond lateness, duplicates, late labels`, async () => {
-      const events = randomStream(seed, 250, LATENESS);
-      const expected = computeReference(fraudFeatureSet, events, { allowedLatenessMs: LATENESS });
-      const actual = await runEngine(engine(`${uniqueName('prop')}:`), events, seed * 7);
+  for (const [seed, rank] of [1, 2, 3, 4, 5, 6].flatMap((s) => [
+    [s, WATERMARK_RANK],
+    [s, 1],
+  ])) {
+    it(`random stream ${seed}, watermark rank ${rank}: gaps, out-of-order within and beyond lateness, duplicates, late labels`, async () => {
+      const events = randomStream(seed as number, 250, LATENESS);
+      const expected = computeReference(fraudFeatureSet, events, { allowedLatenessMs: LATENESS, watermarkRank: rank });
+      const actual = await runEngine(engine(`${uniqueName('prop')}:`, rank), events, (seed as number) * 7);
       // sanity: the stream exercises what it claims to
       expect(expected.filter((x) => x.status === 'late').length).toBeGreaterThan(0);
       expectSameVectors(expected, actual);
@@ -200,4 +217,198 @@ describe('distinct terminals per customer', () => {
     // cap 3: term1..term3 kept of the four that left the raw log, term4 still in it
     expect(await distinct1d(3)).toBe(4);
   });
+});
+
+describe('a fraud label known long after its transaction', () => {
+  it('counts only from its label time on, also once its transaction is behind the state kept raw', async () => {
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    const base = randomStream(9, 1, LATENESS)[0]?.value as Transaction;
+    const X = base.event_time;
+    const tx = (id: string, at: number): ReferenceEvent => ({
+      kind: 'transaction',
+      value: { ...base, event_id: id, customer_id: `c-${id}`, terminal_id: 'late-label', event_time: at },
+    });
+    const label: ReferenceEvent = {
+      kind: 'label',
+      value: {
+        transaction_id: 'a',
+        customer_id: 'c-a',
+        terminal_id: 'late-label',
+        is_fraud: true,
+        label_time: X + 10 * DAY,
+        transaction_time: X,
+      },
+    };
+    // the label first (the labels consumer ahead), then transactions up to and past its label time
+    const events = [
+      label,
+      tx('a', X),
+      ...[7 * DAY + 2 * HOUR, 8 * DAY, 9 * DAY, 10 * DAY, 10 * DAY + 1].map((d, i) => tx(`b${i}`, X + d)),
+    ];
+    const expected = computeReference(fraudFeatureSet, events, { allowedLatenessMs: LATENESS });
+    const rate7d = fraudFeatureSet.index('terminal_fraud_rate_7d');
+    expect(expected.map((r) => (r.status === 'ok' ? r.values[rate7d] : undefined))).toEqual([
+      Number.NaN,
+      0,
+      0,
+      0,
+      0,
+      1,
+    ]);
+    // one call per event, so the state is pruned between transactions
+    const e = engine(`${uniqueName('late-label')}:`, 1);
+    const actual = await runEngine(e, events, 1, 1);
+    expectSameVectors(expected, actual);
+  });
+});
+
+describe('fraud rates at the edges of their delayed windows', () => {
+  it('include the window start, exclude s = t - 7d, and count a label only when its label time is before t', async () => {
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    const base = randomStream(9, 1, LATENESS)[0]?.value as Transaction;
+    const H0 = Date.UTC(2025, 5, 10); // midnight: s of the first query sits on day and hour edges
+    const tx = (id: string, at: number): ReferenceEvent => ({
+      kind: 'transaction',
+      value: { ...base, event_id: id, customer_id: `c-${id}`, terminal_id: 'edges', event_time: at },
+    });
+    const fraud = (id: string, transactionTime: number, labelTime: number): ReferenceEvent => ({
+      kind: 'label',
+      value: {
+        transaction_id: id,
+        customer_id: `c-${id}`,
+        terminal_id: 'edges',
+        is_fraud: true,
+        label_time: labelTime,
+        transaction_time: transactionTime,
+      },
+    });
+    const at = {
+      before30: H0 - 7 * DAY - 1,
+      start7d: H0 - 7 * DAY,
+      before1d: H0 - DAY - 1,
+      start1d: H0 - DAY,
+      last: H0 - 1,
+      atS: H0,
+      after: H0 + 30 * 60_000,
+    };
+    const q0 = H0 + 7 * DAY;
+    const q = [q0, q0 + 1, q0 + 59 * 60_000];
+    // in label-time order, else one would be late in its stream
+    const labels = [
+      fraud('start7d', at.start7d, H0), // known long before: folded into the buckets
+      fraud('atS', at.atS, H0 + HOUR),
+      fraud('start1d', at.start1d, q0 - 1),
+      fraud('last', at.last, q0), // known at the first query's very millisecond: not there
+      fraud('after', at.after, q0 + 2 * HOUR),
+    ];
+    const txs = [...Object.entries(at).map(([id, t]) => tx(id, t)), ...q.map((t, i) => tx(`q${i}`, t))];
+    const timeOf = (e: ReferenceEvent) => (e.kind === 'label' ? e.value.label_time - 0.5 : e.value.event_time);
+    // labels all ahead (a replay), and everything in time order (a label first at the same millisecond)
+    const orders = [[...labels, ...txs], [...labels, ...txs].sort((a, b) => timeOf(a) - timeOf(b))];
+    const rate = (name: string) => fraudFeatureSet.index(`terminal_fraud_rate_${name}`);
+    for (const events of orders) {
+      const expected = computeReference(fraudFeatureSet, events, PRUNE_EVERY_EVENT);
+      const byId = new Map(expected.map((r) => [r.event_id, r.status === 'ok' ? r.values : []]));
+      expect(['q0', 'q1', 'q2'].map((id) => ['1d', '7d', '30d'].map((w) => byId.get(id)?.[rate(w)]))).toEqual([
+        [1 / 2, 2 / 4, 2 / 5],
+        [3 / 3, 4 / 5, 4 / 6],
+        [3 / 4, 4 / 6, 4 / 7],
+      ]);
+      const e = engine(`${uniqueName('edges')}:`, 1);
+      const actual = await runEngine(e, events, 1, 1);
+      expectSameVectors(
+        expected.filter((r) => r.event_id !== ''),
+        actual,
+      );
+    }
+  });
+});
+
+describe('a fraud label repeated a month later', () => {
+  it('counts its transaction once while the transaction is in a window', async () => {
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    const base = randomStream(9, 1, LATENESS)[0]?.value as Transaction;
+    const X = Date.UTC(2025, 2, 3, 10);
+    const tx = (id: string, at: number): ReferenceEvent => ({
+      kind: 'transaction',
+      value: { ...base, event_id: id, customer_id: `c-${id}`, terminal_id: 'repeat', event_time: at },
+    });
+    const fraud = (id: string, transactionTime: number, labelTime: number): ReferenceEvent => ({
+      kind: 'label',
+      value: {
+        transaction_id: id,
+        customer_id: `c-${id}`,
+        terminal_id: 'repeat',
+        is_fraud: true,
+        label_time: labelTime,
+        transaction_time: transactionTime,
+      },
+    });
+    // z's label moves the terminal's labels a month past a's first one; then a's label comes again
+    const events = [
+      tx('a', X),
+      fraud('a', X, X + HOUR),
+      tx('b', X + 7 * DAY + HOUR),
+      tx('z', X + 31 * DAY),
+      fraud('z', X + 31 * DAY, X + 32 * DAY),
+      fraud('a', X, X + 33 * DAY),
+      tx('c', X + 33 * DAY + 1),
+    ];
+    const expected = computeReference(fraudFeatureSet, events, PRUNE_EVERY_EVENT);
+    const rate30d = fraudFeatureSet.index('terminal_fraud_rate_30d');
+    const last = expected.at(-1);
+    expect(last?.status === 'ok' && last.values[rate30d]).toBe(1 / 2);
+    const e = engine(`${uniqueName('repeat')}:`, 1);
+    const actual = await runEngine(e, events, 1, 1);
+    expectSameVectors(expected, actual);
+  });
+});
+
+describe('fraud rates of other declarations', () => {
+  // an hour window (read from raw times only) and a one-day delay, beside the fraud set's own
+  const set = featureSet({
+    name: 'rates_other',
+    version: 1,
+    features: [
+      groupBy({ entity: 'customer', aggs: [agg('amount', 'count', ['1d'])] }),
+      groupBy({
+        entity: 'terminal',
+        aggs: [agg('transaction', 'count', ['1d']), agg('fraud', 'rate', ['1h', '1d', '7d'], { delay: '1d' })],
+      }),
+    ],
+  });
+  for (const seed of [1, 2]) {
+    it(`simulated traffic ${seed}, labels ahead and in time order: the reference's values`, async () => {
+      // dense enough for hour windows: the simulator's, frauds found after about half a day
+      const { txs, labels } = simInputs(seed, 100, 4);
+      const time = (e: ReferenceEvent) => (e.kind === 'label' ? e.value.label_time - 0.5 : e.value.event_time);
+      const events = [
+        ...labels.map((value): ReferenceEvent => ({ kind: 'label', value })),
+        ...txs.map((value): ReferenceEvent => ({ kind: 'transaction', value })),
+      ].sort((a, b) => time(a) - time(b));
+      const labelsFirst = [
+        ...events.filter((e) => e.kind === 'label'),
+        ...events.filter((e) => e.kind === 'transaction'),
+      ];
+      for (const [order, stream] of [
+        ['arrival', events],
+        ['ahead', labelsFirst],
+      ] as const) {
+        const expected = computeReference(set, stream, { allowedLatenessMs: LATENESS });
+        // the windows have something to count
+        const [hour, day] = [set.index('terminal_fraud_rate_1h'), set.index('terminal_fraud_rate_1d')];
+        const ok = expected.flatMap((r) => (r.status === 'ok' ? [r.values] : []));
+        expect(ok.filter((v) => !Number.isNaN(v[hour])).length, order).toBeGreaterThan(100);
+        expect(
+          ok.some((v) => (v[day] ?? 0) > 0),
+          order,
+        ).toBe(true);
+        const e: Engine = { ...engine(`${uniqueName('other')}:`), set, plan: compilePlan(set, LATENESS) };
+        expectSameVectors(expected, await runEngine(e, stream, seed * 17), set);
+      }
+    });
+  }
 });

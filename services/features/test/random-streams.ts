@@ -21,7 +21,8 @@ const COUNTRIES = ['PT', 'ES', 'FR', 'XX'];
 
 /**
  * A random stream in arrival order: gaps from seconds to days, transactions out of order (some
- * far behind the watermark), duplicates, and fraud and genuine labels arriving late (some far).
+ * far behind the watermark), duplicates, and fraud and genuine labels arriving late (some far, some
+ * before their transaction, when it is itself out of order).
  */
 export function randomStream(
   seed: number,
@@ -76,7 +77,9 @@ export function randomStream(
     if (r() < 0.05) items.push({ key: base + i / n + 0.1, event }); // redelivered duplicate
     if (r() < 0.5 && event.kind === 'transaction') {
       const tx = event.value;
-      const labelTime = time + Math.floor(r() * (r() < 0.5 ? 2 * HOUR : 3 * DAY));
+      // some labels come after the 7-day delay of the fraud rates: known only to later transactions
+      const delay = r();
+      const labelTime = time + Math.floor(r() * (delay < 0.35 ? 2 * HOUR : delay < 0.7 ? 3 * DAY : 14 * DAY));
       const late =
         r() < 0.05
           ? Math.floor((10 + r() * 20) * DAY)
@@ -91,6 +94,7 @@ export function randomStream(
           terminal_id: tx.terminal_id,
           is_fraud: r() < 0.6,
           label_time: labelTime,
+          transaction_time: tx.event_time,
         },
       };
       items.push({ key: labelTime + late + 0.5, event: label });

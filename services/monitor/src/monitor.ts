@@ -110,7 +110,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       const vectorKey = `${ref.from}-${ref.to}`;
       let vectors = vectorCache.get(vectorKey);
       if (!vectors) {
-        vectors = store.referenceVectors(clickhouse, ref.from, ref.to, s.MONITOR_REFERENCE_SAMPLE);
+        vectors = store.referenceVectors(clickhouse, ref.from, ref.to, s.MONITOR_REFERENCE_SAMPLE, fraudFeatureSet);
         vectorCache.set(vectorKey, vectors);
       }
       cached = (async () => {

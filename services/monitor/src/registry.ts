@@ -9,6 +9,8 @@ export interface ModelInfo {
   trainFrom: number | undefined;
   trainTo: number | undefined;
   featureNames: string[];
+  /** The feature set it was trained on (undefined: not recorded). */
+  featureSet: { name: string; version: number } | undefined;
   dir: string;
 }
 
@@ -18,7 +20,7 @@ export function readModelInfo(registryDir: string, name: string, version: string
   const dir = join(registryDir, name, version);
   let meta: {
     training_window?: { train_from?: string; train_to?: string };
-    feature_set?: { names?: string[] };
+    feature_set?: { name?: string; version?: number; names?: string[] };
   };
   try {
     meta = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8'));
@@ -32,6 +34,10 @@ export function readModelInfo(registryDir: string, name: string, version: string
     trainFrom: time(meta.training_window?.train_from),
     trainTo: time(meta.training_window?.train_to),
     featureNames: meta.feature_set?.names ?? [],
+    featureSet:
+      meta.feature_set?.name !== undefined && meta.feature_set.version !== undefined
+        ? { name: meta.feature_set.name, version: meta.feature_set.version }
+        : undefined,
     dir,
   };
 }

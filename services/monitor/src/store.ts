@@ -112,14 +112,18 @@ export async function scoredRows(
   return result.map((r) => ({ variant: r.variant, score: num(r.score), features: r.feature_values.map(num) }));
 }
 
-/** Logged feature vectors of every transaction in the reference window (model-independent), sampled. */
+/**
+ * Logged feature vectors of every transaction in the reference window (model-independent), sampled;
+ * only those of the feature set checked: another version's values mean other features.
+ */
 export async function referenceVectors(
   client: ClickHouseClient,
   from: number,
   to: number,
   sampleSize: number,
+  featureSet: { name: string; version: number },
 ): Promise<number[][]> {
-  const range = sql`event_time >= ${at(from)} AND event_time < ${at(to)}`;
+  const range = sql`event_time >= ${at(from)} AND event_time < ${at(to)} AND feature_set = ${featureSet.name} AND feature_set_version = ${featureSet.version}`;
   const [c] = await rows<{ n: string }>(client, `SELECT count() AS n FROM transactions_enriched FINAL WHERE ${range}`);
   const sample = sampleClause(Number(c?.n ?? 0), sampleSize);
   const result = await rows<{ feature_values: (number | null)[] }>(

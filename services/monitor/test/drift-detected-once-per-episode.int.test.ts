@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { startHealthServer, startTelemetry } from '@pipeline/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMonitorMetrics } from '../src/metrics.js';
-import { CHAMPION, type Harness, harness, insertTraffic, removeDir, tempRegistry } from './harness.js';
+import { CHAMPION, championModel, type Harness, harness, insertTraffic, removeDir, tempRegistry } from './harness.js';
 import { DAY, START, score, traffic } from './traffic.js';
 
 /**
@@ -34,7 +34,7 @@ describe('an injected amount drift', () => {
       31,
       START + 52 * DAY,
     );
-    await insertTraffic(h.clickhouse, t, await score(join(registry, 'fraud_gbdt', '1', 'model.onnx'), t.rows));
+    await insertTraffic(h.clickhouse, t, await score(championModel(registry), t.rows));
   });
 
   afterAll(async () => {

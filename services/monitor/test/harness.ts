@@ -43,14 +43,21 @@ mix:
 
 export const logger = createLogger('monitor-test', 'silent');
 const repoModels = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models');
-export const CHAMPION = { model_name: 'fraud_gbdt', model_version: '1' };
+const [championName, championVersion] = (
+  JSON.parse(readFileSync(join(repoModels, 'aliases.json'), 'utf8')) as { champion: string }
+).champion.split('@');
+/** The committed champion: the model on the feature set the pipeline serves. */
+export const CHAMPION = { model_name: championName as string, model_version: championVersion as string };
+/** The champion's ONNX file in a registry copy. */
+export const championModel = (registry: string) =>
+  join(registry, CHAMPION.model_name, CHAMPION.model_version, 'model.onnx');
 
 /** A copy of the committed registry (never the committed one), optionally with the champion's training window set. */
 export function tempRegistry(trainingWindow?: { from: number; to: number }): string {
   const dir = mkdtempSync(join(tmpdir(), 'monitor-registry-'));
   cpSync(repoModels, dir, { recursive: true });
   if (trainingWindow) {
-    const path = join(dir, 'fraud_gbdt', '1', 'metadata.json');
+    const path = join(dir, CHAMPION.model_name, CHAMPION.model_version, 'metadata.json');
     const meta = JSON.parse(readFileSync(path, 'utf8'));
     meta.training_window.train_from = new Date(trainingWindow.from).toISOString();
     meta.training_window.train_to = new Date(trainingWindow.to - 1000).toISOString();
@@ -143,10 +150,18 @@ export async function insertTraffic(
   }
   for (let i = 0; i < t.labels.length; i += 5_000) {
     await client.command({
-      query: `INSERT INTO labels (transaction_id, customer_id, terminal_id, is_fraud, label_time, label_time_ms) VALUES ${values(
+      query: `INSERT INTO labels (transaction_id, customer_id, terminal_id, is_fraud, label_time, label_time_ms, transaction_time_ms) VALUES ${values(
         t.labels
           .slice(i, i + 5_000)
-          .map((l) => [l.transaction_id, l.customer_id, l.terminal_id, l.is_fraud, s(l.label_time), l.label_time]),
+          .map((l) => [
+            l.transaction_id,
+            l.customer_id,
+            l.terminal_id,
+            l.is_fraud,
+            s(l.label_time),
+            l.label_time,
+            l.transaction_time,
+          ]),
       )}`,
     });
   }

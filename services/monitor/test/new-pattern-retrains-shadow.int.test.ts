@@ -17,6 +17,7 @@ import { createTriggerConsumer } from '../src/retrain/trigger-consumer.js';
 import { averagePrecision } from '../src/stats.js';
 import {
   CHAMPION,
+  championModel,
   type Harness,
   harness,
   insertTraffic,
@@ -27,6 +28,8 @@ import {
 } from './harness.js';
 import { DAY, START, score, type Traffic, traffic } from './traffic.js';
 
+// the version the trainer registers next in a copy of the committed registry
+const CANDIDATE = String(Number(CHAMPION.model_version) + 1);
 const PATTERN_DAY = 28;
 const END_DAY = 46;
 
@@ -60,7 +63,7 @@ describe('a new fraud pattern', () => {
       8,
       START + END_DAY * DAY,
     );
-    await insertTraffic(h.clickhouse, t, await score(join(registry, 'fraud_gbdt', '1', 'model.onnx'), t.rows));
+    await insertTraffic(h.clickhouse, t, await score(championModel(registry), t.rows));
   });
 
   afterAll(async () => {
@@ -147,15 +150,15 @@ describe('a new fraud pattern', () => {
     expect(record).toMatchObject({
       trigger_id: trigger?.trigger_id,
       decision: 'REGISTERED_SHADOW',
-      candidate_version: '2',
+      candidate_version: CANDIDATE,
     });
     expect(record?.candidate_average_precision).toBeGreaterThan(record?.champion_average_precision ?? 1);
     // Trained on the pattern: the training window ends where the evaluation window starts, after day 28.
     expect(record?.train_to).toBe(record?.eval_from);
     expect(((record?.eval_from ?? 0) - START) / DAY).toBeGreaterThan(PATTERN_DAY);
     const aliases = JSON.parse(readFileSync(join(registry, 'aliases.json'), 'utf8'));
-    expect(aliases.champion).toBe('fraud_gbdt@1');
-    expect(aliases.shadow).toEqual(['fraud_gbdt@2']);
+    expect(aliases.champion).toBe(`${CHAMPION.model_name}@${CHAMPION.model_version}`);
+    expect(aliases.shadow).toEqual([`fraud_gbdt@${CANDIDATE}`]);
 
     // The record is in ClickHouse, and the trigger counts as done for a redelivery.
     const stored = await h.clickhouse.query({
@@ -165,7 +168,7 @@ describe('a new fraud pattern', () => {
     expect(await stored.json()).toEqual([
       {
         decision: 'REGISTERED_SHADOW',
-        candidate_version: '2',
+        candidate_version: CANDIDATE,
         train_rows: String(record?.train_rows),
         eval_rows: String(record?.eval_rows),
       },
@@ -182,8 +185,8 @@ describe('a new fraud pattern', () => {
         labels.has(r.tx.event_id),
     );
     const y = window.map((r) => labels.get(r.tx.event_id) ?? 0);
-    const champion = averagePrecision(await score(join(registry, 'fraud_gbdt', '1', 'model.onnx'), window), y);
-    const shadow = averagePrecision(await score(join(registry, 'fraud_gbdt', '2', 'model.onnx'), window), y);
+    const champion = averagePrecision(await score(championModel(registry), window), y);
+    const shadow = averagePrecision(await score(join(registry, 'fraud_gbdt', CANDIDATE, 'model.onnx'), window), y);
     expect(shadow).toBeGreaterThan(champion);
     console.log(
       `new pattern: triggered by the run of day ${firedOn + 4}, judging days ${firedOn - 6}-${firedOn} (AP by run day ${ap.map(([d, v]) => `${d}:${(v as number).toFixed(2)}`).join(' ')}); ` +

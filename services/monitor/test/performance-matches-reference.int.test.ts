@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRegistryDir, loadRetrainConfig } from '../src/config.js';
 import { averagePrecision, cardPrecisionAtK, confusionAt, rocAuc } from '../src/stats.js';
 import * as store from '../src/store.js';
-import { CHAMPION, type Harness, harness, insertTraffic, removeDir, tempRegistry } from './harness.js';
+import { CHAMPION, championModel, type Harness, harness, insertTraffic, removeDir, tempRegistry } from './harness.js';
 import { DAY, START, score, type Traffic, traffic } from './traffic.js';
 
 const FROM = START + 10 * DAY;
@@ -57,7 +57,7 @@ describe('performance figures', () => {
       8,
       AS_OF,
     );
-    scores = await score(join(defaultRegistryDir, 'fraud_gbdt', '1', 'model.onnx'), t.rows);
+    scores = await score(championModel(defaultRegistryDir), t.rows);
     // Two experiment variants, by customer: figures are per variant.
     const split = (variant: string) => {
       const keep = t.rows.map(

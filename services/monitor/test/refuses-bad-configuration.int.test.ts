@@ -31,7 +31,7 @@ describe('bad configuration', () => {
     const { code, stderr } = start('main.ts', { MONITOR_FEATURES: 'event_amount,card_colour' });
     expect(code).toBe(EXIT_CONFIG);
     expect(stderr).toMatch(
-      /monitor: MONITOR_FEATURES names unknown features card_colour; the feature set fraud_core v1 has: /,
+      /monitor: MONITOR_FEATURES names unknown features card_colour; the feature set fraud_core v2 has: /,
     );
   });
 

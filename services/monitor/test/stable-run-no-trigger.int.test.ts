@@ -1,7 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, harness, insertTraffic, removeDir, TEST_THRESHOLDS, tempRegistry } from './harness.js';
+import {
+  championModel,
+  type Harness,
+  harness,
+  insertTraffic,
+  removeDir,
+  TEST_THRESHOLDS,
+  tempRegistry,
+} from './harness.js';
 import { DAY, START, score, traffic } from './traffic.js';
 
 /**
@@ -28,7 +36,7 @@ describe('a long stable run', () => {
       31,
       START + 60 * DAY,
     );
-    await insertTraffic(h.clickhouse, t, await score(join(registry, 'fraud_gbdt', '1', 'model.onnx'), t.rows));
+    await insertTraffic(h.clickhouse, t, await score(championModel(registry), t.rows));
   });
 
   afterAll(async () => {

@@ -24,9 +24,8 @@ export interface Traffic {
  * events that can matter to it (`referenceStream`). Labels up to `labelsUntil`.
  */
 export function traffic(config: SimulatorConfigInput, vectorsFromDay: number, labelsUntil: number): Traffic {
-  const keepMs = 32 * DAY;
   const vectorsFrom = (config.startTime ?? START) + vectorsFromDay * DAY;
-  const reference = referenceStream(fraudFeatureSet, keepMs);
+  const reference = referenceStream(fraudFeatureSet);
   const rows: TrafficRow[] = [];
   const labels: Label[] = [];
   for (const e of simulate(config)) {

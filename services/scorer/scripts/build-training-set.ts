@@ -1,6 +1,6 @@
 /**
- * Builds the trainer's dataset from the simulator: one row per transaction with its fraud_core v1
- * vector (computed by `computeReference`, the definition the online engine is held to), its label,
+ * Builds the trainer's dataset from the simulator: one row per transaction with its fraud_core
+ * vector (the version `fraudFeatureSet` declares, to pass to train.py's --feature-set) (computed by `computeReference`, the definition the online engine is held to), its label,
  * and its event time (for the time-based split).
  *
  *   npx tsx services/scorer/scripts/build-training-set.ts --out .local/trainer/train.csv \
@@ -31,9 +31,8 @@ if (values.out === undefined) {
   console.error('usage: build-training-set.ts --out <file.csv> [--seed n] [--days n] [--customers n] [--terminals n]');
   process.exit(2);
 }
-const KEEP_MS = 32 * 86_400_000;
 const set = fraudFeatureSet;
-const reference = referenceStream(set, KEEP_MS);
+const reference = referenceStream(set);
 const labels = new Map<string, { is_fraud: boolean; label_time: number }>();
 const rows: { tx: Transaction; values: number[] }[] = [];
 

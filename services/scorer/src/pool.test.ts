@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createScoringPool } from './pool.js';
+import { committedModelDir as dir } from './registry/test-registry.js';
 import type { WorkerModel } from './worker.js';
 
-const dir = fileURLToPath(new URL('../../../models/fraud_gbdt/1/', import.meta.url));
 const meta = JSON.parse(readFileSync(`${dir}metadata.json`, 'utf8'));
 const fixture = JSON.parse(readFileSync(`${dir}fixture.json`, 'utf8')) as {
   vectors: (number | null)[][];

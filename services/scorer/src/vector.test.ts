@@ -24,16 +24,16 @@ const event = (feature_set: string, version: number, n: number): EnrichedTransac
 describe('checkVector', () => {
   const n = fraudFeatureSet.names.length;
   it('accepts a vector of the served feature set', () => {
-    expect(checkVector(event('fraud_core', 1, n), fraudFeatureSet)).toBeUndefined();
+    expect(checkVector(event('fraud_core', 2, n), fraudFeatureSet)).toBeUndefined();
   });
   it('refuses another version or another set, naming both', () => {
-    const error = checkVector(event('fraud_core', 2, n), fraudFeatureSet);
+    const error = checkVector(event('fraud_core', 1, n), fraudFeatureSet);
     expect(error).toBeInstanceOf(VectorMismatchError);
-    expect(error?.message).toContain('fraud_core v2 is not fraud_core v1');
-    expect(checkVector(event('other', 1, n), fraudFeatureSet)).toBeInstanceOf(VectorMismatchError);
+    expect(error?.message).toContain('fraud_core v1 is not fraud_core v2');
+    expect(checkVector(event('other', 2, n), fraudFeatureSet)).toBeInstanceOf(VectorMismatchError);
   });
   it('refuses a vector of the wrong length', () => {
-    expect(checkVector(event('fraud_core', 1, n - 1), fraudFeatureSet)?.message).toContain(`has ${n - 1} values`);
+    expect(checkVector(event('fraud_core', 2, n - 1), fraudFeatureSet)?.message).toContain(`has ${n - 1} values`);
   });
 });
 

@@ -58,7 +58,7 @@ describe('model hot swap', () => {
   it('refuses a model on another feature-set version; the old one keeps serving', async () => {
     const { t, registry, watcher, refused, probe } = await setup();
     t.addVersion('2', (m) => {
-      m.feature_set.version = 2;
+      m.feature_set.version = 1;
     });
     await registry.promote('fraud_gbdt@2', 'champion', who);
     await watcher.check();

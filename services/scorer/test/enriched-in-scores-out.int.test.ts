@@ -28,7 +28,7 @@ describe('scorer: enriched transactions in, scores out', () => {
       expect(s.score).toBeGreaterThanOrEqual(0);
       expect(s.score).toBeLessThanOrEqual(1);
       expect(s.latency_ms).toBeGreaterThan(0);
-      expect(s.feature_set_version).toBe(1);
+      expect(s.feature_set_version).toBe(2);
     }
     const explained = champion.filter((s) => s.score >= 0.05);
     expect(explained.length).toBeGreaterThan(0);
@@ -43,7 +43,7 @@ describe('scorer: enriched transactions in, scores out', () => {
     world = await createWorld();
     const good = enrichedEvent(0, 'dlq');
     const wrongVersion = enrichedEvent(1, 'dlq');
-    wrongVersion.features.version = 2;
+    wrongVersion.features.version = 1;
     const short = enrichedEvent(2, 'dlq');
     short.features.values = short.features.values.slice(0, 10);
     await world.send([good, wrongVersion, short]);
@@ -52,7 +52,7 @@ describe('scorer: enriched transactions in, scores out', () => {
     expect(w.scores.map((s) => s.event_id)).toEqual([good.transaction.event_id]);
     expect(w.deadLetters.map((d) => d.error_type)).toEqual(['VectorMismatchError', 'VectorMismatchError']);
     const reasons = w.deadLetters.map((d) => d.error).join('\n');
-    expect(reasons).toContain('fraud_core v2 is not fraud_core v1');
+    expect(reasons).toContain('fraud_core v1 is not fraud_core v2');
     expect(reasons).toContain('feature vector has 10 values');
     expect(w.deadLetters.every((d) => d.service === 'scorer-test')).toBe(true);
   });

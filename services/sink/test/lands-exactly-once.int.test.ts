@@ -58,6 +58,22 @@ describe('every event lands exactly once in effect', () => {
         decided_at: String(d.decided_at),
       }));
     expect(rows).toEqual(want);
+
+    // labels keep their transaction's event time
+    const labelRows = await h.clickhouse.query({
+      query: `SELECT transaction_id, toUInt64(label_time_ms) AS label_time, toUInt64(transaction_time_ms) AS transaction_time
+              FROM labels FINAL ORDER BY transaction_id, label_time`,
+      format: 'JSONEachRow',
+    });
+    expect(await labelRows.json()).toEqual(
+      [...events.labels]
+        .sort((a, b) => (a.transaction_id < b.transaction_id ? -1 : a.transaction_id > b.transaction_id ? 1 : 0))
+        .map((l) => ({
+          transaction_id: l.transaction_id,
+          label_time: String(l.label_time),
+          transaction_time: String(l.transaction_time),
+        })),
+    );
     expect(rows.some((r) => r.path === 'RULES_ONLY' && r.model_version === null)).toBe(true);
 
     // Offsets are committed only once ClickHouse has the rows: every partition is consumed to its end.

@@ -14,6 +14,19 @@ import { insertDecisions } from '../src/tables/decisions.js';
 import { insertLabels } from '../src/tables/labels.js';
 
 const DAY = 86_400_000;
+
+/** ALTER ... DELETE runs in the background: waits until no mutation of the database is pending. */
+async function waitForMutations(client: ClickHouseClient): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const pending = await client.query({
+      query: 'SELECT count() AS n FROM system.mutations WHERE database = currentDatabase() AND is_done = 0',
+      format: 'JSONEachRow',
+    });
+    if ((await pending.json<{ n: string }>())[0]?.n === '0') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('mutations still pending');
+}
 const logger = createLogger('sink-test', 'silent');
 
 describe('migrations and retention on the real ClickHouse', () => {
@@ -33,6 +46,19 @@ describe('migrations and retention on the real ClickHouse', () => {
     expect((await migrate({ url: servers().CLICKHOUSE_URL, database, logger })).applied).toEqual([]);
     const result = await client.query({ query: 'SELECT count() AS n FROM schema_migrations', format: 'JSONEachRow' });
     expect(await result.json()).toEqual([{ n: String(first.applied.length) }]);
+  });
+
+  it('applies a migration again after a start that died before recording it (ADD COLUMN included)', async () => {
+    await client.command({ query: 'ALTER TABLE schema_migrations DELETE WHERE version = 5' });
+    await waitForMutations(client);
+    expect((await migrate({ url: servers().CLICKHOUSE_URL, database, logger })).applied).toEqual([
+      '0005_label_transaction_time',
+    ]);
+    const columns = await client.query({
+      query: sql`SELECT type FROM system.columns WHERE database = ${database} AND table = 'labels' AND name = 'transaction_time_ms'`,
+      format: 'JSONEachRow',
+    });
+    expect(await columns.json()).toEqual([{ type: 'Nullable(UInt64)' }]);
   });
 
   it('drops the daily partitions older than the retention and keeps the rest', async () => {
@@ -65,6 +91,7 @@ describe('migrations and retention on the real ClickHouse', () => {
         is_fraud: true,
         label_time: Math.floor((now - 40 * DAY) / 1000),
         label_time_ms: now - 40 * DAY,
+        transaction_time_ms: now - 45 * DAY,
       },
       {
         transaction_id: 'e-10',
@@ -73,6 +100,7 @@ describe('migrations and retention on the real ClickHouse', () => {
         is_fraud: false,
         label_time: Math.floor(now / 1000),
         label_time_ms: now,
+        transaction_time_ms: now - 10 * DAY,
       },
     ]);
     const dropped = await applyRetention(client, ['decisions', 'labels', 'scores'], 30, now);

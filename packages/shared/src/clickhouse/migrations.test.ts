@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readMigrations, splitStatements } from './migrations.js';
+import { alreadyApplied, readMigrations, splitStatements } from './migrations.js';
 
 describe('splitStatements', () => {
   it('splits on semicolons at line ends and drops comment lines', () => {
@@ -17,7 +17,7 @@ describe('the migrations in infra/clickhouse/migrations', () => {
     const migrations = readMigrations();
     expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
     const created = migrations.flatMap((m) =>
-      m.statements.map((s) => /^CREATE (?:TABLE|VIEW) IF NOT EXISTS (\w+)/.exec(s)?.[1]),
+      m.statements.flatMap((s) => /^CREATE (?:TABLE|VIEW) IF NOT EXISTS (\w+)/.exec(s)?.[1] ?? []),
     );
     expect(created).toEqual([
       'transactions_enriched',
@@ -36,5 +36,18 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'retrainings',
       'dead_letters',
     ]);
+    const altered = migrations.flatMap((m) => m.statements.filter((s) => s.startsWith('ALTER')));
+    expect(altered).toEqual(['ALTER TABLE labels ADD COLUMN transaction_time_ms Nullable(UInt64)']);
+  });
+});
+
+describe('alreadyApplied', () => {
+  const exists = new Error('Cannot add column x: column with this name already exists');
+  it('takes an ADD COLUMN of an existing column as done, nothing else', () => {
+    expect(alreadyApplied('ALTER TABLE labels ADD COLUMN x UInt8', exists)).toBe(true);
+    expect(alreadyApplied('ALTER TABLE labels ADD COLUMN x UInt8', new Error('Table labels does not exist'))).toBe(
+      false,
+    );
+    expect(alreadyApplied('CREATE TABLE labels (x UInt8) ENGINE = Memory', exists)).toBe(false);
   });
 });

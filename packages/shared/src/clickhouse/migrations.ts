@@ -71,10 +71,21 @@ export function readMigrations(dir = migrationsDir): Migration[] {
 }
 
 /**
+ * Whether a failed statement had already been applied: an ADD COLUMN of a column that exists
+ * (ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS; current ClickHouse says the same, code 44).
+ */
+export function alreadyApplied(statement: string, error: unknown): boolean {
+  return (
+    /^ALTER TABLE \S+ ADD COLUMN /i.test(statement) &&
+    /column with this name already exists/i.test((error as Error | undefined)?.message ?? '')
+  );
+}
+
+/**
  * Creates the database if missing and applies the migrations not yet recorded in
  * `schema_migrations`, in order. Idempotent: run at every start. Every statement is itself
- * idempotent (IF NOT EXISTS), so a start that died half-way, or two instances starting together,
- * leave the same tables. A recorded migration whose file changed stops the start: migrations are
+ * idempotent (IF NOT EXISTS, or an ADD COLUMN whose column exists counts as done), so a start that
+ * died half-way, or two instances starting together, leave the same tables. A recorded migration whose file changed stops the start: migrations are
  * append-only.
  */
 export async function migrate(options: {
@@ -128,6 +139,7 @@ async function applyMigrations(
       try {
         await client.command({ query: statement });
       } catch (error) {
+        if (alreadyApplied(statement, error)) continue;
         throw new MigrationError(`migration ${m.version}_${m.name} failed: ${(error as Error).message}`, {
           cause: error,
         });

@@ -5,8 +5,8 @@
   first time. With mode 'read' nothing is applied and the aggregates are as of just after the latest
   transaction (online read API). PLAN (generated from the feature set) is prepended.
 
-  KEYS[1] state (string)       {e:id}:s4  cmsgpack array, see includes/state.lua
-  KEYS[2] id buckets' base     {e:id}:d4: one hash per PLAN.idBucket of event time, named base ..
+  KEYS[1] state (string)       {e:id}:s5  cmsgpack array, see includes/state.lua
+  KEYS[2] id buckets' base     {e:id}:d5: one hash per PLAN.idBucket of event time, named base ..
                                bucket index (same hash tag, so the same slot): event id -> cmsgpack
                                of the aggregates returned the first time, '' once the output expired
 
@@ -21,7 +21,8 @@
   2 duplicate (stored aggregates), -1 duplicate whose stored aggregates are gone (zeros);
   read: { 3, aggregates..., as-of time } or { 0 } for an entity with no state.
   Aggregates: per amount window the PLAN.aggs, per distinct window the count, the previous
-  transaction time (0: none), per label window the fraud labels.
+  transaction time (0: none), per fraud-rate window the fraud-labelled transactions and the
+  transactions of the window as of t - PLAN.delay.
 ]]
 local st = loadState(KEYS[1])
 local out = {}
@@ -100,6 +101,18 @@ for i = 2, #ARGV, 5 do
     local w = tonumber(ARGV[i + 4])
     if w < upTo then upTo = w end
     if upTo > st[H] then st[H] = upTo end
+    if #PLAN.labels > 0 then
+      local draw = st[DRAW]
+      insertSorted(draw, t)
+      local cut = foldCut(upTo)
+      if draw[1] < cut then
+        local j = 1
+        while j <= #draw and draw[j] < cut do j = j + 1 end
+        local kept = {}
+        for k = j, #draw do kept[#kept + 1] = draw[k] end
+        st[DRAW] = kept
+      end
+    end
 
     -- fold raw transactions that no accepted event can still need into slot P and the terminal list
     local horizon = floorTo(upTo - PLAN.lateness, SIZE[1])
@@ -132,7 +145,7 @@ for i = 2, #ARGV, 5 do
       while n >= 2 and terms[n] < cutoff do n = n - 2 end
       for j = #terms, math.min(n, 2 * PLAN.distinctCap) + 1, -1 do terms[j] = nil end
     end
-    pruneLevels(st, TX, STRIDE, upTo)
+    pruneLevels(st, TX, STRIDE, upTo, PLAN.retention)
 
     -- Buckets wholly behind the id cutoff go; behind the output cutoff, their outputs do.
     local ic = floorTo(upTo - PLAN.lateness - PLAN.idRetention, B) / B

@@ -175,19 +175,23 @@ export async function retrain(
       }
     }
     const champion = readModelInfo(s.MODEL_REGISTRY_DIR, trigger.model_name, championVersion);
+    // A champion of another feature-set version reads these columns as other features: no comparison.
+    const comparable =
+      champion?.featureSet?.name === featureSet.name && champion.featureSet.version === featureSet.version;
     const iso = (ms: number) => new Date(ms).toISOString();
     const result = await runTrainer({
       python: s.RETRAIN_PYTHON,
+      featureSet: `${featureSet.name}@${featureSet.version}`,
       data: join(dir, 'train.csv'),
       evalData: join(dir, 'eval.csv'),
       registry: s.MODEL_REGISTRY_DIR,
       name: trigger.model_name,
-      champion: champion ? join(champion.dir, 'model.onnx') : undefined,
+      champion: champion && comparable ? join(champion.dir, 'model.onnx') : undefined,
       metric: s.RETRAIN_METRIC,
       margin: s.RETRAIN_MARGIN,
       result: join(dir, 'result.json'),
       why: `retrained on trigger ${trigger.trigger_id}: ${trigger.reasons.slice(0, 3).join('; ')}`,
-      note: `ClickHouse logged features, train ${iso(w.trainFrom)}..${iso(w.trainTo)}, eval ${iso(w.evalFrom)}..${iso(w.evalTo)}, labels known at ${iso(cutoff)}`,
+      note: `ClickHouse logged features, train ${iso(w.trainFrom)}..${iso(w.trainTo)}, eval ${iso(w.evalFrom)}..${iso(w.evalTo)}, labels known at ${iso(cutoff)}${comparable || !champion ? '' : `; champion ${trigger.model_name}@${championVersion} is on another feature set, not compared`}`,
     });
     Object.assign(record, {
       candidate_roc_auc: result.candidate.roc_auc,

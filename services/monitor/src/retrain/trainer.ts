@@ -24,6 +24,8 @@ export interface TrainerResult {
 
 export interface TrainerRun {
   python: string;
+  /** name@version of the feature set the data was made with. */
+  featureSet: string;
   data: string;
   evalData: string;
   registry: string;
@@ -49,6 +51,8 @@ export async function runTrainer(run: TrainerRun): Promise<TrainerResult & { log
   }
   const args = [
     trainScript,
+    '--feature-set',
+    run.featureSet,
     '--data',
     run.data,
     '--eval-data',

@@ -9,13 +9,13 @@ import type { ModelMetadata } from './types.js';
 const meta = JSON.parse(readFileSync(`${committedModelDir}metadata.json`, 'utf8')) as ModelMetadata;
 
 describe('checkContract', () => {
-  it('accepts the committed model for fraud_core v1', () => {
+  it('accepts the committed champion for the served feature set', () => {
     expect(checkContract(meta, fraudFeatureSet)).toBeUndefined();
   });
   it('refuses another feature-set version', () => {
-    const error = checkContract({ ...meta, feature_set: { ...meta.feature_set, version: 2 } }, fraudFeatureSet);
+    const error = checkContract({ ...meta, feature_set: { ...meta.feature_set, version: 1 } }, fraudFeatureSet);
     expect(error).toBeInstanceOf(ModelContractError);
-    expect(error?.message).toMatch(/fraud_core v2; the scorer serves fraud_core v1/);
+    expect(error?.message).toMatch(/fraud_core v1; the scorer serves fraud_core v2/);
   });
   it('refuses another input order', () => {
     const names = [...meta.feature_set.names];

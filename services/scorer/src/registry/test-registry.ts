@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelMetadata } from './types.js';
 
-export const committedModelDir = fileURLToPath(new URL('../../../../models/fraud_gbdt/1/', import.meta.url));
+const committedRegistry = fileURLToPath(new URL('../../../../models/', import.meta.url));
+const champion = (JSON.parse(readFileSync(join(committedRegistry, 'aliases.json'), 'utf8')) as { champion: string })
+  .champion;
+/** The committed champion's folder (trained on the feature set the scorer serves). */
+export const committedModelDir = `${join(committedRegistry, ...champion.split('@'))}/`;
 
 /**
- * A throw-away registry for tests: the committed baseline copied as `fraud_gbdt@1` (champion),
+ * A throw-away registry for tests: the committed champion copied as `fraud_gbdt@1` (champion),
  * plus versions made from it with `edit` applied (a changed contract, a corrupted file...).
  */
 export function tempRegistry(): {

@@ -3,7 +3,11 @@ import { type Label, labelProblem } from '@pipeline/topology';
 import { RowRejectedError } from '../errors.js';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
 
-/** labels (migration 0001): keyed by (transaction_id, label_time_ms), so corrections are kept as versions. */
+/**
+ * labels (migrations 0001, 0005): keyed by (transaction_id, label_time_ms), so corrections are kept
+ * as versions. transaction_time_ms: the labelled transaction's event time (NULL in rows stored
+ * before 0005).
+ */
 export interface LabelRow {
   transaction_id: string;
   customer_id: string;
@@ -11,6 +15,7 @@ export interface LabelRow {
   is_fraud: boolean;
   label_time: number;
   label_time_ms: number;
+  transaction_time_ms: number;
 }
 
 export const LABEL_COLUMNS = [
@@ -20,6 +25,7 @@ export const LABEL_COLUMNS = [
   'is_fraud',
   'label_time',
   'label_time_ms',
+  'transaction_time_ms',
 ] as const satisfies readonly (keyof LabelRow)[];
 
 export const labelsTable: TableSpec<LabelRow> = { name: 'labels', columns: LABEL_COLUMNS };
@@ -35,6 +41,8 @@ export function labelRow(value: Label): LabelRow {
     is_fraud: value.is_fraud,
     label_time: dateTimeSeconds(value.label_time, 'label_time'),
     label_time_ms: epochMs(value.label_time, 'label_time'),
+    // labelProblem refused a label without it
+    transaction_time_ms: epochMs(value.transaction_time as number, 'transaction_time'),
   };
 }
 

@@ -82,10 +82,18 @@ describe('rows from records', () => {
       enrichedRow({ ...enriched, transaction: { ...enriched.transaction, ...over } });
     expect(bad({ currency: 'EURO' })).toThrow(/invalid currency "EURO"/);
     expect(bad({ customer_id: 'C\u200b1' })).toThrow(RowRejectedError);
-    const label: Label = { transaction_id: 'e1', customer_id: 'C1', terminal_id: 'T1', is_fraud: true, label_time: 0 };
+    const label: Label = {
+      transaction_id: 'e1',
+      customer_id: 'C1',
+      terminal_id: 'T1',
+      is_fraud: true,
+      label_time: 0,
+      transaction_time: t0 - 1000,
+    };
     expect(() => labelRow(label)).toThrow(/invalid label_time 0/);
     expect(() => labelRow({ ...label, label_time: t0, terminal_id: '' })).toThrow(/missing terminal_id/);
-    expect(labelRow({ ...label, label_time: t0 }).label_time_ms).toBe(t0);
+    expect(labelRow({ ...label, label_time: t0 })).toMatchObject({ label_time_ms: t0, transaction_time_ms: t0 - 1000 });
+    expect(() => labelRow({ ...label, label_time: t0, transaction_time: null })).toThrow(/missing transaction_time/);
   });
 });
 

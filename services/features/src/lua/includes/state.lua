@@ -6,19 +6,21 @@
 --
 --   1 latest transaction time   2 latest transaction time that left the raw log (time since previous)
 --   3 latest label time         4 5 first id bucket kept, first bucket with outputs kept
---   6 label-id prune cutoff applied (hour steps)
+--   6 unused (0)
 --   7 8 9    transaction buckets per level (minute, hour, day): flat idx, PLAN.aggs..., ascending idx
---   10 11 12 fraud-label buckets per level: flat idx, f, ascending idx
+--   10 11 12 folded fraud labels by their transaction's time, per level (the minute level stays
+--            empty): flat idx, f, ascending idx
 --   13 raw transactions of the last lateness + 1 min: flat time, amount, terminal
 --   14 terminal -> latest time that left the raw log: flat; latest first, at most PLAN.distinctCap
---   15 raw fraud-label times from the last lateness + 1 min before min(1, 3) on, ascending
+--   15 fraud labels not folded yet: flat transaction time, label time, ascending
 --   16 newest id bucket (its expiry is set)
---   17 18 how far transactions, labels have moved: the latest of min(entity's latest time, its
---         partition's watermark), per stream; label state is pruned behind the earlier of the two
+--   17 transaction times from foldCut (see below) on, ascending: the fraud rates' raw part
+--   18 how far transactions have moved: the latest of min(latest time, its partition's watermark);
+--      nothing applied later is older than this minus the lateness
 -- Numbers: 0 means none. Arrays only (no maps), so equal states pack to equal bytes.
 local SIZE = { 60000, 3600000, 86400000 }
 local HOUR = SIZE[2]
-local T, P, U, IC, OC, JC, TX, FL, RAW, TERMS, LRAW, TB, H, HL = 1, 2, 3, 4, 5, 6, 7, 10, 13, 14, 15, 16, 17, 18
+local T, P, U, IC, OC, TX, FL, RAW, TERMS, LRAW, TB, DRAW, H = 1, 2, 3, 4, 5, 7, 10, 13, 14, 15, 16, 17, 18
 local STRIDE = #PLAN.aggs + 1
 local PS, PX = PLAN.sumAt, PLAN.maxAt
 
@@ -29,7 +31,7 @@ end
 local function loadState(key)
   local v = redis.call('GET', key)
   if v then return cmsgpack.unpack(v) end
-  return { 0, 0, 0, 0, 0, 0, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, 0, 0 }
+  return { 0, 0, 0, 0, 0, 0, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, {}, 0 }
 end
 
 local function saveState(key, st)
@@ -113,8 +115,66 @@ local function seriesAgg(levelsOf, base, stride, ps, px, wins, byLevel, t, n0, s
   end
 end
 
+-- Sum of the counts (record offset 1) of the buckets with lo <= idx < hi: ascending, read from the
+-- oldest, as the delayed windows lie near the oldest buckets kept.
+local function bucketCount(arr, stride, lo, hi)
+  local n = 0
+  for i = 1, #arr, stride do
+    local idx = arr[i]
+    if idx >= hi then break end
+    if idx >= lo then n = n + arr[i + 1] end
+  end
+  return n
+end
+
+-- Entries of an ascending array in [lo, hi).
+local function countRange(arr, lo, hi)
+  local n = 0
+  for i = 1, #arr do
+    local v = arr[i]
+    if v >= hi then break end
+    if v >= lo then n = n + 1 end
+  end
+  return n
+end
+
+-- Per rate window, as of t: with s = t - PLAN.delay, the terminal's transactions in [start, s),
+-- start = floor_G(s) - W, and those of them with a fraud label whose label time is before t.
+-- Whole hour and day buckets serve [start, floor_H(s)); raw times [floor_H(s), s) (minute windows:
+-- all of [start, s)). Folded labels all lie before floor_H(s) and were known before t (pruneLabels);
+-- unfolded ones are checked one by one. Appends f, n per window.
+local function rates(st, t, out)
+  local s = t - PLAN.delay
+  local hs, ds = floorTo(s, SIZE[2]), floorTo(s, SIZE[3])
+  local draw, lraw = st[DRAW], st[LRAW]
+  local recent = countRange(draw, hs, s)
+  for _, win in ipairs(PLAN.labels) do
+    local start = floorTo(s, SIZE[win.L]) - win.w
+    local n, f = 0, 0
+    if win.L == 1 then
+      n = countRange(draw, start, s)
+    else
+      local hourFrom = start
+      if win.L == 3 then hourFrom = ds end
+      n = recent + bucketCount(st[TX + 1], STRIDE, hourFrom / SIZE[2], hs / SIZE[2])
+      f = bucketCount(st[FL + 1], 2, hourFrom / SIZE[2], hs / SIZE[2])
+      if win.L == 3 then
+        n = n + bucketCount(st[TX + 2], STRIDE, start / SIZE[3], ds / SIZE[3])
+        f = f + bucketCount(st[FL + 2], 2, start / SIZE[3], ds / SIZE[3])
+      end
+    end
+    for i = 1, #lraw, 2 do
+      local tt = lraw[i]
+      if tt >= s then break end
+      if tt >= start and lraw[i + 1] < t then f = f + 1 end
+    end
+    out[#out + 1] = f
+    out[#out + 1] = n
+  end
+end
+
 -- The entity's aggregates as of t (state strictly before t), appended to out: per amount window
--- the PLAN.aggs, per distinct window the count, the previous transaction time, per label window f.
+-- the PLAN.aggs, per distinct window the count, the previous transaction time, per rate window f, n.
 local function aggregates(st, t, out)
   local from = floorTo(t, SIZE[1])
   local raw = st[RAW]
@@ -169,20 +229,13 @@ local function aggregates(st, t, out)
     end
   end
   out[#out + 1] = prev
-  if #PLAN.labels > 0 then
-    local f0 = 0
-    local lraw = st[LRAW]
-    for i = 1, #lraw do
-      local lt = lraw[i]
-      if lt >= from and lt < t then f0 = f0 + 1 end
-    end
-    seriesAgg(st, FL, 2, 0, 0, PLAN.labels, PLAN.labelLevels, t, f0, 0, 0, out)
-  end
+  if #PLAN.labels > 0 then rates(st, t, out) end
 end
 
--- Adds one occurrence at t to the buckets of every level: merge(k, old) or init(k) gives aggregate k.
-local function bump(st, base, stride, t, merge, init)
-  for L = 1, 3 do
+-- Adds one occurrence at t to the buckets of every level from `from` (default 1) on: merge(k, old)
+-- or init(k) gives aggregate k.
+local function bump(st, base, stride, t, merge, init, from)
+  for L = from or 1, 3 do
     local arr = st[base + L - 1]
     local idx = floorTo(t, SIZE[L]) / SIZE[L]
     local i = #arr - stride + 1
@@ -197,11 +250,11 @@ local function bump(st, base, stride, t, merge, init)
   end
 end
 
--- Drops the oldest buckets of each level, those wholly before upTo - lateness - retention.
-local function pruneLevels(st, base, stride, upTo)
+-- Drops the oldest buckets of each level, those wholly before upTo - lateness - retention[L].
+local function pruneLevels(st, base, stride, upTo, retention)
   for L = 1, 3 do
     local arr = st[base + L - 1]
-    local cutoff = upTo - PLAN.lateness - PLAN.retention[L]
+    local cutoff = upTo - PLAN.lateness - retention[L]
     local j = 1
     while j <= #arr and (arr[j] + 1) * SIZE[L] <= cutoff do j = j + stride end
     if j > 1 then
@@ -212,31 +265,82 @@ local function pruneLevels(st, base, stride, upTo)
   end
 end
 
--- Label series are kept until the transactions, not the labels, have moved past them: labels run
--- ahead on a replay (another topic, another consumer), and a terminal may get a label before its
--- first transaction is applied (nothing is pruned then). Both scripts call this at the end of a
--- call that changed the state, so the final state is the same however the two streams interleaved.
+-- Every transaction still to be applied is at or after floor_M(latest - lateness) (as the raw log
+-- assumes; `latest` is slot H, bounded by the partition's watermark), so every rate read to come has s >= that - delay. Raw times from foldCut on serve the
+-- part of those reads after floor_H(s) (minute windows: after floor_M(s) - 1 h).
+local function foldCut(latest)
+  local cut = floorTo(floorTo(latest - PLAN.lateness, SIZE[1]) - PLAN.delay, SIZE[2])
+  if PLAN.minuteRates then cut = cut - SIZE[2] end
+  return cut
+end
+
+-- The longest rate window.
+local RATE_SPAN = 0
+for _, win in ipairs(PLAN.labels) do
+  if win.w > RATE_SPAN then RATE_SPAN = win.w end
+end
+
+-- Transactions before this lie before every rate window a transaction still to come reads (its
+-- start is at least floor_D(s) - the longest window): their labels can no longer count.
+local function rateHorizon(latest)
+  return floorTo(floorTo(latest - PLAN.lateness, SIZE[1]) - PLAN.delay, SIZE[3]) - RATE_SPAN
+end
+
+local function mergeF(_, old) return old + 1 end
+local function initF(_) return 1 end
+
+-- A fraud label folds into the buckets of its transaction's time once every transaction still to
+-- come counts it: its label time is before floor_M(latest - lateness), and its transaction before
+-- foldCut. Until then it stays raw, checked against each transaction's time (labels run ahead on a
+-- replay, and the label gate lets labels after a batch's times be applied before it). A raw label
+-- whose transaction is behind rateHorizon is dropped: it can no longer count. Only the
+-- transactions' progress decides, and both scripts call this at the end of a call that changed the
+-- state, so the final state is the same however the two streams interleaved.
 local function pruneLabels(st)
-  if st[HL] == 0 then return end
-  local upTo = st[HL]
-  if st[H] < upTo then upTo = st[H] end
-  local horizon = floorTo(upTo - PLAN.lateness, SIZE[1])
+  if #PLAN.labels == 0 or st[H] == 0 then return end
+  local known = floorTo(st[H] - PLAN.lateness, SIZE[1])
+  local cut = foldCut(st[H])
+  local gone = rateHorizon(st[H])
   local lraw = st[LRAW]
-  if #lraw > 0 and lraw[1] < horizon then
+  local folds = false
+  for i = 1, #lraw, 2 do
+    if lraw[i] >= cut then break end
+    if lraw[i + 1] < known or lraw[i] < gone then
+      folds = true
+      break
+    end
+  end
+  if folds then
     local kept = {}
-    for j = 1, #lraw do
-      if lraw[j] >= horizon then kept[#kept + 1] = lraw[j] end
+    for i = 1, #lraw, 2 do
+      local tt, lt = lraw[i], lraw[i + 1]
+      if tt < gone then
+        -- behind every window still to be read: dropped
+      elseif tt < cut and lt < known then
+        bump(st, FL, 2, tt, mergeF, initF, 2)
+      else
+        kept[#kept + 1] = tt
+        kept[#kept + 1] = lt
+      end
     end
     st[LRAW] = kept
   end
-  pruneLevels(st, FL, 2, upTo)
+  pruneLevels(st, FL, 2, st[H] - PLAN.delay, PLAN.labelRetention)
 end
 
--- Inserts v into an ascending array (raw label times: kept sorted, so equal sets pack equally).
+-- Inserts v into an ascending array (kept sorted, so equal sets pack equally).
 local function insertSorted(arr, v)
   local i = #arr
   while i >= 1 and arr[i] > v do i = i - 1 end
   table.insert(arr, i + 1, v)
+end
+
+-- Inserts the pair (a, b) into a flat array of pairs ascending by a, then b.
+local function insertPair(arr, a, b)
+  local i = #arr - 1
+  while i >= 1 and (arr[i] > a or (arr[i] == a and arr[i + 1] > b)) do i = i - 2 end
+  table.insert(arr, i + 2, a)
+  table.insert(arr, i + 3, b)
 end
 
 -- Records that terminal `term` was used at t in the latest-first list.
