@@ -35,17 +35,17 @@ describe('isQuotient', () => {
 });
 
 describe('referenceKeepMs', () => {
-  it('is the longest window plus its bucket, from the declarations', () => {
-    expect(referenceKeepMs(fraudFeatureSet)).toBe(31 * DAY);
+  it('is the longest window plus its delay and bucket, from the declarations, plus a minute', () => {
+    expect(referenceKeepMs(fraudFeatureSet)).toBe(38 * DAY + 60_000);
     const short = featureSet({
       name: 'short',
       version: 1,
       features: [groupBy({ entity: 'customer', aggs: [agg('amount', 'sum', ['1h', '1d'])] })],
     });
-    expect(referenceKeepMs(short)).toBe(DAY + 3_600_000);
+    expect(referenceKeepMs(short)).toBe(DAY + 3_600_000 + 60_000);
   });
 
-  it('is zero for a set without windows', () => {
+  it('is a minute for a set without windows', () => {
     const plain = featureSet({
       name: 'plain',
       version: 1,
@@ -54,6 +54,6 @@ describe('referenceKeepMs', () => {
         groupBy({ entity: 'customer', aggs: [], derived: [sincePrev()] }),
       ],
     });
-    expect(referenceKeepMs(plain)).toBe(0);
+    expect(referenceKeepMs(plain)).toBe(60_000);
   });
 });

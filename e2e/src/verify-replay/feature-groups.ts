@@ -1,4 +1,4 @@
-import { type FeatureDef, type FeatureSet, WINDOWS, type WindowName } from '@pipeline/feature-sets';
+import { type FeatureDef, type FeatureSet, reachMs } from '@pipeline/feature-sets';
 
 /**
  * The groups the replay check reports on. Today's engine orders each customer's events (one
@@ -33,17 +33,9 @@ export function isQuotient(feature: FeatureDef): boolean {
 }
 
 /**
- * How much event time the reference must keep for a set: its longest window plus that window's
- * bucket (a window reaches back to the start of its oldest bucket), read from the declarations.
- * With the fraud set's 30-day windows of 1-day buckets: 31 days.
+ * How much event time the reference must keep for a set: its reach (the longest window plus its
+ * delay and bucket, from the declarations: 38 days for fraud_core v2) plus a minute.
  */
 export function referenceKeepMs(set: FeatureSet): number {
-  let keep = 0;
-  for (const feature of set.features) {
-    if (!('window' in feature)) continue;
-    const { ms, granularityMs } = WINDOWS[feature.window as WindowName];
-    keep = Math.max(keep, ms + granularityMs);
-  }
-  // Without windows nothing older matters: referenceStream keeps each customer's last transaction anyway.
-  return keep;
+  return reachMs(set) + 60_000;
 }

@@ -110,14 +110,15 @@ describe('reconcile', () => {
       [start + 2 * DAY, start + 3 * DAY],
     ]);
     expect(days).toEqual([start, start + DAY, start + 2 * DAY]);
-    // The label counts for e3: its terminal's fraud rate is not NaN or zero.
-    expect(expected.get('e3')?.[fraudFeatureSet.index('terminal_fraud_rate_1d')]).toBeGreaterThan(0);
+    // e3's terminal count takes in the other customer's transactions on T1.
+    expect(expected.get('e3')?.[fraudFeatureSet.index('terminal_transaction_count_1d')]).toBe(1);
+    expect(expected.get('e3')?.[fraudFeatureSet.index('terminal_transaction_count_7d')]).toBe(3);
   });
 
   it('reports a logged terminal count that missed the label-time order as not exact in its group only', async () => {
     const wrong = [...(expected.get('e3') ?? [])];
-    const i = fraudFeatureSet.index('terminal_fraud_rate_1d');
-    wrong[i] = 0;
+    const i = fraudFeatureSet.index('terminal_transaction_count_7d');
+    wrong[i] = 2;
     const tally = createTally(fraudFeatureSet, { examples: 5 });
     const { days } = await reconcile({
       events,
@@ -129,16 +130,15 @@ describe('reconcile', () => {
     expect(days.map((d) => d.exactVectors)).toEqual([2, 1, 1]);
     const r = tally.result();
     expect(r).toMatchObject({ vectors: 5, exactVectors: 4 });
-    expect(r.groups.terminal_fraud_rates?.exactVectors).toBe(4);
+    expect(r.groups.terminal_counts?.exactVectors).toBe(4);
+    expect(r.groups.terminal_fraud_rates?.exactVectors).toBe(5);
     expect(r.groups.customer?.exactVectors).toBe(5);
-    expect(r.worst).toEqual([
-      { eventId: 'e3', feature: 'terminal_fraud_rate_1d', logged: 0, reference: expected.get('e3')?.[i] },
-    ]);
+    expect(r.worst).toEqual([{ eventId: 'e3', feature: 'terminal_transaction_count_7d', logged: 2, reference: 3 }]);
   });
 
   it('tells missing, refused, unexpected and other-set rows apart', async () => {
     const tally = createTally(fraudFeatureSet, { examples: 5 });
-    const other = { ...row('e2'), version: 2 };
+    const other = { ...row('e2'), version: fraudFeatureSet.version + 1 };
     const result = await reconcile({
       events,
       set: fraudFeatureSet,
@@ -163,7 +163,13 @@ describe('reconcile', () => {
     const tally = createTally(fraudFeatureSet, { examples: 1 });
     const backwards = [events[2], events[0]] as ReferenceEvent[];
     await expect(
-      reconcile({ events: backwards, set: fraudFeatureSet, keepMs: DAY, readLogged: logFrom([]).read, tally }),
+      reconcile({
+        events: backwards,
+        set: fraudFeatureSet,
+        keepMs: referenceKeepMs(fraudFeatureSet),
+        readLogged: logFrom([]).read,
+        tally,
+      }),
     ).rejects.toThrow(/out of event-time order/);
   });
 });

@@ -87,7 +87,8 @@ CREATE TABLE IF NOT EXISTS labels_local ON CLUSTER '{cluster}' (
   terminal_id String,
   is_fraud UInt8,
   label_time DateTime,
-  label_time_ms UInt64
+  label_time_ms UInt64,
+  transaction_time_ms Nullable(UInt64)
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/labels_local', '{replica}', label_time_ms)
 PARTITION BY toYYYYMMDD(label_time)
 ORDER BY (transaction_id, label_time_ms);

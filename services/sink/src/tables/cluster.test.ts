@@ -90,11 +90,19 @@ function parseCreateTables(sql: string): Map<string, TableDdl> {
   return tables;
 }
 
-const singleNode = new Map(
-  readdirSync(migrationsDir)
-    .filter((file) => file.endsWith('.sql'))
-    .flatMap((file) => [...parseCreateTables(readFileSync(new URL(file, migrationsDir), 'utf8'))]),
-);
+/** The single-node tables as the migrations leave them: created, then columns added, in order. */
+const singleNode = new Map<string, TableDdl>();
+for (const file of readdirSync(migrationsDir)
+  .filter((f) => f.endsWith('.sql'))
+  .sort()) {
+  const sql = readFileSync(new URL(file, migrationsDir), 'utf8');
+  for (const [name, table] of parseCreateTables(sql)) singleNode.set(name, table);
+  for (const [, name, column, type] of sql
+    .replace(/--[^\n]*/g, '')
+    .matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+) ([^;]+);/g)) {
+    singleNode.get(name as string)?.columns.push([column as string, (type as string).trim().replace(/\s+/g, ' ')]);
+  }
+}
 const cluster = parseCreateTables(readFileSync(new URL('cluster/sink-tables.sql', clickhouseDir), 'utf8'));
 const sinkTables = [enrichedTable, scoresTable, decisionsTable, labelsTable, deadLettersTable];
 
