@@ -19,7 +19,8 @@ import {
 import { simInputs } from './sim-inputs.js';
 
 // Labels produced after every transaction: the label gate makes the vectors the event-time ones.
-const { txs, labels } = simInputs(29, 300, 5);
+// Ten days, as the fraud rates look a week back.
+const { txs, labels } = simInputs(29, 150, 10);
 const kafka: Kafka = testKafka('features-cluster-test');
 let topics: Topics;
 let cluster: RedisCluster;
