@@ -324,7 +324,11 @@ export function createLabelsHandler(options: LabelsHandlerOptions): {
       await recordProgress(redis, options.progressKey, partition, {
         nextOffset: BigInt(nextOffset),
         highWatermark: BigInt(highWatermark),
-        watermark: watermarkTime(await watermarks.at(topic, partition, nextOffset), engine.rules.watermarkRank),
+        // The latest label time, not the lateness watermark: a replay's first days hold fewer labels
+        // per partition than that watermark's rank, and with none the gate could only trust a
+        // caught-up check against a broker lookup up to a second old (labels published since, before
+        // the transactions waiting, were missed).
+        watermark: watermarkTime(await watermarks.at(topic, partition, nextOffset), 1),
       });
     },
   };
