@@ -1,27 +1,19 @@
 // `npm run chaos`: faults injected into the whole pipeline under steady load, with a report.
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { down, type LocalServer, localEnv, localPath, localServers, serversFromEnv, up } from '@pipeline/infra';
+import { type LocalServer, localServers } from '@pipeline/infra';
 import { type SimEvent, simulate } from '@pipeline/loadtest';
-import {
-  createAvroSerde,
-  createClickHouse,
-  createKafka,
-  createLogger,
-  createProducer,
-  createRegistryClient,
-  errorMessage,
-  runMain,
-} from '@pipeline/shared';
+import { createProducer, errorMessage, runMain } from '@pipeline/shared';
 import { type Label, schemaFor, type Transaction, valueSubject } from '@pipeline/topology';
-import { Redis } from 'ioredis';
 import { type ServiceProcess, startServiceProcess } from '../processes/service-process.js';
 import { ensureChampion } from '../run/champion.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { startDecisionsReader } from '../run/decisions-reader.js';
+import { runLog } from '../run/log-file.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
-import { createRunResources, removeRunResources, waitForGroups } from '../run/resources.js';
+import { createRunResources, waitForGroups } from '../run/resources.js';
+import { runClients, runServers } from '../run/servers.js';
 import { type ProcessSpec, pipelineSpecs, SERVICE_NAMES } from '../run/services.js';
 import { streamTraffic } from '../run/traffic.js';
 import { type BadKind, badMessages } from './bad-messages.js';
@@ -70,21 +62,15 @@ await runMain('chaos', async () => {
 
 async function runChaos(o: ChaosOptions): Promise<number> {
   const loadBefore = loadavg();
-  const configured = serversFromEnv();
-  const startedServers = configured ? [] : await up();
-  const ownServers = !configured && startedServers.length === localServers().length;
-  const servers = configured ?? localEnv;
   const ns = runNamespace(newRunId('chaos'));
-  mkdirSync(localPath('logs'), { recursive: true });
-  const logFile = localPath('logs', `${ns.id}.log`);
-  const log = createWriteStream(logFile);
-  const write = (line: string) => log.write(`${line}\n`);
-  const logger = createLogger('chaos', 'error');
-  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'chaos', logger });
-  const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
-  const serde = createAvroSerde(registry);
-  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
-  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  const log = runLog(ns, false);
+  const logFile = log.file;
+  const write = log.write;
+  const { servers, started: startedServers, stop: stopServers } = await runServers(say);
+  // Server faults stop and start servers: only those this run started, all of them.
+  const ownServers = startedServers.length === localServers().length;
+  const clients = runClients('chaos', servers, ns);
+  const { kafka, registry, serde, clickhouse } = clients;
   const specs = new Map(pipelineSpecs(ns, servers, { tuning: TUNING }).map((s) => [s.name, s]));
   /** Running instances per service; the first is the one a kill fault kills. */
   const running = new Map<string, ServiceProcess[]>();
@@ -324,13 +310,10 @@ async function runChaos(o: ChaosOptions): Promise<number> {
     console.error(`\nchaos failed: ${errorMessage(error)}`);
   } finally {
     for (const list of running.values()) for (const p of list) await p.stop(10_000);
-    await removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
-      console.error(`could not remove the run's topics, tables and keys: ${errorMessage(error)}`),
-    );
-    redis.disconnect();
-    await clickhouse.close();
+    await clients.removeRun();
+    await clients.close();
     log.end();
-    if (startedServers.length > 0) await down(() => {}, localServers(), startedServers);
+    await stopServers();
   }
   const result = {
     date: new Date().toISOString().slice(0, 10),

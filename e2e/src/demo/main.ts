@@ -1,27 +1,14 @@
 // `npm run demo`: the whole pipeline on this machine, fed by the simulator, with a closing report.
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { down, localEnv, localPath, localServers, serversFromEnv, up } from '@pipeline/infra';
-import {
-  clickhouseVars,
-  createAvroSerde,
-  createClickHouse,
-  createKafka,
-  createLogger,
-  createRegistryClient,
-  errorMessage,
-  kafkaVars,
-  parseEnv,
-  redisVars,
-  runMain,
-  schemaRegistryVars,
-} from '@pipeline/shared';
-import { Redis } from 'ioredis';
+import { localEnv } from '@pipeline/infra';
+import { errorMessage, runMain } from '@pipeline/shared';
 import { ensureChampion } from '../run/champion.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { startDecisionsReader } from '../run/decisions-reader.js';
+import { runLog } from '../run/log-file.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
-import { createRunResources, removeRunResources } from '../run/resources.js';
+import { createRunResources } from '../run/resources.js';
+import { runClients, runServers } from '../run/servers.js';
 import { pipelineSpecs } from '../run/services.js';
 import { streamTraffic } from '../run/traffic.js';
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from './options.js';
@@ -77,35 +64,17 @@ await runMain('demo', async () => {
 });
 
 async function runDemo(opts: DemoOptions): Promise<number> {
-  const configured = serversFromEnv();
-  // Bad addresses stop the demo here (exit 78, naming the variable), before anything starts.
-  if (configured) parseEnv({ ...kafkaVars, ...schemaRegistryVars, ...redisVars, ...clickhouseVars }, configured);
-  let startedServers: string[] = [];
   let pipeline: RunningPipeline | undefined;
   let monitor: RunningPipeline | undefined;
   let exits: ServiceExit[] = [];
   let ok = false;
   const ns = runNamespace(newRunId('demo'));
-  mkdirSync(localPath('logs'), { recursive: true });
-  const logFile = localPath('logs', `${ns.id}.log`);
-  const log = createWriteStream(logFile);
-  const write = (line: string) => {
-    log.write(`${line.replace(/\u001b\[\d+m/g, '')}\n`);
-    if (!opts.quiet) console.log(line);
-  };
-
-  if (!configured) {
-    say('Servers: Kafka, Schema Registry, Redis, ClickHouse (installed into .local/ on first use)');
-    startedServers = await up();
-  }
-  const servers = configured ?? localEnv;
-  const logger = createLogger('demo', 'error');
-  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'demo', logger });
-  const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
-  const serde = createAvroSerde(registry);
-  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
-  const runClickhouse = createClickHouse(servers.CLICKHOUSE_URL, ns.clickhouseDatabase);
-  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  const log = runLog(ns, !opts.quiet);
+  const logFile = log.file;
+  const write = log.write;
+  const { servers, started: startedServers, stop: stopServers } = await runServers(say);
+  const clients = runClients('demo', servers, ns);
+  const { kafka, registry, serde, clickhouse, runClickhouse } = clients;
 
   try {
     say(
@@ -211,17 +180,12 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   } finally {
     if (pipeline) exits = await pipeline.stop();
     if (monitor) await monitor.stop();
-    if (!opts.keep) {
-      await removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
-        console.error(`could not remove the run's topics, tables and keys: ${errorMessage(error)}`),
-      );
-    }
-    redis.disconnect();
-    await Promise.all([clickhouse.close(), runClickhouse.close()]);
+    if (!opts.keep) await clients.removeRun();
+    await clients.close();
     log.end();
     if (startedServers.length > 0 && !opts.keep) {
       say('Stopping the servers the demo started (--keep leaves them up)');
-      await down(console.log, localServers(), startedServers);
+      await stopServers(console.log);
     } else if (startedServers.length > 0) {
       console.log('\nServers left running; stop them with npm run infra:down. Their addresses:');
       for (const [key, value] of Object.entries(localEnv)) console.log(`  export ${key}=${value}`);

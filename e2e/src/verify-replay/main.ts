@@ -1,30 +1,17 @@
 // `npm run verify:replay`: replay a seeded history through the pipeline and hold every logged vector
 // to the reference (see VERIFY_REPLAY_USAGE and e2e/README.md).
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
-import { down, localEnv, localPath, localServers, serversFromEnv, up } from '@pipeline/infra';
 import { simulate } from '@pipeline/loadtest';
-import {
-  clickhouseVars,
-  createAvroSerde,
-  createClickHouse,
-  createKafka,
-  createLogger,
-  createRegistryClient,
-  errorMessage,
-  kafkaVars,
-  parseEnv,
-  redisVars,
-  runMain,
-  schemaRegistryVars,
-} from '@pipeline/shared';
-import { Redis } from 'ioredis';
+import { errorMessage, runMain } from '@pipeline/shared';
 import { type DeadLettersReader, startDeadLettersReader } from '../run/dead-letters-reader.js';
+import { runLog } from '../run/log-file.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
-import { createRunResources, removeRunResources } from '../run/resources.js';
+import { createRunResources } from '../run/resources.js';
+import { runClients, runServers } from '../run/servers.js';
 import { pipelineSpecs } from '../run/services.js';
 import { createTally } from './compare.js';
 import { referenceKeepMs } from './feature-groups.js';
@@ -73,30 +60,13 @@ await runMain('verify-replay', async () => {
 
 async function verifyReplay(opts: VerifyReplayOptions): Promise<number> {
   const loadBefore = loadavg();
-  const configured = serversFromEnv();
-  // Bad addresses stop here (exit 78, naming the variable), before anything starts.
-  if (configured) parseEnv({ ...kafkaVars, ...schemaRegistryVars, ...redisVars, ...clickhouseVars }, configured);
-  let startedServers: string[] = [];
-  if (!configured) {
-    say('Servers: Kafka, Schema Registry, Redis, ClickHouse (installed into .local/ on first use)');
-    startedServers = await up();
-  }
-  const servers = configured ?? localEnv;
   const ns = runNamespace(newRunId('verify'));
-  mkdirSync(localPath('logs'), { recursive: true });
-  const logFile = localPath('logs', `${ns.id}.log`);
-  const log = createWriteStream(logFile);
-  const write = (line: string) => {
-    log.write(`${line.replace(/\u001b\[\d+m/g, '')}\n`);
-    if (opts.verbose) console.log(line);
-  };
-  const logger = createLogger('verify-replay', 'error');
-  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'verify-replay', logger });
-  const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
-  const serde = createAvroSerde(registry);
-  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
-  const runClickhouse = createClickHouse(servers.CLICKHOUSE_URL, ns.clickhouseDatabase);
-  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  const log = runLog(ns, opts.verbose);
+  const logFile = log.file;
+  const write = log.write;
+  const { servers, started: startedServers, stop: stopServers } = await runServers(say);
+  const clients = runClients('verify-replay', servers, ns);
+  const { kafka, registry, serde, clickhouse, runClickhouse } = clients;
   let pipeline: RunningPipeline | undefined;
   let refused: DeadLettersReader | undefined;
   let features: Awaited<ReturnType<typeof featuresProgress>> | undefined;
@@ -253,17 +223,12 @@ async function verifyReplay(opts: VerifyReplayOptions): Promise<number> {
     await features?.close().catch(() => undefined);
     if (pipeline) await pipeline.stop();
     await refused?.stop().catch(() => undefined);
-    if (!opts.keep) {
-      await removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
-        console.error(`could not remove the run's topics, tables and keys: ${errorMessage(error)}`),
-      );
-    }
-    redis.disconnect();
-    await Promise.all([clickhouse.close(), runClickhouse.close()]);
+    if (!opts.keep) await clients.removeRun();
+    await clients.close();
     log.end();
     if (startedServers.length > 0 && !opts.keep) {
       say('Stopping the servers this run started (--keep leaves them up)');
-      await down(console.log, localServers(), startedServers);
+      await stopServers(console.log);
     }
   }
   // The figures last, after any cleanup output, for whoever compares runs.

@@ -1,0 +1,90 @@
+import { down, localEnv, localServers, type ServerEnv, serversFromEnv, up } from '@pipeline/infra';
+import {
+  type AvroSerde,
+  type ClickHouseClient,
+  clickhouseVars,
+  createAvroSerde,
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createRegistryClient,
+  errorMessage,
+  type Kafka,
+  kafkaVars,
+  parseEnv,
+  redisVars,
+  type SchemaRegistryClient,
+  schemaRegistryVars,
+} from '@pipeline/shared';
+import { Redis } from 'ioredis';
+import type { RunNamespace } from './namespace.js';
+import { removeRunResources } from './resources.js';
+
+export interface RunServers {
+  servers: ServerEnv;
+  /** The local servers this run started (none when the environment named them). */
+  started: string[];
+  /** Stops the servers this run started. */
+  stop(report?: (line: string) => void): Promise<void>;
+}
+
+/**
+ * The servers a run uses: those the four server variables name (checked first: a bad address stops
+ * the run, exit 78 naming the variable), else the local ones, started if they are not running.
+ */
+export async function runServers(say: (text: string) => void): Promise<RunServers> {
+  const configured = serversFromEnv();
+  if (configured) parseEnv({ ...kafkaVars, ...schemaRegistryVars, ...redisVars, ...clickhouseVars }, configured);
+  let started: string[] = [];
+  if (!configured) {
+    say('Servers: Kafka, Schema Registry, Redis, ClickHouse (installed into .local/ on first use)');
+    started = await up();
+  }
+  return {
+    servers: configured ?? localEnv,
+    started,
+    stop: async (report = () => {}) => {
+      if (started.length > 0) await down(report, localServers(), started);
+    },
+  };
+}
+
+export interface RunClients {
+  kafka: Kafka;
+  registry: SchemaRegistryClient;
+  serde: AvroSerde;
+  /** ClickHouse outside the run's database (creating and dropping it). */
+  clickhouse: ClickHouseClient;
+  /** ClickHouse in the run's database. */
+  runClickhouse: ClickHouseClient;
+  redis: Redis;
+  /** Deletes the run's topics, subjects, groups, database and keys; a failure is reported, not thrown. */
+  removeRun(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The clients a run's driver (demo, chaos, replay check) talks to the servers with. */
+export function runClients(name: string, servers: ServerEnv, ns: RunNamespace): RunClients {
+  const logger = createLogger(name, 'error');
+  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: name, logger });
+  const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
+  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
+  const runClickhouse = createClickHouse(servers.CLICKHOUSE_URL, ns.clickhouseDatabase);
+  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  return {
+    kafka,
+    registry,
+    serde: createAvroSerde(registry),
+    clickhouse,
+    runClickhouse,
+    redis,
+    removeRun: () =>
+      removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
+        console.error(`could not remove the run's topics, tables and keys: ${errorMessage(error)}`),
+      ),
+    close: async () => {
+      redis.disconnect();
+      await Promise.all([clickhouse.close(), runClickhouse.close()]);
+    },
+  };
+}
