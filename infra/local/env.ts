@@ -1,15 +1,23 @@
+import { defaultSet, type ServerSet, setPort } from './server-set.js';
+
 /** The variables that name the servers, read by services, tests, the demo and docker-compose alike. */
 export const SERVER_VARS = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL', 'CLICKHOUSE_URL'] as const;
 
 export type ServerEnv = Record<(typeof SERVER_VARS)[number], string>;
 
+/** The addresses of a set of local servers (see server-set.ts). */
+export function setEnv(set: ServerSet): ServerEnv {
+  const port = (p: number) => setPort(set, p);
+  return {
+    KAFKA_BROKERS: `127.0.0.1:${port(9092)}`,
+    SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port(8081)}/apis/ccompat/v7`,
+    REDIS_URL: `redis://127.0.0.1:${port(6379)}`,
+    CLICKHOUSE_URL: `http://127.0.0.1:${port(8123)}`,
+  };
+}
+
 /** Where `npm run infra:up` puts the servers. */
-export const localEnv: ServerEnv = {
-  KAFKA_BROKERS: '127.0.0.1:9092',
-  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
-  REDIS_URL: 'redis://127.0.0.1:6379',
-  CLICKHOUSE_URL: 'http://127.0.0.1:8123',
-};
+export const localEnv: ServerEnv = setEnv(defaultSet);
 
 /**
  * Which servers a command should use: the ones the environment names when it names all four, the

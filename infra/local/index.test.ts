@@ -11,6 +11,7 @@ function server(name: string, answersAfterStart: boolean, calls: string[]): Loca
   let started = false;
   return {
     name,
+    processName: name,
     address: `${name}:1`,
     startTimeoutSec: 0.3,
     install: async () => {

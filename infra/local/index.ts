@@ -2,19 +2,21 @@ import { withLock } from './lock.js';
 import { localPath } from './paths.js';
 import { logFile, sleep, tailLog } from './process.js';
 import type { LocalServer } from './server.js';
+import { defaultSet, type ServerSet } from './server-set.js';
 import { clickhouseServer } from './servers/clickhouse.js';
 import { kafkaServer } from './servers/kafka.js';
 import { redisServer } from './servers/redis.js';
 import { schemaRegistryServer } from './servers/schema-registry.js';
 
-export { localEnv, SERVER_VARS, type ServerEnv, serversFromEnv } from './env.js';
+export { localEnv, SERVER_VARS, type ServerEnv, serversFromEnv, setEnv } from './env.js';
 export { localPath } from './paths.js';
 export { tcpExchange } from './probes.js';
 export type { LocalServer } from './server.js';
+export { defaultSet, type ServerSet } from './server-set.js';
 export { ensureDebianPackages, findExecutable } from './system.js';
 
-export function localServers(): LocalServer[] {
-  return [kafkaServer(9092, 9093), schemaRegistryServer(8081, 8091), redisServer(6379), clickhouseServer(8123, 9000)];
+export function localServers(set: ServerSet = defaultSet): LocalServer[] {
+  return [kafkaServer(set), schemaRegistryServer(set), redisServer(set), clickhouseServer(set)];
 }
 
 export class ServerStartError extends Error {
@@ -62,7 +64,7 @@ async function startServers(report: Report, servers: LocalServer[]): Promise<str
         if (Date.now() > deadline) {
           throw new ServerStartError(
             server.name,
-            `${server.name} did not answer within ${server.startTimeoutSec}s; its log is ${logFile(server.name)}:\n${tailLog(server.name)}`,
+            `${server.name} did not answer within ${server.startTimeoutSec}s; its log is ${logFile(server.processName)}:\n${tailLog(server.processName)}`,
           );
         }
         await sleep(250);

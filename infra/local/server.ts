@@ -1,6 +1,8 @@
 /** One local server: installed on first use, started detached, probed until it answers. */
 export interface LocalServer {
   readonly name: string;
+  /** Name of its pid and log files (see server-set.ts). */
+  readonly processName: string;
   /** What `infra:status` prints for it, e.g. its address. */
   readonly address: string;
   /** Idempotent and quick once installed. */

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { type LocalServer, localServers } from '@pipeline/infra';
+import { type LocalServer, localServers, type ServerSet } from '@pipeline/infra';
 import { type SimEvent, simulate } from '@pipeline/loadtest';
 import { createProducer, errorMessage, runMain } from '@pipeline/shared';
 import { type Label, schemaFor, type Transaction, valueSubject } from '@pipeline/topology';
@@ -31,6 +31,8 @@ import { renderReport, summaryLine } from './report.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 /** Simulated time runs thousands of times faster than the clock (as in the demo): lateness to match. */
 const TUNING = { features: { FEATURES_ALLOWED_LATENESS: '2h' } };
+/** Servers of its own, beside the usual ones: the run stops and restarts them. */
+const CHAOS_SERVERS: ServerSet = { name: 'chaos', portOffset: 1000 };
 const DRAIN_MS = 90_000;
 const CLICKHOUSE_OUTAGE_MS = 60_000;
 const SERVER_NAME: Partial<Record<Fault, string>> = {
@@ -66,9 +68,9 @@ async function runChaos(o: ChaosOptions): Promise<number> {
   const log = runLog(ns, false);
   const logFile = log.file;
   const write = log.write;
-  const { servers, started: startedServers, stop: stopServers } = await runServers(say);
+  const { servers, started: startedServers, stop: stopServers } = await runServers(say, CHAOS_SERVERS);
   // Server faults stop and start servers: only those this run started, all of them.
-  const ownServers = startedServers.length === localServers().length;
+  const ownServers = startedServers.length === localServers(CHAOS_SERVERS).length;
   const clients = runClients('chaos', servers, ns);
   const { kafka, registry, serde, clickhouse } = clients;
   const specs = new Map(pipelineSpecs(ns, servers, { tuning: TUNING }).map((s) => [s.name, s]));
@@ -181,7 +183,7 @@ async function runChaos(o: ChaosOptions): Promise<number> {
         const fromMs = since();
         return { fromMs, ...(await sendBadInput()) };
       }
-      const server = localServers().find((s) => s.name === SERVER_NAME[fault]) as LocalServer;
+      const server = localServers(CHAOS_SERVERS).find((s) => s.name === SERVER_NAME[fault]) as LocalServer;
       await server.stop();
       await sleep(fault === 'clickhouse-outage' ? CLICKHOUSE_OUTAGE_MS : o.downMs);
       const restartAt = Date.now();

@@ -1,4 +1,4 @@
-import { down, localEnv, localServers, type ServerEnv, serversFromEnv, up } from '@pipeline/infra';
+import { defaultSet, down, localServers, type ServerEnv, type ServerSet, serversFromEnv, setEnv, up } from '@pipeline/infra';
 import {
   type AvroSerde,
   type ClickHouseClient,
@@ -30,21 +30,23 @@ export interface RunServers {
 
 /**
  * The servers a run uses: those the four server variables name (checked first: a bad address stops
- * the run, exit 78 naming the variable), else the local ones, started if they are not running.
+ * the run, exit 78 naming the variable), else the local ones of `set`, started if they are not
+ * running.
  */
-export async function runServers(say: (text: string) => void): Promise<RunServers> {
+export async function runServers(say: (text: string) => void, set: ServerSet = defaultSet): Promise<RunServers> {
   const configured = serversFromEnv();
   if (configured) parseEnv({ ...kafkaVars, ...schemaRegistryVars, ...redisVars, ...clickhouseVars }, configured);
   let started: string[] = [];
   if (!configured) {
-    say('Servers: Kafka, Schema Registry, Redis, ClickHouse (installed into .local/ on first use)');
-    started = await up();
+    const where = set === defaultSet ? '' : `, a set of its own ("${set.name}", ports +${set.portOffset})`;
+    say(`Servers: Kafka, Schema Registry, Redis, ClickHouse${where} (installed into .local/ on first use)`);
+    started = await up(console.log, localServers(set));
   }
   return {
-    servers: configured ?? localEnv,
+    servers: configured ?? setEnv(set),
     started,
     stop: async (report = () => {}) => {
-      if (started.length > 0) await down(report, localServers(), started);
+      if (started.length > 0) await down(report, localServers(set), started);
     },
   };
 }

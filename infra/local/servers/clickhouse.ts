@@ -1,17 +1,22 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDir, infraDir, localPath } from '../paths.js';
+import { ensureDir, infraDir } from '../paths.js';
 import { httpOk } from '../probes.js';
 import { spawnDetached, stopByPid } from '../process.js';
 import { renderTemplate } from '../render.js';
 import type { LocalServer } from '../server.js';
+import { defaultSet, type ServerSet, setHome, setPort, setProcessName } from '../server-set.js';
 import { ensureDebianPackages, findExecutable } from '../system.js';
 
-export function clickhouseServer(httpPort = 8123, tcpPort = 9000): LocalServer {
-  const home = localPath('clickhouse');
+export function clickhouseServer(set: ServerSet = defaultSet): LocalServer {
+  const httpPort = setPort(set, 8123);
+  const tcpPort = setPort(set, 9000);
+  const home = setHome(set, 'clickhouse');
+  const processName = setProcessName(set, 'clickhouse');
   const config = join(home, 'config.xml');
   return {
     name: 'clickhouse',
+    processName,
     address: `http://127.0.0.1:${httpPort}`,
     startTimeoutSec: 60,
     async install() {
@@ -29,10 +34,10 @@ export function clickhouseServer(httpPort = 8123, tcpPort = 9000): LocalServer {
     },
     async start() {
       const binary = findExecutable('clickhouse-server');
-      if (binary) spawnDetached('clickhouse', binary, [`--config-file=${config}`], { cwd: home });
-      else spawnDetached('clickhouse', 'clickhouse', ['server', `--config-file=${config}`], { cwd: home });
+      if (binary) spawnDetached(processName, binary, [`--config-file=${config}`], { cwd: home });
+      else spawnDetached(processName, 'clickhouse', ['server', `--config-file=${config}`], { cwd: home });
     },
     probe: () => httpOk(`http://127.0.0.1:${httpPort}/ping`),
-    stop: () => stopByPid('clickhouse', 30_000),
+    stop: () => stopByPid(processName, 30_000),
   };
 }

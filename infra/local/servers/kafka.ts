@@ -8,22 +8,28 @@ import { ensureDir, infraDir, localPath } from '../paths.js';
 import { spawnDetached, stopByPid } from '../process.js';
 import { renderTemplate } from '../render.js';
 import type { LocalServer } from '../server.js';
+import { defaultSet, type ServerSet, setHome, setPort, setProcessName } from '../server-set.js';
 import { ensureJavaAndMaven } from '../system.js';
 
-export function kafkaServer(port = 9092, controllerPort = 9093): LocalServer {
+export function kafkaServer(set: ServerSet = defaultSet): LocalServer {
+  const port = setPort(set, 9092);
+  const controllerPort = setPort(set, 9093);
   const home = localPath('kafka');
-  const dataDir = localPath('kafka', 'data');
-  const config = join(home, 'server.properties');
+  const dataDir = setHome(set, 'kafka', 'data');
+  const config = setHome(set, 'kafka', 'server.properties');
+  const processName = setProcessName(set, 'kafka');
   const classpath = `${join(home, 'libs')}/*`;
   const log4j = `-Dlog4j.configuration=file:${join(infraDir, 'kafka', 'log4j.properties')}`;
 
   return {
     name: 'kafka',
+    processName,
     address: `127.0.0.1:${port}`,
     startTimeoutSec: 60,
     async install() {
       ensureJavaAndMaven();
       mavenInstall('kafka', join(infraDir, 'kafka', 'pom.xml'), home);
+      ensureDir(setHome(set, 'kafka'));
       renderTemplate(join(infraDir, 'kafka', 'server.properties'), config, {
         DATA_DIR: dataDir,
         PORT: port,
@@ -44,7 +50,7 @@ export function kafkaServer(port = 9092, controllerPort = 9093): LocalServer {
       }
     },
     async start() {
-      spawnDetached('kafka', 'java', [
+      spawnDetached(processName, 'java', [
         '-Xms256m',
         '-Xmx1g',
         '-XX:+UseG1GC',
@@ -75,6 +81,6 @@ export function kafkaServer(port = 9092, controllerPort = 9093): LocalServer {
         await admin.disconnect().catch(() => {});
       }
     },
-    stop: () => stopByPid('kafka', 30_000),
+    stop: () => stopByPid(processName, 30_000),
   };
 }

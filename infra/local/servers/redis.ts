@@ -1,16 +1,20 @@
 import { join } from 'node:path';
-import { ensureDir, infraDir, localPath } from '../paths.js';
+import { ensureDir, infraDir } from '../paths.js';
 import { tcpExchange } from '../probes.js';
 import { spawnDetached, stopByPid } from '../process.js';
 import { renderTemplate } from '../render.js';
 import type { LocalServer } from '../server.js';
+import { defaultSet, type ServerSet, setHome, setPort, setProcessName } from '../server-set.js';
 import { ensureDebianPackages, findExecutable } from '../system.js';
 
-export function redisServer(port = 6379): LocalServer {
-  const home = localPath('redis');
+export function redisServer(set: ServerSet = defaultSet): LocalServer {
+  const port = setPort(set, 6379);
+  const home = setHome(set, 'redis');
+  const processName = setProcessName(set, 'redis');
   const config = join(home, 'redis.conf');
   return {
     name: 'redis',
+    processName,
     address: `redis://127.0.0.1:${port}`,
     startTimeoutSec: 20,
     async install() {
@@ -20,11 +24,11 @@ export function redisServer(port = 6379): LocalServer {
     },
     async start() {
       // Redis writes its own log file (see redis.conf); stdout only carries start-up failures.
-      spawnDetached('redis', findExecutable('redis-server') ?? 'redis-server', [config]);
+      spawnDetached(processName, findExecutable('redis-server') ?? 'redis-server', [config]);
     },
     async probe() {
       return (await tcpExchange('127.0.0.1', port, 'PING\r\n'))?.startsWith('+PONG') ?? false;
     },
-    stop: () => stopByPid('redis'),
+    stop: () => stopByPid(processName),
   };
 }

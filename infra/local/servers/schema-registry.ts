@@ -6,6 +6,7 @@ import { ensureDir, infraDir, localPath } from '../paths.js';
 import { httpOk } from '../probes.js';
 import { spawnDetached, stopByPid } from '../process.js';
 import type { LocalServer } from '../server.js';
+import { defaultSet, type ServerSet, setHome, setPort, setProcessName } from '../server-set.js';
 import { ensureJavaAndMaven, findExecutable, javaMajorVersion } from '../system.js';
 
 const MIN_JAVA = 21;
@@ -48,12 +49,16 @@ function findJava21(): string {
 }
 
 /** Apicurio Registry with its Confluent-compatible API at /apis/ccompat/v7, stored in H2 on disk. */
-export function schemaRegistryServer(port = 8081, managementPort = 8091): LocalServer {
+export function schemaRegistryServer(set: ServerSet = defaultSet): LocalServer {
+  const port = setPort(set, 8081);
+  const managementPort = setPort(set, 8091);
   const home = localPath('schema-registry');
-  const dataDir = localPath('schema-registry', 'data');
+  const dataDir = setHome(set, 'schema-registry', 'data');
+  const processName = setProcessName(set, 'schema-registry');
   let java: string | undefined;
   return {
     name: 'schema-registry',
+    processName,
     address: `http://127.0.0.1:${port}/apis/ccompat/v7`,
     startTimeoutSec: 90,
     async install() {
@@ -63,7 +68,7 @@ export function schemaRegistryServer(port = 8081, managementPort = 8091): LocalS
       ensureDir(dataDir);
     },
     async start() {
-      spawnDetached('schema-registry', java ?? findJava21(), [
+      spawnDetached(processName, java ?? findJava21(), [
         '-Xms64m',
         '-Xmx512m',
         '-XX:+UseSerialGC',
@@ -81,6 +86,6 @@ export function schemaRegistryServer(port = 8081, managementPort = 8091): LocalS
     probe: async () =>
       (await httpOk(`http://127.0.0.1:${managementPort}/health/ready`)) &&
       httpOk(`http://127.0.0.1:${port}/apis/ccompat/v7/subjects`),
-    stop: () => stopByPid('schema-registry', 20_000),
+    stop: () => stopByPid(processName, 20_000),
   };
 }
