@@ -1,4 +1,13 @@
-import { defaultSet, down, localServers, type ServerEnv, type ServerSet, serversFromEnv, setEnv, up } from '@pipeline/infra';
+import {
+  defaultSet,
+  down,
+  localServers,
+  type ServerEnv,
+  type ServerSet,
+  serversFromEnv,
+  setEnv,
+  up,
+} from '@pipeline/infra';
 import {
   type AvroSerde,
   type ClickHouseClient,
