@@ -245,13 +245,15 @@ describe('docker-compose.yml', () => {
     expect(problems).toEqual([]);
   });
 
-  it('runs the pipeline services it holds compiled, under their own names', () => {
+  it('runs every pipeline service compiled, under its own name', () => {
     const pipeline = Object.keys(compose.services).filter((name) => name in workloads && name !== 'topology');
-    expect(pipeline.length).toBeGreaterThan(0);
+    expect(pipeline.sort()).toEqual(Object.keys(workloads).filter((w) => w !== 'topology').sort());
     for (const name of pipeline) {
       const service = compose.services[name] as ComposeService;
-      expect(service.command).toEqual(['node', '--conditions=pipeline-dist', `services/${name}/dist/main.js`]);
+      const main = name === 'retrain' ? 'services/monitor/dist/retrain-main.js' : `services/${name}/dist/main.js`;
+      expect(service.command).toEqual(['node', '--conditions=pipeline-dist', main]);
       expect(service.environment?.SERVICE_NAME).toBe(name);
+      expect(service.image).toBe(name === 'retrain' ? 'decision-pipeline-retrain:local' : 'decision-pipeline:local');
     }
   });
 });

@@ -63,7 +63,7 @@ describe('totals', () => {
   it('sums what ran and lists what was skipped or did not recover', () => {
     const events = { published: 10, decidedOnce: 9, duplicates: 1, differingDuplicates: 0, deadLettered: 0, lost: 0 };
     const t = totals([
-      { fault: 'kill-features', events, recoveryS: 4.5, crashes: [] },
+      { fault: 'kill-features', events, recoveryS: 4.5, crashes: [], features: { vectors: 9, exact: 8, missing: 1 } },
       {
         fault: 'bad-input',
         events,
@@ -71,7 +71,13 @@ describe('totals', () => {
         crashes: ['features'],
         bad: { sent: 100, deadLettered: 100, byKind: {}, resent: 20, resentDecidedTwice: 0 },
       },
-      { fault: 'kill-scorer', events: { ...events, lost: 2 }, recoveryS: null, crashes: [] },
+      {
+        fault: 'kill-scorer',
+        events: { ...events, lost: 2 },
+        recoveryS: null,
+        crashes: [],
+        features: { vectors: 8, exact: 8, missing: 0 },
+      },
       { fault: 'redis-restart', skipped: 'servers not started by this script' },
     ]);
     expect(t).toMatchObject({
@@ -84,6 +90,9 @@ describe('totals', () => {
       max_recovery_s: 4.5,
       not_recovered: ['kill-scorer'],
       skipped: ['redis-restart'],
+      vectors: 17,
+      vectors_exact: 16,
+      vectors_missing: 1,
     });
   });
 });

@@ -1,4 +1,5 @@
 import type { BadKind } from './bad-messages.js';
+import type { WindowFeatures } from './features-check.js';
 import type { Fault } from './options.js';
 
 /** What happened to the transactions of one fault's window. */
@@ -105,6 +106,8 @@ export interface FaultFigures {
   /** Service processes that exited without being killed by the script. */
   crashes?: string[];
   normalLatencyMs?: number;
+  /** The window's logged vectors against a run without faults (features-check.ts). */
+  features?: WindowFeatures;
 }
 
 /** The totals the last JSON line carries. */
@@ -123,6 +126,9 @@ export function totals(rows: readonly FaultFigures[]) {
     crashes: sum((r) => r.crashes?.length ?? 0),
     not_recovered: ran.filter((r) => r.recoveryS === null).map((r) => r.fault),
     max_recovery_s: recoveries.length > 0 ? Math.max(...recoveries) : null,
+    vectors: sum((r) => r.features?.vectors ?? 0),
+    vectors_exact: sum((r) => r.features?.exact ?? 0),
+    vectors_missing: sum((r) => r.features?.missing ?? 0),
     skipped: rows.filter((r) => r.skipped).map((r) => r.fault),
   };
 }

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { type LocalServer, localServers, type ServerSet } from '@pipeline/infra';
 import { type SimEvent, simulate } from '@pipeline/loadtest';
 import { createProducer, errorMessage, runMain } from '@pipeline/shared';
@@ -16,7 +17,9 @@ import { createRunResources, waitForGroups } from '../run/resources.js';
 import { runClients, runServers } from '../run/servers.js';
 import { type ProcessSpec, pipelineSpecs, SERVICE_NAMES } from '../run/services.js';
 import { streamTraffic } from '../run/traffic.js';
+import { countLogged, readLoggedVectors } from '../verify-replay/logged-vectors.js';
 import { type BadKind, badMessages } from './bad-messages.js';
+import { checkFeatures } from './features-check.js';
 import {
   type BadFigures,
   countEvents,
@@ -34,6 +37,8 @@ const TUNING = { features: { FEATURES_ALLOWED_LATENESS: '2h' } };
 /** Servers of its own, beside the usual ones: the run stops and restarts them. */
 const CHAOS_SERVERS: ServerSet = { name: 'chaos', portOffset: 1000 };
 const DRAIN_MS = 90_000;
+/** Waiting for the sink's last vectors gives up after this long without one more. */
+const STALL_MS = 120_000;
 const CLICKHOUSE_OUTAGE_MS = 60_000;
 const SERVER_NAME: Partial<Record<Fault, string>> = {
   'redis-restart': 'redis',
@@ -72,7 +77,7 @@ async function runChaos(o: ChaosOptions): Promise<number> {
   // Server faults stop and start servers: only those this run started, all of them.
   const ownServers = startedServers.length === localServers(CHAOS_SERVERS).length;
   const clients = runClients('chaos', servers, ns);
-  const { kafka, registry, serde, clickhouse } = clients;
+  const { kafka, registry, serde, clickhouse, runClickhouse } = clients;
   const specs = new Map(pipelineSpecs(ns, servers, { tuning: TUNING }).map((s) => [s.name, s]));
   /** Running instances per service; the first is the one a kill fault kills. */
   const running = new Map<string, ServiceProcess[]>();
@@ -121,12 +126,17 @@ async function runChaos(o: ChaosOptions): Promise<number> {
     });
     const refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}chaos-dead-letters` });
     const recent: Transaction[] = [];
+    /** Events taken for the current window, then those of every window that were sent. */
+    let pulled: SimEvent[] = [];
+    const published: SimEvent[] = [];
+    const windowOf = new Map<string, number>();
     const sim = simulate({ seed: o.seed, customers: 1000, terminals: 600, days: 3650, fraudRate: 0.02 });
     // One stream across the windows: no iterator `return`, so a window's end does not close it.
     const events: Iterable<SimEvent> = {
       [Symbol.iterator]: () => ({
         next: () => {
           const next = sim.next();
+          if (!next.done) pulled.push(next.value);
           if (!next.done && next.value.kind === 'transaction') {
             recent.push(next.value.value);
             if (recent.length > 5000) recent.shift();
@@ -243,8 +253,11 @@ async function runChaos(o: ChaosOptions): Promise<number> {
         rows.push({ fault, skipped: 'servers not started by this run' });
         continue;
       }
-      const windowMs = fault === 'clickhouse-outage' ? Math.max(o.windowMs, CLICKHOUSE_OUTAGE_MS + 30_000) : o.windowMs;
-      say(`${fault}: ${o.rate} events/s for ${windowMs / 1000} s, the fault ${windowMs / 3000} s in`);
+      // The outage lasts a minute: its window has --window of traffic besides, two thirds after it.
+      const windowMs = fault === 'clickhouse-outage' ? o.windowMs + CLICKHOUSE_OUTAGE_MS : o.windowMs;
+      say(`${fault}: ${o.rate} events/s for ${windowMs / 1000} s, the fault ${(o.windowMs / 3000).toFixed(1)} s in`);
+      const window = rows.length;
+      pulled = [];
       const windowStart = Date.now();
       const crashesBefore = crashes.length;
       const lettersBefore = refused.stats().byReason;
@@ -255,13 +268,18 @@ async function runChaos(o: ChaosOptions): Promise<number> {
         samples.push({ atMs: Date.now() - windowStart, count: w.count, p99: w.p99 });
       }, 1000);
       const traffic = streamTraffic({ kafka, serde, ns, rate: o.rate, durationMs: windowMs, keepIds: true, events });
-      await sleep(windowMs / 3);
+      await sleep(o.windowMs / 3);
       const faultAt = Date.now() - windowStart;
       const injected = await inject(fault, windowStart);
       const sent = await traffic;
       const trafficEnd = Date.now() - windowStart;
       if (sent.stats.failed > 0) console.log(`  publishing failed for ${sent.stats.failed}: ${sent.stats.errors[0]}`);
       const ids = sent.transactionIds;
+      // One request at a time: what was sent is what was taken, up to a failed last request.
+      for (const event of pulled.slice(0, sent.stats.total)) {
+        published.push(event);
+        if (event.kind === 'transaction') windowOf.set(event.value.event_id, window);
+      }
       const drainEnd = Date.now() + DRAIN_MS;
       const accounted = () => reader.missing(ids).filter((id) => !refused.eventIds().has(id)).length === 0;
       while (Date.now() < drainEnd && !accounted()) await sleep(500);
@@ -297,6 +315,14 @@ async function runChaos(o: ChaosOptions): Promise<number> {
         row.bad = bad;
       }
       rows.push(row);
+      if (row.recoveryS === null) {
+        // What the seconds after the fault looked like, to see why.
+        const after = samples.filter((x) => x.atMs > injected.fromMs);
+        console.log(
+          `  not back under ${normal} ms; after the fault (s: decisions/p99 ms): ` +
+            after.map((x) => `${Math.round(x.atMs / 1000)}:${x.count}/${x.p99 ?? '-'}`).join(' '),
+        );
+      }
       const e = row.events;
       console.log(
         `  published ${e?.published}, decided once ${e?.decidedOnce}, lost ${e?.lost}, twice ${e?.duplicates} ` +
@@ -305,6 +331,32 @@ async function runChaos(o: ChaosOptions): Promise<number> {
           (row.crashes?.length ? `, crashed: ${row.crashes.join(', ')}` : ''),
       );
     }
+    say('Features: every logged vector against the reference over the events as published');
+    const accepted = published.filter((e) => e.kind === 'transaction' && !refused.eventIds().has(e.value.event_id));
+    let stored = 0;
+    let lastGain = Date.now();
+    while (stored < accepted.length && Date.now() - lastGain < STALL_MS) {
+      const now = await countLogged(runClickhouse);
+      if (now > stored) lastGain = Date.now();
+      stored = now;
+      if (stored < accepted.length) await sleep(1000);
+    }
+    const checked = await checkFeatures({
+      set: fraudFeatureSet,
+      events: published,
+      windowOf,
+      readLogged: (from, to) => readLoggedVectors(runClickhouse, from, to),
+      refused: refused.eventIds(),
+    });
+    for (const [w, figures] of checked.windows) {
+      const row = rows[w];
+      if (row) row.features = figures;
+    }
+    const comparison = checked.tally.result();
+    console.log(
+      `  ${comparison.exactVectors} of ${comparison.vectors} vectors exact, ${comparison.missing} missing` +
+        (comparison.worst.length > 0 ? `; e.g. ${JSON.stringify(comparison.worst.slice(0, 3))}` : ''),
+    );
     await reader.stop();
     await refused.stop();
     ok = true;
