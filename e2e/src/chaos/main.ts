@@ -176,10 +176,12 @@ async function runChaos(o: ChaosOptions): Promise<number> {
         return { fromMs: restartAt - windowStart, readyS: (Date.now() - restartAt) / 1000 };
       }
       if (fault === 'scale-out') {
-        for (const name of SERVICE_NAMES) {
-          const added = await start(specs.get(name) as ProcessSpec, `${name}#2`);
-          running.set(name, [...(running.get(name) ?? []), added]);
-        }
+        const added = await Promise.all(
+          SERVICE_NAMES.map((name) => start(specs.get(name) as ProcessSpec, `${name}#2`)),
+        );
+        SERVICE_NAMES.forEach((name, i) => {
+          running.set(name, [...(running.get(name) ?? []), added[i] as ServiceProcess]);
+        });
         await sleep(o.windowMs / 6);
         const killAt = Date.now();
         for (const name of SERVICE_NAMES) {
@@ -254,7 +256,13 @@ async function runChaos(o: ChaosOptions): Promise<number> {
         continue;
       }
       // The outage lasts a minute: its window has --window of traffic besides, two thirds after it.
-      const windowMs = fault === 'clickhouse-outage' ? o.windowMs + CLICKHOUSE_OUTAGE_MS : o.windowMs;
+      // Scale-out starts five processes before it kills the first ones: twice --window.
+      const windowMs =
+        fault === 'clickhouse-outage'
+          ? o.windowMs + CLICKHOUSE_OUTAGE_MS
+          : fault === 'scale-out'
+            ? 2 * o.windowMs
+            : o.windowMs;
       say(`${fault}: ${o.rate} events/s for ${windowMs / 1000} s, the fault ${(o.windowMs / 3000).toFixed(1)} s in`);
       const window = rows.length;
       pulled = [];

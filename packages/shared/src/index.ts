@@ -31,6 +31,7 @@ export {
   type DurableBatch,
   decodeBatch,
   type FetchedPartition,
+  type FetchTimes,
   type FetchTuning,
   type HandlerResult,
   type LateRejections,

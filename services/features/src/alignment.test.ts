@@ -129,4 +129,82 @@ describe('aligner', () => {
     a.fetched([fetched(0, 0, false), fetched(1, 0, false)]);
     expect(ids(a.take(3).items)).toEqual(['a2']);
   });
+
+  describe('with other members holding partitions', () => {
+    const at = (startedAt: number, returnedAt: number) => ({ startedAt, returnedAt });
+    const state = (partition: number, bound: number, caughtUpAt = 0) => ({ partition, bound, caughtUpAt });
+
+    it('holds a record back until the other member has applied its earlier ones', () => {
+      const a = createAligner<Item>({ maxWaitMs: 1000 });
+      a.assigned([0]);
+      a.fetched([fetched(0)], at(90, 100));
+      a.push(0, [item('a1', 10), item('a2', 30)]);
+      // partition 1's next record is at 20: a1 goes, a2 waits
+      a.remote([state(1, 20)]);
+      const first = a.take(0);
+      expect(ids(first.items)).toEqual(['a1']);
+      expect(first.retryAt).toBe(1000);
+      a.remote([state(1, 40)]);
+      expect(ids(a.take(5).items)).toEqual(['a2']);
+    });
+
+    it('trusts a remote caught-up only from a fetch that started after the record had arrived', () => {
+      const a = createAligner<Item>({ maxWaitMs: 1000 });
+      a.assigned([0]);
+      a.fetched([fetched(0)], at(90, 100));
+      a.push(0, [item('a1', 10)]);
+      // caught up at a fetch sent before a1 arrived: an earlier record may have landed since
+      a.remote([state(1, 5, 95)]);
+      expect(a.take(0).items).toEqual([]);
+      a.remote([state(1, 5, 101)]);
+      expect(ids(a.take(1).items)).toEqual(['a1']);
+    });
+
+    it('waits for a partition no member has published yet, then passes over it until it publishes', () => {
+      const a = createAligner<Item>({ maxWaitMs: 1000 });
+      a.assigned([0]);
+      a.fetched([fetched(0)], at(90, 100));
+      a.push(0, [item('a1', 10), item('a2', 30)]);
+      a.remote([state(1, Number.NEGATIVE_INFINITY)]);
+      expect(a.take(0).items).toEqual([]);
+      const passed = a.take(1000);
+      expect(ids(passed.items)).toEqual(['a1', 'a2']);
+      expect(passed.passedOver).toBe(1);
+      a.fetched([fetched(0)], at(190, 200));
+      a.push(0, [item('a3', 40)]);
+      a.remote([state(1, Number.NEGATIVE_INFINITY)]);
+      expect(ids(a.take(1001).items)).toEqual(['a3']);
+      // it publishes: waited for again
+      a.fetched([fetched(0)], at(290, 300));
+      a.push(0, [item('a4', 50)]);
+      a.remote([state(1, 45)]);
+      expect(a.take(1002).items).toEqual([]);
+    });
+
+    it('ignores what another member published for a partition now assigned here', () => {
+      const a = createAligner<Item>({ maxWaitMs: 1000 });
+      a.assigned([0, 1]);
+      a.fetched([fetched(0), fetched(1, 0, false)], at(90, 100));
+      a.push(0, [item('a1', 10)]);
+      a.remote([state(1, 5)]);
+      expect(ids(a.take(0).items)).toEqual(['a1']);
+    });
+
+    it('publishes each partition: its next record, or its last and when a fetch found it caught up', () => {
+      const a = createAligner<Item>({ maxWaitMs: 1000 });
+      a.assigned([0, 1, 2]);
+      a.fetched([fetched(0, 5), fetched(1, 0, false), fetched(2, 5, false)], at(90, 100));
+      a.push(0, [item('a1', 10)]);
+      expect(a.states()).toEqual([
+        state(0, 10),
+        state(1, Number.NEGATIVE_INFINITY, 90),
+        state(2, Number.NEGATIVE_INFINITY),
+      ]);
+      a.fetched([fetched(0), fetched(2, 0, false)], at(190, 200));
+      a.push(0, [item('a2', 20)]);
+      expect(ids(a.take(1).items)).toEqual(['a1', 'a2']);
+      // everything of partition 0 applied, and the fetch that brought its last record reached the end
+      expect(a.states()[0]).toEqual(state(0, 20, 190));
+    });
+  });
 });

@@ -17,6 +17,12 @@
  *
  * Within a partition, records keep their offset order; a partition's records are assumed to come
  * in event-time order (what comes next from it is no earlier than its last record).
+ *
+ * Several members of the group split the partitions; each publishes where its partitions stand
+ * (`states`, after every round is applied) and holds its records back for the others' partitions
+ * too (`remote`, see frontier.ts), by the same rule: a remote partition's published bound (its next
+ * record, or its last one), or a fetch that found it caught up and started after this record's
+ * fetch had returned (then everything published before this record had landed, and was read).
  */
 
 export interface Aligned {
@@ -32,6 +38,15 @@ export interface FetchedLane {
   nextOffset: bigint;
   /** A batch follows (pushed once handled). */
   delivered: boolean;
+}
+
+/** Where a partition stands, as its member publishes it for the others. */
+export interface LaneState {
+  partition: number;
+  /** No record earlier than this is still to be applied from it (its next record, or its last). */
+  bound: number;
+  /** Wall time (ms) a fetch started that found it caught up, nothing buffered; 0 when it is not. */
+  caughtUpAt: number;
 }
 
 export interface Taken<T> {
@@ -57,17 +72,30 @@ interface Lane<T> {
   fetch: number;
   /** Time of the last record pushed (-Infinity: none). */
   lastTime: number;
+  /** Per queued record, the wall time its fetch returned. */
+  arrivals: number[];
+  /** When its last fetch returned, and when the last fetch that found it caught up started. */
+  fetchedAt: number;
+  caughtUpAt: number;
   /** Held the others back too long; waited for again once it delivers. */
   passedOver: boolean;
   /** No longer assigned here: its buffered records still go, nothing waits for it. */
   revoked: boolean;
 }
 
+interface Remote extends LaneState {
+  passedOver: boolean;
+}
+
 export interface Aligner<T extends Aligned> {
   /** The partitions assigned to this member (on every group join). */
   assigned(partitions: readonly number[]): void;
-  /** What a fetch returned, before its batches are pushed. */
-  fetched(lanes: readonly FetchedLane[]): void;
+  /** What a fetch returned, before its batches are pushed; wall times it started and returned. */
+  fetched(lanes: readonly FetchedLane[], at?: { startedAt: number; returnedAt: number }): void;
+  /** The other members' partitions, as last published (replaces the previous ones). */
+  remote(states: readonly LaneState[]): void;
+  /** This member's partitions, to publish once nothing taken is still being applied. */
+  states(): LaneState[];
   /** A batch's records, in offset order. */
   push(partition: number, items: readonly T[]): void;
   take(now: number): Taken<T>;
@@ -82,6 +110,7 @@ export function createAligner<T extends Aligned>(options: {
 }): Aligner<T> {
   const { maxWaitMs, confirmCaughtUp = false } = options;
   const lanes = new Map<number, Lane<T>>();
+  let remotes = new Map<number, Remote>();
   let buffered = 0;
   let blockedSince: number | undefined;
   let fetches = 0;
@@ -98,6 +127,9 @@ export function createAligner<T extends Aligned>(options: {
         caughtUp: false,
         fetch: 0,
         lastTime: Number.NEGATIVE_INFINITY,
+        arrivals: [],
+        fetchedAt: 0,
+        caughtUpAt: 0,
         passedOver: false,
         revoked: false,
       };
@@ -113,6 +145,12 @@ export function createAligner<T extends Aligned>(options: {
     if (l.pending === 0 && l.caughtUp && (!confirmCaughtUp || l.fetch > by)) return Number.POSITIVE_INFINITY;
     return l.lastTime;
   };
+  /** The same for another member's partition, for a record whose fetch returned at `arrived`. */
+  const remoteBound = (r: Remote, arrived: number): number => {
+    if (r.passedOver || lanes.has(r.partition)) return Number.POSITIVE_INFINITY;
+    if (r.caughtUpAt > 0 && r.caughtUpAt > arrived) return Number.POSITIVE_INFINITY;
+    return r.bound;
+  };
   const pop = (l: Lane<T>): T => {
     const item = l.queue[l.head] as T;
     l.head += 1;
@@ -120,6 +158,7 @@ export function createAligner<T extends Aligned>(options: {
     if (l.head === l.queue.length) {
       l.queue = [];
       l.fetches = [];
+      l.arrivals = [];
       l.head = 0;
       if (l.revoked) lanes.delete(l.partition);
     }
@@ -144,15 +183,40 @@ export function createAligner<T extends Aligned>(options: {
         l.passedOver = false;
       }
     },
-    fetched(fetchedLanes) {
+    fetched(fetchedLanes, at = { startedAt: 0, returnedAt: 0 }) {
       fetches += 1;
       for (const f of fetchedLanes) {
         const l = lane(f.partition);
         if (f.delivered) l.pending += 1;
         l.caughtUp = f.nextOffset >= f.highWatermark;
         l.fetch = fetches;
+        l.fetchedAt = at.returnedAt;
+        if (l.caughtUp) l.caughtUpAt = at.startedAt;
         l.passedOver = false;
       }
+    },
+    remote(states) {
+      const next = new Map<number, Remote>();
+      for (const s of states) {
+        const before = remotes.get(s.partition);
+        // Passed over until its member publishes something new.
+        const same = before && before.bound === s.bound && before.caughtUpAt === s.caughtUpAt;
+        next.set(s.partition, { ...s, passedOver: Boolean(same && before?.passedOver) });
+      }
+      remotes = next;
+    },
+    states() {
+      const out: LaneState[] = [];
+      for (const l of lanes.values()) {
+        if (l.revoked) continue;
+        const empty = size(l) === 0;
+        out.push({
+          partition: l.partition,
+          bound: empty ? l.lastTime : (l.queue[l.head] as T).time,
+          caughtUpAt: empty && l.pending === 0 && l.caughtUp ? l.caughtUpAt : 0,
+        });
+      }
+      return out;
     },
     push(partition, items) {
       const l = lane(partition);
@@ -161,6 +225,7 @@ export function createAligner<T extends Aligned>(options: {
       for (const item of items) {
         l.queue.push(item);
         l.fetches.push(l.fetch);
+        l.arrivals.push(l.fetchedAt);
       }
       buffered += items.length;
       const last = items.at(-1);
@@ -183,6 +248,7 @@ export function createAligner<T extends Aligned>(options: {
         }
         if (!best) break;
         by = best.fetches[best.head] as number;
+        const arrived = best.arrivals[best.head] as number;
         let blocked = false;
         for (const l of lanes.values()) {
           if (l !== best && bound(l, by) < bestTime) {
@@ -190,12 +256,21 @@ export function createAligner<T extends Aligned>(options: {
             break;
           }
         }
+        for (const r of remotes.values()) {
+          if (!blocked && remoteBound(r, arrived) < bestTime) blocked = true;
+        }
         if (blocked) {
           blockedSince ??= now;
           if (now - blockedSince < maxWaitMs) return { items, passedOver, retryAt: blockedSince + maxWaitMs };
           for (const l of lanes.values()) {
             if (l !== best && bound(l, by) < bestTime) {
               l.passedOver = true;
+              passedOver += 1;
+            }
+          }
+          for (const r of remotes.values()) {
+            if (remoteBound(r, arrived) < bestTime) {
+              r.passedOver = true;
               passedOver += 1;
             }
           }

@@ -9,6 +9,7 @@ import {
   type DurableBatch,
   type Encoder,
   type FetchedPartition,
+  type FetchTimes,
   type HandlerResult,
   type IHeaders,
   INGEST_TIME_HEADER,
@@ -30,6 +31,7 @@ import {
   type WatermarkWrite,
   writeWatermark,
 } from './engine.js';
+import type { Frontier } from './frontier.js';
 import { watermarkKey } from './keys.js';
 import type { LabelGate } from './label-gate.js';
 import { recordProgress } from './label-progress.js';
@@ -97,7 +99,15 @@ export interface TransactionsHandlerOptions extends CommonOptions {
   alignMaxWaitMs: number;
   /** A caught-up partition counts only once a later fetch confirms it (see alignment.ts). */
   alignConfirm?: boolean;
+  /**
+   * The group's other members' partitions (frontier.ts), and how many partitions the transactions
+   * topic has: while this member holds fewer, its records also wait for the others'.
+   */
+  frontier?: { shared: Frontier; partitions: number };
 }
+
+/** While another member's partition holds records back, its published state is read this often. */
+const FRONTIER_POLL_MS = 10;
 
 /** An accepted transaction waiting to be applied, with the batch it came in. */
 interface Pending extends Aligned {
@@ -125,7 +135,7 @@ interface PendingBatch {
  */
 export function createTransactionsHandler(options: TransactionsHandlerOptions): {
   handler: (records: ConsumedRecord<Transaction>[], context: BatchContext) => Promise<HandlerResult<Transaction>>;
-  onFetch: (partitions: FetchedPartition[]) => void;
+  onFetch: (partitions: FetchedPartition[], at: FetchTimes) => void;
   onAssigned: (assignment: Record<string, number[]>) => void;
 } {
   const { redis, engine, producer, encoder, groupId, labels, logger, now = Date.now } = options;
@@ -152,6 +162,12 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
   const topic = options.enrichedTopic;
   let draining = false;
   let retry: NodeJS.Timeout | undefined;
+  let local = new Set<number>();
+  const others = (): number[] => {
+    const f = options.frontier;
+    if (!f || local.size >= f.partitions) return [];
+    return Array.from({ length: f.partitions }, (_, p) => p).filter((p) => !local.has(p));
+  };
 
   const apply = async (items: Pending[]) => {
     let upTo = Number.NEGATIVE_INFINITY;
@@ -205,6 +221,9 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
     let items: Pending[] = [];
     try {
       for (;;) {
+        const remote = others();
+        const shared = remote.length > 0 ? options.frontier?.shared : undefined;
+        aligner.remote(shared ? await shared.others(remote) : []);
         const taken = aligner.take(Date.now());
         if (taken.passedOver > 0) {
           passedOver.add(taken.passedOver);
@@ -212,18 +231,23 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
         }
         items = taken.items;
         if (items.length === 0) {
+          await shared?.publish(aligner.states());
           if (taken.retryAt !== undefined && !retry) {
+            // Another member's progress shows only in Redis: look again soon.
+            const at = shared ? Math.min(taken.retryAt, Date.now() + FRONTIER_POLL_MS) : taken.retryAt;
             retry = setTimeout(
               () => {
                 retry = undefined;
                 void drain();
               },
-              Math.max(0, taken.retryAt - Date.now()),
+              Math.max(0, at - Date.now()),
             );
           }
           return;
         }
         await apply(items);
+        items = [];
+        await shared?.publish(aligner.states());
       }
     } catch (error) {
       // Everything buffered is consumed again from its batch (the consumer seeks back).
@@ -268,7 +292,7 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
       setImmediate(() => void drain());
       return { rejected, settled };
     },
-    onFetch(partitions) {
+    onFetch(partitions, at) {
       aligner.fetched(
         partitions.map((p) => ({
           partition: p.partition,
@@ -276,12 +300,15 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
           nextOffset: BigInt(p.nextOffset),
           delivered: p.delivered,
         })),
+        at,
       );
       // what this fetch confirms caught up may release records held for it
       setImmediate(() => void drain());
     },
     onAssigned(assignment) {
-      aligner.assigned(Object.values(assignment).flat());
+      const partitions = Object.values(assignment).flat();
+      local = new Set(partitions);
+      aligner.assigned(partitions);
       void drain();
     },
   };

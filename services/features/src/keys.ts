@@ -42,6 +42,14 @@ export function labelProgressKey(prefix: string, labelsGroupId: string, topic: s
   return `${prefix}{w:${labelsGroupId}}:progress:${topic}`;
 }
 
+/**
+ * Where each member of the transactions group stands on its partitions (hash: partition → state,
+ * see frontier.ts). Same hash tag as the group's watermarks.
+ */
+export function frontierKey(prefix: string, groupId: string, topic: string): string {
+  return `${prefix}{w:${groupId}}:frontier:${topic}`;
+}
+
 /** Pattern matching every entity key under a prefix (for tests and memory measurement). */
 export function entityPattern(prefix: string, entity: Entity): string {
   return `${prefix}{${TAG[entity]}:*`;

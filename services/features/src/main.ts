@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import {
   consumerTuning,
@@ -23,8 +24,9 @@ import {
 import { startFeatureApi } from './api.js';
 import { labelsGroupOf, parseFeaturesEnv } from './config.js';
 import type { Engine } from './engine.js';
+import { createFrontier } from './frontier.js';
 import { createLabelsHandler, createTransactionsHandler } from './handler.js';
-import { labelProgressKey } from './keys.js';
+import { frontierKey, labelProgressKey } from './keys.js';
 import { createLabelGate } from './label-gate.js';
 import { labelSource } from './label-progress.js';
 import { compilePlan } from './plan.js';
@@ -95,6 +97,14 @@ await runMain('features', async () => {
     latenessMs: config.FEATURES_ALLOWED_LATENESS,
     maxWaitMs: config.FEATURES_LABELS_MAX_WAIT,
   });
+  const [txTopic] = (await admin.fetchTopicMetadata({ topics: [config.FEATURES_TRANSACTIONS_TOPIC] })).topics;
+  const frontier = createFrontier({
+    redis,
+    key: frontierKey(config.FEATURES_KEY_PREFIX, config.FEATURES_GROUP_ID, config.FEATURES_TRANSACTIONS_TOPIC),
+    member: randomUUID(),
+    // By then a member that is gone has lost its partitions to the others, who publish them.
+    staleMs: 2 * config.KAFKA_SESSION_TIMEOUT,
+  });
   const transactions = createTransactionsHandler({
     redis,
     engine,
@@ -109,6 +119,7 @@ await runMain('features', async () => {
     logger,
     alignMaxWaitMs: config.FEATURES_ALIGN_MAX_WAIT,
     alignConfirm: config.FEATURES_ALIGN_CONFIRM,
+    frontier: { shared: frontier, partitions: txTopic?.partitions.length ?? 0 },
   });
   const transactionsConsumer = createBatchConsumer<Transaction>({
     kafka,

@@ -17,7 +17,9 @@ import {
 } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, processLabels } from '../src/engine.js';
+import { createFrontier } from '../src/frontier.js';
 import { createTransactionsHandler } from '../src/handler.js';
+import { frontierKey } from '../src/keys.js';
 import type { LabelGate } from '../src/label-gate.js';
 import { compilePlan } from '../src/plan.js';
 import { createRedis } from '../src/redis.js';
@@ -57,9 +59,10 @@ const labelsApplied: LabelGate = { wait: async () => ({ waitedMs: 0, timedOut: f
 
 /**
  * Consumes the whole transactions topic into fresh state, the partition `holdBack` (if any) handed
- * to the handler `delayMs` late each time: another interleaving of the same partitions.
+ * to the handler `delayMs` late each time: another interleaving of the same partitions. With
+ * `members` > 1, that many consumers of the group split the partitions, as instances of the service.
  */
-async function run(tag: string, holdBack?: { partition: number; delayMs: number }) {
+async function run(tag: string, holdBack?: { partition: number; delayMs: number }, members = 1) {
   const prefix = `${uniqueName(tag)}:`;
   prefixes.push(prefix);
   const engine = engineFor(prefix);
@@ -67,6 +70,32 @@ async function run(tag: string, holdBack?: { partition: number; delayMs: number 
   const group = uniqueName(`${tag}-group`);
   const enriched = uniqueName(`${tag}-enriched`);
   await createTopic(kafka, enriched);
+  const consumers = await Promise.all(
+    Array.from({ length: members }, (_, m) => member(`${tag}-${m}`, engine, group, enriched, holdBack)),
+  );
+  await Promise.all(consumers.map((c) => c.start()));
+  try {
+    await waitFor(
+      `${tag} to commit every transaction`,
+      async () => (await committed(kafka, group, topics.transactions)) >= txs.length,
+      90_000,
+    );
+  } finally {
+    await Promise.all(consumers.map((c) => c.stop()));
+  }
+  const out = new Map<string, number[]>();
+  for (const e of await readEnriched(kafka, enriched)) out.set(e.transaction.event_id, e.features.values);
+  return out;
+}
+
+/** One consumer of the group, as one instance of the service runs it. */
+async function member(
+  name: string,
+  engine: Engine,
+  group: string,
+  enriched: string,
+  holdBack: { partition: number; delayMs: number } | undefined,
+) {
   const s = serde();
   const transactions = createTransactionsHandler({
     redis,
@@ -78,12 +107,21 @@ async function run(tag: string, holdBack?: { partition: number; delayMs: number 
     labels: labelsApplied,
     logger,
     alignMaxWaitMs: 30_000,
+    frontier: {
+      shared: createFrontier({
+        redis,
+        key: frontierKey(engine.prefix, group, topics.transactions),
+        member: name,
+        staleMs: 60_000,
+      }),
+      partitions: PARTITIONS,
+    },
   });
   const handler: BatchHandler<Transaction> = async (records, context) => {
     if (context.partition === holdBack?.partition) await new Promise((r) => setTimeout(r, holdBack.delayMs));
     return transactions.handler(records, context);
   };
-  const consumer = createBatchConsumer<Transaction>({
+  return createBatchConsumer<Transaction>({
     kafka,
     groupId: group,
     fromBeginning: true,
@@ -100,19 +138,6 @@ async function run(tag: string, holdBack?: { partition: number; delayMs: number 
     }),
     logger,
   });
-  await consumer.start();
-  try {
-    await waitFor(
-      `${tag} to commit every transaction`,
-      async () => (await committed(kafka, group, topics.transactions)) >= txs.length,
-      90_000,
-    );
-  } finally {
-    await consumer.stop();
-  }
-  const out = new Map<string, number[]>();
-  for (const e of await readEnriched(kafka, enriched)) out.set(e.transaction.event_id, e.features.values);
-  return out;
 }
 
 beforeAll(async () => {
@@ -136,6 +161,8 @@ describe('transactions of several partitions', () => {
     const even = await run('even');
     const late0 = await run('late0', { partition: 0, delayMs: 2000 });
     const late3 = await run('late3', { partition: 3, delayMs: 2000 });
+    // two instances, each merging its own partitions, held back on each other's through Redis
+    const split = await run('split', { partition: 1, delayMs: 2000 }, 2);
     expect(even.size).toBe(txs.length);
 
     const events: ReferenceEvent[] = [
@@ -147,6 +174,7 @@ describe('transactions of several partitions', () => {
       expect(even.get(r.event_id), r.event_id).toEqual(r.values);
       expect(late0.get(r.event_id), r.event_id).toEqual(r.values);
       expect(late3.get(r.event_id), r.event_id).toEqual(r.values);
+      expect(split.get(r.event_id), r.event_id).toEqual(r.values);
     }
     // terminals really are fed by several partitions, with history to count
     const count1d = fraudFeatureSet.index('terminal_transaction_count_1d');

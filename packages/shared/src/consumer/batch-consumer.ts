@@ -115,9 +115,15 @@ export interface BatchConsumerOptions<T> {
    * Called after each fetch, before any of its batches is handled, with every partition it answered
    * for (empty ones too): for handlers that order records across partitions.
    */
-  onFetch?: (partitions: FetchedPartition[]) => void;
+  onFetch?: (partitions: FetchedPartition[], at: FetchTimes) => void;
   /** Called with the member's partitions each time it joins the group. */
   onAssigned?: (assignment: Record<string, number[]>) => void;
+}
+
+/** Wall times (ms) a fetch was sent and answered. */
+export interface FetchTimes {
+  startedAt: number;
+  returnedAt: number;
 }
 
 /** One partition of a fetch response. */
@@ -239,8 +245,9 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   // The FETCH event's `partitions` is added by this project's kafkajs patch.
   const fetched = options.onFetch
     ? consumer.on(consumer.events.FETCH, (event) => {
-        const partitions = (event.payload as { partitions?: FetchedPartition[] }).partitions;
-        if (partitions) options.onFetch?.(partitions);
+        const { partitions, duration } = event.payload as { partitions?: FetchedPartition[]; duration: number };
+        if (partitions)
+          options.onFetch?.(partitions, { startedAt: event.timestamp - duration, returnedAt: event.timestamp });
       })
     : () => {};
 
