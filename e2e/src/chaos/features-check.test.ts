@@ -31,11 +31,11 @@ const reference = new Map(
   ]),
 );
 const windowOf = new Map([
-  ['e0', 0],
-  ['e1', 0],
-  ['e2', 0],
-  ['e3', 1],
-  ['e4', 1],
+  ['e0', { window: 0, atMs: 0 }],
+  ['e1', { window: 0, atMs: 100 }],
+  ['e2', { window: 0, atMs: 200 }],
+  ['e3', { window: 1, atMs: 300 }],
+  ['e4', { window: 1, atMs: 400 }],
 ]);
 const row = (id: string, values = reference.get(id) ?? []): LoggedVector => ({
   eventId: id,
@@ -61,8 +61,8 @@ describe('checkFeatures', () => {
       refused: new Set(),
     });
     expect(Object.fromEntries(windows)).toEqual({
-      0: { vectors: 3, exact: 3, missing: 0 },
-      1: { vectors: 2, exact: 2, missing: 0 },
+      0: { vectors: 3, exact: 3, missing: 0, firstDifferingMs: null },
+      1: { vectors: 2, exact: 2, missing: 0, firstDifferingMs: null },
     });
     expect(tally.result().exactShare).toBe(1);
   });
@@ -78,8 +78,8 @@ describe('checkFeatures', () => {
       refused: new Set(),
     });
     expect(Object.fromEntries(windows)).toEqual({
-      0: { vectors: 3, exact: 3, missing: 0 },
-      1: { vectors: 1, exact: 0, missing: 1 },
+      0: { vectors: 3, exact: 3, missing: 0, firstDifferingMs: null },
+      1: { vectors: 1, exact: 0, missing: 1, firstDifferingMs: 300 },
     });
     expect(tally.result().missingExamples).toEqual(['e4']);
   });
@@ -92,6 +92,6 @@ describe('checkFeatures', () => {
       readLogged: logOf(['e0', 'e1', 'e2', 'e3'].map((id) => row(id))),
       refused: new Set(['e4']),
     });
-    expect(windows.get(1)).toEqual({ vectors: 1, exact: 1, missing: 0 });
+    expect(windows.get(1)).toEqual({ vectors: 1, exact: 1, missing: 0, firstDifferingMs: null });
   });
 });

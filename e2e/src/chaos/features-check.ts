@@ -11,6 +11,8 @@ export interface WindowFeatures {
   exact: number;
   /** Transactions decided or accepted but with no logged vector. */
   missing: number;
+  /** When the first differing vector's transaction was published, ms into the window (null: none). */
+  firstDifferingMs: number | null;
 }
 
 /**
@@ -23,8 +25,8 @@ export async function checkFeatures(options: {
   set: FeatureSet;
   /** Every valid event published, in published order. */
   events: readonly ReferenceEvent[];
-  /** The window each transaction was published in. */
-  windowOf: ReadonlyMap<string, number>;
+  /** The window each transaction was published in, and when (ms into it). */
+  windowOf: ReadonlyMap<string, { window: number; atMs: number }>;
   readLogged: ReadLogged;
   /** Transactions dead-lettered: no vector expected. */
   refused: ReadonlySet<string>;
@@ -32,10 +34,10 @@ export async function checkFeatures(options: {
   const tally = createTally(options.set, { examples: 5 });
   const windows = new Map<number, WindowFeatures>();
   const of = (id: string) => {
-    const w = options.windowOf.get(id) ?? -1;
+    const w = options.windowOf.get(id)?.window ?? -1;
     let figures = windows.get(w);
     if (!figures) {
-      figures = { vectors: 0, exact: 0, missing: 0 };
+      figures = { vectors: 0, exact: 0, missing: 0, firstDifferingMs: null };
       windows.set(w, figures);
     }
     return figures;
@@ -47,6 +49,8 @@ export async function checkFeatures(options: {
       const w = of(eventId);
       w.vectors++;
       if (ok) w.exact++;
+      const at = options.windowOf.get(eventId)?.atMs;
+      if (!ok && at !== undefined) w.firstDifferingMs = Math.min(w.firstDifferingMs ?? at, at);
       return ok;
     },
     otherSet() {

@@ -63,7 +63,13 @@ describe('totals', () => {
   it('sums what ran and lists what was skipped or did not recover', () => {
     const events = { published: 10, decidedOnce: 9, duplicates: 1, differingDuplicates: 0, deadLettered: 0, lost: 0 };
     const t = totals([
-      { fault: 'kill-features', events, recoveryS: 4.5, crashes: [], features: { vectors: 9, exact: 8, missing: 1 } },
+      {
+        fault: 'kill-features',
+        events,
+        recoveryS: 4.5,
+        crashes: [],
+        features: { vectors: 9, exact: 8, missing: 1, firstDifferingMs: 1200 },
+      },
       {
         fault: 'bad-input',
         events,
@@ -76,7 +82,7 @@ describe('totals', () => {
         events: { ...events, lost: 2 },
         recoveryS: null,
         crashes: [],
-        features: { vectors: 8, exact: 8, missing: 0 },
+        features: { vectors: 8, exact: 8, missing: 0, firstDifferingMs: null },
       },
       { fault: 'redis-restart', skipped: 'servers not started by this script' },
     ]);

@@ -106,6 +106,8 @@ export interface FaultFigures {
   /** Service processes that exited without being killed by the script. */
   crashes?: string[];
   normalLatencyMs?: number;
+  /** When the fault began, ms into the window. */
+  faultAtMs?: number;
   /** The window's logged vectors against a run without faults (features-check.ts). */
   features?: WindowFeatures;
 }

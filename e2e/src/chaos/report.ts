@@ -28,6 +28,17 @@ const WHAT: Record<FaultFigures['fault'], string> = {
 const cell = (v: number | null | undefined, digits = 1) =>
   v === null || v === undefined ? '–' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(digits);
 
+/** Exact of logged (not logged); where vectors differ, when the first was published against the fault. */
+function featuresCell(r: FaultFigures): string {
+  const f = r.features;
+  if (!f) return '–';
+  const first =
+    f.firstDifferingMs === null
+      ? ''
+      : `; first differing ${cell(f.firstDifferingMs / 1000)} s in, the fault at ${cell((r.faultAtMs ?? 0) / 1000)} s`;
+  return `${cell(f.exact)} of ${cell(f.vectors)} (${cell(f.missing)})${first}`;
+}
+
 export function renderReport(result: ChaosResult): string {
   const { options: o } = result;
   const t = totals(result.rows);
@@ -56,7 +67,7 @@ export function renderReport(result: ChaosResult): string {
     lines.push(
       `| ${r.fault} | ${WHAT[r.fault]} | ${cell(e?.published)} | ${cell(e?.decidedOnce)} | ${cell(e?.lost)} | ` +
         `${cell(e?.duplicates)} (${cell(e?.differingDuplicates)}) | ${cell(e?.deadLettered)} | ` +
-        `${r.features ? `${cell(r.features.exact)} of ${cell(r.features.vectors)} (${cell(r.features.missing)})` : '–'} | ` +
+        `${featuresCell(r)} | ` +
         `${r.recoveryS === null ? 'not recovered' : cell(r.recoveryS)} | ${cell(r.readyS)} | ${(r.crashes ?? []).join(', ') || '–'} |`,
     );
   }

@@ -181,6 +181,53 @@ describe('aligner', () => {
       expect(a.take(1002).items).toEqual([]);
     });
 
+    it('waits for a partition its member makes progress on, however long that takes', () => {
+      const a = createAligner<Item>({ maxWaitMs: 1000 });
+      a.assigned([0]);
+      a.fetched([fetched(0)], at(90, 100));
+      a.push(0, [item('a1', 50)]);
+      a.remote([state(1, 10)], 0);
+      expect(a.take(0).items).toEqual([]);
+      a.remote([state(1, 20)], 900);
+      expect(a.take(1500).retryAt).toBe(1900);
+      a.remote([state(1, 30)], 1800);
+      expect(a.take(2500).items).toEqual([]);
+      // no progress for maxWaitMs: passed over
+      a.remote([state(1, 30)], 2900);
+      const passed = a.take(2900);
+      expect(ids(passed.items)).toEqual(['a1']);
+      expect(passed.passedOver).toBe(1);
+    });
+
+    it("gives another member memberWaitMs, and this member's partitions maxWaitMs", () => {
+      const a = createAligner<Item>({ maxWaitMs: 1000, memberWaitMs: 10_000 });
+      a.assigned([0, 1]);
+      a.fetched([fetched(0), fetched(1, 50, false)], at(90, 100));
+      a.push(0, [item('a1', 10)]);
+      a.remote([state(2, 5)], 0);
+      expect(a.take(0).retryAt).toBe(10_000);
+      expect(a.take(5_000).items).toEqual([]);
+      const passed = a.take(10_000);
+      expect(ids(passed.items)).toEqual(['a1']);
+      expect(passed.passedOver).toBe(2);
+    });
+
+    it('holds nothing back for other members from a rebalance until the next assignment', () => {
+      const a = createAligner<Item>({ maxWaitMs: 1000, memberWaitMs: 10_000 });
+      a.assigned([0]);
+      a.fetched([fetched(0)], at(90, 100));
+      a.push(0, [item('a1', 10), item('a2', 20)]);
+      a.remote([state(1, 5)], 0);
+      expect(a.take(0).items).toEqual([]);
+      a.rebalancing();
+      expect(ids(a.take(1).items)).toEqual(['a1', 'a2']);
+      a.assigned([0]);
+      a.fetched([fetched(0)], at(190, 200));
+      a.push(0, [item('a3', 30)]);
+      a.remote([state(1, 25)], 2);
+      expect(a.take(3).items).toEqual([]);
+    });
+
     it('ignores what another member published for a partition now assigned here', () => {
       const a = createAligner<Item>({ maxWaitMs: 1000 });
       a.assigned([0, 1]);

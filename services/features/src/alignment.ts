@@ -22,7 +22,9 @@
  * (`states`, after every round is applied) and holds its records back for the others' partitions
  * too (`remote`, see frontier.ts), by the same rule: a remote partition's published bound (its next
  * record, or its last one), or a fetch that found it caught up and started after this record's
- * fetch had returned (then everything published before this record had landed, and was read).
+ * fetch had returned (then everything published before this record had landed, and was read). A
+ * member that makes no progress on a partition is given `memberWaitMs` (the group's session
+ * timeout: by then a member that is gone has lost its partitions to one that publishes them).
  */
 
 export interface Aligned {
@@ -85,6 +87,8 @@ interface Lane<T> {
 
 interface Remote extends LaneState {
   passedOver: boolean;
+  /** When its state last changed (the `now` of `remote`). */
+  changedAt: number;
 }
 
 export interface Aligner<T extends Aligned> {
@@ -92,10 +96,15 @@ export interface Aligner<T extends Aligned> {
   assigned(partitions: readonly number[]): void;
   /** What a fetch returned, before its batches are pushed; wall times it started and returned. */
   fetched(lanes: readonly FetchedLane[], at?: { startedAt: number; returnedAt: number }): void;
-  /** The other members' partitions, as last published (replaces the previous ones). */
-  remote(states: readonly LaneState[]): void;
+  /** The other members' partitions, as last published (replaces the previous ones), read at `now`. */
+  remote(states: readonly LaneState[], now?: number): void;
   /** This member's partitions, to publish once nothing taken is still being applied. */
   states(): LaneState[];
+  /**
+   * The group is rebalancing: other members' partitions hold nothing back until the next
+   * assignment (the member rejoins only once what it buffered is applied).
+   */
+  rebalancing(): void;
   /** A batch's records, in offset order. */
   push(partition: number, items: readonly T[]): void;
   take(now: number): Taken<T>;
@@ -106,11 +115,15 @@ export interface Aligner<T extends Aligned> {
 
 export function createAligner<T extends Aligned>(options: {
   maxWaitMs: number;
+  /** Most another member's partition that makes no progress holds records back (default maxWaitMs). */
+  memberWaitMs?: number;
   confirmCaughtUp?: boolean;
 }): Aligner<T> {
-  const { maxWaitMs, confirmCaughtUp = false } = options;
+  const { maxWaitMs, memberWaitMs = maxWaitMs, confirmCaughtUp = false } = options;
   const lanes = new Map<number, Lane<T>>();
   let remotes = new Map<number, Remote>();
+  /** False from a rebalance until the next assignment. */
+  let holdForOthers = true;
   let buffered = 0;
   let blockedSince: number | undefined;
   let fetches = 0;
@@ -147,7 +160,7 @@ export function createAligner<T extends Aligned>(options: {
   };
   /** The same for another member's partition, for a record whose fetch returned at `arrived`. */
   const remoteBound = (r: Remote, arrived: number): number => {
-    if (r.passedOver || lanes.has(r.partition)) return Number.POSITIVE_INFINITY;
+    if (!holdForOthers || r.passedOver || lanes.has(r.partition)) return Number.POSITIVE_INFINITY;
     if (r.caughtUpAt > 0 && r.caughtUpAt > arrived) return Number.POSITIVE_INFINITY;
     return r.bound;
   };
@@ -167,6 +180,7 @@ export function createAligner<T extends Aligned>(options: {
 
   return {
     assigned(partitions) {
+      holdForOthers = true;
       const now = new Set(partitions);
       for (const l of lanes.values()) {
         if (!now.has(l.partition)) {
@@ -195,15 +209,22 @@ export function createAligner<T extends Aligned>(options: {
         l.passedOver = false;
       }
     },
-    remote(states) {
+    remote(states, now = 0) {
       const next = new Map<number, Remote>();
       for (const s of states) {
         const before = remotes.get(s.partition);
         // Passed over until its member publishes something new.
-        const same = before && before.bound === s.bound && before.caughtUpAt === s.caughtUpAt;
-        next.set(s.partition, { ...s, passedOver: Boolean(same && before?.passedOver) });
+        const same = before !== undefined && before.bound === s.bound && before.caughtUpAt === s.caughtUpAt;
+        next.set(s.partition, {
+          ...s,
+          passedOver: same && before.passedOver,
+          changedAt: same ? before.changedAt : now,
+        });
       }
       remotes = next;
+    },
+    rebalancing() {
+      holdForOthers = false;
     },
     states() {
       const out: LaneState[] = [];
@@ -249,19 +270,25 @@ export function createAligner<T extends Aligned>(options: {
         if (!best) break;
         by = best.fetches[best.head] as number;
         const arrived = best.arrivals[best.head] as number;
-        let blocked = false;
+        // Until when the partitions holding this record back are waited for: this member's for
+        // maxWaitMs; another member's for memberWaitMs after its last change (while its member makes
+        // progress on it, or is starting up, it is waited for).
+        let waitUntil = Number.NEGATIVE_INFINITY;
+        const since = blockedSince ?? now;
         for (const l of lanes.values()) {
           if (l !== best && bound(l, by) < bestTime) {
-            blocked = true;
+            waitUntil = since + maxWaitMs;
             break;
           }
         }
         for (const r of remotes.values()) {
-          if (!blocked && remoteBound(r, arrived) < bestTime) blocked = true;
+          if (remoteBound(r, arrived) < bestTime) {
+            waitUntil = Math.max(waitUntil, Math.max(since, r.changedAt) + memberWaitMs);
+          }
         }
-        if (blocked) {
-          blockedSince ??= now;
-          if (now - blockedSince < maxWaitMs) return { items, passedOver, retryAt: blockedSince + maxWaitMs };
+        if (waitUntil > Number.NEGATIVE_INFINITY) {
+          blockedSince = since;
+          if (now < waitUntil) return { items, passedOver, retryAt: waitUntil };
           for (const l of lanes.values()) {
             if (l !== best && bound(l, by) < bestTime) {
               l.passedOver = true;

@@ -104,6 +104,8 @@ export interface TransactionsHandlerOptions extends CommonOptions {
    * topic has: while this member holds fewer, its records also wait for the others'.
    */
   frontier?: { shared: Frontier; partitions: number };
+  /** Most another member's partition that makes no progress holds records back (see alignment.ts). */
+  alignMemberWaitMs?: number;
 }
 
 /** While another member's partition holds records back, its published state is read this often. */
@@ -137,6 +139,7 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
   handler: (records: ConsumedRecord<Transaction>[], context: BatchContext) => Promise<HandlerResult<Transaction>>;
   onFetch: (partitions: FetchedPartition[], at: FetchTimes) => void;
   onAssigned: (assignment: Record<string, number[]>) => void;
+  onRebalancing: () => void;
 } {
   const { redis, engine, producer, encoder, groupId, labels, logger, now = Date.now } = options;
   const meter = metrics.getMeter('pipeline.features');
@@ -157,6 +160,7 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
   const watermarks = partitionWatermarks(redis, engine.prefix, groupId);
   const aligner = createAligner<Pending>({
     maxWaitMs: options.alignMaxWaitMs,
+    memberWaitMs: options.alignMemberWaitMs ?? options.alignMaxWaitMs,
     confirmCaughtUp: options.alignConfirm ?? false,
   });
   const topic = options.enrichedTopic;
@@ -223,7 +227,7 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
       for (;;) {
         const remote = others();
         const shared = remote.length > 0 ? options.frontier?.shared : undefined;
-        aligner.remote(shared ? await shared.others(remote) : []);
+        aligner.remote(shared ? await shared.others(remote) : [], Date.now());
         const taken = aligner.take(Date.now());
         if (taken.passedOver > 0) {
           passedOver.add(taken.passedOver);
@@ -304,6 +308,10 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
       );
       // what this fetch confirms caught up may release records held for it
       setImmediate(() => void drain());
+    },
+    onRebalancing() {
+      aligner.rebalancing();
+      void drain();
     },
     onAssigned(assignment) {
       const partitions = Object.values(assignment).flat();

@@ -120,6 +120,8 @@ await runMain('features', async () => {
     alignMaxWaitMs: config.FEATURES_ALIGN_MAX_WAIT,
     alignConfirm: config.FEATURES_ALIGN_CONFIRM,
     frontier: { shared: frontier, partitions: txTopic?.partitions.length ?? 0 },
+    // Another instance that makes no progress: waited for until the group would have moved its partitions.
+    alignMemberWaitMs: config.KAFKA_SESSION_TIMEOUT,
   });
   const transactionsConsumer = createBatchConsumer<Transaction>({
     kafka,
@@ -136,6 +138,7 @@ await runMain('features', async () => {
     handler: transactions.handler,
     onFetch: transactions.onFetch,
     onAssigned: transactions.onAssigned,
+    onRebalancing: transactions.onRebalancing,
     deadLetters,
     logger,
     onCrash,

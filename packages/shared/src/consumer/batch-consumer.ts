@@ -118,6 +118,11 @@ export interface BatchConsumerOptions<T> {
   onFetch?: (partitions: FetchedPartition[], at: FetchTimes) => void;
   /** Called with the member's partitions each time it joins the group. */
   onAssigned?: (assignment: Record<string, number[]>) => void;
+  /**
+   * Called when a heartbeat finds the group rebalancing: the member rejoins once the batches being
+   * handled return, so a handler holding records back for other members should stop doing so.
+   */
+  onRebalancing?: () => void;
 }
 
 /** Wall times (ms) a fetch was sent and answered. */
@@ -275,6 +280,10 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   let groupHeartbeat: (() => Promise<void>) | undefined;
   let beat: NodeJS.Timeout | undefined;
 
+  const rebalanceSeen = (error: unknown) => {
+    if (isRebalancing(error)) options.onRebalancing?.();
+  };
+
   const durable = async (topic: string, partition: number, next: string, highWatermark: string) => {
     await options.onDurable?.({ topic, partition, nextOffset: next, highWatermark });
     try {
@@ -294,7 +303,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       await consumer.connect();
       await consumer.subscribe({ topics: Object.keys(decoders), fromBeginning: options.fromBeginning ?? false });
       beat = setInterval(() => {
-        if (handling > 0) void groupHeartbeat?.().catch(() => {});
+        if (handling > 0) void groupHeartbeat?.().catch(rebalanceSeen);
       }, heartbeatMs);
       beat.unref();
       await consumer.run({
@@ -356,7 +365,10 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
               await committer.commit({ topic, partition, offset: next });
             }
             resolveOffset(batch.lastOffset());
-            await heartbeat();
+            await heartbeat().catch((error: unknown) => {
+              rebalanceSeen(error);
+              throw error;
+            });
             consumedCounter.add(batch.messages.length, { topic });
             batchDuration.record(performance.now() - started, { topic });
             // Bounded: past this many unsettled batches, the fetch waits for the oldest.
@@ -388,6 +400,12 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       await consumer.disconnect();
     },
   };
+}
+
+/** kafkajs's own test: the group is rebalancing, or this member's generation is over. */
+function isRebalancing(error: unknown): boolean {
+  const type = (error as { type?: string } | undefined)?.type;
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION';
 }
 
 function isRetriable(error: unknown): boolean {
