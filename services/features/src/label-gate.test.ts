@@ -272,6 +272,24 @@ describe('what the label gate costs per batch', () => {
     expect(done).toBe(true);
   });
 
+  it('holds a batch for a label published after the last lookup and before the batch arrived', async () => {
+    const { state, calls, source } = fakeSource();
+    state.progress.set(0, live(100));
+    state.progress.set(1, live(100));
+    const { gate, clock } = clockedGate(source, (now) => {
+      // the labels consumer applies the new label 20 ms into the wait
+      if (now === 520) state.progress.set(0, live(101));
+    });
+    expect(await gate.wait(T)).toEqual({ waitedMs: 0, timedOut: false });
+    clock.now = 300;
+    // a label is published on partition 0, then a transaction after it, which arrives at 500: the
+    // lookup at 0 cannot vouch for it, so the gate looks again and waits until the label is applied
+    state.offsets = [offsets(0, 0, 101), offsets(1, 0, 100)];
+    clock.now = 500;
+    expect(await gate.wait(T + 500)).toEqual({ waitedMs: 20, timedOut: false });
+    expect(calls.offsets).toBe(2);
+  });
+
   it('counts a label published after a lookup only from the next lookup on', async () => {
     const { state, calls, source } = fakeSource();
     state.progress.set(0, live(100));
