@@ -33,7 +33,7 @@ import {
 } from './engine.js';
 import type { Frontier } from './frontier.js';
 import { watermarkKey } from './keys.js';
-import type { LabelGate } from './label-gate.js';
+import type { LabelGate, LookupMark } from './label-gate.js';
 import { recordProgress } from './label-progress.js';
 
 const PRODUCE_CHUNK = 1000;
@@ -122,6 +122,8 @@ interface Pending extends Aligned {
 
 interface PendingBatch {
   remaining: number;
+  /** Taken once its records were received: the label gate needs a lookup asked for after it. */
+  received: LookupMark;
   /** Written with the batch's last transaction: the partition's watermark as of the batch's end. */
   watermark: WatermarkWrite & { watermark: Watermark };
   rejected: LateRejections<Transaction>['rejected'];
@@ -172,11 +174,17 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
     if (!f || local.size >= f.partitions) return [];
     return Array.from({ length: f.partitions }, (_, p) => p).filter((p) => !local.has(p));
   };
+  // Taken as each fetch's answer arrives, before its batches are handed over.
+  let fetchMark: LookupMark | undefined;
 
   const apply = async (items: Pending[]) => {
     let upTo = Number.NEGATIVE_INFINITY;
-    for (const item of items) if (item.time > upTo) upTo = item.time;
-    const waited = await labels.wait(upTo);
+    let received: LookupMark = 0;
+    for (const item of items) {
+      if (item.time > upTo) upTo = item.time;
+      if (item.batch.received > received) received = item.batch.received;
+    }
+    const waited = await labels.wait(upTo, { received });
     labelWait.record(waited.waitedMs);
     if (waited.timedOut) {
       labelTimeouts.add(1);
@@ -283,7 +291,15 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
         resolve = res;
         reject = rej;
       });
-      const batch: PendingBatch = { remaining: checked.accepted.length, watermark: end, rejected: [], resolve, reject };
+      const batch: PendingBatch = {
+        remaining: checked.accepted.length,
+        // The mark of the fetch that brought it (any later one is later than its arrival too).
+        received: fetchMark ?? labels.received(),
+        watermark: end,
+        rejected: [],
+        resolve,
+        reject,
+      };
       aligner.push(
         partition,
         checked.accepted.map((i, k) => {
@@ -297,6 +313,8 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
       return { rejected, settled };
     },
     onFetch(partitions, at) {
+      // The lookup its batches' labels need, asked for now: answered, mostly, before they are taken.
+      fetchMark = labels.received(partitions.some((p) => p.delivered));
       aligner.fetched(
         partitions.map((p) => ({
           partition: p.partition,

@@ -115,8 +115,10 @@ describe('createLabelGate', () => {
         if (clock === 50) state.progress.set(1, progress(30, 100, 1_900_000));
       },
     });
-    const waited = await gate.wait(1_500_000, async () => {
-      heartbeats++;
+    const waited = await gate.wait(1_500_000, {
+      heartbeat: async () => {
+        heartbeats++;
+      },
     });
     expect(waited).toEqual({ waitedMs: 50, timedOut: false });
     expect(heartbeats).toBe(10);
@@ -153,7 +155,7 @@ describe('createLabelGate', () => {
     state.progress.set(0, progress(100, 100, 1_000));
     state.offsets = [offsets(0, 0, 100), offsets(1, 0, 0)]; // partition 1 never had a label
     const gate = createLabelGate({ source, latenessMs: L, maxWaitMs: 1000, sleep: async () => {} });
-    expect(await gate.wait(Date.now(), async () => {})).toMatchObject({ timedOut: false });
+    expect(await gate.wait(Date.now())).toMatchObject({ timedOut: false });
     expect(calls.offsets).toBe(1);
   });
 });
@@ -178,118 +180,169 @@ describe('what the label gate costs per batch', () => {
     return { gate, clock };
   }
 
-  it('looks the offsets up once per refresh interval, a partition without progress too, while batches read progress (replay)', async () => {
+  it('answers a replay from label watermarks: one lookup per refresh interval, one progress read per batch', async () => {
     const { state, calls, source } = fakeSource();
-    state.offsets = [offsets(0, 0, 500), offsets(1, 0, 0)]; // partition 1 never had a label
+    state.offsets = [offsets(0, 0, 500), offsets(1, 0, 300)];
     const { gate, clock } = clockedGate(source);
     for (let i = 0; i < 100; i++) {
       clock.now = i * 9;
-      // the labels consumer is behind the broker, its label watermark ahead of each batch
+      // the labels consumer is behind the broker, its label watermarks ahead of each batch
       state.progress.set(0, progress(10 + i, 500, T + i * 1000 + L));
+      state.progress.set(1, progress(20 + i, 300, T + i * 1000 + L + 1));
       expect(await gate.wait(T + i * 1000)).toEqual({ waitedMs: 0, timedOut: false });
     }
     expect(calls).toEqual({ progress: 100, offsets: 1 });
   });
 
-  it('serves an empty labels topic (no progress anywhere) with one lookup and one read per refresh interval', async () => {
+  it('needs a lookup newer than each batch for a partition that never had a label (one may just have been)', async () => {
+    const { state, calls, source } = fakeSource();
+    state.offsets = [offsets(0, 0, 500), offsets(1, 0, 0)];
+    const { gate, clock } = clockedGate(source);
+    for (let i = 0; i < 10; i++) {
+      clock.now = i * 9;
+      state.progress.set(0, progress(10 + i, 500, T + i * 1000 + L));
+      expect(await gate.wait(T + i * 1000)).toEqual({ waitedMs: 0, timedOut: false });
+    }
+    expect(calls).toEqual({ progress: 10, offsets: 10 });
+  });
+
+  it('serves batches received before one lookup with it: one lookup and one progress read, empty topic', async () => {
     const { state, calls, source } = fakeSource();
     state.offsets = [offsets(0, 0, 0), offsets(1, 0, 0)];
     const { gate, clock } = clockedGate(source);
+    const received = gate.received(); // a backlog: every batch arrived before the first lookup
     for (let i = 0; i < 200; i++) {
-      clock.now = i * 5;
-      expect(await gate.wait(T + i * 5)).toEqual({ waitedMs: 0, timedOut: false });
+      clock.now = i * 4;
+      expect(await gate.wait(T + i * 5, { received })).toEqual({ waitedMs: 0, timedOut: false });
     }
     expect(calls).toEqual({ progress: 1, offsets: 1 });
   });
 
-  it('answers from memory, without reading progress, once every partition was caught up against the lookup', async () => {
+  it('answers from memory, without reading progress, once every partition was caught up against a lookup newer than the batch', async () => {
     const { state, calls, source } = fakeSource();
     state.progress.set(0, live(100));
     state.progress.set(1, live(100));
     const { gate, clock } = clockedGate(source);
+    const received = gate.received();
     for (let i = 0; i < 200; i++) {
-      clock.now = i * 5;
-      expect(await gate.wait(T + i * 5)).toEqual({ waitedMs: 0, timedOut: false });
+      clock.now = i * 4;
+      expect(await gate.wait(T + i * 5, { received })).toEqual({ waitedMs: 0, timedOut: false });
     }
     expect(calls).toEqual({ progress: 1, offsets: 1 });
   });
 
-  it('shares one lookup and one progress read among concurrent batches', async () => {
+  it('shares one lookup and one progress read among concurrent batches received together', async () => {
     const { state, calls, source } = fakeSource();
     state.progress.set(0, live(100));
     state.progress.set(1, live(100));
     const { gate } = clockedGate(source);
-    const waits = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => gate.wait(T + i)));
+    const received = gate.received();
+    const waits = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => gate.wait(T + i, { received })));
     expect(waits.every((w) => !w.timedOut)).toBe(true);
     expect(calls).toEqual({ progress: 1, offsets: 1 });
   });
 
-  it('reads progress and offsets again once the refresh interval has passed', async () => {
+  it('costs live traffic one lookup per round, asked for as its records arrive, and none when watermarks answer', async () => {
     const { state, calls, source } = fakeSource();
     state.progress.set(0, live(100));
     state.progress.set(1, live(100));
     const { gate, clock } = clockedGate(source);
-    await gate.wait(T);
-    clock.now = 999;
-    await gate.wait(T + 999);
-    expect(calls).toEqual({ progress: 1, offsets: 1 });
-    clock.now = 1000;
-    // Caught up at the last lookup: this batch goes on, the next lookup runs in the background.
-    await gate.wait(T + 1000);
-    expect(calls).toEqual({ progress: 1, offsets: 2 });
-    await gate.wait(T + 1000);
-    expect(calls).toEqual({ progress: 2, offsets: 2 });
-    clock.now = 1999;
-    await gate.wait(T + 1999);
-    expect(calls).toEqual({ progress: 2, offsets: 2 });
+    for (let i = 0; i < 10; i++) {
+      clock.now = i * 10;
+      const received = gate.received(true); // the fetch's answer is in: its lookup goes out now
+      expect(calls.offsets).toBe(i + 1);
+      await new Promise((r) => setImmediate(r)); // answered before the round is taken
+      expect(await gate.wait(T + i * 10, { received })).toEqual({ waitedMs: 0, timedOut: false });
+      expect(calls.offsets).toBe(i + 1);
+    }
+    // a replay: label watermarks past each batch, so no lookup goes out as records arrive
+    state.progress.set(0, progress(100, 100, T + 3 * L));
+    state.progress.set(1, progress(100, 100, T + 3 * L));
+    clock.now = 100;
+    await gate.wait(T + L, { received: gate.received(true) });
+    const lookups = calls.offsets;
+    for (let i = 1; i < 10; i++) {
+      clock.now = 100 + i * 10;
+      expect(await gate.wait(T + L + i, { received: gate.received(true) })).toEqual({ waitedMs: 0, timedOut: false });
+    }
+    expect(calls.offsets).toBe(lookups);
   });
 
-  it('waits for a lookup that has not answered within two intervals', async () => {
+  it('does not take a lookup asked for before the batch arrived, even one answered after', async () => {
     const { state, calls, source } = fakeSource();
     state.progress.set(0, live(100));
     state.progress.set(1, live(100));
-    let answer: () => void = () => {};
+    let answerFirst: () => void = () => {};
     const slow = {
       ...source,
       offsets: async () => {
-        if (calls.offsets > 0) await new Promise<void>((r) => (answer = r));
-        return source.offsets();
+        const seen = state.offsets; // what the broker had when asked
+        if (calls.offsets++ === 0) await new Promise<void>((r) => (answerFirst = r));
+        return seen;
       },
     };
-    const { gate, clock } = clockedGate(slow);
-    await gate.wait(T);
-    clock.now = 1500;
-    expect(await gate.wait(T + 1500)).toEqual({ waitedMs: 0, timedOut: false });
-    clock.now = 2000;
-    let done = false;
-    const held = gate.wait(T + 2000).then(() => {
-      done = true;
+    const { gate } = clockedGate(slow, (now) => {
+      if (now === 25) state.progress.set(0, live(101));
     });
-    await new Promise((r) => setImmediate(r));
-    expect(done).toBe(false);
-    answer();
-    await held;
-    expect(done).toBe(true);
+    const first = gate.wait(T); // its lookup sees offsets 100 and 100, and is slow to answer
+    // a label, then a transaction after it: this batch arrived after the first lookup was asked for
+    state.offsets = [offsets(0, 0, 101), offsets(1, 0, 100)];
+    const received = gate.received();
+    const second = gate.wait(T + 1, { received });
+    answerFirst();
+    expect(await first).toMatchObject({ timedOut: false }); // (on the clock the second's waiting moves)
+    expect(await second).toEqual({ waitedMs: 25, timedOut: false });
+    expect(calls.offsets).toBe(2);
   });
 
-  it('counts a label published after a lookup only from the next lookup on', async () => {
+  it('holds a batch for a label published after the last lookup and before the batch arrived', async () => {
     const { state, calls, source } = fakeSource();
     state.progress.set(0, live(100));
     state.progress.set(1, live(100));
     const { gate, clock } = clockedGate(source, (now) => {
       // the labels consumer applies the new label 20 ms into the wait
-      if (now === 1020) state.progress.set(0, live(101));
+      if (now === 520) state.progress.set(0, live(101));
     });
     expect(await gate.wait(T)).toEqual({ waitedMs: 0, timedOut: false });
-    state.offsets = [offsets(0, 0, 101), offsets(1, 0, 100)]; // a label is published on partition 0
+    clock.now = 300;
+    // a label is published on partition 0, then a transaction after it, which arrives at 500: the
+    // lookup at 0 cannot vouch for it, so the gate looks again and waits until the label is applied
+    state.offsets = [offsets(0, 0, 101), offsets(1, 0, 100)];
     clock.now = 500;
-    // not on the broker at the last lookup: this batch goes on without it
-    expect(await gate.wait(T + 500)).toEqual({ waitedMs: 0, timedOut: false });
-    clock.now = 1000;
-    // the next lookup (started by this batch, in the background) sees it: the batch after waits
-    // until it is applied
-    expect(await gate.wait(T + 1000)).toEqual({ waitedMs: 0, timedOut: false });
-    expect(await gate.wait(T + 1000)).toEqual({ waitedMs: 20, timedOut: false });
+    expect(await gate.wait(T + 500)).toEqual({ waitedMs: 20, timedOut: false });
     expect(calls.offsets).toBe(2);
+  });
+
+  it('does not wait for a label published after the batch arrived (late for it, as in any stream join)', async () => {
+    const { state, calls, source } = fakeSource();
+    state.progress.set(0, live(100));
+    state.progress.set(1, live(100));
+    const { gate } = clockedGate(source);
+    const received = gate.received(true);
+    await new Promise((r) => setImmediate(r));
+    state.offsets = [offsets(0, 0, 101), offsets(1, 0, 100)]; // published after the lookup it needs
+    expect(await gate.wait(T, { received })).toEqual({ waitedMs: 0, timedOut: false });
+    expect(calls.offsets).toBe(1);
+  });
+
+  it('asks for the labels group commits only while a partition has no progress', async () => {
+    const { state, source } = fakeSource();
+    const asked: boolean[] = [];
+    const recording = {
+      ...source,
+      offsets: (o?: { committed?: boolean }) => {
+        asked.push(o?.committed ?? true);
+        return source.offsets();
+      },
+    };
+    state.progress.set(0, live(100));
+    state.offsets = [offsets(0, 0, 100), offsets(1, 0, 100, 100)]; // partition 1: committed, no progress
+    const { gate } = clockedGate(recording);
+    expect(await gate.wait(T)).toEqual({ waitedMs: 0, timedOut: false });
+    expect(await gate.wait(T + 1)).toEqual({ waitedMs: 0, timedOut: false });
+    state.progress.set(1, live(100));
+    expect(await gate.wait(T + 2)).toEqual({ waitedMs: 0, timedOut: false });
+    expect(await gate.wait(T + 3)).toEqual({ waitedMs: 0, timedOut: false });
+    expect(asked).toEqual([true, true, true, false]);
   });
 });

@@ -26,8 +26,11 @@ export interface LabelPartitionOffsets {
 export interface LabelSource {
   /** Progress recorded per partition by the labels consumer. */
   progress(): Promise<Map<number, LabelProgress>>;
-  /** Every partition of the labels topic, with its offsets. */
-  offsets(): Promise<LabelPartitionOffsets[]>;
+  /**
+   * Every partition of the labels topic, with its offsets; the labels group's commits only when
+   * `committed` is asked for (else -1).
+   */
+  offsets(options?: { committed?: boolean }): Promise<LabelPartitionOffsets[]>;
 }
 
 export function encodeProgress(p: LabelProgress): string {
@@ -41,8 +44,8 @@ export function decodeProgress(text: string): LabelProgress {
 
 /**
  * Whether the labels consumer has consumed everything there was on the partition when it last
- * fetched and when the broker was last asked (`brokerHigh`): any label it has not applied was
- * published after that lookup (live traffic: labels count as they arrive).
+ * fetched and when the broker was asked (`brokerHigh`): any label it has not applied was published
+ * after that lookup, so after any transaction received before the lookup was asked for.
  */
 export function partitionCaughtUp(p: LabelProgress, brokerHigh = 0n): boolean {
   return p.nextOffset >= p.highWatermark && p.nextOffset >= brokerHigh;
@@ -108,9 +111,9 @@ export interface LabelGateOptions {
   maxWaitMs: number;
   pollMs?: number;
   /**
-   * How long one lookup of the partitions' offsets on the broker is used (at most one lookup per
-   * this interval, shared by concurrent batches): labels published since the labels consumer's
-   * last fetch count once the next lookup sees them; new partitions likewise.
+   * Longest one lookup of the partitions' offsets is used: for the partitions' list when label
+   * watermarks alone answer (a replay), and while a batch waits (new partitions, the labels group's
+   * commits).
    */
   offsetsRefreshMs?: number;
   now?: () => number;
@@ -122,24 +125,50 @@ export interface LabelWait {
   timedOut: boolean;
 }
 
+/** A place in the gate's sequence of offsets lookups: how many had been asked for. */
+export type LookupMark = number;
+
 export interface LabelGate {
-  /** Resolves once labels before t are all applied, or after the maximum wait; `heartbeat` keeps the caller's group membership. */
-  wait(t: number, heartbeat?: () => Promise<void>): Promise<LabelWait>;
+  /**
+   * To be called once records have been received: only a lookup asked for later can vouch for them
+   * (`wait`'s `received`). With `prefetch`, that lookup is asked for now, in the background, unless
+   * label watermarks answered the last batch.
+   */
+  received(prefetch?: boolean): LookupMark;
+  /**
+   * Resolves once labels before t are all applied, or after the maximum wait. `received`: the mark
+   * taken when the batch's records arrived (default: now); `heartbeat` keeps the caller's group
+   * membership.
+   */
+  wait(t: number, options?: { received?: LookupMark; heartbeat?: () => Promise<void> }): Promise<LabelWait>;
 }
 
 /** One lookup of the broker's offsets, and whether every partition was found caught up against it. */
 interface OffsetsSnapshot {
   offsets: LabelPartitionOffsets[];
-  /** When the lookup was asked for: the broker's answer is no older. */
+  /** Its place in the sequence: it vouches for records received before it was asked for. */
+  seq: number;
+  /** When it was asked for. */
   at: number;
   caughtUp: boolean;
 }
 
 /**
- * A batch costs nothing when its time is behind every label watermark (`readyThrough`) or every
- * partition was caught up against the current offsets snapshot; otherwise one progress read
- * (shared by concurrent batches), plus one offsets lookup when the snapshot is `offsetsRefreshMs` old
- * (in the background while the last one found every partition caught up).
+ * A label published before a transaction is on the broker before the transaction can be fetched;
+ * so a lookup of the labels' offsets asked for after the transaction's batch was received (fetch
+ * response in hand) has every such label below its high watermarks, and "caught up" against it
+ * proves them applied. An earlier lookup proves nothing about labels published since, however
+ * recent it is: the gate holds each batch to a lookup asked for after its `received` mark. This
+ * compares events in this process's own order, not timestamps: record timestamps (CreateTime,
+ * stamped by the producer before the broker appends) and other hosts' clocks cannot order a
+ * lookup against a label's append.
+ *
+ * A batch costs nothing when its time is behind every label watermark (`readyThrough`), or when
+ * every partition was caught up against a lookup asked for after its records arrived (batches of
+ * a backlog share one). Otherwise one progress read (shared by concurrent batches), and one lookup
+ * asked for after its records arrived unless one already was (`received(true)` asks for it as
+ * the records come in, so it is usually answered before their round waits); label watermarks past
+ * t answer without a new lookup.
  */
 export function createLabelGate(options: LabelGateOptions): LabelGate {
   const { source, latenessMs, maxWaitMs, pollMs = 5, offsetsRefreshMs = 1000, now = Date.now } = options;
@@ -147,57 +176,88 @@ export function createLabelGate(options: LabelGateOptions): LabelGate {
   // Every t up to this is ready: label watermarks only grow.
   let readyThrough = Number.NEGATIVE_INFINITY;
   let snapshot: OffsetsSnapshot | undefined;
+  let issued = 0;
+  let known: ReadonlyMap<number, LabelProgress> | undefined;
   let reading: Promise<Map<number, LabelProgress>> | undefined;
-  let looking: Promise<OffsetsSnapshot> | undefined;
+  let looking: { seq: number; answer: Promise<OffsetsSnapshot> } | undefined;
+  // Whether the last judgement needed the broker (live) rather than label watermarks (a replay).
+  let brokerNeeded = true;
   // Concurrent batches share one read and one lookup.
   const readProgress = () => {
-    reading ??= source.progress().finally(() => {
-      reading = undefined;
-    });
+    reading ??= source
+      .progress()
+      .then((progress) => {
+        known = progress;
+        return progress;
+      })
+      .finally(() => {
+        reading = undefined;
+      });
     return reading;
   };
-  const lookUp = () => {
-    if (!looking) {
-      const at = now();
-      looking = source
-        .offsets()
-        .then((offsets) => {
-          snapshot = { offsets, at, caughtUp: false };
-          return snapshot;
-        })
-        .finally(() => {
-          looking = undefined;
-        });
-    }
-    return looking;
+  const lookUp = (): Promise<OffsetsSnapshot> => {
+    const seq = ++issued;
+    const at = now();
+    // The group's commits matter only for a partition without progress; they only grow, so the
+    // last lookup's stay a lower bound.
+    const withCommitted = !snapshot || !known || snapshot.offsets.some((o) => !known?.has(o.partition));
+    const answer = source
+      .offsets({ committed: withCommitted })
+      .then((offsets) => {
+        const before = new Map((snapshot?.offsets ?? []).map((o) => [o.partition, o.committed]));
+        const merged = withCommitted
+          ? offsets
+          : offsets.map((o) => ({ ...o, committed: before.get(o.partition) ?? o.committed }));
+        const answered: OffsetsSnapshot = { offsets: merged, seq, at, caughtUp: false };
+        if (!snapshot || seq > snapshot.seq) snapshot = answered;
+        return answered;
+      })
+      .finally(() => {
+        if (looking?.seq === seq) looking = undefined;
+      });
+    looking = { seq, answer };
+    return answer;
   };
-  const fresh = (s: OffsetsSnapshot | undefined): s is OffsetsSnapshot => !!s && now() - s.at < offsetsRefreshMs;
+  const lookUpAfter = (mark: LookupMark) => (looking && looking.seq > mark ? looking.answer : lookUp());
+  const recent = (s: OffsetsSnapshot) => now() - s.at < offsetsRefreshMs;
 
-  async function ready(t: number): Promise<boolean> {
+  async function ready(t: number, mark: LookupMark): Promise<boolean> {
     if (t <= readyThrough) return true;
     const current = snapshot;
-    if (current?.caughtUp) {
-      const age = now() - current.at;
-      if (age < offsetsRefreshMs) return true;
-      // Caught up at the last lookup: the next one runs in the background instead of stalling every
-      // batch for two admin requests each second. Past two intervals, batches wait for it.
-      if (age < 2 * offsetsRefreshMs) {
-        lookUp().catch(() => {});
-        return true;
-      }
+    const vouched = current && current.seq > mark && recent(current) ? current : undefined;
+    if (vouched?.caughtUp) return true;
+    let progress: Map<number, LabelProgress>;
+    let judged: OffsetsSnapshot;
+    if (vouched) {
+      judged = vouched;
+      progress = await readProgress();
+    } else if (current && recent(current) && !brokerNeeded) {
+      // A replay: label watermarks past t answer without the broker.
+      progress = await readProgress();
+      const verdict = judgeLabels(current.offsets, progress, t, latenessMs);
+      if (verdict.through > readyThrough) readyThrough = verdict.through;
+      if (t <= readyThrough) return true;
+      judged = await lookUpAfter(mark);
+    } else {
+      [progress, judged] = await Promise.all([readProgress(), lookUpAfter(mark)]);
     }
-    const [progress, judged] = await Promise.all([readProgress(), fresh(current) ? current : lookUp()]);
     const verdict = judgeLabels(judged.offsets, progress, t, latenessMs);
     if (verdict.through > readyThrough) readyThrough = verdict.through;
-    if (verdict.caughtUp && judged === snapshot) judged.caughtUp = true;
+    if (verdict.caughtUp) judged.caughtUp = true;
+    brokerNeeded = t > readyThrough;
     return verdict.ready;
   }
 
   return {
-    async wait(t, heartbeat) {
+    received(prefetch = false) {
+      const mark = issued;
+      if (prefetch && brokerNeeded) lookUp().catch(() => {});
+      return mark;
+    },
+    async wait(t, { received = issued, heartbeat } = {}) {
       const start = now();
       for (;;) {
-        if (await ready(t)) return { waitedMs: now() - start, timedOut: false };
+        if (await ready(t, received)) return { waitedMs: now() - start, timedOut: false };
         const waited = now() - start;
         if (waited >= maxWaitMs) return { waitedMs: waited, timedOut: true };
         await heartbeat?.();

@@ -36,7 +36,8 @@ export function labelSource(options: {
     description: 'Reads of the labels progress from Redis by the label gate (one HGETALL each)',
   });
   const offsetsLookups = meter.createCounter('features_label_offsets_lookups', {
-    description: 'Lookups of the labels topic offsets on the broker by the label gate (two admin requests each)',
+    description:
+      'Lookups of the labels topic offsets on the broker by the label gate (two admin requests each, three with the group commits)',
   });
   return {
     async progress() {
@@ -44,11 +45,11 @@ export function labelSource(options: {
       const all = await redis.hgetall(key);
       return new Map(Object.entries(all).map(([partition, text]) => [Number(partition), decodeProgress(text)]));
     },
-    async offsets(): Promise<LabelPartitionOffsets[]> {
+    async offsets({ committed: withCommitted = true } = {}): Promise<LabelPartitionOffsets[]> {
       offsetsLookups.add(1);
       const [ends, [commits]] = await Promise.all([
         admin.fetchTopicOffsets(topic),
-        admin.fetchOffsets({ groupId, topics: [topic] }),
+        withCommitted ? admin.fetchOffsets({ groupId, topics: [topic] }) : [],
       ]);
       const committed = new Map((commits?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
       return ends.map((e) => ({

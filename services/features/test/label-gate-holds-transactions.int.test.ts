@@ -69,11 +69,16 @@ const context = (topic: string) => ({ topic, partition: 0, heartbeat: async () =
 const warnings: string[] = [];
 const logger = { warn: (_: unknown, message: string) => warnings.push(message) } as unknown as Logger;
 
-async function transactionsHandler(maxWaitMs: number) {
+async function transactionsHandler(
+  maxWaitMs: number,
+  labels = { topic: labelsTopic, group: labelsGroup, key: progressKey },
+  offsetsRefreshMs?: number,
+) {
   const gate = createLabelGate({
-    source: labelSource({ redis, admin, key: progressKey, topic: labelsTopic, groupId: labelsGroup }),
+    source: labelSource({ redis, admin, key: labels.key, topic: labels.topic, groupId: labels.group }),
     latenessMs: LATENESS,
     maxWaitMs,
+    ...(offsetsRefreshMs === undefined ? {} : { offsetsRefreshMs }),
   });
   return createTransactionsHandler({
     redis,
@@ -99,16 +104,25 @@ async function handled(handle: BatchHandler<Transaction>, records: ConsumedRecor
 }
 
 /** Puts a label on the labels topic, so the broker's offsets say it is there to be consumed. */
-async function publishLabel(label: Label): Promise<void> {
-  const encoder = await serde().encoder<Label>(`${labelsTopic}-value`, schemaFor('fraud/label').type);
-  await producer.send({ topic: labelsTopic, acks: -1, messages: [{ value: encoder.encode(label) }] });
+async function publishLabel(label: Label, topic = labelsTopic): Promise<void> {
+  const encoder = await serde().encoder<Label>(`${topic}-value`, schemaFor('fraud/label').type);
+  await producer.send({ topic, acks: -1, messages: [{ value: encoder.encode(label) }] });
 }
 
 const fraudRate1d = (e: EnrichedTransaction | undefined) =>
   e?.features.values[fraudFeatureSet.index('terminal_fraud_rate_1d')];
 
+// A labels topic of its own for the race below, empty at first.
+const race = {
+  topic: uniqueName('gate-race-labels'),
+  group: uniqueName('gate-race-group.labels'),
+  key: '',
+};
+race.key = labelProgressKey(prefix, race.group, race.topic);
+
 beforeAll(async () => {
   await createTopic(kafka, labelsTopic);
+  await createTopic(kafka, race.topic);
   await createTopic(kafka, enrichedTopic);
   await admin.connect();
   await producer.connect();
@@ -171,5 +185,36 @@ describe('the label gate', () => {
     const out = await readEnriched(kafka, enrichedTopic);
     // the unapplied label (of other) is not counted: one fraud among the two a week before
     expect(fraudRate1d(out.find((e) => e.transaction.event_id === 'stuck'))).toBe(0.5);
+  });
+
+  it('holds a batch for a label published after the gate last looked, before the batch arrived', async () => {
+    // Near live: a lookup finds the labels consumer at the end; a label is published, then a
+    // transaction after it. That lookup cannot vouch for the transaction, however recent it is (here
+    // it is trusted for a minute, to make the race certain rather than a matter of timing).
+    const handle = await transactionsHandler(30_000, race, 60_000);
+    const labels = createLabelsHandler({ redis, engine, groupId: race.group, progressKey: race.key });
+    const onTerminal = (id: string, at: number) => ({ ...tx(id, at), customer_id: 'C-race', terminal_id: 'T-race' });
+    const weekBefore = onTerminal('race-week-before', t0 - 7 * DAY);
+    const first = [weekBefore, onTerminal('race-other', t0 - 7 * DAY + HOUR / 2), onTerminal('race-a', t0 + HOUR)];
+    const firstBatch = first.map((t, i) => record('tx', i, t));
+    expect(await handled(handle, firstBatch)).toEqual({ rejected: [] });
+
+    const label = fraudLabel(weekBefore, t0 + 2 * HOUR);
+    await publishLabel(label, race.topic);
+    let applied = false;
+    const applying = handled(handle, [record('tx', 3, onTerminal('race-b', t0 + 3 * HOUR))]).then((result) => {
+      applied = true;
+      return result;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const appliedBeforeLabel = applied;
+    await labels.handler([record(race.topic, 0, label)], context(race.topic));
+    await labels.onDurable({ topic: race.topic, partition: 0, nextOffset: '1', highWatermark: '1' });
+    expect(await applying).toEqual({ rejected: [] });
+    expect(appliedBeforeLabel).toBe(false);
+
+    const out = new Map((await readEnriched(kafka, enrichedTopic)).map((e) => [e.transaction.event_id, e]));
+    expect(fraudRate1d(out.get('race-a'))).toBe(0); // the label came after it
+    expect(fraudRate1d(out.get('race-b'))).toBe(0.5); // published before it: counted
   });
 });

@@ -55,7 +55,10 @@ const engineFor = (prefix: string): Engine => ({
 });
 
 /** Every label is applied before the run starts, so batches need not wait for any. */
-const labelsApplied: LabelGate = { wait: async () => ({ waitedMs: 0, timedOut: false }) };
+const labelsApplied: LabelGate = {
+  received: () => 0,
+  wait: async () => ({ waitedMs: 0, timedOut: false }),
+};
 
 /**
  * Consumes the whole transactions topic into fresh state, the partition `holdBack` (if any) handed
