@@ -247,7 +247,11 @@ describe('docker-compose.yml', () => {
 
   it('runs every pipeline service compiled, under its own name', () => {
     const pipeline = Object.keys(compose.services).filter((name) => name in workloads && name !== 'topology');
-    expect(pipeline.sort()).toEqual(Object.keys(workloads).filter((w) => w !== 'topology').sort());
+    expect(pipeline.sort()).toEqual(
+      Object.keys(workloads)
+        .filter((w) => w !== 'topology')
+        .sort(),
+    );
     for (const name of pipeline) {
       const service = compose.services[name] as ComposeService;
       const main = name === 'retrain' ? 'services/monitor/dist/retrain-main.js' : `services/${name}/dist/main.js`;
