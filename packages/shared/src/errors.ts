@@ -63,6 +63,16 @@ export class SchemaValidationError extends PipelineError {
   }
 }
 
+/**
+ * A handler's `settled` rejects with this for a batch it dropped unfinished at a rebalance: not a
+ * failure, the partition is consumed again from its last commit by whichever member owns it next.
+ */
+export class AbandonedBatchError extends PipelineError {
+  constructor() {
+    super('batch dropped at a rebalance; consumed again from the last commit');
+  }
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -89,17 +89,6 @@ describe('aligner', () => {
     expect(a.take(1002).items).toEqual([]);
   });
 
-  it('keeps the buffered records of a revoked partition, and waits for it no more', () => {
-    const a = createAligner<Item>({ maxWaitMs: 1000 });
-    a.assigned([0, 1]);
-    a.fetched([fetched(0, 5), fetched(1, 5)]);
-    a.push(0, [item('a1', 10)]);
-    a.push(1, [item('b1', 20), item('b2', 40)]);
-    a.assigned([1]);
-    a.fetched([fetched(1)]);
-    expect(ids(a.take(0).items)).toEqual(['a1', 'b1', 'b2']);
-  });
-
   it('releases equal times in partition order, and clears what is buffered', () => {
     const a = createAligner<Item>({ maxWaitMs: 1000 });
     a.assigned([0, 1]);
@@ -212,20 +201,36 @@ describe('aligner', () => {
       expect(passed.passedOver).toBe(2);
     });
 
-    it('holds nothing back for other members from a rebalance until the next assignment', () => {
+    it('drops what it buffered at a rebalance, and publishes each partition as of what was taken', () => {
       const a = createAligner<Item>({ maxWaitMs: 1000, memberWaitMs: 10_000 });
       a.assigned([0]);
       a.fetched([fetched(0)], at(90, 100));
-      a.push(0, [item('a1', 10), item('a2', 20)]);
-      a.remote([state(1, 5)], 0);
-      expect(a.take(0).items).toEqual([]);
-      a.rebalancing();
-      expect(ids(a.take(1).items)).toEqual(['a1', 'a2']);
-      a.assigned([0]);
-      a.fetched([fetched(0)], at(190, 200));
-      a.push(0, [item('a3', 30)]);
-      a.remote([state(1, 25)], 2);
-      expect(a.take(3).items).toEqual([]);
+      a.push(0, [item('a1', 10), item('a2', 20), item('a3', 30)]);
+      a.remote([state(1, 15)], 0);
+      expect(ids(a.take(0).items)).toEqual(['a1']);
+      // partition 1's member is gone: nothing passes it, the rebalance hands a2 and a3 back
+      expect(ids(a.rebalancing())).toEqual(['a2', 'a3']);
+      expect(a.buffered).toBe(0);
+      expect(a.take(1).items).toEqual([]);
+      expect(a.states()).toEqual([state(0, 10)]);
+      // the new assignment starts at the last commit: a2 comes again, after a1
+      expect(a.assigned([0, 1])).toEqual([]);
+      a.fetched([fetched(0), fetched(1)], at(190, 200));
+      a.push(0, [item('a2', 20), item('a3', 30)]);
+      a.push(1, [item('b1', 15)]);
+      expect(ids(a.take(2).items)).toEqual(['b1', 'a2', 'a3']);
+    });
+
+    it('drops what it buffered when assigned anew, keeping no partition it lost', () => {
+      const a = createAligner<Item>({ maxWaitMs: 1000 });
+      a.assigned([0, 1]);
+      a.fetched([fetched(0, 5), fetched(1)], at(90, 100));
+      a.push(0, [item('a1', 10)]);
+      a.push(1, [item('b1', 20)]);
+      expect(ids(a.take(0).items)).toEqual(['a1']);
+      a.push(0, [item('a2', 30)]);
+      expect(ids(a.assigned([0]))).toEqual(['a2', 'b1']);
+      expect(a.states()).toEqual([state(0, 10)]);
     });
 
     it('ignores what another member published for a partition now assigned here', () => {

@@ -23,8 +23,12 @@
  * too (`remote`, see frontier.ts), by the same rule: a remote partition's published bound (its next
  * record, or its last one), or a fetch that found it caught up and started after this record's
  * fetch had returned (then everything published before this record had landed, and was read). A
- * member that makes no progress on a partition is given `memberWaitMs` (the group's session
- * timeout: by then a member that is gone has lost its partitions to one that publishes them).
+ * published state speaks of what has been applied, so it stays true when the partition moves to
+ * another member. A member that is gone is not passed over but replaced: the group rebalances once
+ * its session times out, and at every rebalance each member drops what it buffered (`rebalancing`,
+ * `assigned`): after the new assignment every partition is consumed again from its last commit, so
+ * nothing is applied ahead of a partition that has no owner. `memberWaitMs` only bounds the wait
+ * for a member that is alive and stuck.
  */
 
 export interface Aligned {
@@ -74,6 +78,8 @@ interface Lane<T> {
   fetch: number;
   /** Time of the last record pushed (-Infinity: none). */
   lastTime: number;
+  /** Time of the last record taken: where the partition resumes after its buffer is dropped. */
+  takenTime: number;
   /** Per queued record, the wall time its fetch returned. */
   arrivals: number[];
   /** When its last fetch returned, and when the last fetch that found it caught up started. */
@@ -81,8 +87,6 @@ interface Lane<T> {
   caughtUpAt: number;
   /** Held the others back too long; waited for again once it delivers. */
   passedOver: boolean;
-  /** No longer assigned here: its buffered records still go, nothing waits for it. */
-  revoked: boolean;
 }
 
 interface Remote extends LaneState {
@@ -92,8 +96,11 @@ interface Remote extends LaneState {
 }
 
 export interface Aligner<T extends Aligned> {
-  /** The partitions assigned to this member (on every group join). */
-  assigned(partitions: readonly number[]): void;
+  /**
+   * The partitions assigned to this member (on every group join). Returns what was buffered, now
+   * dropped: every partition is consumed again from its last commit.
+   */
+  assigned(partitions: readonly number[]): T[];
   /** What a fetch returned, before its batches are pushed; wall times it started and returned. */
   fetched(lanes: readonly FetchedLane[], at?: { startedAt: number; returnedAt: number }): void;
   /** The other members' partitions, as last published (replaces the previous ones), read at `now`. */
@@ -101,10 +108,11 @@ export interface Aligner<T extends Aligned> {
   /** This member's partitions, to publish once nothing taken is still being applied. */
   states(): LaneState[];
   /**
-   * The group is rebalancing: other members' partitions hold nothing back until the next
-   * assignment (the member rejoins only once what it buffered is applied).
+   * The group is rebalancing: drops what is buffered and returns it (the partitions' next owners
+   * consume it again from the last commit), so that the member can rejoin at once and nothing is
+   * applied ahead of a partition whose member is gone.
    */
-  rebalancing(): void;
+  rebalancing(): T[];
   /** A batch's records, in offset order. */
   push(partition: number, items: readonly T[]): void;
   take(now: number): Taken<T>;
@@ -122,8 +130,6 @@ export function createAligner<T extends Aligned>(options: {
   const { maxWaitMs, memberWaitMs = maxWaitMs, confirmCaughtUp = false } = options;
   const lanes = new Map<number, Lane<T>>();
   let remotes = new Map<number, Remote>();
-  /** False from a rebalance until the next assignment. */
-  let holdForOthers = true;
   let buffered = 0;
   let blockedSince: number | undefined;
   let fetches = 0;
@@ -140,11 +146,11 @@ export function createAligner<T extends Aligned>(options: {
         caughtUp: false,
         fetch: 0,
         lastTime: Number.NEGATIVE_INFINITY,
+        takenTime: Number.NEGATIVE_INFINITY,
         arrivals: [],
         fetchedAt: 0,
         caughtUpAt: 0,
         passedOver: false,
-        revoked: false,
       };
       lanes.set(partition, l);
     }
@@ -154,48 +160,58 @@ export function createAligner<T extends Aligned>(options: {
   /** The earliest time this lane can still release, for a record brought by fetch `by`. */
   const bound = (l: Lane<T>, by: number): number => {
     if (size(l) > 0) return (l.queue[l.head] as T).time;
-    if (l.revoked || l.passedOver) return Number.POSITIVE_INFINITY;
+    if (l.passedOver) return Number.POSITIVE_INFINITY;
     if (l.pending === 0 && l.caughtUp && (!confirmCaughtUp || l.fetch > by)) return Number.POSITIVE_INFINITY;
     return l.lastTime;
   };
   /** The same for another member's partition, for a record whose fetch returned at `arrived`. */
   const remoteBound = (r: Remote, arrived: number): number => {
-    if (!holdForOthers || r.passedOver || lanes.has(r.partition)) return Number.POSITIVE_INFINITY;
+    if (r.passedOver || lanes.has(r.partition)) return Number.POSITIVE_INFINITY;
     if (r.caughtUpAt > 0 && r.caughtUpAt > arrived) return Number.POSITIVE_INFINITY;
     return r.bound;
   };
   const pop = (l: Lane<T>): T => {
     const item = l.queue[l.head] as T;
     l.head += 1;
+    l.takenTime = item.time;
     buffered -= 1;
     if (l.head === l.queue.length) {
       l.queue = [];
       l.fetches = [];
       l.arrivals = [];
       l.head = 0;
-      if (l.revoked) lanes.delete(l.partition);
     }
     return item;
+  };
+  /** Drops every buffered record; each partition stands where its last taken record left it. */
+  const drop = (): T[] => {
+    const dropped: T[] = [];
+    for (const l of lanes.values()) {
+      for (let i = l.head; i < l.queue.length; i++) dropped.push(l.queue[i] as T);
+      l.queue = [];
+      l.fetches = [];
+      l.arrivals = [];
+      l.head = 0;
+      l.lastTime = l.takenTime;
+      l.pending = 0;
+      l.caughtUp = false;
+      l.caughtUpAt = 0;
+      l.passedOver = false;
+    }
+    buffered = 0;
+    blockedSince = undefined;
+    return dropped;
   };
 
   return {
     assigned(partitions) {
-      holdForOthers = true;
+      const dropped = drop();
       const now = new Set(partitions);
       for (const l of lanes.values()) {
-        if (!now.has(l.partition)) {
-          l.revoked = true;
-          if (size(l) === 0) lanes.delete(l.partition);
-        }
+        if (!now.has(l.partition)) lanes.delete(l.partition);
       }
-      for (const p of partitions) {
-        const l = lane(p);
-        // Batches of the previous generation may never come; the next fetch says where it stands.
-        l.revoked = false;
-        l.pending = 0;
-        l.caughtUp = false;
-        l.passedOver = false;
-      }
+      for (const p of partitions) lane(p);
+      return dropped;
     },
     fetched(fetchedLanes, at = { startedAt: 0, returnedAt: 0 }) {
       fetches += 1;
@@ -223,13 +239,10 @@ export function createAligner<T extends Aligned>(options: {
       }
       remotes = next;
     },
-    rebalancing() {
-      holdForOthers = false;
-    },
+    rebalancing: drop,
     states() {
       const out: LaneState[] = [];
       for (const l of lanes.values()) {
-        if (l.revoked) continue;
         const empty = size(l) === 0;
         out.push({
           partition: l.partition,
@@ -308,14 +321,7 @@ export function createAligner<T extends Aligned>(options: {
       blockedSince = undefined;
       return { items, passedOver };
     },
-    clear() {
-      const dropped: T[] = [];
-      for (const l of lanes.values()) {
-        while (size(l) > 0) dropped.push(pop(l));
-      }
-      blockedSince = undefined;
-      return dropped;
-    },
+    clear: drop,
     get buffered() {
       return buffered;
     },

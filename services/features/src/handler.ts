@@ -2,6 +2,7 @@ import { metrics } from '@opentelemetry/api';
 import { type Watermark, watermarkTime } from '@pipeline/feature-sets';
 import type { RedisClient as Redis } from '@pipeline/shared';
 import {
+  AbandonedBatchError,
   type BatchContext,
   type BatchHandler,
   type ConsumedRecord,
@@ -227,6 +228,11 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
     }
   };
 
+  /** Batches whose records were dropped at a rebalance: consumed again from the last commit. */
+  const abandon = (dropped: Pending[]) => {
+    for (const b of new Set(dropped.map((item) => item.batch))) b.reject(new AbandonedBatchError());
+  };
+
   const drain = async () => {
     if (draining) return;
     draining = true;
@@ -328,13 +334,12 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
       setImmediate(() => void drain());
     },
     onRebalancing() {
-      aligner.rebalancing();
-      void drain();
+      abandon(aligner.rebalancing());
     },
     onAssigned(assignment) {
       const partitions = Object.values(assignment).flat();
       local = new Set(partitions);
-      aligner.assigned(partitions);
+      abandon(aligner.assigned(partitions));
       void drain();
     },
   };

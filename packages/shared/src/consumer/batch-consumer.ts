@@ -1,7 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { DeadLetterPublisher, Rejected } from '../dead-letter/dead-letter.js';
-import { errorMessage, PipelineError } from '../errors.js';
+import { AbandonedBatchError, errorMessage, PipelineError } from '../errors.js';
 import { requestCounter } from '../kafka/request-counts.js';
 import type { Logger } from '../logging/logger.js';
 import type { Decoder } from '../serde/avro-serde.js';
@@ -119,8 +119,10 @@ export interface BatchConsumerOptions<T> {
   /** Called with the member's partitions each time it joins the group. */
   onAssigned?: (assignment: Record<string, number[]>) => void;
   /**
-   * Called when a heartbeat finds the group rebalancing: the member rejoins once the batches being
-   * handled return, so a handler holding records back for other members should stop doing so.
+   * Called when the group is found rebalancing (by a heartbeat, or as kafkajs starts to rejoin): the
+   * member rejoins once the batches being handled return, and every partition it then holds starts
+   * again at its last commit. A handler holding records back may drop them: it settles their batches
+   * with `AbandonedBatchError`.
    */
   onRebalancing?: () => void;
 }
@@ -241,7 +243,10 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   });
   // Before a rebalance takes partitions away, commit what is durable; after it, whatever was left
   // belongs to the previous generation (the partitions' new owners redeliver it).
-  const rebalancing = consumer.on(consumer.events.REBALANCING, () => void committer.flush());
+  const rebalancing = consumer.on(consumer.events.REBALANCING, () => {
+    void committer.flush();
+    options.onRebalancing?.();
+  });
   const joined = consumer.on(consumer.events.GROUP_JOIN, (event) => {
     consuming = true;
     committer.forget();
@@ -259,6 +264,8 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   /** A batch whose output failed after its handler returned: raised by the next batch, so kafkajs restarts or crashes. */
   let failure: unknown;
   const inFlight = createInFlight((batch, error) => {
+    // The rejoin starts every partition at its last commit: nothing to seek back or restart.
+    if (error instanceof AbandonedBatchError) return;
     failure ??= error;
     logger.error(
       { err: error, topic: batch.topic, partition: batch.partition },
