@@ -201,8 +201,13 @@ async function runChaos(o: ChaosOptions): Promise<number> {
         return { fromMs, ...(await sendBadInput()) };
       }
       const server = localServers(CHAOS_SERVERS).find((s) => s.name === SERVER_NAME[fault]) as LocalServer;
+      const stopping = Date.now();
       await server.stop();
-      await sleep(fault === 'clickhouse-outage' ? CLICKHOUSE_OUTAGE_MS : o.downMs);
+      // The outage's minute counts from the fault: a server slow to shut down (ClickHouse finishing
+      // its queries) would otherwise come back after the window's traffic has ended.
+      await sleep(
+        fault === 'clickhouse-outage' ? Math.max(0, CLICKHOUSE_OUTAGE_MS - (Date.now() - stopping)) : o.downMs,
+      );
       const restartAt = Date.now();
       await server.start();
       const deadline = Date.now() + server.startTimeoutSec * 1000;

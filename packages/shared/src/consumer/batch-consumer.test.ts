@@ -1,8 +1,14 @@
-import type { KafkaMessage } from 'kafkajs';
+import {
+  KafkaJSConnectionError,
+  KafkaJSGroupCoordinatorNotFound,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  type KafkaMessage,
+} from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { MalformedMessageError, RegistryUnavailableError } from '../errors.js';
+import { MalformedMessageError, PipelineError, RegistryUnavailableError } from '../errors.js';
 import type { Decoder } from '../serde/avro-serde.js';
-import { decodeBatch } from './batch-consumer.js';
+import { decodeBatch, transientCrash } from './batch-consumer.js';
 
 function message(offset: number, value: string | null): KafkaMessage {
   return {
@@ -52,5 +58,26 @@ describe('decodeBatch', () => {
       },
     };
     expect(() => decodeBatch('t', 0, [message(1, 'x')], down)).toThrow(RegistryUnavailableError);
+  });
+});
+
+describe('transientCrash', () => {
+  it('restarts what a server being away caused, even where kafkajs calls it non-retriable', () => {
+    // what kafkajs crashed with while the broker restarted: its retrier wraps the lookup's error
+    // (its type declares no constructor arguments; the class needs the message)
+    const NotFound = KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error;
+    const noCoordinator = new NotFound('Failed to find group coordinator');
+    const wrapped = Object.assign(new KafkaJSNonRetriableError(noCoordinator), { cause: noCoordinator });
+    expect(transientCrash(wrapped)).toBe(true);
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED');
+    expect(transientCrash(new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 5, retryTime: 3000 }))).toBe(true);
+    expect(transientCrash(new PipelineError('redis unreachable', { retriable: true }))).toBe(true);
+  });
+
+  it('lets a crash from the code or the data stop the service', () => {
+    expect(transientCrash(new PipelineError('no decoder for topic x'))).toBe(false);
+    expect(transientCrash(new KafkaJSNonRetriableError('The coordinator is not aware of this member'))).toBe(false);
+    expect(transientCrash(new TypeError('undefined is not a function'))).toBe(false);
+    expect(transientCrash(undefined)).toBe(false);
   });
 });

@@ -228,9 +228,26 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   });
   consumer.on(consumer.events.REQUEST, requestCounter('consumer'));
   let consuming = false;
+  let runConfig: Parameters<Consumer['run']>[0];
+  let stopping = false;
+  let restarts = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
   const crashListener = consumer.on(consumer.events.CRASH, (event) => {
     consuming = false;
-    if (!event.payload.restart) options.onCrash?.(event.payload.error);
+    const { error, restart } = event.payload;
+    if (restart || stopping) return;
+    // kafkajs gives up on a broker that is restarting (no group coordinator yet) as on a bug: run
+    // again, with a growing pause, for as long as a server restart takes.
+    if (transientCrash(error) && restarts < TRANSIENT_RESTARTS) {
+      const delayMs = Math.min(500 * 2 ** restarts, 10_000);
+      restarts += 1;
+      logger.warn({ err: error, delayMs, attempt: restarts }, 'consumer stopped by a fault that passes; restarting');
+      restartTimer = setTimeout(() => {
+        consumer.run(runConfig).catch((e: Error) => options.onCrash?.(e));
+      }, delayMs);
+      return;
+    }
+    options.onCrash?.(error);
   });
   const stopListener = consumer.on(consumer.events.STOP, () => {
     consuming = false;
@@ -249,6 +266,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   });
   const joined = consumer.on(consumer.events.GROUP_JOIN, (event) => {
     consuming = true;
+    restarts = 0;
     committer.forget();
     options.onAssigned?.(event.payload.memberAssignment);
   });
@@ -313,7 +331,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         if (handling > 0) void groupHeartbeat?.().catch(rebalanceSeen);
       }, heartbeatMs);
       beat.unref();
-      await consumer.run({
+      runConfig = {
         autoCommit: false,
         // Offsets are resolved by hand: a batch left early (stale after a rebalance, or stopping)
         // is fetched again rather than skipped.
@@ -384,10 +402,13 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
             handling -= 1;
           }
         },
-      });
+      };
+      await consumer.run(runConfig);
     },
     async stop() {
       consuming = false;
+      stopping = true;
+      clearTimeout(restartTimer);
       crashListener();
       stopListener();
       rebalancing();
@@ -407,6 +428,22 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       await consumer.disconnect();
     },
   };
+}
+
+/** About 5 minutes of restarts (the last ones 10 s apart) before a fault that stays stops the service. */
+const TRANSIENT_RESTARTS = 34;
+
+/**
+ * A crash kafkajs does not retry, caused by a server being away rather than by the data or the
+ * code: it found no group coordinator (a broker starting up), or it wrapped a retriable cause
+ * (connection refused, a coordinator still loading, Redis unreachable) as non-retriable.
+ */
+export function transientCrash(error: unknown): boolean {
+  for (let e = error as { name?: string; retriable?: boolean; cause?: unknown } | undefined; e; ) {
+    if (e.name === 'KafkaJSGroupCoordinatorNotFound' || e.retriable === true) return true;
+    e = e.cause === e ? undefined : (e.cause as typeof e);
+  }
+  return false;
 }
 
 /** kafkajs's own test: the group is rebalancing, or this member's generation is over. */
