@@ -39,6 +39,8 @@ const CHAOS_SERVERS: ServerSet = { name: 'chaos', portOffset: 1000 };
 const DRAIN_MS = 90_000;
 /** Waiting for the sink's last vectors gives up after this long without one more. */
 const STALL_MS = 120_000;
+/** The recovery the pipeline aims for after a service restart; a slower one prints its timeline. */
+const RECOVERY_GOAL_S = 10;
 const CLICKHOUSE_OUTAGE_MS = 60_000;
 const SERVER_NAME: Partial<Record<Fault, string>> = {
   'redis-restart': 'redis',
@@ -336,11 +338,12 @@ async function runChaos(o: ChaosOptions): Promise<number> {
         row.bad = bad;
       }
       rows.push(row);
-      if (row.recoveryS === null) {
+      if (row.recoveryS === null || row.recoveryS > RECOVERY_GOAL_S) {
         // What the seconds after the fault looked like, to see why.
-        const after = samples.filter((x) => x.atMs > injected.fromMs);
+        const after = samples.filter((x) => x.atMs > injected.fromMs - 1000);
         console.log(
-          `  not back under ${normal} ms; after the fault (s: decisions/p99 ms): ` +
+          `  ${row.recoveryS === null ? 'not back' : `back after ${row.recoveryS} s`} under ${normal} ms; ` +
+            `from the restart (s: decisions/p99 ms): ` +
             after.map((x) => `${Math.round(x.atMs / 1000)}:${x.count}/${x.p99 ?? '-'}`).join(' '),
         );
       }
