@@ -338,11 +338,12 @@ async function runChaos(o: ChaosOptions): Promise<number> {
         row.bad = bad;
       }
       rows.push(row);
-      if (row.recoveryS === null || row.recoveryS > RECOVERY_GOAL_S) {
+      const recovery = row.recoveryS ?? null;
+      if (recovery === null || recovery > RECOVERY_GOAL_S) {
         // What the seconds after the fault looked like, to see why.
         const after = samples.filter((x) => x.atMs > injected.fromMs - 1000);
         console.log(
-          `  ${row.recoveryS === null ? 'not back' : `back after ${row.recoveryS} s`} under ${normal} ms; ` +
+          `  ${recovery === null ? 'not back' : `back after ${recovery} s`} under ${normal} ms; ` +
             `from the restart (s: decisions/p99 ms): ` +
             after.map((x) => `${Math.round(x.atMs / 1000)}:${x.count}/${x.p99 ?? '-'}`).join(' '),
         );
