@@ -45,12 +45,9 @@ function readBody(request: IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new RequestError(413, `the body is over ${MAX_BODY} bytes`));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      // Answered at once; the rest is read and dropped, so the client gets the answer, not a reset.
+      if (size > MAX_BODY) reject(new RequestError(413, `the body is over ${MAX_BODY} bytes`));
+      else chunks.push(chunk);
     });
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);

@@ -23,7 +23,7 @@ export interface LagRow {
 }
 
 /**
- * Lag of one group on each partition of the topics it has committed offsets for. A partition with
+ * Lag of one group on every partition of the topics it has committed offsets for. A partition with
  * no commit counts from the log start offset (what a new group with `fromBeginning` reads), so a
  * group that never committed shows everything as lag rather than nothing.
  */
@@ -36,16 +36,15 @@ export function lagRows(
   for (const { topic, partitions } of offsets) {
     const topicEnds = ends.get(topic);
     if (!topicEnds) continue;
-    for (const p of partitions) {
-      const end = topicEnds.find((e) => e.partition === p.partition);
-      if (!end) continue;
-      const offset = Number(p.offset);
+    // Every partition of the topic: the broker lists only those the group committed on.
+    for (const end of topicEnds) {
+      const offset = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
       const committed = offset >= 0 ? offset : null;
       const high = Number(end.high);
       rows.push({
         group,
         topic,
-        partition: p.partition,
+        partition: end.partition,
         committed,
         end: high,
         lag: Math.max(0, high - (committed ?? Number(end.low))),
