@@ -59,7 +59,11 @@ function barChart(id: string): Chart<'bar'> {
     data: { labels: [], datasets: [] },
     options: {
       maintainAspectRatio: false,
-      scales: { x: { stacked: true, ticks: { maxTicksLimit: 8 } }, y: { stacked: true, beginAtZero: true } },
+      datasets: { bar: { categoryPercentage: 1, barPercentage: 0.9 } },
+      scales: {
+        x: { stacked: true, ticks: { maxTicksLimit: 8 } },
+        y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
+      },
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
     },
   });
@@ -252,15 +256,15 @@ function renderProvenance(p: Provenance): HTMLElement {
               ? `${p.review.isFraud ? 'fraud' : 'genuine'} by ${p.review.reviewer} at ${new Date(p.review.reviewedAtMs).toISOString()}`
               : 'none',
           ],
+          ...((p.transaction
+            ? [
+                ['amount', amount(p.transaction.amountMinor, p.transaction.currency)],
+                ['channel', p.transaction.channel],
+                ['country', p.transaction.country],
+                ['terminal', p.transaction.terminalId],
+              ]
+            : [['transaction', 'not stored']]) as [string, Child][]),
         ]),
-        p.transaction
-          ? kv([
-              ['amount', amount(p.transaction.amountMinor, p.transaction.currency)],
-              ['channel', p.transaction.channel],
-              ['country', p.transaction.country],
-              ['terminal', p.transaction.terminalId],
-            ])
-          : h('p', { class: 'muted' }, 'transaction not stored'),
       ),
       h(
         'div',

@@ -31,6 +31,8 @@ export function throughputData(snapshot: LiveSnapshot): LineData {
         data: series.map((p) => p.decisionsOut),
         borderColor: colourOf('decisions out', 1),
         backgroundColor: colourOf('decisions out', 1),
+        // dashed: at steady state it runs on top of events in
+        borderDash: [6, 4],
       },
     ],
   };
