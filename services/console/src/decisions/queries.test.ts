@@ -35,6 +35,13 @@ describe('decision queries', () => {
     expect(q).toContain('LIMIT');
   });
 
+  it('looks single events up by the sorting key, newest version first, without FINAL', () => {
+    const q = decisionByIdSql('e1');
+    expect(q).toContain("WHERE event_id = 'e1'\nORDER BY decided_at_ms DESC\nLIMIT 1");
+    expect(q).not.toContain('FINAL');
+    expect(transactionByIdSql(['a', 'b'])).toContain('ORDER BY computed_at_ms DESC\nLIMIT 1 BY event_id');
+  });
+
   it('escapes the values spliced in', () => {
     expect(decisionByIdSql("e'1")).toContain("WHERE event_id = 'e\\'1'");
     expect(transactionByIdSql(['a', "b'"])).toContain("event_id IN ('a', 'b\\'')");
@@ -44,9 +51,10 @@ describe('decision queries', () => {
 
   it('reads the review queue oldest first, without reviewed events, bounded', () => {
     const q = reviewQueueSql({ from: 1, to: 2 }, 25);
-    expect(q).toContain("action = 'REVIEW'");
+    expect(q).toContain('FROM console_review_queue');
     expect(q).toContain('NOT IN (SELECT event_id FROM console_reviews)');
     expect(q).toContain('ORDER BY event_time, event_id');
-    expect(q).toContain('LIMIT 25');
+    expect(q).toContain('LIMIT 1 BY event_id\nLIMIT 25');
+    expect(q).not.toContain('FINAL');
   });
 });

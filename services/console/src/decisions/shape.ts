@@ -252,6 +252,12 @@ export interface QueueItem {
   terminalId: string | null;
 }
 
+/** What the queue reads of a transaction (queueTransactionsSql). */
+export type QueueTransaction = Pick<
+  TransactionRowJson,
+  'event_id' | 'terminal_id' | 'amount_minor' | 'currency' | 'channel'
+>;
+
 /** Queue rows with their transaction's amount and channel where the sink has stored it. */
 export function queueItems(
   rows: readonly {
@@ -264,7 +270,7 @@ export function queueItems(
     model_version: string | null;
     path: string;
   }[],
-  txs: readonly TransactionRowJson[],
+  txs: readonly QueueTransaction[],
 ): QueueItem[] {
   const byId = new Map(txs.map((t) => [t.event_id, t] as const));
   return rows.map((r) => {

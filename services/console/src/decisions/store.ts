@@ -8,6 +8,7 @@ import {
   mixSql,
   newestEventTimeSql,
   newestPartitionSql,
+  queueTransactionsSql,
   rangeEndingAt,
   reviewByIdSql,
   reviewPendingSql,
@@ -22,6 +23,7 @@ import {
   pivotMix,
   provenance,
   type QueueItem,
+  type QueueTransaction,
   queueItems,
   type ScoreRowJson,
   type TransactionRowJson,
@@ -88,7 +90,8 @@ export function createDecisionStore(client: ClickHouseClient, featureSet: Featur
         rows<Parameters<typeof queueItems>[0][number]>(reviewQueueSql(range, limit)),
         rows<{ n: string }>(reviewPendingSql(range)),
       ]);
-      const txs = await transactions(queued.map((q) => q.event_id));
+      const ids = queued.map((q) => q.event_id);
+      const txs = ids.length === 0 ? [] : await rows<QueueTransaction>(queueTransactionsSql(ids));
       return { items: queueItems(queued, txs), pending: Number(pending[0]?.n ?? 0), ...range };
     },
     async reviewLookup(eventId) {
