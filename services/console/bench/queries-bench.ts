@@ -50,7 +50,7 @@ await runMain('console-queries-bench', async () => {
       const time = `toDateTime(${START_S} + intDiv(number * ${SPAN_S}, ${n}))`;
       await client.command({
         query: `INSERT INTO decisions SELECT concat('e', toString(number)) AS event_id, concat('C', toString(number % 50000)) AS customer_id, ${time} AS event_time,
-          multiIf(number % 100 < 2, 'REVIEW', number % 100 < 3, 'DECLINE', 'APPROVE') AS action, ['SCORE_BAND:low'] AS reason_codes,
+          multiIf(number % 100 < 2, 'REVIEW', number % 100 < 3, 'DECLINE', 'APPROVE') AS action, if(number % 100 < 3, ['RULE:velocity_burst', 'SCORE_BAND:high'], ['SCORE_BAND:low']) AS reason_codes,
           toNullable((number % 1000) / 1000) AS score, if(number % 50 = 0, 'RULES_ONLY', 'MODEL_AND_RULES') AS path, 'r1' AS rule_set_version,
           toNullable('fraud_gbdt') AS model_name, toNullable('2') AS model_version, toUInt32(${fraudFeatureSet.version}) AS feature_set_version,
           if(number % 10 = 0, 'strict', 'control') AS experiment_variant, event_time AS decided_at, toUInt64(event_time) * 1000 + 80 AS decided_at_ms
@@ -77,6 +77,8 @@ await runMain('console-queries-bench', async () => {
       ['mix over 7 d', () => store.mix(168)],
       ['provenance of one event', () => store.event(middle)],
       ['review queue, 50 oldest of 30 d', () => store.queue(50)],
+      ['rule hits over 24 h', () => store.ruleHits(24)],
+      ['rule hits over 7 d', () => store.ruleHits(168)],
     ];
     const results: { query: string; median_ms: number; max_ms: number }[] = [];
     for (const [name, run] of cases) {

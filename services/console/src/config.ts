@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { clickhouseVars, env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
 import { fraudTopics } from '@pipeline/topology';
 import { z } from 'zod';
@@ -61,6 +62,9 @@ const nameList = () =>
       .filter((g) => g.length > 0),
   );
 
+/** The decision engine's rule file in this repository (DECISION_RULES_FILE's default). */
+export const defaultRulesFile = fileURLToPath(new URL('../../decision/rules/fraud.yaml', import.meta.url));
+
 /** Every variable the console reads; parsed once at start, a bad one names itself. */
 export const consoleVars = {
   ...serviceVars,
@@ -82,6 +86,8 @@ export const consoleVars = {
   CONSOLE_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
   /** Where a review publishes its label. */
   CONSOLE_LABELS_TOPIC: env.string().default(fraudTopics.labels.name),
+  /** The rule file the decision engine applies (its DECISION_RULES_FILE), shown on the rules page. */
+  CONSOLE_RULES_FILE: env.string().default(defaultRulesFile),
   /** How often the live page's figures are gathered and pushed. */
   CONSOLE_SAMPLE_INTERVAL: env
     .duration()

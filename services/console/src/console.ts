@@ -111,6 +111,7 @@ export async function startConsole(options: {
       webDir,
       live,
       decisions: createDecisionStore(clickhouse, fraudFeatureSet),
+      rulesFile: config.CONSOLE_RULES_FILE,
       review: {
         publish: async (label) => {
           try {

@@ -3,6 +3,8 @@ import { sql } from '@pipeline/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionMix, Provenance, QueueItem } from '../src/decisions/shape.js';
 import type { LiveSnapshot } from '../src/live/snapshot.js';
+import type { RuleHits } from '../src/rules/hits.js';
+import type { RuleSetView } from '../src/rules/rule-file.js';
 import { type ConsoleFixture, eventually, startConsoleFixture } from './fixture.js';
 
 let f: ConsoleFixture;
@@ -131,6 +133,24 @@ describe('the decisions API', () => {
     expect(JSON.stringify(bad.body)).not.toMatch(/\.ts:\d|Error:/);
     const nothing = await get<{ error: string }>('/api/nothing-here');
     expect(nothing.status).toBe(404);
+  });
+});
+
+describe('the rules API', () => {
+  it('shows the rule file the decision engine applies and which rules fired how often', async () => {
+    const { status, body } = await get<{
+      ruleSet: RuleSetView;
+      fileError: string | null;
+      hits: { hits: RuleHits[] };
+      hitsError: string | null;
+    }>('/api/rules?hours=24');
+    expect(status).toBe(200);
+    expect(body.fileError).toBeNull();
+    expect(body.hitsError).toBeNull();
+    expect(body.ruleSet.rules.map((r) => r.id)).toContain('large_online_fallback');
+    // the seeded decisions: nine under version test.1, the three reviews fired large_online_fallback
+    expect(body.hits.hits).toEqual([{ version: 'test.1', decisions: 9, hits: { large_online_fallback: 3 } }]);
+    expect((await get('/api/rules?hours=2')).status).toBe(400);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDebianPackages, findExecutable } from '@pipeline/infra';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleFixture, eventually, startConsoleFixture } from './fixture.js';
 
 /**
@@ -20,6 +20,8 @@ let f: ConsoleFixture;
 let browser: Browser;
 let page: Page;
 let traffic: NodeJS.Timeout | undefined;
+/** Errors the page threw or logged: a test fails on any. */
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   // The page is the built bundle (services/console/dist/web), as a deployed console serves it.
@@ -33,6 +35,15 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+});
+
+afterEach(() => {
+  // Failed requests the tests make on purpose answer 4xx: the browser logs those, they are expected.
+  expect(pageErrors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
 });
 
 afterAll(async () => {
@@ -117,6 +128,22 @@ describe('the console in Chromium', () => {
     await page.click('#event-form button');
     await page.waitForFunction(() => document.getElementById('event-error')?.textContent !== '');
     expect(await page.textContent('#event-error')).toBe('no decision for event no-such-event');
+  });
+
+  it('rules page: the active rule set with hits per rule', async () => {
+    await page.click('nav a[data-page="rules"]');
+    await page.waitForSelector('#rules-table tbody tr[data-rule="large_online_fallback"]');
+    expect(await page.textContent('#rules-version')).toMatch(/^\d{4}-\d{2}-\d{2}\.\d+$/);
+    const cells = await page.$$eval('#rules-table tbody tr[data-rule="large_online_fallback"] td', (tds) =>
+      tds.map((td) => td.textContent),
+    );
+    expect(cells[4]).toBe('3');
+    expect(cells[5]).toBe('33.3 %');
+    expect(await page.textContent('#versions-table tbody')).toContain('test.1');
+    await eventually('the hits chart drawn', async () =>
+      (await paintedPixels('chart-rules')) > 1_000 ? true : undefined,
+    );
+    await page.screenshot({ path: join(screenshots, 'rules.png'), fullPage: true });
   });
 
   it('review queue: oldest first; a verdict publishes a label and leaves the queue', async () => {

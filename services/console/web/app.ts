@@ -5,8 +5,11 @@
 import { Chart, registerables } from 'chart.js';
 import type { DecisionMix, Provenance, QueueItem } from '../src/decisions/shape.js';
 import type { LiveSnapshot } from '../src/live/snapshot.js';
+import type { RuleHits } from '../src/rules/hits.js';
+import type { RuleSetView } from '../src/rules/rule-file.js';
 import { type BarData, type LineData, latencyData, mixData, throughputData } from './charts-data.js';
 import { amount, count, eventTime, groupLag, ms, rate, reasons, score } from './format.js';
+import { hitsChartData, hitsForFile, percent, ruleRows } from './rules-data.js';
 
 Chart.register(...registerables);
 Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
@@ -406,6 +409,84 @@ async function review(item: QueueItem, verdict: 'fraud' | 'genuine', cell: HTMLE
   }
 }
 
+// Rules --------------------------------------------------------------------------------------------
+
+const rulesChart = new Chart($<HTMLCanvasElement>('chart-rules'), {
+  type: 'bar',
+  data: { labels: [], datasets: [] },
+  options: {
+    indexAxis: 'y',
+    maintainAspectRatio: false,
+    scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+    plugins: { legend: { display: false } },
+  },
+});
+
+interface RulesAnswer {
+  file: string;
+  ruleSet: RuleSetView | null;
+  fileError: string | null;
+  hits: { hits: RuleHits[]; from: number; to: number } | null;
+  hitsError: string | null;
+}
+
+async function loadRules(): Promise<void> {
+  $('rules-error').textContent = '';
+  try {
+    const r = await api<RulesAnswer>(`/api/rules?hours=${$<HTMLSelectElement>('rules-hours').value}`);
+    const errors = [r.fileError ? `Rule file: ${r.fileError}` : '', r.hitsError ? `Hit counts: ${r.hitsError}` : ''];
+    $('rules-error').textContent = errors.filter(Boolean).join('\n');
+    const hits = r.hits?.hits ?? [];
+    const counts = hitsForFile(r.ruleSet, hits);
+    const summary: [string, Child][] = [
+      ['version in the file', h('b', { id: 'rules-version' }, r.ruleSet?.version ?? '–')],
+      ['file', h('code', {}, r.file)],
+      ['default action', r.ruleSet?.defaultAction ?? '–'],
+      ['model thresholds', r.ruleSet?.thresholds ?? '–'],
+      ['deny / allow list entries', r.ruleSet ? `${r.ruleSet.lists.deny} / ${r.ruleSet.lists.allow}` : '–'],
+      [
+        'experiment',
+        r.ruleSet?.variants.map((v) => `${v.name} ${v.share ?? '?'}${v.model ? ` (${v.model})` : ''}`).join(', ') ||
+          'none',
+      ],
+      [
+        'hits counted for',
+        counts
+          ? `version ${counts.version}, ${count(counts.decisions)} decisions${counts.version === r.ruleSet?.version ? '' : ' (not the file’s version: decided before it, or the engine refused the file)'}`
+          : 'no decisions in the range',
+      ],
+    ];
+    $('rules-summary').replaceChildren(...summary.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '–')]));
+    rows(
+      'versions-table',
+      hits.map((v) => h('tr', {}, h('td', {}, v.version), h('td', { class: 'num' }, count(v.decisions)))),
+      'no decisions in the range',
+      2,
+    );
+    const table = ruleRows(r.ruleSet, counts);
+    rows(
+      'rules-table',
+      table.map((rule) =>
+        h(
+          'tr',
+          { 'data-rule': rule.id },
+          h('td', {}, rule.id, rule.description ? h('div', { class: 'parts' }, rule.description) : null),
+          h('td', { class: 'num' }, rule.priority === null ? '–' : String(rule.priority)),
+          h('td', {}, rule.action),
+          h('td', {}, h('code', {}, rule.condition)),
+          h('td', { class: 'num' }, count(rule.hits)),
+          h('td', { class: 'num' }, percent(rule.share)),
+        ),
+      ),
+      'no rules',
+      6,
+    );
+    setBars(rulesChart, hitsChartData(table));
+  } catch (error) {
+    $('rules-error').textContent = `Rules unavailable: ${(error as Error).message}`;
+  }
+}
+
 // Navigation ---------------------------------------------------------------------------------------
 
 function show(page: string): void {
@@ -414,9 +495,11 @@ function show(page: string): void {
     a.classList.toggle('active', a.dataset.page === page);
   if (page === 'decisions') void loadMix();
   if (page === 'review') void loadQueue();
+  if (page === 'rules') void loadRules();
 }
-const pageOf = () =>
-  ['live', 'decisions', 'review'].includes(location.hash.slice(1)) ? location.hash.slice(1) : 'live';
+/** The pages are the navigation's links: `#<page>` shows `#page-<page>`. */
+const PAGES = [...document.querySelectorAll<HTMLElement>('nav a')].map((a) => a.dataset.page);
+const pageOf = () => (PAGES.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'live');
 window.addEventListener('hashchange', () => show(pageOf()));
 $('mix-hours').addEventListener('change', () => void loadMix());
 $('event-form').addEventListener('submit', (event) => {
@@ -424,5 +507,6 @@ $('event-form').addEventListener('submit', (event) => {
   void showEvent($<HTMLInputElement>('event-id').value);
 });
 $('review-refresh').addEventListener('click', () => void loadQueue());
+$('rules-hours').addEventListener('change', () => void loadRules());
 connectLive();
 show(pageOf());

@@ -2,6 +2,7 @@ import type { FeatureSet } from '@pipeline/feature-sets';
 import { type ClickHouseClient, errorMessage } from '@pipeline/shared';
 import { RequestError, UnavailableError } from '../errors.js';
 import type { ReviewLookup } from '../review/review.js';
+import { type RuleHits, ruleHits, ruleHitsSql } from '../rules/hits.js';
 import {
   decisionByIdSql,
   labelsByIdSql,
@@ -36,6 +37,8 @@ export interface DecisionStore {
   event(eventId: string): Promise<Provenance>;
   queue(limit: number): Promise<{ items: QueueItem[]; pending: number; from: number | null; to: number | null }>;
   reviewLookup(eventId: string): Promise<ReviewLookup>;
+  /** Rule hits per rule-set version over `hours` of event time ending with the newest decision. */
+  ruleHits(hours: number): Promise<{ hits: RuleHits[]; from: number; to: number } | null>;
 }
 
 /** The review queue reaches this far back in event time from the newest decision. */
@@ -93,6 +96,12 @@ export function createDecisionStore(client: ClickHouseClient, featureSet: Featur
       const ids = queued.map((q) => q.event_id);
       const txs = ids.length === 0 ? [] : await rows<QueueTransaction>(queueTransactionsSql(ids));
       return { items: queueItems(queued, txs), pending: Number(pending[0]?.n ?? 0), ...range };
+    },
+    async ruleHits(hours) {
+      const to = await newest();
+      if (to === null) return null;
+      const range = { from: to + 1 - hours * 3_600, to: to + 1 };
+      return { hits: ruleHits(await rows(ruleHitsSql(range))), ...range };
     },
     async reviewLookup(eventId) {
       const [[decision], reviews, txs] = await Promise.all([

@@ -8,6 +8,7 @@ import type { LiveSampler } from '../live/sampler.js';
 import { eventIdProblem, parseReviewRequest } from '../review/request.js';
 import type { ReviewDeps } from '../review/review.js';
 import { submitReview } from '../review/review.js';
+import { ruleSetView } from '../rules/rule-file.js';
 import { parseHours, parseLimit, pathSegment, sseEvent } from './params.js';
 
 export interface ConsoleServerOptions {
@@ -18,6 +19,8 @@ export interface ConsoleServerOptions {
   live: LiveSampler;
   decisions: DecisionStore;
   review: Omit<ReviewDeps, 'lookup'>;
+  /** The decision engine's rule file. */
+  rulesFile: string;
   logger: Logger;
 }
 
@@ -124,6 +127,30 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       const problem = eventIdProblem(id);
       if (problem) throw new RequestError(400, problem);
       json(response, 200, await decisions.event(id));
+      return;
+    }
+    if (path === '/api/rules') {
+      const hours = parseHours(url.searchParams.get('hours'));
+      const [file, hits] = await Promise.all([
+        readFile(options.rulesFile, 'utf8')
+          .then(ruleSetView)
+          .then(
+            (ruleSet) => ({ ruleSet, error: null }),
+            (error: unknown) => ({ ruleSet: null, error: `${options.rulesFile}: ${errorMessage(error)}` }),
+          ),
+        decisions.ruleHits(hours).then(
+          (value) => ({ value, error: null }),
+          (error: unknown) => ({ value: null, error: errorMessage(error) }),
+        ),
+      ]);
+      json(response, 200, {
+        file: options.rulesFile,
+        ruleSet: file.ruleSet,
+        fileError: file.error,
+        hours,
+        hits: hits.value,
+        hitsError: hits.error,
+      });
       return;
     }
     if (path === '/api/review') {
