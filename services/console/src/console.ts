@@ -13,6 +13,7 @@ import type { ConsoleConfig } from './config.js';
 import { createDecisionStore } from './decisions/store.js';
 import { UnavailableError } from './errors.js';
 import { type ConsoleServer, startConsoleServer } from './http/server.js';
+import { lazily } from './lazy.js';
 import { readDeadLetters } from './live/dead-letters.js';
 import { startHopProbe } from './live/hop-probe.js';
 import { readKafka } from './live/kafka-watch.js';
@@ -62,8 +63,13 @@ export async function startConsole(options: {
     await applyMigrations();
     stops.push(async () => clearTimeout(migrationTimer));
 
+    // Kafka and the registry are connected to on first use (and again after a failure), so a server
+    // that is down at start shows on the page instead of stopping the console.
     const admin = kafka.admin();
-    await admin.connect();
+    const connectedAdmin = lazily(async () => {
+      await admin.connect();
+      return admin;
+    });
     stops.push(() => admin.disconnect());
 
     const hops = [
@@ -73,7 +79,7 @@ export async function startConsole(options: {
     ];
     const probe = await startHopProbe({
       kafka,
-      listTopics: () => admin.listTopics(),
+      listTopics: async () => (await connectedAdmin()).listTopics(),
       hops,
       windowMs: config.CONSOLE_LIVE_WINDOW,
       groupPrefix: `${config.SERVICE_NAME}.latency`,
@@ -83,8 +89,12 @@ export async function startConsole(options: {
 
     const live = createLiveSampler({
       sources: {
-        readKafka: () =>
-          readKafka(admin, [config.CONSOLE_TRANSACTIONS_TOPIC, config.CONSOLE_DECISIONS_TOPIC], config.CONSOLE_GROUPS),
+        readKafka: async () =>
+          readKafka(
+            await connectedAdmin(),
+            [config.CONSOLE_TRANSACTIONS_TOPIC, config.CONSOLE_DECISIONS_TOPIC],
+            config.CONSOLE_GROUPS,
+          ),
         readServices: () => readServices(config.CONSOLE_SERVICES),
         readDeadLetters: (sinceMs) => readDeadLetters(clickhouse, sinceMs),
         latency: probe,
@@ -98,12 +108,11 @@ export async function startConsole(options: {
     stops.push(async () => live.stop());
 
     const producer = createProducer(kafka);
-    await producer.connect();
     stops.push(() => producer.disconnect());
-    const labelEncoder = await serde.encoder<Label>(
-      valueSubject(config.CONSOLE_LABELS_TOPIC),
-      schemaFor('fraud/label').type,
-    );
+    const labelEncoder = lazily(async () => {
+      await producer.connect();
+      return serde.encoder<Label>(valueSubject(config.CONSOLE_LABELS_TOPIC), schemaFor('fraud/label').type);
+    });
 
     const server: ConsoleServer = await startConsoleServer({
       port: config.CONSOLE_PORT,
@@ -115,13 +124,17 @@ export async function startConsole(options: {
       review: {
         publish: async (label) => {
           try {
+            const encoder = await labelEncoder();
             await producer.send({
               topic: config.CONSOLE_LABELS_TOPIC,
               acks: -1,
-              messages: [{ key: label.customer_id, value: labelEncoder.encode(label) }],
+              messages: [{ key: label.customer_id, value: encoder.encode(label) }],
             });
           } catch (error) {
-            throw new UnavailableError(`the label was not published (Kafka: ${errorMessage(error)})`, error);
+            throw new UnavailableError(
+              `the label was not published (Kafka or the schema registry: ${errorMessage(error)})`,
+              error,
+            );
           }
         },
         record: async (row) => {

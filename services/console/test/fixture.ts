@@ -289,7 +289,8 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     if (total === 0) return [];
     await consumer.connect();
     await consumer.subscribe({ topic: topics.labels, fromBeginning: true });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
+      setTimeout(() => reject(new Error(`read ${found.length} of ${total} labels in 15 s`)), 15_000).unref();
       void consumer.run({
         eachBatch: async ({ batch }) => {
           await decoder.prepare(batch.messages.map((m) => m.value));

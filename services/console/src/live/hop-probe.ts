@@ -36,7 +36,7 @@ export async function startHopProbe(options: {
   const windows = new Map(options.hops.map((h) => [h.name, new LatencyWindow(options.windowMs)] as const));
   const hopOf = new Map(options.hops.map((h) => [h.topic, h.name] as const));
   let consumer: Consumer | undefined;
-  let failure: string | null = 'starting';
+  let failure: string | null = 'connecting to Kafka';
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -88,7 +88,8 @@ export async function startHopProbe(options: {
     if (!stopped) timer = setTimeout(() => void start(), options.retryMs ?? 10_000);
   };
 
-  await start();
+  // In the background: Kafka down at start must not hold the console's start.
+  void start();
   return {
     windows,
     error: () => failure,

@@ -90,6 +90,31 @@ describe('the live sampler', () => {
     expect(sampler.latest()).toBe(third);
   });
 
+  it('reports a source that does not answer in time, and does not ask it again meanwhile', async () => {
+    const fake = fakeSources();
+    let kafkaReads = 0;
+    fake.sources.readKafka = () => {
+      kafkaReads += 1;
+      return new Promise(() => undefined);
+    };
+    fake.sources.readDeadLetters = () => new Promise(() => undefined);
+    const sampler = createLiveSampler({
+      sources: fake.sources,
+      hops: [],
+      topics: { transactions: 'transactions', decisions: 'decisions' },
+      windowMs: 60_000,
+      intervalMs: 1_000,
+      deadLetterEvery: 1,
+      sourceTimeoutMs: 50,
+    });
+    const first = await sampler.sample();
+    expect(first.kafkaErrors).toEqual(['Kafka did not answer within 0.05 s']);
+    expect(first.deadLetters.error).toBe('ClickHouse: the dead_letters query did not answer within 0.05 s');
+    expect(first.services).toHaveLength(2);
+    await sampler.sample();
+    expect(kafkaReads).toBe(1);
+  });
+
   it('reports Kafka being unreadable instead of failing', async () => {
     const fake = fakeSources();
     fake.sources.readKafka = async () => {

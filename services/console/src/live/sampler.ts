@@ -22,6 +22,8 @@ export interface SamplerOptions {
   intervalMs: number;
   /** Dead letters are read from ClickHouse every this many samples (default 5). */
   deadLetterEvery?: number;
+  /** A source that has not answered in this long is reported as not answering (default 5 s). */
+  sourceTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -40,6 +42,26 @@ export interface LiveSampler {
  * and pushes one snapshot to its subscribers. One source failing leaves its part empty with the
  * reason; the rest still updates.
  */
+/** `read` once at a time: a call while one is on the way gets that one's answer. */
+function oneAtATime<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= read().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}
+
+/** `promise`, or a rejection saying `what` did not answer within `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function createLiveSampler(options: SamplerOptions): LiveSampler {
   const { sources, hops, topics, windowMs } = options;
   const now = options.now ?? Date.now;
@@ -52,16 +74,24 @@ export function createLiveSampler(options: SamplerOptions): LiveSampler {
   let deadLetters: LiveSnapshot['deadLetters'] = { rows: [], error: 'not read yet' };
   let timer: NodeJS.Timeout | undefined;
   let running = false;
+  const timeoutMs = options.sourceTimeoutMs ?? 5_000;
+  // A slow server is not asked again while it still owes an answer.
+  const readKafka = oneAtATime(sources.readKafka);
+  const readServices = oneAtATime(sources.readServices);
+  const readDeadLetters = oneAtATime(() => sources.readDeadLetters(now() - windowMs));
 
   const sample = async (): Promise<LiveSnapshot> => {
     const at = now();
-    const readDeadLetters = samples % (options.deadLetterEvery ?? 5) === 0;
+    const deadLettersDue = samples % (options.deadLetterEvery ?? 5) === 0;
     samples += 1;
     const [kafka, services, dead] = await Promise.all([
-      sources.readKafka().catch((error): KafkaReading => ({ totals: {}, lag: [], errors: [errorMessage(error)] })),
-      sources.readServices(),
-      readDeadLetters
-        ? sources.readDeadLetters(at - windowMs).then(
+      within(readKafka(), timeoutMs, 'Kafka').catch(
+        (error): KafkaReading => ({ totals: {}, lag: [], errors: [errorMessage(error)] }),
+      ),
+      // Each service is asked with a timeout of its own (services-watch.ts).
+      readServices(),
+      deadLettersDue
+        ? within(readDeadLetters(), timeoutMs, 'the dead_letters query').then(
             (rows) => ({ rows, error: null }),
             (error) => ({ rows: [], error: `ClickHouse: ${errorMessage(error)}` }),
           )
