@@ -52,6 +52,35 @@ afterAll(async () => {
   await f?.stop();
 });
 
+/** Pixels of a canvas in one colour (±12 per channel): a series drawn in it, beyond its legend box. */
+function pixelsOf(id: string, hex: string): Promise<number> {
+  const rgb = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+  return page.evaluate(
+    ([canvasId, [r, g, b]]) => {
+      const canvas = document.getElementById(canvasId as string) as HTMLCanvasElement;
+      const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
+        0,
+        0,
+        canvas.width,
+        canvas.height,
+      ).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const near = (a: number, c: number) => Math.abs(a - c) <= 12;
+        if (
+          (data[i + 3] as number) > 200 &&
+          near(data[i] as number, r as number) &&
+          near(data[i + 1] as number, g as number) &&
+          near(data[i + 2] as number, b as number)
+        )
+          n += 1;
+      }
+      return n;
+    },
+    [id, rgb] as const,
+  );
+}
+
 /** Pixels of a canvas that are not blank: a chart drew something. */
 function paintedPixels(id: string): Promise<number> {
   return page.evaluate((canvasId) => {
@@ -89,8 +118,14 @@ describe('the console in Chromium', () => {
       );
       return cells.length === 3 && cells.every((c) => c?.endsWith('ms')) ? cells : undefined;
     });
-    expect(await paintedPixels('chart-throughput')).toBeGreaterThan(2_000);
-    expect(await paintedPixels('chart-latency')).toBeGreaterThan(2_000);
+    // The series themselves, not only axes and legend: events in (blue) and the features hop (teal)
+    // drawn as lines, well beyond their 12-pixel legend boxes.
+    await eventually('the throughput line', async () =>
+      (await pixelsOf('chart-throughput', '#1565c0')) > 600 ? true : undefined,
+    );
+    await eventually('the latency lines', async () =>
+      (await pixelsOf('chart-latency', '#00897b')) > 600 ? true : undefined,
+    );
     const services = await page.$$eval('#services-table tbody tr', (trs) =>
       trs.map((tr) => [tr.getAttribute('data-service'), tr.querySelector('.badge')?.textContent]),
     );

@@ -53,7 +53,13 @@ function lineChart(id: string): Chart<'line'> {
 }
 function setLine(chart: Chart<'line'>, data: LineData): void {
   chart.data.labels = data.labels;
-  chart.data.datasets = data.datasets.map((d) => ({ ...d, spanGaps: true, tension: 0.2 }));
+  // A series of one or two points draws no line: show its points then.
+  chart.data.datasets = data.datasets.map((d) => ({
+    ...d,
+    spanGaps: true,
+    tension: 0.2,
+    pointRadius: d.data.filter((v) => v !== null).length < 3 ? 3 : 0,
+  }));
   chart.update('none');
 }
 function barChart(id: string): Chart<'bar'> {
