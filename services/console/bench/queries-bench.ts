@@ -5,7 +5,7 @@
  * decision store): the newest decision, the mix over 1 h, 24 h and 7 d, one event's provenance, the
  * review queue. Prints a table, then one JSON line. The database is dropped at the end.
  *
- *   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx services/console/bench/queries-bench.ts [--decisions 10000000] [--runs 5] [--keep]
+ *   CLICKHOUSE_URL=http://127.0.0.1:8123 npm run bench:console -- [--decisions 10000000] [--runs 5] [--keep]
  */
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import {
