@@ -78,18 +78,45 @@ const result = await build({
   logLevel: 'warning',
 });
 
+// A package with a browser application (`web/app.ts`, the console's) gets it bundled for the browser
+// into dist/web/app.js, with the other files of web/ (its page and stylesheet; not tests) beside.
+const webApps = packages.filter(({ dir }) => existsSync(join(root, dir, 'web', 'app.ts')));
+const web =
+  webApps.length === 0
+    ? { outputFiles: [] }
+    : await build({
+        absWorkingDir: root,
+        entryPoints: webApps.map(({ dir }) => ({ in: `${dir}/web/app.ts`, out: `${dir}/dist/web/app` })),
+        outdir: root,
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2022',
+        minify: true,
+        sourcemap: 'linked',
+        sourcesContent: false,
+        write: false,
+        logLevel: 'warning',
+      });
+for (const { dir, assets } of webApps) {
+  for (const file of walk(join(root, dir, 'web'))) {
+    if (!file.endsWith('.ts')) assets.push(`../web/${file}`);
+  }
+}
+
 let written = 0;
 let removed = 0;
 const byPackage = new Map(packages.map((p) => [p.dir, new Set()]));
 const packageOf = (file) => packages.find((p) => file.startsWith(`${p.dir}/dist/`))?.dir;
-for (const output of result.outputFiles) {
+for (const output of [...result.outputFiles, ...web.outputFiles]) {
   const file = relative(root, output.path);
   byPackage.get(packageOf(file))?.add(file);
   if (writeIfChanged(output.path, output.contents)) written++;
 }
 for (const { dir, assets } of packages) {
   for (const asset of assets) {
-    const file = `${dir}/dist/${asset}`;
+    // `../web/x` (a browser application's file) lands in dist/web/x.
+    const file = `${dir}/dist/${asset.replace(/^\.\.\//, '')}`;
     byPackage.get(dir).add(file);
     if (writeIfChanged(join(root, file), readFileSync(join(root, dir, 'src', asset)))) written++;
   }

@@ -55,6 +55,7 @@ describe('the demo', () => {
       'decision',
       'sink',
       'monitor',
+      'console',
     ]);
     for (const service of demo.services) expect(service, service.name).toMatchObject({ clean: true, code: 0 });
     expect(demo.ok).toBe(true);

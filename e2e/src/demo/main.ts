@@ -1,6 +1,7 @@
 // `npm run demo`: the whole pipeline on this machine, fed by the simulator, with a closing report.
 import { localEnv } from '@pipeline/infra';
 import { errorMessage, runMain } from '@pipeline/shared';
+import { freePort } from '../processes/service-process.js';
 import { ensureChampion } from '../run/champion.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { startDecisionsReader } from '../run/decisions-reader.js';
@@ -9,7 +10,7 @@ import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
 import { createRunResources } from '../run/resources.js';
 import { runClients, runServers } from '../run/servers.js';
-import { pipelineSpecs } from '../run/services.js';
+import { consoleSpec, pipelineSpecs } from '../run/services.js';
 import { streamTraffic } from '../run/traffic.js';
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from './options.js';
 import { countRows, monitorReport, queryOutcome } from './outcome.js';
@@ -66,6 +67,7 @@ await runMain('demo', async () => {
 async function runDemo(opts: DemoOptions): Promise<number> {
   let pipeline: RunningPipeline | undefined;
   let monitor: RunningPipeline | undefined;
+  let consoleApp: RunningPipeline | undefined;
   let exits: ServiceExit[] = [];
   let ok = false;
   const ns = runNamespace(newRunId('demo'));
@@ -103,6 +105,15 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       write,
       colour,
     });
+
+    const consolePort = await freePort();
+    consoleApp = await startPipeline({
+      specs: [consoleSpec(ns, servers, [...pipeline.services, ...monitor.services], consolePort)],
+      kafka,
+      write,
+      colour,
+    });
+    console.log(`  console: http://127.0.0.1:${consolePort}/ (while the demo runs)`);
 
     const reader = await startDecisionsReader({
       kafka,
@@ -149,9 +160,10 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     const deadLetters = await refused.stop();
 
     const monitorLines = await monitorReport(runClickhouse);
-    exits = [...(await pipeline.stop()), ...(await monitor.stop())];
+    exits = [...(await pipeline.stop()), ...(await monitor.stop()), ...(await consoleApp.stop())];
     pipeline = undefined;
     monitor = undefined;
+    consoleApp = undefined;
     const summary: DemoSummary = {
       run: ns.id,
       published: {
@@ -180,6 +192,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   } finally {
     if (pipeline) exits = await pipeline.stop();
     if (monitor) await monitor.stop();
+    if (consoleApp) await consoleApp.stop();
     if (!opts.keep) await clients.removeRun();
     await clients.close();
     log.end();

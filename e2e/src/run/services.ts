@@ -96,6 +96,39 @@ export function pipelineSpecs(
   }));
 }
 
+/**
+ * The console for a run: the run's topics, groups and database, each watched service's health server
+ * (its port), and its web application on `port`.
+ */
+export function consoleSpec(
+  ns: RunNamespace,
+  servers: ServerEnv,
+  watched: readonly { name: string; port: number }[],
+  port: number,
+): ProcessSpec {
+  const t = ns.topics;
+  const groups = ['features', 'features.labels', 'scorer', 'decision', 'decision.scores', 'sink'];
+  return {
+    name: 'console',
+    entry: `${root}services/console/dist/main.js`,
+    env: {
+      ...servers,
+      SERVICE_NAME: 'console',
+      LOG_LEVEL: 'info',
+      CLICKHOUSE_DATABASE: ns.clickhouseDatabase,
+      CONSOLE_PORT: String(port),
+      CONSOLE_SERVICES: watched.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(','),
+      CONSOLE_GROUPS: groups.map((g) => `${ns.groupPrefix}${g}`).join(','),
+      CONSOLE_TRANSACTIONS_TOPIC: t.transactions,
+      CONSOLE_ENRICHED_TOPIC: t.enriched,
+      CONSOLE_SCORES_TOPIC: t.scores,
+      CONSOLE_DECISIONS_TOPIC: t.decisions,
+      CONSOLE_LABELS_TOPIC: t.labels,
+    },
+    groups: [],
+  };
+}
+
 /** The scorer's and decision engine's fetch defaults (`downstreamKafkaVars`), for the relays in their place. */
 const DOWNSTREAM_FETCH = {
   KAFKA_FETCH_MIN_BYTES: String(downstreamKafkaVars.KAFKA_FETCH_MIN_BYTES.parse(undefined)),

@@ -35,6 +35,8 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'monitor_alerts',
       'retrainings',
       'dead_letters',
+      'console_reviews',
+      'console_review_queue',
     ]);
     const altered = migrations.flatMap((m) => m.statements.filter((s) => s.startsWith('ALTER')));
     expect(altered).toEqual(['ALTER TABLE labels ADD COLUMN transaction_time_ms Nullable(UInt64)']);

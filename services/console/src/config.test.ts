@@ -1,0 +1,58 @@
+import { ConfigError } from '@pipeline/shared';
+import { describe, expect, it } from 'vitest';
+import { parseConfig, parseServiceList } from './config.js';
+
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+  CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+};
+
+describe('console configuration', () => {
+  it('has defaults for everything but the servers', () => {
+    const c = parseConfig(base);
+    expect(c.SERVICE_NAME).toBe('console');
+    expect(c.CONSOLE_PORT).toBe(8080);
+    expect(c.CONSOLE_SERVICES).toEqual([]);
+    expect(c.CONSOLE_GROUPS).toContain('decision.scores');
+    expect(c.CONSOLE_DECISIONS_TOPIC).toBe('decisions');
+    expect(c.CONSOLE_LIVE_WINDOW).toBe(300_000);
+  });
+
+  it('reads the watched services as name=url pairs', () => {
+    const c = parseConfig({
+      ...base,
+      CONSOLE_SERVICES: 'features=http://127.0.0.1:9464/, decision=http://10.0.0.2:9465',
+      CONSOLE_GROUPS: 'run-features, run-sink',
+    });
+    expect(c.CONSOLE_SERVICES).toEqual([
+      { name: 'features', url: 'http://127.0.0.1:9464' },
+      { name: 'decision', url: 'http://10.0.0.2:9465' },
+    ]);
+    expect(c.CONSOLE_GROUPS).toEqual(['run-features', 'run-sink']);
+  });
+
+  it.each([
+    ['features:9464', 'is not name=url'],
+    ['features=localhost', 'is not a URL'],
+    ['features=ftp://x', 'not an http or https URL'],
+    ['a=http://x,a=http://y', 'named twice'],
+  ])('refuses CONSOLE_SERVICES=%s naming the variable', (value, reason) => {
+    expect(typeof parseServiceList(value)).toBe('string');
+    let error: unknown;
+    try {
+      parseConfig({ ...base, CONSOLE_SERVICES: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('CONSOLE_SERVICES');
+    expect((error as Error).message).toContain(reason);
+  });
+
+  it('refuses a bad port, window or missing server naming each', () => {
+    expect(() => parseConfig({ ...base, CONSOLE_PORT: 'x' })).toThrow(/CONSOLE_PORT/);
+    expect(() => parseConfig({ ...base, CONSOLE_LIVE_WINDOW: '2h' })).toThrow(/CONSOLE_LIVE_WINDOW/);
+    expect(() => parseConfig({ ...base, CLICKHOUSE_URL: undefined })).toThrow(/CLICKHOUSE_URL is not set/);
+  });
+});

@@ -1,0 +1,123 @@
+import { literal, raw, type SqlFragment, sql } from '@pipeline/shared';
+
+/**
+ * The console's ClickHouse reads of the sink's tables (migrations 0001, 0004, 0005; docs/analytics.md)
+ * and of its own console_reviews and console_review_queue (0006). Every time-ranged read bounds
+ * event_time, the daily partition key of decisions, so only the partitions in range are read; single
+ * events are looked up by event_id, the sorting key, taking the newest version of a row (ORDER BY the
+ * version column, LIMIT 1) rather than FINAL, which cost three to four times as much on 10 million
+ * decisions (bench/queries-bench.ts). Runs on ClickHouse 18.16 and current alike (no query parameters: values go through
+ * the shared escaping helper).
+ */
+
+/** `'a', 'b'`: the values of an IN list, each escaped; never empty (an empty list matches nothing). */
+export function inList(values: readonly string[]): SqlFragment {
+  return raw(values.length === 0 ? "''" : values.map((v) => literal(v)).join(', '));
+}
+
+/** The newest day (YYYYMMDD) that has active decision parts: the partitions alone, no rows read. */
+export function newestPartitionSql(): string {
+  return `SELECT max(partition) AS p FROM system.parts WHERE database = currentDatabase() AND table = 'decisions' AND active`;
+}
+
+/** The newest decision's event time (epoch s) within one daily partition. */
+export function newestEventTimeSql(partition: number): string {
+  return sql`SELECT toUInt32(max(event_time)) AS t, count() AS n FROM decisions WHERE toYYYYMMDD(event_time) = ${partition}`;
+}
+
+/** The bucket width for a span: the smallest of these that gives at most `maxBuckets` bars. */
+const BUCKETS_S = [60, 300, 900, 1_800, 3_600, 10_800, 21_600, 43_200, 86_400] as const;
+export function bucketSeconds(spanS: number, maxBuckets = 96): number {
+  return BUCKETS_S.find((b) => spanS / b <= maxBuckets) ?? 86_400;
+}
+
+export interface TimeRange {
+  /** Epoch seconds, inclusive. */
+  from: number;
+  /** Epoch seconds, exclusive. */
+  to: number;
+  bucket: number;
+}
+
+/** `hours` of event time ending with the newest decision (its bucket included). */
+export function rangeEndingAt(newestS: number, hours: number): TimeRange {
+  const span = hours * 3_600;
+  const bucket = bucketSeconds(span);
+  const to = (Math.floor(newestS / bucket) + 1) * bucket;
+  return { from: to - span, to, bucket };
+}
+
+/** Decisions per bucket of event time, by action, path and experiment variant. */
+export function mixSql(range: TimeRange): string {
+  return sql`SELECT toUInt32(intDiv(toUInt32(event_time), ${range.bucket}) * ${range.bucket}) AS t, toString(action) AS action, toString(path) AS path, experiment_variant AS variant, count() AS n
+FROM decisions FINAL
+WHERE event_time >= toDateTime(${range.from}) AND event_time < toDateTime(${range.to})
+GROUP BY t, action, path, variant
+ORDER BY t
+LIMIT 100000`;
+}
+
+export function decisionByIdSql(eventId: string): string {
+  return sql`SELECT event_id, customer_id, toUInt32(event_time) AS event_time, toString(action) AS action, reason_codes, score, toString(path) AS path, rule_set_version, model_name, model_version, feature_set_version, experiment_variant, decided_at_ms
+FROM decisions
+WHERE event_id = ${eventId}
+ORDER BY decided_at_ms DESC
+LIMIT 1`;
+}
+
+/** Feature values as text: JSON cannot tell NaN from infinity, text can. */
+export function transactionByIdSql(eventIds: readonly string[]): string {
+  return sql`SELECT event_id, toUInt32(event_time) AS event_time, customer_id, terminal_id, amount_minor, toString(currency) AS currency, toString(channel) AS channel, toString(country) AS country, feature_set, feature_set_version, arrayMap(x -> toString(x), feature_values) AS feature_values, computed_at_ms
+FROM transactions_enriched
+WHERE event_id IN (${inList(eventIds)})
+ORDER BY computed_at_ms DESC
+LIMIT 1 BY event_id`;
+}
+
+/** What the review queue shows of each transaction: no feature vector (the heaviest column by far). */
+export function queueTransactionsSql(eventIds: readonly string[]): string {
+  return sql`SELECT event_id, terminal_id, amount_minor, toString(currency) AS currency, toString(channel) AS channel
+FROM transactions_enriched
+WHERE event_id IN (${inList(eventIds)})
+LIMIT 1 BY event_id`;
+}
+
+export function scoresByIdSql(eventId: string): string {
+  return sql`SELECT model_name, model_version, score, shadow, latency_ms, scored_at_ms, contribution_features, contribution_values
+FROM scores
+WHERE event_id = ${eventId}
+ORDER BY shadow, model_name, model_version, scored_at_ms DESC
+LIMIT 1 BY model_name, model_version
+LIMIT 20`;
+}
+
+export function labelsByIdSql(eventId: string): string {
+  return sql`SELECT is_fraud, label_time_ms FROM labels WHERE transaction_id = ${eventId} ORDER BY label_time_ms DESC LIMIT 1 BY label_time_ms LIMIT 10`;
+}
+
+export function reviewByIdSql(eventId: string): string {
+  return sql`SELECT event_id, is_fraud, reviewer, reviewed_at_ms FROM console_reviews WHERE event_id = ${eventId} ORDER BY reviewed_at_ms DESC LIMIT 1`;
+}
+
+/**
+ * Decisions to review, oldest event first, not reviewed yet, within the range: from
+ * console_review_queue (migration 0006), the REVIEW decisions alone sorted by event time. A decision
+ * delivered twice is the same decision: `LIMIT 1 BY event_id` keeps one copy, cheaper than FINAL.
+ */
+export function reviewQueueSql(range: Pick<TimeRange, 'from' | 'to'>, limit: number): string {
+  return sql`SELECT event_id, customer_id, toUInt32(event_time) AS event_time, score, reason_codes, experiment_variant, model_version, toString(path) AS path, decided_at_ms
+FROM console_review_queue
+WHERE event_time >= toDateTime(${range.from}) AND event_time < toDateTime(${range.to})
+  AND event_id NOT IN (SELECT event_id FROM console_reviews)
+ORDER BY event_time, event_id
+LIMIT 1 BY event_id
+LIMIT ${limit}`;
+}
+
+/** How many events await review in the range (copies of one decision counted once). */
+export function reviewPendingSql(range: Pick<TimeRange, 'from' | 'to'>): string {
+  return sql`SELECT uniqExact(event_id) AS n
+FROM console_review_queue
+WHERE event_time >= toDateTime(${range.from}) AND event_time < toDateTime(${range.to})
+  AND event_id NOT IN (SELECT event_id FROM console_reviews)`;
+}

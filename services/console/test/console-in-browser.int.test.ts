@@ -1,0 +1,227 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureDebianPackages, findExecutable } from '@pipeline/infra';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsoleFixture, eventually, startConsoleFixture } from './fixture.js';
+
+/**
+ * The console in a real browser: Debian's Chromium (installed with apt-get when missing, as the
+ * servers are) driven by playwright-core, against the console on real Kafka and ClickHouse. Pages
+ * are screenshotted into CONSOLE_SCREENSHOTS (default: a folder in the temporary directory).
+ */
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const screenshots = process.env.CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'console-screenshots');
+
+let f: ConsoleFixture;
+let browser: Browser;
+let page: Page;
+let traffic: NodeJS.Timeout | undefined;
+/** Errors the page threw or logged: a test fails on any. */
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  // The page is the built bundle (services/console/dist/web), as a deployed console serves it.
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+  ensureDebianPackages([{ executable: 'chromium', pkg: 'chromium' }]);
+  mkdirSync(screenshots, { recursive: true });
+  f = await startConsoleFixture();
+  browser = await chromium.launch({
+    executablePath: findExecutable('chromium'),
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+});
+
+afterEach(() => {
+  // Failed requests the tests make on purpose answer 4xx: the browser logs those, they are expected.
+  expect(pageErrors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+});
+
+afterAll(async () => {
+  clearInterval(traffic);
+  await browser?.close();
+  await f?.stop();
+});
+
+/** Pixels of a canvas in one colour (±12 per channel): a series drawn in it, beyond its legend box. */
+function pixelsOf(id: string, hex: string): Promise<number> {
+  const rgb = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+  return page.evaluate(
+    ([canvasId, [r, g, b]]) => {
+      const canvas = document.getElementById(canvasId as string) as HTMLCanvasElement;
+      const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
+        0,
+        0,
+        canvas.width,
+        canvas.height,
+      ).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const near = (a: number, c: number) => Math.abs(a - c) <= 12;
+        if (
+          (data[i + 3] as number) > 200 &&
+          near(data[i] as number, r as number) &&
+          near(data[i + 1] as number, g as number) &&
+          near(data[i + 2] as number, b as number)
+        )
+          n += 1;
+      }
+      return n;
+    },
+    [id, rgb] as const,
+  );
+}
+
+/** Pixels of a canvas that are not blank: a chart drew something. */
+function paintedPixels(id: string): Promise<number> {
+  return page.evaluate((canvasId) => {
+    const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
+    const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
+      0,
+      0,
+      canvas.width,
+      canvas.height,
+    ).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) painted += 1;
+    return painted;
+  }, id);
+}
+
+describe('the console in Chromium', () => {
+  it('live page: numbers update as traffic flows, charts and tables render', async () => {
+    traffic = setInterval(() => void f.traffic(25).catch(() => undefined), 300);
+    await page.goto(f.url);
+    await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'live');
+    const first = await eventually('a positive events-in figure', async () => {
+      const text = await page.textContent('#events-in');
+      return text && text !== '–' && Number(text.replace(/,/g, '')) > 0 ? text : undefined;
+    });
+    const updated = await page.textContent('#updated');
+    await eventually('the live figures to move', async () =>
+      (await page.textContent('#updated')) !== updated ? true : undefined,
+    );
+    expect(Number(first.replace(/,/g, ''))).toBeGreaterThan(0);
+    expect(await page.textContent('#decisions-out')).not.toBe('–');
+    await eventually('a latency row with a p99', async () => {
+      const cells = await page.$$eval('#latency-table tbody tr td:nth-child(3)', (tds) =>
+        tds.map((td) => td.textContent),
+      );
+      return cells.length === 3 && cells.every((c) => c?.endsWith('ms')) ? cells : undefined;
+    });
+    // The series themselves, not only axes and legend: events in (blue) and the features hop (teal)
+    // drawn as lines, well beyond their 12-pixel legend boxes.
+    await eventually('the throughput line', async () =>
+      (await pixelsOf('chart-throughput', '#1565c0')) > 600 ? true : undefined,
+    );
+    await eventually('the latency lines', async () =>
+      (await pixelsOf('chart-latency', '#00897b')) > 600 ? true : undefined,
+    );
+    const services = await page.$$eval('#services-table tbody tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-service'), tr.querySelector('.badge')?.textContent]),
+    );
+    expect(services).toEqual([
+      ['features', 'ready'],
+      ['scorer', 'not ready'],
+      ['decision', 'unreachable'],
+    ]);
+    expect(await page.textContent('#lag-table tbody')).toContain(f.lagGroup);
+    await eventually('dead letters by reason', async () =>
+      (await page.textContent('#dead-table tbody'))?.includes('MalformedMessageError') ? true : undefined,
+    );
+    clearInterval(traffic);
+    await page.screenshot({ path: join(screenshots, 'live.png'), fullPage: true });
+  });
+
+  it('decisions page: the mix charts render and one event’s provenance shows', async () => {
+    await page.click('nav a[data-page="decisions"]');
+    await page.waitForFunction(() => document.getElementById('mix-summary')?.textContent?.startsWith('9 decisions'));
+    await eventually('the action chart drawn', async () =>
+      (await paintedPixels('chart-action')) > 2_000 ? true : undefined,
+    );
+    expect(await paintedPixels('chart-variant')).toBeGreaterThan(2_000);
+    const event = f.events.find((e) => e.id.endsWith('-r2'));
+    await page.fill('#event-id', event?.id ?? '');
+    await page.click('#event-form button');
+    await page.waitForSelector('#provenance');
+    expect(await page.textContent('#provenance-action')).toBe('REVIEW');
+    const text = await page.textContent('#provenance');
+    for (const expected of ['fraud_gbdt@2', 'large_online_fallback', '1,250.00 EUR', 'deciding', 'NaN']) {
+      expect(text).toContain(expected);
+    }
+    await page.screenshot({ path: join(screenshots, 'decisions.png'), fullPage: true });
+    await page.fill('#event-id', 'no-such-event');
+    await page.click('#event-form button');
+    await page.waitForFunction(() => document.getElementById('event-error')?.textContent !== '');
+    expect(await page.textContent('#event-error')).toBe('no decision for event no-such-event');
+  });
+
+  it('rules page: the active rule set with hits per rule', async () => {
+    await page.click('nav a[data-page="rules"]');
+    await page.waitForSelector('#rules-table tbody tr[data-rule="large_online_fallback"]');
+    expect(await page.textContent('#rules-version')).toMatch(/^\d{4}-\d{2}-\d{2}\.\d+$/);
+    const cells = await page.$$eval('#rules-table tbody tr[data-rule="large_online_fallback"] td', (tds) =>
+      tds.map((td) => td.textContent),
+    );
+    expect(cells[4]).toBe('3');
+    expect(cells[5]).toBe('33.3 %');
+    expect(await page.textContent('#versions-table tbody')).toContain('test.1');
+    await eventually('the hits chart drawn', async () =>
+      (await paintedPixels('chart-rules')) > 1_000 ? true : undefined,
+    );
+    await page.screenshot({ path: join(screenshots, 'rules.png'), fullPage: true });
+  });
+
+  it('review queue: oldest first; a verdict publishes a label and leaves the queue', async () => {
+    await page.click('nav a[data-page="review"]');
+    await page.waitForSelector('#review-table tbody tr[data-event]');
+    const ids = await page.$$eval('#review-table tbody tr[data-event]', (trs) =>
+      trs.map((tr) => tr.getAttribute('data-event')),
+    );
+    const expected = ['r1', 'r2', 'r3'].map((n) => f.events.find((e) => e.id.endsWith(`-${n}`))?.id);
+    expect(ids).toEqual(expected);
+
+    // Without a reviewer the verdict is refused, with the reason on the page.
+    await page.fill('#reviewer', '');
+    await page.click(`tr[data-event="${expected[0]}"] button[data-verdict="fraud"]`);
+    await page.waitForFunction(() => document.getElementById('review-error')?.textContent !== '');
+    expect(await page.textContent('#review-error')).toContain('reviewer is missing');
+
+    await page.fill('#reviewer', 'Ana Lima');
+    await page.click(`tr[data-event="${expected[0]}"] button[data-verdict="fraud"]`);
+    await page.waitForFunction(() => document.getElementById('review-message')?.hidden === false);
+    expect(await page.textContent('#review-message')).toContain('marked fraud');
+    await page.waitForFunction(
+      (id) =>
+        !document.querySelector(`tr[data-event="${id}"]`) && document.querySelectorAll('tr[data-event]').length === 2,
+      expected[0],
+    );
+    const labels = await eventually('the label on the labels topic', async () => {
+      const l = await f.labels();
+      return l.length > 0 ? l : undefined;
+    });
+    expect(labels.map((l) => [l.transaction_id, l.is_fraud])).toEqual([[expected[0], true]]);
+
+    await page.click(`tr[data-event="${expected[1]}"] button[data-verdict="genuine"]`);
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-event]').length === 1);
+    await page.screenshot({ path: join(screenshots, 'review.png'), fullPage: true });
+    const all = await eventually('both labels', async () => {
+      const l = await f.labels();
+      return l.length === 2 ? l : undefined;
+    });
+    // two partitions: no order between them
+    expect(all.map((l) => [l.transaction_id, l.is_fraud]).sort()).toEqual([
+      [expected[0], true],
+      [expected[1], false],
+    ]);
+  });
+});
