@@ -60,10 +60,11 @@ export interface SessionTuning {
 
 /**
  * kafkajs's 30 s session would keep a SIGKILLed member's partitions unread for that long after its
- * restart. 10 s is above the broker's 6 s minimum with room for a slow batch, since kafkajs
- * heartbeats from the consumer loop only.
+ * restart, and it bounds how soon a restarted service decides again. The broker's minimum, 6 s, is
+ * six heartbeats: a slow batch does not miss them, since a timer heartbeats while batches are
+ * handled (kafkajs alone heartbeats only between batches).
  */
-export const DEFAULT_SESSION: SessionTuning = { timeoutMs: 10_000, heartbeatMs: 1_000 };
+export const DEFAULT_SESSION: SessionTuning = { timeoutMs: 6_000, heartbeatMs: 1_000 };
 
 /** What a service passes through from its Kafka variables (see `consumerTuning`). */
 export interface ConsumerTuning {
