@@ -131,8 +131,9 @@ export function binnedPerformance(frauds: readonly number[], genuine: readonly n
 const ROLE_ORDER = ['champion', 'challenger', 'shadow', 'archived'];
 
 /**
- * Every model that scored in the range, the registry's aliases first (champion, challenger,
- * shadows), with its score distribution and, when labels arrived, its realized performance.
+ * Every model that scored in the range, those that decided first, then by their alias in the
+ * registry now (champion, challenger, shadow, archived), with its score distribution and, when
+ * labels arrived, its realized performance.
  */
 export function modelsLive(
   range: { from: number; to: number },
@@ -184,7 +185,13 @@ export function modelsLive(
       performance: l ? binnedPerformance(l.frauds, l.genuine) : null,
     };
   });
-  out.sort((a, b) => rank(a.alias) - rank(b.alias) || b.deciding - a.deciding || a.model.localeCompare(b.model));
+  out.sort(
+    (a, b) =>
+      Number(b.deciding > 0) - Number(a.deciding > 0) ||
+      rank(a.alias) - rank(b.alias) ||
+      b.scored - a.scored ||
+      a.model.localeCompare(b.model),
+  );
   return {
     ...range,
     threshold: FLAG_THRESHOLD,
