@@ -420,6 +420,23 @@ describe('the models API', () => {
     expect((await get('/api/models/promote')).status).toBe(405);
     expect(JSON.stringify(f.aliases())).toBe(before);
   });
+
+  it('makes two promotions sent at once one after the other: neither is lost', async () => {
+    const before = f.aliases().history.length;
+    const [a, b] = await Promise.all([
+      post('/api/models/promote', { ref: 'fraud_gbdt@3', alias: 'shadow', by: 'Ana', why: 'first' }),
+      post('/api/models/promote', { ref: 'fraud_gbdt@1', alias: 'shadow', by: 'Bo', why: 'second' }),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const stored = f.aliases();
+    expect([...stored.shadow].sort()).toEqual(['fraud_gbdt@1', 'fraud_gbdt@3']);
+    expect(
+      stored.history
+        .slice(before)
+        .map((h) => h.why)
+        .sort(),
+    ).toEqual(['first', 'second']);
+  });
 });
 
 describe('the monitoring API', () => {

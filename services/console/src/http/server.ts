@@ -6,7 +6,7 @@ import { errorMessage, type Logger } from '@pipeline/shared';
 import type { DecisionStore } from '../decisions/store.js';
 import { RequestError, UnavailableError } from '../errors.js';
 import type { LiveSampler } from '../live/sampler.js';
-import { promoteFromPage, readRegistry, registryView, rollbackFromPage } from '../models/registry.js';
+import { promoteFromPage, readRegistry, rollbackFromPage } from '../models/registry.js';
 import { parsePromoteRequest, parseRollbackRequest } from '../models/request.js';
 import type { ModelTrafficStore } from '../models/store.js';
 import type { MonitoringStore } from '../monitoring/store.js';
@@ -77,6 +77,14 @@ function readBody(request: IncomingMessage): Promise<string> {
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const { live, decisions, logger } = options;
   const streams = new Set<ServerResponse>();
+  // The registry's writes read the alias file, change it and replace it: two at once from the
+  // page would lose one, so the console makes them one after the other.
+  let writing: Promise<unknown> = Promise.resolve();
+  const oneWriteAtATime = <T>(write: () => Promise<T>): Promise<T> => {
+    const run = writing.then(write, write);
+    writing = run.catch(() => undefined);
+    return run;
+  };
 
   const stream = (request: IncomingMessage, response: ServerResponse) => {
     response.writeHead(200, {
@@ -119,14 +127,17 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       const { registry, served } = options.models;
       if (action === 'promote') {
         const parsed = parsePromoteRequest(request.headers['content-type'], body);
-        const next = await promoteFromPage(registry, parsed);
-        logger.info({ ref: parsed.ref, alias: parsed.alias, by: parsed.by, why: parsed.why }, 'model promoted');
-        json(response, 201, registryView(registry.dir, await registry.list(), next, served));
+        const next = await oneWriteAtATime(() => promoteFromPage(registry, parsed));
+        logger.info(
+          { ref: parsed.ref, alias: parsed.alias, champion: next.champion, by: parsed.by, why: parsed.why },
+          'model promoted',
+        );
+        json(response, 201, await readRegistry(registry, served));
       } else {
         const who = parseRollbackRequest(request.headers['content-type'], body);
-        const next = await rollbackFromPage(registry, who);
+        const next = await oneWriteAtATime(() => rollbackFromPage(registry, who));
         logger.info({ champion: next.champion, by: who.by, why: who.why }, 'champion rolled back');
-        json(response, 201, registryView(registry.dir, await registry.list(), next, served));
+        json(response, 201, await readRegistry(registry, served));
       }
       return;
     }
