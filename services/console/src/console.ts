@@ -1,4 +1,5 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
+import { fileRegistry } from '@pipeline/scorer';
 import {
   type AvroSerde,
   type ClickHouseClient,
@@ -19,6 +20,8 @@ import { startHopProbe } from './live/hop-probe.js';
 import { readKafka } from './live/kafka-watch.js';
 import { createLiveSampler, type LiveSampler } from './live/sampler.js';
 import { readServices } from './live/services-watch.js';
+import { createModelTrafficStore } from './models/store.js';
+import { createMonitoringStore } from './monitoring/store.js';
 import { insertReview } from './review/reviews-table.js';
 
 /** The built browser application, beside this module's package (`npm run build` writes it). */
@@ -114,13 +117,20 @@ export async function startConsole(options: {
       return serde.encoder<Label>(valueSubject(config.CONSOLE_LABELS_TOPIC), schemaFor('fraud/label').type);
     });
 
+    const decisions = createDecisionStore(clickhouse, fraudFeatureSet);
     const server: ConsoleServer = await startConsoleServer({
       port: config.CONSOLE_PORT,
       host: config.CONSOLE_HOST,
       webDir,
       live,
-      decisions: createDecisionStore(clickhouse, fraudFeatureSet),
+      decisions,
       rulesFile: config.CONSOLE_RULES_FILE,
+      models: {
+        registry: fileRegistry(config.MODEL_REGISTRY_DIR),
+        traffic: createModelTrafficStore(clickhouse, () => decisions.newest()),
+        served: { name: fraudFeatureSet.name, version: fraudFeatureSet.version },
+      },
+      monitoring: createMonitoringStore(clickhouse),
       review: {
         publish: async (label) => {
           try {

@@ -3,9 +3,19 @@ import { sql } from '@pipeline/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionMix, Provenance, QueueItem } from '../src/decisions/shape.js';
 import type { LiveSnapshot } from '../src/live/snapshot.js';
+import type { RegistryView } from '../src/models/registry.js';
+import type { ModelsLive } from '../src/models/shape.js';
+import type { Monitoring } from '../src/monitoring/shape.js';
 import type { RuleHits } from '../src/rules/hits.js';
 import type { RuleSetView } from '../src/rules/rule-file.js';
-import { type ConsoleFixture, eventually, startConsoleFixture } from './fixture.js';
+import {
+  type ConsoleFixture,
+  DAY,
+  DRIFTING_FEATURE,
+  eventually,
+  MONITOR_ENDS,
+  startConsoleFixture,
+} from './fixture.js';
 
 let f: ConsoleFixture;
 beforeAll(async () => {
@@ -240,5 +250,275 @@ describe('the review queue API', () => {
     expect((await get(`/api/review/${prefix}-r2`)).status).toBe(405);
     const big = await post(`/api/review/${prefix}-r2`, { verdict: 'fraud', reviewer: 'x', pad: 'y'.repeat(20_000) });
     expect(big.status).toBe(413);
+  });
+});
+
+describe('the models API', () => {
+  it('shows the registry: versions with their alias and metrics, the history newest first', async () => {
+    const { status, body } = await get<RegistryView>('/api/models');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      champion: 'fraud_gbdt@2',
+      challenger: null,
+      shadow: ['fraud_gbdt@3'],
+      archived: ['fraud_gbdt@1'],
+    });
+    expect(body.versions.map((v) => [v.ref, v.alias, v.servable])).toEqual([
+      ['fraud_gbdt@1', 'archived', false],
+      ['fraud_gbdt@2', 'champion', true],
+      ['fraud_gbdt@3', 'shadow', true],
+    ]);
+    expect(body.versions[1]).toMatchObject({ rocAuc: 0.92, averagePrecision: 0.52, createdBy: 'trainer' });
+    expect(body.history.map((h) => [h.ref, h.by, h.why])).toEqual([
+      ['fraud_gbdt@3', 'root', 'compare on live traffic'],
+      ['fraud_gbdt@2', 'root', 'fraud_core v2'],
+      ['fraud_gbdt@1', 'root', 'baseline'],
+    ]);
+  });
+
+  it('compares champion and shadow on the same live events: distributions, agreement, realized performance', async () => {
+    const { status, body } = await get<{ hours: number; live: ModelsLive }>('/api/models/live?hours=24');
+    expect(status).toBe(200);
+    const live = body.live;
+    expect(live.to).toBeGreaterThan(DAY + 12 * 3_600);
+    expect(live.models.map((m) => [m.model, m.alias, m.scored, m.deciding])).toEqual([
+      ['fraud_gbdt@2', 'champion', 8, 8],
+      ['fraud_gbdt@3', 'shadow', 8, 0],
+    ]);
+    const [champion, shadow] = live.models;
+    // @2: three reviews at 0.75 (bin 15 of 20), five approvals at 0.1 (bin 2)
+    expect(champion?.distribution[15]).toBeCloseTo(3 / 8);
+    expect(champion?.distribution[2]).toBeCloseTo(5 / 8);
+    expect(champion?.flagged).toBeCloseTo(3 / 8);
+    // labelled: r3 fraud, five approvals genuine
+    expect(champion?.performance).toEqual({
+      labelled: 6,
+      frauds: 1,
+      rocAuc: 1,
+      averagePrecision: 1,
+      precision: 1,
+      recall: 1,
+    });
+    expect(shadow?.performance).toMatchObject({
+      labelled: 6,
+      frauds: 1,
+      rocAuc: 0.8,
+      averagePrecision: 0.5,
+      precision: 0,
+    });
+    expect(live.agreement).toHaveLength(1);
+    expect(live.agreement[0]).toMatchObject({
+      deciding: 'fraud_gbdt@2',
+      model: 'fraud_gbdt@3',
+      n: 8,
+      bothFlag: 0,
+      decidingOnly: 3,
+      otherOnly: 1,
+    });
+    expect(live.agreement[0]?.agree).toBeCloseTo(0.5);
+    expect(live.agreement[0]?.meanAbsDiff).toBeCloseTo(0.24375);
+    expect((await get('/api/models/live?hours=5')).status).toBe(400);
+  });
+
+  it('promotes through the registry with who and why, as the model command records it', async () => {
+    const r = await post('/api/models/promote', {
+      ref: 'fraud_gbdt@3',
+      alias: 'challenger',
+      by: 'Dana Data',
+      why: 'AP 0.70 vs 0.60 on live labels',
+    });
+    expect(r.status).toBe(201);
+    expect((r.body as unknown as RegistryView).challenger).toBe('fraud_gbdt@3');
+    const stored = f.aliases();
+    expect(stored.challenger).toBe('fraud_gbdt@3');
+    expect(stored.shadow).toEqual([]);
+    const last = stored.history.at(-1);
+    expect(last).toMatchObject({
+      action: 'promote',
+      ref: 'fraud_gbdt@3',
+      alias: 'challenger',
+      by: 'Dana Data',
+      why: 'AP 0.70 vs 0.60 on live labels',
+      previous: null,
+    });
+    expect(Date.parse(last?.at ?? '')).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('rolls the champion back to the one before, with who and why', async () => {
+    const promoted = await post('/api/models/promote', {
+      ref: 'fraud_gbdt@3',
+      alias: 'champion',
+      by: 'Dana',
+      why: 'try it',
+    });
+    expect(promoted.status).toBe(201);
+    expect(f.aliases().champion).toBe('fraud_gbdt@3');
+    const r = await post('/api/models/rollback', { by: 'Ops On-call', why: 'decline rate doubled' });
+    expect(r.status).toBe(201);
+    const stored = f.aliases();
+    expect(stored.champion).toBe('fraud_gbdt@2');
+    expect(stored.history.at(-1)).toMatchObject({
+      action: 'rollback',
+      ref: 'fraud_gbdt@2',
+      alias: 'champion',
+      previous: 'fraud_gbdt@3',
+      by: 'Ops On-call',
+      why: 'decline rate doubled',
+    });
+  });
+
+  it.each([
+    [
+      'no reason',
+      '/api/models/promote',
+      { ref: 'fraud_gbdt@3', alias: 'shadow', by: 'Dana' },
+      400,
+      'a reason is required',
+    ],
+    [
+      'a blank reason',
+      '/api/models/promote',
+      { ref: 'fraud_gbdt@3', alias: 'shadow', by: 'Dana', why: '  ' },
+      400,
+      'a reason is required',
+    ],
+    ['no name', '/api/models/promote', { ref: 'fraud_gbdt@3', alias: 'shadow', why: 'x' }, 400, 'by is missing'],
+    [
+      'an unknown version',
+      '/api/models/promote',
+      { ref: 'fraud_gbdt@9', alias: 'shadow', by: 'Dana', why: 'x' },
+      404,
+      'fraud_gbdt@9 is not a registered model version',
+    ],
+    [
+      'a malformed reference',
+      '/api/models/promote',
+      { ref: 'fraud gbdt', alias: 'shadow', by: 'Dana', why: 'x' },
+      400,
+      'is not a model reference',
+    ],
+    [
+      'an unknown alias',
+      '/api/models/promote',
+      { ref: 'fraud_gbdt@3', alias: 'king', by: 'Dana', why: 'x' },
+      400,
+      "alias must be one of champion, challenger, shadow, archived, not 'king'",
+    ],
+    ['a rollback without a reason', '/api/models/rollback', { by: 'Dana' }, 400, 'a reason is required'],
+  ])('refuses a write with %s: a 4xx and its reason, the registry unchanged', async (_, path, body, status, reason) => {
+    const before = JSON.stringify(f.aliases());
+    const r = await post(path, body);
+    expect(r.status).toBe(status);
+    expect(r.body.error).toContain(reason);
+    expect(JSON.stringify(f.aliases())).toBe(before);
+  });
+
+  it('refuses a form post (415) and GET (405)', async () => {
+    const before = JSON.stringify(f.aliases());
+    const form = await post('/api/models/rollback', 'by=x&why=y', 'application/x-www-form-urlencoded');
+    expect(form.status).toBe(415);
+    expect((await get('/api/models/promote')).status).toBe(405);
+    expect(JSON.stringify(f.aliases())).toBe(before);
+  });
+
+  it('makes two promotions sent at once one after the other: neither is lost', async () => {
+    const before = f.aliases().history.length;
+    const [a, b] = await Promise.all([
+      post('/api/models/promote', { ref: 'fraud_gbdt@3', alias: 'shadow', by: 'Ana', why: 'first' }),
+      post('/api/models/promote', { ref: 'fraud_gbdt@1', alias: 'shadow', by: 'Bo', why: 'second' }),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const stored = f.aliases();
+    expect([...stored.shadow].sort()).toEqual(['fraud_gbdt@1', 'fraud_gbdt@3']);
+    expect(
+      stored.history
+        .slice(before)
+        .map((h) => h.why)
+        .sort(),
+    ).toEqual(['first', 'second']);
+  });
+});
+
+describe('the monitoring API', () => {
+  it('reads the monitor’s tables: runs, drift per feature and of the score, quality, performance per series', async () => {
+    const { status, body } = await get<{ monitoring: Monitoring }>('/api/monitoring?days=7');
+    expect(status).toBe(200);
+    const m = body.monitoring;
+    expect(m.range.to).toBe((MONITOR_ENDS[2] as number) + 1);
+    expect(m.runs).toMatchObject({ count: 3, newest: MONITOR_ENDS[2], breaches: 4, alerts: 2, triggers: 1 });
+    expect(m.series.map((s) => s.name)).toEqual([
+      'fraud_gbdt@2 control',
+      'fraud_gbdt@2 strict',
+      'fraud_gbdt@3 control',
+    ]);
+    expect(m.selected?.name).toBe('fraud_gbdt@2 control');
+    // the score first, then features by their newest PSI
+    expect(m.subjects.map((s) => s.subject).slice(0, 2)).toEqual(['score', DRIFTING_FEATURE]);
+    expect(m.subjects[1]).toMatchObject({
+      psi: 0.46,
+      ks: 0.27,
+      psiMax: 0.46,
+      driftBreached: true,
+      outOfRangeShare: 0.08,
+      qualityBreached: true,
+    });
+    expect(m.drift.feature).toBe(DRIFTING_FEATURE);
+    const psi = m.drift.lines.find((l) => l.name === `${DRIFTING_FEATURE} psi`);
+    expect(psi?.times).toEqual(MONITOR_ENDS);
+    expect(psi?.values).toEqual([0.04, 0.12, 0.46]);
+    expect(psi?.breached).toEqual([false, false, true]);
+    expect(m.drift.lines.map((l) => l.name).sort()).toEqual(
+      ['score ks', 'score psi', `${DRIFTING_FEATURE} ks`, `${DRIFTING_FEATURE} psi`].sort(),
+    );
+    expect(m.performance.metrics).toEqual(['roc_auc', 'average_precision', 'card_precision_at_100']);
+    const ap = m.performance.lines.find((l) => l.series === 'fraud_gbdt@2 control' && l.metric === 'average_precision');
+    expect(ap?.values.map((v) => Number(v?.toFixed(2)))).toEqual([0.6, 0.5, 0.4]);
+    expect(ap?.breached).toEqual([false, false, true]);
+    expect(m.performance.lines.filter((l) => l.metric === 'roc_auc')).toHaveLength(3);
+    expect(m.quality.map((l) => l.name).sort()).toEqual(['dead-letter share', 'volume ratio fraud_gbdt@2 control']);
+  });
+
+  it('shows alerts with their evidence, the trigger they raised and what the retraining decided', async () => {
+    const { body } = await get<{ monitoring: Monitoring }>('/api/monitoring?days=7');
+    const m = body.monitoring;
+    expect(m.alerts.map((a) => [a.kind, a.status, a.triggerId])).toEqual([
+      ['DRIFT', 'OPEN', 'trigger-drift'],
+      ['QUALITY', 'OPEN', ''],
+    ]);
+    expect(m.alerts[0]?.evidence).toEqual([
+      { subject: 'score', metric: 'psi', value: 0.31 },
+      { subject: DRIFTING_FEATURE, metric: 'psi', value: 0.46 },
+    ]);
+    expect(m.alerts[0]?.retraining).toEqual({ decision: 'REGISTERED_SHADOW', candidateVersion: '3' });
+    expect(m.alerts[1]?.retraining).toBeNull();
+    expect(m.episodes).toMatchObject([{ kind: 'DRIFT', series: 'fraud_gbdt@2 control', cleanRuns: 0 }]);
+    expect(m.retrainings).toMatchObject([
+      {
+        triggerId: 'trigger-drift',
+        decision: 'REGISTERED_SHADOW',
+        candidateVersion: '3',
+        candidate: { averagePrecision: 0.865 },
+        champion: { averagePrecision: 0.327 },
+        trainRows: 11_336,
+      },
+    ]);
+  });
+
+  it('charts the series and feature asked for, and refuses a span it does not offer', async () => {
+    const feature = fraudFeatureSet.names[2] as string;
+    const { body } = await get<{ monitoring: Monitoring }>(
+      `/api/monitoring?days=30&series=${encodeURIComponent('fraud_gbdt@2 control')}&feature=${feature}`,
+    );
+    expect(body.monitoring.drift.feature).toBe(feature);
+    expect(body.monitoring.drift.lines.find((l) => l.name === `${feature} psi`)?.values).toEqual([0.01, 0.01, 0.01]);
+    // a series without drift figures: chosen, nothing to chart
+    const strict = await get<{ monitoring: Monitoring }>(
+      `/api/monitoring?series=${encodeURIComponent('fraud_gbdt@2 strict')}`,
+    );
+    expect(strict.body.monitoring.selected?.name).toBe('fraud_gbdt@2 strict');
+    expect(strict.body.monitoring.subjects).toEqual([]);
+    const bad = await get<{ error: string }>('/api/monitoring?days=3');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toContain('days must be one of 1, 7, 30, 90');
   });
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDebianPackages, findExecutable } from '@pipeline/infra';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleFixture, eventually, startConsoleFixture } from './fixture.js';
+import { type ConsoleFixture, DRIFTING_FEATURE, eventually, startConsoleFixture } from './fixture.js';
 
 /**
  * The console in a real browser: Debian's Chromium (installed with apt-get when missing, as the
@@ -179,6 +179,101 @@ describe('the console in Chromium', () => {
       (await paintedPixels('chart-rules')) > 1_000 ? true : undefined,
     );
     await page.screenshot({ path: join(screenshots, 'rules.png'), fullPage: true });
+  });
+
+  it('models page: the registry, champion vs shadow on live traffic, promote and roll back with a reason', async () => {
+    await page.click('nav a[data-page="models"]');
+    await page.waitForSelector('#models-table tbody tr[data-model="fraud_gbdt@3"]');
+    expect(await page.textContent('#alias-champion')).toBe('fraud_gbdt@2');
+    expect(await page.textContent('#alias-shadow')).toBe('fraud_gbdt@3');
+    expect(await page.textContent('#models-table tbody tr[data-model="fraud_gbdt@1"]')).toContain(
+      'the scorer refuses it',
+    );
+    expect(await page.textContent('#history-table tbody')).toContain('compare on live traffic');
+    // The seeded week: champion and shadow, both labelled; the shadow agrees on half the events.
+    await page.waitForSelector('#realized-table tbody tr[data-model="fraud_gbdt@3"]');
+    const realized = await page.$$eval('#realized-table tbody tr[data-model="fraud_gbdt@2"] td', (tds) =>
+      tds.map((td) => td.textContent),
+    );
+    expect(realized.slice(0, 2)).toEqual(['fraud_gbdt@2', 'decidingnow champion']);
+    expect(realized.slice(4, 8)).toEqual(['6', '1', '1.000', '1.000']);
+    const agreement = await page.$$eval('#agreement-table tbody tr[data-model="fraud_gbdt@3"] td', (tds) =>
+      tds.map((td) => td.textContent),
+    );
+    expect(agreement.slice(1, 4)).toEqual(['fraud_gbdt@2', '8', '50.0 %']);
+    // both distributions drawn: the champion's line in its blue, the shadow's in purple
+    await eventually('the champion’s distribution', async () =>
+      (await pixelsOf('chart-scores', '#1565c0')) > 300 ? true : undefined,
+    );
+    expect(await pixelsOf('chart-scores', '#8e24aa')).toBeGreaterThan(150);
+
+    // Without a reason the promotion is refused, with the reason on the page; the registry is unchanged.
+    await page.selectOption('#promote-ref', 'fraud_gbdt@3');
+    await page.selectOption('#promote-alias', 'champion');
+    await page.fill('#promote-by', 'Dana Data');
+    await page.fill('#promote-why', '');
+    await page.click('#promote');
+    await page.waitForFunction(() => document.getElementById('promote-error')?.textContent !== '');
+    expect(await page.textContent('#promote-error')).toContain('a reason is required');
+    expect(f.aliases().champion).toBe('fraud_gbdt@2');
+
+    await page.fill('#promote-why', 'shadow AP 0.70 vs 0.60 over a week');
+    await page.click('#promote');
+    await page.waitForFunction(() => document.getElementById('alias-champion')?.textContent === 'fraud_gbdt@3');
+    expect(await page.textContent('#promote-message')).toContain('fraud_gbdt@3 is now champion');
+    expect(f.aliases()).toMatchObject({ champion: 'fraud_gbdt@3', archived: ['fraud_gbdt@1', 'fraud_gbdt@2'] });
+    expect(f.aliases().history.at(-1)).toMatchObject({ by: 'Dana Data', why: 'shadow AP 0.70 vs 0.60 over a week' });
+    await page.waitForFunction(() =>
+      document.querySelector('#history-table tbody tr')?.textContent?.includes('shadow AP 0.70'),
+    );
+    await page.screenshot({ path: join(screenshots, 'models.png'), fullPage: true });
+
+    await page.fill('#promote-why', 'decline rate doubled');
+    await page.click('#rollback');
+    await page.waitForFunction(() => document.getElementById('alias-champion')?.textContent === 'fraud_gbdt@2');
+    expect(f.aliases().history.at(-1)).toMatchObject({
+      action: 'rollback',
+      ref: 'fraud_gbdt@2',
+      why: 'decline rate doubled',
+    });
+  });
+
+  it('monitoring page: drift, quality and performance charts, alerts with evidence and retrainings', async () => {
+    await page.click('nav a[data-page="monitoring"]');
+    await page.waitForSelector('#alerts-table tbody tr[data-alert="alert-drift"]');
+    expect(await page.textContent('#monitor-runs')).toBe('3');
+    expect(await page.textContent('#drift-feature-name')).toBe(DRIFTING_FEATURE);
+    expect(await page.$eval('#monitor-series', (s) => (s as HTMLSelectElement).value)).toBe('fraud_gbdt@2 control');
+    const alert = await page.textContent('#alerts-table tbody tr[data-alert="alert-drift"]');
+    for (const expected of [
+      'DRIFT',
+      'OPEN',
+      'psi(score) 0.31 >= 0.25',
+      `psi(${DRIFTING_FEATURE})`,
+      '0.460',
+      'trigger-drift',
+      'REGISTERED_SHADOW',
+    ]) {
+      expect(alert).toContain(expected);
+    }
+    expect(await page.textContent('#retrainings-table tbody')).toContain('fraud_gbdt@3');
+    expect(await page.textContent('#episodes-table tbody')).toContain('fraud_gbdt@2 control');
+    // PSI lines in blue, breached points in red; the per-feature bars with the breached one red
+    await eventually('the score drift chart', async () =>
+      (await pixelsOf('chart-drift-score', '#1565c0')) > 300 ? true : undefined,
+    );
+    expect(await pixelsOf('chart-drift-feature', '#c62828')).toBeGreaterThan(30);
+    expect(await pixelsOf('chart-drift-features', '#c62828')).toBeGreaterThan(300);
+    for (const id of ['chart-quality', 'chart-perf-roc_auc', 'chart-perf-average_precision', 'chart-perf-card']) {
+      expect(await paintedPixels(id)).toBeGreaterThan(2_000);
+    }
+    expect(await page.textContent('#card-precision-title')).toBe('Card precision@100');
+    await page.screenshot({ path: join(screenshots, 'monitoring.png'), fullPage: true });
+
+    // another feature: its drift charted instead
+    const other = await page.$eval('#subjects-table tbody tr:last-child', (tr) => tr.getAttribute('data-subject'));
+    await page.selectOption('#monitor-feature', other ?? '');
+    await page.waitForFunction((name) => document.getElementById('drift-feature-name')?.textContent === name, other);
   });
 
   it('review queue: oldest first; a verdict publishes a label and leaves the queue', async () => {

@@ -1,6 +1,10 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
+import type { AliasFile } from '@pipeline/scorer';
 import {
   type AvroSerde,
   type ClickHouseClient,
@@ -49,6 +53,10 @@ export interface ConsoleFixture {
   events: SeededEvent[];
   /** Publishes `n` messages on the transactions topic and each hop's topic, stamped with an ingest time. */
   traffic(n: number): Promise<void>;
+  /** The fixture's own model registry (MODEL_REGISTRY_DIR): fraud_gbdt@1 archived, @2 champion, @3 shadow. */
+  registryDir: string;
+  /** Its alias file as stored now. */
+  aliases(): AliasFile;
   /** The labels published on the labels topic so far, decoded. */
   labels(): Promise<Label[]>;
   stop(): Promise<void>;
@@ -176,6 +184,268 @@ async function seed(client: ClickHouseClient, events: SeededEvent[]): Promise<vo
   ]);
 }
 
+/**
+ * A throw-away model registry as the scorer's file registry lays it out (metadata.json per version,
+ * aliases.json with its history): fraud_gbdt@1 on fraud_core v1 (archived), @2 the champion (it
+ * replaced @1), @3 a shadow. No model files: the console reads metadata and aliases only.
+ */
+function seedRegistry(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'console-registry-'));
+  for (const version of ['1', '2', '3']) {
+    mkdirSync(join(dir, 'fraud_gbdt', version), { recursive: true });
+    const featureVersion = version === '1' ? 1 : fraudFeatureSet.version;
+    writeFileSync(
+      join(dir, 'fraud_gbdt', version, 'metadata.json'),
+      JSON.stringify({
+        name: 'fraud_gbdt',
+        version,
+        created_at: `2026-01-0${version}T10:00:00Z`,
+        created_by: 'trainer',
+        file: 'model.onnx',
+        sha256: '0'.repeat(64),
+        feature_set: { name: fraudFeatureSet.name, version: featureVersion, names: [] },
+        input: 'input',
+        output: { name: 'probabilities', column: 1 },
+        reference_vector: [],
+        training_window: {
+          train_from: '2025-11-01T00:00:00Z',
+          train_to: '2025-12-01T00:00:00Z',
+          test_from: '2025-12-01T00:00:00Z',
+          test_to: '2025-12-08T00:00:00Z',
+        },
+        metrics: { roc_auc: 0.9 + Number(version) / 100, average_precision: 0.5 + Number(version) / 100 },
+      }),
+    );
+  }
+  const change = (at: string, ref: string, alias: string, previous: string | null, why: string) => ({
+    at,
+    by: 'root',
+    why,
+    action: 'promote',
+    ref,
+    alias,
+    previous,
+  });
+  writeFileSync(
+    join(dir, 'aliases.json'),
+    JSON.stringify({
+      champion: 'fraud_gbdt@2',
+      challenger: null,
+      shadow: ['fraud_gbdt@3'],
+      archived: ['fraud_gbdt@1'],
+      history: [
+        change('2026-01-01T12:00:00.000Z', 'fraud_gbdt@1', 'champion', null, 'baseline'),
+        change('2026-01-02T12:00:00.000Z', 'fraud_gbdt@2', 'champion', 'fraud_gbdt@1', 'fraud_core v2'),
+        change('2026-01-03T12:00:00.000Z', 'fraud_gbdt@3', 'shadow', null, 'compare on live traffic'),
+      ],
+    }),
+  );
+  return dir;
+}
+
+/**
+ * The shadow fraud_gbdt@3 scoring the same events as the champion, and labels: r3 fraud, the
+ * approvals genuine. @2 ranks them perfectly; @3 scores the reviews 0.4, a0 0.6, the other approvals 0.2.
+ */
+async function seedShadowAndLabels(client: ClickHouseClient, events: SeededEvent[]): Promise<void> {
+  const scored = events.filter((e) => e.score !== null);
+  await insert(
+    client,
+    'scores',
+    scored.map((e) => ({
+      event_id: e.id,
+      customer_id: e.customer,
+      event_time: e.eventTime,
+      model_name: 'fraud_gbdt',
+      model_version: '3',
+      feature_set_version: fraudFeatureSet.version,
+      score: e.action === 'REVIEW' ? 0.4 : e.id.endsWith('-a0') ? 0.6 : 0.2,
+      shadow: true,
+      latency_ms: 5,
+      scored_at: e.eventTime,
+      scored_at_ms: e.eventTime * 1000 + 51,
+      contribution_features: [],
+      contribution_values: [],
+    })),
+  );
+  const labelled = events.filter((e) => e.id.endsWith('-r3') || e.action === 'APPROVE');
+  await insert(
+    client,
+    'labels',
+    labelled.map((e) => ({
+      transaction_id: e.id,
+      customer_id: e.customer,
+      terminal_id: e.terminal,
+      is_fraud: e.action === 'REVIEW',
+      label_time: e.eventTime + 7_200,
+      label_time_ms: (e.eventTime + 7_200) * 1000,
+    })),
+  );
+}
+
+/** Monitor runs at the three window ends before DAY + 1 day: drift rising on the score and one feature. */
+export const MONITOR_ENDS = [DAY - 86_400, DAY, DAY + 86_400];
+export const DRIFTING_FEATURE = fraudFeatureSet.names[1] as string;
+
+async function seedMonitor(client: ClickHouseClient): Promise<void> {
+  const metric = (
+    t: number,
+    kind: string,
+    subject: string,
+    name: string,
+    value: number,
+    extra: Record<string, SqlValue> = {},
+  ): Record<string, SqlValue> => ({
+    window_start: t - 86_400,
+    window_end: t,
+    kind,
+    model_name: 'fraud_gbdt',
+    model_version: '2',
+    variant: 'control',
+    subject,
+    metric: name,
+    value,
+    threshold: null,
+    breached: 0,
+    n: 800,
+    n_reference: 20_000,
+    reference_start: DAY - 60 * 86_400,
+    reference_end: DAY - 30 * 86_400,
+    computed_at: t + 600,
+    computed_at_ms: (t + 600) * 1000,
+    ...extra,
+  });
+  const metrics: Record<string, SqlValue>[] = [];
+  MONITOR_ENDS.forEach((t, i) => {
+    const last = i === MONITOR_ENDS.length - 1;
+    const drift = (subject: string, psi: number, ks: number) => [
+      metric(t, 'DRIFT', subject, 'psi', psi, { threshold: 0.25, breached: psi >= 0.25 ? 1 : 0 }),
+      metric(t, 'DRIFT', subject, 'ks', ks, { threshold: 0.2, breached: ks >= 0.2 ? 1 : 0 }),
+    ];
+    metrics.push(
+      ...drift('score', [0.02, 0.05, 0.31][i] as number, 0.05 + i * 0.04),
+      ...drift(DRIFTING_FEATURE, [0.04, 0.12, 0.46][i] as number, [0.03, 0.1, 0.27][i] as number),
+      ...drift(fraudFeatureSet.names[2] as string, 0.01, 0.02),
+      metric(t, 'QUALITY', DRIFTING_FEATURE, 'null_share', 0),
+      metric(t, 'QUALITY', DRIFTING_FEATURE, 'out_of_range_share', last ? 0.08 : 0.01, {
+        threshold: 0.05,
+        breached: last ? 1 : 0,
+      }),
+      metric(t, 'QUALITY', '', 'volume_ratio', 1 + i * 0.1, { threshold: 0.5 }),
+      metric(t, 'QUALITY', '', 'dead_letter_share', 0.001 * (i + 1), {
+        model_name: '',
+        model_version: '',
+        variant: '',
+        threshold: 0.01,
+      }),
+    );
+    for (const [version, variant, auc, ap] of [
+      ['2', 'control', 0.93 - i * 0.01, 0.6 - i * 0.1],
+      ['2', 'strict', 0.92, 0.55],
+      ['3', 'control', 0.95, 0.7],
+    ] as const) {
+      const perf = { model_version: version, variant };
+      metrics.push(
+        metric(t, 'PERFORMANCE', '', 'roc_auc', auc, { ...perf, threshold: 0.8 }),
+        metric(t, 'PERFORMANCE', '', 'average_precision', ap, {
+          ...perf,
+          threshold: 0.45,
+          breached: ap < 0.45 ? 1 : 0,
+        }),
+        metric(t, 'PERFORMANCE', '', 'card_precision_at_100', 0.2 + i * 0.01, perf),
+      );
+    }
+  });
+  await insert(client, 'monitor_metrics', metrics);
+  await insert(
+    client,
+    'monitor_runs',
+    MONITOR_ENDS.map((t, i) => ({
+      window_start: t - 86_400,
+      window_end: t,
+      clock: 'EVENT',
+      models: 2,
+      rows: 800,
+      figures: 120,
+      breaches: i === 2 ? 4 : 0,
+      alerts: i === 2 ? 2 : 0,
+      triggers: i === 2 ? 1 : 0,
+      duration_ms: 150,
+      computed_at: t + 600,
+      computed_at_ms: (t + 600) * 1000,
+    })),
+  );
+  const end = MONITOR_ENDS[2] as number;
+  const alert = (id: string, kind: string, triggerId: string, reasons: string[]) => ({
+    alert_id: id,
+    episode_id: `episode-${id}`,
+    status: 'OPEN',
+    kind,
+    model_name: 'fraud_gbdt',
+    model_version: '2',
+    variant: 'control',
+    window_start: end - 86_400,
+    window_end: end,
+    reasons,
+    evidence_subjects: kind === 'DRIFT' ? ['score', DRIFTING_FEATURE] : [DRIFTING_FEATURE],
+    evidence_metrics: kind === 'DRIFT' ? ['psi', 'psi'] : ['out_of_range_share'],
+    evidence_values: kind === 'DRIFT' ? [0.31, 0.46] : [0.08],
+    trigger_id: triggerId,
+    emitted_at: end + 600,
+    emitted_at_ms: (end + 600) * 1000 + (kind === 'DRIFT' ? 1 : 0),
+  });
+  await insert(client, 'monitor_alerts', [
+    alert('alert-drift', 'DRIFT', 'trigger-drift', [
+      'psi(score) 0.31 >= 0.25 (n=800)',
+      `psi(${DRIFTING_FEATURE}) 0.46 >= 0.25 (n=800)`,
+    ]),
+    alert('alert-quality', 'QUALITY', '', [`out_of_range_share(${DRIFTING_FEATURE}) 0.08 >= 0.05 (n=800)`]),
+  ]);
+  await insert(client, 'monitor_episodes', [
+    {
+      kind: 'DRIFT',
+      model_name: 'fraud_gbdt',
+      model_version: '2',
+      variant: 'control',
+      state: 'OPEN',
+      episode_id: 'episode-alert-drift',
+      opened_at: end,
+      clean_runs: 0,
+      last_window_end: end,
+      version: end,
+    },
+  ]);
+  await insert(client, 'retrainings', [
+    {
+      trigger_id: 'trigger-drift',
+      model_name: 'fraud_gbdt',
+      champion_version: '2',
+      reasons: ['psi(score) 0.31 >= 0.25 (n=800)'],
+      cutoff: end,
+      train_from: end - 63 * 86_400,
+      train_to: end - 42 * 86_400,
+      eval_from: end - 42 * 86_400,
+      eval_to: end - 35 * 86_400,
+      train_rows: 11_336,
+      train_frauds: 120,
+      eval_rows: 2_544,
+      eval_frauds: 30,
+      metric: 'average_precision',
+      margin: 0,
+      candidate_roc_auc: 0.97,
+      candidate_average_precision: 0.865,
+      champion_roc_auc: 0.9,
+      champion_average_precision: 0.327,
+      decision: 'REGISTERED_SHADOW',
+      candidate_version: '3',
+      error: '',
+      started_at: end + 700,
+      duration_ms: 2_500,
+      finished_at_ms: (end + 703) * 1000,
+    },
+  ]);
+}
+
 /** A stand-in for a pipeline service's health server: ready or not, with the consumer loop's counters. */
 async function fakeService(ready: () => boolean, metrics: () => string): Promise<Server> {
   const server = createServer((request, response) => {
@@ -221,7 +491,9 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
   const port = (server: Server) => (server.address() as AddressInfo).port;
 
   const lagGroup = uniqueName('lagging');
+  const registryDir = seedRegistry();
   const config = parseConfig({
+    MODEL_REGISTRY_DIR: registryDir,
     KAFKA_BROKERS: s.KAFKA_BROKERS,
     SCHEMA_REGISTRY_URL: s.SCHEMA_REGISTRY_URL,
     CLICKHOUSE_URL: s.CLICKHOUSE_URL,
@@ -246,6 +518,8 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
   const running = await startConsole({ config, kafka, serde, clickhouse, logger });
   const events = seededEvents(name);
   await seed(clickhouse, events);
+  await seedShadowAndLabels(clickhouse, events);
+  await seedMonitor(clickhouse);
 
   const traffic = async (n: number) => {
     const now = Date.now();
@@ -314,12 +588,15 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     events,
     traffic,
     labels,
+    registryDir,
+    aliases: () => JSON.parse(readFileSync(join(registryDir, 'aliases.json'), 'utf8')) as AliasFile,
     stop: async () => {
       await running.stop();
       await producer.disconnect();
       for (const server of [ready, notReady]) await new Promise((r) => server.close(r));
       await clickhouse.command({ query: sql`DROP DATABASE IF EXISTS ${identifier(database)}` });
       await clickhouse.close();
+      rmSync(registryDir, { recursive: true, force: true });
     },
   };
 }

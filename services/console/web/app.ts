@@ -1,14 +1,26 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-// The console's browser application: three pages over the console's API, charts with Chart.js,
+// The console's browser application: six pages over the console's API, charts with Chart.js,
 // the live page fed by server-sent events. Data shaping lives in format.ts and charts-data.ts.
 import { Chart, registerables } from 'chart.js';
 import type { DecisionMix, Provenance, QueueItem } from '../src/decisions/shape.js';
 import type { LiveSnapshot } from '../src/live/snapshot.js';
+import type { RegistryView } from '../src/models/registry.js';
+import type { ModelsLive } from '../src/models/shape.js';
+import type { Monitoring } from '../src/monitoring/shape.js';
 import type { RuleHits } from '../src/rules/hits.js';
 import type { RuleSetView } from '../src/rules/rule-file.js';
 import { type BarData, type LineData, latencyData, mixData, throughputData } from './charts-data.js';
 import { amount, count, eventTime, groupLag, ms, rate, reasons, score } from './format.js';
+import { distributionData, fixed3, share, trafficRole } from './models-data.js';
+import {
+  driftData,
+  featurePsiBars,
+  metricTitle,
+  performanceData,
+  qualityData,
+  type timelineData,
+} from './monitoring-data.js';
 import { hitsChartData, hitsForFile, percent, ruleRows } from './rules-data.js';
 
 Chart.register(...registerables);
@@ -80,6 +92,23 @@ function barChart(id: string): Chart<'bar'> {
 function setBars(chart: Chart<'bar'>, data: BarData): void {
   chart.data.labels = data.labels;
   chart.data.datasets = data.datasets;
+  chart.update('none');
+}
+
+/** A line chart over window ends: breached points drawn larger, in red. */
+function setTimeline(chart: Chart<'line'>, data: ReturnType<typeof timelineData>): void {
+  chart.data.labels = data.labels;
+  chart.data.datasets = data.datasets.map((d, i) => {
+    const breached = data.breached[i] ?? [];
+    return {
+      ...d,
+      spanGaps: true,
+      tension: 0.15,
+      pointRadius: d.data.map((_, j) => (breached[j] ? 5 : d.data.length < 40 ? 2 : 0)),
+      pointBackgroundColor: d.data.map((_, j) => (breached[j] ? '#c62828' : d.borderColor)),
+      pointBorderColor: d.data.map((_, j) => (breached[j] ? '#c62828' : d.borderColor)),
+    };
+  });
   chart.update('none');
 }
 
@@ -493,6 +522,406 @@ async function loadRules(): Promise<void> {
   }
 }
 
+// Models -------------------------------------------------------------------------------------------
+
+const scoresChart = new Chart($<HTMLCanvasElement>('chart-scores'), {
+  type: 'bar',
+  data: { labels: [], datasets: [] },
+  options: {
+    maintainAspectRatio: false,
+    datasets: { bar: { categoryPercentage: 0.9, barPercentage: 1 } },
+    scales: {
+      x: { title: { display: true, text: 'score (bin from)' }, ticks: { maxTicksLimit: 11 } },
+      y: { type: 'logarithmic', title: { display: true, text: 'share of the model’s scores' } },
+    },
+    plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+  },
+});
+
+const promoteBy = $<HTMLInputElement>('promote-by');
+promoteBy.value = localStorage.getItem('console.name') ?? localStorage.getItem('console.reviewer') ?? '';
+promoteBy.addEventListener('change', () => localStorage.setItem('console.name', promoteBy.value.trim()));
+
+function renderRegistry(r: RegistryView): void {
+  $('registry-dir').textContent = r.dir;
+  $('models-aliases').replaceChildren(
+    ...(
+      [
+        ['champion', h('b', { id: 'alias-champion' }, r.champion ?? 'none')],
+        ['challenger', h('span', { id: 'alias-challenger' }, r.challenger ?? 'none')],
+        ['shadows', h('span', { id: 'alias-shadow' }, r.shadow.join(', ') || 'none')],
+        ['archived', r.archived.join(', ') || 'none'],
+      ] as [string, Child][]
+    ).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
+  rows(
+    'models-table',
+    r.versions.map((v) =>
+      h(
+        'tr',
+        { 'data-model': v.ref },
+        h('td', {}, h('b', {}, v.ref)),
+        h('td', { class: 'alias' }, v.alias ?? '–'),
+        h(
+          'td',
+          { class: 'nowrap' },
+          v.createdAt.slice(0, 10),
+          v.createdBy ? h('div', { class: 'parts' }, v.createdBy) : null,
+        ),
+        h(
+          'td',
+          {},
+          v.featureSet,
+          v.servable ? null : h('div', { class: 'parts' }, 'not the served feature set: the scorer refuses it'),
+        ),
+        h('td', { class: 'num' }, fixed3(v.rocAuc)),
+        h('td', { class: 'num' }, fixed3(v.averagePrecision)),
+        h('td', { class: 'parts' }, v.trainingWindow ?? '–'),
+      ),
+    ),
+    'no versions registered',
+    7,
+  );
+  const select = $<HTMLSelectElement>('promote-ref');
+  const chosen = select.value;
+  select.replaceChildren(
+    ...r.versions.map((v) => h('option', { value: v.ref }, `${v.ref}${v.alias ? ` (${v.alias})` : ''}`)),
+  );
+  if (r.versions.some((v) => v.ref === chosen)) select.value = chosen;
+  rows(
+    'history-table',
+    r.history
+      .slice(0, 50)
+      .map((c) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, c.at.slice(0, 19).replace('T', ' ')),
+          h('td', {}, c.by),
+          h(
+            'td',
+            {},
+            c.action === 'rollback' ? 'rolled back to ' : 'promoted ',
+            h('b', {}, c.ref),
+            ` → ${c.alias}`,
+            c.previous ? h('div', { class: 'parts' }, `replaced ${c.previous}`) : null,
+          ),
+          h('td', {}, c.why),
+        ),
+      ),
+    'no alias changes recorded',
+    4,
+  );
+}
+
+async function loadRegistry(): Promise<void> {
+  try {
+    renderRegistry(await api<RegistryView>('/api/models'));
+  } catch (error) {
+    $('promote-error').textContent = `Registry unavailable: ${(error as Error).message}`;
+  }
+}
+
+function renderModelsLive(live: ModelsLive | null, hours: number): void {
+  if (!live || live.models.length === 0) {
+    $('models-summary').textContent = live ? 'no scores in the range' : 'no decisions stored yet';
+    setBars(scoresChart, { labels: [], datasets: [] });
+    rows('agreement-table', [], 'no scores', 9);
+    rows('realized-table', [], 'no scores', 10);
+    return;
+  }
+  $('models-summary').textContent =
+    `scores of ${eventTime(live.from)} to ${eventTime(live.to)} UTC event time (${hours / 24} days ending with the newest decision)`;
+  setBars(scoresChart, distributionData(live));
+  rows(
+    'agreement-table',
+    live.agreement.map((a) =>
+      h(
+        'tr',
+        { 'data-model': a.model },
+        h('td', {}, a.model),
+        h('td', {}, a.deciding),
+        h('td', { class: 'num' }, count(a.n)),
+        h('td', { class: 'num' }, share(a.agree)),
+        h('td', { class: 'num' }, count(a.bothFlag)),
+        h('td', { class: 'num' }, count(a.decidingOnly)),
+        h('td', { class: 'num' }, count(a.otherOnly)),
+        h('td', { class: 'num' }, fixed3(a.meanAbsDiff)),
+        h('td', { class: 'num' }, fixed3(a.correlation)),
+      ),
+    ),
+    'no challenger or shadow scored the deciding model’s events',
+    9,
+  );
+  rows(
+    'realized-table',
+    live.models.map((m) =>
+      h(
+        'tr',
+        { 'data-model': m.model },
+        h('td', {}, m.model),
+        h('td', {}, trafficRole(m), h('div', { class: 'parts' }, m.alias ? `now ${m.alias}` : 'no alias now')),
+        h('td', { class: 'num' }, count(m.scored)),
+        h('td', { class: 'num' }, share(m.flagged)),
+        h('td', { class: 'num' }, count(m.performance?.labelled ?? 0)),
+        h('td', { class: 'num' }, count(m.performance?.frauds ?? 0)),
+        h('td', { class: 'num' }, fixed3(m.performance?.rocAuc)),
+        h('td', { class: 'num' }, fixed3(m.performance?.averagePrecision)),
+        h('td', { class: 'num' }, share(m.performance?.precision)),
+        h('td', { class: 'num' }, share(m.performance?.recall)),
+      ),
+    ),
+    'no scores',
+    10,
+  );
+  $('models-note').textContent =
+    `Flagged: score ≥ ${live.threshold}. Agreement: both flag or both pass. ROC AUC and AP from scores in bins of 0.01 (ties within a bin count half), over the events of the range with a label known now. Deciding: logged as the deciding score in the range; shadow: logged as a shadow (challengers too); “now”: its alias in the registry today.`;
+}
+
+async function loadModels(): Promise<void> {
+  $('models-error').textContent = '';
+  $('promote-error').textContent = '';
+  void loadRegistry();
+  const hours = Number($<HTMLSelectElement>('models-hours').value);
+  try {
+    const { live } = await api<{ live: ModelsLive | null }>(`/api/models/live?hours=${hours}`);
+    renderModelsLive(live, hours);
+  } catch (error) {
+    $('models-error').textContent = `Live comparison unavailable: ${(error as Error).message}`;
+  }
+}
+
+async function writeRegistry(path: string, body: Record<string, string>, done: (r: RegistryView) => string) {
+  $('promote-error').textContent = '';
+  const message = $('promote-message');
+  message.hidden = true;
+  const buttons = [$<HTMLButtonElement>('promote'), $<HTMLButtonElement>('rollback')];
+  for (const b of buttons) b.disabled = true;
+  try {
+    const r = await api<RegistryView>(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, by: promoteBy.value, why: $<HTMLInputElement>('promote-why').value }),
+    });
+    renderRegistry(r);
+    message.textContent = done(r);
+    message.hidden = false;
+    $<HTMLInputElement>('promote-why').value = '';
+    void loadModels();
+  } catch (error) {
+    $('promote-error').textContent = `Refused: ${(error as Error).message}`;
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
+$('promote-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const ref = $<HTMLSelectElement>('promote-ref').value;
+  const alias = $<HTMLSelectElement>('promote-alias').value;
+  void writeRegistry(
+    '/api/models/promote',
+    { ref, alias },
+    (r) => `${ref} is now ${alias}; champion: ${r.champion ?? 'none'}.`,
+  );
+});
+$('rollback').addEventListener('click', () => {
+  void writeRegistry('/api/models/rollback', {}, (r) => `Rolled back: the champion is ${r.champion ?? 'none'}.`);
+});
+$('models-hours').addEventListener('change', () => void loadModels());
+
+// Monitoring ---------------------------------------------------------------------------------------
+
+const driftScoreChart = lineChart('chart-drift-score');
+const driftFeatureChart = lineChart('chart-drift-feature');
+const qualityChart = lineChart('chart-quality');
+// the dead-letter share (a few per mille) on its own axis, right
+(qualityChart.options.scales as Record<string, unknown>).share = {
+  position: 'right',
+  beginAtZero: true,
+  grid: { drawOnChartArea: false },
+  ticks: { callback: (v: number | string) => `${(Number(v) * 100).toFixed(2)} %` },
+  title: { display: true, text: 'dead-letter share' },
+};
+const performanceCharts: Record<string, Chart<'line'>> = {
+  roc_auc: lineChart('chart-perf-roc_auc'),
+  average_precision: lineChart('chart-perf-average_precision'),
+  card: lineChart('chart-perf-card'),
+};
+const featurePsiChart = new Chart($<HTMLCanvasElement>('chart-drift-features'), {
+  type: 'bar',
+  data: { labels: [], datasets: [] },
+  options: {
+    indexAxis: 'y',
+    maintainAspectRatio: false,
+    scales: { x: { beginAtZero: true }, y: { ticks: { autoSkip: false, font: { size: 11 } } } },
+    plugins: { legend: { display: false } },
+  },
+});
+
+function options(selectId: string, values: string[], chosen: string | null): void {
+  const select = $<HTMLSelectElement>(selectId);
+  select.replaceChildren(...values.map((v) => h('option', { value: v }, v)));
+  if (chosen !== null) select.value = chosen;
+}
+
+function renderMonitoring(m: Monitoring | null): void {
+  if (!m) {
+    $('monitor-summary').textContent = '';
+    $('monitor-error').textContent =
+      'The monitor has not run: no rows in monitor_runs (start it with npm run monitor; see services/monitor).';
+    return;
+  }
+  $('monitor-summary').textContent = `up to ${eventTime(m.range.to - 1, true)} UTC (the newest run)`;
+  $('monitor-runs').textContent = count(m.runs.count);
+  $('monitor-newest').textContent = eventTime(m.runs.newest, true);
+  $('monitor-breaches').textContent = count(m.runs.breaches);
+  $('monitor-open').textContent = count(m.episodes.length);
+  $('monitor-retrainings').textContent = count(m.retrainings.length);
+  options(
+    'monitor-series',
+    m.series.map((s) => s.name),
+    m.selected?.name ?? null,
+  );
+  options(
+    'monitor-feature',
+    m.subjects.filter((s) => s.subject !== 'score').map((s) => s.subject),
+    m.drift.feature,
+  );
+  $('drift-feature-name').textContent = m.drift.feature ?? 'none';
+  setTimeline(driftScoreChart, driftData(m, 'score'));
+  setTimeline(
+    driftFeatureChart,
+    m.drift.feature ? driftData(m, m.drift.feature) : { labels: [], datasets: [], breached: [] },
+  );
+  setBars(featurePsiChart, featurePsiBars(m.subjects));
+  setTimeline(qualityChart, qualityData(m));
+  const card = m.performance.metrics.find((x) => x.startsWith('card_precision_at_'));
+  $('card-precision-title').textContent = card ? metricTitle(card) : 'Card precision@k';
+  setTimeline(performanceCharts.roc_auc as Chart<'line'>, performanceData(m, 'roc_auc'));
+  setTimeline(performanceCharts.average_precision as Chart<'line'>, performanceData(m, 'average_precision'));
+  setTimeline(performanceCharts.card as Chart<'line'>, performanceData(m, card ?? ''));
+  rows(
+    'subjects-table',
+    m.subjects.map((s) =>
+      h(
+        'tr',
+        { 'data-subject': s.subject },
+        h('td', {}, s.subject),
+        h('td', { class: `num${s.driftBreached ? ' breached' : ''}` }, fixed3(s.psi)),
+        h('td', { class: `num${s.driftBreached ? ' breached' : ''}` }, fixed3(s.ks)),
+        h('td', { class: 'num' }, fixed3(s.psiMax)),
+        h('td', { class: `num${s.qualityBreached ? ' breached' : ''}` }, share(s.nullShare)),
+        h('td', { class: `num${s.qualityBreached ? ' breached' : ''}` }, share(s.outOfRangeShare)),
+      ),
+    ),
+    'no drift or quality figures for this series',
+    6,
+  );
+  rows(
+    'alerts-table',
+    m.alerts.map((a) =>
+      h(
+        'tr',
+        { 'data-alert': a.alertId },
+        h('td', { class: 'nowrap' }, eventTime(a.windowEnd, true)),
+        h('td', {}, a.kind),
+        h('td', {}, h('span', { class: `badge ${a.status === 'OPEN' ? 'bad' : 'ok'}` }, a.status)),
+        h('td', {}, a.series),
+        h('td', { class: 'parts' }, ...a.reasons.flatMap((r) => [r, h('br')])),
+        h(
+          'td',
+          { class: 'parts' },
+          ...a.evidence.flatMap((e) => [`${e.metric}(${e.subject}) `, h('b', {}, fixed3(e.value)), h('br')]),
+        ),
+        h(
+          'td',
+          { class: 'parts' },
+          a.triggerId ? a.triggerId : 'no trigger (quality and mix alerts raise none)',
+          a.retraining
+            ? h(
+                'div',
+                {},
+                h('b', {}, a.retraining.decision),
+                a.retraining.candidateVersion ? ` version ${a.retraining.candidateVersion}` : '',
+              )
+            : a.triggerId
+              ? h('div', {}, 'no retraining recorded yet')
+              : null,
+        ),
+      ),
+    ),
+    'no alerts in the range',
+    7,
+  );
+  rows(
+    'retrainings-table',
+    m.retrainings.map((r) =>
+      h(
+        'tr',
+        { 'data-trigger': r.triggerId },
+        h('td', { class: 'nowrap' }, eventTime(r.cutoff, true)),
+        h('td', {}, `${r.model}@${r.championVersion}`),
+        h(
+          'td',
+          {},
+          h('b', {}, r.decision),
+          r.candidateVersion ? ` → ${r.model}@${r.candidateVersion}` : '',
+          r.error ? h('div', { class: 'parts' }, r.error.slice(0, 160)) : null,
+        ),
+        h(
+          'td',
+          { class: 'num' },
+          `train ${count(r.trainRows)} (${count(r.trainFrauds)})`,
+          h('br'),
+          `eval ${count(r.evalRows)} (${count(r.evalFrauds)})`,
+        ),
+        h('td', { class: 'num' }, fixed3(r.candidate.averagePrecision), h('br'), fixed3(r.candidate.rocAuc)),
+        h('td', { class: 'num' }, fixed3(r.champion.averagePrecision), h('br'), fixed3(r.champion.rocAuc)),
+        h('td', { class: 'num' }, ms(r.durationMs)),
+      ),
+    ),
+    'no retrainings in the range',
+    7,
+  );
+  rows(
+    'episodes-table',
+    m.episodes.map((e) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, e.kind),
+        h('td', {}, e.series),
+        h('td', {}, eventTime(e.openedAt, true)),
+        h('td', { class: 'num' }, count(e.cleanRuns)),
+      ),
+    ),
+    'none open',
+    4,
+  );
+}
+
+async function loadMonitoring(): Promise<void> {
+  $('monitor-error').textContent = '';
+  const params = new URLSearchParams({ days: $<HTMLSelectElement>('monitor-days').value });
+  const series = $<HTMLSelectElement>('monitor-series').value;
+  const feature = $<HTMLSelectElement>('monitor-feature').value;
+  if (series) params.set('series', series);
+  if (feature) params.set('feature', feature);
+  try {
+    const { monitoring } = await api<{ monitoring: Monitoring | null }>(`/api/monitoring?${params}`);
+    renderMonitoring(monitoring);
+  } catch (error) {
+    $('monitor-error').textContent = `Monitoring unavailable: ${(error as Error).message}`;
+  }
+}
+$('monitor-days').addEventListener('change', () => void loadMonitoring());
+$('monitor-series').addEventListener('change', () => {
+  $<HTMLSelectElement>('monitor-feature').value = '';
+  void loadMonitoring();
+});
+$('monitor-feature').addEventListener('change', () => void loadMonitoring());
+
 // Navigation ---------------------------------------------------------------------------------------
 
 function show(page: string): void {
@@ -501,6 +930,8 @@ function show(page: string): void {
     a.classList.toggle('active', a.dataset.page === page);
   if (page === 'decisions') void loadMix();
   if (page === 'review') void loadQueue();
+  if (page === 'models') void loadModels();
+  if (page === 'monitoring') void loadMonitoring();
   if (page === 'rules') void loadRules();
 }
 /** The pages are the navigation's links: `#<page>` shows `#page-<page>`. */

@@ -11,6 +11,8 @@ export interface LineData {
     borderColor: string;
     backgroundColor: string;
     borderDash?: number[];
+    /** A second axis of the chart's (the monitoring page's shares). */
+    yAxisID?: string;
   }[];
 }
 
@@ -70,7 +72,7 @@ export function latencyData(snapshot: LiveSnapshot): LineData {
 
 export interface BarData {
   labels: string[];
-  datasets: { label: string; data: number[]; backgroundColor: string }[];
+  datasets: { label: string; data: (number | null)[]; backgroundColor: string | string[] }[];
 }
 
 /** One stacked bar per time bucket, one dataset per value of the breakdown. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RequestError } from '../errors.js';
-import { parseHours, parseLimit, pathSegment, sseEvent } from './params.js';
+import { parseDays, parseHours, parseLimit, parseModelHours, parseName, pathSegment, sseEvent } from './params.js';
 
 function status(fn: () => unknown): number | undefined {
   try {
@@ -32,5 +32,14 @@ describe('request parameters', () => {
 
   it('frames a server-sent event', () => {
     expect(sseEvent('live', { a: 1 })).toBe('event: live\ndata: {"a":1}\n\n');
+  });
+
+  it('takes the models page’s spans and the monitoring page’s days and choices', () => {
+    expect([parseModelHours(null), parseModelHours('720')]).toEqual([168, 720]);
+    expect(status(() => parseModelHours('6'))).toBe(400);
+    expect([parseDays(''), parseDays('90')]).toEqual([7, 90]);
+    expect(status(() => parseDays('2'))).toBe(400);
+    expect([parseName('series', null), parseName('series', ' m@2 c ')]).toEqual([null, 'm@2 c']);
+    expect(status(() => parseName('feature', 'x'.repeat(201)))).toBe(400);
   });
 });

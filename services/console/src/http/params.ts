@@ -11,6 +11,35 @@ export function parseHours(value: string | null): number {
   return hours;
 }
 
+/** `?hours=` of the models page: a day, a week or 30 days (labels come late), 168 by default. */
+export const MODEL_HOURS = [24, 168, 720] as const;
+export function parseModelHours(value: string | null): number {
+  if (value === null || value === '') return 168;
+  const hours = Number(value);
+  if (!(MODEL_HOURS as readonly number[]).includes(hours)) {
+    throw new RequestError(400, `hours must be one of ${MODEL_HOURS.join(', ')}, not '${value.slice(0, 20)}'`);
+  }
+  return hours;
+}
+
+/** `?days=` of the monitoring page: window ends over 1, 7, 30 or 90 days, 7 by default. */
+export const MONITOR_DAYS = [1, 7, 30, 90] as const;
+export function parseDays(value: string | null): number {
+  if (value === null || value === '') return 7;
+  const days = Number(value);
+  if (!(MONITOR_DAYS as readonly number[]).includes(days)) {
+    throw new RequestError(400, `days must be one of ${MONITOR_DAYS.join(', ')}, not '${value.slice(0, 20)}'`);
+  }
+  return days;
+}
+
+/** An optional choice by name (`?series=`, `?feature=`): at most 200 characters; empty is none. */
+export function parseName(name: string, value: string | null): string | null {
+  if (value === null || value.trim() === '') return null;
+  if (value.length > 200) throw new RequestError(400, `${name} is over 200 characters`);
+  return value.trim();
+}
+
 /** `?limit=` of the review queue: 1 to 200, 50 by default. */
 export function parseLimit(value: string | null): number {
   if (value === null || value === '') return 50;

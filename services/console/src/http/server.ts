@@ -1,15 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { aliasOf, type ModelRegistry } from '@pipeline/scorer';
 import { errorMessage, type Logger } from '@pipeline/shared';
 import type { DecisionStore } from '../decisions/store.js';
 import { RequestError, UnavailableError } from '../errors.js';
 import type { LiveSampler } from '../live/sampler.js';
+import { promoteFromPage, readRegistry, rollbackFromPage } from '../models/registry.js';
+import { parsePromoteRequest, parseRollbackRequest } from '../models/request.js';
+import type { ModelTrafficStore } from '../models/store.js';
+import type { MonitoringStore } from '../monitoring/store.js';
 import { eventIdProblem, parseReviewRequest } from '../review/request.js';
 import type { ReviewDeps } from '../review/review.js';
 import { submitReview } from '../review/review.js';
 import { ruleSetView } from '../rules/rule-file.js';
-import { parseHours, parseLimit, pathSegment, sseEvent } from './params.js';
+import { parseDays, parseHours, parseLimit, parseModelHours, parseName, pathSegment, sseEvent } from './params.js';
 
 export interface ConsoleServerOptions {
   port: number;
@@ -21,6 +26,13 @@ export interface ConsoleServerOptions {
   review: Omit<ReviewDeps, 'lookup'>;
   /** The decision engine's rule file. */
   rulesFile: string;
+  models: {
+    registry: ModelRegistry;
+    traffic: ModelTrafficStore;
+    /** The feature set the pipeline serves: versions trained on another are marked. */
+    served: { name: string; version: number };
+  };
+  monitoring: MonitoringStore;
   logger: Logger;
 }
 
@@ -65,6 +77,14 @@ function readBody(request: IncomingMessage): Promise<string> {
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const { live, decisions, logger } = options;
   const streams = new Set<ServerResponse>();
+  // The registry's writes read the alias file, change it and replace it: two at once from the
+  // page would lose one, so the console makes them one after the other.
+  let writing: Promise<unknown> = Promise.resolve();
+  const oneWriteAtATime = <T>(write: () => Promise<T>): Promise<T> => {
+    const run = writing.then(write, write);
+    writing = run.catch(() => undefined);
+    return run;
+  };
 
   const stream = (request: IncomingMessage, response: ServerResponse) => {
     response.writeHead(200, {
@@ -97,6 +117,28 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       const result = await submitReview(parsed, { ...options.review, lookup: (id) => decisions.reviewLookup(id) });
       logger.info({ eventId: parsed.eventId, reviewer: parsed.reviewer, isFraud: parsed.isFraud }, 'review recorded');
       json(response, 201, result);
+      return;
+    }
+    const modelWrite = /^\/api\/models\/(promote|rollback)$/.exec(path);
+    if (modelWrite) {
+      const action = modelWrite[1] as 'promote' | 'rollback';
+      if (method !== 'POST') throw new RequestError(405, `use POST to ${action}, not ${method}`);
+      const body = await readBody(request);
+      const { registry, served } = options.models;
+      if (action === 'promote') {
+        const parsed = parsePromoteRequest(request.headers['content-type'], body);
+        const next = await oneWriteAtATime(() => promoteFromPage(registry, parsed));
+        logger.info(
+          { ref: parsed.ref, alias: parsed.alias, champion: next.champion, by: parsed.by, why: parsed.why },
+          'model promoted',
+        );
+        json(response, 201, await readRegistry(registry, served));
+      } else {
+        const who = parseRollbackRequest(request.headers['content-type'], body);
+        const next = await oneWriteAtATime(() => rollbackFromPage(registry, who));
+        logger.info({ champion: next.champion, by: who.by, why: who.why }, 'champion rolled back');
+        json(response, 201, await readRegistry(registry, served));
+      }
       return;
     }
     if (method !== 'GET' && method !== 'HEAD') throw new RequestError(405, `method ${method} not allowed here`);
@@ -151,6 +193,27 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         hits: hits.value,
         hitsError: hits.error,
       });
+      return;
+    }
+    if (path === '/api/models') {
+      json(response, 200, await readRegistry(options.models.registry, options.models.served));
+      return;
+    }
+    if (path === '/api/models/live') {
+      const hours = parseModelHours(url.searchParams.get('hours'));
+      // Roles from the registry when it reads; the comparison stands without them.
+      const aliases = await options.models.registry.aliases().catch(() => null);
+      const live = await options.models.traffic.live(hours, (ref) => (aliases ? aliasOf(aliases, ref) : null));
+      json(response, 200, { hours, live });
+      return;
+    }
+    if (path === '/api/monitoring') {
+      const query = {
+        days: parseDays(url.searchParams.get('days')),
+        series: parseName('series', url.searchParams.get('series')),
+        feature: parseName('feature', url.searchParams.get('feature')),
+      };
+      json(response, 200, { ...query, monitoring: await options.monitoring.read(query) });
       return;
     }
     if (path === '/api/review') {

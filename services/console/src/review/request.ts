@@ -7,7 +7,8 @@ export interface ReviewRequest {
   reviewer: string;
 }
 
-const REVIEWER = /^[\p{L}\p{N} ._@'-]{1,64}$/u;
+/** Who acts on the page (a reviewer, who promotes a model): 1-64 letters, digits, spaces or . _ @ ' -. */
+export const PERSON_NAME = /^[\p{L}\p{N} ._@'-]{1,64}$/u;
 
 /**
  * Why an event id cannot be one (the labels contract's rule for transaction ids, which a review's
@@ -54,7 +55,7 @@ export function parseReviewRequest(eventId: string, contentType: string | undefi
   if (typeof reviewer !== 'string' || reviewer.trim() === '') {
     throw new RequestError(400, 'reviewer is missing: say who reviews');
   }
-  if (!REVIEWER.test(reviewer.trim())) {
+  if (!PERSON_NAME.test(reviewer.trim())) {
     throw new RequestError(400, "reviewer must be 1-64 letters, digits, spaces or . _ @ ' -");
   }
   return { eventId, isFraud: verdict === 'fraud', reviewer: reviewer.trim() };

@@ -1,0 +1,38 @@
+import { type ClickHouseClient, errorMessage } from '@pipeline/shared';
+import { rangeEndingAt } from '../decisions/queries.js';
+import { UnavailableError } from '../errors.js';
+import { agreementSql, labelledHistogramSql, scoreHistogramSql } from './queries.js';
+import { type AgreementRow, type HistogramRow, type LabelledRow, type ModelsLive, modelsLive } from './shape.js';
+
+export interface ModelTrafficStore {
+  /** Every model's scores over `hours` of event time ending with the newest decision; null without decisions. */
+  live(hours: number, aliasOf: (ref: string) => string | null): Promise<ModelsLive | null>;
+}
+
+export function createModelTrafficStore(
+  client: ClickHouseClient,
+  newest: () => Promise<number | null>,
+): ModelTrafficStore {
+  const rows = async <T>(query: string): Promise<T[]> => {
+    try {
+      const result = await client.query({ query, format: 'JSONEachRow' });
+      return await result.json<T>();
+    } catch (error) {
+      throw new UnavailableError(`ClickHouse did not answer: ${errorMessage(error)}`, error);
+    }
+  };
+  return {
+    async live(hours, aliasOf) {
+      const to = await newest();
+      if (to === null) return null;
+      const { from, to: end } = rangeEndingAt(to, hours);
+      const range = { from, to: end };
+      const [histogram, labelled, agreement] = await Promise.all([
+        rows<HistogramRow>(scoreHistogramSql(range)),
+        rows<LabelledRow>(labelledHistogramSql(range)),
+        rows<AgreementRow>(agreementSql(range)),
+      ]);
+      return modelsLive(range, histogram, labelled, agreement, aliasOf);
+    },
+  };
+}
