@@ -7,7 +7,7 @@ const tuning = (vars: Record<string, string>) =>
   consumerTuning(parseEnv(kafkaVars, { KAFKA_BROKERS: '127.0.0.1:9092', ...vars }));
 
 describe('consumer tuning from the Kafka variables', () => {
-  it('defaults to the broker's minimum session, 6 s, with a heartbeat every second', () => {
+  it('defaults to a 6 s session, the broker minimum, with a heartbeat every second', () => {
     expect(tuning({}).session).toEqual({ timeoutMs: 6_000, heartbeatMs: 1_000 });
     expect(tuning({ KAFKA_SESSION_TIMEOUT: '30s', KAFKA_HEARTBEAT_INTERVAL: '3s' }).session).toEqual({
       timeoutMs: 30_000,
