@@ -25,7 +25,7 @@
  * fetch had returned (then everything published before this record had landed, and was read). A
  * published state speaks of what has been applied, so it stays true when the partition moves to
  * another member. A member that is gone is not passed over but replaced: the group rebalances once
- * its session times out, and at every rebalance each member drops what it buffered (`rebalancing`,
+ * its session times out, and at every rebalance each member drops what it buffered (`clear`,
  * `assigned`): after the new assignment every partition is consumed again from its last commit, so
  * nothing is applied ahead of a partition that has no owner. `memberWaitMs` only bounds the wait
  * for a member that is alive and stuck.
@@ -107,16 +107,15 @@ export interface Aligner<T extends Aligned> {
   remote(states: readonly LaneState[], now?: number): void;
   /** This member's partitions, to publish once nothing taken is still being applied. */
   states(): LaneState[];
-  /**
-   * The group is rebalancing: drops what is buffered and returns it (the partitions' next owners
-   * consume it again from the last commit), so that the member can rejoin at once and nothing is
-   * applied ahead of a partition whose member is gone.
-   */
-  rebalancing(): T[];
   /** A batch's records, in offset order. */
   push(partition: number, items: readonly T[]): void;
   take(now: number): Taken<T>;
-  /** Drops every buffered record (after a failure: the partitions are consumed again); returns them. */
+  /**
+   * Drops every buffered record and returns them; each partition stands where its last taken record
+   * left it. After a failure, or when the group rebalances (the partitions' next owners consume them
+   * again from the last commit, so the member rejoins at once and nothing is applied ahead of a
+   * partition whose member is gone).
+   */
   clear(): T[];
   readonly buffered: number;
 }
@@ -239,7 +238,6 @@ export function createAligner<T extends Aligned>(options: {
       }
       remotes = next;
     },
-    rebalancing: drop,
     states() {
       const out: LaneState[] = [];
       for (const l of lanes.values()) {

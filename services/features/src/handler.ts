@@ -334,7 +334,7 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
       setImmediate(() => void drain());
     },
     onRebalancing() {
-      abandon(aligner.rebalancing());
+      abandon(aligner.clear());
     },
     onAssigned(assignment) {
       const partitions = Object.values(assignment).flat();
