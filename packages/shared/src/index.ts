@@ -8,6 +8,16 @@ export {
   readMigrations,
   splitStatements,
 } from './clickhouse/migrations.js';
+export {
+  applyRetention,
+  lastDay,
+  type Partition,
+  type PartitionParts,
+  partitionsToDrop,
+  partitionsToSettle,
+  settlePartitions,
+  startRetention,
+} from './clickhouse/retention.js';
 export { identifier, literal, quoteString, raw, SqlFragment, type SqlValue, sql } from './clickhouse/sql.js';
 export {
   clickhouseVars,

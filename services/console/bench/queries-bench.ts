@@ -1,9 +1,13 @@
 /**
  * How fast the console's ClickHouse reads answer on a large table: fills a throwaway database with
  * N decisions (and their transactions with a full feature vector) spread evenly over 30 days of
- * event time, 2 % of them REVIEW, then times each page's reads as the console makes them (the
- * decision store): the newest decision, the mix over 1 h, 24 h and 7 d, one event's provenance, the
- * review queue. Prints a table, then one JSON line. The database is dropped at the end.
+ * event time, 2 % of them REVIEW, two scores per decision (the champion's and a shadow's), a label
+ * per transaction a day to a week later (2 % fraud) and hourly monitor runs of 100 figures each,
+ * then times each page's reads as the console makes them (its stores). The decision reads are
+ * timed twice: as inserted (every day may hold copies, read with FINAL) and once the days are
+ * settled (one merged part each, as the sink leaves closed days). The models page reads the hourly
+ * rollup, whose full build is timed too. Prints a table, then one JSON line. The database is dropped
+ * at the end.
  *
  *   CLICKHOUSE_URL=http://127.0.0.1:8123 npm run bench:console -- [--decisions 10000000] [--runs 5] [--keep]
  */
@@ -19,6 +23,9 @@ import {
   sql,
 } from '@pipeline/shared';
 import { createDecisionStore } from '../src/decisions/store.js';
+import { createModelRollup } from '../src/models/rollup.js';
+import { createModelTrafficStore } from '../src/models/store.js';
+import { createMonitoringStore } from '../src/monitoring/store.js';
 
 const START_S = Date.UTC(2026, 0, 1) / 1000;
 const SPAN_S = 30 * 86_400;
@@ -65,50 +72,117 @@ await runMain('console-queries-bench', async () => {
       });
       process.stderr.write(`  filled ${offset + size} of ${n} decisions\n`);
     }
+    await fillScoresLabelsAndMonitor(client, n);
     const fillSeconds = (performance.now() - fillStarted) / 1000;
-    await client.command({ query: 'OPTIMIZE TABLE decisions FINAL' }).catch(() => undefined);
 
     const store = createDecisionStore(client, fraudFeatureSet);
     const middle = `e${Math.floor(n / 2)}`;
-    const cases: [string, () => Promise<unknown>][] = [
+    const results: { query: string; median_ms: number; max_ms: number }[] = [];
+    const time = async (cases: [string, () => Promise<unknown>][]) => {
+      for (const [name, run] of cases) {
+        const times: number[] = [];
+        for (let i = 0; i < runs; i += 1) {
+          const started = performance.now();
+          await run();
+          times.push(performance.now() - started);
+        }
+        times.sort((a, b) => a - b);
+        results.push({
+          query: name,
+          median_ms: round(times[Math.floor(times.length / 2)] ?? 0),
+          max_ms: round(times.at(-1) ?? 0),
+        });
+      }
+    };
+    const decisionReads = (when: string): [string, () => Promise<unknown>][] => [
+      [`mix over 7 d, ${when}`, () => store.mix(168)],
+      [`rule hits over 7 d, ${when}`, () => store.ruleHits(168)],
+    ];
+    await time(decisionReads('days as inserted'));
+    await client.command({ query: 'OPTIMIZE TABLE decisions FINAL' }).catch(() => undefined);
+
+    const rollupStarted = performance.now();
+    const rollup = createModelRollup({ client, intervalMs: 60_000, logger });
+    const rebuiltDays = (await rollup.run()).length;
+    const rollupSeconds = (performance.now() - rollupStarted) / 1000;
+    rollup.stop();
+    const traffic = createModelTrafficStore(client, () => store.newest());
+    const monitoring = createMonitoringStore(client);
+
+    await time([
       ['newest decision (system.parts, one partition)', () => store.newest()],
       ['mix over 1 h', () => store.mix(1)],
       ['mix over 24 h', () => store.mix(24)],
-      ['mix over 7 d', () => store.mix(168)],
+      ...decisionReads('days settled'),
       ['provenance of one event', () => store.event(middle)],
       ['review queue, 50 oldest of 30 d', () => store.queue(50)],
       ['rule hits over 24 h', () => store.ruleHits(24)],
-      ['rule hits over 7 d', () => store.ruleHits(168)],
-    ];
-    const results: { query: string; median_ms: number; max_ms: number }[] = [];
-    for (const [name, run] of cases) {
-      const times: number[] = [];
-      for (let i = 0; i < runs; i += 1) {
-        const started = performance.now();
-        await run();
-        times.push(performance.now() - started);
-      }
-      times.sort((a, b) => a - b);
-      results.push({
-        query: name,
-        median_ms: round(times[Math.floor(times.length / 2)] ?? 0),
-        max_ms: round(times.at(-1) ?? 0),
-      });
-    }
+      ['models: live comparison over 24 h', () => traffic.live(24, () => null)],
+      ['models: live comparison over 7 d', () => traffic.live(168, () => null)],
+      ['models: live comparison over 30 d', () => traffic.live(720, () => null)],
+      ['monitoring over 7 d', () => monitoring.read({ days: 7, series: null, feature: null })],
+      ['monitoring over 90 d', () => monitoring.read({ days: 90, series: null, feature: null })],
+    ]);
     console.log(
-      `\n${n.toLocaleString('en')} decisions over 30 days of event time (filled in ${fillSeconds.toFixed(1)} s); ${runs} runs each\n`,
+      `\n${n.toLocaleString('en')} decisions over 30 days of event time (filled in ${fillSeconds.toFixed(1)} s); models rollup built in ${rollupSeconds.toFixed(1)} s (${rebuiltDays} days); ${runs} runs each\n`,
     );
     console.log(`| ${'query'.padEnd(48)} | median ms |  max ms |`);
     console.log(`| ${'-'.repeat(48)} | --------: | ------: |`);
     for (const r of results)
       console.log(`| ${r.query.padEnd(48)} | ${String(r.median_ms).padStart(9)} | ${String(r.max_ms).padStart(7)} |`);
-    console.log(JSON.stringify({ bench: 'console-queries', decisions: n, runs, fill_s: round(fillSeconds), results }));
+    console.log(
+      JSON.stringify({
+        bench: 'console-queries',
+        decisions: n,
+        runs,
+        fill_s: round(fillSeconds),
+        rollup_build_s: round(rollupSeconds),
+        results,
+      }),
+    );
   } finally {
     if (process.argv.includes('--keep')) console.error(`kept database ${database}`);
     else await client.command({ query: sql`DROP DATABASE IF EXISTS ${identifier(database)}` });
     await client.close();
   }
 });
+
+/** Two scores per decision, a label per transaction one to seven days on, hourly monitor runs. */
+async function fillScoresLabelsAndMonitor(client: ReturnType<typeof createClickHouse>, n: number): Promise<void> {
+  for (let offset = 0; offset < n; offset += CHUNK) {
+    const size = Math.min(CHUNK, n - offset);
+    const time = `toDateTime(${START_S} + intDiv(number * ${SPAN_S}, ${n}))`;
+    await client.command({
+      query: `INSERT INTO scores SELECT concat('e', toString(number)) AS event_id, concat('C', toString(number % 50000)) AS customer_id, ${time} AS event_time,
+        'fraud_gbdt' AS model_name, m.1 AS model_version, toUInt32(${fraudFeatureSet.version}) AS feature_set_version,
+        (cityHash64(number, m.1) % 1000) / 1000 AS score, m.2 AS shadow, 1.5 AS latency_ms, event_time AS scored_at, toUInt64(event_time) * 1000 + 50 AS scored_at_ms,
+        CAST([] AS Array(String)) AS contribution_features, CAST([] AS Array(Float64)) AS contribution_values
+        FROM numbers(${offset}, ${size}) ARRAY JOIN [('2', toUInt8(0)), ('3', toUInt8(1))] AS m`,
+    });
+    await client.command({
+      query: `INSERT INTO labels SELECT concat('e', toString(number)) AS transaction_id, concat('C', toString(number % 50000)) AS customer_id, concat('T', toString(number % 10000)) AS terminal_id,
+        toUInt8(cityHash64(number) % 100 < 2) AS is_fraud, ${time} + 86400 * (1 + number % 7) AS label_time, toUInt64(label_time) * 1000 AS label_time_ms,
+        toUInt64(${time}) * 1000 AS transaction_time_ms
+        FROM numbers(${offset}, ${size})`,
+    });
+    process.stderr.write(`  scored and labelled ${offset + size} of ${n} decisions\n`);
+  }
+  const runs = 30 * 24;
+  await client.command({
+    query: `INSERT INTO monitor_runs SELECT toDateTime(${START_S} + (number + 1) * 3600 - 86400) AS window_start, toDateTime(${START_S} + (number + 1) * 3600) AS window_end,
+      'EVENT' AS clock, 2 AS models, 100000 AS rows, 200 AS figures, 0 AS breaches, 0 AS alerts, 0 AS triggers, 150 AS duration_ms, window_end AS computed_at, toUInt64(window_end) * 1000 AS computed_at_ms
+      FROM numbers(${runs})`,
+  });
+  await client.command({
+    query: `INSERT INTO monitor_metrics SELECT toDateTime(${START_S} + (intDiv(number, 200) + 1) * 3600 - 86400) AS window_start, toDateTime(${START_S} + (intDiv(number, 200) + 1) * 3600) AS window_end,
+      if(number % 100 < 80, 'DRIFT', if(number % 100 < 95, 'QUALITY', 'PERFORMANCE')) AS kind, 'fraud_gbdt' AS model_name, if(number % 200 < 100, '2', '3') AS model_version, 'control' AS variant,
+      if(number % 100 < 95, concat('f', toString(intDiv(number % 100, 2) % 40)), 'score') AS subject,
+      multiIf(number % 100 < 80, if(number % 2 = 0, 'psi', 'ks'), number % 100 < 95, if(number % 2 = 0, 'null_share', 'out_of_range_share'), ['roc_auc', 'average_precision', 'card_precision_at_100', 'precision', 'recall'][number % 5 + 1]) AS metric,
+      (cityHash64(number) % 1000) / 5000 AS value, toNullable(0.2) AS threshold, toUInt8(value > 0.19) AS breached, 10000 AS n, 100000 AS n_reference,
+      toDateTime(${START_S - 86_400 * 30}) AS reference_start, toDateTime(${START_S}) AS reference_end, window_end AS computed_at, toUInt64(window_end) * 1000 AS computed_at_ms
+      FROM numbers(${runs * 200})`,
+  });
+}
 
 function round(x: number): number {
   return Math.round(x * 10) / 10;

@@ -53,6 +53,9 @@ describe('console configuration', () => {
   it('refuses a bad port, window or missing server naming each', () => {
     expect(() => parseConfig({ ...base, CONSOLE_PORT: 'x' })).toThrow(/CONSOLE_PORT/);
     expect(() => parseConfig({ ...base, CONSOLE_LIVE_WINDOW: '2h' })).toThrow(/CONSOLE_LIVE_WINDOW/);
+    expect(() => parseConfig({ ...base, CONSOLE_ROLLUP_INTERVAL: '500ms' })).toThrow(/CONSOLE_ROLLUP_INTERVAL/);
+    expect(() => parseConfig({ ...base, CONSOLE_RETENTION_DAYS: '0' })).toThrow(/CONSOLE_RETENTION_DAYS/);
+    expect(() => parseConfig({ ...base, CONSOLE_RETENTION_INTERVAL: 'soon' })).toThrow(/CONSOLE_RETENTION_INTERVAL/);
     expect(() => parseConfig({ ...base, CLICKHOUSE_URL: undefined })).toThrow(/CLICKHOUSE_URL is not set/);
   });
 });

@@ -96,6 +96,15 @@ export const consoleVars = {
     .duration()
     .refine((ms) => ms >= 200, { message: 'must be at least 200ms' })
     .default(1_000),
+  /** How often the models page's hourly rollup looks for changed days and rebuilds them. */
+  CONSOLE_ROLLUP_INTERVAL: env
+    .duration()
+    .refine((ms) => ms >= 1_000, { message: 'must be at least 1s' })
+    .default(15_000),
+  /** The console's own tables keep this many days of event time (as the sink's SINK_RETENTION_DAYS). */
+  CONSOLE_RETENTION_DAYS: env.positiveInt().default(400),
+  /** How often their retention runs. */
+  CONSOLE_RETENTION_INTERVAL: env.duration().default(3_600_000),
   /** How far back the live charts and the latency percentiles reach. */
   CONSOLE_LIVE_WINDOW: env
     .duration()

@@ -8,6 +8,7 @@ import {
   type Kafka,
   type Logger,
   migrate,
+  startRetention,
 } from '@pipeline/shared';
 import { type Label, schemaFor, valueSubject } from '@pipeline/topology';
 import type { ConsoleConfig } from './config.js';
@@ -20,6 +21,7 @@ import { startHopProbe } from './live/hop-probe.js';
 import { readKafka } from './live/kafka-watch.js';
 import { createLiveSampler, type LiveSampler } from './live/sampler.js';
 import { readServices } from './live/services-watch.js';
+import { createModelRollup, type ModelRollup } from './models/rollup.js';
 import { createModelTrafficStore } from './models/store.js';
 import { createMonitoringStore } from './monitoring/store.js';
 import { insertReview } from './review/reviews-table.js';
@@ -27,9 +29,14 @@ import { insertReview } from './review/reviews-table.js';
 /** The built browser application, beside this module's package (`npm run build` writes it). */
 export const webDir = new URL('../dist/web/', import.meta.url);
 
+/** The console's own tables (migrations 0006 and 0007), all partitioned by month. */
+const CONSOLE_TABLES = ['console_reviews', 'console_review_queue', 'console_model_hours', 'console_agreement_hours'];
+
 export interface RunningConsole {
   readonly port: number;
   readonly live: LiveSampler;
+  /** The models page's hourly rollup: `run()` brings it up to date now. */
+  readonly rollup: ModelRollup;
   stop(): Promise<void>;
 }
 
@@ -53,10 +60,21 @@ export async function startConsole(options: {
   };
   try {
     let migrated = false;
+    const rollup = createModelRollup({ client: clickhouse, intervalMs: config.CONSOLE_ROLLUP_INTERVAL, logger });
+    stops.push(async () => rollup.stop());
     let migrationTimer: NodeJS.Timeout | undefined;
     const applyMigrations = async (): Promise<void> => {
       try {
         await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
+        rollup.start();
+        const retention = startRetention({
+          client: clickhouse,
+          tables: CONSOLE_TABLES,
+          days: config.CONSOLE_RETENTION_DAYS,
+          intervalMs: config.CONSOLE_RETENTION_INTERVAL,
+          logger,
+        });
+        stops.push(async () => retention.stop());
         migrated = true;
       } catch (error) {
         logger.warn({ err: error }, 'ClickHouse migrations not applied; retrying in 10 s');
@@ -163,7 +181,7 @@ export async function startConsole(options: {
       logger,
     });
     stops.push(() => server.close());
-    return { port: server.port, live, stop: stopAll };
+    return { port: server.port, live, rollup, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -279,6 +279,7 @@ async function seedShadowAndLabels(client: ClickHouseClient, events: SeededEvent
       is_fraud: e.action === 'REVIEW',
       label_time: e.eventTime + 7_200,
       label_time_ms: (e.eventTime + 7_200) * 1000,
+      transaction_time_ms: e.eventTime * 1000,
     })),
   );
 }
@@ -520,6 +521,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
   await seed(clickhouse, events);
   await seedShadowAndLabels(clickhouse, events);
   await seedMonitor(clickhouse);
+  await running.rollup.run();
 
   const traffic = async (n: number) => {
     const now = Date.now();

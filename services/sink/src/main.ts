@@ -10,10 +10,10 @@ import {
   migrate,
   runMain,
   startHealthServer,
+  startRetention,
   startTelemetry,
 } from '@pipeline/shared';
 import { loadConfig } from './config.js';
-import { startRetention } from './retention.js';
 import { createSink } from './sink.js';
 
 await runMain('sink', async () => {
@@ -62,6 +62,7 @@ await runMain('sink', async () => {
     tables: ['transactions_enriched', 'scores', 'decisions', 'labels', 'dead_letters'],
     days: config.SINK_RETENTION_DAYS,
     intervalMs: config.SINK_RETENTION_INTERVAL,
+    settle: true,
     logger,
   });
   shutdown.onShutdown('retention', () => retention.stop());

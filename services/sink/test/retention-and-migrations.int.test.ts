@@ -1,15 +1,16 @@
 import {
+  applyRetention,
   type ClickHouseClient,
   createClickHouse,
   createLogger,
   identifier,
   migrate,
   readMigrations,
+  settlePartitions,
   sql,
 } from '@pipeline/shared';
 import { servers, uniqueName } from '@pipeline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyRetention } from '../src/retention.js';
 import { insertDecisions } from '../src/tables/decisions.js';
 import { insertLabels } from '../src/tables/labels.js';
 
@@ -147,6 +148,57 @@ describe('migrations and retention on the real ClickHouse', () => {
     } finally {
       await old.command({ query: sql`DROP DATABASE IF EXISTS ${identifier(backfill)}` });
       await old.close();
+    }
+  });
+
+  it('settles closed days into one merged part, so each decision is there once without FINAL', async () => {
+    const settling = uniqueName('sink_settle');
+    await migrate({ url: servers().CLICKHOUSE_URL, database: settling, logger });
+    const db = createClickHouse(servers().CLICKHOUSE_URL, settling);
+    const count = async (query: string) =>
+      Number(((await (await db.query({ query, format: 'JSONEachRow' })).json()) as { n: string }[])[0]?.n);
+    try {
+      const today = Math.floor(Date.now() / DAY) * DAY;
+      const decision = (id: string, ms: number) => ({
+        event_id: id,
+        customer_id: 'C1',
+        event_time: Math.floor(ms / 1000),
+        action: 'APPROVE' as const,
+        reason_codes: [],
+        score: 0.1,
+        path: 'MODEL_AND_RULES' as const,
+        rule_set_version: 'r1',
+        model_name: 'gbt',
+        model_version: '3',
+        feature_set_version: 1,
+        experiment_variant: 'control',
+        decided_at: Math.floor(ms / 1000),
+        decided_at_ms: ms,
+      });
+      // Yesterday: one insert holding a redelivered copy (one part as inserted), then another part.
+      await insertDecisions(db, [decision('y1', today - DAY + 1_000), decision('y1', today - DAY + 1_000)]);
+      await insertDecisions(db, [decision('y2', today - DAY + 2_000)]);
+      // Today: still taking rows, left alone.
+      await insertDecisions(db, [decision('t1', today + 1_000), decision('t1', today + 1_000)]);
+      expect(await count('SELECT count() AS n FROM decisions')).toBe(5);
+
+      const settled = await settlePartitions(db, ['decisions']);
+      expect(settled.map((p) => p.partition)).toHaveLength(1);
+      const parts = await db.query({
+        query:
+          "SELECT partition, count() AS parts, min(level) AS level FROM system.parts WHERE database = currentDatabase() AND table = 'decisions' AND active GROUP BY partition ORDER BY partition",
+        format: 'JSONEachRow',
+      });
+      const [yesterday, todays] = (await parts.json()) as { parts: string; level: number }[];
+      expect(Number(yesterday?.parts)).toBe(1);
+      expect(Number(yesterday?.level)).toBeGreaterThan(0);
+      expect(Number(todays?.level)).toBe(0);
+      expect(await count(`SELECT count() AS n FROM decisions WHERE event_time < toDateTime(${today / 1000})`)).toBe(2);
+      // Settled days are not merged again.
+      expect(await settlePartitions(db, ['decisions'])).toEqual([]);
+    } finally {
+      await db.command({ query: sql`DROP DATABASE IF EXISTS ${identifier(settling)}` });
+      await db.close();
     }
   });
 });

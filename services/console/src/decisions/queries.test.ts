@@ -7,7 +7,9 @@ import {
   newestEventTimeSql,
   rangeEndingAt,
   reviewQueueSql,
+  splitDays,
   transactionByIdSql,
+  yyyymmdd,
 } from './queries.js';
 
 describe('decision queries', () => {
@@ -28,11 +30,48 @@ describe('decision queries', () => {
   });
 
   it('bounds the mix by event time (the partition key) and groups by bucket, action, path, variant', () => {
-    const q = mixSql({ from: 100, to: 200, bucket: 60 });
+    const q = mixSql({ from: 100, to: 200, bucket: 60 }, { settled: [], unsettled: [19700101] }) ?? '';
     expect(q).toContain('event_time >= toDateTime(100) AND event_time < toDateTime(200)');
     expect(q).toContain('intDiv(toUInt32(event_time), 60) * 60');
     expect(q).toContain('GROUP BY t, action, path, variant');
     expect(q).toContain('LIMIT');
+  });
+
+  it('splits the days of a range by whether a partition may still hold copies of a row', () => {
+    const day = 86_400;
+    const from = Date.UTC(2026, 0, 30) / 1000;
+    const rows = [
+      { partition: '20260129', parts: 1, min_level: 1 }, // before the range
+      { partition: '20260130', parts: '1', min_level: '3' }, // merged: settled
+      { partition: '20260131', parts: 1, min_level: 0 }, // one part as inserted: may hold copies
+      { partition: '20260201', parts: 4, min_level: 2 }, // several parts: may hold copies
+      { partition: '20260202', parts: 1, min_level: 1 }, // after the range
+      { partition: 'all', parts: 1, min_level: 1 },
+    ];
+    expect(splitDays(rows, { from, to: from + 3 * day })).toEqual({
+      settled: [20260130],
+      unsettled: [20260131, 20260201],
+    });
+    expect(yyyymmdd(from + 3 * day - 1)).toBe(20260201);
+  });
+
+  it('reads settled days without FINAL and the others with it, each day in one branch', () => {
+    const q = mixSql(
+      { from: 0, to: 3 * 86_400, bucket: 3_600 },
+      { settled: [19700101, 19700102], unsettled: [19700103] },
+    );
+    expect(q).toContain(
+      'FROM decisions WHERE event_time >= toDateTime(0) AND event_time < toDateTime(259200) AND toYYYYMMDD(event_time) IN (19700101, 19700102)',
+    );
+    expect(q).toContain('UNION ALL');
+    expect(q).toContain(
+      'FROM decisions FINAL WHERE event_time >= toDateTime(0) AND event_time < toDateTime(259200) AND toYYYYMMDD(event_time) IN (19700103)',
+    );
+    expect(q).toContain('sum(n) AS n');
+    const settledOnly = mixSql({ from: 0, to: 86_400, bucket: 3_600 }, { settled: [19700101], unsettled: [] }) ?? '';
+    expect(settledOnly).not.toContain('FINAL');
+    expect(settledOnly).not.toContain('UNION ALL');
+    expect(mixSql({ from: 0, to: 86_400, bucket: 3_600 }, { settled: [], unsettled: [] })).toBeNull();
   });
 
   it('looks single events up by the sorting key, newest version first, without FINAL', () => {

@@ -4,7 +4,9 @@ import { RequestError, UnavailableError } from '../errors.js';
 import type { ReviewLookup } from '../review/review.js';
 import { type RuleHits, ruleHits, ruleHitsSql } from '../rules/hits.js';
 import {
+  type DayRow,
   decisionByIdSql,
+  decisionDaysSql,
   labelsByIdSql,
   mixSql,
   newestEventTimeSql,
@@ -15,6 +17,8 @@ import {
   reviewPendingSql,
   reviewQueueSql,
   scoresByIdSql,
+  splitDays,
+  type TimeRange,
   transactionByIdSql,
 } from './queries.js';
 import {
@@ -63,6 +67,9 @@ export function createDecisionStore(client: ClickHouseClient, featureSet: Featur
     return row && Number(row.n) > 0 ? Number(row.t) : null;
   };
 
+  const days = async (range: Pick<TimeRange, 'from' | 'to'>) => splitDays(await rows<DayRow>(decisionDaysSql()), range);
+  const rowsOrNone = async <T>(query: string | null): Promise<T[]> => (query === null ? [] : rows<T>(query));
+
   const transactions = (ids: readonly string[]) =>
     ids.length === 0 ? Promise.resolve([]) : rows<TransactionRowJson>(transactionByIdSql(ids));
 
@@ -72,7 +79,7 @@ export function createDecisionStore(client: ClickHouseClient, featureSet: Featur
       const to = await newest();
       if (to === null) return null;
       const range = rangeEndingAt(to, hours);
-      return pivotMix(range, await rows(mixSql(range)));
+      return pivotMix(range, await rowsOrNone(mixSql(range, await days(range))));
     },
     async event(eventId) {
       const [decision] = await rows<DecisionRowJson>(decisionByIdSql(eventId));
@@ -101,7 +108,7 @@ export function createDecisionStore(client: ClickHouseClient, featureSet: Featur
       const to = await newest();
       if (to === null) return null;
       const range = { from: to + 1 - hours * 3_600, to: to + 1 };
-      return { hits: ruleHits(await rows(ruleHitsSql(range))), ...range };
+      return { hits: ruleHits(await rowsOrNone(ruleHitsSql(range, await days(range)))), ...range };
     },
     async reviewLookup(eventId) {
       const [[decision], reviews, txs] = await Promise.all([

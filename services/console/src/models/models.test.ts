@@ -7,32 +7,57 @@ import { RequestError } from '../errors.js';
 import { agreementSql, labelledHistogramSql, scoreHistogramSql } from './queries.js';
 import { promoteFromPage, registryView, rollbackFromPage } from './registry.js';
 import { parsePromoteRequest, parseRollbackRequest } from './request.js';
+import { changedPartitions, dayStart, rebuildAgreementHoursSql, rebuildModelHoursSql } from './rollup.js';
 import { binnedPerformance, modelsLive } from './shape.js';
+import { hoursEndingAt } from './store.js';
 
 const JSON_TYPE = 'application/json';
 
 describe('the models queries', () => {
-  const range = { from: 1_000, to: 2_000 };
-  it('bound every read of scores by event time (its partition key) and a LIMIT', () => {
+  const range = { from: 3_600, to: 7_200 };
+  it('read the hourly rollup of whole hours, newest build of each row, with a LIMIT', () => {
     for (const q of [scoreHistogramSql(range), labelledHistogramSql(range), agreementSql(range)]) {
-      expect(q).toContain('event_time >= toDateTime(1000) AND event_time < toDateTime(2000)');
+      expect(q).toContain('hour >= toDateTime(3600) AND hour < toDateTime(7200)');
+      expect(q).toContain('FINAL');
       expect(q).toMatch(/LIMIT \d+$/);
+      expect(q).not.toContain('FROM scores');
     }
-    expect(scoreHistogramSql(range)).toContain('toUInt32(least(floor(score * 100), 99)) AS bin');
+    expect(labelledHistogramSql(range)).toContain('ARRAY JOIN [1, 0] AS is_fraud');
   });
 
-  it('reads labels from the range’s start on, the newest label of each event', () => {
-    const q = labelledHistogramSql(range);
-    expect(q).toContain('label_time >= toDateTime(1000)');
+  it('end the span with the hour of the newest decision', () => {
+    expect(hoursEndingAt(7_199, 1)).toEqual({ from: 3_600, to: 7_200 });
+    expect(hoursEndingAt(7_200, 24)).toEqual({ from: 10_800 - 86_400, to: 10_800 });
+  });
+});
+
+describe('the models rollup', () => {
+  it('finds the daily partitions whose rows, parts or modification changed', () => {
+    const rows = [
+      { partition: '20260101', rows: '10', parts: 1, modified: 5 },
+      { partition: '20260102', rows: 20, parts: '2', modified: 6 },
+      { partition: 'tuple()', rows: 1, parts: 1, modified: 1 },
+    ];
+    const first = changedPartitions(new Map(), rows);
+    expect(first.changed).toEqual([20260101, 20260102]);
+    expect(changedPartitions(first.now, rows).changed).toEqual([]);
+    const merged = rows.map((r) => (r.partition === '20260102' ? { ...r, parts: 1, modified: 9 } : r));
+    expect(changedPartitions(first.now, merged).changed).toEqual([20260102]);
+  });
+
+  it('rebuilds a whole day of scores, each (event, model) once, with the newest label of its transaction', () => {
+    expect(dayStart(20260102)).toBe(Date.UTC(2026, 0, 2) / 1000);
+    const q = rebuildModelHoursSql(20260102, 42);
+    expect(q).toContain('FROM scores FINAL');
+    expect(q).toContain(
+      `event_time >= toDateTime(${dayStart(20260102)}) AND event_time < toDateTime(${dayStart(20260103)})`,
+    );
     expect(q).toContain('argMax(is_fraud, label_time_ms)');
-  });
-
-  it('compares shadows with the deciding score of the same event', () => {
-    const q = agreementSql(range);
-    expect(q).toContain('shadow = 1');
-    expect(q).toContain('shadow = 0');
-    expect(q).toContain('USING event_id');
-    expect(q).toContain('(score >= 0.5) = (deciding_score >= 0.5)');
+    expect(q).toContain(`transaction_time_ms >= ${dayStart(20260102) * 1000}`);
+    const a = rebuildAgreementHoursSql(20260102, 42);
+    expect(a).toContain('shadow = 1');
+    expect(a).toContain('shadow = 0');
+    expect(a).toContain('(score >= 0.5) = (deciding_score >= 0.5)');
   });
 });
 

@@ -2,49 +2,42 @@ import { raw, sql } from '@pipeline/shared';
 import type { TimeRange } from '../decisions/queries.js';
 
 /**
- * The models page's reads of the sink's `scores` and `labels` (migration 0001): every model that
- * scored in a range of event time (the daily partition key of `scores`), so the champion, the
- * challenger and the shadows are compared on the same live events. Scores are counted in
- * `SCORE_BINS` bins of equal width over [0, 1]; the page draws them coarser, and the realized
- * performance is computed from the labelled bins (shape.ts). No FINAL: a score delivered twice
- * counts twice until ClickHouse merges it (rare: the sink inserts each batch once).
+ * The models page's reads: every model that scored in a range of event time, so the champion, the
+ * challenger and the shadows are compared on the same live events. Read from the hourly rollup
+ * (migration 0007, kept by rollup.ts) rather than from `scores` and `labels`, whose joins took
+ * seconds on 10 million decisions; ranges are whole hours. Scores are counted in `SCORE_BINS` bins
+ * of equal width over [0, 1]; the page draws them coarser, and the realized performance is computed
+ * from the labelled bins (shape.ts).
  */
 export const SCORE_BINS = 100;
 
 /** Flagged = score at or above this, for agreement and precision/recall (the monitor's default threshold). */
 export const FLAG_THRESHOLD = 0.5;
 
-const BIN = raw(`toUInt32(least(floor(score * ${SCORE_BINS}), ${SCORE_BINS - 1}))`);
+const HOURS = (range: Pick<TimeRange, 'from' | 'to'>) =>
+  sql`hour >= toDateTime(${range.from}) AND hour < toDateTime(${range.to})`;
 
 /** Scores per model and bin; `deciding` counts the rows logged as the deciding (non-shadow) score. */
 export function scoreHistogramSql(range: Pick<TimeRange, 'from' | 'to'>): string {
-  return sql`SELECT model_name, model_version, ${BIN} AS bin, count() AS n, countIf(shadow = 0) AS deciding
-FROM scores
-WHERE event_time >= toDateTime(${range.from}) AND event_time < toDateTime(${range.to})
+  return sql`SELECT model_name, model_version, bin, sum(n) AS n, sum(deciding) AS deciding
+FROM console_model_hours FINAL
+WHERE ${raw(HOURS(range))}
 GROUP BY model_name, model_version, bin
 ORDER BY model_name, model_version, bin
 LIMIT 10000`;
 }
 
-/**
- * Labelled scores per model, bin and label: the scores of the range joined with the newest label of
- * each event known now. Labels come after their transaction, so only label partitions from the
- * range's start on are read.
- */
+/** Labelled scores per model, bin and label (the newest label of each event known at the last rebuild). */
 export function labelledHistogramSql(range: Pick<TimeRange, 'from' | 'to'>): string {
-  return sql`SELECT model_name, model_version, bin, is_fraud, count() AS n
+  return sql`SELECT model_name, model_version, bin, is_fraud, if(is_fraud = 1, frauds, genuine) AS n
 FROM (
-  SELECT event_id, model_name, model_version, ${BIN} AS bin
-  FROM scores
-  WHERE event_time >= toDateTime(${range.from}) AND event_time < toDateTime(${range.to})
+  SELECT model_name, model_version, bin, sum(frauds) AS frauds, sum(genuine) AS genuine
+  FROM console_model_hours FINAL
+  WHERE ${raw(HOURS(range))}
+  GROUP BY model_name, model_version, bin
 )
-ANY INNER JOIN (
-  SELECT transaction_id AS event_id, argMax(is_fraud, label_time_ms) AS is_fraud
-  FROM labels
-  WHERE label_time >= toDateTime(${range.from})
-  GROUP BY transaction_id
-) USING event_id
-GROUP BY model_name, model_version, bin, is_fraud
+ARRAY JOIN [1, 0] AS is_fraud
+WHERE n > 0
 ORDER BY model_name, model_version, bin, is_fraud
 LIMIT 20000`;
 }
@@ -52,28 +45,22 @@ LIMIT 20000`;
 /**
  * Each shadow or challenger score against the deciding score of the same event: how many events
  * both scored, the mean absolute difference, the share on which both agree at FLAG_THRESHOLD, the
- * events only one of them flags, and the correlation.
+ * events only one of them flags, and the correlation, from the hours' sums.
  */
 export function agreementSql(range: Pick<TimeRange, 'from' | 'to'>): string {
-  const t = FLAG_THRESHOLD;
-  return sql`SELECT deciding_model, model_name, model_version, count() AS n,
-  avg(abs(score - deciding_score)) AS mean_abs_diff,
-  avg((score >= ${t}) = (deciding_score >= ${t})) AS agree,
-  countIf(score >= ${t} AND deciding_score >= ${t}) AS both_flag,
-  countIf(score < ${t} AND deciding_score >= ${t}) AS deciding_only,
-  countIf(score >= ${t} AND deciding_score < ${t}) AS other_only,
-  corr(score, deciding_score) AS correlation
+  return sql`SELECT deciding_model, model_name, model_version, n,
+  sum_abs_diff / n AS mean_abs_diff, agree / n AS agree, both_flag, deciding_only, other_only,
+  if(vx > 0 AND vy > 0, (n * sum_xy - sum_x * sum_y) / sqrt(vx * vy), nan) AS correlation
 FROM (
-  SELECT event_id, model_name, model_version, score
-  FROM scores
-  WHERE event_time >= toDateTime(${range.from}) AND event_time < toDateTime(${range.to}) AND shadow = 1
+  SELECT deciding_model, model_name, model_version, sum(n) AS n, sum(sum_abs_diff) AS sum_abs_diff, sum(agree) AS agree,
+    sum(both_flag) AS both_flag, sum(deciding_only) AS deciding_only, sum(other_only) AS other_only,
+    sum(sum_x) AS sum_x, sum(sum_y) AS sum_y, sum(sum_xy) AS sum_xy,
+    n * sum(sum_xx) - sum_x * sum_x AS vx, n * sum(sum_yy) - sum_y * sum_y AS vy
+  FROM console_agreement_hours FINAL
+  WHERE ${raw(HOURS(range))}
+  GROUP BY deciding_model, model_name, model_version
 )
-ANY INNER JOIN (
-  SELECT event_id, concat(model_name, '@', model_version) AS deciding_model, score AS deciding_score
-  FROM scores
-  WHERE event_time >= toDateTime(${range.from}) AND event_time < toDateTime(${range.to}) AND shadow = 0
-) USING event_id
-GROUP BY deciding_model, model_name, model_version
+WHERE n > 0
 ORDER BY n DESC
 LIMIT 100`;
 }

@@ -41,10 +41,10 @@ describe('the models and monitoring stores', () => {
     await expect(live).rejects.toBeInstanceOf(UnavailableError);
   });
 
-  it('end the models page’s span with the newest decision', async () => {
+  it('end the models page’s span with the hour of the newest decision', async () => {
     const { client, queries } = fakeClickHouse(() => []);
     const live = await createModelTrafficStore(client, async () => 1_700_000_123).live(24, () => null);
-    expect(live).toMatchObject({ from: 1_700_000_100 + 900 - 86_400, to: 1_700_000_100 + 900, models: [] });
+    expect(live).toMatchObject({ from: 1_700_002_800 - 86_400, to: 1_700_002_800, models: [] });
     expect(queries).toHaveLength(3);
   });
 

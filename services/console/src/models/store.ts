@@ -1,5 +1,4 @@
 import { type ClickHouseClient, errorMessage } from '@pipeline/shared';
-import { rangeEndingAt } from '../decisions/queries.js';
 import { UnavailableError } from '../errors.js';
 import { agreementSql, labelledHistogramSql, scoreHistogramSql } from './queries.js';
 import { type AgreementRow, type HistogramRow, type LabelledRow, type ModelsLive, modelsLive } from './shape.js';
@@ -7,6 +6,12 @@ import { type AgreementRow, type HistogramRow, type LabelledRow, type ModelsLive
 export interface ModelTrafficStore {
   /** Every model's scores over `hours` of event time ending with the newest decision; null without decisions. */
   live(hours: number, aliasOf: (ref: string) => string | null): Promise<ModelsLive | null>;
+}
+
+/** `hours` whole hours of event time, the last one holding `newestS` (the rollup's grain). */
+export function hoursEndingAt(newestS: number, hours: number): { from: number; to: number } {
+  const to = (Math.floor(newestS / 3_600) + 1) * 3_600;
+  return { from: to - hours * 3_600, to };
 }
 
 export function createModelTrafficStore(
@@ -25,8 +30,7 @@ export function createModelTrafficStore(
     async live(hours, aliasOf) {
       const to = await newest();
       if (to === null) return null;
-      const { from, to: end } = rangeEndingAt(to, hours);
-      const range = { from, to: end };
+      const range = hoursEndingAt(to, hours);
       const [histogram, labelled, agreement] = await Promise.all([
         rows<HistogramRow>(scoreHistogramSql(range)),
         rows<LabelledRow>(labelledHistogramSql(range)),

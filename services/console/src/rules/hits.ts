@@ -1,21 +1,28 @@
 import { sql } from '@pipeline/shared';
-import type { TimeRange } from '../decisions/queries.js';
+import { type DaySplit, overDecisionsOnce, type TimeRange } from '../decisions/queries.js';
 
 /**
  * Which rules fired how often: every `RULE:<id>` reason (and the lists' `DENY_LIST`, `ALLOW_LIST`)
- * of the decisions in the range, per rule-set version, with each version's decisions for the share.
- * Bounded by event_time, the partition key of decisions.
+ * of the decisions in the range, each decision once, per rule-set version, with each version's
+ * decisions for the share. null when no day of the range holds decisions.
  */
-export function ruleHitsSql(range: Pick<TimeRange, 'from' | 'to'>): string {
-  return sql`SELECT rule_set_version AS version, reason, count() AS n
-FROM (
-  SELECT rule_set_version, arrayJoin(arrayConcat(['*'], arrayFilter(r -> r LIKE 'RULE:%' OR r = 'DENY_LIST' OR r = 'ALLOW_LIST', reason_codes))) AS reason
-  FROM decisions
-  WHERE event_time >= toDateTime(${range.from}) AND event_time < toDateTime(${range.to})
-)
+export function ruleHitsSql(range: Pick<TimeRange, 'from' | 'to'>, split: DaySplit): string | null {
+  const reasons = overDecisionsOnce(
+    range,
+    split,
+    (
+      from,
+    ) => sql`SELECT rule_set_version, arrayJoin(arrayConcat(['*'], arrayFilter(r -> r LIKE 'RULE:%' OR r = 'DENY_LIST' OR r = 'ALLOW_LIST', reason_codes))) AS reason
+  FROM ${from}`,
+  );
+  return (
+    reasons &&
+    sql`SELECT rule_set_version AS version, reason, count() AS n
+FROM ${reasons}
 GROUP BY version, reason
 ORDER BY version, n DESC
-LIMIT 10000`;
+LIMIT 10000`
+  );
 }
 
 export interface RuleHits {

@@ -56,10 +56,11 @@ rules: []
 
 describe('rule hit counts', () => {
   it('counts RULE reasons and the lists per version over a bounded range', () => {
-    const q = ruleHitsSql({ from: 10, to: 20 });
-    expect(q).toContain('event_time >= toDateTime(10) AND event_time < toDateTime(20)');
+    const q = ruleHitsSql({ from: 10, to: 20 }, { settled: [], unsettled: [19700101] }) ?? '';
+    expect(q).toContain('FROM decisions FINAL WHERE event_time >= toDateTime(10) AND event_time < toDateTime(20)');
     expect(q).toContain("r LIKE 'RULE:%'");
     expect(q).toContain('LIMIT');
+    expect(ruleHitsSql({ from: 10, to: 20 }, { settled: [], unsettled: [] })).toBeNull();
   });
 
   it('groups hits per version with its decision count, busiest version first', () => {
