@@ -223,4 +223,9 @@ function printStep(s: StepResult): void {
     `          ${s.usage.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%/${Math.round(u.rssMb)}M`).join('  ')}`,
   );
   console.log(`          Kafka requests/s: ${formatRequests(s.kafkaRequests)}`);
+  const g = s.labelGate;
+  if (g)
+    console.log(
+      `          label gate: ${Math.round(g.roundsPerS)} rounds/s waiting ${g.meanWaitMs?.toFixed(2) ?? '-'} ms each; progress reads ${Math.round(g.progressReadsPerS)}/s, offsets lookups ${Math.round(g.offsetsLookupsPerS)}/s`,
+    );
 }

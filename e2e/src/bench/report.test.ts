@@ -25,6 +25,12 @@ function step(rate: number, p99: number, sustained: boolean): StepResult {
       { name: 'kafka', cpuPercent: 20, rssMb: 500 },
     ],
     kafkaRequests: { features: { Fetch: rate / 10, Produce: rate / 10 }, scorer: { Fetch: rate / 20 } },
+    labelGate: {
+      roundsPerS: rate / 50,
+      meanWaitMs: 1.25,
+      progressReadsPerS: rate / 100,
+      offsetsLookupsPerS: rate / 100,
+    },
   };
 }
 
@@ -61,6 +67,7 @@ describe('benchmark report', () => {
       services_cpu_us_per_event: 954,
       kafka_cpu_us_per_event: 200,
       kafka_requests_per_event: 0.25,
+      label_wait_ms_at_1000: 1.25,
       max_sustained_eps: 1414,
       identity_max_eps: 20_000,
       pipeline_to_identity: 1414 / 20_000,
@@ -79,6 +86,7 @@ describe('benchmark report', () => {
     expect(md).toContain('| pipeline ≥ 50 % of identity | 7 % | **missed** |');
     expect(md).toContain('| 1,000 | 2.0 / 4.0 | - | - |');
     expect(md).toContain('| 1,000 | features 200/s (Fetch 100, Produce 100), scorer 50/s (Fetch 50) |');
+    expect(md).toContain('| 1,000 | 20 | 1.25 | 10 | 10 |');
     expect(md).toContain('![latency against rate](bench-2026-11-23.png)');
   });
 });

@@ -1,6 +1,6 @@
 import { formatRequests, totalRate } from '../processes/kafka-requests.js';
 import type { ProcessUsage } from '../processes/usage.js';
-import type { StepResult } from './run-step.js';
+import type { LabelGateFigures, StepResult } from './run-step.js';
 
 export interface PipelineResult {
   kind: 'fraud' | 'identity';
@@ -89,10 +89,28 @@ export function headline(result: BenchResult) {
     services_cpu_us_per_event: at1000 ? sumOf(cpuUsPerEvent(at1000), SERVICES) : null,
     kafka_cpu_us_per_event: at1000 ? (cpuUsPerEvent(at1000).kafka ?? null) : null,
     kafka_requests_per_event: at1000 ? kafkaRequestsPerEvent(at1000) : null,
+    label_wait_ms_at_1000: at1000?.labelGate?.meanWaitMs ?? null,
     max_sustained_eps: fraud?.maxSustained ?? null,
     identity_max_eps: identity?.maxSustained ?? null,
     pipeline_to_identity: ratio,
   };
+}
+
+/** The features service's label gate per step, when a features process was measured. */
+function labelGateRows(steps: StepResult[]): string[] {
+  const gated = steps.filter((s) => s.labelGate);
+  if (gated.length === 0) return [];
+  return [
+    'The features service’s label gate (`features_label_wait`, `features_label_progress_reads`, `features_label_offsets_lookups` on its /metrics): rounds it gated, their mean wait before applying, and the reads it made:',
+    '',
+    '| rate/s | rounds/s | mean wait ms | progress reads/s | offsets lookups/s |',
+    '| -----: | -------: | -----------: | ---------------: | ----------------: |',
+    ...gated.map((s) => {
+      const g = s.labelGate as LabelGateFigures;
+      return `| ${int(s.rate)} | ${int(g.roundsPerS)} | ${g.meanWaitMs === null ? '-' : g.meanWaitMs.toFixed(2)} | ${int(g.progressReadsPerS)} | ${int(g.offsetsLookupsPerS)} |`;
+    }),
+    '',
+  ];
 }
 
 /** p50/p99 at each hop, cumulative from publish: the difference between columns is a hop's cost. */
@@ -151,6 +169,7 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
       '| -----: | ---------- |',
       ...p.steps.map((s) => `| ${int(s.rate)} | ${formatRequests(s.kafkaRequests)} |`),
       '',
+      ...labelGateRows(p.steps),
     );
   }
   const met = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : '**missed**');

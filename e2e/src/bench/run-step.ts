@@ -1,6 +1,7 @@
 import { type LatencyProbe, type SimEvent, type Summary, startLatencyProbe } from '@pipeline/loadtest';
 import type { Admin, AvroSerde, Kafka } from '@pipeline/shared';
 import { type RequestRates, startRequestWindow } from '../processes/kafka-requests.js';
+import { startSeriesWindow } from '../processes/metric-sums.js';
 import { type ProcessUsage, startUsageWindow } from '../processes/usage.js';
 import type { RunNamespace } from '../run/namespace.js';
 import { streamTraffic } from '../run/traffic.js';
@@ -20,7 +21,24 @@ export interface StepResult {
   usage: ProcessUsage[];
   /** Requests per second each service sent the brokers over the measured window, by API. */
   kafkaRequests: RequestRates;
+  /** The features service's label gate over the same window (null: no features process answered). */
+  labelGate: LabelGateFigures | null;
 }
+
+/** What the label gate cost the features service: rounds gated, their mean wait, its reads. */
+export interface LabelGateFigures {
+  roundsPerS: number;
+  meanWaitMs: number | null;
+  progressReadsPerS: number;
+  offsetsLookupsPerS: number;
+}
+
+const GATE_SERIES = [
+  'features_label_wait_count',
+  'features_label_wait_sum',
+  'features_label_progress_reads_total',
+  'features_label_offsets_lookups_total',
+] as const;
 
 /** Messages ever written to a topic: the sum of its partitions' high watermarks. */
 async function messageCount(admin: Admin, topic: string): Promise<number> {
@@ -64,9 +82,11 @@ export async function runStep(options: {
   let probes: { hop: string; probe: LatencyProbe }[] | undefined;
   let usage: ReturnType<typeof startUsageWindow> | undefined;
   let requests: ReturnType<typeof startRequestWindow> | undefined;
+  let gate: ReturnType<typeof startSeriesWindow> | undefined;
   const settle = setTimeout(() => {
     usage = startUsageWindow(options.pids);
     requests = startRequestWindow(options.ports);
+    if (options.ports.features !== undefined) gate = startSeriesWindow(options.ports.features, GATE_SERIES);
     void Promise.all(
       Object.entries(hopTopics).map(async ([hop, topic]) => ({
         hop,
@@ -111,6 +131,15 @@ export async function runStep(options: {
   published = traffic.stats.total;
   const used = usage?.end() ?? [];
   const kafkaRequests = (await (await requests)?.end()) ?? {};
+  const gated = (await (await gate)?.end()) ?? null;
+  const labelGate: LabelGateFigures | null = gated && {
+    roundsPerS: (gated.grew.features_label_wait_count ?? 0) / gated.seconds,
+    meanWaitMs: gated.grew.features_label_wait_count
+      ? (gated.grew.features_label_wait_sum ?? 0) / gated.grew.features_label_wait_count
+      : null,
+    progressReadsPerS: (gated.grew.features_label_progress_reads_total ?? 0) / gated.seconds,
+    offsetsLookupsPerS: (gated.grew.features_label_offsets_lookups_total ?? 0) / gated.seconds,
+  };
   const judgement = judgeStep(samples, rate, { publishedRate: traffic.stats.rate });
 
   const drainStart = performance.now();
@@ -138,5 +167,6 @@ export async function runStep(options: {
     drainSeconds,
     usage: used,
     kafkaRequests,
+    labelGate,
   };
 }
