@@ -54,6 +54,9 @@ export function createDecider(deps: {
     }
     const decidedAt = now();
     const toDecide = batch.filter((r) => r.pending.outcome === 'decide');
+    // The event's arrival lookup may turn an item into a re-emit while its claim is awaited; the
+    // claim already returns a pending decision found there, so re-emitting it too would send it twice.
+    const claiming = new Set(toDecide);
     const claimed = await state.claim(
       toDecide.map(({ pending, score }) =>
         decide({ ruleSet: pending.ruleSet, event: pending.event, score, variant: pending.variant, now: decidedAt }),
@@ -64,7 +67,8 @@ export function createDecider(deps: {
       if (d) emit.push([d, (toDecide[i] as Ready).pending]);
     });
     for (const r of batch) {
-      if (r.pending.outcome === 'reemit' && r.pending.previous) emit.push([r.pending.previous, r.pending]);
+      if (!claiming.has(r) && r.pending.outcome === 'reemit' && r.pending.previous)
+        emit.push([r.pending.previous, r.pending]);
     }
     if (emit.length === 0) return;
     const decisions = emit.map(([d]) => d);
