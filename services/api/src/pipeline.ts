@@ -122,7 +122,10 @@ export function createApiPipeline(options: ApiPipelineOptions): ApiPipeline {
   async function attempt(): Promise<void> {
     try {
       await connect();
+      // Stopped while connecting: what connected must not outlive the stop.
+      if (stopped) await teardown();
     } catch (error) {
+      if (stopped) return;
       reason = `Kafka not reachable: ${errorMessage(error)}`;
       logger.warn({ err: error }, 'cannot reach Kafka; retrying');
       await teardown();
