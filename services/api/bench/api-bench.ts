@@ -11,15 +11,18 @@ import { type ProcessSpec, pipelineSpecs, serviceEnv } from '@pipeline/e2e/src/r
 import { localEnv, localPath, serversFromEnv, up } from '@pipeline/infra';
 import { type SimEvent, simulate } from '@pipeline/loadtest';
 import {
+  type AvroSerde,
+  createAvroSerde,
   createClickHouse,
   createKafka,
   createLogger,
   createRegistryClient,
   errorMessage,
+  type Kafka,
   parseDuration,
   runMain,
 } from '@pipeline/shared';
-import type { Transaction } from '@pipeline/topology';
+import { type Decision, schemaFor, type Transaction } from '@pipeline/topology';
 import { Redis } from 'ioredis';
 import { runOpenLoop, type StepResult } from './open-loop.js';
 
@@ -106,6 +109,11 @@ await runMain('bench-api', async () => {
   ];
   const pipeline = await startPipeline({ specs, kafka, write: (l) => lines.push(l), colour: false });
   const results: StepResult[] = [];
+  // Every answer against the decisions topic: the API's fallback claims the engine's marker, so the
+  // decision the pipeline emits for an event must be the one answered.
+  const answered = new Map<string, string>();
+  const onTopic = await readDecisions(kafka, createAvroSerde(registry), ns.topics, `${ns.groupPrefix}bench-reader`);
+  let check = { answered: 0, found: 0, differing: 0, duplicates: 0, differingDuplicates: 0, transactionsTwice: 0 };
   try {
     const events = transactions(simulate({ seed: Number(args.seed), startTime: Date.UTC(2025, 0, 1), days: 3_650 }));
     const next = () => {
@@ -122,6 +130,7 @@ await runMain('bench-api', async () => {
         warmupMs,
         deadlineMs,
         next,
+        onDecision: (d) => answered.set(d.event_id, canonical(d)),
       });
       results.push(step);
       const l = step.latencyMs;
@@ -131,7 +140,12 @@ await runMain('bench-api', async () => {
       );
       if (non200 > 0) console.log(`     statuses: ${JSON.stringify(step.statuses)}`);
     }
+    check = await onTopic.compare(answered);
+    console.log(
+      `\n   answers checked against the decisions topic: ${check.found} of ${check.answered} found there, ${check.differing} different, ${check.duplicates} decided again (${check.differingDuplicates} of them differently), ${check.transactionsTwice} transactions on their topic twice`,
+    );
   } finally {
+    await onTopic.stop();
     const exits = await pipeline.stop();
     for (const e of exits.filter((x) => !x.clean)) console.log(`  ${e.name} did not stop cleanly (code ${e.code})`);
     writeFileSync(log, `${lines.join('\n')}\n`);
@@ -148,6 +162,7 @@ await runMain('bench-api', async () => {
       p99_ms_at_500: at500?.latencyMs.p99 ?? null,
       deadline_ms: deadlineMs,
       duration_ms: durationMs,
+      topic_check: check,
       steps: results.map((r) => ({
         rate: r.rate,
         achieved_rate: Math.round(r.achievedRate),
@@ -161,6 +176,76 @@ await runMain('bench-api', async () => {
     }),
   );
 });
+
+/** A decision as text with its keys in order, so equal decisions compare equal whoever built them. */
+function canonical(decision: Decision): string {
+  return JSON.stringify(decision, Object.keys(decision).sort());
+}
+
+/**
+ * Reads the run's decisions and transactions topics from their start; `compare` waits (up to 15 s)
+ * for the answered events' decisions to be there. Counts events decided more than once, and
+ * transactions on the topic more than once (a producer retry writes a message again).
+ */
+async function readDecisions(
+  kafka: Kafka,
+  serde: AvroSerde,
+  topics: { decisions: string; transactions: string },
+  groupId: string,
+) {
+  const decoder = serde.decoder<Decision>(schemaFor('fraud/decision').type);
+  const txDecoder = serde.decoder<Transaction>(schemaFor('fraud/transaction').type);
+  const seen = new Map<string, string>();
+  const produced = new Set<string>();
+  let duplicates = 0;
+  let differingDuplicates = 0;
+  let transactionsTwice = 0;
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topics.decisions, topics.transactions], fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      if (batch.topic === topics.transactions) {
+        await txDecoder.prepare(batch.messages.map((m) => m.value));
+        for (const m of batch.messages) {
+          const id = txDecoder.decode(m.value).event_id;
+          if (produced.has(id)) transactionsTwice++;
+          produced.add(id);
+        }
+        return;
+      }
+      await decoder.prepare(batch.messages.map((m) => m.value));
+      for (const m of batch.messages) {
+        const d = decoder.decode(m.value);
+        const text = canonical(d);
+        const before = seen.get(d.event_id);
+        if (before === undefined) seen.set(d.event_id, text);
+        else {
+          duplicates++;
+          if (before !== text) differingDuplicates++;
+        }
+      }
+    },
+  });
+  return {
+    async compare(answers: Map<string, string>) {
+      const end = Date.now() + 15_000;
+      while (Date.now() < end && [...answers.keys()].some((id) => !seen.has(id))) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      let found = 0;
+      let differing = 0;
+      for (const [id, text] of answers) {
+        const there = seen.get(id);
+        if (there === undefined) continue;
+        found++;
+        if (there !== text) differing++;
+      }
+      return { answered: answers.size, found, differing, duplicates, differingDuplicates, transactionsTwice };
+    },
+    stop: () => consumer.disconnect(),
+  };
+}
 
 function fmt(ms: number | null): string {
   return (ms === null ? '-' : ms.toFixed(1)).padStart(7);

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { createPacer, dueWithin, type Summary, summarize } from '@pipeline/loadtest';
-import type { Transaction } from '@pipeline/topology';
+import type { Decision, Transaction } from '@pipeline/topology';
 
 export interface StepOptions {
   url: string;
@@ -10,6 +10,8 @@ export interface StepOptions {
   warmupMs: number;
   deadlineMs: number;
   next(): Transaction;
+  /** Each 200's decision, for the check against the decisions topic. */
+  onDecision?: (decision: Decision) => void;
 }
 
 export interface StepResult {
@@ -49,6 +51,8 @@ export async function runOpenLoop(options: StepOptions): Promise<StepResult> {
     const body = JSON.stringify(options.next());
     const done = new Promise<void>((resolve) => {
       const finish = (status: number, text: string) => {
+        if (status === 200 && options.onDecision)
+          options.onDecision((JSON.parse(text) as { decision: Decision }).decision);
         if (counts) {
           counted++;
           statuses[status] = (statuses[status] ?? 0) + 1;
