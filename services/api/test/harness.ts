@@ -58,17 +58,19 @@ export interface ApiWorld {
   decisions: Decision[];
   /** Event ids of every transaction on the transactions topic so far, in order. */
   transactions: string[];
+  /** Another API instance on the namespace (closed with the world). */
+  startAnotherApi(): Promise<Api>;
   /** Starts one of the pipeline's services as a process on the namespace (returns once it is ready). */
   startService(name: ServiceName, tuning?: Record<string, string>): Promise<ServiceProcess>;
   close(): Promise<void>;
 }
 
 /**
- * One partition each, all in one request. A broker busy with other tests may answer the leader wait
+ * All in one request. A broker busy with other tests may answer the leader wait
  * with "does not host this topic-partition" while the topics are being created: asked again, creating
  * is a no-op for the ones that exist.
  */
-async function createTopics(kafka: Kafka, topics: string[]): Promise<void> {
+async function createTopics(kafka: Kafka, topics: string[], partitions: number): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -76,7 +78,7 @@ async function createTopics(kafka: Kafka, topics: string[]): Promise<void> {
       try {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: topics.map((topic) => ({ topic, numPartitions: 1 })),
+          topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
         });
         await admin.fetchTopicMetadata({ topics });
         return;
@@ -94,14 +96,16 @@ async function createTopics(kafka: Kafka, topics: string[]): Promise<void> {
 const engineEnv = (ns: RunNamespace) => serviceEnv('decision', ns, servers());
 
 /**
- * Topics (one partition each: a stopped engine resumes where it committed), a reader of the
- * decisions and transactions topics, and the API in this process, on the namespace.
+ * Topics (one partition each by default: a stopped engine resumes where it committed), a reader of
+ * the decisions and transactions topics, and the API in this process, on the namespace.
  * `brokers` points the API at another Kafka (a closed port: the pipeline down).
  */
-export async function createApiWorld(options: { brokers?: string[]; ns?: RunNamespace } = {}): Promise<ApiWorld> {
+export async function createApiWorld(
+  options: { brokers?: string[]; ns?: RunNamespace; partitions?: number } = {},
+): Promise<ApiWorld> {
   const ns = options.ns ?? testNamespace();
   const kafka = testKafka('api-test');
-  await createTopics(kafka, Object.values(ns.topics));
+  await createTopics(kafka, Object.values(ns.topics), options.partitions ?? 1);
   const redis = await connectRedis({ REDIS_URL: servers().REDIS_URL, REDIS_CLUSTER: false });
   const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
 
@@ -131,24 +135,28 @@ export async function createApiWorld(options: { brokers?: string[]; ns?: RunName
     pollMs: 1_000,
   });
   const apiKafka = options.brokers ? createKafka({ brokers: options.brokers, clientId: 'api-test' }) : kafka;
-  const api = await startApi({
-    kafka: apiKafka,
-    serde,
-    redis,
-    logger: createLogger('api-test', 'silent'),
-    rules,
-    featureSet: fraudFeatureSet,
-    port: 0,
-    groupId: uniqueName('api'),
-    topics: { transactions: ns.topics.transactions, enriched: ns.topics.enriched, decisions: ns.topics.decisions },
-    deadline: { defaultMs: 100, minMs: 10, maxMs: 5_000 },
-    produceTimeoutMs: 2_000,
-    emittedGraceMs: 2_000,
-    idempotencyTtlMs: 600_000,
-    maxBodyBytes: 4_096,
-    keyPrefix: `${ns.redisPrefix}api:`,
-    engine: { keyPrefix: engine.DECISION_REDIS_PREFIX as string, decidedTtlMs: 600_000 },
-  });
+  /** An instance of the API on the namespace, with a consumer group of its own, as each instance has. */
+  const startInstance = () =>
+    startApi({
+      kafka: apiKafka,
+      serde,
+      redis,
+      logger: createLogger('api-test', 'silent'),
+      rules,
+      featureSet: fraudFeatureSet,
+      port: 0,
+      groupId: uniqueName('api'),
+      topics: { transactions: ns.topics.transactions, enriched: ns.topics.enriched, decisions: ns.topics.decisions },
+      deadline: { defaultMs: 100, minMs: 10, maxMs: 5_000 },
+      produceTimeoutMs: 2_000,
+      emittedGraceMs: 2_000,
+      idempotencyTtlMs: 600_000,
+      maxBodyBytes: 4_096,
+      keyPrefix: `${ns.redisPrefix}api:`,
+      engine: { keyPrefix: engine.DECISION_REDIS_PREFIX as string, decidedTtlMs: 600_000 },
+    });
+  const api = await startInstance();
+  const instances: Api[] = [api];
 
   const processes: ServiceProcess[] = [];
   return {
@@ -160,6 +168,11 @@ export async function createApiWorld(options: { brokers?: string[]; ns?: RunName
     url: `http://127.0.0.1:${api.port}`,
     decisions,
     transactions,
+    async startAnotherApi() {
+      const another = await startInstance();
+      instances.push(another);
+      return another;
+    },
     async startService(name, tuning = {}) {
       const service = await startServiceProcess({
         name,
@@ -174,7 +187,7 @@ export async function createApiWorld(options: { brokers?: string[]; ns?: RunName
     },
     async close() {
       await Promise.all(processes.map((p) => p.stop()));
-      await api.close();
+      await Promise.all(instances.map((i) => i.close()));
       await reader.disconnect();
       rules.close();
       await deleteMatching(redis, `${ns.redisPrefix}*`);
