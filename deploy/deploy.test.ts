@@ -7,6 +7,7 @@ import { allTopics } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import type { ZodType } from 'zod';
+import { apiVars } from '../services/api/src/config.js';
 import { decisionVars } from '../services/decision/src/config.js';
 import { featuresVars } from '../services/features/src/config.js';
 import { monitorVars, retrainVars } from '../services/monitor/src/config.js';
@@ -30,6 +31,7 @@ const workloads: Record<string, Shape> = {
   features: featuresVars,
   scorer: scorerVars,
   decision: decisionVars,
+  api: apiVars,
   sink: sinkVars,
   monitor: monitorVars,
   retrain: retrainVars,

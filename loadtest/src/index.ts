@@ -1,4 +1,5 @@
 export { csvField, DATASET_COLUMNS, writeDatasetCsv } from './dataset/csv.js';
+export { createPacer, dueWithin, type Pacer } from './load/pacer.js';
 export {
   createPublishEncoders,
   type PublishEncoders,

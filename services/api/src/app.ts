@@ -1,0 +1,96 @@
+import { metrics } from '@opentelemetry/api';
+import { createKeys, JoinState, type RuleStore } from '@pipeline/decision';
+import type { AvroSerde, Kafka, Logger, RedisClient } from '@pipeline/shared';
+import { type DecideRequestDeps, decideRequest } from './decide-request.js';
+import { type FeatureSetShape, rulesOnlyDecision } from './fallback.js';
+import { type DecisionHttpServer, startDecisionHttp } from './http.js';
+import { createIdempotencyStore } from './idempotency.js';
+import { createApiKeys } from './keys.js';
+import { type ApiPipeline, createApiPipeline } from './pipeline.js';
+import { Waiters } from './waiters.js';
+
+export interface ApiOptions {
+  kafka: Kafka;
+  serde: AvroSerde;
+  redis: RedisClient;
+  logger: Logger;
+  rules: RuleStore;
+  featureSet: FeatureSetShape;
+  port: number;
+  groupId: string;
+  topics: { transactions: string; enriched: string; decisions: string };
+  deadline: { defaultMs: number; minMs: number; maxMs: number };
+  produceTimeoutMs: number;
+  emittedGraceMs: number;
+  idempotencyTtlMs: number;
+  maxBodyBytes: number;
+  keyPrefix: string;
+  /** The decision engine's DECISION_REDIS_PREFIX and DECISION_DEDUP_TTL: the fallback is claimed under its marker. */
+  engine: { keyPrefix: string; decidedTtlMs: number };
+}
+
+export interface Api {
+  readonly port: number;
+  readonly pipeline: ApiPipeline;
+  close(): Promise<void>;
+}
+
+/** The decision API: its Kafka side (started in the background) and its HTTP server. */
+export async function startApi(options: ApiOptions): Promise<Api> {
+  const meter = metrics.getMeter('pipeline.api');
+  const requests = meter.createCounter('api_requests', { description: 'Requests answered, by status and source' });
+  const latency = meter.createHistogram('api_latency', { unit: 'ms', description: 'From arrival to response' });
+
+  const waiters = new Waiters();
+  const pipeline = createApiPipeline({
+    kafka: options.kafka,
+    serde: options.serde,
+    logger: options.logger,
+    waiters,
+    topics: options.topics,
+    groupId: options.groupId,
+  });
+  // Only claim() is used: the engine's marker, with the engine's TTL (scores are never held here).
+  const engineState = new JoinState(options.redis, createKeys(options.engine.keyPrefix), {
+    scoresMs: options.engine.decidedTtlMs,
+    decidedMs: options.engine.decidedTtlMs,
+  });
+  const deps: DecideRequestDeps = {
+    store: createIdempotencyStore(options.redis, createApiKeys(options.keyPrefix), options.idempotencyTtlMs),
+    waiters,
+    unavailable: () =>
+      pipeline.unavailable() ?? (options.redis.status === 'ready' ? null : `Redis ${options.redis.status}`),
+    produce: (t) => pipeline.produce(t),
+    claim: async (d) => (await engineState.claim([d]))[0] ?? null,
+    fallback: (t, enriched) => rulesOnlyDecision(options.rules.current(), t, enriched, options.featureSet, Date.now()),
+    produceTimeoutMs: options.produceTimeoutMs,
+    emittedGraceMs: options.emittedGraceMs,
+    now: () => performance.now(),
+  };
+  pipeline.start();
+  let http: DecisionHttpServer;
+  try {
+    http = await startDecisionHttp({
+      port: options.port,
+      maxBodyBytes: options.maxBodyBytes,
+      deadline: options.deadline,
+      decide: (t, deadlineMs, receivedAt) => decideRequest(deps, t, deadlineMs, receivedAt),
+      onAnswered: (status, answer, ms) => {
+        const attributes = { status, source: answer?.source ?? 'none' };
+        requests.add(1, attributes);
+        latency.record(ms, attributes);
+      },
+    });
+  } catch (error) {
+    await pipeline.stop();
+    throw error;
+  }
+  return {
+    port: http.port,
+    pipeline,
+    async close() {
+      await http.close();
+      await pipeline.stop();
+    },
+  };
+}

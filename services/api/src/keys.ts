@@ -1,0 +1,18 @@
+/**
+ * Every Redis key the API uses, built here only. `{e:<event id>}` is a Cluster hash tag: both keys of
+ * one event id live in one slot, so one pipeline per request stays on one node. The decision
+ * engine's own marker keys come from its keys module (`createKeys` of @pipeline/decision).
+ */
+export interface ApiKeys {
+  /** String: the request hash of the request that first took this event id (SET NX), until its answer. */
+  claim(eventId: string): string;
+  /** String: the answer given for this event id (JSON), the same to every repeat. */
+  answer(eventId: string): string;
+}
+
+export function createApiKeys(prefix = 'api:'): ApiKeys {
+  return {
+    claim: (eventId) => `${prefix}{e:${eventId}}:claim`,
+    answer: (eventId) => `${prefix}{e:${eventId}}:answer`,
+  };
+}
