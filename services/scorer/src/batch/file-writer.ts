@@ -1,0 +1,52 @@
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+
+/**
+ * A text file written through a `.partial` file renamed into place at close, so a run that failed
+ * never leaves a file that looks complete. `write` waits for the stream to drain when its buffer is
+ * full: the writer's back-pressure reaches the runner.
+ */
+export interface FileWriter {
+  write(text: string): Promise<void>;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export function fileWriter(path: string): FileWriter {
+  const partial = `${path}.partial`;
+  let stream: WriteStream | undefined;
+  let failure: Error | undefined;
+  const open = () => {
+    if (stream === undefined) {
+      stream = createWriteStream(partial);
+      stream.on('error', (error) => {
+        failure = error;
+      });
+    }
+    return stream;
+  };
+  const end = async () => {
+    if (stream === undefined) return;
+    const s = stream;
+    await new Promise<void>((resolve, reject) => s.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  };
+  return {
+    async write(text) {
+      const s = open();
+      if (failure) throw failure;
+      if (!s.write(text)) await Promise.race([once(s, 'drain'), once(s, 'error')]);
+      if (failure) throw failure;
+    },
+    async close() {
+      open();
+      await end();
+      if (failure) throw failure;
+      await rename(partial, path);
+    },
+    async abort() {
+      await end().catch(() => undefined);
+      await rm(partial, { force: true });
+    },
+  };
+}
