@@ -30,12 +30,13 @@ export function csvColumns(header: readonly string[], set: FeatureSetLike, sourc
     const problems = [
       missing.length > 0 ? `lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : '',
       duplicated.length > 0 ? `repeats ${duplicated.join(', ')}` : '',
-      unknown.length > 0 && missing.length > 0
-        ? `(columns it has that ${set.name} does not: ${unknown.join(', ')})`
-        : '',
     ].filter((p) => p !== '');
+    const hint =
+      unknown.length > 0 && missing.length > 0
+        ? ` (columns it has that ${set.name} does not: ${unknown.join(', ')})`
+        : '';
     throw new BatchError(
-      `${source} line 1: the header ${problems.join('; ')}. ${set.name} v${set.version} needs ${EVENT_ID} and its ${set.names.length} feature columns`,
+      `${source} line 1: the header ${problems.join('; ')}${hint}. ${set.name} v${set.version} needs ${EVENT_ID} and its ${set.names.length} feature columns`,
     );
   }
   return { names, eventId: names.indexOf(EVENT_ID), features: set.names.map((n) => names.indexOf(n)) };

@@ -17,13 +17,18 @@ export function fileWriter(path: string): FileWriter {
   const partial = `${path}.partial`;
   let stream: WriteStream | undefined;
   let failure: Error | undefined;
-  const open = () => {
+  // Opened at the first write, and waited for: a path that cannot be written fails that write.
+  const open = async () => {
     if (stream === undefined) {
       stream = createWriteStream(partial);
       stream.on('error', (error) => {
         failure = error;
       });
+      await once(stream, 'ready').catch((error: Error) => {
+        failure = error;
+      });
     }
+    if (failure) throw failure;
     return stream;
   };
   const end = async () => {
@@ -33,19 +38,19 @@ export function fileWriter(path: string): FileWriter {
   };
   return {
     async write(text) {
-      const s = open();
-      if (failure) throw failure;
+      const s = await open();
       if (!s.write(text)) await Promise.race([once(s, 'drain'), once(s, 'error')]);
       if (failure) throw failure;
     },
     async close() {
-      open();
+      await open();
       await end();
       if (failure) throw failure;
       await rename(partial, path);
     },
     async abort() {
-      await end().catch(() => undefined);
+      // A stream that failed is destroyed already: ending it would wait for nothing.
+      if (failure === undefined) await end().catch(() => undefined);
       await rm(partial, { force: true });
     },
   };
