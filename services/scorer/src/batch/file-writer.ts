@@ -39,7 +39,8 @@ export function fileWriter(path: string): FileWriter {
   return {
     async write(text) {
       const s = await open();
-      if (!s.write(text)) await Promise.race([once(s, 'drain'), once(s, 'error')]);
+      // once() rejects should the stream fail while waiting.
+      if (!s.write(text)) await once(s, 'drain');
       if (failure) throw failure;
     },
     async close() {
