@@ -1,19 +1,23 @@
 /**
  * Batch scoring benchmark: rows/s of `score:batch` as users run it (the CLI's code, in-process) on N
- * generated rows, with the committed champion, over three paths: CSV file → CSV file, CSV file →
- * ClickHouse table, ClickHouse query → ClickHouse table (the query over transactions_enriched, in a
- * throwaway database). Prints a table, then one JSON line; rows_per_hour is the slowest path's.
+ * generated rows, with the committed champion, over four paths: CSV file → CSV file, Parquet file →
+ * CSV file, CSV file → ClickHouse table, ClickHouse query → ClickHouse table (the query over
+ * transactions_enriched, in a throwaway database). Prints a table, then one JSON line; rows_per_hour
+ * is the slowest path's.
  *
  *   npm run bench:batch                      (root script: tsx services/scorer/bench/batch-bench.ts)
- *   npx tsx services/scorer/bench/batch-bench.ts [--rows 1000000] [--query-rows 200000] [--threads N] [--explain]
+ *   npx tsx services/scorer/bench/batch-bench.ts [--rows 1000000] [--query-rows 200000] [--parquet-rows 200000]
+ *                                                [--threads N] [--explain] [--no-clickhouse]
  *
  * Rows are the model's fixture vectors, each value scaled by a seeded factor (deterministic: the same
- * N gives the same file). Generating the file and loading transactions_enriched are not timed.
+ * N gives the same file). Generating the files and loading transactions_enriched are not timed; the
+ * query and Parquet paths use fewer rows (the first rows of the same sequence), as loading ClickHouse
+ * and writing Parquet (in memory, hyparquet-writer) take longer than scoring them.
  * CLICKHOUSE_URL (default http://127.0.0.1:8123) for the ClickHouse paths; --no-clickhouse skips them.
  */
 
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +25,7 @@ import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { createClickHouse, identifier, migrationsDir, splitStatements, sql } from '@pipeline/shared';
 import { enrichedRow, insertEnriched } from '@pipeline/sink/tables/transactions-enriched';
 import type { EnrichedTransaction } from '@pipeline/topology';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { runScoreBatchCli } from '../src/cli/score-batch-cli.js';
 import { defaultRegistryDir } from '../src/config.js';
 import { fileRegistry } from '../src/registry/file-registry.js';
@@ -29,6 +34,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
     'query-rows': { type: 'string', default: '200000' },
+    'parquet-rows': { type: 'string', default: '200000' },
     threads: { type: 'string', default: String(availableParallelism()) },
     explain: { type: 'boolean', default: false },
     'no-clickhouse': { type: 'boolean', default: false },
@@ -36,6 +42,7 @@ const { values } = parseArgs({
 });
 const rows = Number(values.rows);
 const queryRows = Math.min(rows, Number(values['query-rows']));
+const parquetRows = Math.min(rows, Number(values['parquet-rows']));
 const clickhouseUrl = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const registry = fileRegistry(defaultRegistryDir);
 const ref = (await registry.aliases()).champion;
@@ -79,6 +86,30 @@ const input = join(work, 'input.csv');
   await once(out, 'finish');
 }
 
+const parquet = join(work, 'input.parquet');
+{
+  const ids: string[] = [];
+  const columns = fraudFeatureSet.names.map(() => new Float64Array(parquetRows));
+  let i = 0;
+  for (const [id, v] of vectors(parquetRows)) {
+    ids.push(id);
+    v.forEach((x, j) => {
+      (columns[j] as Float64Array)[i] = x;
+    });
+    i++;
+  }
+  const columnData = [
+    { name: 'event_id', data: ids, type: 'STRING' as const },
+    // NaN stays NaN in a DOUBLE column; the reader takes it as missing, as it takes null.
+    ...fraudFeatureSet.names.map((name, j) => ({
+      name,
+      data: Array.from(columns[j] as Float64Array),
+      type: 'DOUBLE' as const,
+    })),
+  ];
+  writeFileSync(parquet, new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 65_536 })));
+}
+
 interface Result {
   path: string;
   rows: number;
@@ -110,6 +141,7 @@ async function measure(path: string, argv: string[], extraEnv: Record<string, st
 
 try {
   await measure('csv -> csv', ['--input', input, '--output', join(work, 'scores.csv')]);
+  await measure('parquet -> csv', ['--input', parquet, '--output', join(work, 'scores-parquet.csv')]);
   if (!values['no-clickhouse']) {
     const database = `batch_bench_${process.pid}`;
     const admin = createClickHouse(clickhouseUrl);

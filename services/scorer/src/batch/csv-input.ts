@@ -16,11 +16,16 @@ export interface CsvColumns {
 }
 
 /**
- * Reads the header. A missing or duplicated needed column stops the run (every row would be
- * rejected): the message names them, and columns the feature set does not know, as a likely typo.
- * Other extra columns (a label, a timestamp) are ignored.
+ * Reads the header (a Parquet file's column names too). A missing or duplicated needed column stops
+ * the run (every row would be rejected): the message names them, and columns the feature set does
+ * not know, as a likely typo. Other extra columns (a label, a timestamp) are ignored.
  */
-export function csvColumns(header: readonly string[], set: FeatureSetLike, source: string): CsvColumns {
+export function csvColumns(
+  header: readonly string[],
+  set: FeatureSetLike,
+  source: string,
+  where = ' line 1: the header',
+): CsvColumns {
   const names = header.map((h) => h.trim());
   const needed = [EVENT_ID, ...set.names];
   const missing = needed.filter((n) => !names.includes(n));
@@ -36,7 +41,7 @@ export function csvColumns(header: readonly string[], set: FeatureSetLike, sourc
         ? ` (columns it has that ${set.name} does not: ${unknown.join(', ')})`
         : '';
     throw new BatchError(
-      `${source} line 1: the header ${problems.join('; ')}${hint}. ${set.name} v${set.version} needs ${EVENT_ID} and its ${set.names.length} feature columns`,
+      `${source}${where} ${problems.join('; ')}${hint}. ${set.name} v${set.version} needs ${EVENT_ID} and its ${set.names.length} feature columns`,
     );
   }
   return { names, eventId: names.indexOf(EVENT_ID), features: set.names.map((n) => names.indexOf(n)) };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fraudFeatureSet as set } from '@pipeline/feature-sets';
 import { parse } from 'csv-parse/sync';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { committedModelDir, tempRegistry } from '../registry/test-registry.js';
 import { parseBatchArgs, runScoreBatchCli } from './score-batch-cli.js';
@@ -48,7 +49,7 @@ describe('parseBatchArgs', () => {
 
   it('refuses other file types, bad numbers and unknown flags', () => {
     const base = ['--model', 'champion', '--output', 'b.csv'];
-    expect(() => parseBatchArgs([...base, '--input', 'a.parquet'])).toThrow(/only CSV files/);
+    expect(() => parseBatchArgs([...base, '--input', 'a.json'])).toThrow(/only CSV \(\.csv\) and Parquet/);
     expect(() => parseBatchArgs([...base, '--input', 'a.csv', '--chunk', '0'])).toThrow(
       /--chunk '0' is not a positive integer/,
     );
@@ -87,6 +88,29 @@ describe('score:batch on a CSV file', () => {
       expect(Math.abs(Number(row[5]) - (fixture.onnxruntime[i] as number))).toBeLessThan(1e-5);
     });
     expect(existsSync(join(work, 'out.rejects.csv'))).toBe(false);
+  });
+
+  it('scores a Parquet file of the same vectors exactly as the CSV file', async () => {
+    const { dir } = tempRegistry();
+    const work = mkdtempSync(join(tmpdir(), 'batch-cli-'));
+    writeFileSync(join(work, 'in.csv'), csvOfFixture());
+    const columnData = [
+      { name: 'event_id', data: fixture.vectors.map((_, i) => `e${i}`), type: 'STRING' as const },
+      ...set.names.map((name, j) => ({
+        name,
+        data: fixture.vectors.map((v) => v[j] ?? null),
+        type: 'DOUBLE' as const,
+      })),
+    ];
+    writeFileSync(join(work, 'in.parquet'), new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 16 })));
+    const common = ['--model', 'champion', '--registry', dir, '--explain'];
+    expect((await cli([...common, '--input', join(work, 'in.csv'), '--output', join(work, 'csv.csv')])).code).toBe(0);
+    expect((await cli([...common, '--input', join(work, 'in.parquet'), '--output', join(work, 'pq.csv')])).code).toBe(
+      0,
+    );
+    const fromCsv = readFileSync(join(work, 'csv.csv'), 'utf8');
+    expect(fromCsv.split('\n').length).toBe(fixture.vectors.length + 2);
+    expect(readFileSync(join(work, 'pq.csv'), 'utf8')).toBe(fromCsv);
   });
 
   it('writes bad rows to the reject file with line and reason, scores the rest and exits 3', async () => {

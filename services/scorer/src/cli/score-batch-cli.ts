@@ -7,6 +7,7 @@ import { parseBatchConfig, parseClickHouseConfig } from '../batch/config.js';
 import { csvInput } from '../batch/csv-input.js';
 import { csvOutput } from '../batch/csv-output.js';
 import { resolveModelRef } from '../batch/model-ref.js';
+import { parquetInput } from '../batch/parquet-input.js';
 import { formatProgress, type Progress, rowsPerSecond } from '../batch/progress.js';
 import { queryInput } from '../batch/query-input.js';
 import { rejectFile } from '../batch/rejects.js';
@@ -18,9 +19,9 @@ import { createScoringPool } from '../pool.js';
 import { fileRegistry } from '../registry/file-registry.js';
 
 export const USAGE = `usage: npm run score:batch -- --model <name@version|champion|challenger|shadow>
-         (--input <file.csv> | --query "<SELECT ...>") (--output <file.csv> | --table <table>)
+         (--input <file.csv|file.parquet> | --query "<SELECT ...>") (--output <file.csv> | --table <table>)
          [--explain] [--explain-min-score <0..1>] [--rejects <file.csv>] [--chunk <rows>] [--insert-rows <rows>]
-  --input        CSV with a header: event_id and the ${fraudFeatureSet.name} v${fraudFeatureSet.version} feature columns (any order, others ignored)
+  --input        CSV with a header, or Parquet (uncompressed or Snappy): event_id and the ${fraudFeatureSet.name} v${fraudFeatureSet.version} feature columns (any order, others ignored)
   --query        a ClickHouse SELECT returning event_id and feature_values (feature_set, feature_set_version checked if returned)
   --output       CSV: event_id, model, feature set, score, up to 3 contributions (written as <file>.partial, renamed when done)
   --table        a ClickHouse table with the batch_scores columns (migration 0008), in CLICKHOUSE_DATABASE
@@ -76,8 +77,8 @@ export function parseBatchArgs(argv: string[]) {
     throw new UsageError('give exactly one of --input and --query');
   if ((values.output === undefined) === (values.table === undefined))
     throw new UsageError('give exactly one of --output and --table');
-  if (values.input !== undefined && !values.input.toLowerCase().endsWith('.csv'))
-    throw new UsageError(`--input ${values.input}: only CSV files (.csv) are read`);
+  if (values.input !== undefined && !/\.(csv|parquet)$/i.test(values.input))
+    throw new UsageError(`--input ${values.input}: only CSV (.csv) and Parquet (.parquet) files are read`);
   const count = (flag: string, text: string) => {
     if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`--${flag} '${text}' is not a positive integer`);
     return Number(text);
@@ -144,9 +145,11 @@ async function run(args: BatchArgs, io: BatchCliIo): Promise<number> {
   try {
     const model = await loadModel(registry, ref, { featureSet, pool, shadow: false, explain: args.explain });
     const input: BatchInput =
-      args.input !== undefined
-        ? await csvInput(args.input, featureSet)
-        : queryInput(client as ClickHouseClient, args.query as string, featureSet);
+      args.input === undefined
+        ? queryInput(client as ClickHouseClient, args.query as string, featureSet)
+        : /\.parquet$/i.test(args.input)
+          ? await parquetInput(args.input, featureSet)
+          : await csvInput(args.input, featureSet);
     const runId = `${ref}:${new Date(startedAt).toISOString()}:${args.input !== undefined ? basename(args.input) : 'query'}`;
     if (args.table !== undefined) {
       await checkTable(client as ClickHouseClient, args.table);
