@@ -162,6 +162,25 @@ describe('score:batch on a CSV file', () => {
     expect(existsSync(join(work, 'out.csv.partial'))).toBe(false);
   });
 
+  it('fails with exit 1 and the reason when the output cannot be written, leaving the input alone', async () => {
+    const { dir } = tempRegistry();
+    const work = mkdtempSync(join(tmpdir(), 'batch-cli-'));
+    writeFileSync(join(work, 'in.csv'), csvOfFixture());
+    const r = await cli([
+      '--model',
+      'champion',
+      '--input',
+      join(work, 'in.csv'),
+      '--output',
+      join(work, 'no-such-dir', 'out.csv'),
+      '--registry',
+      dir,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/error: the run failed: ENOENT/);
+    expect(readFileSync(join(work, 'in.csv'), 'utf8')).toBe(csvOfFixture());
+  });
+
   it('refuses a model whose contract is not the feature set, and a bad variable, with exit 1', async () => {
     const registry = tempRegistry();
     registry.addVersion('9', (m) => {

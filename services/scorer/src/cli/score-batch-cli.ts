@@ -124,7 +124,10 @@ export async function runScoreBatchCli(argv: string[], io: BatchCliIo): Promise<
       io.err(`error: ${error.message}`);
       return 1;
     }
-    throw error;
+    // Anything else (ClickHouse refusing an insert mid-run, a disk error): the run failed all the same.
+    io.err(`error: the run failed: ${(error as Error).message ?? String(error)}`);
+    if (io.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack) io.err(error.stack);
+    return 1;
   }
 }
 
