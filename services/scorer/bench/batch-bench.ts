@@ -86,8 +86,17 @@ const input = join(work, 'input.csv');
   await once(out, 'finish');
 }
 
+interface Result {
+  path: string;
+  rows: number;
+  seconds: number;
+  rows_per_s: number;
+}
+const results: Result[] = [];
+let csvPeakRssMb = 0;
 const parquet = join(work, 'input.parquet');
-{
+/** Written after the CSV path ran, so that path's peak memory is its own. */
+function writeParquet(): void {
   const ids: string[] = [];
   const columns = fraudFeatureSet.names.map(() => new Float64Array(parquetRows));
   let i = 0;
@@ -110,13 +119,6 @@ const parquet = join(work, 'input.parquet');
   writeFileSync(parquet, new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 65_536 })));
 }
 
-interface Result {
-  path: string;
-  rows: number;
-  seconds: number;
-  rows_per_s: number;
-}
-const results: Result[] = [];
 const env = { ...process.env, SCORER_THREADS: values.threads, CLICKHOUSE_URL: clickhouseUrl };
 
 async function measure(path: string, argv: string[], extraEnv: Record<string, string> = {}): Promise<void> {
@@ -141,6 +143,9 @@ async function measure(path: string, argv: string[], extraEnv: Record<string, st
 
 try {
   await measure('csv -> csv', ['--input', input, '--output', join(work, 'scores.csv')]);
+  // Peak resident memory so far: generating the CSV (streamed) and scoring all of it.
+  csvPeakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  writeParquet();
   await measure('parquet -> csv', ['--input', parquet, '--output', join(work, 'scores-parquet.csv')]);
   if (!values['no-clickhouse']) {
     const database = `batch_bench_${process.pid}`;
@@ -198,7 +203,9 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`model ${ref}, ${values.threads} worker threads, explain ${values.explain}, chunk 1024 rows`);
+console.log(
+  `model ${ref}, ${values.threads} worker threads, explain ${values.explain}, chunk 1024 rows; peak RSS after csv -> csv ${csvPeakRssMb} MB`,
+);
 console.log('path                      rows   seconds     rows/s      rows/hour');
 for (const r of results) {
   console.log(
@@ -217,6 +224,7 @@ console.log(
     model: ref,
     threads: Number(values.threads),
     explain: values.explain,
+    csv_peak_rss_mb: csvPeakRssMb,
     paths: Object.fromEntries(
       results.map((r) => [
         r.path,
