@@ -17,3 +17,10 @@ export class VectorMismatchError extends ScorerError {}
 
 /** Bad command-line arguments (exit 2). */
 export class UsageError extends ScorerError {}
+
+/**
+ * A batch run that cannot start: an input it cannot read at all (a header without a feature column, a
+ * query without `event_id`) or an output table without the batch_scores columns. A bad row is not
+ * this: it goes to the reject file and the run goes on.
+ */
+export class BatchError extends ScorerError {}

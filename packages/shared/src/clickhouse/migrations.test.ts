@@ -39,6 +39,7 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'console_review_queue',
       'console_model_hours',
       'console_agreement_hours',
+      'batch_scores',
     ]);
     const altered = migrations.flatMap((m) => m.statements.filter((s) => s.startsWith('ALTER')));
     expect(altered).toEqual(['ALTER TABLE labels ADD COLUMN transaction_time_ms Nullable(UInt64)']);
