@@ -53,6 +53,8 @@ export interface RatioEstimate {
   /** Variance of one unit's linearized value, (x - R·y) / ȳ: the per-unit variance power analysis scales. */
   unitVariance: number;
   units: number;
+  /** Σy: transactions (or genuine transactions, fraud money) the figure is over. */
+  denominator: number;
 }
 
 /**
@@ -62,7 +64,7 @@ export interface RatioEstimate {
 export function ratio(m: Moments): RatioEstimate {
   const k = m.units;
   const value = m.y > 0 ? m.x / m.y : Number.NaN;
-  if (k < 2 || !(m.y > 0)) return { value, variance: Number.NaN, unitVariance: Number.NaN, units: k };
+  if (k < 2 || !(m.y > 0)) return { value, variance: Number.NaN, unitVariance: Number.NaN, units: k, denominator: m.y };
   const mx = m.x / k;
   const my = m.y / k;
   const sxx = (m.xx - k * mx * mx) / (k - 1);
@@ -70,7 +72,7 @@ export function ratio(m: Moments): RatioEstimate {
   const sxy = (m.xy - k * mx * my) / (k - 1);
   // Rounding can take a zero variance a hair below 0.
   const unitVariance = Math.max(0, (sxx - 2 * value * sxy + value * value * syy) / (my * my));
-  return { value, variance: unitVariance / k, unitVariance, units: k };
+  return { value, variance: unitVariance / k, unitVariance, units: k, denominator: m.y };
 }
 
 export interface Difference {

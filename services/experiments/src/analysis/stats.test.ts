@@ -42,8 +42,8 @@ describe('ratio metrics (delta method)', () => {
 
   it('adds the variances of independent arms', () => {
     const d = difference(
-      { value: 3, variance: 0.25, unitVariance: 1, units: 4 },
-      { value: 2, variance: 0.5, unitVariance: 1, units: 2 },
+      { value: 3, variance: 0.25, unitVariance: 1, units: 4, denominator: 4 },
+      { value: 2, variance: 0.5, unitVariance: 1, units: 2, denominator: 2 },
     );
     expect(d).toEqual({ estimate: 1, variance: 0.75, relative: 0.5 });
   });

@@ -1,19 +1,10 @@
+import type { ExperimentRecommendation, ExperimentVerdict } from '@pipeline/topology';
 import { METRICS, type MetricComparison, type MetricName } from './metrics.js';
 import { csHalfWidth } from './msprt.js';
 
-export const VERDICTS = [
-  'CONTINUE',
-  'CHALLENGER_WINS',
-  'CHAMPION_WINS',
-  'NO_DIFFERENCE',
-  'GUARDRAIL_BREACH',
-  'CHAMPION_BREACH',
-  'INSUFFICIENT_DATA',
-] as const;
-export type Verdict = (typeof VERDICTS)[number];
-
-export const RECOMMENDATIONS = ['CONTINUE', 'PROMOTE', 'ROLLBACK', 'STOP', 'NONE'] as const;
-export type Recommendation = (typeof RECOMMENDATIONS)[number];
+/** The verdicts and recommendations are the decision topic's enums (schemas/experiments/decision.avsc). */
+export type Verdict = ExperimentVerdict;
+export type Recommendation = ExperimentRecommendation;
 
 export interface Judgement {
   verdict: Verdict;
