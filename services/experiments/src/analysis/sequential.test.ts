@@ -87,7 +87,7 @@ describe('the daily mSPRT on simulated experiments', () => {
     expect(naive / RUNS).toBeGreaterThan(2 * ALPHA);
   });
 
-  it(`an effect planted at the planned MDE is found as often as predicted (±0.07 over ${RUNS} runs)`, () => {
+  it(`an effect planted at the planned MDE is found as often as predicted (±0.05 over ${RUNS} runs)`, () => {
     // The catch probability that makes the challenger's money stopped per transaction larger by the MDE.
     const meanAmount = Math.exp(4 + 0.8 ** 2 / 2);
     const treatment = 0.5 + p.sequentialMde / (0.05 * meanAmount);
@@ -103,23 +103,23 @@ describe('the daily mSPRT on simulated experiments', () => {
     expect(predicted).toBeLessThan(0.9);
     let found = 0;
     for (let s = 0; s < RUNS; s++) if (run(5000 + s, p.tau2, { control: 0.5, treatment }).sequential) found += 1;
-    // Binomial standard error near 60 % over 400 runs is 2.5 %: 0.07 is under 3 of them.
-    expect(Math.abs(found / RUNS - predicted)).toBeLessThanOrEqual(0.07);
-    // Equal variances, as planned, would have promised 0.8.
+    // Binomial standard error near 60 % over 400 runs is 2.5 %: 0.05 is two of them.
+    expect(Math.abs(found / RUNS - predicted)).toBeLessThanOrEqual(0.05);
+    // Planning's assumption, the control's variance in both arms, overstates the power of this effect.
     expect(
       sequentialPower(p.sequentialMde, lookVariances(unitVariance(0.5), p.looks), p.tau2, ALPHA, {
         sims: 4000,
         seed: 5,
       }),
-    ).toBeCloseTo(0.8, 1);
+    ).toBeGreaterThan(predicted + 0.1);
   });
 });
 
-/** The per-unit variance of an arm catching with probability q, from 20 days of one arm's customers. */
+/** The per-unit variance of an arm catching with probability q, from 100 days of one arm's customers. */
 function unitVariance(q: number): number {
   const rng = new Random(4242, 3);
   let all: Moments = EMPTY_MOMENTS;
-  for (let d = 0; d < 20; d++) {
+  for (let d = 0; d < 100; d++) {
     const today = day(rng, { control: q, treatment: q });
     all = addMoments(all, addMoments(today.control, today.treatment));
   }
