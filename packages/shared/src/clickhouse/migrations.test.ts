@@ -37,6 +37,8 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'dead_letters',
       'console_reviews',
       'console_review_queue',
+      'experiment_results',
+      'experiment_decisions',
     ]);
     const altered = migrations.flatMap((m) => m.statements.filter((s) => s.startsWith('ALTER')));
     expect(altered).toEqual(['ALTER TABLE labels ADD COLUMN transaction_time_ms Nullable(UInt64)']);
