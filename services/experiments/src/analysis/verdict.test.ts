@@ -51,6 +51,7 @@ describe('judging a look', () => {
     expect(j.verdict).toBe('CHALLENGER_WINS');
     expect(j.reasons).toEqual(['decided at an earlier look (always-valid p 0.0100)']);
     expect(judge(input({ previous: { verdict: 'CONTINUE', minPValue: 0.5 } })).minPValue).toBe(0.5);
+    expect(judge(input({ previous: { verdict: 'CONTINUE', minPValue: Number.NaN } })).minPValue).toBeLessThanOrEqual(1);
   });
 
   it('stops a challenger that declines more than the margin, even when it wins on money', () => {

@@ -42,7 +42,9 @@ const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(3)
  */
 export function judge(input: JudgeInput): Judgement {
   const { primary, alpha } = input;
-  const previousMinPValue = input.previous?.minPValue ?? 1;
+  // 1 before the first judged look (a NaN read back must not poison the running minimum).
+  const before = input.previous?.minPValue;
+  const previousMinPValue = before !== undefined && before >= 0 ? before : 1;
   const reasons: string[] = [];
   const breached = new Set<MetricName>();
 
@@ -110,12 +112,12 @@ export function judge(input: JudgeInput): Judgement {
   const minPValue = Math.min(previousMinPValue, primary.test.pValue);
   const diff = primary.difference.estimate;
   // The test stopped at an earlier look: its verdict stands (a later look only adds to the record).
-  const before = input.previous?.verdict;
-  if (before === 'CHALLENGER_WINS' || before === 'CHAMPION_WINS' || before === 'NO_DIFFERENCE') {
+  const stopped = input.previous?.verdict;
+  if (stopped === 'CHALLENGER_WINS' || stopped === 'CHAMPION_WINS' || stopped === 'NO_DIFFERENCE') {
     reasons.push(`decided at an earlier look (always-valid p ${minPValue.toPrecision(3)})`);
     return {
-      verdict: before,
-      recommendation: before === 'CHALLENGER_WINS' ? 'PROMOTE' : 'STOP',
+      verdict: stopped,
+      recommendation: stopped === 'CHALLENGER_WINS' ? 'PROMOTE' : 'STOP',
       minPValue,
       reasons,
       breached,
