@@ -2,10 +2,15 @@ import { parseAvroSchema } from '@pipeline/shared';
 import type avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import {
+  ACTION_STATUSES,
   type Alert,
   type Decision,
   type EnrichedTransaction,
+  EXPERIMENT_RECOMMENDATIONS,
+  EXPERIMENT_VERDICTS,
+  type ExperimentDecision,
   type Label,
+  POLICY_MODES,
   type RetrainingTrigger,
   type Score,
   TRANSACTION_FIELDS,
@@ -118,9 +123,43 @@ const samples: [string, unknown][] = [
       requested_at: 3,
     } satisfies RetrainingTrigger,
   ],
+  [
+    'experiments/decision',
+    {
+      decision_id: 'trial/challenger/2026-01-02T00:00:00.000Z',
+      experiment: 'trial',
+      variant: 'challenger',
+      control: 'control',
+      as_of: 1,
+      verdict: 'CHALLENGER_WINS',
+      recommendation: 'PROMOTE',
+      mode: 'DRY_RUN',
+      action_status: 'DRY_RUN',
+      action_detail: 'would promote fraud_gbdt@2 to champion',
+      control_model: 'fraud_gbdt@1',
+      variant_model: 'fraud_gbdt@2',
+      min_p_value: 0.01,
+      reasons: ['fraud_caught_per_txn difference 1.2'],
+      figures: [
+        { metric: 'fraud_caught_per_txn', value: 3, control_value: 2, difference: 1, cs_low: 0.2, cs_high: Number.NaN },
+      ],
+      emitted_at: 2,
+    } satisfies ExperimentDecision,
+  ],
 ];
 
 describe('TypeScript contracts match the Avro schemas', () => {
+  it("the experiment decision's enum lists are the schema's symbols, in order", () => {
+    const fields = (schemaFor('experiments/decision').type.schema() as { fields: { name: string; type: unknown }[] })
+      .fields;
+    const symbols = (name: string) =>
+      (fields.find((f) => f.name === name)?.type as { symbols: string[] } | undefined)?.symbols;
+    expect([...EXPERIMENT_VERDICTS]).toEqual(symbols('verdict'));
+    expect([...EXPERIMENT_RECOMMENDATIONS]).toEqual(symbols('recommendation'));
+    expect([...POLICY_MODES]).toEqual(symbols('mode'));
+    expect([...ACTION_STATUSES]).toEqual(symbols('action_status'));
+  });
+
   it('TRANSACTION_FIELDS lists the transaction schema fields in order', () => {
     const fields = (schemaFor('fraud/transaction').type.schema() as { fields: { name: string }[] }).fields;
     expect([...TRANSACTION_FIELDS]).toEqual(fields.map((f) => f.name));

@@ -131,3 +131,49 @@ export interface RetrainingTrigger {
   requested_by: string;
   requested_at: number;
 }
+
+/** The symbols of ExperimentDecision's enums, in schema order (contracts.test.ts checks them). */
+export const EXPERIMENT_VERDICTS = [
+  'CONTINUE',
+  'CHALLENGER_WINS',
+  'CHAMPION_WINS',
+  'NO_DIFFERENCE',
+  'GUARDRAIL_BREACH',
+  'CHAMPION_BREACH',
+  'INSUFFICIENT_DATA',
+] as const;
+export type ExperimentVerdict = (typeof EXPERIMENT_VERDICTS)[number];
+export const EXPERIMENT_RECOMMENDATIONS = ['CONTINUE', 'PROMOTE', 'ROLLBACK', 'STOP', 'NONE'] as const;
+export type ExperimentRecommendation = (typeof EXPERIMENT_RECOMMENDATIONS)[number];
+export const POLICY_MODES = ['RECOMMEND', 'DRY_RUN', 'ACT'] as const;
+export type PolicyMode = (typeof POLICY_MODES)[number];
+export const ACTION_STATUSES = ['NONE', 'RECOMMENDED', 'DRY_RUN', 'APPLIED', 'SKIPPED', 'FAILED'] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+
+export interface ExperimentFigure {
+  metric: string;
+  value: number;
+  control_value: number;
+  difference: number;
+  cs_low: number;
+  cs_high: number;
+}
+
+export interface ExperimentDecision {
+  decision_id: string;
+  experiment: string;
+  variant: string;
+  control: string;
+  as_of: number;
+  verdict: ExperimentVerdict;
+  recommendation: ExperimentRecommendation;
+  mode: PolicyMode;
+  action_status: ActionStatus;
+  action_detail: string;
+  control_model: string;
+  variant_model: string;
+  min_p_value: number;
+  reasons: string[];
+  figures: ExperimentFigure[];
+  emitted_at: number;
+}

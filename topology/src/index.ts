@@ -1,7 +1,14 @@
 export { type ApplyResult, applyTopology } from './apply.js';
 export type * from './contracts.js';
-export { TRANSACTION_FIELDS } from './contracts.js';
+export {
+  ACTION_STATUSES,
+  EXPERIMENT_RECOMMENDATIONS,
+  EXPERIMENT_VERDICTS,
+  POLICY_MODES,
+  TRANSACTION_FIELDS,
+} from './contracts.js';
 export { createTopicDeadLetters } from './dead-letters.js';
+export { experimentTopics } from './experiments.js';
 export { fraudTopics } from './fraud.js';
 export { monitorTopics } from './monitor.js';
 export { pipelineTopics } from './pipeline.js';

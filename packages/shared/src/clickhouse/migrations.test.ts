@@ -40,6 +40,8 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'console_model_hours',
       'console_agreement_hours',
       'batch_scores',
+      'experiment_results',
+      'experiment_decisions',
     ]);
     const altered = migrations.flatMap((m) => m.statements.filter((s) => s.startsWith('ALTER')));
     expect(altered).toEqual(['ALTER TABLE labels ADD COLUMN transaction_time_ms Nullable(UInt64)']);

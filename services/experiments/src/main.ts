@@ -1,0 +1,69 @@
+import { fileRegistry } from '@pipeline/scorer';
+import {
+  createAvroSerde,
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createProducer,
+  createRegistryClient,
+  createShutdown,
+  migrate,
+  runMain,
+  startHealthServer,
+  startTelemetry,
+} from '@pipeline/shared';
+import { loadConfig } from './config.js';
+import { createExperimentJob } from './job.js';
+import { createDecisionPublisher } from './publisher.js';
+
+await runMain('experiments', async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  const telemetry = startTelemetry(config.SERVICE_NAME);
+  const shutdown = createShutdown({ logger });
+  shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+
+  await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
+  // Background analytics beside a latency-bound pipeline: one ClickHouse thread.
+  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
+  shutdown.onShutdown('clickhouse', () => clickhouse.close());
+
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  shutdown.onShutdown('producer', () => producer.disconnect());
+
+  const publisher = await createDecisionPublisher({
+    producer,
+    serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
+    topic: config.EXPERIMENTS_DECISIONS_TOPIC,
+  });
+  const job = createExperimentJob({
+    clickhouse,
+    publisher,
+    registry: fileRegistry(config.MODEL_REGISTRY_DIR),
+    logger,
+    settings: config,
+  });
+
+  const health = await startHealthServer({
+    port: config.HTTP_PORT,
+    checks: { runs: () => job.healthy },
+    metrics: telemetry.metricsHandler,
+  });
+  shutdown.onShutdown('health', () => health.close());
+
+  job.start();
+  shutdown.onShutdown('experiments', () => job.stop());
+  health.setReady(true);
+  logger.info(
+    {
+      port: health.port,
+      rules: config.EXPERIMENTS_RULES_FILE,
+      promotion: config.EXPERIMENTS_PROMOTION,
+      rollback: config.EXPERIMENTS_ROLLBACK,
+      database: config.CLICKHOUSE_DATABASE,
+    },
+    'experiments running',
+  );
+});

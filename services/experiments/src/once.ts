@@ -1,0 +1,53 @@
+import { fileRegistry } from '@pipeline/scorer';
+import {
+  createAvroSerde,
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createProducer,
+  createRegistryClient,
+  migrate,
+  runMain,
+} from '@pipeline/shared';
+import { loadConfig } from './config.js';
+import { createExperimentJob } from './job.js';
+import { createDecisionPublisher } from './publisher.js';
+
+/** `npm run experiments:once`: runs the looks that are due, prints one line per verdict, exits. */
+await runMain('experiments:once', async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
+  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
+  const producer = createProducer(
+    createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger }),
+  );
+  await producer.connect();
+  try {
+    const publisher = await createDecisionPublisher({
+      producer,
+      serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
+      topic: config.EXPERIMENTS_DECISIONS_TOPIC,
+    });
+    const job = createExperimentJob({
+      clickhouse,
+      publisher,
+      registry: fileRegistry(config.MODEL_REGISTRY_DIR),
+      logger,
+      settings: config,
+    });
+    const looks = await job.runDue();
+    for (const look of looks) {
+      if (look.problem) console.log(`${look.experiment}: not analysed: ${look.problem}`);
+      for (const d of look.decisions) {
+        console.log(
+          `${d.experiment} ${d.variant} as of ${new Date(d.as_of).toISOString()}: ${d.verdict} -> ${d.recommendation} (${d.mode}: ${d.action_status}${d.action_detail ? `, ${d.action_detail}` : ''})`,
+        );
+      }
+    }
+    if (looks.length === 0) console.log('no look due');
+  } finally {
+    await producer.disconnect();
+    await clickhouse.close();
+  }
+});
