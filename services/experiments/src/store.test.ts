@@ -3,7 +3,7 @@ import { ACTION_STATUSES, EXPERIMENT_RECOMMENDATIONS, EXPERIMENT_VERDICTS, POLIC
 import { describe, expect, it } from 'vitest';
 import { DECISION_COLUMNS, RESULT_COLUMNS } from './store.js';
 
-const statements = readMigrations().find((m) => m.version === 7)?.statements ?? [];
+const statements = readMigrations().find((m) => m.name === 'experiment_results')?.statements ?? [];
 const table = (name: string) => statements.find((s) => s.includes(`CREATE TABLE IF NOT EXISTS ${name} (`)) ?? '';
 /** The column names of a CREATE TABLE, in order. */
 const columns = (ddl: string) =>
