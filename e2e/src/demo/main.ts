@@ -1,6 +1,5 @@
 // `npm run demo`: the whole pipeline on this machine, fed by the simulator, with a closing report.
 import { fileURLToPath } from 'node:url';
-import { CONSOLE_PAGES, screenshotPages } from '@pipeline/console/browser';
 import { localEnv } from '@pipeline/infra';
 import { errorMessage, runMain } from '@pipeline/shared';
 import { freePort } from '../processes/service-process.js';
@@ -132,6 +131,9 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     const consoleUrl = `http://127.0.0.1:${consolePort}/`;
     console.log(`  console: ${consoleUrl} (while the demo runs)`);
     const shots = opts.screenshots;
+    // Loaded only when asked for: playwright-core is a large module, and a demo without screenshots
+    // (or one stopped by a bad variable) should not wait for it.
+    const browser = shots ? await import('@pipeline/console/browser') : undefined;
 
     const reader = await startDecisionsReader({
       kafka,
@@ -144,17 +146,18 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     // The live page near the end of the traffic, while its figures still move; the others once the
     // sink has written everything and the monitor has judged the run's days.
     let liveShot: Promise<void> = Promise.resolve();
-    const liveTimer = shots
-      ? setTimeout(
-          () => {
-            liveShot = screenshotPages({ url: consoleUrl, dir: shots, pages: ['live'] }).then(
-              (files) => console.log(`  screenshot: ${files.join(', ')}`),
-              (error) => void screenshotErrors.push(`live: ${errorMessage(error)}`),
-            );
-          },
-          Math.max(0, opts.durationMs - 15_000),
-        )
-      : undefined;
+    const liveTimer =
+      shots && browser
+        ? setTimeout(
+            () => {
+              liveShot = browser.screenshotPages({ url: consoleUrl, dir: shots, pages: ['live'] }).then(
+                (files) => console.log(`  screenshot: ${files.join(', ')}`),
+                (error) => void screenshotErrors.push(`live: ${errorMessage(error)}`),
+              );
+            },
+            Math.max(0, opts.durationMs - 15_000),
+          )
+        : undefined;
     const traffic = await streamTraffic({
       kafka,
       serde,
@@ -194,14 +197,14 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     const deadLetters = await refused.stop();
 
     const monitorLines = await monitorReport(runClickhouse);
-    if (shots && !abort.signal.aborted) {
+    if (shots && browser && !abort.signal.aborted) {
       say(`Screenshots of the console's pages into ${shots}`);
       try {
         const eventId = await provenanceEvent(runClickhouse);
-        const files = await screenshotPages({
+        const files = await browser.screenshotPages({
           url: consoleUrl,
           dir: shots,
-          pages: CONSOLE_PAGES.filter((p) => p !== 'live'),
+          pages: browser.CONSOLE_PAGES.filter((p) => p !== 'live'),
           widest: true,
           ...(eventId ? { eventId } : {}),
         });
