@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import type { ZodType } from 'zod';
 import { apiVars } from '../services/api/src/config.js';
+import { consoleVars } from '../services/console/src/config.js';
 import { decisionVars } from '../services/decision/src/config.js';
 import { featuresVars } from '../services/features/src/config.js';
 import { monitorVars, retrainVars } from '../services/monitor/src/config.js';
@@ -35,6 +36,7 @@ const workloads: Record<string, Shape> = {
   sink: sinkVars,
   monitor: monitorVars,
   retrain: retrainVars,
+  console: consoleVars,
   // topology/scripts/apply.ts: Kafka and the registry, and all four server variables or none.
   topology: {
     ...kafkaVars,

@@ -1,4 +1,5 @@
 // `npm run demo`: the whole pipeline on this machine, fed by the simulator, with a closing report.
+import { fileURLToPath } from 'node:url';
 import { localEnv } from '@pipeline/infra';
 import { errorMessage, runMain } from '@pipeline/shared';
 import { freePort } from '../processes/service-process.js';
@@ -9,11 +10,12 @@ import { runLog } from '../run/log-file.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
 import { createRunResources } from '../run/resources.js';
+import { createRunRegistry } from '../run/run-registry.js';
 import { runClients, runServers } from '../run/servers.js';
 import { consoleSpec, pipelineSpecs } from '../run/services.js';
 import { streamTraffic } from '../run/traffic.js';
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from './options.js';
-import { countRows, monitorReport, queryOutcome } from './outcome.js';
+import { countRows, monitorReport, provenanceEvent, queryOutcome } from './outcome.js';
 import { type DemoSummary, formatSummary, type ServiceExit } from './summary.js';
 
 let options: DemoOptions;
@@ -48,6 +50,9 @@ const DEMO_MONITOR = {
  */
 const DEMO_TUNING = { features: { FEATURES_ALLOWED_LATENESS: '2h' } };
 
+/** The registry the run copies: MODEL_REGISTRY_DIR, else the repository's models/. */
+const REGISTRY_SOURCE = process.env.MODEL_REGISTRY_DIR ?? fileURLToPath(new URL('../../../models/', import.meta.url));
+
 const began = performance.now();
 const say = (text: string) => console.log(`\n\u25b6 ${text}  [${((performance.now() - began) / 1000).toFixed(1)} s]`);
 const abort = new AbortController();
@@ -77,13 +82,20 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   const { servers, started: startedServers, stop: stopServers } = await runServers(say);
   const clients = runClients('demo', servers, ns);
   const { kafka, registry, serde, clickhouse, runClickhouse } = clients;
+  let models: ReturnType<typeof createRunRegistry> | undefined;
+  const screenshotErrors: string[] = [];
 
   try {
     say(
       `Run ${ns.id}: topics ${ns.topics.transactions} ... ${ns.topics.decisions}, ClickHouse database ${ns.clickhouseDatabase}`,
     );
     await createRunResources({ ns, kafka, registry, clickhouse });
-    const champion = ensureChampion('demo: no champion was set');
+    // The run's scorer, monitor and console share a copy of the registry: what the run promotes
+    // (from the console, or a missing champion) changes the copy, never a tracked file.
+    models = createRunRegistry(ns, REGISTRY_SOURCE);
+    const registryEnv = { MODEL_REGISTRY_DIR: models.dir };
+    console.log(`  model registry: ${models.dir} (a copy of ${REGISTRY_SOURCE})`);
+    const champion = ensureChampion('demo: no champion was set', models.dir);
     console.log(
       champion
         ? `  champion model: ${champion}`
@@ -93,14 +105,17 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     say(`Services, each its own process (logs also in ${logFile})`);
     const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
     pipeline = await startPipeline({
-      specs: pipelineSpecs(ns, servers, { tuning: DEMO_TUNING }),
+      specs: pipelineSpecs(ns, servers, { tuning: { ...DEMO_TUNING, scorer: registryEnv } }),
       kafka,
       write,
       colour,
     });
     // After the sink: both apply the ClickHouse migrations at start.
     monitor = await startPipeline({
-      specs: pipelineSpecs(ns, servers, { services: ['monitor'], tuning: { monitor: DEMO_MONITOR } }),
+      specs: pipelineSpecs(ns, servers, {
+        services: ['monitor'],
+        tuning: { monitor: { ...DEMO_MONITOR, ...registryEnv } },
+      }),
       kafka,
       write,
       colour,
@@ -108,12 +123,17 @@ async function runDemo(opts: DemoOptions): Promise<number> {
 
     const consolePort = await freePort();
     consoleApp = await startPipeline({
-      specs: [consoleSpec(ns, servers, [...pipeline.services, ...monitor.services], consolePort)],
+      specs: [consoleSpec(ns, servers, [...pipeline.services, ...monitor.services], consolePort, registryEnv)],
       kafka,
       write,
       colour,
     });
-    console.log(`  console: http://127.0.0.1:${consolePort}/ (while the demo runs)`);
+    const consoleUrl = `http://127.0.0.1:${consolePort}/`;
+    console.log(`  console: ${consoleUrl} (while the demo runs)`);
+    const shots = opts.screenshots;
+    // Loaded only when asked for: playwright-core is a large module, and a demo without screenshots
+    // (or one stopped by a bad variable) should not wait for it.
+    const browser = shots ? await import('@pipeline/console/browser') : undefined;
 
     const reader = await startDecisionsReader({
       kafka,
@@ -123,6 +143,21 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     });
     const refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}demo-dead-letters` });
     say(`Traffic: ${opts.rate} events/s for ${opts.durationMs / 1000} s (simulator seed ${opts.seed})`);
+    // The live page near the end of the traffic, while its figures still move; the others once the
+    // sink has written everything and the monitor has judged the run's days.
+    let liveShot: Promise<void> = Promise.resolve();
+    const liveTimer =
+      shots && browser
+        ? setTimeout(
+            () => {
+              liveShot = browser.screenshotPages({ url: consoleUrl, dir: shots, pages: ['live'] }).then(
+                (files) => console.log(`  screenshot: ${files.join(', ')}`),
+                (error) => void screenshotErrors.push(`live: ${errorMessage(error)}`),
+              );
+            },
+            Math.max(0, opts.durationMs - 15_000),
+          )
+        : undefined;
     const traffic = await streamTraffic({
       kafka,
       serde,
@@ -141,6 +176,8 @@ async function runDemo(opts: DemoOptions): Promise<number> {
         );
       },
     });
+    clearTimeout(liveTimer);
+    await liveShot;
     if (traffic.stats.failed > 0) throw new Error(`publishing failed: ${traffic.stats.errors.join('; ')}`);
 
     say('Waiting for the last decisions and for the sink to write them');
@@ -160,6 +197,23 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     const deadLetters = await refused.stop();
 
     const monitorLines = await monitorReport(runClickhouse);
+    if (shots && browser && !abort.signal.aborted) {
+      say(`Screenshots of the console's pages into ${shots}`);
+      try {
+        const eventId = await provenanceEvent(runClickhouse);
+        const files = await browser.screenshotPages({
+          url: consoleUrl,
+          dir: shots,
+          pages: browser.CONSOLE_PAGES.filter((p) => p !== 'live'),
+          widest: true,
+          ...(eventId ? { eventId } : {}),
+        });
+        console.log(`  ${files.join('\n  ')}${eventId ? `\n  (decisions: the provenance of ${eventId})` : ''}`);
+      } catch (error) {
+        screenshotErrors.push(errorMessage(error));
+      }
+      for (const e of screenshotErrors) console.error(`  screenshots failed: ${e}`);
+    }
     exits = [...(await pipeline.stop()), ...(await monitor.stop()), ...(await consoleApp.stop())];
     pipeline = undefined;
     monitor = undefined;
@@ -180,11 +234,16 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       monitor: monitorLines,
       featureSample,
       services: exits,
-      where: whereToLook(ns.clickhouseDatabase, servers.CLICKHOUSE_URL, opts.keep),
+      where: whereToLook(ns.clickhouseDatabase, servers.CLICKHOUSE_URL, opts.keep, models.dir),
     };
     say('Summary');
     console.log(formatSummary(summary));
-    ok = !abort.signal.aborted && summary.undecided === 0 && decisions.duplicates === 0 && exits.every((e) => e.clean);
+    ok =
+      !abort.signal.aborted &&
+      summary.undecided === 0 &&
+      decisions.duplicates === 0 &&
+      exits.every((e) => e.clean) &&
+      screenshotErrors.length === 0;
     console.log(ok ? '\nDemo complete.' : '\nDemo incomplete: see above.');
     console.log(JSON.stringify({ demo: { ...summary, ok } }));
   } catch (error) {
@@ -194,6 +253,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     if (monitor) await monitor.stop();
     if (consoleApp) await consoleApp.stop();
     if (!opts.keep) await clients.removeRun();
+    if (!opts.keep) models?.remove();
     await clients.close();
     log.end();
     if (startedServers.length > 0 && !opts.keep) {
@@ -229,7 +289,7 @@ async function sampleFeatures(pipeline: RunningPipeline, any: boolean): Promise<
   }
 }
 
-function whereToLook(database: string, clickhouseUrl: string, keep: boolean): string[] {
+function whereToLook(database: string, clickhouseUrl: string, keep: boolean, registryDir: string): string[] {
   const q = (sql: string) => `curl '${clickhouseUrl}/?database=${database}' --data-binary "${sql}"`;
   return [
     ...(keep ? [] : ["this run's topics, tables and keys are removed; run with --keep to query them, e.g.:"]),
@@ -239,7 +299,10 @@ function whereToLook(database: string, clickhouseUrl: string, keep: boolean): st
     "the analysts' tables and views: docs/analytics.md",
     'the feature API: GET /features/<customer|terminal>/<id> (services/features/README.md)',
     'the decisions topic with your own consumer: docs/topology.md',
-    'rules: services/decision/rules/fraud.yaml (hot reloaded); models: npm run model -- list',
+    'rules: services/decision/rules/fraud.yaml (hot reloaded)',
+    keep
+      ? `the run's model registry (a copy of models/): npm run model -- list --registry ${registryDir}`
+      : "models: npm run model -- list (the run's copy of the registry is removed; --keep leaves it)",
   ];
 }
 

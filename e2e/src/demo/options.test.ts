@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDemoOptions } from './options.js';
 
@@ -9,19 +10,38 @@ describe('parseDemoOptions', () => {
       seed: 7,
       keep: false,
       quiet: false,
+      screenshots: null,
       help: false,
     });
   });
 
   it('reads every flag', () => {
-    expect(parseDemoOptions(['--rate', '50', '--duration', '2m', '--seed', '3', '--keep', '--quiet'])).toEqual({
+    expect(
+      parseDemoOptions([
+        '--rate',
+        '50',
+        '--duration',
+        '2m',
+        '--seed',
+        '3',
+        '--keep',
+        '--quiet',
+        '--screenshots',
+        '/tmp/shots',
+      ]),
+    ).toEqual({
       rate: 50,
       durationMs: 120_000,
       seed: 3,
       keep: true,
       quiet: true,
+      screenshots: '/tmp/shots',
       help: false,
     });
+  });
+
+  it('resolves the screenshots folder against the working directory', () => {
+    expect(parseDemoOptions(['--screenshots', 'docs/console']).screenshots).toBe(resolve('docs/console'));
   });
 
   it('names the bad flag', () => {
@@ -31,5 +51,7 @@ describe('parseDemoOptions', () => {
     expect(() => parseDemoOptions(['--duration', '10ms'])).toThrow(/--duration/);
     expect(() => parseDemoOptions(['--seed', '-1'])).toThrow(/--seed/);
     expect(() => parseDemoOptions(['--colour'])).toThrow(/colour/);
+    expect(() => parseDemoOptions(['--screenshots', ' '])).toThrow(/--screenshots must name a folder/);
+    expect(() => parseDemoOptions(['--screenshots'])).toThrow(/screenshots/);
   });
 });

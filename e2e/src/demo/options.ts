@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@pipeline/shared';
 
@@ -8,6 +9,8 @@ export interface DemoOptions {
   keep: boolean;
   /** Service logs on the terminal (they always go to the run's log file). */
   quiet: boolean;
+  /** Where to write one screenshot of each console page, taken from the run's data; null: none. */
+  screenshots: string | null;
   help: boolean;
 }
 
@@ -24,6 +27,8 @@ monitor's drift checks, and where to look next. Stops everything it started on e
   --seed <n>            simulator seed: same seed, same traffic          (default 7)
   --keep                leave the servers, topics, tables and Redis keys up for exploring
   --quiet               no service logs on the terminal
+  --screenshots <dir>   one PNG of each console page into <dir>, from this run's data
+                        (Chromium, installed with apt-get when missing; e.g. docs/console)
   -h, --help            this text`;
 
 /** Parses the demo's flags; a bad one throws an Error naming it. */
@@ -36,6 +41,7 @@ export function parseDemoOptions(argv: string[]): DemoOptions {
       seed: { type: 'string', default: '7' },
       keep: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      screenshots: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -53,5 +59,9 @@ export function parseDemoOptions(argv: string[]): DemoOptions {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new Error(`--seed must be an integer from 0 to 4294967295, got "${values.seed}"`);
   }
-  return { rate, durationMs, seed, keep: values.keep, quiet: values.quiet, help: values.help };
+  if (values.screenshots !== undefined && values.screenshots.trim() === '') {
+    throw new Error('--screenshots must name a folder, got ""');
+  }
+  const screenshots = values.screenshots === undefined ? null : resolve(values.screenshots);
+  return { rate, durationMs, seed, keep: values.keep, quiet: values.quiet, screenshots, help: values.help };
 }

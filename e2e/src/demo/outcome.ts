@@ -92,3 +92,17 @@ export async function monitorReport(clickhouse: ClickHouseClient): Promise<strin
     ),
   ];
 }
+
+/**
+ * An event whose provenance is worth a picture: the newest decision sent to review, preferably one
+ * the model scored in time (rules and model both had a say), else the newest decision; null when
+ * none is stored.
+ */
+export async function provenanceEvent(clickhouse: ClickHouseClient): Promise<string | null> {
+  const result = await clickhouse.query({
+    query: `SELECT event_id FROM decisions ORDER BY action = 'REVIEW' DESC, path = 'MODEL_AND_RULES' DESC, event_time DESC LIMIT 1`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ event_id: string }>();
+  return row?.event_id ?? null;
+}

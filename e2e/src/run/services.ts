@@ -98,13 +98,15 @@ export function pipelineSpecs(
 
 /**
  * The console for a run: the run's topics, groups and database, each watched service's health server
- * (its port), and its web application on `port`.
+ * (its port), and its web application on `port`. `tuning` adds or overrides variables (the run's
+ * MODEL_REGISTRY_DIR).
  */
 export function consoleSpec(
   ns: RunNamespace,
   servers: ServerEnv,
   watched: readonly { name: string; port: number }[],
   port: number,
+  tuning: Record<string, string> = {},
 ): ProcessSpec {
   const t = ns.topics;
   const groups = ['features', 'features.labels', 'scorer', 'decision', 'decision.scores', 'sink'];
@@ -124,6 +126,7 @@ export function consoleSpec(
       CONSOLE_SCORES_TOPIC: t.scores,
       CONSOLE_DECISIONS_TOPIC: t.decisions,
       CONSOLE_LABELS_TOPIC: t.labels,
+      ...tuning,
     },
     groups: [],
   };

@@ -1,101 +1,57 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDebianPackages, findExecutable } from '@pipeline/infra';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ConsoleBrowser,
+  openBrowser,
+  openPage,
+  paintedPixels as painted,
+  pixelsOf as pixels,
+  screenshot,
+  showProvenance,
+} from '../browser/pages.js';
 import { type ConsoleFixture, DRIFTING_FEATURE, eventually, startConsoleFixture } from './fixture.js';
 
 /**
  * The console in a real browser: Debian's Chromium (installed with apt-get when missing, as the
- * servers are) driven by playwright-core, against the console on real Kafka and ClickHouse. Pages
- * are screenshotted into CONSOLE_SCREENSHOTS (default: a folder in the temporary directory).
+ * servers are) driven by playwright-core through `browser/pages.ts` (the demo's screenshots go the
+ * same way), against the console on real Kafka and ClickHouse. Pages are screenshotted into
+ * CONSOLE_SCREENSHOTS (default: a folder in the temporary directory).
  */
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const screenshots = process.env.CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'console-screenshots');
 
 let f: ConsoleFixture;
-let browser: Browser;
+let b: ConsoleBrowser;
 let page: Page;
 let traffic: NodeJS.Timeout | undefined;
-/** Errors the page threw or logged: a test fails on any. */
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   // The page is the built bundle (services/console/dist/web), as a deployed console serves it.
   const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-  ensureDebianPackages([{ executable: 'chromium', pkg: 'chromium' }]);
-  mkdirSync(screenshots, { recursive: true });
   f = await startConsoleFixture();
-  browser = await chromium.launch({
-    executablePath: findExecutable('chromium'),
-    args: ['--no-sandbox', '--disable-dev-shm-usage'],
-  });
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
+  b = await openBrowser({ width: 1440, height: 1000 });
+  page = b.page;
 });
 
 afterEach(() => {
-  // Failed requests the tests make on purpose answer 4xx: the browser logs those, they are expected.
-  expect(pageErrors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+  // Errors the page threw or logged fail the test. Failed requests the tests make on purpose answer
+  // 4xx: the browser logs those, they are expected.
+  expect(b.errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
 });
 
 afterAll(async () => {
   clearInterval(traffic);
-  await browser?.close();
+  await b?.close();
   await f?.stop();
 });
 
-/** Pixels of a canvas in one colour (±12 per channel): a series drawn in it, beyond its legend box. */
-function pixelsOf(id: string, hex: string): Promise<number> {
-  const rgb = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
-  return page.evaluate(
-    ([canvasId, [r, g, b]]) => {
-      const canvas = document.getElementById(canvasId as string) as HTMLCanvasElement;
-      const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
-        0,
-        0,
-        canvas.width,
-        canvas.height,
-      ).data;
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        const near = (a: number, c: number) => Math.abs(a - c) <= 12;
-        if (
-          (data[i + 3] as number) > 200 &&
-          near(data[i] as number, r as number) &&
-          near(data[i + 1] as number, g as number) &&
-          near(data[i + 2] as number, b as number)
-        )
-          n += 1;
-      }
-      return n;
-    },
-    [id, rgb] as const,
-  );
-}
-
-/** Pixels of a canvas that are not blank: a chart drew something. */
-function paintedPixels(id: string): Promise<number> {
-  return page.evaluate((canvasId) => {
-    const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
-    const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
-      0,
-      0,
-      canvas.width,
-      canvas.height,
-    ).data;
-    let painted = 0;
-    for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) painted += 1;
-    return painted;
-  }, id);
-}
+const pixelsOf = (id: string, hex: string) => pixels(page, id, hex);
+const paintedPixels = (id: string) => painted(page, id);
 
 describe('the console in Chromium', () => {
   it('live page: numbers update as traffic flows, charts and tables render', async () => {
@@ -139,26 +95,24 @@ describe('the console in Chromium', () => {
       (await page.textContent('#dead-table tbody'))?.includes('MalformedMessageError') ? true : undefined,
     );
     clearInterval(traffic);
-    await page.screenshot({ path: join(screenshots, 'live.png'), fullPage: true });
+    await screenshot(page, screenshots, 'live');
   });
 
   it('decisions page: the mix charts render and one event’s provenance shows', async () => {
-    await page.click('nav a[data-page="decisions"]');
+    await openPage(page, 'decisions');
     await page.waitForFunction(() => document.getElementById('mix-summary')?.textContent?.startsWith('9 decisions'));
     await eventually('the action chart drawn', async () =>
       (await paintedPixels('chart-action')) > 2_000 ? true : undefined,
     );
     expect(await paintedPixels('chart-variant')).toBeGreaterThan(2_000);
     const event = f.events.find((e) => e.id.endsWith('-r2'));
-    await page.fill('#event-id', event?.id ?? '');
-    await page.click('#event-form button');
-    await page.waitForSelector('#provenance');
+    await showProvenance(page, event?.id ?? '');
     expect(await page.textContent('#provenance-action')).toBe('REVIEW');
     const text = await page.textContent('#provenance');
     for (const expected of ['fraud_gbdt@2', 'large_online_fallback', '1,250.00 EUR', 'deciding', 'NaN']) {
       expect(text).toContain(expected);
     }
-    await page.screenshot({ path: join(screenshots, 'decisions.png'), fullPage: true });
+    await screenshot(page, screenshots, 'decisions');
     await page.fill('#event-id', 'no-such-event');
     await page.click('#event-form button');
     await page.waitForFunction(() => document.getElementById('event-error')?.textContent !== '');
@@ -166,7 +120,7 @@ describe('the console in Chromium', () => {
   });
 
   it('rules page: the active rule set with hits per rule', async () => {
-    await page.click('nav a[data-page="rules"]');
+    await openPage(page, 'rules');
     await page.waitForSelector('#rules-table tbody tr[data-rule="large_online_fallback"]');
     expect(await page.textContent('#rules-version')).toMatch(/^\d{4}-\d{2}-\d{2}\.\d+$/);
     const cells = await page.$$eval('#rules-table tbody tr[data-rule="large_online_fallback"] td', (tds) =>
@@ -178,11 +132,11 @@ describe('the console in Chromium', () => {
     await eventually('the hits chart drawn', async () =>
       (await paintedPixels('chart-rules')) > 1_000 ? true : undefined,
     );
-    await page.screenshot({ path: join(screenshots, 'rules.png'), fullPage: true });
+    await screenshot(page, screenshots, 'rules');
   });
 
   it('models page: the registry, champion vs shadow on live traffic, promote and roll back with a reason', async () => {
-    await page.click('nav a[data-page="models"]');
+    await openPage(page, 'models');
     await page.waitForSelector('#models-table tbody tr[data-model="fraud_gbdt@3"]');
     expect(await page.textContent('#alias-champion')).toBe('fraud_gbdt@2');
     expect(await page.textContent('#alias-shadow')).toBe('fraud_gbdt@3');
@@ -226,7 +180,7 @@ describe('the console in Chromium', () => {
     await page.waitForFunction(() =>
       document.querySelector('#history-table tbody tr')?.textContent?.includes('shadow AP 0.70'),
     );
-    await page.screenshot({ path: join(screenshots, 'models.png'), fullPage: true });
+    await screenshot(page, screenshots, 'models');
 
     await page.fill('#promote-why', 'decline rate doubled');
     await page.click('#rollback');
@@ -239,7 +193,7 @@ describe('the console in Chromium', () => {
   });
 
   it('monitoring page: drift, quality and performance charts, alerts with evidence and retrainings', async () => {
-    await page.click('nav a[data-page="monitoring"]');
+    await openPage(page, 'monitoring');
     await page.waitForSelector('#alerts-table tbody tr[data-alert="alert-drift"]');
     expect(await page.textContent('#monitor-runs')).toBe('3');
     expect(await page.textContent('#drift-feature-name')).toBe(DRIFTING_FEATURE);
@@ -268,7 +222,7 @@ describe('the console in Chromium', () => {
       expect(await paintedPixels(id)).toBeGreaterThan(2_000);
     }
     expect(await page.textContent('#card-precision-title')).toBe('Card precision@100');
-    await page.screenshot({ path: join(screenshots, 'monitoring.png'), fullPage: true });
+    await screenshot(page, screenshots, 'monitoring');
 
     // another feature: its drift charted instead
     const other = await page.$eval('#subjects-table tbody tr:last-child', (tr) => tr.getAttribute('data-subject'));
@@ -277,7 +231,7 @@ describe('the console in Chromium', () => {
   });
 
   it('review queue: oldest first; a verdict publishes a label and leaves the queue', async () => {
-    await page.click('nav a[data-page="review"]');
+    await openPage(page, 'review');
     await page.waitForSelector('#review-table tbody tr[data-event]');
     const ids = await page.$$eval('#review-table tbody tr[data-event]', (trs) =>
       trs.map((tr) => tr.getAttribute('data-event')),
@@ -308,7 +262,7 @@ describe('the console in Chromium', () => {
 
     await page.click(`tr[data-event="${expected[1]}"] button[data-verdict="genuine"]`);
     await page.waitForFunction(() => document.querySelectorAll('tr[data-event]').length === 1);
-    await page.screenshot({ path: join(screenshots, 'review.png'), fullPage: true });
+    await screenshot(page, screenshots, 'review');
     const all = await eventually('both labels', async () => {
       const l = await f.labels();
       return l.length === 2 ? l : undefined;

@@ -6,6 +6,13 @@ export class ScorerError extends PipelineError {}
 /** A model reference, alias or registry file that does not exist or does not parse. */
 export class RegistryError extends ScorerError {}
 
+/** The registry's alias file is locked by another writer for longer than the wait allows: try again. */
+export class RegistryBusyError extends RegistryError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retriable: true });
+  }
+}
+
 /** A model whose input contract does not fit the feature set being served: refused, never loaded. */
 export class ModelContractError extends ScorerError {}
 

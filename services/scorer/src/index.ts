@@ -4,7 +4,7 @@
  * history) as `npm run model`. Importing it loads neither onnxruntime nor piscina.
  */
 export { defaultRegistryDir } from './config.js';
-export { RegistryError } from './errors.js';
+export { RegistryBusyError, RegistryError } from './errors.js';
 export { aliasOf, isAlias, parseRef } from './registry/aliases.js';
 export { fileRegistry, type ModelRegistry, type Who } from './registry/file-registry.js';
 export { ALIASES, type Alias, type AliasChange, type AliasFile, type ModelMetadata } from './registry/types.js';

@@ -1,4 +1,5 @@
 import type { FeatureSet } from '@pipeline/feature-sets';
+import type { DecisionRow, EnrichedRow, JsonRow, LabelRow, ScoreRow } from '@pipeline/sink';
 import type { TimeRange } from './queries.js';
 
 /** ClickHouse's JSON of the mix query (64-bit counts arrive as strings). */
@@ -63,47 +64,39 @@ export function pivotMix(range: TimeRange, rows: readonly MixRow[]): DecisionMix
   };
 }
 
-export interface DecisionRowJson {
-  event_id: string;
-  customer_id: string;
-  event_time: number | string;
-  action: string;
-  reason_codes: string[];
-  score: number | null;
-  path: string;
-  rule_set_version: string;
-  model_name: string | null;
-  model_version: string | null;
-  feature_set_version: number | string;
-  experiment_variant: string;
-  decided_at_ms: number | string;
-}
+/** A decision as the console reads it (decisionByIdSql): the sink's row, as ClickHouse's JSON gives it. */
+export type DecisionRowJson = JsonRow<
+  Omit<DecisionRow, 'decided_at'>,
+  'event_time' | 'feature_set_version' | 'decided_at_ms'
+>;
 
-export interface TransactionRowJson {
-  event_id: string;
-  event_time: number | string;
-  customer_id: string;
-  terminal_id: string;
-  amount_minor: number | string;
-  currency: string;
-  channel: string;
-  country: string;
-  feature_set: string;
-  feature_set_version: number | string;
-  feature_values: string[];
-  computed_at_ms: number | string;
-}
+/**
+ * A transaction as the console reads it (transactionByIdSql): the sink's row without the hashes and
+ * the seconds column; the feature values as text (`nan` and `inf` do not survive JSON).
+ */
+export type TransactionRowJson = JsonRow<
+  Omit<EnrichedRow, 'device_hash' | 'ip_hash' | 'computed_at' | 'feature_values'>,
+  'event_time' | 'amount_minor' | 'feature_set_version' | 'computed_at_ms'
+> & { feature_values: string[] };
 
-export interface ScoreRowJson {
-  model_name: string;
-  model_version: string;
-  score: number;
-  shadow: number | boolean;
-  latency_ms: number;
-  scored_at_ms: number | string;
-  contribution_features: string[];
-  contribution_values: number[];
-}
+/** A score as the console reads it (scoresByIdSql): the sink's row, without what the decision already says. */
+export type ScoreRowJson = JsonRow<
+  Pick<
+    ScoreRow,
+    | 'model_name'
+    | 'model_version'
+    | 'score'
+    | 'shadow'
+    | 'latency_ms'
+    | 'scored_at_ms'
+    | 'contribution_features'
+    | 'contribution_values'
+  >,
+  'scored_at_ms'
+>;
+
+/** A label's verdict and time (labelsByIdSql), from the sink's labels table. */
+export type LabelRowJson = JsonRow<Pick<LabelRow, 'is_fraud' | 'label_time_ms'>, 'label_time_ms'>;
 
 export interface Provenance {
   eventId: string;
@@ -163,7 +156,7 @@ export function provenance(
   decision: DecisionRowJson,
   tx: TransactionRowJson | undefined,
   scores: readonly ScoreRowJson[],
-  labels: readonly { is_fraud: number | boolean; label_time_ms: number | string }[],
+  labels: readonly LabelRowJson[],
   review: { is_fraud: number | boolean; reviewer: string; reviewed_at_ms: number | string } | undefined,
   featureSet: FeatureSet,
 ): Provenance {
@@ -260,16 +253,18 @@ export type QueueTransaction = Pick<
 
 /** Queue rows with their transaction's amount and channel where the sink has stored it. */
 export function queueItems(
-  rows: readonly {
-    event_id: string;
-    customer_id: string;
-    event_time: number | string;
-    score: number | null;
-    reason_codes: string[];
-    experiment_variant: string;
-    model_version: string | null;
-    path: string;
-  }[],
+  // console_review_queue keeps these columns of the sink's decisions as they are (migration 0006).
+  rows: readonly Pick<
+    DecisionRowJson,
+    | 'event_id'
+    | 'customer_id'
+    | 'event_time'
+    | 'score'
+    | 'reason_codes'
+    | 'experiment_variant'
+    | 'model_version'
+    | 'path'
+  >[],
   txs: readonly QueueTransaction[],
 ): QueueItem[] {
   const byId = new Map(txs.map((t) => [t.event_id, t] as const));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileRegistry } from '@pipeline/scorer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RequestError } from '../errors.js';
+import { RequestError, UnavailableError } from '../errors.js';
 import { agreementSql, labelledHistogramSql, scoreHistogramSql } from './queries.js';
 import { promoteFromPage, registryView, rollbackFromPage } from './registry.js';
 import { parsePromoteRequest, parseRollbackRequest } from './request.js';
@@ -291,6 +291,22 @@ describe('registry writes from the page, through the scorer’s file registry', 
       status: 409,
       message: 'nothing to roll back to: no earlier champion recorded',
     });
+    expect(readFileSync(join(dir, 'aliases.json'), 'utf8')).toBe(before);
+  });
+
+  it('answers 503 while another writer holds the registry’s lock, and changes nothing', async () => {
+    const { dir } = registry({ ...empty, champion: 'm@1', history: [] });
+    const r = fileRegistry(dir, undefined, { timeoutMs: 50, staleMs: 60_000 });
+    writeFileSync(join(dir, 'aliases.json.lock'), '{"pid":1}\n');
+    const before = readFileSync(join(dir, 'aliases.json'), 'utf8');
+    for (const write of [
+      () => promoteFromPage(r, { ref: 'm@2', alias: 'shadow', by: 'Ana', why: 'x' }),
+      () => rollbackFromPage(r, { by: 'Ana', why: 'x' }),
+    ]) {
+      const refused = write();
+      await expect(refused).rejects.toBeInstanceOf(UnavailableError);
+      await expect(refused).rejects.toThrow(/the model registry: .*aliases\.json\.lock is held by another writer/);
+    }
     expect(readFileSync(join(dir, 'aliases.json'), 'utf8')).toBe(before);
   });
 

@@ -4,6 +4,7 @@ import {
   aliasOf,
   type ModelMetadata,
   type ModelRegistry,
+  RegistryBusyError,
   RegistryError,
 } from '@pipeline/scorer';
 import { RequestError, UnavailableError } from '../errors.js';
@@ -114,6 +115,8 @@ export async function rollbackFromPage(registry: ModelRegistry, who: { by: strin
   try {
     return await registry.rollback(who);
   } catch (error) {
+    // Another writer holding the alias file too long is the registry being busy, not a refusal.
+    if (error instanceof RegistryBusyError) throw new UnavailableError(`the model registry: ${error.message}`, error);
     if (error instanceof RegistryError) throw new RequestError(409, error.message);
     throw error;
   }

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
-import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryError } from '../errors.js';
 import { EMPTY_ALIASES, parseAliasFile, parseRef, promote, rollback } from './aliases.js';
+import { DEFAULT_LOCK, type LockOptions, withFileLock } from './file-lock.js';
 import type { Alias, AliasFile, ModelMetadata } from './types.js';
 
 export interface Who {
@@ -27,12 +28,22 @@ export interface ModelRegistry {
 
 export const ALIAS_FILE = 'aliases.json';
 
+export const ALIAS_LOCK_FILE = `${ALIAS_FILE}.lock`;
+
 /**
  * File-backed registry: `<dir>/<name>/<version>/{model.onnx,metadata.json}` and `<dir>/aliases.json`.
- * The alias file is replaced atomically (write, then rename), so a polling reader never sees half.
+ * The alias file is replaced atomically (write to a temp file of its own, then rename), so a polling
+ * reader never sees half. A promotion or rollback reads, changes and writes it holding
+ * `aliases.json.lock` (see file-lock.ts), so concurrent writers (the console, `npm run model`, two
+ * requests at once) each build on the last one's file: no change is lost.
  */
-export function fileRegistry(dir: string, now: () => Date = () => new Date()): ModelRegistry {
+export function fileRegistry(
+  dir: string,
+  now: () => Date = () => new Date(),
+  lock: LockOptions = DEFAULT_LOCK,
+): ModelRegistry {
   const aliasPath = join(dir, ALIAS_FILE);
+  const lockPath = join(dir, ALIAS_LOCK_FILE);
 
   async function readJson(path: string): Promise<unknown> {
     let text: string;
@@ -58,9 +69,15 @@ export function fileRegistry(dir: string, now: () => Date = () => new Date()): M
   }
 
   async function write(file: AliasFile): Promise<void> {
-    const tmp = `${aliasPath}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(tmp, formatAliasFile(file));
-    await rename(tmp, aliasPath);
+    // Unique per write: two writers never share a temp file, whatever their pid and clock.
+    const tmp = `${aliasPath}.${process.pid}.${randomUUID()}.tmp`;
+    try {
+      await writeFile(tmp, formatAliasFile(file));
+      await rename(tmp, aliasPath);
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      throw new RegistryError(`cannot write ${aliasPath}`, { cause: error });
+    }
   }
 
   async function metadata(ref: string): Promise<ModelMetadata> {
@@ -100,14 +117,26 @@ export function fileRegistry(dir: string, now: () => Date = () => new Date()): M
     },
     async promote(ref, alias, who) {
       await metadata(ref); // refuses a reference that is not registered
-      const next = promote(await aliases(), ref, alias, stamp(who));
-      await write(next);
-      return next;
+      return withFileLock(
+        lockPath,
+        async () => {
+          const next = promote(await aliases(), ref, alias, stamp(who));
+          await write(next);
+          return next;
+        },
+        lock,
+      );
     },
     async rollback(who) {
-      const next = rollback(await aliases(), stamp(who));
-      await write(next);
-      return next;
+      return withFileLock(
+        lockPath,
+        async () => {
+          const next = rollback(await aliases(), stamp(who));
+          await write(next);
+          return next;
+        },
+        lock,
+      );
     },
   };
 }

@@ -46,3 +46,12 @@ export function epochMs(ms: number, field: string): number {
   if (!Number.isSafeInteger(ms) || ms < 0) throw new RowRejectedError(`${field} ${ms} is not a non-negative epoch ms`);
   return ms;
 }
+
+/**
+ * A row of a sink table as ClickHouse's JSON output gives it back to a reader: the `Wide` columns
+ * as number or string (64-bit integers are quoted by default; DateTime is read as `toUInt32`),
+ * UInt8 flags written as booleans come back as 0 or 1.
+ */
+export type JsonRow<Row, Wide extends keyof Row = never> = {
+  [K in keyof Row]: K extends Wide ? number | string : Row[K] extends boolean ? boolean | number : Row[K];
+};

@@ -1,0 +1,11 @@
+/**
+ * What other packages use of the sink: the row types of the tables it writes, so a reader (the
+ * console) derives what it reads from them instead of copying them. Types only: importing it loads
+ * nothing.
+ */
+export type { DeadLetterRow } from './tables/dead-letters.js';
+export type { DecisionRow } from './tables/decisions.js';
+export type { LabelRow } from './tables/labels.js';
+export type { ScoreRow } from './tables/scores.js';
+export type { JsonRow } from './tables/table.js';
+export type { EnrichedRow } from './tables/transactions-enriched.js';
