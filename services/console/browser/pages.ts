@@ -10,7 +10,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
  */
 
 /** The pages, in the navigation's order: each `nav a[data-page]` shows `#page-<name>`. */
-export const CONSOLE_PAGES = ['live', 'decisions', 'models', 'monitoring', 'review', 'rules'] as const;
+export const CONSOLE_PAGES = ['live', 'decisions', 'models', 'monitoring', 'experiments', 'review', 'rules'] as const;
 export type ConsolePage = (typeof CONSOLE_PAGES)[number];
 
 /** The screenshots' viewport: the README's width. */
@@ -125,6 +125,8 @@ const LOADED: Record<ConsolePage, string> = {
     "(document.querySelectorAll('#models-table tbody tr[data-model]').length > 0 || document.getElementById('promote-error')?.textContent !== '') && (document.getElementById('models-summary')?.textContent !== '' || document.getElementById('models-error')?.textContent !== '')",
   monitoring:
     "document.getElementById('monitor-runs')?.textContent !== '–' || document.getElementById('monitor-error')?.textContent !== ''",
+  experiments:
+    "document.getElementById('exp-summary')?.textContent !== '' || document.getElementById('exp-error')?.textContent !== ''",
   review:
     "document.getElementById('review-summary')?.textContent !== '' || document.getElementById('review-error')?.textContent !== ''",
   rules:
@@ -137,6 +139,7 @@ const ERROR_LINES: Record<ConsolePage, string[]> = {
   decisions: ['mix-error', 'event-error'],
   models: ['models-error', 'promote-error'],
   monitoring: ['monitor-error'],
+  experiments: ['exp-error'],
   review: ['review-error'],
   rules: ['rules-error'],
 };

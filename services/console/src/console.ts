@@ -14,6 +14,7 @@ import { type Label, schemaFor, valueSubject } from '@pipeline/topology';
 import type { ConsoleConfig } from './config.js';
 import { createDecisionStore } from './decisions/store.js';
 import { UnavailableError } from './errors.js';
+import { createExperimentsStore } from './experiments/store.js';
 import { type ConsoleServer, startConsoleServer } from './http/server.js';
 import { lazily } from './lazy.js';
 import { readDeadLetters } from './live/dead-letters.js';
@@ -149,6 +150,7 @@ export async function startConsole(options: {
         served: { name: fraudFeatureSet.name, version: fraudFeatureSet.version },
       },
       monitoring: createMonitoringStore(clickhouse),
+      experiments: createExperimentsStore(clickhouse),
       review: {
         publish: async (label) => {
           try {

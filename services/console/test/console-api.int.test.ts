@@ -2,6 +2,7 @@ import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { sql } from '@pipeline/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionMix, Provenance, QueueItem } from '../src/decisions/shape.js';
+import type { Experiments } from '../src/experiments/shape.js';
 import type { LiveSnapshot } from '../src/live/snapshot.js';
 import type { RegistryView } from '../src/models/registry.js';
 import type { ModelsLive } from '../src/models/shape.js';
@@ -12,6 +13,7 @@ import {
   type ConsoleFixture,
   DAY,
   DRIFTING_FEATURE,
+  EXPERIMENT_LOOKS,
   eventually,
   MONITOR_ENDS,
   startConsoleFixture,
@@ -520,5 +522,52 @@ describe('the monitoring API', () => {
     const bad = await get<{ error: string }>('/api/monitoring?days=3');
     expect(bad.status).toBe(400);
     expect(bad.body.error).toContain('days must be one of 1, 7, 30, 90');
+  });
+});
+
+describe('the experiments API', () => {
+  it('shows where each challenger stands, its newest figures, the timelines of judged metrics and every look', async () => {
+    const { status, body } = await get<{ experiment: string | null; experiments: Experiments }>('/api/experiments');
+    expect(status).toBe(200);
+    const { standings, selected } = body.experiments;
+    expect(standings).toEqual([
+      expect.objectContaining({
+        experiment: 'gbdt_v3',
+        variant: 'strict',
+        control: 'control',
+        asOf: EXPERIMENT_LOOKS[2],
+        looks: 3,
+        verdict: 'CHALLENGER_WINS',
+        recommendation: 'PROMOTE',
+        actionStatus: 'RECOMMENDED',
+        variantModel: 'fraud_gbdt@3',
+        minPValue: 0.01,
+      }),
+    ]);
+    expect(selected?.latest).toHaveLength(1);
+    const primary = selected?.latest[0]?.figures[0];
+    expect(primary).toMatchObject({
+      metric: 'fraud_caught_per_txn',
+      kind: 'PRIMARY',
+      difference: 60,
+      cs: [5, 95],
+      breached: false,
+    });
+    expect(selected?.latest[0]?.figures[1]).toMatchObject({ metric: 'decline_rate', breached: true });
+    const line = selected?.timelines.find((t) => t.metric === 'fraud_caught_per_txn');
+    // NaN and an open bound before the last look: null, never NaN in JSON
+    expect(line).toMatchObject({
+      times: EXPERIMENT_LOOKS,
+      difference: [40, 50, 60],
+      csLow: [null, null, 5],
+      csHigh: [null, null, 95],
+    });
+    expect(selected?.looks.map((l) => l.verdict)).toEqual(['CHALLENGER_WINS', 'CONTINUE', 'CONTINUE']);
+  });
+
+  it('answers an unknown experiment with 404 and its name', async () => {
+    const r = await get<{ error: string }>('/api/experiments?experiment=nope');
+    expect(r.status).toBe(404);
+    expect(r.body.error).toContain('no experiment nope');
   });
 });

@@ -230,6 +230,32 @@ describe('the console in Chromium', () => {
     await page.waitForFunction((name) => document.getElementById('drift-feature-name')?.textContent === name, other);
   });
 
+  it('experiments page: where the challenger stands, its figures with both intervals, a chart per judged metric', async () => {
+    await openPage(page, 'experiments');
+    await page.waitForSelector('#exp-standings tbody tr[data-variant="strict"]');
+    const standing = await page.textContent('#exp-standings tbody tr[data-variant="strict"]');
+    for (const expected of [
+      'gbdt_v3',
+      'strict vs control',
+      'fraud_gbdt@3 vs fraud_gbdt@2',
+      'CHALLENGER_WINS',
+      'PROMOTE',
+      'recommended',
+    ])
+      expect(standing).toContain(expected);
+    const primary = await page.textContent('#exp-figures tbody tr[data-metric="fraud_caught_per_txn"]');
+    expect(primary).toContain('0.600 €');
+    expect(primary).toContain('[0.050 €, 0.950 €]');
+    expect(await page.getAttribute('#exp-figures tbody tr[data-metric="decline_rate"]', 'class')).toBe('breached');
+    expect(await page.$$eval('#exp-looks tbody tr', (trs) => trs.length)).toBe(3);
+    // the difference in blue on each judged metric's chart
+    await eventually('the primary metric chart', async () =>
+      (await pixelsOf('chart-exp-0', '#1565c0')) > 200 ? true : undefined,
+    );
+    expect(await paintedPixels('chart-exp-1')).toBeGreaterThan(1_000);
+    await screenshot(page, screenshots, 'experiments');
+  });
+
   it('review queue: oldest first; a verdict publishes a label and leaves the queue', async () => {
     await openPage(page, 'review');
     await page.waitForSelector('#review-table tbody tr[data-event]');

@@ -448,6 +448,99 @@ async function seedMonitor(client: ClickHouseClient): Promise<void> {
 }
 
 /** A stand-in for a pipeline service's health server: ready or not, with the consumer loop's counters. */
+/** Three daily looks of experiment `gbdt_v3`: `strict` (fraud_gbdt@3) against `control` (fraud_gbdt@2). */
+export const EXPERIMENT_LOOKS = [DAY - 86_400, DAY, DAY + 86_400];
+
+async function seedExperiments(client: ClickHouseClient): Promise<void> {
+  const base = {
+    experiment: 'gbdt_v3',
+    control: 'control',
+    window_start: DAY - 3 * 86_400,
+    units: 400,
+    n: 5_000,
+    realized: Number.NaN,
+  };
+  const results: Record<string, SqlValue>[] = [];
+  EXPERIMENT_LOOKS.forEach((t, i) => {
+    const at = { as_of: t, window_end: t, computed_at: t + 60, computed_at_ms: (t + 60) * 1000 };
+    // The primary metric's difference settles at 40 cents per transaction; its sequence leaves zero at the last look.
+    results.push({
+      ...base,
+      ...at,
+      variant: 'strict',
+      metric: 'fraud_caught_per_txn',
+      kind: 'PRIMARY',
+      value: 140 + 10 * i,
+      control_value: 100,
+      difference: 40 + 10 * i,
+      ci_low: 10 + 15 * i,
+      ci_high: 70 + 5 * i,
+      cs_low: i === 2 ? 5 : Number.NaN,
+      cs_high: i === 2 ? 95 : Number.POSITIVE_INFINITY,
+      p_value: [0.3, 0.08, 0.01][i] as number,
+      mde: 35,
+      breached: 0,
+    });
+    results.push({
+      ...base,
+      ...at,
+      variant: 'strict',
+      metric: 'decline_rate',
+      kind: 'GUARDRAIL',
+      value: 0.012,
+      control_value: 0.01,
+      difference: 0.002,
+      ci_low: -0.001,
+      ci_high: 0.005,
+      cs_low: -0.004,
+      cs_high: 0.008,
+      p_value: 0.4,
+      mde: 0.003,
+      breached: i === 2 ? 1 : 0,
+    });
+    results.push({
+      ...base,
+      ...at,
+      variant: 'control',
+      metric: 'fraud_caught_per_txn',
+      kind: 'PRIMARY',
+      value: 100,
+      control_value: Number.NaN,
+      difference: Number.NaN,
+      ci_low: Number.NaN,
+      ci_high: Number.NaN,
+      cs_low: Number.NaN,
+      cs_high: Number.NaN,
+      p_value: Number.NaN,
+      mde: Number.NaN,
+      breached: 0,
+    });
+  });
+  await insert(client, 'experiment_results', results);
+  await insert(
+    client,
+    'experiment_decisions',
+    EXPERIMENT_LOOKS.map((t, i) => ({
+      decision_id: `look-${i}`,
+      experiment: 'gbdt_v3',
+      variant: 'strict',
+      control: 'control',
+      as_of: t,
+      verdict: i === 2 ? 'CHALLENGER_WINS' : 'CONTINUE',
+      recommendation: i === 2 ? 'PROMOTE' : 'CONTINUE',
+      mode: 'RECOMMEND',
+      action_status: i === 2 ? 'RECOMMENDED' : 'NONE',
+      action_detail: i === 2 ? 'promote fraud_gbdt@3 to champion' : '',
+      control_model: 'fraud_gbdt@2',
+      variant_model: 'fraud_gbdt@3',
+      min_p_value: [0.3, 0.08, 0.01][i] as number,
+      reasons: i === 2 ? ['fraud_caught_per_txn above zero'] : [],
+      computed_at: t + 60,
+      computed_at_ms: (t + 60) * 1000,
+    })),
+  );
+}
+
 async function fakeService(ready: () => boolean, metrics: () => string): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.url === '/health/ready') {
@@ -521,6 +614,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
   await seed(clickhouse, events);
   await seedShadowAndLabels(clickhouse, events);
   await seedMonitor(clickhouse);
+  await seedExperiments(clickhouse);
   await running.rollup.run();
 
   const traffic = async (n: number) => {

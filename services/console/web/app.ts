@@ -4,6 +4,7 @@
 // the live page fed by server-sent events. Data shaping lives in format.ts and charts-data.ts.
 import { Chart, registerables } from 'chart.js';
 import type { DecisionMix, Provenance, QueueItem } from '../src/decisions/shape.js';
+import type { Experiments } from '../src/experiments/shape.js';
 import type { LiveSnapshot } from '../src/live/snapshot.js';
 import type { RegistryView } from '../src/models/registry.js';
 import type { ModelsLive } from '../src/models/shape.js';
@@ -11,6 +12,7 @@ import type { Monitoring } from '../src/monitoring/shape.js';
 import type { RuleHits } from '../src/rules/hits.js';
 import type { RuleSetView } from '../src/rules/rule-file.js';
 import { type BarData, type LineData, latencyData, mixData, throughputData } from './charts-data.js';
+import { figureValue, interval, sequenceData, sideOfZero } from './experiments-data.js';
 import { amount, count, eventTime, groupLag, ms, rate, reasons, score } from './format.js';
 import { distributionData, fixed3, share, trafficRole } from './models-data.js';
 import {
@@ -922,6 +924,131 @@ $('monitor-series').addEventListener('change', () => {
 });
 $('monitor-feature').addEventListener('change', () => void loadMonitoring());
 
+// Experiments --------------------------------------------------------------------------------------
+
+const experimentCharts: Chart<'line'>[] = [];
+
+function pValue(p: number | null): string {
+  return p === null ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+function policy(mode: string, status: string, detail: string): HTMLElement {
+  return h(
+    'td',
+    {},
+    `${mode.toLowerCase()}: `,
+    h('b', {}, status.toLowerCase()),
+    detail ? h('div', { class: 'parts' }, detail) : null,
+  );
+}
+
+function renderExperiments(e: Experiments): void {
+  const names = [...new Set(e.standings.map((s) => s.experiment))];
+  options('exp-name', names, e.selected?.experiment ?? null);
+  $('exp-summary').textContent =
+    names.length === 0
+      ? 'no experiment has a look recorded (npm run experiments writes them)'
+      : `${names.length} experiment${names.length === 1 ? '' : 's'}, ${e.standings.length} challenger${e.standings.length === 1 ? '' : 's'}`;
+  rows(
+    'exp-standings',
+    e.standings.map((s) =>
+      h(
+        'tr',
+        { 'data-variant': s.variant },
+        h('td', {}, s.experiment),
+        h('td', {}, `${s.variant} vs ${s.control}`),
+        h('td', {}, `${s.variantModel || '–'} vs ${s.controlModel || '–'}`),
+        h('td', { class: 'nowrap' }, eventTime(s.asOf, true)),
+        h('td', { class: 'num' }, count(s.looks)),
+        h('td', {}, h('b', {}, s.verdict)),
+        h('td', {}, s.recommendation),
+        policy(s.mode, s.actionStatus, s.actionDetail),
+        h('td', { class: 'num' }, pValue(s.minPValue)),
+      ),
+    ),
+    'no experiment has a look recorded',
+    9,
+  );
+  const selected = e.selected;
+  const latest = selected?.latest ?? [];
+  $('exp-latest-title').textContent = latest[0]
+    ? `Newest look: ${eventTime(latest[0].asOf)} UTC (${latest.map((l) => l.variant).join(', ')} against the control)`
+    : 'Newest look';
+  rows(
+    'exp-figures',
+    latest.flatMap((l) =>
+      l.figures.map((f) =>
+        h(
+          'tr',
+          { class: f.breached ? 'breached' : '', 'data-metric': f.metric },
+          h('td', {}, latest.length > 1 ? `${l.variant}: ${f.metric}` : f.metric),
+          h('td', {}, f.kind.toLowerCase()),
+          h('td', { class: 'num' }, count(f.units)),
+          h('td', { class: 'num' }, figureValue(f.metric, f.controlValue)),
+          h('td', { class: 'num' }, figureValue(f.metric, f.value)),
+          h('td', { class: 'num' }, figureValue(f.metric, f.difference)),
+          h('td', { class: 'num nowrap' }, interval(f.metric, f.ci)),
+          h('td', { class: `num nowrap ${sideOfZero(f) === 'spans' ? '' : 'decided'}` }, interval(f.metric, f.cs)),
+          h('td', { class: 'num' }, pValue(f.pValue)),
+          h('td', { class: 'num' }, figureValue(f.metric, f.mde)),
+          h('td', { class: 'num' }, figureValue(f.metric, f.realized)),
+        ),
+      ),
+    ),
+    'no figures yet',
+    11,
+  );
+  for (const chart of experimentCharts.splice(0)) chart.destroy();
+  const charts = $('exp-charts');
+  charts.replaceChildren();
+  for (const [i, t] of (selected?.timelines ?? []).entries()) {
+    const id = `chart-exp-${i}`;
+    charts.append(
+      h(
+        'div',
+        { class: 'panel' },
+        h('h2', {}, `${t.variant}: ${t.metric} (${t.kind.toLowerCase()}), difference with its always-valid bounds`),
+        h('div', { class: 'chart' }, h('canvas', { id })),
+      ),
+    );
+    const chart = lineChart(id);
+    chart.options.scales = { x: { ticks: { maxTicksLimit: 8 } }, y: { beginAtZero: false } };
+    setLine(chart, sequenceData(t));
+    experimentCharts.push(chart);
+  }
+  rows(
+    'exp-looks',
+    (selected?.looks ?? []).map((l) =>
+      h(
+        'tr',
+        {},
+        h('td', { class: 'nowrap' }, eventTime(l.asOf, true)),
+        h('td', {}, l.variant),
+        h('td', {}, h('b', {}, l.verdict)),
+        h('td', {}, l.recommendation),
+        policy(l.mode, l.actionStatus, l.actionDetail),
+        h('td', { class: 'num' }, pValue(l.minPValue)),
+        h('td', {}, l.reasons.join('; ')),
+      ),
+    ),
+    'no looks yet',
+    7,
+  );
+}
+
+async function loadExperiments(): Promise<void> {
+  $('exp-error').textContent = '';
+  const chosen = $<HTMLSelectElement>('exp-name').value;
+  const params = new URLSearchParams(chosen ? { experiment: chosen } : {});
+  try {
+    const { experiments } = await api<{ experiments: Experiments }>(`/api/experiments?${params}`);
+    renderExperiments(experiments);
+  } catch (error) {
+    $('exp-error').textContent = `Experiments unavailable: ${(error as Error).message}`;
+  }
+}
+$('exp-name').addEventListener('change', () => void loadExperiments());
+
 // Navigation ---------------------------------------------------------------------------------------
 
 function show(page: string): void {
@@ -932,6 +1059,7 @@ function show(page: string): void {
   if (page === 'review') void loadQueue();
   if (page === 'models') void loadModels();
   if (page === 'monitoring') void loadMonitoring();
+  if (page === 'experiments') void loadExperiments();
   if (page === 'rules') void loadRules();
 }
 /** The pages are the navigation's links: `#<page>` shows `#page-<page>`. */

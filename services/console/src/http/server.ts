@@ -5,6 +5,7 @@ import { aliasOf, type ModelRegistry } from '@pipeline/scorer';
 import { errorMessage, type Logger } from '@pipeline/shared';
 import type { DecisionStore } from '../decisions/store.js';
 import { RequestError, UnavailableError } from '../errors.js';
+import type { ExperimentsStore } from '../experiments/store.js';
 import type { LiveSampler } from '../live/sampler.js';
 import { promoteFromPage, readRegistry, rollbackFromPage } from '../models/registry.js';
 import { parsePromoteRequest, parseRollbackRequest } from '../models/request.js';
@@ -33,6 +34,7 @@ export interface ConsoleServerOptions {
     served: { name: string; version: number };
   };
   monitoring: MonitoringStore;
+  experiments: ExperimentsStore;
   logger: Logger;
 }
 
@@ -214,6 +216,11 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         feature: parseName('feature', url.searchParams.get('feature')),
       };
       json(response, 200, { ...query, monitoring: await options.monitoring.read(query) });
+      return;
+    }
+    if (path === '/api/experiments') {
+      const experiment = parseName('experiment', url.searchParams.get('experiment'));
+      json(response, 200, { experiment, experiments: await options.experiments.read(experiment) });
       return;
     }
     if (path === '/api/review') {
