@@ -4,7 +4,7 @@ import { RowRejectedError } from '../errors.js';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
 
 /**
- * transactions_enriched (migrations 0001, 0010): each transaction with its feature vector as served.
+ * transactions_enriched (migrations 0001, 0008_backtest): each transaction with its feature vector as served.
  * event_time_ms: the event time to the millisecond (event_time is whole seconds), so the transaction
  * can be rebuilt exactly from the row (the backtest replays it).
  */
