@@ -12,6 +12,8 @@ export interface CandidateRules {
   file: string;
   text: string;
   version: string;
+  /** Its rules' ids, in the file's priority order. */
+  ruleIds: string[];
 }
 
 /**
@@ -27,6 +29,7 @@ export function loadCandidateRules(file: string | null): CandidateRules {
     throw new BacktestInputError(`--rules: cannot read ${path}: ${errorMessage(error)}`);
   }
   let version: string;
+  let ruleIds: string[];
   try {
     const ruleSet = parseRuleSet(text, fraudFeatureSet, path);
     // A variant deciding with a challenger's score needs that model served beside the champion:
@@ -38,10 +41,11 @@ export function loadCandidateRules(file: string | null): CandidateRules {
       );
     }
     version = ruleSet.version;
+    ruleIds = ruleSet.rules.map((r) => r.id);
   } catch (error) {
     throw new BacktestInputError(`--rules: ${errorMessage(error)}`);
   }
-  return { file: path, text, version };
+  return { file: path, text, version, ruleIds };
 }
 
 /** A model version of the committed registry, checked to take the feature set the pipeline serves. */

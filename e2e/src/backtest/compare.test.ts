@@ -88,6 +88,16 @@ describe('the comparison arithmetic', () => {
     expect(partial.candidate.moneySavedMinor).toBe(6_000);
   });
 
+  it('lists the candidate’s rules that fired on neither side, at zero', () => {
+    const listed = compareDecisions(outcomes, ['big', 'unused']).rules.map((r) => [r.rule, r.production, r.candidate]);
+    expect(listed).toEqual([
+      ['big', 2, 4],
+      ['night', 0, 1],
+      ['unused', 0, 0],
+      ['vel', 2, 1],
+    ]);
+  });
+
   it('gives no rates for no events rather than dividing by zero', () => {
     const none = sideFigures([]);
     expect(none.rates.APPROVE).toBeNull();

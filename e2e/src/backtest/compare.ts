@@ -128,8 +128,14 @@ export function sideFigures(events: readonly { outcome: EventOutcome; decision: 
   };
 }
 
-/** Candidate against production, event by event, over the events both decided. */
-export function compareDecisions(outcomes: readonly EventOutcome[]): DecisionComparison {
+/**
+ * Candidate against production, event by event, over the events both decided. `knownRules` (the
+ * candidate's rule ids) are listed in the rule hits even where neither side fired them.
+ */
+export function compareDecisions(
+  outcomes: readonly EventOutcome[],
+  knownRules: readonly string[] = [],
+): DecisionComparison {
   const both: { outcome: EventOutcome; production: DecisionSummary; candidate: DecisionSummary }[] = [];
   let missingProduction = 0;
   let missingCandidate = 0;
@@ -155,6 +161,7 @@ export function compareDecisions(outcomes: readonly EventOutcome[]): DecisionCom
     }
     return hits;
   };
+  for (const id of knownRules) rule(id);
   const differingExamples: DecisionComparison['differingExamples'] = [];
   for (const { outcome, production, candidate } of both) {
     if (sameDecision(production, candidate)) identical++;

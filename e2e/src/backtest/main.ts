@@ -189,7 +189,7 @@ async function backtest(opts: BacktestOptions): Promise<number> {
       production: productionDecisions.get(t.eventId) ?? null,
       candidate: candidateDecisions.get(t.eventId) ?? null,
     }));
-    const decisions = compareDecisions(outcomes);
+    const decisions = compareDecisions(outcomes, rules.ruleIds);
     const complete = completeInputs(
       history.transactions,
       { reachMs: reach, historyStartMs: before.historyStartMs, customersBefore: before.customersBefore },
