@@ -241,6 +241,7 @@ async function backtest(opts: BacktestOptions): Promise<number> {
       consistency: { complete: tallies.complete.result(), all: tallies.all.result() },
       chart: null,
       wallSeconds: 0,
+      peakRssMb: 0,
     };
     const iso = (ms: number) => new Date(ms).toISOString();
     writeFileSync(
@@ -251,6 +252,7 @@ async function backtest(opts: BacktestOptions): Promise<number> {
     if (chart.ok) result.chart = relative(dirname(file), `${base}.png`);
     else console.log(`  no chart: ${chart.reason}`);
     result.wallSeconds = seconds();
+    result.peakRssMb = process.resourceUsage().maxRSS / 1024;
     const report = renderReport(result);
     writeFileSync(file, report);
     say('Report');

@@ -49,6 +49,7 @@ function result(differing: boolean): BacktestResult {
     consistency: { complete: complete.result(), all: all.result() },
     chart: 'backtest.png',
     wallSeconds: 3,
+    peakRssMb: 200,
   };
 }
 

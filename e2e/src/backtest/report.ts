@@ -29,6 +29,8 @@ export interface BacktestResult {
   consistency: Consistency;
   chart: string | null;
   wallSeconds: number;
+  /** The backtest driver's own peak memory (the history is held in it). */
+  peakRssMb: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -125,6 +127,9 @@ export function headline(result: BacktestResult) {
     production: side(d.production),
     candidate: side(d.candidate),
     rule_hit_changes: Object.fromEntries(d.rules.map((r) => [r.rule, r.change])),
+    replay_s: Math.round(result.replayed.seconds * 10) / 10,
+    wall_s: Math.round(result.wallSeconds * 10) / 10,
+    peak_rss_mb: Math.round(result.peakRssMb),
   };
 }
 
@@ -137,7 +142,7 @@ export function renderReport(result: BacktestResult): string {
   out.push(
     `- **Candidate**: rules \`${result.candidate.rulesFile}\` (version ${result.candidate.rulesVersion}), model ${result.candidate.model}`,
     `- **Production**: the decisions stored in ClickHouse database \`${result.database}\` (rule set ${result.production.ruleSetVersions.join(', ') || '–'}; model ${result.production.models.join(', ') || 'none'})`,
-    `- **Replayed** from ClickHouse: ${result.replayed.transactions} transactions and ${result.replayed.labels} labels from ${iso(result.range.warmupStartMs)} (a warm-up of the feature set's reach, ${result.range.reachMs / 86_400_000} days, before the range) through the feature service, the scorer and the decision engine as processes, in ${result.replayed.seconds.toFixed(1)} s; ${result.replayed.secondsOnly} rebuilt with whole-second event times; dead letters: ${
+    `- **Replayed** from ClickHouse: ${result.replayed.transactions} transactions and ${result.replayed.labels} labels from ${iso(result.range.warmupStartMs)} (a warm-up of the feature set's reach, ${result.range.reachMs / 86_400_000} days, before the range) through the feature service, the scorer and the decision engine as processes, in ${result.replayed.seconds.toFixed(1)} s (the whole backtest ${result.wallSeconds.toFixed(1)} s, its driver's peak memory ${Math.round(result.peakRssMb)} MB); ${result.replayed.secondsOnly} rebuilt with whole-second event times; dead letters: ${
       Object.entries(result.replayed.deadLetters)
         .map(([r, n]) => `${r} ${n}`)
         .join(', ') || 'none'
