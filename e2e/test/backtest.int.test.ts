@@ -213,6 +213,10 @@ describe('backtest', () => {
         /--model: fraud_gbdt@99 is not in the model registry/,
       ],
       [['--from', '2020-01-01', '--to', '2020-01-02', ...db], /holds no transaction between 2020-01-01/],
+      [
+        ['--from', from, '--to', to, '--database', 'no_such_database'],
+        /cannot read production's tables in database no_such_database/,
+      ],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await runBacktest(args);

@@ -78,6 +78,14 @@ describe('the backtest report', () => {
     expect(renderReport(result(true))).toContain('**Not consistent**');
   });
 
+  it('says there was nothing to check when no event had all its inputs, and passes with a null share', () => {
+    const none = { ...result(false) };
+    none.consistency = { ...none.consistency, complete: createTally(fraudFeatureSet, { examples: 3 }).result() };
+    expect(consistent(none)).toBe(true);
+    expect(headline(none).identical_vectors_share).toBeNull();
+    expect(renderReport(none)).toContain('**Nothing to check**');
+  });
+
   it('shows the chart, the figures, the flips, the rule hits and the JSON', () => {
     const text = renderReport(result(false));
     expect(text).toContain('![candidate against production](backtest.png)');

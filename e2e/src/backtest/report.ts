@@ -228,9 +228,11 @@ export function renderReport(result: BacktestResult): string {
     '',
   );
   out.push(
-    consistent(result)
-      ? '**Consistent**: every vector whose inputs were all replayed is identical.'
-      : '**Not consistent**: vectors whose inputs were all replayed differ from the logged ones (the run fails).',
+    complete.vectors + complete.missing === 0
+      ? "**Nothing to check**: no event of the range had all its inputs in the replay (a range that starts less than the reach after the first stored transaction), so no vector is held to production's; the share is null."
+      : consistent(result)
+        ? '**Consistent**: every vector whose inputs were all replayed is identical.'
+        : '**Not consistent**: vectors whose inputs were all replayed differ from the logged ones (the run fails).',
     '',
   );
   const differing = all.features.filter((f) => f.differs > 0);
