@@ -16,12 +16,12 @@ import {
 import { Redis } from 'ioredis';
 import { formatRequests } from '../processes/kafka-requests.js';
 import { findServerPids } from '../processes/usage.js';
+import { renderChart } from '../run/chart.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
 import { createRunResources, removeRunResources } from '../run/resources.js';
 import { identitySpecs, type ProcessSpec, pipelineSpecs } from '../run/services.js';
-import { renderChart } from './chart.js';
 import { BENCH_USAGE, type BenchOptions, parseBenchOptions } from './options.js';
 import { type BenchResult, headline, type PipelineResult, renderReport } from './report.js';
 import { runStep, type StepResult } from './run-step.js';
@@ -193,7 +193,7 @@ await runMain('bench', async () => {
   mkdirSync(out, { recursive: true });
   const base = join(out, `bench-${date}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  const chart = renderChart(`${base}.json`, `${base}.png`);
+  const chart = renderChart('latency_chart.py', `${base}.json`, `${base}.png`);
   if (!chart.ok) console.log(`chart not drawn: ${chart.reason}`);
   const report = renderReport(result, chart.ok ? `bench-${date}.png` : null);
   writeFileSync(`${base}.md`, report);

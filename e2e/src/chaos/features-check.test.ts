@@ -1,7 +1,7 @@
 import { computeReference, fraudFeatureSet, type ReferenceEvent } from '@pipeline/feature-sets';
 import type { Transaction } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
-import type { LoggedVector } from '../verify-replay/logged-vectors.js';
+import type { LoggedVector } from '../vectors/logged-vectors.js';
 import { checkFeatures } from './features-check.js';
 
 const HOUR = 3_600_000;

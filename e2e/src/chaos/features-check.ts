@@ -1,6 +1,6 @@
 import type { FeatureSet, ReferenceEvent } from '@pipeline/feature-sets';
-import { createTally, type Tally } from '../verify-replay/compare.js';
-import { referenceKeepMs } from '../verify-replay/feature-groups.js';
+import { createTally, type Tally } from '../vectors/compare.js';
+import { referenceKeepMs } from '../vectors/feature-groups.js';
 import { type ReadLogged, reconcile } from '../verify-replay/reconcile.js';
 
 /** How the features served in one window compare with a run without faults. */

@@ -17,7 +17,7 @@ import { createRunResources, waitForGroups } from '../run/resources.js';
 import { runClients, runServers } from '../run/servers.js';
 import { type ProcessSpec, pipelineSpecs, SERVICE_NAMES } from '../run/services.js';
 import { streamTraffic } from '../run/traffic.js';
-import { countLogged, readLoggedVectors } from '../verify-replay/logged-vectors.js';
+import { countLogged, readLoggedVectors } from '../vectors/logged-vectors.js';
 import { type BadKind, badMessages } from './bad-messages.js';
 import { checkFeatures } from './features-check.js';
 import {

@@ -10,15 +10,15 @@ import { type DeadLettersReader, startDeadLettersReader } from '../run/dead-lett
 import { runLog } from '../run/log-file.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
+import { featuresProgress, publishReplay } from '../run/replay-traffic.js';
 import { createRunResources } from '../run/resources.js';
 import { runClients, runServers } from '../run/servers.js';
 import { pipelineSpecs } from '../run/services.js';
-import { createTally } from './compare.js';
-import { referenceKeepMs } from './feature-groups.js';
-import { countLogged, readLoggedVectors } from './logged-vectors.js';
+import { createTally } from '../vectors/compare.js';
+import { referenceKeepMs } from '../vectors/feature-groups.js';
+import { countLogged, readLoggedVectors } from '../vectors/logged-vectors.js';
 import { parseVerifyReplayOptions, simulatorConfig, VERIFY_REPLAY_USAGE, type VerifyReplayOptions } from './options.js';
 import { reconcile } from './reconcile.js';
-import { featuresProgress, publishReplay } from './replay-traffic.js';
 import { headline, renderReport, type VerifyReplayResult } from './report.js';
 
 let options: VerifyReplayOptions;

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { type SimulatorConfigInput, validateConfig } from '@pipeline/loadtest';
 
-export type Speed = 'fast' | 'slow';
+import type { Speed } from '../run/replay-traffic.js';
+
+export type { Speed };
 
 export interface VerifyReplayOptions {
   days: number;

@@ -1,9 +1,9 @@
 import { computeReference, fraudFeatureSet, type ReferenceEvent } from '@pipeline/feature-sets';
 import type { Label, Transaction } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
-import { createTally } from './compare.js';
-import { referenceKeepMs } from './feature-groups.js';
-import type { LoggedVector } from './logged-vectors.js';
+import { createTally } from '../vectors/compare.js';
+import { referenceKeepMs } from '../vectors/feature-groups.js';
+import type { LoggedVector } from '../vectors/logged-vectors.js';
 import { reconcile } from './reconcile.js';
 
 const DAY = 86_400_000;

@@ -1,6 +1,6 @@
 import { type FeatureSet, type ReferenceEvent, referenceStream } from '@pipeline/feature-sets';
-import type { Tally } from './compare.js';
-import type { LoggedVector } from './logged-vectors.js';
+import type { Tally } from '../vectors/compare.js';
+import type { LoggedVector } from '../vectors/logged-vectors.js';
 
 const DAY_MS = 86_400_000;
 

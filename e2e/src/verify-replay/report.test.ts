@@ -1,6 +1,6 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { describe, expect, it } from 'vitest';
-import { createTally } from './compare.js';
+import { createTally } from '../vectors/compare.js';
 import { headline, renderReport, showValue, type VerifyReplayResult } from './report.js';
 
 function result(): VerifyReplayResult {

@@ -1,6 +1,6 @@
 import type { DeadLetterStats } from '../run/dead-letters-reader.js';
-import { type Comparison, QUOTIENT_TOLERANCE } from './compare.js';
-import { FEATURE_GROUPS, type FeatureGroup } from './feature-groups.js';
+import { type Comparison, QUOTIENT_TOLERANCE } from '../vectors/compare.js';
+import { FEATURE_GROUPS, type FeatureGroup } from '../vectors/feature-groups.js';
 import type { Speed } from './options.js';
 import type { DayTally } from './reconcile.js';
 

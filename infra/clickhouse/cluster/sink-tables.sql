@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS transactions_enriched_local ON CLUSTER '{cluster}' (
   feature_set_version UInt32,
   feature_values Array(Float64),
   computed_at DateTime,
-  computed_at_ms UInt64
+  computed_at_ms UInt64,
+  event_time_ms Nullable(UInt64)
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/transactions_enriched_local', '{replica}', computed_at_ms)
 PARTITION BY toYYYYMMDD(event_time)
 ORDER BY event_id;

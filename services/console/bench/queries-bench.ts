@@ -56,7 +56,7 @@ await runMain('console-queries-bench', async () => {
       const size = Math.min(CHUNK, n - offset);
       const time = `toDateTime(${START_S} + intDiv(number * ${SPAN_S}, ${n}))`;
       await client.command({
-        query: `INSERT INTO decisions SELECT concat('e', toString(number)) AS event_id, concat('C', toString(number % 50000)) AS customer_id, ${time} AS event_time,
+        query: `INSERT INTO decisions (event_id, customer_id, event_time, action, reason_codes, score, path, rule_set_version, model_name, model_version, feature_set_version, experiment_variant, decided_at, decided_at_ms) SELECT concat('e', toString(number)) AS event_id, concat('C', toString(number % 50000)) AS customer_id, ${time} AS event_time,
           multiIf(number % 100 < 2, 'REVIEW', number % 100 < 3, 'DECLINE', 'APPROVE') AS action, if(number % 100 < 3, ['RULE:velocity_burst', 'SCORE_BAND:high'], ['SCORE_BAND:low']) AS reason_codes,
           toNullable((number % 1000) / 1000) AS score, if(number % 50 = 0, 'RULES_ONLY', 'MODEL_AND_RULES') AS path, 'r1' AS rule_set_version,
           toNullable('fraud_gbdt') AS model_name, toNullable('2') AS model_version, toUInt32(${fraudFeatureSet.version}) AS feature_set_version,
@@ -64,7 +64,7 @@ await runMain('console-queries-bench', async () => {
           FROM numbers(${offset}, ${size})`,
       });
       await client.command({
-        query: `INSERT INTO transactions_enriched SELECT concat('e', toString(number)) AS event_id, ${time} AS event_time, concat('C', toString(number % 50000)) AS customer_id,
+        query: `INSERT INTO transactions_enriched (event_id, event_time, customer_id, terminal_id, amount_minor, currency, channel, country, device_hash, ip_hash, feature_set, feature_set_version, feature_values, computed_at, computed_at_ms) SELECT concat('e', toString(number)) AS event_id, ${time} AS event_time, concat('C', toString(number % 50000)) AS customer_id,
           concat('T', toString(number % 10000)) AS terminal_id, toInt64(number % 100000) AS amount_minor, 'EUR' AS currency, 'ECOM' AS channel, 'PT' AS country,
           CAST(NULL AS Nullable(String)) AS device_hash, CAST(NULL AS Nullable(String)) AS ip_hash, '${fraudFeatureSet.name}' AS feature_set,
           toUInt32(${fraudFeatureSet.version}) AS feature_set_version, ${features.text} AS feature_values, event_time AS computed_at, toUInt64(event_time) * 1000 + 30 AS computed_at_ms
@@ -153,14 +153,14 @@ async function fillScoresLabelsAndMonitor(client: ReturnType<typeof createClickH
     const size = Math.min(CHUNK, n - offset);
     const time = `toDateTime(${START_S} + intDiv(number * ${SPAN_S}, ${n}))`;
     await client.command({
-      query: `INSERT INTO scores SELECT concat('e', toString(number)) AS event_id, concat('C', toString(number % 50000)) AS customer_id, ${time} AS event_time,
+      query: `INSERT INTO scores (event_id, customer_id, event_time, model_name, model_version, feature_set_version, score, shadow, latency_ms, scored_at, scored_at_ms, contribution_features, contribution_values) SELECT concat('e', toString(number)) AS event_id, concat('C', toString(number % 50000)) AS customer_id, ${time} AS event_time,
         'fraud_gbdt' AS model_name, m.1 AS model_version, toUInt32(${fraudFeatureSet.version}) AS feature_set_version,
         (cityHash64(number, m.1) % 1000) / 1000 AS score, m.2 AS shadow, 1.5 AS latency_ms, event_time AS scored_at, toUInt64(event_time) * 1000 + 50 AS scored_at_ms,
         CAST([] AS Array(String)) AS contribution_features, CAST([] AS Array(Float64)) AS contribution_values
         FROM numbers(${offset}, ${size}) ARRAY JOIN [('2', toUInt8(0)), ('3', toUInt8(1))] AS m`,
     });
     await client.command({
-      query: `INSERT INTO labels SELECT concat('e', toString(number)) AS transaction_id, concat('C', toString(number % 50000)) AS customer_id, concat('T', toString(number % 10000)) AS terminal_id,
+      query: `INSERT INTO labels (transaction_id, customer_id, terminal_id, is_fraud, label_time, label_time_ms, transaction_time_ms) SELECT concat('e', toString(number)) AS transaction_id, concat('C', toString(number % 50000)) AS customer_id, concat('T', toString(number % 10000)) AS terminal_id,
         toUInt8(cityHash64(number) % 100 < 2) AS is_fraud, ${time} + 86400 * (1 + number % 7) AS label_time, toUInt64(label_time) * 1000 AS label_time_ms,
         toUInt64(${time}) * 1000 AS transaction_time_ms
         FROM numbers(${offset}, ${size})`,

@@ -1,10 +1,13 @@
 /**
- * What other packages use of the decision engine: the decision itself (rules, variant, `decide`) and
+ * What other packages use of the decision engine: the decision itself (rules, variant, `decide`),
  * the engine's decided marker, so the synchronous API (services/api) decides a rules-only fallback
- * with this code and claims it through the same marker, never a second implementation.
+ * with this code and claims it through the same marker, and the rule file's loader and its error,
+ * so a tool that takes a rule file (the backtest) refuses a bad one with the message the engine
+ * would log. Never a second implementation; importing it starts nothing.
  */
-export { decisionVars } from './config.js';
+export { decisionVars, defaultRulesFile } from './config.js';
 export { decide } from './decide.js';
+export { RuleFileError } from './errors.js';
 export { assignVariant } from './experiment.js';
 export { createKeys, type Keys } from './keys.js';
 export { parseRuleSet } from './rules/load.js';

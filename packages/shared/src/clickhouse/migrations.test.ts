@@ -44,7 +44,10 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'experiment_decisions',
     ]);
     const altered = migrations.flatMap((m) => m.statements.filter((s) => s.startsWith('ALTER')));
-    expect(altered).toEqual(['ALTER TABLE labels ADD COLUMN transaction_time_ms Nullable(UInt64)']);
+    expect(altered).toEqual([
+      'ALTER TABLE labels ADD COLUMN transaction_time_ms Nullable(UInt64)',
+      'ALTER TABLE transactions_enriched ADD COLUMN event_time_ms Nullable(UInt64)',
+    ]);
   });
 });
 

@@ -71,11 +71,12 @@ export type DecisionRowJson = JsonRow<
 >;
 
 /**
- * A transaction as the console reads it (transactionByIdSql): the sink's row without the hashes and
- * the seconds column; the feature values as text (`nan` and `inf` do not survive JSON).
+ * A transaction as the console reads it (transactionByIdSql): the sink's row without the hashes, the
+ * seconds column and the event time's milliseconds; the feature values as text (`nan` and `inf` do
+ * not survive JSON).
  */
 export type TransactionRowJson = JsonRow<
-  Omit<EnrichedRow, 'device_hash' | 'ip_hash' | 'computed_at' | 'feature_values'>,
+  Omit<EnrichedRow, 'device_hash' | 'ip_hash' | 'computed_at' | 'feature_values' | 'event_time_ms'>,
   'event_time' | 'amount_minor' | 'feature_set_version' | 'computed_at_ms'
 > & { feature_values: string[] };
 

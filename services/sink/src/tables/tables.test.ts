@@ -43,9 +43,14 @@ const decision: Decision = {
 };
 
 describe('rows from records', () => {
-  it('maps an enriched transaction: DateTime in seconds, the version column in ms, NaN kept', () => {
-    const row = enrichedRow(enriched);
-    expect(row).toMatchObject({ event_time: Math.floor(t0 / 1000), computed_at_ms: t0 + 5, feature_set_version: 3 });
+  it('maps an enriched transaction: DateTime in seconds, the event time and version column in ms, NaN kept', () => {
+    const row = enrichedRow({ ...enriched, transaction: { ...enriched.transaction, event_time: t0 + 437 } });
+    expect(row).toMatchObject({
+      event_time: Math.floor((t0 + 437) / 1000),
+      event_time_ms: t0 + 437,
+      computed_at_ms: t0 + 5,
+      feature_set_version: 3,
+    });
     expect(row.feature_values[1]).toBeNaN();
   });
 

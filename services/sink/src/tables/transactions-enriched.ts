@@ -3,7 +3,11 @@ import { type EnrichedTransaction, TRANSACTION_FIELDS, transactionProblem } from
 import { RowRejectedError } from '../errors.js';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
 
-/** transactions_enriched (migration 0001): each transaction with its feature vector as served. */
+/**
+ * transactions_enriched (migrations 0001, 0010_backtest): each transaction with its feature vector as served.
+ * event_time_ms: the event time to the millisecond (event_time is whole seconds), so the transaction
+ * can be rebuilt exactly from the row (the backtest replays it).
+ */
 export interface EnrichedRow {
   event_id: string;
   event_time: number;
@@ -20,6 +24,7 @@ export interface EnrichedRow {
   feature_values: number[];
   computed_at: number;
   computed_at_ms: number;
+  event_time_ms: number;
 }
 
 export const ENRICHED_COLUMNS = [
@@ -29,6 +34,7 @@ export const ENRICHED_COLUMNS = [
   'feature_values',
   'computed_at',
   'computed_at_ms',
+  'event_time_ms',
 ] as const satisfies readonly (keyof EnrichedRow)[];
 
 export const enrichedTable: TableSpec<EnrichedRow> = { name: 'transactions_enriched', columns: ENRICHED_COLUMNS };
@@ -54,6 +60,7 @@ export function enrichedRow(value: EnrichedTransaction): EnrichedRow {
     feature_values: value.features.values,
     computed_at: dateTimeSeconds(value.computed_at, 'computed_at'),
     computed_at_ms: epochMs(value.computed_at, 'computed_at'),
+    event_time_ms: epochMs(t.event_time, 'transaction.event_time'),
   };
 }
 

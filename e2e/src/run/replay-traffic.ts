@@ -1,8 +1,10 @@
 import { type PublishEncoders, publish, type SimEvent } from '@pipeline/loadtest';
 import { type AvroSerde, createProducer, type Kafka } from '@pipeline/shared';
 import { type Label, schemaFor, type Transaction, valueSubject } from '@pipeline/topology';
-import type { RunNamespace } from '../run/namespace.js';
-import type { Speed } from './options.js';
+import type { RunNamespace } from './namespace.js';
+
+/** fast: as fast as the broker takes it; slow: a cap on how far ahead of the feature service. */
+export type Speed = 'fast' | 'slow';
 
 export interface ReplayPublished {
   transactions: number;
