@@ -73,8 +73,16 @@ describe('the live pipeline API on real Kafka and ClickHouse', () => {
       ['features', 'ready'],
       ['scorer', 'not ready'],
       ['decision', 'unreachable'],
+      ['api', 'ready'],
     ]);
     expect(body.services[1]?.failing).toEqual(['consuming']);
+    // the decision API's requests: nine in ten by the pipeline within 20 ms, the tenth by the fallback
+    const api = body.services[3]?.requests;
+    expect(api?.perSecond).toBeGreaterThan(0);
+    expect((api?.bySource.rules_only_fallback ?? 0) / (api?.perSecond ?? 1)).toBeCloseTo(0.1);
+    expect(api?.p50Ms).toBeLessThanOrEqual(20);
+    expect(api?.p99Ms).toBeGreaterThan(20);
+    expect(body.services[0]?.requests).toBeNull();
     expect(body.services[0]?.deadLettered).toBe(2);
     expect(body.deadLetters.rows).toEqual([
       { service: 'features', errorType: 'MalformedMessageError', count: 1, example: 'frame too short' },

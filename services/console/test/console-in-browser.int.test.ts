@@ -68,6 +68,13 @@ describe('the console in Chromium', () => {
     );
     expect(Number(first.replace(/,/g, ''))).toBeGreaterThan(0);
     expect(await page.textContent('#decisions-out')).not.toBe('–');
+    // the decision API's panel: how its requests were answered, and their latency
+    const api = await eventually('the decision API row', async () => {
+      const text = await page.textContent('#api-table tbody tr[data-service="api"]');
+      return text?.includes('10.0 %') ? text : undefined;
+    });
+    expect(api).toContain('90.0 %');
+    expect(await page.isHidden('#api-panel')).toBe(false);
     await eventually('a latency row with a p99', async () => {
       const cells = await page.$$eval('#latency-table tbody tr td:nth-child(3)', (tds) =>
         tds.map((td) => td.textContent),
@@ -89,6 +96,7 @@ describe('the console in Chromium', () => {
       ['features', 'ready'],
       ['scorer', 'not ready'],
       ['decision', 'unreachable'],
+      ['api', 'ready'],
     ]);
     expect(await page.textContent('#lag-table tbody')).toContain(f.lagGroup);
     await eventually('dead letters by reason', async () =>

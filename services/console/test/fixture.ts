@@ -582,6 +582,24 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     () => false,
     () => '',
   );
+  // A decision API: ten more requests at each scrape, nine answered by the pipeline within 20 ms, one
+  // by the fallback within 100 ms.
+  let requests = 0;
+  const api = await fakeService(
+    () => true,
+    () => {
+      requests += 10;
+      const pipeline = (requests * 9) / 10;
+      return [
+        `api_requests_total{status="200",source="pipeline"} ${pipeline}`,
+        `api_requests_total{status="200",source="rules_only_fallback"} ${requests - pipeline}`,
+        `api_latency_bucket{le="20"} ${pipeline}`,
+        `api_latency_bucket{le="100"} ${requests}`,
+        `api_latency_bucket{le="+Inf"} ${requests}`,
+        '',
+      ].join('\n');
+    },
+  );
   const port = (server: Server) => (server.address() as AddressInfo).port;
 
   const lagGroup = uniqueName('lagging');
@@ -597,7 +615,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     CONSOLE_PORT: '0',
     CONSOLE_SAMPLE_INTERVAL: '250ms',
     CONSOLE_LIVE_WINDOW: '1m',
-    CONSOLE_SERVICES: `features=http://127.0.0.1:${port(ready)},scorer=http://127.0.0.1:${port(notReady)},decision=http://127.0.0.1:1`,
+    CONSOLE_SERVICES: `features=http://127.0.0.1:${port(ready)},scorer=http://127.0.0.1:${port(notReady)},decision=http://127.0.0.1:1,api=http://127.0.0.1:${port(api)}`,
     CONSOLE_GROUPS: lagGroup,
     CONSOLE_TRANSACTIONS_TOPIC: topics.transactions,
     CONSOLE_ENRICHED_TOPIC: topics.enriched,
@@ -689,7 +707,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     stop: async () => {
       await running.stop();
       await producer.disconnect();
-      for (const server of [ready, notReady]) await new Promise((r) => server.close(r));
+      for (const server of [ready, notReady, api]) await new Promise((r) => server.close(r));
       await clickhouse.command({ query: sql`DROP DATABASE IF EXISTS ${identifier(database)}` });
       await clickhouse.close();
       rmSync(registryDir, { recursive: true, force: true });

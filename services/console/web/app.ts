@@ -176,6 +176,29 @@ function renderLive(s: LiveSnapshot): void {
     'no services configured (CONSOLE_SERVICES)',
     4,
   );
+  const serving = s.services.filter((svc) => svc.requests !== null);
+  $('api-panel').hidden = serving.length === 0;
+  $('api-span').textContent = serving[0]?.requests ? `${Math.round(serving[0].requests.spanMs / 1000)} s` : '–';
+  rows(
+    'api-table',
+    serving.map((svc) => {
+      const r = svc.requests as NonNullable<typeof svc.requests>;
+      const of = (source: string) => (r.perSecond > 0 ? share((r.bySource[source] ?? 0) / r.perSecond) : '–');
+      return h(
+        'tr',
+        { 'data-service': svc.name },
+        h('td', {}, svc.name),
+        h('td', { class: 'num' }, rate(r.perSecond)),
+        h('td', { class: 'num' }, of('pipeline')),
+        h('td', { class: 'num' }, of('rules_only_fallback')),
+        h('td', { class: 'num' }, of('none')),
+        h('td', { class: 'num' }, ms(r.p50Ms)),
+        h('td', { class: 'num' }, ms(r.p99Ms)),
+      );
+    }),
+    'no requests',
+    7,
+  );
   rows(
     'lag-table',
     groupLag(s.lag.rows).map((g) =>

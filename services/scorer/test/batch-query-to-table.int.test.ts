@@ -1,13 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
-import {
-  type ClickHouseClient,
-  createClickHouse,
-  identifier,
-  migrationsDir,
-  splitStatements,
-  sql,
-} from '@pipeline/shared';
+import { type ClickHouseClient, createClickHouse, createLogger, identifier, migrate, sql } from '@pipeline/shared';
 import { enrichedRow, insertEnriched } from '@pipeline/sink/tables/transactions-enriched';
 import { servers, uniqueName } from '@pipeline/testing';
 import { parse } from 'csv-parse/sync';
@@ -25,11 +18,9 @@ const env = () => ({ CLICKHOUSE_URL: servers().CLICKHOUSE_URL, CLICKHOUSE_DATABA
 const QUERY =
   "SELECT event_id, feature_set, feature_set_version, feature_values FROM transactions_enriched FINAL WHERE event_id LIKE 'batch-query-%' ORDER BY event_id";
 
-/** The tables this test needs, from the repository's own migration files (0001: transactions_enriched, 0008: batch_scores). */
+/** The tables this test needs: every migration, as the sink applies them at start. */
 async function createTables(): Promise<void> {
-  for (const file of ['0001_sink_tables.sql', '0008_batch_scores.sql'])
-    for (const statement of splitStatements(readFileSync(`${migrationsDir}/${file}`, 'utf8')))
-      await client.command({ query: statement });
+  await migrate({ url: servers().CLICKHOUSE_URL, database, logger: createLogger('batch-test', 'error') });
 }
 
 beforeAll(async () => {

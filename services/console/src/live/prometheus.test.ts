@@ -35,6 +35,7 @@ describe('Prometheus text', () => {
     expect(serviceCounters(page)).toEqual({
       consumed: { transactions: 120, labels: 7 },
       deadLettered: { transactions: 3 },
+      requests: null,
     });
   });
 });

@@ -1,3 +1,5 @@
+import { type RequestCounters, requestCounters } from './requests.js';
+
 /** One sample of a Prometheus text page: `name{label="value",...} 12.5`. */
 export interface PromSample {
   name: string;
@@ -38,10 +40,12 @@ export function sumBy(samples: readonly PromSample[], name: string, label?: stri
   return sums;
 }
 
-/** What the console reads of a service's /metrics: messages consumed and dead-lettered, per topic. */
+/** What the console reads of a service's /metrics: messages consumed and dead-lettered, per topic; requests served. */
 export interface ServiceCounters {
   consumed: Record<string, number>;
   deadLettered: Record<string, number>;
+  /** The decision API's requests and latency histogram (null: the service serves no requests). */
+  requests: RequestCounters | null;
 }
 
 /** The shared consumer loop's counters (`pipeline_messages_consumed`, `pipeline_dead_letters`), by topic. */
@@ -50,5 +54,6 @@ export function serviceCounters(text: string): ServiceCounters {
   return {
     consumed: sumBy(samples, 'pipeline_messages_consumed_total', 'topic'),
     deadLettered: sumBy(samples, 'pipeline_dead_letters_total', 'topic'),
+    requests: requestCounters(samples),
   };
 }

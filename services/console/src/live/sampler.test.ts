@@ -6,6 +6,7 @@ function fakeSources() {
   let tx = 1_000;
   let dec = 500;
   let consumed = 0;
+  let answered = 0;
   let deadLetterReads = 0;
   const windows = new Map([['features', new LatencyWindow(60_000)]]);
   const sources: SamplerSources = {
@@ -20,10 +21,34 @@ function fakeSources() {
         url: 'http://x',
         status: 'ready',
         failing: [],
-        counters: { consumed: { transactions: consumed, labels: 0 }, deadLettered: { transactions: 2 } },
+        counters: {
+          consumed: { transactions: consumed, labels: 0 },
+          deadLettered: { transactions: 2 },
+          requests: null,
+        },
         error: null,
       },
       { name: 'scorer', url: 'http://y', status: 'unreachable', failing: [], counters: null, error: 'ECONNREFUSED' },
+      {
+        name: 'api',
+        url: 'http://z',
+        status: 'ready',
+        failing: [],
+        // nine in ten answered by the pipeline within 20 ms, one in ten by the fallback at the 100 ms deadline
+        counters: {
+          consumed: {} as Record<string, number>,
+          deadLettered: {} as Record<string, number>,
+          requests: {
+            bySource: { pipeline: answered * 0.9, rules_only_fallback: answered * 0.1 },
+            buckets: [
+              { le: 20, count: answered * 0.9 },
+              { le: 100, count: answered },
+              { le: Number.POSITIVE_INFINITY, count: answered },
+            ],
+          },
+        },
+        error: null,
+      },
     ],
     readDeadLetters: async () => {
       deadLetterReads += 1;
@@ -39,6 +64,7 @@ function fakeSources() {
       tx += 100 * seconds;
       dec += 90 * seconds;
       consumed += 100 * seconds;
+      answered += 50 * seconds;
     },
   };
 }
@@ -79,6 +105,12 @@ describe('the live sampler', () => {
       deadLettered: 2,
     });
     expect(second.services[1]).toMatchObject({ status: 'unreachable', consumedPerSecond: null, error: 'ECONNREFUSED' });
+    expect(first.services[2]?.requests).toBeNull();
+    expect(second.services[0]?.requests).toBeNull();
+    const api = second.services[2]?.requests;
+    expect(api).toMatchObject({ perSecond: 50, bySource: { pipeline: 45, rules_only_fallback: 5 }, spanMs: 2_000 });
+    expect(api?.p50Ms).toBeCloseTo(20 * (0.5 / 0.9));
+    expect(api?.p99Ms).toBeCloseTo(20 + 80 * ((0.99 - 0.9) / 0.1));
     expect(second.latency.hops[0]).toMatchObject({ hop: 'features', count: 1 });
     expect(second.latency.hops[1]).toMatchObject({ hop: 'decision', count: 0, p50: null });
     // dead letters kept between reads
@@ -110,7 +142,7 @@ describe('the live sampler', () => {
     const first = await sampler.sample();
     expect(first.kafkaErrors).toEqual(['Kafka did not answer within 0.05 s']);
     expect(first.deadLetters.error).toBe('ClickHouse: the dead_letters query did not answer within 0.05 s');
-    expect(first.services).toHaveLength(2);
+    expect(first.services).toHaveLength(3);
     await sampler.sample();
     expect(kafkaReads).toBe(1);
   });

@@ -4,8 +4,12 @@ import type { Hop } from './hop-probe.js';
 import type { KafkaReading } from './kafka-watch.js';
 import type { LatencyWindow } from './latency-window.js';
 import { RateSeries } from './rates.js';
+import { type RequestCounters, type RequestFigures, requestFigures } from './requests.js';
 import type { ServiceReading } from './services-watch.js';
 import { type LiveSnapshot, mergeRates } from './snapshot.js';
+
+/** The decision API's request rate and latency span this long: a second of requests is too few for a p99. */
+export const REQUEST_SPAN_MS = 10_000;
 
 export interface SamplerSources {
   readKafka(): Promise<KafkaReading>;
@@ -80,6 +84,24 @@ export function createLiveSampler(options: SamplerOptions): LiveSampler {
   const readServices = oneAtATime(sources.readServices);
   const readDeadLetters = oneAtATime(() => sources.readDeadLetters(now() - windowMs));
 
+  // Each request-serving service's readings over the last REQUEST_SPAN_MS: its figures span them.
+  const requestReadings = new Map<string, { at: number; counters: RequestCounters }[]>();
+  const requestsOver = (name: string, at: number, counters: RequestCounters | null): RequestFigures | null => {
+    if (!counters) {
+      requestReadings.delete(name);
+      return null;
+    }
+    const readings = requestReadings.get(name) ?? [];
+    readings.push({ at, counters });
+    while (readings.length > 2 && (readings[1] as { at: number }).at <= at - REQUEST_SPAN_MS) readings.shift();
+    requestReadings.set(name, readings);
+    const first = readings[0];
+    const figures = first && first.at < at ? requestFigures(first, { at, counters }) : null;
+    // Counters that went back (a restart): start over from this reading.
+    if (first && first.at < at && !figures) requestReadings.set(name, [{ at, counters }]);
+    return figures;
+  };
+
   const sample = async (): Promise<LiveSnapshot> => {
     const at = now();
     const deadLettersDue = samples % (options.deadLetterEvery ?? 5) === 0;
@@ -132,6 +154,7 @@ export function createLiveSampler(options: SamplerOptions): LiveSampler {
           ...service,
           consumedPerSecond: counters ? series.latest() : null,
           deadLettered: counters ? Object.values(counters.deadLettered).reduce((a, b) => a + b, 0) : null,
+          requests: requestsOver(service.name, at, counters?.requests ?? null),
         };
       }),
       kafkaErrors: kafka.errors,

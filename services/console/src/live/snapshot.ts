@@ -2,6 +2,7 @@ import type { DeadLetterCount } from './dead-letters.js';
 import type { LagRow } from './lag.js';
 import type { LatencyPoint, LatencySummary } from './latency-window.js';
 import type { RatePoint } from './rates.js';
+import type { RequestFigures } from './requests.js';
 import type { ServiceReading } from './services-watch.js';
 
 /** What the live page shows, pushed to every browser at each sample. Plain data: JSON as is. */
@@ -22,7 +23,12 @@ export interface LiveSnapshot {
   };
   lag: { rows: LagRow[]; total: number };
   deadLetters: { rows: DeadLetterCount[]; error: string | null };
-  services: (Omit<ServiceReading, 'counters'> & { consumedPerSecond: number | null; deadLettered: number | null })[];
+  services: (Omit<ServiceReading, 'counters'> & {
+    consumedPerSecond: number | null;
+    deadLettered: number | null;
+    /** A service serving requests (the decision API): its figures over the last REQUEST_SPAN_MS. */
+    requests: RequestFigures | null;
+  })[];
   kafkaErrors: string[];
 }
 
