@@ -120,16 +120,17 @@ def sample_params(family: Family, n: int, rng: np.random.Generator) -> list[dict
 
 def fit(family: Family, params: dict, X: np.ndarray, y: np.ndarray, seed: int):
     model = family.build(params, seed)
-    with warnings.catch_warnings(), single_openmp_thread():
+    with warnings.catch_warnings(), single_thread():
         warnings.simplefilter("ignore")  # lbfgs convergence notes on the weakest C: the fold metrics judge the fit
         model.fit(X, y)
     return model
 
 
-def single_openmp_thread():
-    """HistGradientBoosting's OpenMP threads spin while they wait: on a shared, busy 2-core machine a
-    2-thread fit of 50,000 rows took 6.5 to 18 s against 0.9 to 1.2 s with one thread (measured)."""
-    return threadpool_limits(limits=1, user_api="openmp")
+def single_thread():
+    """One thread for OpenMP and BLAS during the search: HistGradientBoosting's OpenMP threads spin while
+    they wait, and on a shared, busy 2-core machine a 2-thread fit of 50,000 rows took 6.5 to 18 s
+    against 0.9 to 1.2 s with one thread (measured). The forest's own joblib threads are not affected."""
+    return threadpool_limits(limits=1)
 
 
 def run_trials(
@@ -163,7 +164,7 @@ def run_trials(
             per_fold = []
             for f in folds:
                 model = fit(family, params, X[f.train], y[f.train], seed)
-                with single_openmp_thread():
+                with single_thread():
                     p = model.predict_proba(X[f.valid])[:, 1]
                 per_fold.append({
                     "fold": f.index,

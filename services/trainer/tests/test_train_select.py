@@ -14,7 +14,7 @@ from conftest import TRAINER, synthetic, write_csv
 def train(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, str(TRAINER / "train.py"), "--feature-set", "synthetic@1", *args],
-        capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},  # see selection.single_openmp_thread
+        capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},  # see selection.single_thread
     )
     if check and result.returncode != 0:
         raise AssertionError(result.stdout + result.stderr)
