@@ -103,10 +103,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--train-labels", choices=("eventual", "known"), default="eventual",
                     help="train on every row before the held-out weeks (eventual), or only those labelled before them (known)")
+    ap.add_argument("--folds-end-weeks", type=int, default=0,
+                    help="end the validation windows this many weeks before the held-out weeks (for --train-labels known)")
     ap.add_argument("--report", type=Path, default=None, help="default reports/model-selection-<UTC date>.md")
     args = ap.parse_args()
-    if args.holdout_weeks < 1 or args.folds < 1 or args.trials_per_family < 1 or args.days < 7:
-        ap.error("--holdout-weeks, --folds and --trials-per-family must be at least 1, --days at least 7")
+    if args.holdout_weeks < 1 or args.folds < 1 or args.trials_per_family < 1 or args.days < 7 or args.folds_end_weeks < 0:
+        ap.error("--holdout-weeks, --folds and --trials-per-family must be at least 1, --days at least 7, --folds-end-weeks not negative")
     started = time.monotonic()
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     report = args.report or REPO / "reports" / f"model-selection-{today}.md"
@@ -132,7 +134,7 @@ def main() -> None:
     selection = run_trials(
         X[train], y[train], event_time[train], label_time[train], customer[train],
         family_names=args.families, n_folds=args.folds, trials_per_family=args.trials_per_family,
-        seed=args.seed, space=space,
+        seed=args.seed, space=space, folds_end=holdout_from - args.folds_end_weeks * WEEK_MS if args.folds_end_weeks else None,
     )
     chosen = selection["trials"][selection["chosen"]]
     selected = fit(space[chosen["family"]], chosen["params"], X[train], y[train], args.seed)
@@ -182,7 +184,7 @@ def markdown(args, data: Path, s: dict, selection: dict) -> str:
         "Made by `services/trainer/evaluate_selection.py` "
         f"(`--days {args.days} --holdout-weeks {args.holdout_weeks} --folds {args.folds} "
         f"--trials-per-family {args.trials_per_family} --families {','.join(args.families)} --seed {args.seed} "
-        f"--train-labels {args.train_labels}`), "
+        f"--train-labels {args.train_labels} --folds-end-weeks {args.folds_end_weeks}`), "
         f"on `{data.relative_to(REPO) if data.is_relative_to(REPO) else data}`: "
         f"`build-training-set.ts --days {args.days} --with-customer` (simulator seed 7, 600 customers, "
         "600 terminals, fraud rate 0.03).",

@@ -1,7 +1,10 @@
 """Prequential (time-ordered, expanding-window) validation folds that respect the label delay.
 
-The last `n_folds` windows of `fold_days` whole UTC days before the end of the data validate, one
-fold each, oldest first; the windows end at the midnight after the last event. The fold validating
+The last `n_folds` windows of `fold_days` whole UTC days before the end validate, one fold each,
+oldest first; the end is the midnight after the last event, or `end` (a UTC midnight) for data
+whose newest labels are not all in yet (a retraining export with the labels known at its cut-off
+holds only frauds for the last weeks: genuines are confirmed about a month late), so that the
+validation rows carry final labels. The fold validating
 [d, d + fold_days) validates on the rows whose event_time is in that window (with their eventual
 labels) and trains on every row whose label was known before d: label_time < d. event_time < d is
 not enough: a transaction of the day before d whose label came a week later was not a labelled row
@@ -50,7 +53,7 @@ def iso_ms(ms: int) -> str:
 
 
 def prequential_folds(
-    event_time: np.ndarray, label_time: np.ndarray, y: np.ndarray, n_folds: int, fold_days: int = 7
+    event_time: np.ndarray, label_time: np.ndarray, y: np.ndarray, n_folds: int, fold_days: int = 7, end: int | None = None
 ) -> list[Fold]:
     if n_folds < 1:
         raise FoldError(f"need at least one fold, got {n_folds}")
@@ -58,8 +61,12 @@ def prequential_folds(
         raise FoldError("no rows to make folds from")
     event_time = np.asarray(event_time, dtype=np.int64)
     label_time = np.asarray(label_time, dtype=np.int64)
-    end = (int(event_time.max()) // DAY_MS + 1) * DAY_MS
     first_day = int(event_time.min()) // DAY_MS * DAY_MS
+    last = (int(event_time.max()) // DAY_MS + 1) * DAY_MS
+    if end is None:
+        end = last
+    elif end % DAY_MS != 0 or not first_day < end <= last:
+        raise FoldError(f"the folds' end {iso_ms(end)} must be a UTC midnight after {iso_ms(first_day)} and at most {iso_ms(last)}")
     span_days = (end - first_day) // DAY_MS
     days = min(fold_days, span_days // (n_folds + 1))
     if days < 1:

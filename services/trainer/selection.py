@@ -26,6 +26,7 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -146,11 +147,12 @@ def run_trials(
     seed: int,
     space: dict[str, Family] | None = None,
     fold_days: int = 7,
+    folds_end: int | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Every trial on every fold; returns the selection record (plain data, stored in metadata.json)."""
     space = space or families()
-    folds = prequential_folds(event_time, label_time, y, n_folds, fold_days)
+    folds = prequential_folds(event_time, label_time, y, n_folds, fold_days, folds_end)
     for f in folds:
         log(f"fold {f.index}: validate {f.describe()['valid_from']} .. {f.describe()['valid_to']} "
             f"({int(f.valid.sum())} rows, {int(y[f.valid].sum())} frauds), train on labels known before it "
@@ -217,10 +219,10 @@ def choose(trials: list[dict], tolerance: float = AP_TOLERANCE) -> tuple[int, st
     if len(tied) == 1:
         reason = f"highest mean average precision ({winner['average_precision']:.4f})"
     else:
+        standing = ("the highest" if winner["average_precision"] == best_ap else f"within {tolerance} of the best ({best_ap:.4f})")
         reason = (
-            f"mean average precision {winner['average_precision']:.4f}, within {tolerance} of the best "
-            f"({best_ap:.4f}) with {len(tied) - 1} other trial(s); highest mean {CARD_METRIC} among them "
-            f"({winner[CARD_METRIC]:.4f})"
+            f"mean average precision {winner['average_precision']:.4f}, {standing}, tied within {tolerance} with "
+            f"{len(tied) - 1} other trial(s); the highest mean {CARD_METRIC} among them ({winner[CARD_METRIC]:.4f})"
         )
     return winner["trial"], reason
 
@@ -269,6 +271,15 @@ def at_least(minimum: int):
     return parse
 
 
+def utc_date(text: str) -> int:
+    """YYYY-MM-DD as ms since the epoch at that UTC midnight."""
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-01") from None
+    return int(day.timestamp() * 1000)
+
+
 def add_selection_arguments(ap: argparse.ArgumentParser) -> None:
     g = ap.add_argument_group("model selection (off unless --select)")
     g.add_argument("--select", action="store_true", help="search families and hyperparameters on prequential folds")
@@ -277,9 +288,12 @@ def add_selection_arguments(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--fold-days", type=at_least(1), default=None, help="days per validation window (default 7)")
     g.add_argument("--trials-per-family", type=at_least(1), default=None, help="default 4")
     g.add_argument("--seed", type=int, default=None, help="search and model seed (default 0)")
+    g.add_argument("--folds-end", type=utc_date, default=None,
+                   help="YYYY-MM-DD: validation windows end at this UTC midnight (default: after the last event); "
+                        "for data whose newest labels are not all in yet")
 
 
-SELECTION_DEFAULTS = {"families": list(FAMILY_NAMES), "folds": 4, "fold_days": 7, "trials_per_family": 4, "seed": 0}
+SELECTION_DEFAULTS = {"families": list(FAMILY_NAMES), "folds": 4, "fold_days": 7, "trials_per_family": 4, "seed": 0, "folds_end": None}
 
 
 def check_selection_arguments(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -323,7 +337,7 @@ def select_and_fit(args: argparse.Namespace, train: np.ndarray, X: np.ndarray, y
         selection = run_trials(
             X[:n][rows], y[:n][rows], event_time[rows], label_time[rows], customer[rows],
             family_names=args.families, n_folds=args.folds, trials_per_family=args.trials_per_family,
-            seed=args.seed, space=space, fold_days=args.fold_days,
+            seed=args.seed, space=space, fold_days=args.fold_days, folds_end=args.folds_end,
         )
     except FoldError as e:
         sys.exit(f"--select: {e}")

@@ -18,6 +18,7 @@ def test_defaults_apply_with_select():
     assert (args.families, args.folds, args.fold_days, args.trials_per_family, args.seed) == (["gbdt", "rf", "logreg"], 4, 7, 4, 0)
     args = parse("--select", "--families", " logreg , gbdt", "--folds", "3", "--trials-per-family", "2", "--seed", "5")
     assert (args.families, args.folds, args.trials_per_family, args.seed) == (["logreg", "gbdt"], 3, 2, 5)
+    assert parse("--select", "--folds-end", "2026-01-02").folds_end == 1_767_312_000_000  # 2026-01-02T00:00:00Z
 
 
 def test_selection_is_off_by_default():
@@ -38,6 +39,8 @@ def test_selection_is_off_by_default():
         (["--families", "rf"], "--families needs --select"),
         (["--trials-per-family", "3"], "--trials-per-family needs --select"),
         (["--seed", "3"], "--seed needs --select"),
+        (["--select", "--folds-end", "2026-02-30"], "'2026-02-30' is not a date like 2026-03-01"),
+        (["--folds-end", "2026-03-01"], "--folds-end needs --select"),
     ],
 )
 def test_bad_selection_options_are_rejected(capsys, args, message):

@@ -52,3 +52,15 @@ def test_too_many_folds_for_the_data_is_an_error():
     event_time, label_time, _, y, _ = synthetic(days=5)
     with pytest.raises(FoldError, match="cannot make 9 validation windows"):
         prequential_folds(event_time, label_time, y, n_folds=9)
+
+
+def test_folds_can_end_before_the_newest_rows():
+    event_time, label_time, _, y, _ = synthetic(days=35)
+    end = START_MS + 28 * DAY_MS
+    folds = prequential_folds(event_time, label_time, y, n_folds=2, fold_days=7, end=end)
+    assert [(f.valid_from, f.valid_to) for f in folds] == [(end - 14 * DAY_MS, end - 7 * DAY_MS), (end - 7 * DAY_MS, end)]
+    assert not any((event_time[f.valid] >= end).any() for f in folds)
+    with pytest.raises(FoldError, match="must be a UTC midnight"):
+        prequential_folds(event_time, label_time, y, n_folds=2, end=end + 1)
+    with pytest.raises(FoldError, match="must be a UTC midnight"):
+        prequential_folds(event_time, label_time, y, n_folds=2, end=START_MS + 40 * DAY_MS)

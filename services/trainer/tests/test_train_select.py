@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import TRAINER, synthetic, write_csv
+from conftest import DAY_MS, START_MS, TRAINER, synthetic, write_csv
 
 
 def train(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -80,3 +80,22 @@ def test_select_on_too_short_a_window_says_why(tmp_path):
     assert result.returncode == 1
     assert "both classes are needed" in result.stderr
     assert not (tmp_path / "fraud_gbdt").exists()
+
+
+def test_folds_end_lets_selection_run_on_data_with_the_labels_known_at_a_cutoff(tmp_path):
+    # Training rows labelled before day 40 only, as the monitor's retraining export has them (its last
+    # 10 days hold only frauds); the evaluation rows are the days after.
+    rows = synthetic(days=50, per_day=100)
+    event_time, label_time = rows[0], rows[1]
+    cutoff = START_MS + 40 * DAY_MS
+    known, later = (event_time < cutoff) & (label_time < cutoff), event_time >= cutoff
+    data = write_csv(tmp_path / "known.csv", *(column[known] for column in rows))
+    evaluation = write_csv(tmp_path / "eval.csv", *(column[later] for column in rows))
+    args = ["--data", str(data), "--eval-data", str(evaluation), "--registry", str(tmp_path), "--name", "m",
+            "--select", "--families", "logreg", "--folds", "2", "--trials-per-family", "1"]
+    failed = train(*args, check=False)
+    assert failed.returncode == 1
+    assert "both classes are needed" in failed.stderr
+    train(*args, "--folds-end", "2026-01-31")
+    folds = json.loads((tmp_path / "m" / "1" / "metadata.json").read_text())["selection"]["folds"]
+    assert [f["valid_to"] for f in folds] == ["2026-01-24T00:00:00Z", "2026-01-31T00:00:00Z"]
