@@ -33,10 +33,20 @@ function ensureTrainerVenv(): void {
   writeFileSync(installed, wanted);
 }
 
+/** The trainer's Python tests (services/trainer/tests, pytest from the venv above): half a minute, no servers. */
+function runTrainerTests(): number {
+  console.log('Trainer tests (pytest services/trainer) ...');
+  const result = spawnSync(localPath('trainer-venv', 'bin', 'python'), ['-m', 'pytest', 'services/trainer'], {
+    stdio: 'inherit',
+  });
+  return result.status ?? 1;
+}
+
 let started: string[] = [];
 let code = 1;
 try {
   ensureTrainerVenv();
+  const trainerCode = runTrainerTests();
   const configured = serversFromEnv();
   if (!configured) {
     console.log('Starting local servers for the tests (npm run infra:up does the same):');
@@ -49,7 +59,7 @@ try {
     ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs],
     { stdio: 'inherit', env },
   );
-  code = result.status ?? 1;
+  code = trainerCode !== 0 ? trainerCode : (result.status ?? 1);
   if (existsSync(report)) {
     const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(report, 'utf8'));
     console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);

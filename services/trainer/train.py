@@ -38,6 +38,8 @@ from skl2onnx.common.data_types import FloatTensorType
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from selection import add_selection_arguments, check_selection_arguments, select_and_fit
+
 META_COLUMNS = ["event_id", "event_time", "is_fraud", "label_time"]
 ALIASES = ("champion", "challenger", "shadow", "archived")
 
@@ -52,12 +54,13 @@ def load(path: Path):
         header = next(reader)
         if header[: len(META_COLUMNS)] != META_COLUMNS:
             sys.exit(f"{path}: expected columns {META_COLUMNS} first, got {header[:4]}")
-        names = header[len(META_COLUMNS) :]
+        first = len(META_COLUMNS) + (header[4:5] == ["customer_id"])  # optional, not a feature (selection.py reads it)
+        names = header[first:]
         times, labels, rows = [], [], []
         for line in reader:
             times.append(int(line[1]))
             labels.append(int(line[2]))
-            rows.append([float(c) if c != "" else math.nan for c in line[len(META_COLUMNS) :]])
+            rows.append([float(c) if c != "" else math.nan for c in line[first:]])
     return names, np.array(times, dtype=np.int64), np.array(labels, dtype=np.int8), np.array(rows, dtype=np.float32)
 
 
@@ -106,7 +109,9 @@ def main() -> None:
     ap.add_argument("--metric", choices=("average_precision", "roc_auc"), default="average_precision")
     ap.add_argument("--margin", type=float, default=0.0, help="register unless worse than the champion by more")
     ap.add_argument("--result", type=Path, default=None, help="write the figures and the decision here (JSON)")
+    add_selection_arguments(ap)
     args = ap.parse_args()
+    check_selection_arguments(ap, args)
 
     names, times, y, X = load(args.data)
     if args.eval_data is not None:
@@ -127,10 +132,14 @@ def main() -> None:
     if len(np.unique(y[train])) < 2 or len(np.unique(y[test])) < 2:
         sys.exit("training and test rows must each hold frauds and genuine transactions")
 
-    model = HistGradientBoostingClassifier(
-        max_iter=args.trees, max_depth=args.depth, learning_rate=0.1, max_leaf_nodes=31, early_stopping=False, random_state=0
-    )
-    model.fit(X[train], y[train])
+    if args.select:  # selection.py: search on prequential folds, then fit the chosen one on every training row
+        model, selected = select_and_fit(args, train, X, y)
+    else:
+        selected = {}
+        model = HistGradientBoostingClassifier(
+            max_iter=args.trees, max_depth=args.depth, learning_rate=0.1, max_leaf_nodes=31, early_stopping=False, random_state=0
+        )
+        model.fit(X[train], y[train])
     p_test = model.predict_proba(X[test])[:, 1]
     k_values = [50, 100, 500]
     metrics = {
@@ -222,6 +231,7 @@ def main() -> None:
         "params": {"max_iter": args.trees, "max_depth": args.depth, "learning_rate": 0.1, "max_leaf_nodes": 31},
         "dataset": {"file": str(args.data), "rows": int(len(y)), "fraud": int(y.sum()), "note": args.dataset_note},
         "metrics": metrics,
+        **selected,  # with --select: the chosen algorithm and params, and the selection record with every trial
     }
     if champion is not None:
         meta["champion_comparison"] = {"champion": str(args.champion), "metric": args.metric, "margin": args.margin, **{f"champion_{k}": v for k, v in champion.items()}}

@@ -4,8 +4,10 @@
  * and its event time (for the time-based split).
  *
  *   npx tsx services/scorer/scripts/build-training-set.ts --out .local/trainer/train.csv \
- *     [--seed 7] [--days 30] [--customers 600] [--terminals 600] [--fraud-rate 0.03]
+ *     [--seed 7] [--days 30] [--customers 600] [--terminals 600] [--fraud-rate 0.03] [--with-customer]
  *
+ * --with-customer adds a `customer_id` column after `label_time`, which train.py skips as a feature
+ * and its model selection (--select) needs for card precision@100.
  * Vectors come from `referenceStream` (computeReference over just the events that can matter to
  * each transaction, the same vector as over the full list). NaN is written as an empty field.
  */
@@ -25,10 +27,13 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '600' },
     terminals: { type: 'string', default: '600' },
     'fraud-rate': { type: 'string', default: '0.03' },
+    'with-customer': { type: 'boolean', default: false },
   },
 });
 if (values.out === undefined) {
-  console.error('usage: build-training-set.ts --out <file.csv> [--seed n] [--days n] [--customers n] [--terminals n]');
+  console.error(
+    'usage: build-training-set.ts --out <file.csv> [--seed n] [--days n] [--customers n] [--terminals n] [--fraud-rate x] [--with-customer]',
+  );
   process.exit(2);
 }
 const set = fraudFeatureSet;
@@ -54,13 +59,17 @@ for (const e of simulate({
 
 await mkdir(dirname(values.out), { recursive: true });
 const out = createWriteStream(values.out);
-out.write(`event_id,event_time,is_fraud,label_time,${set.names.join(',')}\n`);
+const withCustomer = values['with-customer'] === true;
+out.write(`event_id,event_time,is_fraud,label_time,${withCustomer ? 'customer_id,' : ''}${set.names.join(',')}\n`);
 let written = 0;
 for (const { tx, values: v } of rows) {
   const label = labels.get(tx.event_id);
   if (label === undefined) continue; // label never arrived in the simulated window
   const cells = v.map((x) => (Number.isNaN(x) ? '' : String(x)));
-  out.write(`${tx.event_id},${tx.event_time},${label.is_fraud ? 1 : 0},${label.label_time},${cells.join(',')}\n`);
+  const customer = withCustomer ? `${tx.customer_id},` : '';
+  out.write(
+    `${tx.event_id},${tx.event_time},${label.is_fraud ? 1 : 0},${label.label_time},${customer}${cells.join(',')}\n`,
+  );
   written++;
 }
 await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
