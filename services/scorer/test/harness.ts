@@ -15,8 +15,9 @@ import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type EnrichedTransaction, type Score, schemaFor, valueSubject } from '@pipeline/topology';
 import { loadServingSet } from '../src/models.js';
 import { createScoringPool, type ScoringPool } from '../src/pool.js';
-import { fileRegistry, type ModelRegistry } from '../src/registry/file-registry.js';
+import { fileRegistry } from '../src/registry/file-registry.js';
 import { committedModelDir, tempRegistry } from '../src/registry/test-registry.js';
+import type { ModelRegistry } from '../src/registry/types.js';
 import { createScorer, type Scorer } from '../src/scorer.js';
 import { createModelWatcher, type ModelWatcher } from '../src/watcher.js';
 

@@ -1,8 +1,9 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { ConfigError } from '@pipeline/shared';
 import { RegistryError, UsageError } from '../errors.js';
 import { aliasOf, isAlias, parseRef } from '../registry/aliases.js';
-import { fileRegistry } from '../registry/file-registry.js';
+import { openRegistry } from '../registry/select.js';
 import { ALIASES } from '../registry/types.js';
 
 export const USAGE = `usage: npm run model -- <command> [--registry <dir>]
@@ -11,7 +12,8 @@ export const USAGE = `usage: npm run model -- <command> [--registry <dir>]
   promote <name@version> --to <alias> --why <text> [--by <who>]
                                                 alias: ${ALIASES.join(', ')}; a replaced champion/challenger is archived
   rollback --why <text> [--by <who>]            champion back to the one before the last champion change
-The registry is --registry, else MODEL_REGISTRY_DIR, else models/ at the repository root.`;
+The registry is MLflow's at MLFLOW_TRACKING_URI when MODEL_REGISTRY=mlflow; else the directory --registry,
+else MODEL_REGISTRY_DIR, else models/ at the repository root.`;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -28,6 +30,10 @@ export async function runModelCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`error: ${error.message}\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.err(`error: ${error.message}`);
       return 2;
     }
     if (error instanceof RegistryError) {
@@ -47,7 +53,18 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
-  const registry = fileRegistry(values.registry ?? io.env.MODEL_REGISTRY_DIR ?? io.defaultDir, io.now);
+  const kind = io.env.MODEL_REGISTRY ?? 'file';
+  if (kind !== 'file' && kind !== 'mlflow')
+    throw new UsageError(`MODEL_REGISTRY must be file or mlflow, got '${kind}'`);
+  const registry = openRegistry(
+    {
+      MODEL_REGISTRY: kind,
+      MODEL_REGISTRY_DIR: values.registry ?? io.env.MODEL_REGISTRY_DIR ?? io.defaultDir,
+      MLFLOW_TRACKING_URI: io.env.MLFLOW_TRACKING_URI,
+      MLFLOW_REGISTRY_SCOPE: io.env.MLFLOW_REGISTRY_SCOPE,
+    },
+    { now: io.now },
+  );
   const who = () => {
     if (!values.why?.trim()) throw new UsageError(`${command} needs --why <text>: the reason is recorded`);
     return { by: values.by ?? io.env.USER ?? userInfo().username, why: values.why };
