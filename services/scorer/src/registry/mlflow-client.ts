@@ -33,13 +33,20 @@ export function mlflowClient(trackingUri: string, timeoutMs = 10_000): MlflowCli
   ): Promise<Response> {
     const url = new URL(`${base}${path}`);
     for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
-    let response: Response;
-    try {
-      response = await fetch(url, {
+    const send = () =>
+      fetch(url, {
         method,
         body: init.body,
         headers: init.json ? { 'content-type': 'application/json' } : undefined,
         signal: AbortSignal.timeout(timeoutMs),
+      });
+    let response: Response;
+    try {
+      response = await send().catch((error: unknown) => {
+        // The server closes idle keep-alive connections; a request sent on one just closed never
+        // reached it: send it once more on a new connection.
+        if ((error as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET') return send();
+        throw error;
       });
     } catch (error) {
       throw new RegistryError(`MLflow at ${base} unreachable (${method} ${path}): ${(error as Error).message}`, {
