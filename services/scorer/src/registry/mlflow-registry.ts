@@ -284,6 +284,8 @@ export function mlflowRegistry(trackingUri: string, options: MlflowRegistryOptio
       const tmp = `${path}.${process.pid}.${nonce++}.tmp`;
       await writeFile(tmp, bytes);
       await rename(tmp, path);
+      // Beside it, as in a file-registry version directory (the trainer reads a champion's input and output names there).
+      await writeFile(join(dir, METADATA_FILE), JSON.stringify(meta));
       return path;
     },
     async promote(ref, alias, who) {
