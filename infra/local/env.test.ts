@@ -9,9 +9,13 @@ const four = {
 };
 
 describe('server addresses', () => {
-  it('names MLflow beside the four, on its port in every set', () => {
+  it('names MLflow beside the four where it is started, on its port in every set', () => {
     expect(localEnv.MLFLOW_TRACKING_URI).toBe('http://127.0.0.1:5000');
-    expect(setEnv({ name: 'chaos', portOffset: 1000 }).MLFLOW_TRACKING_URI).toBe('http://127.0.0.1:6000');
+    expect(setEnv({ name: 'chaos', portOffset: 1000 }, { mlflow: true }).MLFLOW_TRACKING_URI).toBe(
+      'http://127.0.0.1:6000',
+    );
+    // Runs that do not start MLflow (demo, bench, chaos) do not name it.
+    expect(setEnv({ name: 'chaos', portOffset: 1000 }).MLFLOW_TRACKING_URI).toBeUndefined();
   });
 
   it('takes MLFLOW_TRACKING_URI along when set, and does not require it', () => {

@@ -11,20 +11,23 @@ export const MLFLOW_VAR = 'MLFLOW_TRACKING_URI';
 
 export type ServerEnv = Record<(typeof SERVER_VARS)[number], string> & { MLFLOW_TRACKING_URI?: string };
 
-/** The addresses of a set of local servers (see server-set.ts). */
-export function setEnv(set: ServerSet): Required<ServerEnv> {
+/**
+ * The addresses of a set of local servers (see server-set.ts); MLflow's too with `mlflow` (only where
+ * it is started: a trainer given the address logs its runs there).
+ */
+export function setEnv(set: ServerSet, options: { mlflow?: boolean } = {}): ServerEnv {
   const port = (p: number) => setPort(set, p);
   return {
     KAFKA_BROKERS: `127.0.0.1:${port(9092)}`,
     SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port(8081)}/apis/ccompat/v7`,
     REDIS_URL: `redis://127.0.0.1:${port(6379)}`,
     CLICKHOUSE_URL: `http://127.0.0.1:${port(8123)}`,
-    MLFLOW_TRACKING_URI: `http://127.0.0.1:${port(5000)}`,
+    ...(options.mlflow ? { MLFLOW_TRACKING_URI: `http://127.0.0.1:${port(5000)}` } : {}),
   };
 }
 
-/** Where `npm run infra:up` puts the servers. */
-export const localEnv: Required<ServerEnv> = setEnv(defaultSet);
+/** Where `npm run infra:up` puts the servers, MLflow included. */
+export const localEnv = setEnv(defaultSet, { mlflow: true }) as Required<ServerEnv>;
 
 /**
  * Which servers a command should use: the ones the environment names when it names all four, the

@@ -82,7 +82,7 @@ export async function runTrainer(run: TrainerRun): Promise<TrainerResult & { log
     const env = {
       ...process.env,
       MODEL_REGISTRY: run.registry.MODEL_REGISTRY,
-      MLFLOW_TRACKING_URI: run.registry.MLFLOW_TRACKING_URI ?? process.env.MLFLOW_TRACKING_URI ?? '',
+      MLFLOW_TRACKING_URI: run.registry.MLFLOW_TRACKING_URI ?? '',
       MLFLOW_REGISTRY_SCOPE: run.registry.MLFLOW_REGISTRY_SCOPE ?? '',
     };
     const child = spawn(run.python, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
