@@ -132,6 +132,9 @@ export function mlflowRegistry(trackingUri: string, options: MlflowRegistryOptio
     options.cacheDir ??
     join(tmpdir(), 'pipeline-mlflow-models', client.uri.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '_'));
   const scope = options.scope ?? DEFAULT_SCOPE;
+  // Spliced into MLflow's search filter: the same characters MLFLOW_REGISTRY_SCOPE allows.
+  if (!/^[A-Za-z0-9_.-]+$/.test(scope))
+    throw new RegistryError(`'${scope}' is not a registry scope (letters, digits, _ . -)`);
   const metadataCache = new Map<string, ModelMetadata>();
   let nonce = 0;
 
@@ -179,6 +182,8 @@ export function mlflowRegistry(trackingUri: string, options: MlflowRegistryOptio
     return client.bytes('/model-versions/get-artifact', { name, version, path }).catch((error: unknown) => {
       throw new RegistryError(`${ref}: cannot download ${path} from MLflow: ${(error as Error).message}`, {
         cause: error,
+        // An unreachable server is worth retrying; a missing file is not.
+        retriable: (error as { retriable?: boolean }).retriable ?? false,
       });
     });
   }
