@@ -15,11 +15,11 @@ import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type EnrichedTransaction, type Score, schemaFor, valueSubject } from '@pipeline/topology';
 import { loadServingSet } from '../src/models.js';
 import { createScoringPool, type ScoringPool } from '../src/pool.js';
+import { type RegistryUnderTest, registriesUnderTest } from '../src/registry/test-registries.js';
 import { committedModelDir } from '../src/registry/test-registry.js';
 import type { ModelRegistry } from '../src/registry/types.js';
 import { createScorer, type Scorer } from '../src/scorer.js';
 import { createModelWatcher, type ModelWatcher } from '../src/watcher.js';
-import { type RegistryUnderTest, registriesUnderTest } from './registries.js';
 
 const fixture = JSON.parse(readFileSync(`${committedModelDir}fixture.json`, 'utf8')) as {
   vectors: (number | null)[][];

@@ -7,7 +7,7 @@ import { loadModel } from '../src/models.js';
 import { createScoringPool, type ScoringPool } from '../src/pool.js';
 import { servingSet } from '../src/registry/aliases.js';
 import { fileSha256 } from '../src/registry/file-registry.js';
-import { registriesUnderTest } from './registries.js';
+import { registriesUnderTest } from '../src/registry/test-registries.js';
 
 let pool: ScoringPool;
 beforeAll(() => {

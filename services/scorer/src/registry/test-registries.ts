@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mlflowUri } from '@pipeline/testing';
-import { fileRegistry } from '../src/registry/file-registry.js';
-import { mlflowClient } from '../src/registry/mlflow-client.js';
-import { publishVersion } from '../src/registry/mlflow-publish.js';
-import { mlflowRegistry } from '../src/registry/mlflow-registry.js';
-import { committedModelDir, tempRegistry } from '../src/registry/test-registry.js';
-import type { ModelMetadata, ModelRegistry } from '../src/registry/types.js';
+import { fileRegistry } from './file-registry.js';
+import { mlflowClient } from './mlflow-client.js';
+import { publishVersion } from './mlflow-publish.js';
+import { mlflowRegistry } from './mlflow-registry.js';
+import { committedModelDir, tempRegistry } from './test-registry.js';
+import type { ModelMetadata, ModelRegistry } from './types.js';
 
 type Edit = (m: ModelMetadata, dir: string) => void;
 
