@@ -3,7 +3,7 @@
 // the local ones (installing them on first use) and stops afterwards those it started.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { down, localEnv, localPath, localServers, serversFromEnv, up } from '@pipeline/infra';
+import { down, infraServers, localEnv, localPath, serversFromEnv, up } from '@pipeline/infra';
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
@@ -69,7 +69,7 @@ try {
 } finally {
   if (started.length > 0 && !keep) {
     console.log('Stopping the servers this run started (--keep leaves them up):');
-    await down(console.log, localServers(), started);
+    await down(console.log, infraServers(), started);
   }
 }
 process.exit(code);

@@ -4,7 +4,8 @@ import type { TestProject } from 'vitest/node';
 import { cleanUpRun } from './cleanup.js';
 import { newRunToken } from './run-token.js';
 
-const HOW_TO = `Integration tests need Kafka, a Schema Registry, Redis and ClickHouse. Either:
+const HOW_TO = `Integration tests need Kafka, a Schema Registry, Redis and ClickHouse (and MLflow, at MLFLOW_TRACKING_URI or
+  started locally when unset, for the tests that use it). Either:
   - run 'npm test', which starts local servers itself, or
   - run 'npm run infra:up', export the variables it prints, then run 'npm run test:integration', or
   - have a Docker engine reachable and none of ${SERVER_VARS.join(', ')} set: testcontainers starts them.`;
@@ -71,6 +72,7 @@ async function checkReachable(servers: ServerEnv): Promise<void> {
     tcp('REDIS_URL', redis.hostname, Number(redis.port || 6379)),
     http('SCHEMA_REGISTRY_URL', `${servers.SCHEMA_REGISTRY_URL}/subjects`),
     http('CLICKHOUSE_URL', `${servers.CLICKHOUSE_URL}/ping`),
+    ...(servers.MLFLOW_TRACKING_URI ? [http('MLFLOW_TRACKING_URI', `${servers.MLFLOW_TRACKING_URI}/health`)] : []),
   ]);
   if (failures.length > 0) throw new Error(`servers not answering:\n  ${failures.join('\n  ')}\n${HOW_TO}`);
 }

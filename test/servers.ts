@@ -33,3 +33,16 @@ export function runToken(): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * MLflow's tracking URI for tests that use it: MLFLOW_TRACKING_URI when set (npm test sets it, as
+ * infra:up prints it); else the local one, started (and installed, the first time: minutes) through
+ * infra's own code, left running like infra:up's. Call it from a beforeAll with a long timeout.
+ */
+export async function mlflowUri(): Promise<string> {
+  const configured = servers().MLFLOW_TRACKING_URI;
+  if (configured) return configured;
+  const { localEnv, mlflowServer, up } = await import('@pipeline/infra');
+  await up(console.log, [mlflowServer()]);
+  return localEnv.MLFLOW_TRACKING_URI;
+}

@@ -2,7 +2,7 @@ import { down, localEnv, ServerStartError, status, up } from './index.js';
 
 const usage = `usage: tsx infra/local/cli.ts up | down | status
 
-  up      install (first run only) and start Kafka, the Schema Registry, Redis and ClickHouse;
+  up      install (first run only) and start Kafka, the Schema Registry, Redis, ClickHouse and MLflow;
           returns when every one answers
   down    stop the servers infra:up started (data stays in .local/)
   status  say which servers answer; exit 1 if any does not`;

@@ -3,25 +3,36 @@ import { defaultSet, type ServerSet, setPort } from './server-set.js';
 /** The variables that name the servers, read by services, tests, the demo and docker-compose alike. */
 export const SERVER_VARS = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL', 'CLICKHOUSE_URL'] as const;
 
-export type ServerEnv = Record<(typeof SERVER_VARS)[number], string>;
+/**
+ * MLflow (tracking and the optional model registry) is named by its own variable and optional: only
+ * what uses MLflow needs it (MODEL_REGISTRY=mlflow, the trainer's run logging, their tests).
+ */
+export const MLFLOW_VAR = 'MLFLOW_TRACKING_URI';
 
-/** The addresses of a set of local servers (see server-set.ts). */
-export function setEnv(set: ServerSet): ServerEnv {
+export type ServerEnv = Record<(typeof SERVER_VARS)[number], string> & { MLFLOW_TRACKING_URI?: string };
+
+/**
+ * The addresses of a set of local servers (see server-set.ts); MLflow's too with `mlflow` (only where
+ * it is started: a trainer given the address logs its runs there).
+ */
+export function setEnv(set: ServerSet, options: { mlflow?: boolean } = {}): ServerEnv {
   const port = (p: number) => setPort(set, p);
   return {
     KAFKA_BROKERS: `127.0.0.1:${port(9092)}`,
     SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port(8081)}/apis/ccompat/v7`,
     REDIS_URL: `redis://127.0.0.1:${port(6379)}`,
     CLICKHOUSE_URL: `http://127.0.0.1:${port(8123)}`,
+    ...(options.mlflow ? { MLFLOW_TRACKING_URI: `http://127.0.0.1:${port(5000)}` } : {}),
   };
 }
 
-/** Where `npm run infra:up` puts the servers. */
-export const localEnv: ServerEnv = setEnv(defaultSet);
+/** Where `npm run infra:up` puts the servers, MLflow included. */
+export const localEnv = setEnv(defaultSet, { mlflow: true }) as Required<ServerEnv>;
 
 /**
  * Which servers a command should use: the ones the environment names when it names all four, the
  * local ones when it names none. Naming only some is a mistake, reported with the missing names.
+ * MLFLOW_TRACKING_URI comes along when set.
  */
 export function serversFromEnv(env: Record<string, string | undefined> = process.env): ServerEnv | undefined {
   const set = SERVER_VARS.filter((name) => env[name]);
@@ -32,5 +43,7 @@ export function serversFromEnv(env: Record<string, string | undefined> = process
       `${set.join(', ')} set but ${missing.join(', ')} not: set all four, or none to use the local servers`,
     );
   }
-  return Object.fromEntries(SERVER_VARS.map((name) => [name, env[name] as string])) as ServerEnv;
+  const servers = Object.fromEntries(SERVER_VARS.map((name) => [name, env[name] as string])) as ServerEnv;
+  const mlflow = env[MLFLOW_VAR];
+  return mlflow ? { ...servers, [MLFLOW_VAR]: mlflow } : servers;
 }

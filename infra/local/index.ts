@@ -5,19 +5,29 @@ import type { LocalServer } from './server.js';
 import { defaultSet, type ServerSet } from './server-set.js';
 import { clickhouseServer } from './servers/clickhouse.js';
 import { kafkaServer } from './servers/kafka.js';
+import { mlflowServer } from './servers/mlflow.js';
 import { redisServer } from './servers/redis.js';
 import { schemaRegistryServer } from './servers/schema-registry.js';
 
-export { localEnv, SERVER_VARS, type ServerEnv, serversFromEnv, setEnv } from './env.js';
+export { localEnv, MLFLOW_VAR, SERVER_VARS, type ServerEnv, serversFromEnv, setEnv } from './env.js';
 export { localPath } from './paths.js';
 export { tcpExchange } from './probes.js';
 export type { LocalServer } from './server.js';
 export { defaultSet, type ServerSet } from './server-set.js';
+export { installMlflow, mlflowServer } from './servers/mlflow.js';
 export { ensureDebianPackages, findExecutable } from './system.js';
 
-export function localServers(set: ServerSet = defaultSet): LocalServer[] {
-  return [kafkaServer(set), schemaRegistryServer(set), redisServer(set), clickhouseServer(set)];
+/**
+ * The servers of a set: Kafka, the Schema Registry, Redis and ClickHouse, and with `mlflow` MLflow too
+ * (infra:up and npm test start it; the demo, bench and chaos runs use the file registry and skip it).
+ */
+export function localServers(set: ServerSet = defaultSet, options: { mlflow?: boolean } = {}): LocalServer[] {
+  const core = [kafkaServer(set), schemaRegistryServer(set), redisServer(set), clickhouseServer(set)];
+  return options.mlflow ? [...core, mlflowServer(set)] : core;
 }
+
+/** What `npm run infra:up` and `npm test` start. */
+export const infraServers = (): LocalServer[] => localServers(defaultSet, { mlflow: true });
 
 export class ServerStartError extends Error {
   constructor(
@@ -37,7 +47,7 @@ type Report = (line: string) => void;
  */
 export async function up(
   report: Report = console.log,
-  servers = localServers(),
+  servers = infraServers(),
   lockFile = localPath('run', 'infra.lock'),
 ): Promise<string[]> {
   return withLock(lockFile, () => startServers(report, servers), {
@@ -76,7 +86,7 @@ async function startServers(report: Report, servers: LocalServer[]): Promise<str
   return started;
 }
 
-export async function down(report: Report = console.log, servers = localServers(), only?: string[]): Promise<void> {
+export async function down(report: Report = console.log, servers = infraServers(), only?: string[]): Promise<void> {
   // Reverse order: clients of Kafka (the registry) stop before it.
   for (const server of [...servers].reverse()) {
     if (only && !only.includes(server.name)) continue;
@@ -85,6 +95,6 @@ export async function down(report: Report = console.log, servers = localServers(
   }
 }
 
-export async function status(servers = localServers()): Promise<{ name: string; address: string; up: boolean }[]> {
+export async function status(servers = infraServers()): Promise<{ name: string; address: string; up: boolean }[]> {
   return Promise.all(servers.map(async (s) => ({ name: s.name, address: s.address, up: await s.probe() })));
 }

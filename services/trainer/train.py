@@ -11,6 +11,11 @@ Split by time: the earliest 75 % of the event-time range trains, the rest tests.
 Output: <registry>/<name>/<version>/{model.onnx, metadata.json, fixture.json}; with --promote the
 alias file <registry>/aliases.json is updated (who/when/why recorded in its history).
 
+MLflow (see services/trainer/README.md): with MLFLOW_TRACKING_URI set, the run is logged there
+(parameters, metrics, the ONNX model, its metadata and the feature-set contract, the training
+window); with MODEL_REGISTRY=mlflow the version is registered in MLflow's model registry instead of
+the --registry directory, and --promote moves MLflow aliases (services/scorer/src/registry/).
+
 Retraining (services/monitor's retraining job): with --eval-data, every row of --data trains and the
 evaluation rows (the most recent labelled window, same columns) test; with --champion the champion's
 ONNX model is scored on them too, and the candidate is registered only if its --metric is not below
@@ -33,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+from mlflow_log import MlflowTarget, registry_target
 from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -112,6 +118,9 @@ def main() -> None:
     add_selection_arguments(ap)
     args = ap.parse_args()
     check_selection_arguments(ap, args)
+    # MODEL_REGISTRY and MLFLOW_TRACKING_URI, checked before any work: a bad value names the variable.
+    target = registry_target(os.environ)
+    mlflow_run = MlflowTarget.start(target, args) if target.tracking_uri else None
 
     names, times, y, X = load(args.data)
     if args.eval_data is not None:
@@ -176,17 +185,34 @@ def main() -> None:
             warnings.simplefilter("ignore")
             reference = np.nanmedian(X[train], axis=0)
 
+    window = {
+        "train_from": iso(times[train].min()),
+        "train_to": iso(times[train].max()),
+        "test_from": iso(times[test].min()),
+        "test_to": iso(times[test].max()),
+        "split": f"event_time < {iso(cut)} trains",
+    }
+    if mlflow_run:
+        mlflow_run.log_training(window, metrics, champion, names)
+
     if not accept:
         print(f"not registered: {args.metric} {candidate[args.metric]:.4f} < champion {champion[args.metric]:.4f} - {args.margin}")
         write_result(args.result, candidate, champion, metrics, "REJECTED", None)
+        if mlflow_run:
+            mlflow_run.finish(blob, None, "REJECTED")
         return
 
-    model_dir = args.registry / args.name
-    model_dir.mkdir(parents=True, exist_ok=True)
-    versions = [int(p.name) for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit()]
-    version = str(max(versions, default=0) + 1)
-    out = model_dir / version
-    out.mkdir()
+    if target.kind == "mlflow":
+        # MLflow numbers the version; the files are logged to the run below, under model/.
+        version = mlflow_run.register(args.name)
+        out = Path(tempfile.mkdtemp(prefix="trainer-version-"))
+    else:
+        model_dir = args.registry / args.name
+        model_dir.mkdir(parents=True, exist_ok=True)
+        versions = [int(p.name) for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit()]
+        version = str(max(versions, default=0) + 1)
+        out = model_dir / version
+        out.mkdir()
     (out / "model.onnx").write_bytes(blob)
 
     # Fixture: vectors (test rows, NaNs included) with the Python onnxruntime's and sklearn's scores.
@@ -220,13 +246,7 @@ def main() -> None:
         "input": "input",
         "output": {"name": "probabilities", "column": 1},
         "reference_vector": json_vector(reference),
-        "training_window": {
-            "train_from": iso(times[train].min()),
-            "train_to": iso(times[train].max()),
-            "test_from": iso(times[test].min()),
-            "test_to": iso(times[test].max()),
-            "split": f"event_time < {iso(cut)} trains",
-        },
+        "training_window": window,
         "algorithm": "sklearn.ensemble.HistGradientBoostingClassifier",
         "params": {"max_iter": args.trees, "max_depth": args.depth, "learning_rate": 0.1, "max_leaf_nodes": 31},
         "dataset": {"file": str(args.data), "rows": int(len(y)), "fraud": int(y.sum()), "note": args.dataset_note},
@@ -236,11 +256,18 @@ def main() -> None:
     if champion is not None:
         meta["champion_comparison"] = {"champion": str(args.champion), "metric": args.metric, "margin": args.margin, **{f"champion_{k}": v for k, v in champion.items()}}
     write_json(out / "metadata.json", meta)
-    print(f"registered {args.name}@{version} ({len(blob)} bytes) in {out}")
+    ref = f"{args.name}@{version}"
+    if mlflow_run:
+        mlflow_run.finish(blob, out, "REGISTERED", ref=ref)
+    where = target.tracking_uri if target.kind == "mlflow" else out
+    print(f"registered {ref} ({len(blob)} bytes) in {where}")
 
     if args.promote:
-        promote(args.registry, f"{args.name}@{version}", args.promote, args.why)
-    write_result(args.result, candidate, champion, metrics, "REGISTERED", f"{args.name}@{version}")
+        if target.kind == "mlflow":
+            mlflow_run.promote(ref, args.promote, args.why)
+        else:
+            promote(args.registry, ref, args.promote, args.why)
+    write_result(args.result, candidate, champion, metrics, "REGISTERED", ref)
 
 
 def evaluate_onnx(path: Path, X: np.ndarray, y: np.ndarray) -> dict:

@@ -58,4 +58,12 @@ describe('console configuration', () => {
     expect(() => parseConfig({ ...base, CONSOLE_RETENTION_INTERVAL: 'soon' })).toThrow(/CONSOLE_RETENTION_INTERVAL/);
     expect(() => parseConfig({ ...base, CLICKHOUSE_URL: undefined })).toThrow(/CLICKHOUSE_URL is not set/);
   });
+
+  it("reads the scorer's registry choice: MLflow needs its tracking URI", () => {
+    expect(parseConfig(base).MODEL_REGISTRY).toBe('file');
+    expect(() => parseConfig({ ...base, MODEL_REGISTRY: 'git' })).toThrow(/MODEL_REGISTRY must be one of file, mlflow/);
+    expect(() => parseConfig({ ...base, MODEL_REGISTRY: 'mlflow' })).toThrow(/MLFLOW_TRACKING_URI is not set/);
+    const mlflow = parseConfig({ ...base, MODEL_REGISTRY: 'mlflow', MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' });
+    expect(mlflow.MLFLOW_TRACKING_URI).toBe('http://127.0.0.1:5000');
+  });
 });

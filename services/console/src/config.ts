@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defaultRegistryDir } from '@pipeline/scorer';
+import { checkRegistryConfig, defaultRegistryDir, modelRegistryVars } from '@pipeline/scorer';
 import { clickhouseVars, env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
 import { fraudTopics } from '@pipeline/topology';
 import { z } from 'zod';
@@ -89,8 +89,8 @@ export const consoleVars = {
   CONSOLE_LABELS_TOPIC: env.string().default(fraudTopics.labels.name),
   /** The rule file the decision engine applies (its DECISION_RULES_FILE), shown on the rules page. */
   CONSOLE_RULES_FILE: env.string().default(defaultRulesFile),
-  /** The model registry the models page reads and promotes in (the scorer's MODEL_REGISTRY_DIR). */
-  MODEL_REGISTRY_DIR: env.string().default(defaultRegistryDir),
+  /** The model registry the models page reads and promotes in: the scorer's (MODEL_REGISTRY, its directory or MLflow). */
+  ...modelRegistryVars(defaultRegistryDir),
   /** How often the live page's figures are gathered and pushed. */
   CONSOLE_SAMPLE_INTERVAL: env
     .duration()
@@ -115,5 +115,5 @@ export const consoleVars = {
 export type ConsoleConfig = ReturnType<typeof parseConfig>;
 
 export function parseConfig(source: Record<string, string | undefined> = process.env) {
-  return parseEnv(consoleVars, source);
+  return checkRegistryConfig(parseEnv(consoleVars, source));
 }

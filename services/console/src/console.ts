@@ -1,5 +1,5 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
-import { fileRegistry } from '@pipeline/scorer';
+import { openRegistry } from '@pipeline/scorer';
 import {
   type AvroSerde,
   type ClickHouseClient,
@@ -145,7 +145,7 @@ export async function startConsole(options: {
       decisions,
       rulesFile: config.CONSOLE_RULES_FILE,
       models: {
-        registry: fileRegistry(config.MODEL_REGISTRY_DIR),
+        registry: openRegistry(config),
         traffic: createModelTrafficStore(clickhouse, () => decisions.newest()),
         served: { name: fraudFeatureSet.name, version: fraudFeatureSet.version },
       },

@@ -110,4 +110,13 @@ describe('retraining job configuration', () => {
     expect(config.RETRAIN_PYTHON).toMatch(/\.local\/trainer-venv\/bin\/python$/);
     expect(() => loadRetrainConfig({ ...servers, RETRAIN_MARGIN: '-0.1' })).toThrow(/RETRAIN_MARGIN/);
   });
+
+  it("reads the scorer's registry choice, refusing MLflow without its address", () => {
+    expect(loadRetrainConfig(servers).MODEL_REGISTRY).toBe('file');
+    const mlflow = { ...servers, MODEL_REGISTRY: 'mlflow', MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' };
+    expect(loadRetrainConfig(mlflow).MLFLOW_TRACKING_URI).toBe('http://127.0.0.1:5000');
+    expect(() => loadRetrainConfig({ ...servers, MODEL_REGISTRY: 'mlflow' })).toThrow(/MLFLOW_TRACKING_URI is not set/);
+    expect(refusal({ MODEL_REGISTRY: 'files' }).variables).toEqual(['MODEL_REGISTRY']);
+    expect(refusal({ MODEL_REGISTRY: 'mlflow' }).variables).toEqual(['MLFLOW_TRACKING_URI']);
+  });
 });

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
+import { checkRegistryConfig, modelRegistryVars } from '@pipeline/scorer';
 import {
   ConfigError,
   clickhouseVars,
@@ -55,8 +56,8 @@ export const monitorVars = {
   ...kafkaVars,
   ...schemaRegistryVars,
   ...clickhouseVars,
-  /** The file-backed model registry: training windows (the drift reference) come from its metadata. */
-  MODEL_REGISTRY_DIR: env.string().default(defaultRegistryDir),
+  /** The model registry (the scorer's: file or MLflow): training windows (the drift reference) come from its metadata. */
+  ...modelRegistryVars(defaultRegistryDir),
   /** event: windows close as event time (the newest logged transaction) passes them; replays give the same runs. wall: as the clock does. */
   MONITOR_CLOCK: z.enum(['event', 'wall']).default('event'),
   /** A run every interval, at interval boundaries (UTC). */
@@ -100,7 +101,7 @@ export interface MonitorConfig extends Omit<ReturnType<typeof parseBase>, 'MONIT
 }
 
 function parseBase(vars: Record<string, string | undefined>) {
-  return parseEnv(monitorVars, vars);
+  return checkRegistryConfig(parseEnv(monitorVars, vars));
 }
 
 /** Parses and checks everything at start: a bad variable, feature name or threshold stops the monitor. */
@@ -147,7 +148,8 @@ export const retrainVars = {
   ...kafkaVars,
   ...schemaRegistryVars,
   ...clickhouseVars,
-  MODEL_REGISTRY_DIR: env.string().default(defaultRegistryDir),
+  /** The registry the champion is read from and the candidate registered in. */
+  ...modelRegistryVars(defaultRegistryDir),
   /** The reference trainer's interpreter: the venv `npm test` builds (on first use) from services/trainer/requirements.txt. */
   RETRAIN_PYTHON: env.string().default(join(repoRoot, '.local', 'trainer-venv', 'bin', 'python')),
   /** Where training and evaluation CSVs are written (one folder per retraining). */
@@ -172,5 +174,5 @@ export const retrainVars = {
 export type RetrainConfig = ReturnType<typeof loadRetrainConfig>;
 
 export function loadRetrainConfig(vars: Record<string, string | undefined> = process.env) {
-  return parseEnv(retrainVars, vars);
+  return checkRegistryConfig(parseEnv(retrainVars, vars));
 }

@@ -1,4 +1,5 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
+import { openRegistry } from '@pipeline/scorer';
 import type { ClickHouseClient, Logger } from '@pipeline/shared';
 import type { Alert, RetrainingTrigger } from '@pipeline/topology';
 import { buildProfile, driftFigures, type Profile } from './checks/drift.js';
@@ -25,7 +26,10 @@ import * as store from './store.js';
 export type MonitorSettings = Pick<
   MonitorConfig,
   | 'SERVICE_NAME'
+  | 'MODEL_REGISTRY'
   | 'MODEL_REGISTRY_DIR'
+  | 'MLFLOW_TRACKING_URI'
+  | 'MLFLOW_REGISTRY_SCOPE'
   | 'MONITOR_CLOCK'
   | 'MONITOR_INTERVAL'
   | 'MONITOR_WINDOW'
@@ -92,11 +96,13 @@ export function createMonitor(deps: MonitorDeps): Monitor {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
 
-  function referenceWindow(m: store.ModelRef): { from: number; to: number } | undefined {
+  const registry = openRegistry(s);
+
+  async function referenceWindow(m: store.ModelRef): Promise<{ from: number; to: number } | undefined> {
     if (s.MONITOR_REFERENCE_FROM !== undefined && s.MONITOR_REFERENCE_TO !== undefined) {
       return { from: s.MONITOR_REFERENCE_FROM, to: s.MONITOR_REFERENCE_TO };
     }
-    const info = readModelInfo(s.MODEL_REGISTRY_DIR, m.model_name, m.model_version);
+    const info = await readModelInfo(registry, m.model_name, m.model_version);
     if (info?.trainFrom === undefined || info.trainTo === undefined) return undefined;
     // train_to is the last training row's time: the window ends just after it.
     return { from: info.trainFrom, to: info.trainTo + 1000 };
@@ -155,7 +161,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     if (enabled('DRIFT') || enabled('QUALITY')) {
       const current = await store.scoredRows(clickhouse, m, start, end, s.MONITOR_MAX_ROWS);
       rows += current.length;
-      const ref = referenceWindow(m);
+      const ref = await referenceWindow(m);
       const profile = ref ? await profiles(m, ref) : undefined;
       if (!ref) logger.warn({ model: `${m.model_name}@${m.model_version}` }, 'no reference window: drift not checked');
       const variants = new Map<string, store.ScoredRow[]>();

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { type ModelRegistry, RegistryError } from '@pipeline/scorer';
 
-/** What the monitor and the retraining job read from a model's metadata.json in the file registry. */
+/** What the monitor and the retraining job read of a registered model (either registry, see @pipeline/scorer). */
 export interface ModelInfo {
   name: string;
   version: string;
@@ -11,21 +10,24 @@ export interface ModelInfo {
   featureNames: string[];
   /** The feature set it was trained on (undefined: not recorded). */
   featureSet: { name: string; version: number } | undefined;
-  dir: string;
 }
 
+/** A registry that says "no such version" (not one that cannot be reached: that throws, retriable). */
+const missing = (error: unknown): boolean => error instanceof RegistryError && !error.retriable;
+
 /** undefined when the registry has no such version (a model scored under a name the registry does not hold). */
-export function readModelInfo(registryDir: string, name: string, version: string): ModelInfo | undefined {
+export async function readModelInfo(
+  registry: ModelRegistry,
+  name: string,
+  version: string,
+): Promise<ModelInfo | undefined> {
   if (!/^[A-Za-z0-9_.-]+$/.test(name) || !/^[A-Za-z0-9_.-]+$/.test(version)) return undefined;
-  const dir = join(registryDir, name, version);
-  let meta: {
-    training_window?: { train_from?: string; train_to?: string };
-    feature_set?: { name?: string; version?: number; names?: string[] };
-  };
+  let meta: Awaited<ReturnType<ModelRegistry['metadata']>>;
   try {
-    meta = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8'));
-  } catch {
-    return undefined;
+    meta = await registry.metadata(`${name}@${version}`);
+  } catch (error) {
+    if (missing(error)) return undefined;
+    throw error;
   }
   const time = (s: string | undefined) => (s === undefined ? undefined : Date.parse(s));
   return {
@@ -38,17 +40,18 @@ export function readModelInfo(registryDir: string, name: string, version: string
       meta.feature_set?.name !== undefined && meta.feature_set.version !== undefined
         ? { name: meta.feature_set.name, version: meta.feature_set.version }
         : undefined,
-    dir,
   };
 }
 
-/** The alias file's champion, as name and version. */
-export function readChampion(registryDir: string): { name: string; version: string } | undefined {
+/** The registry's champion, as name and version. */
+export async function readChampion(registry: ModelRegistry): Promise<{ name: string; version: string } | undefined> {
+  let champion: string | null;
   try {
-    const aliases = JSON.parse(readFileSync(join(registryDir, 'aliases.json'), 'utf8')) as { champion?: string | null };
-    const [name, version] = (aliases.champion ?? '').split('@');
-    return name && version ? { name, version } : undefined;
-  } catch {
-    return undefined;
+    champion = (await registry.aliases()).champion;
+  } catch (error) {
+    if (missing(error)) return undefined;
+    throw error;
   }
+  const [name, version] = (champion ?? '').split('@');
+  return name && version ? { name, version } : undefined;
 }

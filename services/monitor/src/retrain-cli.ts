@@ -4,9 +4,10 @@
  *   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx services/monitor/src/retrain-cli.ts \
  *     --model fraud_gbdt [--version 1] [--cutoff 2026-03-01T00:00:00Z] [--why "quarterly refresh"]
  *
- * Same environment as the job (RETRAIN_*, MODEL_REGISTRY_DIR); prints the retraining record.
+ * Same environment as the job (RETRAIN_*, MODEL_REGISTRY and its variables); prints the retraining record.
  */
 import { parseArgs } from 'node:util';
+import { openRegistry } from '@pipeline/scorer';
 import { ConfigError, createClickHouse, createLogger, migrate, runMain } from '@pipeline/shared';
 import type { RetrainingTrigger } from '@pipeline/topology';
 import { loadRetrainConfig } from './config.js';
@@ -28,7 +29,8 @@ await runMain('retrain', async () => {
     SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081',
     ...process.env,
   });
-  const champion = readChampion(config.MODEL_REGISTRY_DIR);
+  const registry = openRegistry(config);
+  const champion = await readChampion(registry);
   const model = values.model ?? champion?.name;
   const version = values.version ?? (champion?.name === model ? champion?.version : undefined);
   if (!model || !version)
@@ -60,7 +62,7 @@ await runMain('retrain', async () => {
     requested_at: at,
   };
   try {
-    validateTrigger(trigger, config.MODEL_REGISTRY_DIR);
+    await validateTrigger(trigger, registry);
     const record = await retrain(
       { clickhouse, logger, settings: config },
       trigger,

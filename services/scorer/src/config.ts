@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { downstreamKafkaVars, env, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
 import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { checkRegistryConfig, modelRegistryVars } from './registry/select.js';
 
 /** The committed registry (models/ at the repository root). */
 export const defaultRegistryDir = fileURLToPath(new URL('../../../models/', import.meta.url));
@@ -29,9 +30,8 @@ export const scorerVars = {
   SCORER_BATCH_SIZE: env.positiveInt().default(256),
   /** ...or when its first event has waited this long, whichever comes first. */
   SCORER_BATCH_WAIT: env.duration().default(2),
-  /** Directory of the file-backed model registry. */
-  MODEL_REGISTRY_DIR: env.string().default(defaultRegistryDir),
-  /** How often the alias file is read for a promotion or rollback. */
+  ...modelRegistryVars(defaultRegistryDir),
+  /** How often the aliases are read (alias file or MLflow) for a promotion or rollback. */
   SCORER_REGISTRY_POLL: env.duration().default(1000),
   /** Champion scores below this carry no contributions (explaining costs one extra row per feature). */
   SCORER_EXPLAIN_MIN_SCORE: probability().default(0.05),
@@ -46,5 +46,5 @@ export const scorerVars = {
 export type ScorerConfig = ReturnType<typeof parseConfig>;
 
 export function parseConfig(source: Record<string, string | undefined> = process.env) {
-  return parseEnv(scorerVars, source);
+  return checkRegistryConfig(parseEnv(scorerVars, source));
 }

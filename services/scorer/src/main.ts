@@ -13,7 +13,7 @@ import {
 import { parseConfig } from './config.js';
 import { loadServingSet } from './models.js';
 import { createScoringPool } from './pool.js';
-import { fileRegistry } from './registry/file-registry.js';
+import { openRegistry } from './registry/select.js';
 import { createScorer } from './scorer.js';
 import { createModelWatcher } from './watcher.js';
 
@@ -26,7 +26,7 @@ await runMain('scorer', async () => {
 
   const pool = createScoringPool({ threads: config.SCORER_THREADS });
   shutdown.onShutdown('pool', () => pool.close());
-  const registry = fileRegistry(config.MODEL_REGISTRY_DIR);
+  const registry = openRegistry(config);
   const load = () =>
     loadServingSet(registry, { featureSet: fraudFeatureSet, pool, explainShadows: config.SCORER_EXPLAIN_SHADOWS });
   const models = createModelWatcher({

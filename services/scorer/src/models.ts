@@ -2,7 +2,8 @@ import { ModelLoadError, RegistryError } from './errors.js';
 import type { ScoringPool, WorkerModel } from './pool.js';
 import { servingSet } from './registry/aliases.js';
 import { checkContract, type FeatureSetLike } from './registry/contract.js';
-import { fileSha256, type ModelRegistry } from './registry/file-registry.js';
+import { fileSha256 } from './registry/file-registry.js';
+import type { ModelRegistry } from './registry/types.js';
 
 export interface ServedModel {
   ref: string;

@@ -1,6 +1,6 @@
 import { type ServingSet, signatureOf } from './models.js';
 import { servingSet } from './registry/aliases.js';
-import type { ModelRegistry } from './registry/file-registry.js';
+import type { ModelRegistry } from './registry/types.js';
 
 export interface ModelWatcher {
   /** The set every new micro-batch is scored with. */

@@ -10,7 +10,7 @@ afterEach(async () => {
 describe('scorer: enriched transactions in, scores out', () => {
   it('emits exactly one champion score per event, plus one flagged score per shadow, with contributions', async () => {
     world = await createWorld();
-    world.addVersion('2');
+    await world.addVersion('2');
     await world.registry.promote('fraud_gbdt@2', 'shadow', { by: 'test', why: 'shadow' });
     await world.watcher.check();
     const events = Array.from({ length: 150 }, (_, i) => enrichedEvent(i, 'one-each'));

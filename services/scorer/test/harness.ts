@@ -15,8 +15,9 @@ import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type EnrichedTransaction, type Score, schemaFor, valueSubject } from '@pipeline/topology';
 import { loadServingSet } from '../src/models.js';
 import { createScoringPool, type ScoringPool } from '../src/pool.js';
-import { fileRegistry, type ModelRegistry } from '../src/registry/file-registry.js';
-import { committedModelDir, tempRegistry } from '../src/registry/test-registry.js';
+import { type RegistryUnderTest, registriesUnderTest } from '../src/registry/test-registries.js';
+import { committedModelDir } from '../src/registry/test-registry.js';
+import type { ModelRegistry } from '../src/registry/types.js';
 import { createScorer, type Scorer } from '../src/scorer.js';
 import { createModelWatcher, type ModelWatcher } from '../src/watcher.js';
 
@@ -52,7 +53,7 @@ export function enrichedEvent(i: number, prefix: string): EnrichedTransaction {
 export interface World {
   kafka: Kafka;
   registry: ModelRegistry;
-  addVersion: ReturnType<typeof tempRegistry>['addVersion'];
+  addVersion: RegistryUnderTest['addVersion'];
   topics: { enriched: string; scores: string; deadLetters: string };
   scores: Score[];
   deadLetters: DeadLetter[];
@@ -63,8 +64,13 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** Fresh topics, a temporary registry (the committed baseline as champion), a pool, a scorer and a reader. */
-export async function createWorld(options: { pollMs?: number; maxWaitMs?: number } = {}): Promise<World> {
+/**
+ * Fresh topics, a temporary registry (the committed baseline as champion; file-backed, or a
+ * registered model of its own on the test MLflow), a pool, a scorer and a reader.
+ */
+export async function createWorld(
+  options: { pollMs?: number; maxWaitMs?: number; registry?: RegistryUnderTest['kind'] } = {},
+): Promise<World> {
   const kafka = testKafka('scorer-test');
   const topics = { enriched: uniqueName('enriched'), scores: uniqueName('scores'), deadLetters: uniqueName('dlq') };
   for (const t of Object.values(topics)) await createTopic(kafka, t, 3);
@@ -76,8 +82,8 @@ export async function createWorld(options: { pollMs?: number; maxWaitMs?: number
     schemaFor('fraud/enriched-transaction').type,
   );
 
-  const temp = tempRegistry();
-  const registry = fileRegistry(temp.dir);
+  const temp = await registriesUnderTest[options.registry ?? 'file']();
+  const registry = temp.registry;
   const pool: ScoringPool = createScoringPool({ threads: 2 });
   const load = () => loadServingSet(registry, { featureSet: fraudFeatureSet, pool, explainShadows: false });
   const watcher = createModelWatcher({ registry, initial: await load(), load, pollMs: options.pollMs ?? 100 });

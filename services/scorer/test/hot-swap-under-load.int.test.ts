@@ -7,10 +7,11 @@ afterEach(async () => {
   world = undefined;
 });
 
-describe('scorer: hot swap under continuous load', () => {
+// The same swap whichever registry holds the aliases: the alias file, or MLflow's registered-model aliases.
+describe.each(['file', 'mlflow'] as const)('scorer: hot swap under continuous load (%s registry)', (registry) => {
   it('scores every event exactly once by the champion: the old version before the switch, the new after', async () => {
-    world = await createWorld({ pollMs: 50 });
-    world.addVersion('2');
+    world = await createWorld({ pollMs: 50, registry });
+    const v2 = await world.addVersion('2');
     const w = world;
     let sent = 0;
     let promotedAt = -1;
@@ -22,7 +23,7 @@ describe('scorer: hot swap under continuous load', () => {
       await w.send(batch);
       sent += batch.length;
       if (sent === total / 2) {
-        await w.registry.promote('fraud_gbdt@2', 'champion', { by: 'test', why: 'swap under load' });
+        await w.registry.promote(v2, 'champion', { by: 'test', why: 'swap under load' });
         promotedAt = sent;
       }
       await new Promise((r) => setTimeout(r, 20));

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
+import { type ModelRegistry, openRegistry } from '@pipeline/scorer';
 import { type ClickHouseClient, errorMessage, type Logger, literal, PipelineError, sql } from '@pipeline/shared';
 import type { RetrainingTrigger } from '@pipeline/topology';
 import type { RetrainConfig } from '../config.js';
@@ -13,7 +14,10 @@ import { retrainingWindows } from './windows.js';
 export type RetrainSettings = Pick<
   RetrainConfig,
   | 'SERVICE_NAME'
+  | 'MODEL_REGISTRY'
   | 'MODEL_REGISTRY_DIR'
+  | 'MLFLOW_TRACKING_URI'
+  | 'MLFLOW_REGISTRY_SCOPE'
   | 'RETRAIN_PYTHON'
   | 'RETRAIN_WORK_DIR'
   | 'RETRAIN_CLOCK'
@@ -59,10 +63,10 @@ export interface RetrainingRecord {
 }
 
 /** A trigger that cannot be acted on at all: dead-lettered by the consumer rather than recorded. */
-export function validateTrigger(trigger: RetrainingTrigger, registryDir: string): void {
-  if (!readModelInfo(registryDir, trigger.model_name, trigger.model_version)) {
+export async function validateTrigger(trigger: RetrainingTrigger, registry: ModelRegistry): Promise<void> {
+  if (!(await readModelInfo(registry, trigger.model_name, trigger.model_version))) {
     throw new InvalidTriggerError(
-      `trigger ${trigger.trigger_id} names ${trigger.model_name}@${trigger.model_version}, which the registry at ${registryDir} does not hold`,
+      `trigger ${trigger.trigger_id} names ${trigger.model_name}@${trigger.model_version}, which the registry at ${registry.dir} does not hold`,
     );
   }
 }
@@ -102,7 +106,8 @@ export async function retrain(
   const now = deps.now ?? Date.now;
   const started = now();
   const t0 = performance.now();
-  const registered = readChampion(s.MODEL_REGISTRY_DIR);
+  const registry = openRegistry(s);
+  const registered = await readChampion(registry);
   // The champion to beat: the registry's, if it is of this model; else the version the trigger names.
   const championVersion =
     registered && registered.name === trigger.model_name ? registered.version : trigger.model_version;
@@ -174,7 +179,7 @@ export async function retrain(
         );
       }
     }
-    const champion = readModelInfo(s.MODEL_REGISTRY_DIR, trigger.model_name, championVersion);
+    const champion = await readModelInfo(registry, trigger.model_name, championVersion);
     // A champion of another feature-set version reads these columns as other features: no comparison.
     const comparable =
       champion?.featureSet?.name === featureSet.name && champion.featureSet.version === featureSet.version;
@@ -184,9 +189,9 @@ export async function retrain(
       featureSet: `${featureSet.name}@${featureSet.version}`,
       data: join(dir, 'train.csv'),
       evalData: join(dir, 'eval.csv'),
-      registry: s.MODEL_REGISTRY_DIR,
+      registry: s,
       name: trigger.model_name,
-      champion: champion && comparable ? join(champion.dir, 'model.onnx') : undefined,
+      champion: champion && comparable ? await registry.artifact(`${champion.name}@${champion.version}`) : undefined,
       metric: s.RETRAIN_METRIC,
       margin: s.RETRAIN_MARGIN,
       result: join(dir, 'result.json'),

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RegistryConfig } from '@pipeline/scorer';
 import { TrainerError } from '../errors.js';
 
 export const trainScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'trainer', 'train.py');
@@ -28,7 +29,8 @@ export interface TrainerRun {
   featureSet: string;
   data: string;
   evalData: string;
-  registry: string;
+  /** Where the candidate is registered: the same registry the monitor reads (file directory or MLflow). */
+  registry: RegistryConfig;
   name: string;
   champion: string | undefined;
   metric: 'average_precision' | 'roc_auc';
@@ -58,7 +60,7 @@ export async function runTrainer(run: TrainerRun): Promise<TrainerResult & { log
     '--eval-data',
     run.evalData,
     '--registry',
-    run.registry,
+    run.registry.MODEL_REGISTRY_DIR,
     '--name',
     run.name,
     '--metric',
@@ -76,7 +78,14 @@ export async function runTrainer(run: TrainerRun): Promise<TrainerResult & { log
     ...(run.champion ? ['--champion', run.champion] : []),
   ];
   const log = await new Promise<string>((resolve, reject) => {
-    const child = spawn(run.python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The trainer reads the registry choice from the same variables (services/trainer/mlflow_log.py).
+    const env = {
+      ...process.env,
+      MODEL_REGISTRY: run.registry.MODEL_REGISTRY,
+      MLFLOW_TRACKING_URI: run.registry.MLFLOW_TRACKING_URI ?? '',
+      MLFLOW_REGISTRY_SCOPE: run.registry.MLFLOW_REGISTRY_SCOPE ?? '',
+    };
+    const child = spawn(run.python, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';
     child.stdout.on('data', (d: Buffer) => {
       output += d.toString();

@@ -1,3 +1,4 @@
+import { openRegistry } from '@pipeline/scorer';
 import {
   type AvroSerde,
   type BatchConsumer,
@@ -29,6 +30,7 @@ export function createTriggerConsumer(options: {
   tuning?: ConsumerTuning;
 }): BatchConsumer {
   const { retrain: deps, logger } = options;
+  const registry = openRegistry(deps.settings);
   return createBatchConsumer<RetrainingTrigger>({
     kafka: options.kafka,
     groupId: options.groupId,
@@ -45,7 +47,7 @@ export function createTriggerConsumer(options: {
       for (const record of records) {
         const trigger = record.value;
         try {
-          validateTrigger(trigger, deps.settings.MODEL_REGISTRY_DIR);
+          await validateTrigger(trigger, registry);
         } catch (error) {
           rejected.push({ record, error });
           continue;

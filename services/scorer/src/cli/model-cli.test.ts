@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { tempRegistry } from '../registry/test-registry.js';
 import { runModelCli } from './model-cli.js';
 
-async function cli(argv: string[], dir: string) {
+async function cli(argv: string[], dir: string, env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runModelCli(argv, {
     out: (l) => out.push(l),
     err: (l) => err.push(l),
-    env: { USER: 'ana' },
+    env: { USER: 'ana', ...env },
     defaultDir: dir,
     now: () => new Date('2026-03-01T00:00:00Z'),
   });
@@ -33,6 +33,18 @@ describe('model command', () => {
     });
     const back = await cli(['rollback', '--why', 'too many declines', '--by', 'bo'], t.dir);
     expect(back).toMatchObject({ code: 0, out: 'rolled back; champion: fraud_gbdt@1' });
+  });
+
+  it('a bad registry choice exits 2 naming the variable', async () => {
+    const { dir } = tempRegistry();
+    expect(await cli(['list'], dir, { MODEL_REGISTRY: 'mlfow' })).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/MODEL_REGISTRY must be file or mlflow, got 'mlfow'/),
+    });
+    expect(await cli(['list'], dir, { MODEL_REGISTRY: 'mlflow' })).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/MLFLOW_TRACKING_URI is not set/),
+    });
   });
 
   it('bad arguments exit 2 with a clear message and the usage', async () => {

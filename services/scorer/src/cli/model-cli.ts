@@ -1,8 +1,14 @@
 import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError } from '@pipeline/shared';
 import { RegistryError, UsageError } from '../errors.js';
 import { aliasOf, isAlias, parseRef } from '../registry/aliases.js';
 import { fileRegistry } from '../registry/file-registry.js';
+import { mlflowClient } from '../registry/mlflow-client.js';
+import { publishVersion } from '../registry/mlflow-publish.js';
+import { DEFAULT_SCOPE } from '../registry/mlflow-registry.js';
+import { openRegistry } from '../registry/select.js';
 import { ALIASES } from '../registry/types.js';
 
 export const USAGE = `usage: npm run model -- <command> [--registry <dir>]
@@ -11,7 +17,10 @@ export const USAGE = `usage: npm run model -- <command> [--registry <dir>]
   promote <name@version> --to <alias> --why <text> [--by <who>]
                                                 alias: ${ALIASES.join(', ')}; a replaced champion/challenger is archived
   rollback --why <text> [--by <who>]            champion back to the one before the last champion change
-The registry is --registry, else MODEL_REGISTRY_DIR, else models/ at the repository root.`;
+  import <name@version> [--from <dir>]          MLflow only: copy a file-registry version (from --from, else
+                                                MODEL_REGISTRY_DIR, else models/) into MLflow as a new version
+The registry is MLflow's at MLFLOW_TRACKING_URI when MODEL_REGISTRY=mlflow; else the directory --registry,
+else MODEL_REGISTRY_DIR, else models/ at the repository root.`;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -28,6 +37,10 @@ export async function runModelCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`error: ${error.message}\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.err(`error: ${error.message}`);
       return 2;
     }
     if (error instanceof RegistryError) {
@@ -47,7 +60,18 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
-  const registry = fileRegistry(values.registry ?? io.env.MODEL_REGISTRY_DIR ?? io.defaultDir, io.now);
+  const kind = io.env.MODEL_REGISTRY ?? 'file';
+  if (kind !== 'file' && kind !== 'mlflow')
+    throw new UsageError(`MODEL_REGISTRY must be file or mlflow, got '${kind}'`);
+  const registry = openRegistry(
+    {
+      MODEL_REGISTRY: kind,
+      MODEL_REGISTRY_DIR: values.registry ?? io.env.MODEL_REGISTRY_DIR ?? io.defaultDir,
+      MLFLOW_TRACKING_URI: io.env.MLFLOW_TRACKING_URI,
+      MLFLOW_REGISTRY_SCOPE: io.env.MLFLOW_REGISTRY_SCOPE,
+    },
+    { now: io.now },
+  );
   const who = () => {
     if (!values.why?.trim()) throw new UsageError(`${command} needs --why <text>: the reason is recorded`);
     return { by: values.by ?? io.env.USER ?? userInfo().username, why: values.why };
@@ -105,6 +129,28 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       io.out(`${ref} is now ${to}; champion: ${next.champion ?? '(none)'}`);
       return 0;
     }
+    case 'import': {
+      if (kind !== 'mlflow' || !io.env.MLFLOW_TRACKING_URI) {
+        throw new UsageError('import copies into MLflow: set MODEL_REGISTRY=mlflow and MLFLOW_TRACKING_URI');
+      }
+      if (rest.length !== 1) throw new UsageError('import takes one model reference like fraud_gbdt@2');
+      const ref = rest[0] as string;
+      const from = fileRegistry(values.from ?? io.env.MODEL_REGISTRY_DIR ?? io.defaultDir);
+      let dir: string;
+      try {
+        dir = dirname(await from.artifact(ref));
+      } catch (error) {
+        throw new UsageError(`${ref} is not a version of the file registry at ${from.dir}`, { cause: error });
+      }
+      const imported = await publishVersion(mlflowClient(io.env.MLFLOW_TRACKING_URI), {
+        scope: io.env.MLFLOW_REGISTRY_SCOPE ?? DEFAULT_SCOPE,
+        name: parseRef(ref).name,
+        dir,
+        tags: { 'pipeline.imported_from': `${ref} in ${from.dir}` },
+      });
+      io.out(`imported ${ref} as ${imported} (promote it to serve it)`);
+      return 0;
+    }
     case 'rollback': {
       noMore();
       const next = await registry.rollback(who());
@@ -128,6 +174,7 @@ function parse(argv: string[]) {
       to: { type: 'string' },
       why: { type: 'string' },
       by: { type: 'string' },
+      from: { type: 'string' },
     },
   });
 }

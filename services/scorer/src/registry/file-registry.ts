@@ -4,27 +4,7 @@ import { join } from 'node:path';
 import { RegistryError } from '../errors.js';
 import { EMPTY_ALIASES, parseAliasFile, parseRef, promote, rollback } from './aliases.js';
 import { DEFAULT_LOCK, type LockOptions, withFileLock } from './file-lock.js';
-import type { Alias, AliasFile, ModelMetadata } from './types.js';
-
-export interface Who {
-  by: string;
-  why: string;
-}
-
-/**
- * What the scorer and the `model` command need of a registry. Small on purpose: an MLflow-backed one
- * maps `aliases()` to registered-model aliases and `metadata()` to model-version tags.
- */
-export interface ModelRegistry {
-  readonly dir: string;
-  list(): Promise<ModelMetadata[]>;
-  metadata(ref: string): Promise<ModelMetadata>;
-  /** Absolute path of the version's model file. */
-  artifact(ref: string): Promise<string>;
-  aliases(): Promise<AliasFile>;
-  promote(ref: string, alias: Alias, who: Who): Promise<AliasFile>;
-  rollback(who: Who): Promise<AliasFile>;
-}
+import type { AliasFile, ModelMetadata, ModelRegistry, Who } from './types.js';
 
 export const ALIAS_FILE = 'aliases.json';
 

@@ -1,5 +1,7 @@
 /**
- * The model registry's data. A model version is `name@version`; its artifact directory holds
+ * The model registry's data and interface, owned here for every implementation (file-registry.ts,
+ * mlflow-registry.ts) and every user (the scorer, `npm run model`, the monitor, the console through
+ * `@pipeline/scorer`). A model version is `name@version`; its artifact directory holds
  * `model.onnx`, `metadata.json` and (from the trainer) `fixture.json`. Aliases say which versions
  * serve: one champion (decides), at most one challenger and any number of shadows (scored, flagged,
  * never decide), and archived ones (kept, not served).
@@ -50,4 +52,25 @@ export interface AliasFile {
 export interface ModelRef {
   name: string;
   version: string;
+}
+
+export interface Who {
+  by: string;
+  why: string;
+}
+
+/**
+ * What the scorer, the monitor, the console and the `model` command need of a registry, whichever
+ * holds it: the file-backed one (`fileRegistry`, the default) or MLflow's (`mlflowRegistry`).
+ */
+export interface ModelRegistry {
+  /** Where it lives, for messages and the console: a directory, or `mlflow <tracking URI>`. */
+  readonly dir: string;
+  list(): Promise<ModelMetadata[]>;
+  metadata(ref: string): Promise<ModelMetadata>;
+  /** Absolute local path of the version's model file (MLflow's is downloaded into a cache first). */
+  artifact(ref: string): Promise<string>;
+  aliases(): Promise<AliasFile>;
+  promote(ref: string, alias: Alias, who: Who): Promise<AliasFile>;
+  rollback(who: Who): Promise<AliasFile>;
 }
