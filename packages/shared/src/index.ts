@@ -76,6 +76,7 @@ export {
   readPublishTime,
 } from './kafka/headers.js';
 export { type EnsureTopicsResult, ensureTopics, type TopicSpec } from './kafka/topics.js';
+export { createPolling, type Polling, type PollingOptions } from './lifecycle/polling.js';
 export { EXIT_CONFIG, runMain } from './lifecycle/run-main.js';
 export { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 export { createLogger, type Logger } from './logging/logger.js';

@@ -1,5 +1,5 @@
 import type { ModelRegistry } from '@pipeline/scorer';
-import { type ClickHouseClient, errorMessage, type Logger } from '@pipeline/shared';
+import { type ClickHouseClient, createPolling, errorMessage, type Logger } from '@pipeline/shared';
 import type { ExperimentDecision, ExperimentFigure, PolicyMode } from '@pipeline/topology';
 import { estimatePerformance, type Performance, realizedPerformance } from './analysis/cbpe.js';
 import {
@@ -86,10 +86,6 @@ export function createExperimentJob(deps: JobDeps): ExperimentJob {
   const now = deps.now ?? Date.now;
   const alpha = s.EXPERIMENTS_ALPHA;
   const control = s.EXPERIMENTS_CONTROL;
-  let healthy = true;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
 
   /** The experiment and its timeline, or why it cannot be analysed. */
   async function resolve(): Promise<
@@ -415,46 +411,26 @@ export function createExperimentJob(deps: JobDeps): ExperimentJob {
       asOf <= newest && asOf <= t.end + t.lag;
       asOf += DAY
     ) {
-      if (stopped) break;
+      if (polling.stopped) break;
       out.push(await runLook(asOf));
     }
     return out;
   }
 
-  function schedule() {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = runDue()
-        .then(() => {
-          healthy = true;
-        })
-        .catch((error: unknown) => {
-          healthy = false;
-          logger.error({ err: error }, 'experiment analysis failed; retrying at the next poll');
-        })
-        .finally(schedule);
-    }, s.EXPERIMENTS_POLL);
-  }
+  const polling = createPolling({
+    run: () => runDue(),
+    intervalMs: s.EXPERIMENTS_POLL,
+    logger,
+    failure: 'experiment analysis failed; retrying at the next poll',
+  });
 
   return {
     runLook,
     runDue,
-    start() {
-      stopped = false;
-      running = runDue()
-        .catch((error: unknown) => {
-          healthy = false;
-          logger.error({ err: error }, 'experiment analysis failed; retrying at the next poll');
-        })
-        .finally(schedule);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
+    start: polling.start,
+    stop: polling.stop,
     get healthy() {
-      return healthy;
+      return polling.healthy;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { openRegistry } from '@pipeline/scorer';
-import type { ClickHouseClient, Logger } from '@pipeline/shared';
+import { type ClickHouseClient, createPolling, type Logger } from '@pipeline/shared';
 import type { Alert, RetrainingTrigger } from '@pipeline/topology';
 import { buildProfile, driftFigures, type Profile } from './checks/drift.js';
 import { mixFigures } from './checks/mix.js';
@@ -91,10 +91,6 @@ export function createMonitor(deps: MonitorDeps): Monitor {
   const enabled = (k: Kind) => s.checks.includes(k);
   const vectorCache = new Map<string, Promise<number[][]>>();
   const profileCache = new Map<string, Promise<{ features: Profile[]; score: Profile } | undefined>>();
-  let healthy = true;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
 
   const registry = openRegistry(s);
 
@@ -362,46 +358,26 @@ export function createMonitor(deps: MonitorDeps): Monitor {
   async function runDue(): Promise<RunResult[]> {
     const results: RunResult[] = [];
     for (const end of await due()) {
-      if (stopped) break;
+      if (polling.stopped) break;
       results.push(await runWindow(end));
     }
     return results;
   }
 
-  function schedule() {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = runDue()
-        .then(() => {
-          healthy = true;
-        })
-        .catch((error: unknown) => {
-          healthy = false;
-          logger.error({ err: error }, 'monitor run failed; retrying at the next poll');
-        })
-        .finally(schedule);
-    }, s.MONITOR_POLL);
-  }
+  const polling = createPolling({
+    run: () => runDue(),
+    intervalMs: s.MONITOR_POLL,
+    logger,
+    failure: 'monitor run failed; retrying at the next poll',
+  });
 
   return {
     runWindow,
     runDue,
-    start() {
-      stopped = false;
-      running = runDue()
-        .catch((error: unknown) => {
-          healthy = false;
-          logger.error({ err: error }, 'monitor run failed; retrying at the next poll');
-        })
-        .finally(schedule);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
+    start: polling.start,
+    stop: polling.stop,
     get healthy() {
-      return healthy;
+      return polling.healthy;
     },
   };
 }

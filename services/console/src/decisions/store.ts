@@ -1,6 +1,7 @@
 import type { FeatureSet } from '@pipeline/feature-sets';
-import { type ClickHouseClient, errorMessage } from '@pipeline/shared';
-import { RequestError, UnavailableError } from '../errors.js';
+import type { ClickHouseClient } from '@pipeline/shared';
+import { RequestError } from '../errors.js';
+import { clickhouseRows } from '../reads.js';
 import type { ReviewLookup } from '../review/review.js';
 import { type RuleHits, ruleHits, ruleHitsSql } from '../rules/hits.js';
 import {
@@ -50,14 +51,7 @@ const QUEUE_DAYS = 30;
 
 /** The console's reads of the sink's tables; ClickHouse not answering is an UnavailableError (503). */
 export function createDecisionStore(client: ClickHouseClient, featureSet: FeatureSet): DecisionStore {
-  const rows = async <T>(query: string): Promise<T[]> => {
-    try {
-      const result = await client.query({ query, format: 'JSONEachRow' });
-      return await result.json<T>();
-    } catch (error) {
-      throw new UnavailableError(`ClickHouse did not answer: ${errorMessage(error)}`, error);
-    }
-  };
+  const rows = clickhouseRows(client);
 
   const newest = async (): Promise<number | null> => {
     const [part] = await rows<{ p: string | null }>(newestPartitionSql());

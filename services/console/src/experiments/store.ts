@@ -1,5 +1,6 @@
-import { type ClickHouseClient, errorMessage } from '@pipeline/shared';
-import { RequestError, UnavailableError } from '../errors.js';
+import type { ClickHouseClient } from '@pipeline/shared';
+import { RequestError } from '../errors.js';
+import { clickhouseRows } from '../reads.js';
 import { figuresSql, looksSql, standingsSql } from './queries.js';
 import {
   type Experiments,
@@ -17,14 +18,7 @@ export interface ExperimentsStore {
 
 /** The experiment analysis's tables; ClickHouse not answering (or the tables missing) is a 503 naming it. */
 export function createExperimentsStore(client: ClickHouseClient): ExperimentsStore {
-  const rows = async <T>(query: string): Promise<T[]> => {
-    try {
-      const result = await client.query({ query, format: 'JSONEachRow' });
-      return await result.json<T>();
-    } catch (error) {
-      throw new UnavailableError(`ClickHouse did not answer: ${errorMessage(error)}`, error);
-    }
-  };
+  const rows = clickhouseRows(client);
   return {
     async read(experiment) {
       const all = standings(await rows<StandingRow>(standingsSql()));

@@ -1,5 +1,5 @@
-import { type ClickHouseClient, errorMessage } from '@pipeline/shared';
-import { UnavailableError } from '../errors.js';
+import type { ClickHouseClient } from '@pipeline/shared';
+import { clickhouseRows } from '../reads.js';
 import { agreementSql, labelledHistogramSql, scoreHistogramSql } from './queries.js';
 import { type AgreementRow, type HistogramRow, type LabelledRow, type ModelsLive, modelsLive } from './shape.js';
 
@@ -18,14 +18,7 @@ export function createModelTrafficStore(
   client: ClickHouseClient,
   newest: () => Promise<number | null>,
 ): ModelTrafficStore {
-  const rows = async <T>(query: string): Promise<T[]> => {
-    try {
-      const result = await client.query({ query, format: 'JSONEachRow' });
-      return await result.json<T>();
-    } catch (error) {
-      throw new UnavailableError(`ClickHouse did not answer: ${errorMessage(error)}`, error);
-    }
-  };
+  const rows = clickhouseRows(client);
   return {
     async live(hours, aliasOf) {
       const to = await newest();

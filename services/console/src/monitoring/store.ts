@@ -1,5 +1,5 @@
-import { type ClickHouseClient, errorMessage } from '@pipeline/shared';
-import { UnavailableError } from '../errors.js';
+import type { ClickHouseClient } from '@pipeline/shared';
+import { clickhouseRows } from '../reads.js';
 import {
   alertsSql,
   driftSeriesSql,
@@ -48,14 +48,7 @@ export interface MonitoringStore {
 }
 
 export function createMonitoringStore(client: ClickHouseClient): MonitoringStore {
-  const rows = async <T>(query: string): Promise<T[]> => {
-    try {
-      const result = await client.query({ query, format: 'JSONEachRow' });
-      return await result.json<T>();
-    } catch (error) {
-      throw new UnavailableError(`ClickHouse did not answer: ${errorMessage(error)}`, error);
-    }
-  };
+  const rows = clickhouseRows(client);
   return {
     async read({ days, series, feature }) {
       const [newest] = await rows<{ t: number | string; n: number | string }>(newestRunSql());
