@@ -10,6 +10,7 @@ import type { ZodType } from 'zod';
 import { apiVars } from '../services/api/src/config.js';
 import { consoleVars } from '../services/console/src/config.js';
 import { decisionVars } from '../services/decision/src/config.js';
+import { experimentsVars } from '../services/experiments/src/config.js';
 import { featuresVars } from '../services/features/src/config.js';
 import { monitorVars, retrainVars } from '../services/monitor/src/config.js';
 import { scorerVars } from '../services/scorer/src/config.js';
@@ -36,6 +37,7 @@ const workloads: Record<string, Shape> = {
   sink: sinkVars,
   monitor: monitorVars,
   retrain: retrainVars,
+  experiments: experimentsVars,
   console: consoleVars,
   // topology/scripts/apply.ts: Kafka and the registry, and all four server variables or none.
   topology: {
@@ -234,6 +236,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
 
 interface ComposeService {
   image?: string;
+  ports?: string[];
   command?: string[];
   environment?: Record<string, string | number>;
 }
@@ -263,5 +266,16 @@ describe('docker-compose.yml', () => {
       expect(service.environment?.SERVICE_NAME).toBe(name);
       expect(service.image).toBe(name === 'retrain' ? 'decision-pipeline-retrain:local' : 'decision-pipeline:local');
     }
+  });
+
+  it('publishes each host port once', () => {
+    const owners = new Map<string, string[]>();
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const mapping of service.ports ?? []) {
+        const host = String(mapping).split(':').slice(0, -1).join(':');
+        owners.set(host, [...(owners.get(host) ?? []), name]);
+      }
+    }
+    expect([...owners].filter(([, names]) => names.length > 1)).toEqual([]);
   });
 });
