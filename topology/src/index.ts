@@ -19,4 +19,14 @@ export { renderMarkdown } from './render.js';
 export { type LoadedSchema, loadSchemas, schemaFor, schemasDir } from './schemas.js';
 export { type TopicDeclaration, topic, valueSubject } from './topic.js';
 export { allTopics, topicGroups, topics } from './topics.js';
-export { EARLIEST_TIME, LATEST_TIME, labelProblem, transactionProblem } from './validate.js';
+export {
+  EARLIEST_TIME,
+  idProblem,
+  interactionProblem,
+  LATEST_TIME,
+  labelProblem,
+  recommendationLabelProblem,
+  requestProblem,
+  timeProblem,
+  transactionProblem,
+} from './validate.js';

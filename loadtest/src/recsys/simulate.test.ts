@@ -1,3 +1,4 @@
+import { interactionProblem, recommendationLabelProblem, requestProblem, schemaFor } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../simulator/config.js';
 import { SimulatorConfigError } from '../simulator/errors.js';
@@ -178,6 +179,24 @@ describe('recommendation simulator', () => {
     };
     expect(fade({ ...small, driftPerDay: 0.5 })).toBeGreaterThan(0.07);
     expect(Math.abs(fade({ ...small, driftPerDay: 0 }))).toBeLessThan(0.03);
+  });
+
+  it('produces events the contracts accept: every value valid for its schema and its checks', () => {
+    const schemas = {
+      interaction: schemaFor('recsys/interaction').type,
+      request: schemaFor('recsys/recommendation-request').type,
+      label: schemaFor('recsys/label').type,
+    };
+    for (const e of run()) {
+      expect(schemas[e.kind].isValid(e.value), `${e.kind} ${JSON.stringify(e.value)}`).toBe(true);
+      const problem =
+        e.kind === 'interaction'
+          ? interactionProblem(e.value)
+          : e.kind === 'request'
+            ? requestProblem(e.value)
+            : recommendationLabelProblem(e.value);
+      expect(problem).toBeUndefined();
+    }
   });
 
   it('refuses a bad configuration, naming every bad field', () => {

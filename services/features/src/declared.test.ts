@@ -8,8 +8,8 @@ import {
   sincePrev,
 } from '@pipeline/feature-sets';
 import { describe, expect, it } from 'vitest';
-import { checkEventTimes, compileDeclaredPlan, type DeclaredEngine } from './declared.js';
-import { LateEventError } from './errors.js';
+import { checkEvents, compileDeclaredPlan, type DeclaredEngine } from './declared.js';
+import { BadInputError, LateEventError } from './errors.js';
 import { taggedKeys } from './keys.js';
 
 const MIN = 60_000;
@@ -49,25 +49,53 @@ describe('compileDeclaredPlan', () => {
   });
 });
 
-describe('checkEventTimes', () => {
+describe('checkEvents', () => {
   const engine: DeclaredEngine = {
     set: recsysFeatureSet,
     plan: compileDeclaredPlan(recsysFeatureSet, 10 * MIN),
     prefix: 'p:',
-    rules: { allowedLatenessMs: 10 * MIN, watermarkRank: 2 },
+    rules: { maxFutureMs: HOUR, allowedLatenessMs: 10 * MIN, watermarkRank: 2 },
+    problem: (e) => ((e as { type?: string }).type === 'LIKE' ? 'unknown type "LIKE"' : undefined),
   };
-  const at = (id: string, t: number) => ({ event_id: id, event_time: t, user_id: 'U1' });
+  const t = Date.UTC(2026, 0, 1);
+  const at = (id: string, time: number, over: Record<string, string> = {}) => ({
+    event_id: id,
+    event_time: time,
+    user_id: 'U1',
+    item_id: 'I1',
+    category: 'books',
+    type: 'VIEW',
+    ...over,
+  });
 
   it('refuses an event more than the lateness behind the watermark, and gives the others their horizon', () => {
-    const t = Date.UTC(2026, 0, 1);
-    const checked = checkEventTimes(
-      engine,
-      [at('a', t), at('b', t + HOUR), at('late', t - 11 * MIN), at('ok', t + HOUR - 5 * MIN)],
-      NO_WATERMARK,
-    );
+    const events = [at('a', t), at('b', t + HOUR), at('late', t - 11 * MIN), at('ok', t + HOUR - 5 * MIN)];
+    const checked = checkEvents(engine, events, NO_WATERMARK, t);
     expect(checked.accepted).toEqual([0, 1, 3]);
     expect(checked.refused[2]).toBeInstanceOf(LateEventError);
     // rank 2: the watermark is the second latest time, none before there are two
     expect(checked.horizons).toEqual([0, t, t + HOUR - 5 * MIN]);
+  });
+
+  it("refuses what the stream's contract refuses, ids its entities cannot be keyed by, and the future", () => {
+    const events = [
+      at('like', t, { type: 'LIKE' }),
+      at('pipe', t, { user_id: 'U|1' }),
+      at('', t),
+      at('|x', t),
+      at('no-category', t, { category: '' }),
+      at('future', t + 2 * HOUR),
+      at('fine', t),
+    ];
+    const checked = checkEvents(engine, events, NO_WATERMARK, t);
+    expect(checked.accepted).toEqual([6]);
+    const reasons = checked.refused.map((e) => e?.message ?? '');
+    expect(checked.refused.slice(0, 6).every((e) => e instanceof BadInputError)).toBe(true);
+    expect(reasons[0]).toBe('unknown type "LIKE"');
+    expect(reasons[1]).toMatch(/^invalid user_id "U\|1"/);
+    expect(reasons[2]).toBe('missing event_id');
+    expect(reasons[3]).toMatch(/^invalid event_id "\|x"/);
+    expect(reasons[4]).toBe('missing category');
+    expect(reasons[5]).toMatch(/in the future/);
   });
 });

@@ -8,11 +8,13 @@ import {
   watermarkTime,
 } from '@pipeline/feature-sets';
 import type { RedisClient as Redis } from '@pipeline/shared';
+import { idProblem } from '@pipeline/topology';
 import type { Outcome } from './engine.js';
-import { ExpiredDuplicateError, LateEventError, ScriptStatus } from './errors.js';
+import { BadInputError, ExpiredDuplicateError, ScriptStatus } from './errors.js';
 import { taggedKeys } from './keys.js';
 import { compileEntityPlan, type EntityPlan, layoutOf, unpackAggregates } from './plan.js';
 import { declaredScriptsFor } from './scripts.js';
+import { checkTime } from './validate.js';
 import { entityValue } from './vector.js';
 
 /**
@@ -72,23 +74,42 @@ export interface DeclaredEngine {
   set: FeatureSet;
   plan: DeclaredPlan;
   prefix: string;
-  rules: { allowedLatenessMs: number; watermarkRank?: number };
+  rules: {
+    /** Event times more than this past max(wall clock, partition watermark) are refused. */
+    maxFutureMs: number;
+    allowedLatenessMs: number;
+    watermarkRank?: number;
+  };
+  /** The stream's contract check (e.g. interactionProblem): why an event is refused, or undefined. */
+  problem?: (event: FieldEvent) => string | undefined;
 }
 
 /**
- * A partition batch's event times against its watermark, as `checkTransactions` does: the late
- * ones refused, and per accepted one the watermark time just after it (how far state may fold).
- * The contract checks of the events' fields are the caller's.
+ * Checks a partition's batch as `checkTransactions` does: the stream's contract, the ids the
+ * entities are keyed by (whatever the contract says: they go into keys, joined by '|'), the
+ * future and lateness against the partition's watermark; per accepted event, the watermark time
+ * just after it (how far state may fold).
  */
-export function checkEventTimes(engine: DeclaredEngine, events: readonly FieldEvent[], watermark: Watermark) {
+export function checkEvents(engine: DeclaredEngine, events: readonly FieldEvent[], watermark: Watermark, now: number) {
   const refused: (Error | undefined)[] = new Array(events.length);
   const accepted: number[] = [];
   const horizons: number[] = [];
   const rank = engine.rules.watermarkRank;
+  const fields = [...new Set(engine.set.entities.flatMap((d) => d.key))];
   events.forEach((event, i) => {
-    const limit = watermarkTime(watermark, rank) - engine.rules.allowedLatenessMs;
-    if (event.event_time < limit) {
-      refused[i] = new LateEventError(limit - event.event_time, engine.rules.allowedLatenessMs);
+    const record = event as unknown as Record<string, unknown>;
+    const problem =
+      engine.problem?.(event) ??
+      idProblem('event_id', event.event_id) ??
+      fields.reduce<string | undefined>(
+        (found, f) => found ?? idProblem(f, record[f] as string | undefined),
+        undefined,
+      );
+    const error = problem
+      ? new BadInputError(problem)
+      : checkTime('event_time', event.event_time, watermarkTime(watermark, rank), now, engine.rules);
+    if (error) {
+      refused[i] = error;
       return;
     }
     watermark = advanceWatermark(watermark, event.event_time);

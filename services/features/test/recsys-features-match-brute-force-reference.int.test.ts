@@ -1,9 +1,9 @@
 import { computeEventReference, type FieldEvent, NO_WATERMARK, recsysFeatureSet } from '@pipeline/feature-sets';
 import { simulateRecsys } from '@pipeline/loadtest';
 import { servers, uniqueName } from '@pipeline/testing';
-import type { Interaction } from '@pipeline/topology';
+import { type Interaction, interactionProblem } from '@pipeline/topology';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyEvents, checkEventTimes, compileDeclaredPlan, type DeclaredEngine } from '../src/declared.js';
+import { applyEvents, checkEvents, compileDeclaredPlan, type DeclaredEngine } from '../src/declared.js';
 import { createRedis } from '../src/redis.js';
 import { deletePrefix } from './harness.js';
 import { rng } from './random-streams.js';
@@ -29,7 +29,8 @@ function engine(): DeclaredEngine {
     set: recsysFeatureSet,
     plan: compileDeclaredPlan(recsysFeatureSet, LATENESS),
     prefix,
-    rules: { allowedLatenessMs: LATENESS },
+    rules: { maxFutureMs: 86_400_000, allowedLatenessMs: LATENESS },
+    problem: (event) => interactionProblem(event as Interaction),
   };
 }
 
@@ -59,7 +60,7 @@ async function runEngine(e: DeclaredEngine, events: readonly FieldEvent[], seed:
   for (let i = 0; i < events.length; ) {
     const batch = events.slice(i, i + 1 + Math.floor(r() * 40));
     i += batch.length;
-    const checked = checkEventTimes(e, batch, watermark);
+    const checked = checkEvents(e, batch, watermark, Date.now());
     expect(checked.refused.filter(Boolean)).toEqual([]);
     watermark = checked.watermark;
     const outcomes = await applyEvents(redis, e, batch, checked.horizons);
