@@ -10,4 +10,5 @@ export {
 } from './load/publisher.js';
 export { type LatencyProbe, type ProbeReport, startLatencyProbe } from './probe/latency-probe.js';
 export { percentile, type Summary, summarize, summarizeSorted, ValueRecorder } from './probe/percentiles.js';
+export * from './recsys/index.js';
 export * from './simulator/index.js';

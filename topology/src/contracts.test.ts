@@ -1,4 +1,4 @@
-import { parseAvroSchema } from '@pipeline/shared';
+import { type DeadLetter, parseAvroSchema } from '@pipeline/shared';
 import type avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,14 +9,20 @@ import {
   EXPERIMENT_RECOMMENDATIONS,
   EXPERIMENT_VERDICTS,
   type ExperimentDecision,
+  INTERACTION_TYPES,
+  type Interaction,
+  LABEL_OUTCOMES,
   type Label,
   POLICY_MODES,
+  type Recommendation,
+  type RecommendationLabel,
+  type RecommendationRequest,
   type RetrainingTrigger,
   type Score,
   TRANSACTION_FIELDS,
   type Transaction,
 } from './contracts.js';
-import { schemaFor } from './schemas.js';
+import { loadSchemas, schemaFor } from './schemas.js';
 
 const transaction: Transaction = {
   event_id: 'e1',
@@ -146,6 +152,76 @@ const samples: [string, unknown][] = [
       emitted_at: 2,
     } satisfies ExperimentDecision,
   ],
+  [
+    'pipeline/dead-letter',
+    {
+      original_value: Buffer.from([0, 1]),
+      original_key: null,
+      topic: 'recsys.interactions',
+      partition: 0,
+      offset: 7,
+      error_type: 'ValidationError',
+      error: 'missing user_id',
+      service: 'features',
+      dead_lettered_at: 2,
+      original_size: null,
+    } satisfies DeadLetter,
+  ],
+  [
+    'recsys/interaction',
+    {
+      event_id: 'i1',
+      event_time: 1,
+      user_id: 'U1',
+      item_id: 'I1',
+      category: 'books',
+      type: 'ADD_TO_CART',
+      recommendation_id: 'r1',
+      position: 3,
+      price_minor: 1299,
+    } satisfies Interaction,
+  ],
+  [
+    'recsys/recommendation-request',
+    {
+      request_id: 'r1',
+      event_time: 1,
+      user_id: 'U1',
+      context: { surface: 'home', device: null, current_item_id: null },
+      candidate_item_ids: ['I1', 'I2'],
+      candidate_source: null,
+      k: 10,
+    } satisfies RecommendationRequest,
+  ],
+  [
+    'recsys/recommendation',
+    {
+      request_id: 'r1',
+      user_id: 'U1',
+      event_time: 1,
+      items: [{ item_id: 'I2', position: 0, score: 0.3, reason_codes: ['MODEL'] }],
+      path: 'MODEL_AND_RULES',
+      rule_set_version: 'r1',
+      model_name: 'recsys_ranker',
+      model_version: '1',
+      feature_set_version: 1,
+      experiment_variant: 'control',
+      decided_at: 2,
+    } satisfies Recommendation,
+  ],
+  [
+    'recsys/label',
+    {
+      recommendation_id: 'r1',
+      user_id: 'U1',
+      item_id: 'I2',
+      position: 0,
+      outcome: 'CLICK',
+      interaction_id: 'i2',
+      recommendation_time: 1,
+      label_time: 2,
+    } satisfies RecommendationLabel,
+  ],
 ];
 
 describe('TypeScript contracts match the Avro schemas', () => {
@@ -158,6 +234,21 @@ describe('TypeScript contracts match the Avro schemas', () => {
     expect([...EXPERIMENT_RECOMMENDATIONS]).toEqual(symbols('recommendation'));
     expect([...POLICY_MODES]).toEqual(symbols('mode'));
     expect([...ACTION_STATUSES]).toEqual(symbols('action_status'));
+  });
+
+  it("the recommendation enums' lists are the schemas' symbols, in order", () => {
+    const symbols = (ref: string, field: string) =>
+      (
+        (schemaFor(ref).type.schema() as { fields: { name: string; type: unknown }[] }).fields.find(
+          (f) => f.name === field,
+        )?.type as { symbols: string[] } | undefined
+      )?.symbols;
+    expect([...INTERACTION_TYPES]).toEqual(symbols('recsys/interaction', 'type'));
+    expect([...LABEL_OUTCOMES]).toEqual(symbols('recsys/label', 'outcome'));
+  });
+
+  it('every schema under schemas/ has a sample here', () => {
+    expect(samples.map(([ref]) => ref).sort()).toEqual([...loadSchemas().keys()].sort());
   });
 
   it('TRANSACTION_FIELDS lists the transaction schema fields in order', () => {

@@ -177,3 +177,73 @@ export interface ExperimentDecision {
   figures: ExperimentFigure[];
   emitted_at: number;
 }
+
+// Recommendations (schemas/recsys/).
+
+/** The symbols of Interaction's type, in schema order (contracts.test.ts checks them). */
+export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE'] as const;
+export type InteractionType = (typeof INTERACTION_TYPES)[number];
+
+export interface Interaction {
+  event_id: string;
+  event_time: number;
+  user_id: string;
+  item_id: string;
+  category: string;
+  type: InteractionType;
+  recommendation_id: string | null;
+  position: number | null;
+  price_minor: number | null;
+}
+
+export interface RequestContext {
+  surface: string;
+  device: string | null;
+  current_item_id: string | null;
+}
+
+export interface RecommendationRequest {
+  request_id: string;
+  event_time: number;
+  user_id: string;
+  context: RequestContext;
+  candidate_item_ids: string[];
+  candidate_source: string | null;
+  k: number;
+}
+
+export interface RankedItem {
+  item_id: string;
+  position: number;
+  score: number | null;
+  reason_codes: string[];
+}
+
+export interface Recommendation {
+  request_id: string;
+  user_id: string;
+  event_time: number;
+  items: RankedItem[];
+  path: 'MODEL_AND_RULES' | 'RULES_ONLY';
+  rule_set_version: string;
+  model_name: string | null;
+  model_version: string | null;
+  feature_set_version: number;
+  experiment_variant: string;
+  decided_at: number;
+}
+
+/** The symbols of RecommendationLabel's outcome, in schema order: the interaction types after a view. */
+export const LABEL_OUTCOMES = ['CLICK', 'ADD_TO_CART', 'PURCHASE'] as const satisfies readonly InteractionType[];
+export type LabelOutcome = (typeof LABEL_OUTCOMES)[number];
+
+export interface RecommendationLabel {
+  recommendation_id: string;
+  user_id: string;
+  item_id: string;
+  position: number;
+  outcome: LabelOutcome;
+  interaction_id: string;
+  recommendation_time: number;
+  label_time: number;
+}

@@ -4,6 +4,8 @@ export {
   ACTION_STATUSES,
   EXPERIMENT_RECOMMENDATIONS,
   EXPERIMENT_VERDICTS,
+  INTERACTION_TYPES,
+  LABEL_OUTCOMES,
   POLICY_MODES,
   TRANSACTION_FIELDS,
 } from './contracts.js';
@@ -12,8 +14,19 @@ export { experimentTopics } from './experiments.js';
 export { fraudTopics } from './fraud.js';
 export { monitorTopics } from './monitor.js';
 export { pipelineTopics } from './pipeline.js';
+export { recsysTopics } from './recsys.js';
 export { renderMarkdown } from './render.js';
 export { type LoadedSchema, loadSchemas, schemaFor, schemasDir } from './schemas.js';
 export { type TopicDeclaration, topic, valueSubject } from './topic.js';
-export { allTopics, topics } from './topics.js';
-export { EARLIEST_TIME, LATEST_TIME, labelProblem, transactionProblem } from './validate.js';
+export { allTopics, topicGroups, topics } from './topics.js';
+export {
+  EARLIEST_TIME,
+  idProblem,
+  interactionProblem,
+  LATEST_TIME,
+  labelProblem,
+  recommendationLabelProblem,
+  requestProblem,
+  timeProblem,
+  transactionProblem,
+} from './validate.js';

@@ -1,12 +1,32 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { allTopics, loadSchemas, renderMarkdown, schemaFor, topic } from './index.js';
+import { allTopics, loadSchemas, renderMarkdown, schemaFor, topic, topicGroups, topics } from './index.js';
 
 describe('topic declarations', () => {
   it('every declared topic has a schema that parses, and names are unique', () => {
     const names = allTopics.map((t) => t.name);
     expect(new Set(names).size).toBe(names.length);
     for (const t of allTopics) expect(schemaFor(t.valueSchema).type).toBeInstanceOf(avro.Type);
+  });
+
+  it("allTopics holds every group's topics, even where two groups use one key", () => {
+    const declared = Object.values(topicGroups).flatMap((group) => Object.values(group).map((t) => t.name));
+    expect(allTopics.map((t) => t.name).sort()).toEqual(declared.sort());
+    // `decisions` (fraud) and `experiments.decisions`, `labels` and `recsys.labels`: both of each
+    for (const name of ['decisions', 'experiments.decisions', 'labels', 'recsys.labels']) {
+      expect(allTopics.map((t) => t.name)).toContain(name);
+    }
+    expect(topics.decisions.name).toBe('decisions');
+    expect(topics.labels.name).toBe('labels');
+  });
+
+  it('the recommendation topics are keyed by user and declare who produces and consumes them', () => {
+    for (const t of Object.values(topicGroups.recsys)) {
+      expect(t.key).toBe('user_id');
+      expect(t.valueSchema).toMatch(/^recsys\//);
+      expect(t.producers.length).toBeGreaterThan(0);
+      expect(t.consumers.length).toBeGreaterThan(0);
+    }
   });
 
   it('turns retention into milliseconds', () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Label, Transaction } from './contracts.js';
-import { labelProblem, transactionProblem } from './validate.js';
+import type { Interaction, Label, RecommendationLabel, RecommendationRequest, Transaction } from './contracts.js';
+import {
+  interactionProblem,
+  labelProblem,
+  recommendationLabelProblem,
+  requestProblem,
+  transactionProblem,
+} from './validate.js';
 
 const T = Date.UTC(2026, 0, 1);
 const tx = (over: Partial<Transaction> = {}): Transaction => ({
@@ -67,5 +73,81 @@ describe('the contract every service checks', () => {
     [{ transaction_time: T + 1 }, /transaction_time \d+ is after label_time \d+/],
   ] as [Partial<Label>, RegExp][])('refuses the label %o', (over, reason) => {
     expect(labelProblem(label(over))).toMatch(reason);
+  });
+});
+
+describe('the recommendation contracts every service checks', () => {
+  const interaction = (over: Partial<Interaction> = {}): Interaction => ({
+    event_id: 'i1',
+    event_time: T,
+    user_id: 'U1',
+    item_id: 'I1',
+    category: 'books',
+    type: 'VIEW',
+    recommendation_id: null,
+    position: null,
+    price_minor: null,
+    ...over,
+  });
+  const request = (over: Partial<RecommendationRequest> = {}): RecommendationRequest => ({
+    request_id: 'r1',
+    event_time: T,
+    user_id: 'U1',
+    context: { surface: 'home', device: null, current_item_id: null },
+    candidate_item_ids: ['I1', 'I2'],
+    candidate_source: null,
+    k: 10,
+    ...over,
+  });
+  const label = (over: Partial<RecommendationLabel> = {}): RecommendationLabel => ({
+    recommendation_id: 'r1',
+    user_id: 'U1',
+    item_id: 'I1',
+    position: 0,
+    outcome: 'CLICK',
+    interaction_id: 'i2',
+    recommendation_time: T,
+    label_time: T + 1,
+    ...over,
+  });
+
+  it('accepts good interactions, requests and labels', () => {
+    expect(interactionProblem(interaction())).toBeUndefined();
+    expect(
+      interactionProblem(interaction({ type: 'PURCHASE', recommendation_id: 'r1', position: 3, price_minor: 1299 })),
+    ).toBeUndefined();
+    expect(requestProblem(request())).toBeUndefined();
+    expect(requestProblem(request({ candidate_item_ids: [], candidate_source: 'popular_7d' }))).toBeUndefined();
+    expect(recommendationLabelProblem(label())).toBeUndefined();
+  });
+
+  it('names what is wrong with an interaction', () => {
+    expect(interactionProblem(interaction({ user_id: '' }))).toBe('missing user_id');
+    expect(interactionProblem(interaction({ item_id: 'a|b' }))).toMatch(/^invalid item_id "a\|b"/);
+    expect(interactionProblem(interaction({ category: '{x}' }))).toMatch(/^invalid category/);
+    expect(interactionProblem(interaction({ type: 'LIKE' as 'VIEW' }))).toBe('unknown type "LIKE"');
+    expect(interactionProblem(interaction({ recommendation_id: 'r1' }))).toMatch(/go together/);
+    expect(interactionProblem(interaction({ recommendation_id: 'r1', position: -1 }))).toBe('invalid position -1');
+    expect(interactionProblem(interaction({ price_minor: -5 }))).toBe('invalid price_minor -5');
+    expect(interactionProblem(interaction({ event_time: 5 }))).toMatch(/^invalid event_time 5/);
+  });
+
+  it('names what is wrong with a request', () => {
+    expect(requestProblem(request({ candidate_item_ids: [] }))).toBe('no candidate_item_ids and no candidate_source');
+    expect(requestProblem(request({ candidate_item_ids: ['I1', ' '] }))).toBe('missing candidate_item_ids[1]');
+    expect(requestProblem(request({ k: 0 }))).toMatch(/^invalid k 0/);
+    expect(requestProblem(request({ context: { surface: ' ', device: null, current_item_id: null } }))).toBe(
+      'missing context.surface',
+    );
+    expect(requestProblem(request({ candidate_item_ids: Array.from({ length: 10_001 }, (_, i) => `I${i}`) }))).toMatch(
+      /more than 10000/,
+    );
+  });
+
+  it('names what is wrong with a label', () => {
+    expect(recommendationLabelProblem(label({ label_time: T - 1 }))).toMatch(/before recommendation_time/);
+    expect(recommendationLabelProblem(label({ outcome: 'VIEW' as 'CLICK' }))).toBe('unknown outcome "VIEW"');
+    expect(recommendationLabelProblem(label({ interaction_id: '' }))).toBe('missing interaction_id');
+    expect(recommendationLabelProblem(label({ position: 1.5 }))).toBe('invalid position 1.5');
   });
 });

@@ -1,4 +1,12 @@
-import type { Label, Transaction } from './contracts.js';
+import {
+  INTERACTION_TYPES,
+  type Interaction,
+  LABEL_OUTCOMES,
+  type Label,
+  type RecommendationLabel,
+  type RecommendationRequest,
+  type Transaction,
+} from './contracts.js';
 
 /**
  * What any service checks of a transaction or a label before it uses or stores one, the same in
@@ -24,7 +32,8 @@ const shown = (value: string) =>
   JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) +
   (value.length > 40 ? ` (${value.length} characters)` : '');
 
-function idProblem(field: string, value: string | undefined | null): string | undefined {
+/** Why a value is not an id any service may key state or rows by, or undefined. */
+export function idProblem(field: string, value: string | undefined | null): string | undefined {
   if (value === undefined || value === null || value.trim() === '') return `missing ${field}`;
   if (ID.test(value)) return undefined;
   return `invalid ${field} ${shown(value)}: 1-128 printable characters, no whitespace, control or format characters, braces, '|' or ','`;
@@ -35,7 +44,8 @@ function formatProblem(field: string, value: string | null, format: RegExp, what
   return `invalid ${field} ${shown(value)}: ${what}`;
 }
 
-function timeProblem(field: string, t: number): string | undefined {
+/** Why a time is not an event or label time any service accepts, or undefined. */
+export function timeProblem(field: string, t: number): string | undefined {
   if (Number.isSafeInteger(t) && t >= EARLIEST_TIME && t < LATEST_TIME) return undefined;
   return `invalid ${field} ${t}: epoch milliseconds from 2000 to 2100`;
 }
@@ -75,5 +85,81 @@ function transactionTimeProblem(label: Label): string | undefined {
   return (
     timeProblem('transaction_time', t) ??
     (t > label.label_time ? `transaction_time ${t} is after label_time ${label.label_time}` : undefined)
+  );
+}
+
+// Recommendations (schemas/recsys/): the same id and time rules.
+
+const MAX_CANDIDATES = 10_000;
+
+function positionProblem(recommendationId: string | null, position: number | null): string | undefined {
+  if ((recommendationId === null) !== (position === null)) {
+    return 'recommendation_id and position go together: both set or both null';
+  }
+  if (recommendationId === null) return undefined;
+  return (
+    idProblem('recommendation_id', recommendationId) ??
+    (Number.isInteger(position) && (position as number) >= 0 ? undefined : `invalid position ${position}`)
+  );
+}
+
+/** Why an interaction is not one any service may use or store, or undefined. */
+export function interactionProblem(i: Interaction): string | undefined {
+  const price = i.price_minor;
+  return (
+    idProblem('event_id', i.event_id) ??
+    idProblem('user_id', i.user_id) ??
+    idProblem('item_id', i.item_id) ??
+    idProblem('category', i.category) ??
+    ((INTERACTION_TYPES as readonly string[]).includes(i.type)
+      ? undefined
+      : `unknown type ${JSON.stringify(i.type)}`) ??
+    positionProblem(i.recommendation_id, i.position) ??
+    (price === null || (Number.isSafeInteger(price) && price >= 0) ? undefined : `invalid price_minor ${price}`) ??
+    timeProblem('event_time', i.event_time)
+  );
+}
+
+/** Why a recommendation request is not one any service may use or store, or undefined. */
+export function requestProblem(r: RecommendationRequest): string | undefined {
+  const candidates = r.candidate_item_ids;
+  return (
+    idProblem('request_id', r.request_id) ??
+    idProblem('user_id', r.user_id) ??
+    (r.context.surface.trim() === '' ? 'missing context.surface' : undefined) ??
+    (r.context.current_item_id === null
+      ? undefined
+      : idProblem('context.current_item_id', r.context.current_item_id)) ??
+    (candidates.length > MAX_CANDIDATES ? `${candidates.length} candidates, more than ${MAX_CANDIDATES}` : undefined) ??
+    candidates.reduce<string | undefined>(
+      (found, id, k) => found ?? idProblem(`candidate_item_ids[${k}]`, id),
+      undefined,
+    ) ??
+    (candidates.length === 0 && (r.candidate_source === null || r.candidate_source.trim() === '')
+      ? 'no candidate_item_ids and no candidate_source'
+      : undefined) ??
+    (Number.isInteger(r.k) && r.k >= 1 && r.k <= MAX_CANDIDATES
+      ? undefined
+      : `invalid k ${r.k}: 1 to ${MAX_CANDIDATES}`) ??
+    timeProblem('event_time', r.event_time)
+  );
+}
+
+/** Why a recommendation label is not one any service may use or store, or undefined. */
+export function recommendationLabelProblem(l: RecommendationLabel): string | undefined {
+  return (
+    idProblem('recommendation_id', l.recommendation_id) ??
+    idProblem('user_id', l.user_id) ??
+    idProblem('item_id', l.item_id) ??
+    idProblem('interaction_id', l.interaction_id) ??
+    ((LABEL_OUTCOMES as readonly string[]).includes(l.outcome)
+      ? undefined
+      : `unknown outcome ${JSON.stringify(l.outcome)}`) ??
+    (Number.isInteger(l.position) && l.position >= 0 ? undefined : `invalid position ${l.position}`) ??
+    timeProblem('recommendation_time', l.recommendation_time) ??
+    timeProblem('label_time', l.label_time) ??
+    (l.label_time < l.recommendation_time
+      ? `label_time ${l.label_time} is before recommendation_time ${l.recommendation_time}`
+      : undefined)
   );
 }

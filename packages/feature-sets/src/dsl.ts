@@ -7,11 +7,53 @@
  * Nothing here computes; the feature service's engine (and computeReference) read these declarations.
  */
 
+/** The entities of transactions (fraud), built in; other events declare theirs with `entity`. */
 export type Entity = 'customer' | 'terminal';
 export const ENTITIES: readonly Entity[] = ['customer', 'terminal'];
 
-/** What an aggregation reads: the amount, the transaction itself, its terminal, or fraud labels. */
-export type Source = 'amount' | 'transaction' | 'terminal' | 'fraud';
+/**
+ * An entity declared over any event stream: its state is keyed by fields of the event, and changed
+ * by the events whose `when.field` is one of `when.in` (all of them without `when`). An event that
+ * does not change it still reads it: every event gets every entity's features as of its time, e.g.
+ * a view the clicks of its user. Only counts (`agg('event', 'count', ...)`) and the time since
+ * the previous event (`sincePrev`) are declared on these so far.
+ */
+export interface EntityDecl {
+  /** Prefix of its feature names. */
+  readonly name: string;
+  /** Hash tag of its Redis keys, `{<tag>:<id>}`: short, unique within a set; c, t and w are taken. */
+  readonly tag: string;
+  /** Event fields whose values, joined by '|' (which ids never hold), are the entity's id. */
+  readonly key: readonly string[];
+  readonly when?: { readonly field: string; readonly in: readonly string[] };
+}
+
+const RESERVED_TAGS = ['c', 't', 'w'];
+
+export function entity(spec: EntityDecl): EntityDecl {
+  if (!/^[a-z][a-z0-9_]*$/.test(spec.name)) throw new FeatureDeclarationError(`bad entity name '${spec.name}'`);
+  if ((ENTITIES as readonly string[]).includes(spec.name)) {
+    throw new FeatureDeclarationError(`entity name '${spec.name}' is a transaction entity's`);
+  }
+  if (!/^[a-z][a-z0-9]{0,7}$/.test(spec.tag) || RESERVED_TAGS.includes(spec.tag)) {
+    throw new FeatureDeclarationError(
+      `entity '${spec.name}': tag '${spec.tag}' must be 1-8 lowercase letters or digits, not ${RESERVED_TAGS.join(', ')}`,
+    );
+  }
+  if (spec.key.length === 0) throw new FeatureDeclarationError(`entity '${spec.name}' declares no key field`);
+  if (spec.when && spec.when.in.length === 0) {
+    throw new FeatureDeclarationError(`entity '${spec.name}': when.in lists no value`);
+  }
+  return Object.freeze({
+    name: spec.name,
+    tag: spec.tag,
+    key: Object.freeze([...spec.key]),
+    ...(spec.when ? { when: Object.freeze({ field: spec.when.field, in: Object.freeze([...spec.when.in]) }) } : {}),
+  });
+}
+
+/** What an aggregation reads: the amount, the transaction itself, its terminal, fraud labels, or any event. */
+export type Source = 'amount' | 'transaction' | 'terminal' | 'fraud' | 'event';
 export type Operation = 'count' | 'sum' | 'mean' | 'max' | 'distinct' | 'rate';
 export type WindowName = '1h' | '1d' | '7d' | '30d';
 
@@ -36,7 +78,11 @@ const ALLOWED: Record<Source, { entities: readonly Entity[]; ops: readonly Opera
   transaction: { entities: ['customer', 'terminal'], ops: ['count'] },
   terminal: { entities: ['customer'], ops: ['distinct'] },
   fraud: { entities: ['terminal'], ops: ['rate'] },
+  // the events of a declared entity
+  event: { entities: [], ops: ['count'] },
 };
+/** What declared entities allow. */
+const DECLARED_SOURCES: readonly Source[] = ['event'];
 
 export type EventField = 'hour_of_day' | 'is_weekend' | 'is_night' | 'amount';
 
@@ -44,18 +90,22 @@ export type FeatureDef =
   | {
       kind: 'window';
       name: string;
-      entity: Entity;
+      /** A transaction entity, or a declared entity's name (then `declared` is it). */
+      entity: string;
       source: Source;
       op: Operation;
       window: WindowName;
       /** Label delay of a rate (0 for every other operation): see `agg`. */
       delayMs: number;
+      declared?: EntityDecl;
     }
-  | { kind: 'since_prev'; name: string; entity: Entity }
+  | { kind: 'since_prev'; name: string; entity: string; declared?: EntityDecl }
   | { kind: 'relative'; name: string; entity: Entity; window: WindowName }
   | { kind: 'event'; name: string; field: EventField }
   | { kind: 'one_hot'; name: string; field: 'channel' | 'country'; value: string }
-  | { kind: 'category_index'; name: string; field: 'channel' | 'country'; vocabulary: readonly string[] };
+  | { kind: 'category_index'; name: string; field: 'channel' | 'country'; vocabulary: readonly string[] }
+  /** numerator ÷ denominator, two features of the set; NaN when the denominator is 0 or either is NaN. */
+  | { kind: 'ratio'; name: string; numerator: string; denominator: string };
 
 export class FeatureDeclarationError extends Error {
   override readonly name = 'FeatureDeclarationError';
@@ -115,36 +165,62 @@ export type Derived = { kind: 'since_prev' } | { kind: 'relative'; window: Windo
 export const sincePrev = (): Derived => ({ kind: 'since_prev' });
 export const amountRelativeToMean = (window: WindowName): Derived => ({ kind: 'relative', window });
 
-export function groupBy(spec: { entity: Entity; aggs: readonly Agg[]; derived?: readonly Derived[] }): FeatureDef[] {
-  const { entity } = spec;
-  if (!ENTITIES.includes(entity)) throw new FeatureDeclarationError(`unknown entity '${entity}'`);
+export function groupBy(spec: {
+  entity: Entity | EntityDecl;
+  aggs: readonly Agg[];
+  derived?: readonly Derived[];
+}): FeatureDef[] {
+  const declared = typeof spec.entity === 'object' ? spec.entity : undefined;
+  const entity = declared ? declared.name : (spec.entity as Entity);
+  if (!declared && !ENTITIES.includes(entity as Entity))
+    throw new FeatureDeclarationError(`unknown entity '${entity}'`);
+  const extra = declared ? { declared } : {};
   const out: FeatureDef[] = [];
   for (const a of spec.aggs) {
-    if (!ALLOWED[a.source].entities.includes(entity)) {
+    const applies = declared
+      ? DECLARED_SOURCES.includes(a.source)
+      : a.source !== 'event' && ALLOWED[a.source].entities.includes(entity as Entity);
+    if (!applies) {
       throw new FeatureDeclarationError(`source '${a.source}' does not apply to entity '${entity}'`);
     }
     for (const window of a.windows) {
       for (const op of a.ops) {
         out.push({
           kind: 'window',
-          name: `${entity}_${a.source}_${op}_${window}`,
+          // a declared entity's events are what it counts: no source in the name
+          name: a.source === 'event' ? `${entity}_${op}_${window}` : `${entity}_${a.source}_${op}_${window}`,
           entity,
           source: a.source,
           op,
           window,
           delayMs: op === 'rate' ? a.delayMs : 0,
+          ...extra,
         });
       }
     }
   }
   for (const d of spec.derived ?? []) {
-    if (d.kind === 'since_prev') out.push({ kind: 'since_prev', name: `${entity}_seconds_since_prev`, entity });
-    else {
+    if (d.kind === 'since_prev')
+      out.push({ kind: 'since_prev', name: `${entity}_seconds_since_prev`, entity, ...extra });
+    else if (declared) {
+      throw new FeatureDeclarationError(`'relative' reads amounts, which declared entity '${entity}' has none of`);
+    } else {
       if (!(d.window in WINDOWS)) throw new FeatureDeclarationError(`unknown window '${d.window}'`);
-      out.push({ kind: 'relative', name: `${entity}_amount_relative_to_mean_${d.window}`, entity, window: d.window });
+      out.push({
+        kind: 'relative',
+        name: `${entity}_amount_relative_to_mean_${d.window}`,
+        entity: entity as Entity,
+        window: d.window,
+      });
     }
   }
   return out;
+}
+
+/** A feature that divides two others of the set (a click-through rate, a share), named by hand. */
+export function ratio(name: string, numerator: string, denominator: string): FeatureDef[] {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new FeatureDeclarationError(`bad feature name '${name}'`);
+  return [{ kind: 'ratio', name, numerator, denominator }];
 }
 
 /** Features of the event itself. Categorical fields one-hot over a declared vocabulary, or as an index. */
@@ -186,6 +262,8 @@ export interface FeatureSet {
   /** The stable order: the model's input contract. */
   readonly names: readonly string[];
   readonly features: readonly FeatureDef[];
+  /** The declared entities its features use (none for transaction sets), in order of first use. */
+  readonly entities: readonly EntityDecl[];
   /** Position of a feature in the vector; throws for an unknown name. */
   index(name: string): number;
 }
@@ -208,7 +286,7 @@ export function featureSet(spec: { name: string; version: number; features: read
     }
   }
   // The engine keeps one delayed series per entity.
-  const rateDelay = new Map<Entity, { name: string; delayMs: number }>();
+  const rateDelay = new Map<string, { name: string; delayMs: number }>();
   for (const f of features) {
     if (f.kind !== 'window' || f.op !== 'rate') continue;
     const first = rateDelay.get(f.entity);
@@ -217,12 +295,39 @@ export function featureSet(spec: { name: string; version: number; features: read
       throw new FeatureDeclarationError(`'${f.name}' and '${first.name}': the rates of one entity need one delay`);
     }
   }
+  const entities = new Map<string, EntityDecl>();
+  for (const f of features) {
+    if (f.kind === 'ratio') {
+      for (const part of [f.numerator, f.denominator]) {
+        if (!positions.has(part)) throw new FeatureDeclarationError(`'${f.name}' divides '${part}', not in the set`);
+      }
+    }
+    const declared = (f.kind === 'window' || f.kind === 'since_prev') && f.declared;
+    if (!declared) continue;
+    const known = entities.get(declared.name);
+    if (known && JSON.stringify(known) !== JSON.stringify(declared)) {
+      throw new FeatureDeclarationError(`two different entities are named '${declared.name}'`);
+    }
+    const sameTag = [...entities.values()].find((e) => e.tag === declared.tag && e.name !== declared.name);
+    if (sameTag)
+      throw new FeatureDeclarationError(
+        `entities '${sameTag.name}' and '${declared.name}' share tag '${declared.tag}'`,
+      );
+    entities.set(declared.name, declared);
+  }
+  const transactionFeature = features.find((f) => 'entity' in f && (ENTITIES as readonly string[]).includes(f.entity));
+  if (entities.size > 0 && transactionFeature) {
+    throw new FeatureDeclarationError(
+      `'${transactionFeature.name}' is a transaction feature; a set over declared entities reads other events`,
+    );
+  }
   const names = Object.freeze(features.map((f) => f.name));
   return Object.freeze({
     name: spec.name,
     version: spec.version,
     names,
     features,
+    entities: Object.freeze([...entities.values()]),
     index(name: string): number {
       const i = positions.get(name);
       if (i === undefined) throw new FeatureDeclarationError(`feature set '${spec.name}' has no feature '${name}'`);

@@ -6,7 +6,9 @@ export {
   type Derived,
   ENTITIES,
   type Entity,
+  type EntityDecl,
   type EventField,
+  entity,
   eventFeatures,
   FeatureDeclarationError,
   type FeatureDef,
@@ -14,6 +16,7 @@ export {
   featureSet,
   groupBy,
   type Operation,
+  ratio,
   reachMs,
   type Source,
   sincePrev,
@@ -22,7 +25,9 @@ export {
 } from './dsl.js';
 export { eventValue } from './event-values.js';
 export { CHANNELS, COUNTRIES, fraudFeatureSet } from './fraud.js';
+export { RECSYS_ENTITIES, recsysFeatureSet } from './recsys.js';
 export { computeReference, type ReferenceEvent, type ReferenceResult } from './reference.js';
+export { changes, computeEventReference, entityId, type FieldEvent } from './reference-events.js';
 export { referenceStream } from './reference-stream.js';
 export {
   advanceWatermark,

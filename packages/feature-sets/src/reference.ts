@@ -77,10 +77,11 @@ function windowStart(t: number, window: WindowName): number {
 function vectorAsOf(set: FeatureSet, tx: Transaction, history: Transaction[], frauds: Label[]): number[] {
   const t = tx.event_time;
   const before = history.filter((h) => h.event_time < t);
-  const ofEntity = (entity: 'customer' | 'terminal') =>
-    entity === 'customer'
-      ? before.filter((h) => h.customer_id === tx.customer_id)
-      : before.filter((h) => h.terminal_id === tx.terminal_id);
+  const ofEntity = (entity: string) => {
+    if (entity === 'customer') return before.filter((h) => h.customer_id === tx.customer_id);
+    if (entity === 'terminal') return before.filter((h) => h.terminal_id === tx.terminal_id);
+    throw new Error(`'${entity}' is a declared entity: computeEventReference is its reference`);
+  };
   const inWindow = (list: Transaction[], window: WindowName) => {
     const start = windowStart(t, window);
     return list.filter((h) => h.event_time >= start);

@@ -21,7 +21,12 @@ const TAG: Record<Entity, string> = { customer: 'c', terminal: 't' };
 export const STATE_LAYOUT = 5;
 
 export function entityKeys(prefix: string, entity: Entity, id: string): EntityKeys {
-  const base = `${prefix}{${TAG[entity]}:${id}}:`;
+  return taggedKeys(prefix, TAG[entity], id);
+}
+
+/** The keys of an entity by its hash tag: a transaction entity's (c, t) or a declared one's. */
+export function taggedKeys(prefix: string, tag: string, id: string): EntityKeys {
+  const base = `${prefix}{${tag}:${id}}:`;
   return {
     state: `${base}s${STATE_LAYOUT}`,
     idBuckets: `${base}d${STATE_LAYOUT}:`,

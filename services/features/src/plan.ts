@@ -6,7 +6,8 @@ const DAY = 86_400_000;
 
 /** What the engine keeps and computes for one entity, derived from the declarations. */
 export interface EntityPlan {
-  entity: Entity;
+  /** A transaction entity, or a declared entity's name. */
+  entity: string;
   amountWindows: WindowName[];
   distinctWindows: WindowName[];
   /** Windows of the fraud rates, read as of t - delayMs. */
@@ -50,68 +51,7 @@ export function compilePlan(
   outputRetentionMs = Number.MAX_SAFE_INTEGER,
   distinctCap = DISTINCT_CAP,
 ): Plan {
-  const entityPlan = (entity: Entity): EntityPlan => {
-    const amount: WindowName[] = [];
-    const distinct: WindowName[] = [];
-    const label: WindowName[] = [];
-    const ops = new Set<string>();
-    let delayMs = 0;
-    for (const f of set.features) {
-      if (f.kind === 'window' && f.entity === entity) {
-        if (f.op === 'distinct') distinct.push(f.window);
-        else if (f.op === 'rate') {
-          label.push(f.window);
-          delayMs = f.delayMs; // one per entity (featureSet checks)
-        } else {
-          amount.push(f.window);
-          ops.add(f.op);
-        }
-      }
-      if (f.kind === 'relative' && f.entity === entity) {
-        amount.push(f.window);
-        ops.add('sum');
-      }
-    }
-    const aggs = `n${ops.has('sum') || ops.has('mean') ? 's' : ''}${ops.has('max') ? 'x' : ''}`;
-    const all = [...amount, ...distinct, ...label];
-    // A level serves its own windows and the partial current bucket of coarser windows.
-    const retentionOf = (ws: WindowName[]): [number, number, number] => {
-      const maxFor = (g: number) =>
-        Math.max(0, ...ws.filter((w) => WINDOWS[w].granularityMs === g).map((w) => WINDOWS[w].ms));
-      const usesDay = maxFor(DAY) > 0;
-      const usesHourOrDay = usesDay || maxFor(HOUR) > 0;
-      return [
-        Math.max(maxFor(MINUTE), usesHourOrDay ? HOUR : 0) + MINUTE,
-        Math.max(maxFor(HOUR), usesDay ? DAY : 0) + HOUR,
-        maxFor(DAY) + DAY,
-      ];
-    };
-    // Delayed reads take the minute level's part from raw times, so they need no minute buckets;
-    // the transaction buckets serve both the windows as of t and the rates' windows as of t - delay.
-    const delayed = retentionOf(label);
-    const labelRetentionMs: [number, number, number] = label.length > 0 ? [0, delayed[1], delayed[2]] : [0, 0, 0];
-    const own = retentionOf([...amount, ...distinct]);
-    const retentionMs: [number, number, number] = [
-      own[0],
-      Math.max(own[1], labelRetentionMs[1] > 0 ? labelRetentionMs[1] + delayMs : 0),
-      Math.max(own[2], labelRetentionMs[2] > 0 ? labelRetentionMs[2] + delayMs : 0),
-    ];
-    const longest = Math.max(...all.map((w) => WINDOWS[w].ms + WINDOWS[w].granularityMs));
-    return {
-      entity,
-      amountWindows: order(amount),
-      distinctWindows: order(distinct),
-      labelWindows: order(label),
-      delayMs,
-      aggs,
-      retentionMs,
-      labelRetentionMs,
-      distinctRetentionMs: Math.max(0, ...distinct.map((w) => WINDOWS[w].ms + WINDOWS[w].granularityMs)),
-      distinctCap,
-      idRetentionMs: longest,
-      reachMs: Math.max(longest, ...label.map((w) => WINDOWS[w].ms + WINDOWS[w].granularityMs + delayMs)),
-    };
-  };
+  const entityPlan = (entity: Entity) => compileEntityPlan(set, entity, distinctCap);
   const customer = entityPlan('customer');
   const terminal = entityPlan('terminal');
   return {
@@ -125,13 +65,80 @@ export function compilePlan(
   };
 }
 
+/** What the engine keeps for one entity of a set (a transaction entity or a declared one). */
+export function compileEntityPlan(set: FeatureSet, entity: string, distinctCap = DISTINCT_CAP): EntityPlan {
+  const amount: WindowName[] = [];
+  const distinct: WindowName[] = [];
+  const label: WindowName[] = [];
+  const ops = new Set<string>();
+  let delayMs = 0;
+  for (const f of set.features) {
+    if (f.kind === 'window' && f.entity === entity) {
+      if (f.op === 'distinct') distinct.push(f.window);
+      else if (f.op === 'rate') {
+        label.push(f.window);
+        delayMs = f.delayMs; // one per entity (featureSet checks)
+      } else {
+        amount.push(f.window);
+        ops.add(f.op);
+      }
+    }
+    if (f.kind === 'relative' && f.entity === entity) {
+      amount.push(f.window);
+      ops.add('sum');
+    }
+  }
+  const aggs = `n${ops.has('sum') || ops.has('mean') ? 's' : ''}${ops.has('max') ? 'x' : ''}`;
+  const all = [...amount, ...distinct, ...label];
+  // A level serves its own windows and the partial current bucket of coarser windows.
+  const retentionOf = (ws: WindowName[]): [number, number, number] => {
+    const maxFor = (g: number) =>
+      Math.max(0, ...ws.filter((w) => WINDOWS[w].granularityMs === g).map((w) => WINDOWS[w].ms));
+    const usesDay = maxFor(DAY) > 0;
+    const usesHourOrDay = usesDay || maxFor(HOUR) > 0;
+    return [
+      Math.max(maxFor(MINUTE), usesHourOrDay ? HOUR : 0) + MINUTE,
+      Math.max(maxFor(HOUR), usesDay ? DAY : 0) + HOUR,
+      maxFor(DAY) + DAY,
+    ];
+  };
+  // Delayed reads take the minute level's part from raw times, so they need no minute buckets;
+  // the transaction buckets serve both the windows as of t and the rates' windows as of t - delay.
+  const delayed = retentionOf(label);
+  const labelRetentionMs: [number, number, number] = label.length > 0 ? [0, delayed[1], delayed[2]] : [0, 0, 0];
+  const own = retentionOf([...amount, ...distinct]);
+  const retentionMs: [number, number, number] = [
+    own[0],
+    Math.max(own[1], labelRetentionMs[1] > 0 ? labelRetentionMs[1] + delayMs : 0),
+    Math.max(own[2], labelRetentionMs[2] > 0 ? labelRetentionMs[2] + delayMs : 0),
+  ];
+  const longest = Math.max(...all.map((w) => WINDOWS[w].ms + WINDOWS[w].granularityMs));
+  return {
+    entity,
+    amountWindows: order(amount),
+    distinctWindows: order(distinct),
+    labelWindows: order(label),
+    delayMs,
+    aggs,
+    retentionMs,
+    labelRetentionMs,
+    distinctRetentionMs: Math.max(0, ...distinct.map((w) => WINDOWS[w].ms + WINDOWS[w].granularityMs)),
+    distinctCap,
+    idRetentionMs: longest,
+    reachMs: Math.max(longest, ...label.map((w) => WINDOWS[w].ms + WINDOWS[w].granularityMs + delayMs)),
+  };
+}
+
 const LEVEL: Record<number, number> = { [MINUTE]: 1, [HOUR]: 2, [DAY]: 3 };
 
 /**
  * The plan as a Lua table literal, prepended to the scripts: constants baked into the script text
  * instead of parsed from arguments on every call (the script's SHA follows the plan).
  */
-export function planLua(plan: EntityPlan, p: Plan): string {
+export function planLua(
+  plan: EntityPlan,
+  p: Pick<Plan, 'lateness' | 'keyTtlMs' | 'outputRetentionMs' | 'idBucketMs'>,
+): string {
   const level = (w: WindowName) => LEVEL[WINDOWS[w].granularityMs] as number;
   const wins = (ws: WindowName[]) => `{ ${ws.map((w) => `{ w = ${WINDOWS[w].ms}, L = ${level(w)} }`).join(', ')} }`;
   // Per bucket level: the windows at that level (narrowest first) and whether a coarser window

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Entity } from '@pipeline/feature-sets';
 import type { RedisClient } from '@pipeline/shared';
+import type { DeclaredPlan } from './declared.js';
 import type { EntityKeys } from './keys.js';
 import { type Plan, planLua } from './plan.js';
 
@@ -87,5 +88,41 @@ function register(redis: RedisClient, plan: Plan): FeatureScripts {
     applyLabels: (keys, labels) => call(names.label, [keys.state, keys.labelIds, ...labels]),
   };
   byPlan.set(id, scripts);
+  return scripts;
+}
+
+/** apply-tx-5.lua per declared entity of a plan: `events` flat as for applyTx, an empty id reading only. */
+export interface DeclaredScripts {
+  applyEvents(entity: string, keys: EntityKeys, events: (string | number)[]): Promise<number[]>;
+}
+
+const declaredByPlan = new WeakMap<RedisClient, WeakMap<DeclaredPlan, DeclaredScripts>>();
+
+/** The scripts of a plan over declared entities: the same script text as the transaction entities'. */
+export function declaredScriptsFor(redis: RedisClient, plan: DeclaredPlan): DeclaredScripts {
+  const cached = declaredByPlan.get(redis)?.get(plan);
+  if (cached) return cached;
+  const names = new Map<string, string>();
+  for (const [entity, p] of Object.entries(plan.entities)) {
+    const text = `${planLua(p, plan)}\n${STATE}\n${APPLY_TX}`;
+    const id = createHash('sha1').update(text).digest('hex').slice(0, 12);
+    const name = `featuresApplyTxV5e${plan.tags[entity]}_${id}`;
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 2, lua: text });
+    names.set(entity, name);
+  }
+  const scripts: DeclaredScripts = {
+    applyEvents: (entity, keys, events) => {
+      const name = names.get(entity);
+      const script = name === undefined ? undefined : (redis as unknown as Scripted)[name];
+      if (!script) throw new Error(`no script for entity '${entity}'`);
+      return script.call(redis, keys.state, keys.idBuckets, 'apply', ...events) as Promise<number[]>;
+    },
+  };
+  let plans = declaredByPlan.get(redis);
+  if (!plans) {
+    plans = new WeakMap();
+    declaredByPlan.set(redis, plans);
+  }
+  plans.set(plan, scripts);
   return scripts;
 }

@@ -12,7 +12,13 @@ export interface InputRules {
 }
 
 /** The service's own limits on a time the contract already accepts: the future, and lateness. */
-function checkTime(field: string, t: number, watermark: number, now: number, rules: InputRules): Error | undefined {
+export function checkTime(
+  field: string,
+  t: number,
+  watermark: number,
+  now: number,
+  rules: Pick<InputRules, 'maxFutureMs' | 'allowedLatenessMs'>,
+): Error | undefined {
   const reference = Math.max(now, watermark);
   if (t > reference + rules.maxFutureMs) {
     return new BadInputError(

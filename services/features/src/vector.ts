@@ -41,8 +41,9 @@ export function entityValue(f: FeatureDef, agg: Aggregates, t: number, amount: n
   }
 }
 
+// compileVector and entityFeatures take transaction sets, whose entities are customer and terminal
 const entityOf = (f: FeatureDef): Entity | undefined =>
-  f.kind === 'window' || f.kind === 'since_prev' || f.kind === 'relative' ? f.entity : undefined;
+  f.kind === 'window' || f.kind === 'since_prev' || f.kind === 'relative' ? (f.entity as Entity) : undefined;
 
 /** Builds a transaction's full vector from the two script replies (customer and terminal), at offsets. */
 export type VectorBuilder = (

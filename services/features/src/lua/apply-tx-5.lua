@@ -15,10 +15,13 @@
   no sum or max), terminal id ('' if the plan keeps no distinct terminals), its partition's
   watermark just after it (0: none yet). State folds and prunes up to the earlier of that watermark
   and the entity's latest time, minus the lateness: an outlier ahead of its partition's traffic
-  moves neither.
+  moves neither. An id starting with '|' reads the aggregates as of the event time and applies
+  nothing (an event of a declared entity's stream that does not change it), recording them under
+  that id for a redelivery.
 
   Output (flat integers), apply: per transaction status then PLAN.width aggregates, status 1 applied,
-  2 duplicate (stored aggregates), -1 duplicate whose stored aggregates are gone (zeros);
+  2 duplicate (stored aggregates), -1 duplicate whose stored aggregates are gone (zeros), 3 read
+  (an id starting with '|');
   read: { 3, aggregates..., as-of time } or { 0 } for an entity with no state.
   Aggregates: per amount window the PLAN.aggs, per distinct window the count, the previous
   transaction time (0: none), per fraud-rate window the fraud-labelled transactions and the
@@ -85,6 +88,12 @@ for i = 2, #ARGV, 5 do
     elseif b < st[TB] and redis.call('PTTL', bucket) == -1 then
       redis.call('PEXPIRE', bucket, PLAN.keyTtl)
     end
+    if string.byte(id, 1) == 124 then
+      -- '|' (no id holds one): a read as of t for an event that reads this entity without changing
+      -- it; recorded like an applied event's, so a redelivery gets the same aggregates back
+      out[#out + 1] = 3
+      for k = 1, #agg do out[#out + 1] = agg[k] end
+    else
     out[#out + 1] = 1
     for k = 1, #agg do out[#out + 1] = agg[k] end
 
@@ -158,6 +167,7 @@ for i = 2, #ARGV, 5 do
     while st[OC] < oc do
       expireOutputs(KEYS[2] .. fmt(st[OC]))
       st[OC] = st[OC] + 1
+    end
     end
   end
 end

@@ -1,0 +1,49 @@
+import { agg, entity, featureSet, groupBy, ratio, sincePrev, type WindowName } from './dsl.js';
+
+/**
+ * The recommendation use case's entities, over `recsys.interactions` (keyed by user). Each counts
+ * one type of interaction; every interaction reads them all as of its time (a view, its user's
+ * clicks). user_category_* are keyed by user and the item's category: the affinities.
+ */
+const viewsOf = (name: string, tag: string, key: string[]) =>
+  entity({ name, tag, key, when: { field: 'type', in: ['VIEW'] } });
+const clicksOf = (name: string, tag: string, key: string[]) =>
+  entity({ name, tag, key, when: { field: 'type', in: ['CLICK'] } });
+
+export const RECSYS_ENTITIES = {
+  userViews: viewsOf('user_views', 'uv', ['user_id']),
+  userClicks: clicksOf('user_clicks', 'uc', ['user_id']),
+  itemViews: viewsOf('item_views', 'iv', ['item_id']),
+  itemClicks: clicksOf('item_clicks', 'ic', ['item_id']),
+  userCategoryViews: viewsOf('user_category_views', 'ucv', ['user_id', 'category']),
+  userCategoryClicks: clicksOf('user_category_clicks', 'ucc', ['user_id', 'category']),
+} as const;
+
+const WINDOWS_USED: readonly WindowName[] = ['1h', '1d', '7d'];
+const e = RECSYS_ENTITIES;
+const counts = (decl: (typeof e)[keyof typeof e], windows: readonly WindowName[], recency: boolean) =>
+  groupBy({ entity: decl, aggs: [agg('event', 'count', windows)], derived: recency ? [sincePrev()] : [] });
+
+/**
+ * Features of an interaction as of its event time: its user's and item's views, clicks and
+ * click-through rate over 1h, 1d and 7d, how long since they were last viewed and clicked, and the
+ * user's affinity to the item's category over 7 days (its share of the user's views and clicks).
+ * Its `names` order is the ranking model's input contract, like fraud_core's.
+ */
+export const recsysFeatureSet = featureSet({
+  name: 'recsys_core',
+  version: 1,
+  features: [
+    counts(e.userViews, WINDOWS_USED, true),
+    counts(e.userClicks, WINDOWS_USED, true),
+    ...WINDOWS_USED.map((w) => ratio(`user_ctr_${w}`, `user_clicks_count_${w}`, `user_views_count_${w}`)),
+    counts(e.itemViews, WINDOWS_USED, true),
+    counts(e.itemClicks, WINDOWS_USED, true),
+    ...WINDOWS_USED.map((w) => ratio(`item_ctr_${w}`, `item_clicks_count_${w}`, `item_views_count_${w}`)),
+    counts(e.userCategoryViews, ['7d'], false),
+    counts(e.userCategoryClicks, ['7d'], false),
+    ratio('user_category_view_share_7d', 'user_category_views_count_7d', 'user_views_count_7d'),
+    ratio('user_category_click_share_7d', 'user_category_clicks_count_7d', 'user_clicks_count_7d'),
+    ratio('user_category_ctr_7d', 'user_category_clicks_count_7d', 'user_category_views_count_7d'),
+  ],
+});
