@@ -94,80 +94,80 @@ for i = 2, #ARGV, 5 do
       out[#out + 1] = 3
       for k = 1, #agg do out[#out + 1] = agg[k] end
     else
-    out[#out + 1] = 1
-    for k = 1, #agg do out[#out + 1] = agg[k] end
+      out[#out + 1] = 1
+      for k = 1, #agg do out[#out + 1] = agg[k] end
 
-    a = tonumber(ARGV[i + 2])
-    bump(st, TX, STRIDE, t, mergeTx, initTx)
-    local raw = st[RAW]
-    raw[#raw + 1] = t
-    raw[#raw + 1] = a
-    raw[#raw + 1] = ARGV[i + 3]
-    if t > st[T] then st[T] = t end
-    -- how far state can fold and prune: nothing accepted later from this partition is older than
-    -- its watermark minus the lateness
-    local upTo = st[T]
-    local w = tonumber(ARGV[i + 4])
-    if w < upTo then upTo = w end
-    if upTo > st[H] then st[H] = upTo end
-    if #PLAN.labels > 0 then
-      local draw = st[DRAW]
-      insertSorted(draw, t)
-      local cut = foldCut(upTo)
-      if draw[1] < cut then
-        local j = 1
-        while j <= #draw and draw[j] < cut do j = j + 1 end
-        local kept = {}
-        for k = j, #draw do kept[#kept + 1] = draw[k] end
-        st[DRAW] = kept
-      end
-    end
-
-    -- fold raw transactions that no accepted event can still need into slot P and the terminal list
-    local horizon = floorTo(upTo - PLAN.lateness, SIZE[1])
-    local fold = false
-    for j = 1, #raw, 3 do
-      if raw[j] < horizon then
-        fold = true
-        break
-      end
-    end
-    if fold then
-      local kept = {}
-      for j = 1, #raw, 3 do
-        local et = raw[j]
-        if et < horizon then
-          if et > st[P] then st[P] = et end
-          if #PLAN.distinct > 0 and raw[j + 2] ~= '' then noteTerminal(st[TERMS], raw[j + 2], et) end
-        else
-          kept[#kept + 1] = et
-          kept[#kept + 1] = raw[j + 1]
-          kept[#kept + 1] = raw[j + 2]
+      a = tonumber(ARGV[i + 2])
+      bump(st, TX, STRIDE, t, mergeTx, initTx)
+      local raw = st[RAW]
+      raw[#raw + 1] = t
+      raw[#raw + 1] = a
+      raw[#raw + 1] = ARGV[i + 3]
+      if t > st[T] then st[T] = t end
+      -- how far state can fold and prune: nothing accepted later from this partition is older than
+      -- its watermark minus the lateness
+      local upTo = st[T]
+      local w = tonumber(ARGV[i + 4])
+      if w < upTo then upTo = w end
+      if upTo > st[H] then st[H] = upTo end
+      if #PLAN.labels > 0 then
+        local draw = st[DRAW]
+        insertSorted(draw, t)
+        local cut = foldCut(upTo)
+        if draw[1] < cut then
+          local j = 1
+          while j <= #draw and draw[j] < cut do j = j + 1 end
+          local kept = {}
+          for k = j, #draw do kept[#kept + 1] = draw[k] end
+          st[DRAW] = kept
         end
       end
-      st[RAW] = kept
-    end
-    if #PLAN.distinct > 0 then
-      local terms = st[TERMS]
-      local cutoff = upTo - PLAN.lateness - PLAN.distinctRetention
-      local n = #terms
-      while n >= 2 and terms[n] < cutoff do n = n - 2 end
-      for j = #terms, math.min(n, 2 * PLAN.distinctCap) + 1, -1 do terms[j] = nil end
-    end
-    pruneLevels(st, TX, STRIDE, upTo, PLAN.retention)
 
-    -- Buckets wholly behind the id cutoff go; behind the output cutoff, their outputs do.
-    local ic = floorTo(upTo - PLAN.lateness - PLAN.idRetention, B) / B
-    while st[IC] < ic do
-      redis.call('DEL', KEYS[2] .. fmt(st[IC]))
-      st[IC] = st[IC] + 1
-    end
-    local oc = floorTo(upTo - PLAN.lateness - PLAN.outputRetention, B) / B
-    if st[OC] < st[IC] then st[OC] = st[IC] end
-    while st[OC] < oc do
-      expireOutputs(KEYS[2] .. fmt(st[OC]))
-      st[OC] = st[OC] + 1
-    end
+      -- fold raw transactions that no accepted event can still need into slot P and the terminal list
+      local horizon = floorTo(upTo - PLAN.lateness, SIZE[1])
+      local fold = false
+      for j = 1, #raw, 3 do
+        if raw[j] < horizon then
+          fold = true
+          break
+        end
+      end
+      if fold then
+        local kept = {}
+        for j = 1, #raw, 3 do
+          local et = raw[j]
+          if et < horizon then
+            if et > st[P] then st[P] = et end
+            if #PLAN.distinct > 0 and raw[j + 2] ~= '' then noteTerminal(st[TERMS], raw[j + 2], et) end
+          else
+            kept[#kept + 1] = et
+            kept[#kept + 1] = raw[j + 1]
+            kept[#kept + 1] = raw[j + 2]
+          end
+        end
+        st[RAW] = kept
+      end
+      if #PLAN.distinct > 0 then
+        local terms = st[TERMS]
+        local cutoff = upTo - PLAN.lateness - PLAN.distinctRetention
+        local n = #terms
+        while n >= 2 and terms[n] < cutoff do n = n - 2 end
+        for j = #terms, math.min(n, 2 * PLAN.distinctCap) + 1, -1 do terms[j] = nil end
+      end
+      pruneLevels(st, TX, STRIDE, upTo, PLAN.retention)
+
+      -- Buckets wholly behind the id cutoff go; behind the output cutoff, their outputs do.
+      local ic = floorTo(upTo - PLAN.lateness - PLAN.idRetention, B) / B
+      while st[IC] < ic do
+        redis.call('DEL', KEYS[2] .. fmt(st[IC]))
+        st[IC] = st[IC] + 1
+      end
+      local oc = floorTo(upTo - PLAN.lateness - PLAN.outputRetention, B) / B
+      if st[OC] < st[IC] then st[OC] = st[IC] end
+      while st[OC] < oc do
+        expireOutputs(KEYS[2] .. fmt(st[OC]))
+        st[OC] = st[OC] + 1
+      end
     end
   end
 end
