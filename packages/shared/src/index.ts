@@ -1,3 +1,17 @@
+export {
+  AUDIT_ACTIONS,
+  AUDIT_COLUMNS,
+  type AuditAction,
+  type AuditEntry,
+  type AuditRow,
+  type AuditSink,
+  auditRow,
+  auditSink,
+  auditValue,
+  configAudit,
+  insertAuditSql,
+  recordAudit,
+} from './audit/audit.js';
 export { perTurn } from './batching/per-turn.js';
 export { type ClickHouseClient, createClickHouse } from './clickhouse/client.js';
 export {
@@ -79,6 +93,17 @@ export { type EnsureTopicsResult, ensureTopics, type TopicSpec } from './kafka/t
 export { EXIT_CONFIG, runMain } from './lifecycle/run-main.js';
 export { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 export { createLogger, type Logger } from './logging/logger.js';
+export {
+  createTokenizer,
+  isToken,
+  PII_KEYS_VAR,
+  type PiiKind,
+  parseKeyRing,
+  type Tokenizer,
+  type TokenKey,
+  tokenizerFromEnv,
+  withKeyRing,
+} from './pii/tokens.js';
 export {
   connectRedis,
   createRedisClient,

@@ -1,4 +1,13 @@
-import { clickhouseVars, env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import {
+  clickhouseVars,
+  env,
+  kafkaVars,
+  PII_KEYS_VAR,
+  parseEnv,
+  schemaRegistryVars,
+  serviceVars,
+  withKeyRing,
+} from '@pipeline/shared';
 import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 
 /**
@@ -46,6 +55,11 @@ export const sinkVars = {
 export type SinkConfig = ReturnType<typeof loadConfig>;
 
 export function loadConfig(vars: Record<string, string | undefined> = process.env) {
-  const config = parseEnv(sinkVars, vars);
-  return { ...config, SINK_DEAD_LETTERS_IN_TOPIC: config.SINK_DEAD_LETTERS_IN_TOPIC ?? config.SINK_DEAD_LETTER_TOPIC };
+  const { config, tokenizer } = withKeyRing(() => parseEnv(sinkVars, vars), vars);
+  return {
+    ...config,
+    SINK_DEAD_LETTERS_IN_TOPIC: config.SINK_DEAD_LETTERS_IN_TOPIC ?? config.SINK_DEAD_LETTER_TOPIC,
+    [PII_KEYS_VAR]: vars[PII_KEYS_VAR] as string,
+    tokenizer,
+  };
 }
