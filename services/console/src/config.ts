@@ -1,6 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { checkRegistryConfig, defaultRegistryDir, modelRegistryVars } from '@pipeline/scorer';
-import { clickhouseVars, env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import {
+  clickhouseVars,
+  env,
+  kafkaVars,
+  PII_KEYS_VAR,
+  parseEnv,
+  schemaRegistryVars,
+  serviceVars,
+  withKeyRing,
+} from '@pipeline/shared';
 import { fraudTopics } from '@pipeline/topology';
 import { z } from 'zod';
 
@@ -114,6 +123,11 @@ export const consoleVars = {
 
 export type ConsoleConfig = ReturnType<typeof parseConfig>;
 
+/**
+ * The configuration, and the tokenizer of PII_TOKEN_KEYS (the sink's ring): the customer search takes
+ * a raw id and looks for its token under every key (docs/security.md).
+ */
 export function parseConfig(source: Record<string, string | undefined> = process.env) {
-  return checkRegistryConfig(parseEnv(consoleVars, source));
+  const { config, tokenizer } = withKeyRing(() => checkRegistryConfig(parseEnv(consoleVars, source)), source);
+  return { ...config, [PII_KEYS_VAR]: source[PII_KEYS_VAR] as string, tokenizer };
 }

@@ -1,13 +1,16 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
-import { openRegistry } from '@pipeline/scorer';
+import { auditedRegistry, openRegistry } from '@pipeline/scorer';
 import {
   type AvroSerde,
+  auditSink,
   type ClickHouseClient,
+  configAudit,
   createProducer,
   errorMessage,
   type Kafka,
   type Logger,
   migrate,
+  recordAudit,
   startRetention,
 } from '@pipeline/shared';
 import { type Label, schemaFor, valueSubject } from '@pipeline/topology';
@@ -77,6 +80,10 @@ export async function startConsole(options: {
         });
         stops.push(async () => retention.stop());
         migrated = true;
+        const { tokenizer: _, ...settings } = config;
+        await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, settings)).catch((error) =>
+          logger.warn({ err: error }, 'configuration not recorded in audit_log'),
+        );
       } catch (error) {
         logger.warn({ err: error }, 'ClickHouse migrations not applied; retrying in 10 s');
         migrationTimer = setTimeout(() => void applyMigrations(), 10_000);
@@ -145,12 +152,14 @@ export async function startConsole(options: {
       decisions,
       rulesFile: config.CONSOLE_RULES_FILE,
       models: {
-        registry: openRegistry(config),
+        // Promotions and rollbacks from the page land in audit_log too, with who and why.
+        registry: auditedRegistry(openRegistry(config), auditSink(clickhouse), config.SERVICE_NAME),
         traffic: createModelTrafficStore(clickhouse, () => decisions.newest()),
         served: { name: fraudFeatureSet.name, version: fraudFeatureSet.version },
       },
       monitoring: createMonitoringStore(clickhouse),
       experiments: createExperimentsStore(clickhouse),
+      tokenizer: config.tokenizer,
       review: {
         publish: async (label) => {
           try {
@@ -171,6 +180,16 @@ export async function startConsole(options: {
           if (!migrated)
             throw new UnavailableError('the console_reviews table is not there yet (ClickHouse migrations pending)');
           try {
+            // The audit first: a label published is a review audited, even should the record fail.
+            await recordAudit(clickhouse, {
+              actor: row.reviewer,
+              action: 'review',
+              subject: row.event_id,
+              reason: '',
+              service: config.SERVICE_NAME,
+              details: { is_fraud: row.is_fraud, customer: row.customer_id, label_time_ms: row.label_time_ms },
+              atMs: row.reviewed_at_ms,
+            });
             await insertReview(clickhouse, row);
           } catch (error) {
             throw new UnavailableError(
