@@ -116,6 +116,7 @@ export {
   type RedisTarget,
   scanKeys,
 } from './redis/client.js';
+export { globEscape } from './redis/glob.js';
 export { type AvroSerde, createAvroSerde, type Decoder, type Encoder } from './serde/avro-serde.js';
 export { logicalTypes, parseAvroSchema } from './serde/logical-types.js';
 export {
