@@ -99,6 +99,7 @@ export {
   PII_KEYS_VAR,
   type PiiKind,
   parseKeyRing,
+  piiVars,
   type Tokenizer,
   type TokenKey,
   tokenizerFromEnv,

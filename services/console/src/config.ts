@@ -4,8 +4,8 @@ import {
   clickhouseVars,
   env,
   kafkaVars,
-  PII_KEYS_VAR,
   parseEnv,
+  piiVars,
   schemaRegistryVars,
   serviceVars,
   withKeyRing,
@@ -82,6 +82,8 @@ export const consoleVars = {
   KAFKA_BROKERS: kafkaVars.KAFKA_BROKERS,
   ...schemaRegistryVars,
   ...clickhouseVars,
+  /** The sink's key ring: the customer search tokenizes a raw id under every key (docs/security.md). */
+  ...piiVars,
   /** The web application's port (HTTP_PORT stays health and metrics, as in every service). */
   CONSOLE_PORT: env.port().default(8080),
   /** Address the web application listens on. */
@@ -129,5 +131,5 @@ export type ConsoleConfig = ReturnType<typeof parseConfig>;
  */
 export function parseConfig(source: Record<string, string | undefined> = process.env) {
   const { config, tokenizer } = withKeyRing(() => checkRegistryConfig(parseEnv(consoleVars, source)), source);
-  return { ...config, [PII_KEYS_VAR]: source[PII_KEYS_VAR] as string, tokenizer };
+  return { ...config, tokenizer };
 }

@@ -2,8 +2,8 @@ import {
   clickhouseVars,
   env,
   kafkaVars,
-  PII_KEYS_VAR,
   parseEnv,
+  piiVars,
   schemaRegistryVars,
   serviceVars,
   withKeyRing,
@@ -22,6 +22,8 @@ export const sinkVars = {
   ...kafkaVars,
   ...schemaRegistryVars,
   ...clickhouseVars,
+  /** The key ring customer and terminal ids are tokenized with (docs/security.md). */
+  ...piiVars,
   /** Consumer group; one group reads every topic the sink stores. */
   SINK_GROUP_ID: env.string().default('sink'),
   /** Most rows per ClickHouse insert, per table. */
@@ -59,7 +61,6 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
   return {
     ...config,
     SINK_DEAD_LETTERS_IN_TOPIC: config.SINK_DEAD_LETTERS_IN_TOPIC ?? config.SINK_DEAD_LETTER_TOPIC,
-    [PII_KEYS_VAR]: vars[PII_KEYS_VAR] as string,
     tokenizer,
   };
 }

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -81,6 +82,12 @@ export function createTokenizer(keys: readonly TokenKey[]): Tokenizer {
   };
 }
 
+/**
+ * For a service's variable shape: declares the variable (deployment checks and docs read the shapes);
+ * its value is parsed by `withKeyRing`, whose messages never quote it.
+ */
+export const piiVars = { [PII_KEYS_VAR]: z.string({ error: 'is not set' }).trim().min(1, 'is not set') };
+
 /** The tokenizer of a service's `PII_TOKEN_KEYS`, for its config loader. */
 export function tokenizerFromEnv(vars: Record<string, string | undefined> = process.env): Tokenizer {
   return createTokenizer(parseKeyRing(vars[PII_KEYS_VAR]));
@@ -108,6 +115,8 @@ export function withKeyRing<T>(
     return { config: config as T, tokenizer };
   } catch (error) {
     if (!(error instanceof ConfigError) || !failed || error === failed) throw error;
+    // A shape that declares the variable already said it is not set.
+    if (failed.variables.includes(PII_KEYS_VAR)) throw failed;
     const lines = error.message.split('\n').slice(1).join('\n');
     throw new ConfigError([...failed.variables, ...error.variables], `${failed.message}\n${lines}`);
   }

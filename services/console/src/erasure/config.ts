@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError, clickhouseVars, env, PII_KEYS_VAR, parseEnv, redisVars, withKeyRing } from '@pipeline/shared';
+import { ConfigError, clickhouseVars, env, parseEnv, piiVars, redisVars, withKeyRing } from '@pipeline/shared';
 import { customerIdProblem } from '../review/request.js';
 
 /**
@@ -10,6 +10,7 @@ import { customerIdProblem } from '../review/request.js';
 export const eraseVars = {
   ...clickhouseVars,
   ...redisVars,
+  ...piiVars,
   FEATURES_KEY_PREFIX: env.string().default('f:'),
   DECISION_REDIS_PREFIX: env.string().default('decision:'),
 };
@@ -55,5 +56,5 @@ function safeUser(): string {
 
 export function loadEraseConfig(vars: Record<string, string | undefined> = process.env) {
   const { config, tokenizer } = withKeyRing(() => parseEnv(eraseVars, vars), vars);
-  return { ...config, [PII_KEYS_VAR]: vars[PII_KEYS_VAR] as string, tokenizer };
+  return { ...config, tokenizer };
 }
