@@ -29,9 +29,13 @@ import { createModelRollup, type ModelRollup } from './models/rollup.js';
 import { createModelTrafficStore } from './models/store.js';
 import { createMonitoringStore } from './monitoring/store.js';
 import { insertReview } from './review/reviews-table.js';
+import { startRuleAudit } from './rules/audit.js';
 
 /** The built browser application, beside this module's package (`npm run build` writes it). */
 export const webDir = new URL('../dist/web/', import.meta.url);
+
+/** How often the rule file is read for a change to audit: a few hundred bytes. */
+const RULES_AUDIT_INTERVAL_MS = 5_000;
 
 /** The console's own tables (migrations 0006 and 0007), all partitioned by month. */
 const CONSOLE_TABLES = ['console_reviews', 'console_review_queue', 'console_model_hours', 'console_agreement_hours'];
@@ -84,6 +88,16 @@ export async function startConsole(options: {
         await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, settings)).catch((error) =>
           logger.warn({ err: error }, 'configuration not recorded in audit_log'),
         );
+        const rulesAudit = startRuleAudit({
+          file: config.CONSOLE_RULES_FILE,
+          clickhouse,
+          featureSet: fraudFeatureSet,
+          service: config.SERVICE_NAME,
+          intervalMs: RULES_AUDIT_INTERVAL_MS,
+          logger,
+        });
+        stops.push(async () => rulesAudit.stop());
+        await rulesAudit.check();
       } catch (error) {
         logger.warn({ err: error }, 'ClickHouse migrations not applied; retrying in 10 s');
         migrationTimer = setTimeout(() => void applyMigrations(), 10_000);

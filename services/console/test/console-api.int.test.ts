@@ -221,6 +221,13 @@ describe('PII: the customer search and the audit of the start', () => {
     expect(details.values.PII_TOKEN_KEYS).toMatch(/^t1\([0-9a-f]{8}\)$/);
     expect(row?.details).not.toContain('console-test-secret');
   });
+
+  it('recorded the rule set the decision engine applies, once, with its version and hash', async () => {
+    const rows = await auditRows('rules.change');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.subject).toMatch(/fraud\.yaml$/);
+    expect(JSON.parse(rows[0]?.details ?? '{}')).toMatchObject({ version: '2025-01-01.1', previous_sha256: null });
+  });
 });
 
 describe('the review queue API', () => {

@@ -119,11 +119,12 @@ export function auditValue(name: string, value: unknown): unknown {
  * and a SHA-256 of them, so two starts with the same configuration show the same hash and a change
  * shows as a new one.
  */
-export function configAudit(service: string, config: Record<string, unknown>): AuditEntry {
+export function configAudit(service: string, config: object): AuditEntry {
+  const given = config as Record<string, unknown>;
   const values = Object.fromEntries(
-    Object.keys(config)
+    Object.keys(given)
       .sort()
-      .map((name) => [name, auditValue(name, config[name])])
+      .map((name) => [name, auditValue(name, given[name])])
       .filter(([, v]) => v !== undefined),
   );
   const hash = createHash('sha256').update(JSON.stringify(values)).digest('hex');
