@@ -1,7 +1,7 @@
 import { createLogger, createTokenizer, type DeadLetter, parseKeyRing, type Rejected } from '@pipeline/shared';
 import { describe, expect, it } from 'vitest';
 import { withoutLoop } from './dead-letters.js';
-import { deadLetterRow } from './tables/dead-letters.js';
+import { deadLetterRow, withoutIds } from './tables/dead-letters.js';
 
 const tokens = createTokenizer(parseKeyRing(`k1:${'x'.repeat(32)}`));
 
@@ -53,6 +53,15 @@ describe('deadLetterRow', () => {
     });
     // The key is a customer id: stored as its token.
     expect(Buffer.from(row.original_key).toString()).toBe(tokens.token('customer', 'C1'));
+  });
+
+  it('withholds the id a refusal quotes, keeping the reason', () => {
+    const error = 'invalid customer_id "C\\u00001": 1-128 printable characters, no whitespace';
+    const row = deadLetterRow({ ...letter, error }, null, tokens);
+    expect(row.error).toBe('invalid customer_id (withheld): 1-128 printable characters, no whitespace');
+    expect(withoutIds('invalid terminal_id "T 1" and invalid currency "EURO"')).toBe(
+      'invalid terminal_id (withheld) and invalid currency "EURO"',
+    );
   });
 
   it('stores the original size of a value dead-lettered in part', () => {

@@ -55,13 +55,24 @@ export function deadLetterRow(value: DeadLetter, eventTime: number | null, token
     offset: value.offset,
     service: value.service,
     error_type: value.error_type,
-    error: value.error,
+    error: withoutIds(value.error),
     original_key: tokenizedKey(value.original_key, tokens),
     original_value_length: value.original_size ?? (value.original_value === null ? null : value.original_value.length),
     event_time,
     dead_lettered_at: dateTimeSeconds(value.dead_lettered_at, 'dead_lettered_at'),
     dead_lettered_at_ms: epochMs(value.dead_lettered_at, 'dead_lettered_at'),
   };
+}
+
+/**
+ * The refusal without the identifier it quotes: the contract's message for a malformed customer or
+ * terminal id (topology's transactionProblem / labelProblem) shows the value, which is still an id.
+ */
+export function withoutIds(error: string): string {
+  return error.replace(
+    /(invalid (?:customer_id|terminal_id)) "(?:[^"\\]|\\.)*"(?: \(\d+ characters\))?/g,
+    '$1 (withheld)',
+  );
 }
 
 function tokenizedKey(key: Uint8Array | null, tokens: Tokenizer): Uint8Array {
