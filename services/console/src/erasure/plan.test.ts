@@ -1,6 +1,6 @@
 import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
-import { parseEraseArgs } from './config.js';
+import { loadEraseConfig, parseEraseArgs } from './config.js';
 import { countSql, deleteSql, erasureTargets, kafkaRemainder, withEngines } from './plan.js';
 
 const columns = withEngines(
@@ -85,5 +85,29 @@ describe('npm run erase arguments', () => {
     [['--customer', 'C1', '--oops'], /Unknown option/],
   ])('refuses %j with the reason', (args, reason) => {
     expect(() => parseEraseArgs(args, 'me')).toThrow(reason);
+  });
+});
+
+describe('npm run erase environment', () => {
+  const env = {
+    CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    PII_TOKEN_KEYS: `k2:${'n'.repeat(32)},k1:${'o'.repeat(32)}`,
+  };
+
+  it("takes the whole ring (old rows are erased too) and the services' Redis prefixes, with their defaults", () => {
+    const config = loadEraseConfig(env);
+    expect(config.tokenizer.keyIds).toEqual(['k2', 'k1']);
+    expect(config.FEATURES_KEY_PREFIX).toBe('f:');
+    expect(config.DECISION_REDIS_PREFIX).toBe('decision:');
+  });
+
+  it('stops naming every bad variable, the key ring included, never quoting a secret', () => {
+    expect(() => loadEraseConfig({ ...env, REDIS_URL: undefined, PII_TOKEN_KEYS: undefined })).toThrow(
+      /REDIS_URL is not set[\s\S]*PII_TOKEN_KEYS is not set/,
+    );
+    expect(() => loadEraseConfig({ ...env, PII_TOKEN_KEYS: 'k1:tiny' })).toThrow(
+      /PII_TOKEN_KEYS key k1: secret must be/,
+    );
   });
 });
