@@ -15,6 +15,17 @@ export function serviceEntry(name: ServiceName): string {
 }
 
 /**
+ * The PII key ring of a run's sink and console (docs/security.md): PII_TOKEN_KEYS when the
+ * environment sets it, else a fixed development ring, so a run's tables can be searched and erased
+ * afterwards with the same ring. Development only: production sets its own.
+ */
+export const DEV_PII_TOKEN_KEYS = `dev:${'development-only-not-secret-'.repeat(2)}`;
+
+export function runKeyRing(env: Record<string, string | undefined> = process.env): string {
+  return env.PII_TOKEN_KEYS || DEV_PII_TOKEN_KEYS;
+}
+
+/**
  * Each service's environment for a run: the servers, and the run's topics, groups, key prefixes and
  * database in the variables each service documents. `tuning` adds or overrides variables.
  */
@@ -49,6 +60,7 @@ export function serviceEnv(
       DECISION_DEAD_LETTER_TOPIC: t.deadLetters,
     },
     sink: {
+      PII_TOKEN_KEYS: runKeyRing(),
       SINK_GROUP_ID: `${ns.groupPrefix}sink`,
       CLICKHOUSE_DATABASE: ns.clickhouseDatabase,
       SINK_ENRICHED_TOPIC: t.enriched,
@@ -118,6 +130,7 @@ export function consoleSpec(
       SERVICE_NAME: 'console',
       LOG_LEVEL: 'info',
       CLICKHOUSE_DATABASE: ns.clickhouseDatabase,
+      PII_TOKEN_KEYS: runKeyRing(),
       CONSOLE_PORT: String(port),
       CONSOLE_SERVICES: watched.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(','),
       CONSOLE_GROUPS: groups.map((g) => `${ns.groupPrefix}${g}`).join(','),

@@ -1,3 +1,17 @@
+export {
+  AUDIT_ACTIONS,
+  AUDIT_COLUMNS,
+  type AuditAction,
+  type AuditEntry,
+  type AuditRow,
+  type AuditSink,
+  auditRow,
+  auditSink,
+  auditValue,
+  configAudit,
+  insertAuditSql,
+  recordAudit,
+} from './audit/audit.js';
 export { perTurn } from './batching/per-turn.js';
 export { type ClickHouseClient, createClickHouse } from './clickhouse/client.js';
 export {
@@ -81,6 +95,18 @@ export { EXIT_CONFIG, runMain } from './lifecycle/run-main.js';
 export { createShutdown, type Shutdown } from './lifecycle/shutdown.js';
 export { createLogger, type Logger } from './logging/logger.js';
 export {
+  createTokenizer,
+  isToken,
+  PII_KEYS_VAR,
+  type PiiKind,
+  parseKeyRing,
+  piiVars,
+  type Tokenizer,
+  type TokenKey,
+  tokenizerFromEnv,
+  withKeyRing,
+} from './pii/tokens.js';
+export {
   connectRedis,
   createRedisClient,
   dataNodes,
@@ -92,6 +118,7 @@ export {
   type RedisTarget,
   scanKeys,
 } from './redis/client.js';
+export { globEscape } from './redis/glob.js';
 export { type AvroSerde, createAvroSerde, type Decoder, type Encoder } from './serde/avro-serde.js';
 export { logicalTypes, parseAvroSchema } from './serde/logical-types.js';
 export {

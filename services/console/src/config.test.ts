@@ -6,6 +6,7 @@ const base = {
   KAFKA_BROKERS: '127.0.0.1:9092',
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
   CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+  PII_TOKEN_KEYS: `k1:${'c'.repeat(32)}`,
 };
 
 describe('console configuration', () => {
@@ -57,6 +58,14 @@ describe('console configuration', () => {
     expect(() => parseConfig({ ...base, CONSOLE_RETENTION_DAYS: '0' })).toThrow(/CONSOLE_RETENTION_DAYS/);
     expect(() => parseConfig({ ...base, CONSOLE_RETENTION_INTERVAL: 'soon' })).toThrow(/CONSOLE_RETENTION_INTERVAL/);
     expect(() => parseConfig({ ...base, CLICKHOUSE_URL: undefined })).toThrow(/CLICKHOUSE_URL is not set/);
+  });
+
+  it('needs the PII key ring to search customers by raw id, and names it when bad', () => {
+    expect(parseConfig(base).tokenizer.keyIds).toEqual(['k1']);
+    expect(() => parseConfig({ ...base, PII_TOKEN_KEYS: undefined })).toThrow(/PII_TOKEN_KEYS is not set/);
+    expect(() => parseConfig({ ...base, PII_TOKEN_KEYS: 'k1:short', CONSOLE_PORT: 'x' })).toThrow(
+      /CONSOLE_PORT[\s\S]*PII_TOKEN_KEYS key k1/,
+    );
   });
 
   it("reads the scorer's registry choice: MLflow needs its tracking URI", () => {

@@ -1,6 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { checkRegistryConfig, defaultRegistryDir, modelRegistryVars } from '@pipeline/scorer';
-import { clickhouseVars, env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import {
+  clickhouseVars,
+  env,
+  kafkaVars,
+  parseEnv,
+  piiVars,
+  schemaRegistryVars,
+  serviceVars,
+  withKeyRing,
+} from '@pipeline/shared';
 import { fraudTopics } from '@pipeline/topology';
 import { z } from 'zod';
 
@@ -73,6 +82,8 @@ export const consoleVars = {
   KAFKA_BROKERS: kafkaVars.KAFKA_BROKERS,
   ...schemaRegistryVars,
   ...clickhouseVars,
+  /** The sink's key ring: the customer search tokenizes a raw id under every key (docs/security.md). */
+  ...piiVars,
   /** The web application's port (HTTP_PORT stays health and metrics, as in every service). */
   CONSOLE_PORT: env.port().default(8080),
   /** Address the web application listens on. */
@@ -114,6 +125,11 @@ export const consoleVars = {
 
 export type ConsoleConfig = ReturnType<typeof parseConfig>;
 
+/**
+ * The configuration, and the tokenizer of PII_TOKEN_KEYS (the sink's ring): the customer search takes
+ * a raw id and looks for its token under every key (docs/security.md).
+ */
 export function parseConfig(source: Record<string, string | undefined> = process.env) {
-  return checkRegistryConfig(parseEnv(consoleVars, source));
+  const { config, tokenizer } = withKeyRing(() => checkRegistryConfig(parseEnv(consoleVars, source)), source);
+  return { ...config, tokenizer };
 }

@@ -1,13 +1,16 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
-import { openRegistry } from '@pipeline/scorer';
+import { auditedRegistry, openRegistry } from '@pipeline/scorer';
 import {
   type AvroSerde,
+  auditSink,
   type ClickHouseClient,
+  configAudit,
   createProducer,
   errorMessage,
   type Kafka,
   type Logger,
   migrate,
+  recordAudit,
   startRetention,
 } from '@pipeline/shared';
 import { type Label, schemaFor, valueSubject } from '@pipeline/topology';
@@ -26,9 +29,13 @@ import { createModelRollup, type ModelRollup } from './models/rollup.js';
 import { createModelTrafficStore } from './models/store.js';
 import { createMonitoringStore } from './monitoring/store.js';
 import { insertReview } from './review/reviews-table.js';
+import { startRuleAudit } from './rules/audit.js';
 
 /** The built browser application, beside this module's package (`npm run build` writes it). */
 export const webDir = new URL('../dist/web/', import.meta.url);
+
+/** How often the rule file is read for a change to audit: a few hundred bytes. */
+const RULES_AUDIT_INTERVAL_MS = 5_000;
 
 /** The console's own tables (migrations 0006 and 0007), all partitioned by month. */
 const CONSOLE_TABLES = ['console_reviews', 'console_review_queue', 'console_model_hours', 'console_agreement_hours'];
@@ -77,6 +84,20 @@ export async function startConsole(options: {
         });
         stops.push(async () => retention.stop());
         migrated = true;
+        const { tokenizer: _, ...settings } = config;
+        await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, settings)).catch((error) =>
+          logger.warn({ err: error }, 'configuration not recorded in audit_log'),
+        );
+        const rulesAudit = startRuleAudit({
+          file: config.CONSOLE_RULES_FILE,
+          clickhouse,
+          featureSet: fraudFeatureSet,
+          service: config.SERVICE_NAME,
+          intervalMs: RULES_AUDIT_INTERVAL_MS,
+          logger,
+        });
+        stops.push(async () => rulesAudit.stop());
+        await rulesAudit.check();
       } catch (error) {
         logger.warn({ err: error }, 'ClickHouse migrations not applied; retrying in 10 s');
         migrationTimer = setTimeout(() => void applyMigrations(), 10_000);
@@ -145,12 +166,14 @@ export async function startConsole(options: {
       decisions,
       rulesFile: config.CONSOLE_RULES_FILE,
       models: {
-        registry: openRegistry(config),
+        // Promotions and rollbacks from the page land in audit_log too, with who and why.
+        registry: auditedRegistry(openRegistry(config), auditSink(clickhouse), config.SERVICE_NAME),
         traffic: createModelTrafficStore(clickhouse, () => decisions.newest()),
         served: { name: fraudFeatureSet.name, version: fraudFeatureSet.version },
       },
       monitoring: createMonitoringStore(clickhouse),
       experiments: createExperimentsStore(clickhouse),
+      tokenizer: config.tokenizer,
       review: {
         publish: async (label) => {
           try {
@@ -171,6 +194,16 @@ export async function startConsole(options: {
           if (!migrated)
             throw new UnavailableError('the console_reviews table is not there yet (ClickHouse migrations pending)');
           try {
+            // The audit first: a label published is a review audited, even should the record fail.
+            await recordAudit(clickhouse, {
+              actor: row.reviewer,
+              action: 'review',
+              subject: row.event_id,
+              reason: '',
+              service: config.SERVICE_NAME,
+              details: { is_fraud: row.is_fraud, customer: row.customer_id, label_time_ms: row.label_time_ms },
+              atMs: row.reviewed_at_ms,
+            });
             await insertReview(clickhouse, row);
           } catch (error) {
             throw new UnavailableError(

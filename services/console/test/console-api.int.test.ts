@@ -41,6 +41,22 @@ async function post(path: string, body: unknown, type = 'application/json') {
   return { status: response.status, body: (await response.json()) as { error?: string } & Record<string, unknown> };
 }
 
+/** The audit_log rows of one action, newest last. */
+async function auditRows(action: string) {
+  const result = await f.clickhouse.query({
+    query: sql`SELECT actor, action, subject, reason, service, details FROM audit_log WHERE action = ${action} ORDER BY at_ms`,
+    format: 'JSONEachRow',
+  });
+  return result.json<{
+    actor: string;
+    action: string;
+    subject: string;
+    reason: string;
+    service: string;
+    details: string;
+  }>();
+}
+
 describe('the live pipeline API on real Kafka and ClickHouse', () => {
   it('measures throughput from topic ends and latency from the hops, as traffic flows', async () => {
     const snapshot = await eventually('events in, decisions out and hop latencies', async () => {
@@ -174,6 +190,46 @@ describe('the rules API', () => {
   });
 });
 
+describe('PII: the customer search and the audit of the start', () => {
+  it('finds a customer by the raw id, through its tokens: the raw id is stored nowhere', async () => {
+    const event = f.events.find((e) => e.id.endsWith('-r2'));
+    if (!event) throw new Error('no r2');
+    const r = await get<{ tokens: string[]; decisions: (QueueItem & { action: string })[] }>(
+      `/api/decisions/customer/${encodeURIComponent(event.rawCustomer)}`,
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.tokens).toEqual([event.customer]);
+    expect(r.body.decisions.map((d) => d.eventId)).toEqual([event.id]);
+    expect(r.body.decisions[0]).toMatchObject({
+      action: 'REVIEW',
+      customerId: event.customer,
+      terminalId: event.terminal,
+    });
+    expect((await get<{ decisions: unknown[] }>('/api/decisions/customer/nobody')).body.decisions).toEqual([]);
+  });
+
+  it('refuses a customer id no transaction could carry with 400 and the reason', async () => {
+    const r = await get<{ error: string }>(`/api/decisions/customer/${encodeURIComponent('C {1}')}`);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/invalid customer id/);
+  });
+
+  it('recorded its configuration at start: values and a hash, never the key ring', async () => {
+    const [row] = await auditRows('config');
+    const details = JSON.parse(row?.details ?? '{}') as { hash: string; values: Record<string, unknown> };
+    expect(details.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(details.values.PII_TOKEN_KEYS).toMatch(/^t1\([0-9a-f]{8}\)$/);
+    expect(row?.details).not.toContain('console-test-secret');
+  });
+
+  it('recorded the rule set the decision engine applies, once, with its version and hash', async () => {
+    const rows = await auditRows('rules.change');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.subject).toMatch(/fraud\.yaml$/);
+    expect(JSON.parse(rows[0]?.details ?? '{}')).toMatchObject({ version: '2025-01-01.1', previous_sha256: null });
+  });
+});
+
 describe('the review queue API', () => {
   it('lists REVIEW decisions oldest first, with their amount', async () => {
     const { body } = await get<{ items: QueueItem[]; pending: number }>('/api/review?limit=10');
@@ -216,6 +272,9 @@ describe('the review queue API', () => {
     expect(queue.body.pending).toBe(2);
     const provenance = await get<Provenance>(`/api/decisions/event/${event.id}`);
     expect(provenance.body.review).toMatchObject({ isFraud: true, reviewer: 'Ana Lima' });
+    const [audited] = await auditRows('review');
+    expect(audited).toMatchObject({ actor: 'Ana Lima', subject: event.id, reason: '' });
+    expect(JSON.parse(audited?.details ?? '{}')).toMatchObject({ is_fraud: true, customer: event.customer });
   });
 
   it.each([
@@ -352,6 +411,13 @@ describe('the models API', () => {
       previous: null,
     });
     expect(Date.parse(last?.at ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    const audited = (await auditRows('model.promote')).at(-1);
+    expect(audited).toMatchObject({
+      actor: 'Dana Data',
+      subject: 'fraud_gbdt@3',
+      reason: 'AP 0.70 vs 0.60 on live labels',
+    });
+    expect(JSON.parse(audited?.details ?? '{}')).toMatchObject({ alias: 'challenger', previous: null });
   });
 
   it('rolls the champion back to the one before, with who and why', async () => {
@@ -375,6 +441,10 @@ describe('the models API', () => {
       by: 'Ops On-call',
       why: 'decline rate doubled',
     });
+    const audited = await auditRows('model.rollback');
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ actor: 'Ops On-call', subject: 'fraud_gbdt@2', reason: 'decline rate doubled' });
+    expect(JSON.parse(audited[0]?.details ?? '{}')).toMatchObject({ alias: 'champion', previous: 'fraud_gbdt@3' });
   });
 
   it.each([

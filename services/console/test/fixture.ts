@@ -21,11 +21,16 @@ import {
   raw,
   type SqlValue,
   sql,
+  tokenizerFromEnv,
 } from '@pipeline/shared';
 import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type Label, schemaFor } from '@pipeline/topology';
 import { parseConfig } from '../src/config.js';
 import { type RunningConsole, startConsole } from '../src/console.js';
+
+/** The key ring of the console under test: the seeded rows' ids are tokens under it. */
+export const CONSOLE_TEST_KEYS = `t1:${'console-test-secret-'.repeat(2)}`;
+const TEST_TOKENS = tokenizerFromEnv({ PII_TOKEN_KEYS: CONSOLE_TEST_KEYS });
 
 /** Event time of the seeded decisions: a fixed day, so the mix and the queue are known exactly. */
 export const DAY = Date.UTC(2026, 0, 10) / 1000;
@@ -33,6 +38,8 @@ const HOUR = 3_600;
 
 export interface SeededEvent {
   id: string;
+  /** The raw customer id; `customer` and `terminal` are tokens, as the sink stores them. */
+  rawCustomer: string;
   customer: string;
   terminal: string;
   eventTime: number;
@@ -84,8 +91,9 @@ export function seededEvents(prefix: string): SeededEvent[] {
     extra: Partial<SeededEvent> = {},
   ): SeededEvent => ({
     id: `${prefix}-${n}`,
-    customer: `C${n}`,
-    terminal: `T${n}`,
+    rawCustomer: `C${n}`,
+    customer: TEST_TOKENS.token('customer', `C${n}`),
+    terminal: TEST_TOKENS.token('terminal', `T${n}`),
     eventTime: DAY + 12 * HOUR + hours * HOUR,
     action,
     path: 'MODEL_AND_RULES',
@@ -622,6 +630,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     CONSOLE_SCORES_TOPIC: topics.scores,
     CONSOLE_DECISIONS_TOPIC: topics.decisions,
     CONSOLE_LABELS_TOPIC: topics.labels,
+    PII_TOKEN_KEYS: CONSOLE_TEST_KEYS,
   });
   const logger = createLogger(name, 'silent');
   const serde = createAvroSerde(createRegistryClient(s.SCHEMA_REGISTRY_URL));

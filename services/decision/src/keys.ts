@@ -1,3 +1,5 @@
+import { globEscape } from '@pipeline/shared';
+
 /**
  * Every Redis key the engine uses, built here only. `{c:<customer>}` is a Cluster hash tag: both keys
  * of one event, and all of one customer's, live in one slot, so a pipeline per customer stays on one node.
@@ -14,4 +16,9 @@ export function createKeys(prefix = 'decision:'): Keys {
     scores: (customerId, eventId) => `${prefix}{c:${customerId}}:scores:${eventId}`,
     decided: (customerId, eventId) => `${prefix}{c:${customerId}}:decided:${eventId}`,
   };
+}
+
+/** Pattern matching every key of one customer under `prefix` (scores and decided markers): what erasure removes. */
+export function customerKeysPattern(prefix: string, customerId: string): string {
+  return `${globEscape(prefix)}{c:${globEscape(customerId)}}:*`;
 }

@@ -1,5 +1,7 @@
-import { fileRegistry } from '@pipeline/scorer';
+import { auditedRegistry, fileRegistry } from '@pipeline/scorer';
 import {
+  auditSink,
+  configAudit,
   createAvroSerde,
   createClickHouse,
   createKafka,
@@ -8,6 +10,7 @@ import {
   createRegistryClient,
   createShutdown,
   migrate,
+  recordAudit,
   runMain,
   startHealthServer,
   startTelemetry,
@@ -27,6 +30,7 @@ await runMain('experiments', async () => {
   // Background analytics beside a latency-bound pipeline: one ClickHouse thread.
   const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
   shutdown.onShutdown('clickhouse', () => clickhouse.close());
+  await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, config));
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
   const producer = createProducer(kafka);
@@ -41,7 +45,8 @@ await runMain('experiments', async () => {
   const job = createExperimentJob({
     clickhouse,
     publisher,
-    registry: fileRegistry(config.MODEL_REGISTRY_DIR),
+    // Promotions and rollbacks it applies (mode act) land in audit_log too; dry runs never do.
+    registry: auditedRegistry(fileRegistry(config.MODEL_REGISTRY_DIR), auditSink(clickhouse), config.SERVICE_NAME),
     logger,
     settings: config,
   });

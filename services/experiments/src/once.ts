@@ -1,5 +1,6 @@
-import { fileRegistry } from '@pipeline/scorer';
+import { auditedRegistry, fileRegistry } from '@pipeline/scorer';
 import {
+  auditSink,
   createAvroSerde,
   createClickHouse,
   createKafka,
@@ -32,7 +33,7 @@ await runMain('experiments:once', async () => {
     const job = createExperimentJob({
       clickhouse,
       publisher,
-      registry: fileRegistry(config.MODEL_REGISTRY_DIR),
+      registry: auditedRegistry(fileRegistry(config.MODEL_REGISTRY_DIR), auditSink(clickhouse), config.SERVICE_NAME),
       logger,
       settings: config,
     });

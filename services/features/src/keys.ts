@@ -1,4 +1,5 @@
 import type { Entity } from '@pipeline/feature-sets';
+import { globEscape } from '@pipeline/shared';
 
 /**
  * Every Redis key the service uses. Entity keys share a hash tag ({c:<id>} or {t:<id>}) so each
@@ -58,4 +59,9 @@ export function frontierKey(prefix: string, groupId: string, topic: string): str
 /** Pattern matching every entity key under a prefix (for tests and memory measurement). */
 export function entityPattern(prefix: string, entity: Entity): string {
   return `${prefix}{${TAG[entity]}:*`;
+}
+
+/** Pattern matching every key of one entity (its state, id buckets, label ids): what erasure removes. */
+export function entityKeysPattern(prefix: string, entity: Entity, id: string): string {
+  return `${globEscape(prefix)}{${TAG[entity]}:${globEscape(id)}}:*`;
 }

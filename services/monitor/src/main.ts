@@ -1,4 +1,5 @@
 import {
+  configAudit,
   createAvroSerde,
   createClickHouse,
   createKafka,
@@ -7,6 +8,7 @@ import {
   createRegistryClient,
   createShutdown,
   migrate,
+  recordAudit,
   runMain,
   startHealthServer,
   startTelemetry,
@@ -27,6 +29,7 @@ await runMain('monitor', async () => {
   // Its queries are background work beside a latency-bound pipeline: bounded to one ClickHouse thread.
   const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
   shutdown.onShutdown('clickhouse', () => clickhouse.close());
+  await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, config));
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
   const producer = createProducer(kafka);

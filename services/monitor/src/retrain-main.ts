@@ -1,4 +1,5 @@
 import {
+  configAudit,
   consumerTuning,
   createAvroSerde,
   createClickHouse,
@@ -8,6 +9,7 @@ import {
   createRegistryClient,
   createShutdown,
   migrate,
+  recordAudit,
   runMain,
   startHealthServer,
   startTelemetry,
@@ -26,6 +28,7 @@ await runMain('retrain', async () => {
   await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
   const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE);
   shutdown.onShutdown('clickhouse', () => clickhouse.close());
+  await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, config));
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
   const producer = createProducer(kafka);

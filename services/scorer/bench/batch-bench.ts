@@ -22,13 +22,24 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
-import { createClickHouse, identifier, migrationsDir, splitStatements, sql } from '@pipeline/shared';
+import {
+  createClickHouse,
+  createTokenizer,
+  identifier,
+  migrationsDir,
+  parseKeyRing,
+  splitStatements,
+  sql,
+} from '@pipeline/shared';
 import { enrichedRow, insertEnriched } from '@pipeline/sink/tables/transactions-enriched';
 import type { EnrichedTransaction } from '@pipeline/topology';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { runScoreBatchCli } from '../src/cli/score-batch-cli.js';
 import { defaultRegistryDir } from '../src/config.js';
 import { fileRegistry } from '../src/registry/file-registry.js';
+
+/** Rows are stored as the sink stores them: identifiers tokenized (a bench-only key). */
+const tokens = createTokenizer(parseKeyRing(`bench:${'batch-bench-secret-'.repeat(2)}`));
 
 const { values } = parseArgs({
   options: {
@@ -178,11 +189,17 @@ try {
           computed_at: Date.UTC(2026, 0, 1),
         });
         if (batch.length === 10_000) {
-          await insertEnriched(client, batch.map(enrichedRow));
+          await insertEnriched(
+            client,
+            batch.map((e) => enrichedRow(e, tokens)),
+          );
           batch = [];
         }
       }
-      await insertEnriched(client, batch.map(enrichedRow));
+      await insertEnriched(
+        client,
+        batch.map((e) => enrichedRow(e, tokens)),
+      );
       await measure(
         'query -> clickhouse',
         [

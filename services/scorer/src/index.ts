@@ -7,6 +7,7 @@
 export { defaultRegistryDir } from './config.js';
 export { RegistryBusyError, RegistryError } from './errors.js';
 export { aliasOf, isAlias, parseRef } from './registry/aliases.js';
+export { auditedRegistry } from './registry/audited.js';
 export { fileRegistry } from './registry/file-registry.js';
 export { mlflowRegistry } from './registry/mlflow-registry.js';
 export {

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
-import { type ClickHouseClient, createClickHouse, createLogger, identifier, migrate, sql } from '@pipeline/shared';
+import {
+  type ClickHouseClient,
+  createClickHouse,
+  createLogger,
+  createTokenizer,
+  identifier,
+  migrate,
+  parseKeyRing,
+  sql,
+} from '@pipeline/shared';
 import { enrichedRow, insertEnriched } from '@pipeline/sink/tables/transactions-enriched';
 import { servers, uniqueName } from '@pipeline/testing';
 import { parse } from 'csv-parse/sync';
@@ -8,6 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempRegistry } from '../src/registry/test-registry.js';
 import { readOutputCsv, scoreBatch, tempPath, writeInputCsv } from './batch.js';
 import { enrichedEvent } from './harness.js';
+
+const tokens = createTokenizer(parseKeyRing(`t1:${'batch-test-secret-'.repeat(2)}`));
 
 const database = uniqueName('batch');
 let admin: ClickHouseClient;
@@ -32,7 +43,10 @@ beforeAll(async () => {
   wrongVersion.features.version = 1;
   const short = enrichedEvent(1, 'batch-query-bad');
   short.features.values = short.features.values.slice(0, 10);
-  await insertEnriched(client, [...events, wrongVersion, short].map(enrichedRow));
+  await insertEnriched(
+    client,
+    [...events, wrongVersion, short].map((e) => enrichedRow(e, tokens)),
+  );
 });
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ const base = {
   KAFKA_BROKERS: '127.0.0.1:9092',
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
   CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+  PII_TOKEN_KEYS: `k1:${'x'.repeat(32)}`,
 };
 
 describe('sink configuration', () => {
@@ -29,16 +30,35 @@ describe('sink configuration', () => {
   it('stops with one ConfigError naming every bad variable', () => {
     let error: unknown;
     try {
-      loadConfig({ ...base, CLICKHOUSE_URL: undefined, SINK_BATCH_SIZE: '0', SINK_FLUSH_INTERVAL: 'soon' });
+      loadConfig({
+        ...base,
+        CLICKHOUSE_URL: undefined,
+        SINK_BATCH_SIZE: '0',
+        SINK_FLUSH_INTERVAL: 'soon',
+        PII_TOKEN_KEYS: 'k1:tooshort',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables.sort()).toEqual([
       'CLICKHOUSE_URL',
+      'PII_TOKEN_KEYS',
       'SINK_BATCH_SIZE',
       'SINK_FLUSH_INTERVAL',
     ]);
     expect((error as ConfigError).message).toContain("SINK_BATCH_SIZE must be a positive integer (got '0')");
+    expect((error as ConfigError).message).toContain('PII_TOKEN_KEYS key k1: secret must be at least 32 characters');
+    expect((error as ConfigError).message).not.toContain('tooshort');
+  });
+});
+
+describe('the PII key ring', () => {
+  it('is required: the sink never writes raw identifiers for want of a key', () => {
+    expect(() => loadConfig({ ...base, PII_TOKEN_KEYS: undefined })).toThrow(/PII_TOKEN_KEYS is not set/);
+  });
+
+  it('gives the tokenizer of its current key', () => {
+    expect(loadConfig(base).tokenizer.currentKeyId).toBe('k1');
   });
 });

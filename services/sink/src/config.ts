@@ -1,4 +1,13 @@
-import { clickhouseVars, env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import {
+  clickhouseVars,
+  env,
+  kafkaVars,
+  parseEnv,
+  piiVars,
+  schemaRegistryVars,
+  serviceVars,
+  withKeyRing,
+} from '@pipeline/shared';
 import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 
 /**
@@ -13,6 +22,8 @@ export const sinkVars = {
   ...kafkaVars,
   ...schemaRegistryVars,
   ...clickhouseVars,
+  /** The key ring customer and terminal ids are tokenized with (docs/security.md). */
+  ...piiVars,
   /** Consumer group; one group reads every topic the sink stores. */
   SINK_GROUP_ID: env.string().default('sink'),
   /** Most rows per ClickHouse insert, per table. */
@@ -46,6 +57,10 @@ export const sinkVars = {
 export type SinkConfig = ReturnType<typeof loadConfig>;
 
 export function loadConfig(vars: Record<string, string | undefined> = process.env) {
-  const config = parseEnv(sinkVars, vars);
-  return { ...config, SINK_DEAD_LETTERS_IN_TOPIC: config.SINK_DEAD_LETTERS_IN_TOPIC ?? config.SINK_DEAD_LETTER_TOPIC };
+  const { config, tokenizer } = withKeyRing(() => parseEnv(sinkVars, vars), vars);
+  return {
+    ...config,
+    SINK_DEAD_LETTERS_IN_TOPIC: config.SINK_DEAD_LETTERS_IN_TOPIC ?? config.SINK_DEAD_LETTER_TOPIC,
+    tokenizer,
+  };
 }

@@ -1,7 +1,9 @@
-import { createLogger, type DeadLetter, type Rejected } from '@pipeline/shared';
+import { createLogger, createTokenizer, type DeadLetter, parseKeyRing, type Rejected } from '@pipeline/shared';
 import { describe, expect, it } from 'vitest';
 import { withoutLoop } from './dead-letters.js';
-import { deadLetterRow } from './tables/dead-letters.js';
+import { deadLetterRow, withoutIds } from './tables/dead-letters.js';
+
+const tokens = createTokenizer(parseKeyRing(`k1:${'x'.repeat(32)}`));
 
 const rejected = (topic: string, offset: string): Rejected => ({
   topic,
@@ -42,23 +44,33 @@ describe('deadLetterRow', () => {
   };
 
   it('keeps the value length, not the bytes, and dates the row in seconds and ms', () => {
-    const row = deadLetterRow(letter, Date.UTC(2026, 0, 2, 3, 0, 0, 999));
+    const row = deadLetterRow(letter, Date.UTC(2026, 0, 2, 3, 0, 0, 999), tokens);
     expect(row).toMatchObject({
       original_value_length: 4,
       event_time: Date.UTC(2026, 0, 2, 3) / 1000,
       dead_lettered_at: Math.floor(letter.dead_lettered_at / 1000),
       dead_lettered_at_ms: letter.dead_lettered_at,
     });
-    expect(Buffer.from(row.original_key).toString()).toBe('C1');
+    // The key is a customer id: stored as its token.
+    expect(Buffer.from(row.original_key).toString()).toBe(tokens.token('customer', 'C1'));
+  });
+
+  it('withholds the id a refusal quotes, keeping the reason', () => {
+    const error = 'invalid customer_id "C\\u00001": 1-128 printable characters, no whitespace';
+    const row = deadLetterRow({ ...letter, error }, null, tokens);
+    expect(row.error).toBe('invalid customer_id (withheld): 1-128 printable characters, no whitespace');
+    expect(withoutIds('invalid terminal_id "T 1" and invalid currency "EURO"')).toBe(
+      'invalid terminal_id (withheld) and invalid currency "EURO"',
+    );
   });
 
   it('stores the original size of a value dead-lettered in part', () => {
-    expect(deadLetterRow({ ...letter, original_size: 2_000_000 }, null).original_value_length).toBe(2_000_000);
+    expect(deadLetterRow({ ...letter, original_size: 2_000_000 }, null, tokens).original_value_length).toBe(2_000_000);
   });
 
   it('stores a tombstone and an undatable event time as NULL, but refuses a dead letter time DateTime cannot hold', () => {
-    const row = deadLetterRow({ ...letter, original_value: null, original_key: null }, -1);
+    const row = deadLetterRow({ ...letter, original_value: null, original_key: null }, -1, tokens);
     expect(row).toMatchObject({ original_value_length: null, event_time: null });
-    expect(() => deadLetterRow({ ...letter, dead_lettered_at: -5_000 }, null)).toThrow(/dead_lettered_at/);
+    expect(() => deadLetterRow({ ...letter, dead_lettered_at: -5_000 }, null, tokens)).toThrow(/dead_lettered_at/);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  configAudit,
   consumerTuning,
   createAvroSerde,
   createClickHouse,
@@ -8,6 +9,7 @@ import {
   createRegistryClient,
   createShutdown,
   migrate,
+  recordAudit,
   runMain,
   startHealthServer,
   startRetention,
@@ -26,6 +28,8 @@ await runMain('sink', async () => {
   await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
   const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE);
   shutdown.onShutdown('clickhouse', () => clickhouse.close());
+  const { tokenizer, ...settings } = config;
+  await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, settings));
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
   const producer = createProducer(kafka);
@@ -52,6 +56,7 @@ await runMain('sink', async () => {
     flushIntervalMs: config.SINK_FLUSH_INTERVAL,
     maxBackoffMs: config.SINK_MAX_BACKOFF,
     partitionsConsumedConcurrently: config.SINK_PARTITIONS_CONCURRENTLY,
+    tokenizer,
     logger,
     onCrash: () => void shutdown.shutdown('consumer crashed', 1),
     tuning: consumerTuning(config),

@@ -10,6 +10,7 @@ import {
   type Kafka,
   type Logger,
   type Producer,
+  type Tokenizer,
 } from '@pipeline/shared';
 import {
   createTopicDeadLetters,
@@ -59,6 +60,8 @@ export interface SinkOptions {
   flushIntervalMs: number;
   maxBackoffMs: number;
   partitionsConsumedConcurrently: number;
+  /** Customer and terminal ids become tokens with it before any row is written (docs/security.md). */
+  tokenizer: Tokenizer;
   logger: Logger;
   fromBeginning?: boolean;
   onCrash?: (error: Error) => void;
@@ -117,7 +120,7 @@ function route<V extends SinkValue, Row>(
  * Tables are ReplacingMergeTree on the event id, so what is redelivered after a crash counts once.
  */
 export async function createSink(options: SinkOptions): Promise<Sink> {
-  const { kafka, producer, serde, clickhouse, topics, logger } = options;
+  const { kafka, producer, serde, clickhouse, topics, logger, tokenizer } = options;
   const writer = <Row>(table: string, insert: (client: ClickHouseClient, rows: Row[]) => Promise<void>) =>
     new BatchWriter<Row, Record_>({
       table,
@@ -129,13 +132,15 @@ export async function createSink(options: SinkOptions): Promise<Sink> {
     });
   const eventTimes = createEventTimeReader(serde, topics);
   const routes: Record<string, Route> = {
-    [topics.enriched]: route(writer('transactions_enriched', insertEnriched), enrichedRow),
-    [topics.scores]: route(writer('scores', insertScores), scoreRow),
-    [topics.decisions]: route(writer('decisions', insertDecisions), decisionRow),
-    [topics.labels]: route(writer('labels', insertLabels), labelRow),
+    [topics.enriched]: route(writer('transactions_enriched', insertEnriched), (v: EnrichedTransaction) =>
+      enrichedRow(v, tokenizer),
+    ),
+    [topics.scores]: route(writer('scores', insertScores), (v: Score) => scoreRow(v, tokenizer)),
+    [topics.decisions]: route(writer('decisions', insertDecisions), (v: Decision) => decisionRow(v, tokenizer)),
+    [topics.labels]: route(writer('labels', insertLabels), (v: Label) => labelRow(v, tokenizer)),
     [topics.deadLettersIn]: route(
       writer('dead_letters', insertDeadLetters),
-      (letter: DeadLetter) => deadLetterRow(letter, eventTimes.eventTime(letter)),
+      (letter: DeadLetter) => deadLetterRow(letter, eventTimes.eventTime(letter), tokenizer),
       (letters) => eventTimes.prepare(letters),
     ),
   };

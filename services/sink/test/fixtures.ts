@@ -6,11 +6,13 @@ import {
   createLogger,
   createProducer,
   createRegistryClient,
+  createTokenizer,
   type DeadLetter,
   identifier,
   type Kafka,
   migrate,
   type Producer,
+  parseKeyRing,
   sql,
 } from '@pipeline/shared';
 import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
@@ -29,6 +31,9 @@ export interface Events {
   decisions: Decision[];
   labels: Label[];
 }
+
+/** The key ring the test sinks tokenize with. */
+export const TEST_TOKENS = createTokenizer(parseKeyRing(`t1:${'sink-test-secret-'.repeat(2)}`));
 
 export const CHAMPION = { model_name: 'gbt', model_version: '3' };
 export const SHADOW = { model_name: 'gbt', model_version: '4-shadow' };
@@ -247,6 +252,7 @@ export async function harness(partitions = 2): Promise<Harness> {
         flushIntervalMs: options.flushIntervalMs ?? 200,
         maxBackoffMs: 1_000,
         partitionsConsumedConcurrently: 8,
+        tokenizer: TEST_TOKENS,
         logger,
       });
       await sink.start();

@@ -42,6 +42,7 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'batch_scores',
       'experiment_results',
       'experiment_decisions',
+      'audit_log',
     ]);
     const altered = migrations.flatMap((m) => m.statements.filter((s) => s.startsWith('ALTER')));
     expect(altered).toEqual([

@@ -196,3 +196,18 @@ FROM console_review_queue
 WHERE event_time >= toDateTime(${range.from}) AND event_time < toDateTime(${range.to})
   AND event_id NOT IN (SELECT event_id FROM console_reviews)`;
 }
+
+/**
+ * One customer's newest decisions, newest first. `tokens` are the customer's tokens under every key
+ * of the ring (the sink stores no raw id): rows written before a key rotation are found too. No index
+ * serves customer_id (decisions are sorted by event id), so this reads the column over every
+ * partition: a search, not a page that refreshes.
+ */
+export function customerDecisionsSql(tokens: readonly string[], limit: number): string {
+  return sql`SELECT event_id, customer_id, toUInt32(event_time) AS event_time, toString(action) AS action, score, reason_codes, experiment_variant, model_version, toString(path) AS path, decided_at_ms
+FROM decisions
+WHERE customer_id IN (${inList(tokens)})
+ORDER BY event_time DESC, event_id
+LIMIT 1 BY event_id
+LIMIT ${limit}`;
+}

@@ -5,6 +5,7 @@ import { clickhouseRows } from '../reads.js';
 import type { ReviewLookup } from '../review/review.js';
 import { type RuleHits, ruleHits, ruleHitsSql } from '../rules/hits.js';
 import {
+  customerDecisionsSql,
   type DayRow,
   decisionByIdSql,
   decisionDaysSql,
@@ -42,6 +43,8 @@ export interface DecisionStore {
   event(eventId: string): Promise<Provenance>;
   queue(limit: number): Promise<{ items: QueueItem[]; pending: number; from: number | null; to: number | null }>;
   reviewLookup(eventId: string): Promise<ReviewLookup>;
+  /** A customer's newest decisions, found by its tokens (every key of the ring), with their transactions. */
+  customer(tokens: readonly string[], limit: number): Promise<(QueueItem & { action: string })[]>;
   /** Rule hits per rule-set version over `hours` of event time ending with the newest decision. */
   ruleHits(hours: number): Promise<{ hits: RuleHits[]; from: number; to: number } | null>;
 }
@@ -103,6 +106,14 @@ export function createDecisionStore(client: ClickHouseClient, featureSet: Featur
       if (to === null) return null;
       const range = { from: to + 1 - hours * 3_600, to: to + 1 };
       return { hits: ruleHits(await rowsOrNone(ruleHitsSql(range, await days(range)))), ...range };
+    },
+    async customer(tokens, limit) {
+      const found = await rows<Parameters<typeof queueItems>[0][number] & { action: string }>(
+        customerDecisionsSql(tokens, limit),
+      );
+      const ids = found.map((d) => d.event_id);
+      const txs = ids.length === 0 ? [] : await rows<QueueTransaction>(queueTransactionsSql(ids));
+      return queueItems(found, txs).map((item, i) => ({ ...item, action: found[i]?.action ?? '' }));
     },
     async reviewLookup(eventId) {
       const [[decision], reviews, txs] = await Promise.all([

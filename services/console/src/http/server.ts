@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { aliasOf, type ModelRegistry } from '@pipeline/scorer';
-import { errorMessage, type Logger } from '@pipeline/shared';
+import { errorMessage, type Logger, type Tokenizer } from '@pipeline/shared';
 import type { DecisionStore } from '../decisions/store.js';
 import { RequestError, UnavailableError } from '../errors.js';
 import type { ExperimentsStore } from '../experiments/store.js';
@@ -11,7 +11,7 @@ import { promoteFromPage, readRegistry, rollbackFromPage } from '../models/regis
 import { parsePromoteRequest, parseRollbackRequest } from '../models/request.js';
 import type { ModelTrafficStore } from '../models/store.js';
 import type { MonitoringStore } from '../monitoring/store.js';
-import { eventIdProblem, parseReviewRequest } from '../review/request.js';
+import { customerIdProblem, eventIdProblem, parseReviewRequest } from '../review/request.js';
 import type { ReviewDeps } from '../review/review.js';
 import { submitReview } from '../review/review.js';
 import { ruleSetView } from '../rules/rule-file.js';
@@ -35,6 +35,8 @@ export interface ConsoleServerOptions {
   };
   monitoring: MonitoringStore;
   experiments: ExperimentsStore;
+  /** The PII key ring's tokenizer: the customer search takes the raw id and looks up its tokens. */
+  tokenizer: Tokenizer;
   logger: Logger;
 }
 
@@ -171,6 +173,17 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       const problem = eventIdProblem(id);
       if (problem) throw new RequestError(400, problem);
       json(response, 200, await decisions.event(id));
+      return;
+    }
+    const customer = /^\/api\/decisions\/customer\/([^/]*)$/.exec(path);
+    if (customer) {
+      const id = pathSegment(customer[1] as string).trim();
+      if (id === '') throw new RequestError(400, 'give a customer id');
+      const problem = customerIdProblem(id);
+      if (problem) throw new RequestError(400, problem);
+      const tokens = options.tokenizer.tokensFor('customer', id);
+      const limit = parseLimit(url.searchParams.get('limit'));
+      json(response, 200, { tokens, decisions: await decisions.customer(tokens, limit) });
       return;
     }
     if (path === '/api/rules') {

@@ -27,6 +27,22 @@ export function eventIdProblem(eventId: string): string | undefined {
 }
 
 /**
+ * Why a customer id given to the search cannot be one (the transactions contract's rule for ids), or
+ * undefined. The raw id is tokenized on the way in and never stored.
+ */
+export function customerIdProblem(customerId: string): string | undefined {
+  const problem = labelProblem({
+    transaction_id: 'e',
+    customer_id: customerId,
+    terminal_id: 't',
+    is_fraud: false,
+    label_time: EARLIEST_TIME,
+    transaction_time: EARLIEST_TIME,
+  });
+  return problem?.replace(/customer_id/g, 'customer id');
+}
+
+/**
  * A review as the page posts it: `POST /api/review/<event id>` with JSON
  * `{ "verdict": "fraud" | "genuine", "reviewer": "<name>" }`. Anything else is a 4xx naming the problem.
  */

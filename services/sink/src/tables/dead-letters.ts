@@ -1,7 +1,11 @@
-import type { ClickHouseClient, DeadLetter } from '@pipeline/shared';
+import type { ClickHouseClient, DeadLetter, Tokenizer } from '@pipeline/shared';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
 
-/** dead_letters (migration 0004): one row per dead letter; the original bytes stay on the topic. */
+/**
+ * dead_letters (migration 0004): one row per dead letter; the original bytes stay on the topic. The
+ * original key is stored as a customer token (the fraud topics are keyed by customer id; a key of
+ * another topic is tokenized alike, never stored in clear).
+ */
 export interface DeadLetterRow {
   topic: string;
   partition: number;
@@ -36,7 +40,7 @@ export const deadLettersTable: TableSpec<DeadLetterRow> = { name: 'dead_letters'
  * `eventTime` is the original transaction's event time (ms) when known. An event time outside
  * DateTime only loses the date (NULL): the dead letter itself is still worth counting.
  */
-export function deadLetterRow(value: DeadLetter, eventTime: number | null): DeadLetterRow {
+export function deadLetterRow(value: DeadLetter, eventTime: number | null, tokens: Tokenizer): DeadLetterRow {
   let event_time: number | null = null;
   if (eventTime !== null) {
     try {
@@ -51,13 +55,29 @@ export function deadLetterRow(value: DeadLetter, eventTime: number | null): Dead
     offset: value.offset,
     service: value.service,
     error_type: value.error_type,
-    error: value.error,
-    original_key: value.original_key ?? new Uint8Array(),
+    error: withoutIds(value.error),
+    original_key: tokenizedKey(value.original_key, tokens),
     original_value_length: value.original_size ?? (value.original_value === null ? null : value.original_value.length),
     event_time,
     dead_lettered_at: dateTimeSeconds(value.dead_lettered_at, 'dead_lettered_at'),
     dead_lettered_at_ms: epochMs(value.dead_lettered_at, 'dead_lettered_at'),
   };
+}
+
+/**
+ * The refusal without the identifier it quotes: the contract's message for a malformed customer or
+ * terminal id (topology's transactionProblem / labelProblem) shows the value, which is still an id.
+ */
+export function withoutIds(error: string): string {
+  return error.replace(
+    /(invalid (?:customer_id|terminal_id)) "(?:[^"\\]|\\.)*"(?: \(\d+ characters\))?/g,
+    '$1 (withheld)',
+  );
+}
+
+function tokenizedKey(key: Uint8Array | null, tokens: Tokenizer): Uint8Array {
+  if (!key || key.length === 0) return new Uint8Array();
+  return Buffer.from(tokens.token('customer', Buffer.from(key).toString('utf8')), 'utf8');
 }
 
 export function insertDeadLetters(client: ClickHouseClient, rows: readonly DeadLetterRow[]): Promise<void> {

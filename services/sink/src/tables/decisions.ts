@@ -1,8 +1,8 @@
-import type { ClickHouseClient } from '@pipeline/shared';
+import type { ClickHouseClient, Tokenizer } from '@pipeline/shared';
 import type { Decision } from '@pipeline/topology';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
 
-/** decisions (migration 0001): the decision with its reasons and provenance. */
+/** decisions (migration 0001): the decision with its reasons and provenance; customer_id is a token. */
 export interface DecisionRow {
   event_id: string;
   customer_id: string;
@@ -39,10 +39,10 @@ export const DECISION_COLUMNS = [
 
 export const decisionsTable: TableSpec<DecisionRow> = { name: 'decisions', columns: DECISION_COLUMNS };
 
-export function decisionRow(value: Decision): DecisionRow {
+export function decisionRow(value: Decision, tokens: Tokenizer): DecisionRow {
   return {
     event_id: value.event_id,
-    customer_id: value.customer_id,
+    customer_id: tokens.token('customer', value.customer_id),
     event_time: dateTimeSeconds(value.event_time, 'event_time'),
     action: value.action,
     reason_codes: value.reason_codes,

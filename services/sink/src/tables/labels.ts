@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@pipeline/shared';
+import type { ClickHouseClient, Tokenizer } from '@pipeline/shared';
 import { type Label, labelProblem } from '@pipeline/topology';
 import { RowRejectedError } from '../errors.js';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
@@ -6,7 +6,7 @@ import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js
 /**
  * labels (migrations 0001, 0005): keyed by (transaction_id, label_time_ms), so corrections are kept
  * as versions. transaction_time_ms: the labelled transaction's event time (NULL in rows stored
- * before 0005).
+ * before 0005). customer_id and terminal_id are tokens (docs/security.md).
  */
 export interface LabelRow {
   transaction_id: string;
@@ -31,13 +31,13 @@ export const LABEL_COLUMNS = [
 export const labelsTable: TableSpec<LabelRow> = { name: 'labels', columns: LABEL_COLUMNS };
 
 /** The row of a label; one the contract refuses (`labelProblem`) is not stored. */
-export function labelRow(value: Label): LabelRow {
+export function labelRow(value: Label, tokens: Tokenizer): LabelRow {
   const problem = labelProblem(value);
   if (problem) throw new RowRejectedError(problem);
   return {
     transaction_id: value.transaction_id,
-    customer_id: value.customer_id,
-    terminal_id: value.terminal_id,
+    customer_id: tokens.token('customer', value.customer_id),
+    terminal_id: tokens.token('terminal', value.terminal_id),
     is_fraud: value.is_fraud,
     label_time: dateTimeSeconds(value.label_time, 'label_time'),
     label_time_ms: epochMs(value.label_time, 'label_time'),

@@ -1,8 +1,8 @@
-import type { ClickHouseClient } from '@pipeline/shared';
+import type { ClickHouseClient, Tokenizer } from '@pipeline/shared';
 import type { Score } from '@pipeline/topology';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
 
-/** scores (migration 0001): one row per transaction per model; contributions as two parallel arrays. */
+/** scores (migration 0001): one row per transaction per model; contributions as two parallel arrays; customer_id is a token. */
 export interface ScoreRow {
   event_id: string;
   customer_id: string;
@@ -37,10 +37,10 @@ export const SCORE_COLUMNS = [
 
 export const scoresTable: TableSpec<ScoreRow> = { name: 'scores', columns: SCORE_COLUMNS };
 
-export function scoreRow(value: Score): ScoreRow {
+export function scoreRow(value: Score, tokens: Tokenizer): ScoreRow {
   return {
     event_id: value.event_id,
-    customer_id: value.customer_id,
+    customer_id: tokens.token('customer', value.customer_id),
     event_time: dateTimeSeconds(value.event_time, 'event_time'),
     model_name: value.model_name,
     model_version: value.model_version,

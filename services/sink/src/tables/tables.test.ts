@@ -1,3 +1,4 @@
+import { createTokenizer, parseKeyRing } from '@pipeline/shared';
 import type { Decision, EnrichedTransaction, Label, Score } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import { RowRejectedError } from '../errors.js';
@@ -7,6 +8,7 @@ import { scoreRow } from './scores.js';
 import { insertSql } from './table.js';
 import { enrichedRow } from './transactions-enriched.js';
 
+const tokens = createTokenizer(parseKeyRing(`k1:${'x'.repeat(32)}`));
 const t0 = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 
 const enriched: EnrichedTransaction = {
@@ -44,7 +46,7 @@ const decision: Decision = {
 
 describe('rows from records', () => {
   it('maps an enriched transaction: DateTime in seconds, the event time and version column in ms, NaN kept', () => {
-    const row = enrichedRow({ ...enriched, transaction: { ...enriched.transaction, event_time: t0 + 437 } });
+    const row = enrichedRow({ ...enriched, transaction: { ...enriched.transaction, event_time: t0 + 437 } }, tokens);
     expect(row).toMatchObject({
       event_time: Math.floor((t0 + 437) / 1000),
       event_time_ms: t0 + 437,
@@ -71,7 +73,7 @@ describe('rows from records', () => {
         { feature: 'velocity_1h', value: 0.1 },
       ],
     };
-    expect(scoreRow(score)).toMatchObject({
+    expect(scoreRow(score, tokens)).toMatchObject({
       contribution_features: ['amount', 'velocity_1h'],
       contribution_values: [0.4, 0.1],
       shadow: true,
@@ -79,12 +81,12 @@ describe('rows from records', () => {
   });
 
   it('rejects a time ClickHouse DateTime cannot hold, instead of letting it wrap', () => {
-    expect(() => decisionRow({ ...decision, event_time: -1_000 })).toThrow(RowRejectedError);
+    expect(() => decisionRow({ ...decision, event_time: -1_000 }, tokens)).toThrow(RowRejectedError);
   });
 
   it('refuses what the contract refuses, as the feature service does: never stored as valid', () => {
     const bad = (over: Partial<EnrichedTransaction['transaction']>) => () =>
-      enrichedRow({ ...enriched, transaction: { ...enriched.transaction, ...over } });
+      enrichedRow({ ...enriched, transaction: { ...enriched.transaction, ...over } }, tokens);
     expect(bad({ currency: 'EURO' })).toThrow(/invalid currency "EURO"/);
     expect(bad({ customer_id: 'C\u200b1' })).toThrow(RowRejectedError);
     const label: Label = {
@@ -95,21 +97,50 @@ describe('rows from records', () => {
       label_time: 0,
       transaction_time: t0 - 1000,
     };
-    expect(() => labelRow(label)).toThrow(/invalid label_time 0/);
-    expect(() => labelRow({ ...label, label_time: t0, terminal_id: '' })).toThrow(/missing terminal_id/);
-    expect(labelRow({ ...label, label_time: t0 })).toMatchObject({ label_time_ms: t0, transaction_time_ms: t0 - 1000 });
-    expect(() => labelRow({ ...label, label_time: t0, transaction_time: null })).toThrow(/missing transaction_time/);
+    expect(() => labelRow(label, tokens)).toThrow(/invalid label_time 0/);
+    expect(() => labelRow({ ...label, label_time: t0, terminal_id: '' }, tokens)).toThrow(/missing terminal_id/);
+    expect(labelRow({ ...label, label_time: t0 }, tokens)).toMatchObject({
+      label_time_ms: t0,
+      transaction_time_ms: t0 - 1000,
+    });
+    expect(() => labelRow({ ...label, label_time: t0, transaction_time: null }, tokens)).toThrow(
+      /missing transaction_time/,
+    );
+  });
+});
+
+describe('identifiers', () => {
+  it('are stored as tokens in every row that holds them, raw ids nowhere', () => {
+    const customer = tokens.token('customer', 'C1');
+    const terminal = tokens.token('terminal', 'T1');
+    expect(enrichedRow(enriched, tokens)).toMatchObject({ customer_id: customer, terminal_id: terminal });
+    expect(decisionRow(decision, tokens).customer_id).toBe(customer);
+    const label: Label = {
+      transaction_id: 'e1',
+      customer_id: 'C1',
+      terminal_id: 'T1',
+      is_fraud: true,
+      label_time: t0,
+      transaction_time: t0 - 1000,
+    };
+    expect(labelRow(label, tokens)).toMatchObject({ customer_id: customer, terminal_id: terminal });
+    // A label whose ids are tokens already (a console review) keeps them.
+    expect(labelRow({ ...label, customer_id: customer, terminal_id: terminal }, tokens)).toMatchObject({
+      customer_id: customer,
+      terminal_id: terminal,
+    });
+    expect(insertSql(decisionsTable, [decisionRow(decision, tokens)])).not.toContain("'C1'");
   });
 });
 
 describe('insertSql', () => {
   it('lists the columns in order and renders NULL, arrays, escaped strings and nan', () => {
-    const text = insertSql(decisionsTable, [decisionRow(decision)]);
+    const text = insertSql(decisionsTable, [decisionRow(decision, tokens)]);
     expect(text.split('\n')[0]).toBe(`INSERT INTO decisions (${DECISION_COLUMNS.join(', ')}) VALUES`);
     expect(text).toContain("['RULE:amount_over_limit', 'it\\'s']");
     expect(text).toContain("NULL, 'RULES_ONLY'");
     const enrichedText = insertSql({ name: 'transactions_enriched', columns: ['feature_values'] as const }, [
-      enrichedRow(enriched),
+      enrichedRow(enriched, tokens),
     ]);
     expect(enrichedText).toContain('([1.5, nan])');
   });

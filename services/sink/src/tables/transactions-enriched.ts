@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@pipeline/shared';
+import type { ClickHouseClient, Tokenizer } from '@pipeline/shared';
 import { type EnrichedTransaction, TRANSACTION_FIELDS, transactionProblem } from '@pipeline/topology';
 import { RowRejectedError } from '../errors.js';
 import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js';
@@ -6,7 +6,8 @@ import { dateTimeSeconds, epochMs, insertRows, type TableSpec } from './table.js
 /**
  * transactions_enriched (migrations 0001, 0010_backtest): each transaction with its feature vector as served.
  * event_time_ms: the event time to the millisecond (event_time is whole seconds), so the transaction
- * can be rebuilt exactly from the row (the backtest replays it).
+ * can be rebuilt exactly from the row (the backtest replays it). customer_id and terminal_id are
+ * tokens (docs/security.md): the raw identifiers never reach ClickHouse.
  */
 export interface EnrichedRow {
   event_id: string;
@@ -40,15 +41,15 @@ export const ENRICHED_COLUMNS = [
 export const enrichedTable: TableSpec<EnrichedRow> = { name: 'transactions_enriched', columns: ENRICHED_COLUMNS };
 
 /** The row of an enriched transaction; one the contract refuses (`transactionProblem`) is not stored. */
-export function enrichedRow(value: EnrichedTransaction): EnrichedRow {
+export function enrichedRow(value: EnrichedTransaction, tokens: Tokenizer): EnrichedRow {
   const t = value.transaction;
   const problem = transactionProblem(t);
   if (problem) throw new RowRejectedError(problem);
   return {
     event_id: t.event_id,
     event_time: dateTimeSeconds(t.event_time, 'transaction.event_time'),
-    customer_id: t.customer_id,
-    terminal_id: t.terminal_id,
+    customer_id: tokens.token('customer', t.customer_id),
+    terminal_id: tokens.token('terminal', t.terminal_id),
     amount_minor: t.amount_minor,
     currency: t.currency,
     channel: t.channel,
