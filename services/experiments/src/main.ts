@@ -2,6 +2,7 @@ import { fileRegistry } from '@pipeline/scorer';
 import {
   createAvroSerde,
   createClickHouse,
+  createHttpAuth,
   createKafka,
   createLogger,
   createProducer,
@@ -47,6 +48,7 @@ await runMain('experiments', async () => {
   });
 
   const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
     checks: { runs: () => job.healthy },
     metrics: telemetry.metricsHandler,

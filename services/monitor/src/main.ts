@@ -1,6 +1,7 @@
 import {
   createAvroSerde,
   createClickHouse,
+  createHttpAuth,
   createKafka,
   createLogger,
   createProducer,
@@ -41,6 +42,7 @@ await runMain('monitor', async () => {
   const monitor = createMonitor({ clickhouse, publisher, logger, settings: config, metrics: createMonitorMetrics() });
 
   const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
     checks: { runs: () => monitor.healthy },
     metrics: telemetry.metricsHandler,
