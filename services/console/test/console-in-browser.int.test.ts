@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CONSOLE_PAGES,
   type ConsoleBrowser,
   openBrowser,
   openPage,
@@ -13,6 +14,7 @@ import {
   screenshot,
   showProvenance,
   signIn,
+  waitForPage,
 } from '../browser/pages.js';
 import { ANA, type ConsoleFixture, DRIFTING_FEATURE, eventually, startConsoleFixture } from './fixture.js';
 
@@ -320,6 +322,10 @@ describe('the console in Chromium', () => {
       await signIn(viewer, f.url, f.principals.only.read);
       await viewer.waitForFunction(() => document.getElementById('principal')?.textContent !== '');
       expect(await viewer.textContent('#principal')).toBe('test-read (read)');
+      for (const name of CONSOLE_PAGES) {
+        await openPage(viewer, name);
+        await waitForPage(viewer, name);
+      }
       await openPage(viewer, 'models');
       await viewer.waitForSelector('#models-table tbody tr[data-model="fraud_gbdt@3"]');
       expect(await viewer.isHidden('#promote-form')).toBe(true);
