@@ -101,6 +101,7 @@ interface Container {
 }
 interface Probe {
   httpGet?: { path: string; port: string | number };
+  exec?: { command: string[] };
 }
 interface PodSpec {
   containers: Container[];
@@ -195,7 +196,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/^FROM pipeline AS retrain$/m);
   });
 
-  it('probes /health/live and /health/ready on the port HTTP_PORT names', () => {
+  it('probes /health/live, and /health/ready with the probe token, on the port HTTP_PORT names', () => {
     for (const d of deployments) {
       const [container] = d.spec?.template?.spec.containers ?? [];
       const httpPort = Number(container?.env?.find((e) => e.name === 'HTTP_PORT')?.value);
@@ -203,7 +204,12 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       expect(container?.ports?.find((p) => p.name === 'http')?.containerPort, d.metadata.name).toBe(httpPort);
       expect(container?.startupProbe?.httpGet, d.metadata.name).toEqual({ path: '/health/live', port: 'http' });
       expect(container?.livenessProbe?.httpGet, d.metadata.name).toEqual({ path: '/health/live', port: 'http' });
-      expect(container?.readinessProbe?.httpGet, d.metadata.name).toEqual({ path: '/health/ready', port: 'http' });
+      // Readiness needs a token (liveness is the one open path): node asks with the mounted probe token.
+      const ready = container?.readinessProbe?.exec?.command ?? [];
+      expect(ready.slice(0, 2), d.metadata.name).toEqual(['node', '-e']);
+      expect(ready[2], d.metadata.name).toContain(`fetch('http://127.0.0.1:${httpPort}/health/ready'`);
+      expect(ready[2], d.metadata.name).toContain("authorization:'Bearer '+t");
+      expect(ready[2], d.metadata.name).toContain('/var/run/secrets/pipeline-http-auth/probe-token');
     }
   });
 

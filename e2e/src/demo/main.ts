@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { localEnv } from '@pipeline/infra';
 import { errorMessage, runMain } from '@pipeline/shared';
+import { runCredentials } from '../processes/credentials.js';
 import { freePort } from '../processes/service-process.js';
 import { ensureChampion } from '../run/champion.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
@@ -150,10 +151,12 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       shots && browser
         ? setTimeout(
             () => {
-              liveShot = browser.screenshotPages({ url: consoleUrl, dir: shots, pages: ['live'] }).then(
-                (files) => console.log(`  screenshot: ${files.join(', ')}`),
-                (error) => void screenshotErrors.push(`live: ${errorMessage(error)}`),
-              );
+              liveShot = browser
+                .screenshotPages({ url: consoleUrl, token: runCredentials().token, dir: shots, pages: ['live'] })
+                .then(
+                  (files) => console.log(`  screenshot: ${files.join(', ')}`),
+                  (error) => void screenshotErrors.push(`live: ${errorMessage(error)}`),
+                );
             },
             Math.max(0, opts.durationMs - 15_000),
           )
@@ -203,6 +206,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
         const eventId = await provenanceEvent(runClickhouse);
         const files = await browser.screenshotPages({
           url: consoleUrl,
+          token: runCredentials().token,
           dir: shots,
           pages: browser.CONSOLE_PAGES.filter((p) => p !== 'live'),
           widest: true,
@@ -282,7 +286,7 @@ async function sampleFeatures(pipeline: RunningPipeline, any: boolean): Promise<
   if (!apiPort) return null;
   const url = `http://127.0.0.1:${apiPort}/features/customer/C000001`;
   try {
-    const response = await fetch(url);
+    const response = await fetch(url, { headers: runCredentials().headers });
     return { url, body: await response.json() };
   } catch {
     return null;

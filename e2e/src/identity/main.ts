@@ -2,6 +2,7 @@
 import {
   consumerTuning,
   createAvroSerde,
+  createHttpAuth,
   createKafka,
   createLogger,
   createProducer,
@@ -60,7 +61,11 @@ await runMain('relay', async () => {
   await relay.start();
   shutdown.onShutdown('relay', () => relay.stop());
 
-  const health = await startHealthServer({ port: config.HTTP_PORT, metrics: telemetry.metricsHandler });
+  const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
+    port: config.HTTP_PORT,
+    metrics: telemetry.metricsHandler,
+  });
   health.setReady(true);
   shutdown.onShutdown('health', () => health.close());
   logger.info({ from: config.RELAY_FROM, to: config.RELAY_TO }, 'relay started');

@@ -1,3 +1,5 @@
+import { runCredentials } from './credentials.js';
+
 /** Requests per second each process sent the Kafka brokers over a window, by API (Fetch, Produce…). */
 export type RequestRates = Record<string, Record<string, number>>;
 
@@ -15,7 +17,7 @@ export function parseRequestCounts(page: string): Record<string, number> {
 
 async function readCounts(port: number): Promise<Record<string, number> | null> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: runCredentials().headers });
     return response.ok ? parseRequestCounts(await response.text()) : null;
   } catch {
     return null;

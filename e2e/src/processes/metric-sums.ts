@@ -1,3 +1,5 @@
+import { runCredentials } from './credentials.js';
+
 /** Sums of named series of a Prometheus text page, each over all its label sets. */
 export function sumSeries(page: string, names: readonly string[]): Record<string, number> {
   const sums: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
@@ -20,7 +22,7 @@ export async function startSeriesWindow(
 ): Promise<{ end(): Promise<{ seconds: number; grew: Record<string, number> } | null> }> {
   const read = async () => {
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: runCredentials().headers });
       return response.ok ? sumSeries(await response.text(), names) : null;
     } catch {
       return null;

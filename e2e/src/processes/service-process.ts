@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import { runCredentials } from './credentials.js';
 import { formatLogLine } from './log-lines.js';
 
 /** The export condition under which workspace packages resolve to their compiled `dist/`. */
@@ -63,7 +64,7 @@ export async function startServiceProcess(options: StartOptions): Promise<Servic
     process.execPath,
     [`--conditions=${COMPILED_CONDITION}`, ...(options.nodeArgs ?? []), options.entry],
     {
-      env: { ...process.env, ...options.env, HTTP_PORT: String(port) },
+      env: { ...process.env, HTTP_AUTH_TOKENS: runCredentials().tokens, ...options.env, HTTP_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop it once.
       detached: true,
@@ -104,7 +105,9 @@ async function waitReady(service: ServiceProcess, timeoutMs: number): Promise<vo
       );
     }
     try {
-      const response = await fetch(`http://127.0.0.1:${service.port}/health/ready`);
+      const response = await fetch(`http://127.0.0.1:${service.port}/health/ready`, {
+        headers: runCredentials().headers,
+      });
       if (response.status === 200) return;
     } catch {
       // Not listening yet.

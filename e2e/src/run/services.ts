@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ServerEnv } from '@pipeline/infra/env';
 import { downstreamKafkaVars } from '@pipeline/shared';
+import { runCredentials } from '../processes/credentials.js';
 import type { RunNamespace } from './namespace.js';
 
 /** The services on the path of every event. */
@@ -133,6 +134,7 @@ export function consoleSpec(
       PII_TOKEN_KEYS: runKeyRing(),
       CONSOLE_PORT: String(port),
       CONSOLE_SERVICES: watched.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(','),
+      CONSOLE_SERVICES_TOKEN: runCredentials().token,
       CONSOLE_GROUPS: groups.map((g) => `${ns.groupPrefix}${g}`).join(','),
       CONSOLE_TRANSACTIONS_TOPIC: t.transactions,
       CONSOLE_ENRICHED_TOPIC: t.enriched,

@@ -72,6 +72,39 @@ export {
 export * from './errors.js';
 export { type HealthServer, type ReadinessCheck, startHealthServer } from './health/server.js';
 export {
+  type Access,
+  ANONYMOUS,
+  type AuthFailure,
+  type AuthOutcome,
+  authenticateToken,
+  type BearerResult,
+  bearerToken,
+  createHttpAuth,
+  type HttpAuth,
+  type HttpAuthOptions,
+  httpAuthTokens,
+  newToken,
+  type Principal,
+  parseTokenEntries,
+  permits,
+  REALM,
+  ROLES,
+  type Role,
+  sha256,
+  type TokenEntry,
+  tokenEntry,
+} from './http/auth.js';
+export {
+  createRouter,
+  examplePath,
+  type Match,
+  type Method,
+  type Route,
+  type RouteContext,
+  type Router,
+  type RouteSpec,
+} from './http/router.js';
+export {
   type Admin,
   type Consumer,
   createKafka,

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runCredentials } from '@pipeline/e2e/src/processes/credentials.js';
 import { freePort } from '@pipeline/e2e/src/processes/service-process.js';
 import { newRunId, runNamespace } from '@pipeline/e2e/src/run/namespace.js';
 import { startPipeline } from '@pipeline/e2e/src/run/pipeline.js';
@@ -125,6 +126,7 @@ await runMain('bench-api', async () => {
     for (const rate of rates) {
       const step = await runOpenLoop({
         url: `http://127.0.0.1:${apiPort}`,
+        token: runCredentials().token,
         rate,
         durationMs,
         warmupMs,

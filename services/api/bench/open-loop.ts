@@ -4,6 +4,8 @@ import type { Decision, Transaction } from '@pipeline/topology';
 
 export interface StepOptions {
   url: string;
+  /** Sent as `Authorization: Bearer <token>` (a principal with the `decide` role). */
+  token: string;
   rate: number;
   durationMs: number;
   /** Requests due in the first `warmupMs` are sent but not counted. */
@@ -70,6 +72,7 @@ export async function runOpenLoop(options: StepOptions): Promise<StepResult> {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
             'decision-deadline-ms': String(options.deadlineMs),
+            authorization: `Bearer ${options.token}`,
           },
         },
         (res) => {

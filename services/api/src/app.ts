@@ -1,6 +1,6 @@
 import { metrics } from '@opentelemetry/api';
 import { createKeys, JoinState, type RuleStore } from '@pipeline/decision';
-import type { AvroSerde, Kafka, Logger, RedisClient } from '@pipeline/shared';
+import type { AvroSerde, HttpAuth, Kafka, Logger, RedisClient, RouteSpec } from '@pipeline/shared';
 import { type DecideRequestDeps, decideRequest } from './decide-request.js';
 import { type FeatureSetShape, rulesOnlyDecision } from './fallback.js';
 import { type DecisionHttpServer, startDecisionHttp } from './http.js';
@@ -17,6 +17,8 @@ export interface ApiOptions {
   rules: RuleStore;
   featureSet: FeatureSetShape;
   port: number;
+  /** Who may call it: POST /v1/decisions needs the `decide` role. */
+  auth: HttpAuth;
   groupId: string;
   topics: { transactions: string; enriched: string; decisions: string };
   deadline: { defaultMs: number; minMs: number; maxMs: number };
@@ -31,6 +33,8 @@ export interface ApiOptions {
 
 export interface Api {
   readonly port: number;
+  /** Every endpoint of the HTTP server with the access it needs. */
+  readonly routes: readonly RouteSpec[];
   readonly pipeline: ApiPipeline;
   close(): Promise<void>;
 }
@@ -72,6 +76,7 @@ export async function startApi(options: ApiOptions): Promise<Api> {
   try {
     http = await startDecisionHttp({
       port: options.port,
+      auth: options.auth,
       maxBodyBytes: options.maxBodyBytes,
       deadline: options.deadline,
       decide: (t, deadlineMs, receivedAt) => decideRequest(deps, t, deadlineMs, receivedAt),
@@ -87,6 +92,7 @@ export async function startApi(options: ApiOptions): Promise<Api> {
   }
   return {
     port: http.port,
+    routes: http.routes,
     pipeline,
     async close() {
       await http.close();

@@ -5,6 +5,7 @@ import { parseConfig } from './config.js';
 const base = {
   SERVICE_NAME: 'api',
   KAFKA_BROKERS: '127.0.0.1:9092',
+  HTTP_AUTH_TOKENS: 'viewer:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081',
   REDIS_URL: 'redis://127.0.0.1:6379',
 };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { createRouter, type HttpAuth, type RouteSpec } from '@pipeline/shared';
 import type { Transaction } from '@pipeline/topology';
 import { DEADLINE_HEADER, type DeadlineBounds, parseDeadline } from './deadline.js';
 import type { RequestOutcome } from './decide-request.js';
@@ -16,6 +17,8 @@ export const openapiFile = fileURLToPath(new URL('../openapi.json', import.meta.
 export interface HttpOptions {
   port: number;
   host?: string;
+  /** POST /v1/decisions needs the `decide` role; /openapi.json any known principal. */
+  auth: HttpAuth;
   maxBodyBytes: number;
   deadline: DeadlineBounds;
   decide(transaction: Transaction, deadlineMs: number, receivedAt: number): Promise<RequestOutcome>;
@@ -26,6 +29,8 @@ export interface HttpOptions {
 
 export interface DecisionHttpServer {
   readonly port: number;
+  /** Every endpoint with the access it needs. */
+  readonly routes: readonly RouteSpec[];
   close(): Promise<void>;
 }
 
@@ -116,28 +121,44 @@ export async function startDecisionHttp(options: HttpOptions): Promise<DecisionH
     return finish(200, responseBody(outcome.answer, outcome.replay), outcome.answer);
   }
 
+  const router = createRouter([
+    {
+      method: 'GET',
+      path: OPENAPI_PATH,
+      // The description of the API: for its callers and for people reading it alike.
+      access: 'authenticated',
+      handle: ({ request, response }) => {
+        request.resume();
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': openapi.length });
+        response.end(request.method === 'HEAD' ? undefined : openapi);
+      },
+    },
+    {
+      method: 'POST',
+      path: DECISIONS_PATH,
+      access: 'decide',
+      handle: ({ request, response }) => handleDecision(request, response, arrivals.get(request) ?? now()),
+    },
+  ]);
+
+  // The latency clock starts when the request arrives, before authentication.
+  const arrivals = new WeakMap<IncomingMessage, number>();
   const server: Server = createServer((request, response) => {
-    const receivedAt = now();
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (path === OPENAPI_PATH) {
-      request.resume();
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return send(response, 405, { error: `method ${request.method} not allowed; use GET` }, { allow: 'GET, HEAD' });
-      }
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': openapi.length });
-      return response.end(request.method === 'HEAD' ? undefined : openapi);
-    }
-    if (path !== DECISIONS_PATH) {
-      request.resume();
-      return send(response, 404, { error: `no resource ${path}; POST ${DECISIONS_PATH}, GET ${OPENAPI_PATH}` });
-    }
-    if (request.method !== 'POST') {
-      request.resume();
-      return send(response, 405, { error: `method ${request.method} not allowed; use POST` }, { allow: 'POST' });
-    }
-    handleDecision(request, response, receivedAt).catch((error: unknown) => {
-      if (!response.headersSent) send(response, 500, { error: `internal error: ${(error as Error).message}` });
-    });
+    arrivals.set(request, now());
+    router
+      .dispatch(
+        request,
+        response,
+        options.auth,
+        (path) => send(response, 404, { error: `no resource ${path}; POST ${DECISIONS_PATH}, GET ${OPENAPI_PATH}` }),
+        (method, allowed) => {
+          const verbs = allowed.includes('GET') ? ['GET', 'HEAD'] : allowed;
+          send(response, 405, { error: `method ${method} not allowed; use ${verbs[0]}` }, { allow: verbs.join(', ') });
+        },
+      )
+      .catch((error: unknown) => {
+        if (!response.headersSent) send(response, 500, { error: `internal error: ${(error as Error).message}` });
+      });
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
@@ -146,6 +167,7 @@ export async function startDecisionHttp(options: HttpOptions): Promise<DecisionH
   });
   return {
     port: (server.address() as AddressInfo).port,
+    routes: router.routes,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

@@ -3,6 +3,7 @@ import { fraudFeatureSet } from '@pipeline/feature-sets';
 import {
   connectRedis,
   createAvroSerde,
+  createHttpAuth,
   createKafka,
   createLogger,
   createRegistryClient,
@@ -42,6 +43,7 @@ await runMain('api', async () => {
     rules,
     featureSet: fraudFeatureSet,
     port: config.API_PORT,
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'api' }),
     groupId: groupIdFor(config.API_GROUP_PREFIX),
     topics: {
       transactions: config.API_TRANSACTIONS_TOPIC,
@@ -63,6 +65,7 @@ await runMain('api', async () => {
   shutdown.onShutdown('api', () => api.close());
 
   const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
     checks: { pipeline: () => api.pipeline.unavailable() === null, redis: () => redis.status === 'ready' },
     metrics: telemetry.metricsHandler,

@@ -57,6 +57,17 @@ describe('openapi.json', () => {
   });
 
   it('documents every status the service answers a POST with', () => {
-    expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '404', '405', '413', '415', '422', '503']);
+    expect(Object.keys(post.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '405',
+      '413',
+      '415',
+      '422',
+      '503',
+    ]);
   });
 });

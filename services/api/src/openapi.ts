@@ -77,6 +77,8 @@ export function openapiDocument(): JsonSchema {
       description:
         "Synchronous fraud decisions. A transaction posted here goes through the pipeline (transactions topic, features, scorer, decision engine) like any other; the response carries its decision from the decisions topic, or, past the request deadline, the decision engine's rules-only decision, which the engine then emits unchanged. See services/api/README.md.",
     },
+    // Every operation: a bearer token of a principal in HTTP_AUTH_TOKENS (docs/security.md).
+    security: [{ bearer: [] }],
     paths: {
       [DECISIONS_PATH]: {
         post: {
@@ -128,6 +130,8 @@ export function openapiDocument(): JsonSchema {
             '400': error(
               'Not a valid Transaction (field names the field at fault), or a bad Decision-Deadline-Ms or Idempotency-Key header',
             ),
+            '401': error('No credential, or one that is not known (see WWW-Authenticate)'),
+            '403': error("The caller's principal lacks the decide role"),
             '404': error('No such resource'),
             '405': error('Method not allowed (see the Allow header)'),
             '413': error('Body over API_MAX_BODY_BYTES'),
@@ -143,11 +147,22 @@ export function openapiDocument(): JsonSchema {
         get: {
           operationId: 'openapi',
           summary: 'This description',
-          responses: { '200': { description: 'The OpenAPI document', content: { 'application/json': {} } } },
+          responses: {
+            '200': { description: 'The OpenAPI document', content: { 'application/json': {} } },
+            '401': error('No credential, or one that is not known'),
+          },
         },
       },
     },
     components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "A token of a principal in the service's HTTP_AUTH_TOKENS; POST /v1/decisions needs the decide role.",
+        },
+      },
       schemas: {
         Transaction: jsonSchemaOf(schemaFor('fraud/transaction').type),
         Decision: jsonSchemaOf(schemaFor('fraud/decision').type),

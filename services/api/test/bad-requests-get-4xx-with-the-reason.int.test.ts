@@ -1,5 +1,6 @@
+import { allRefused, bearer, refusalsOf } from '@pipeline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiWorld, createApiWorld, eventually, post, transaction } from './harness.js';
+import { type ApiWorld, createApiWorld, eventually, post, principals, transaction } from './harness.js';
 
 describe('bad requests', () => {
   let world: ApiWorld;
@@ -45,12 +46,13 @@ describe('bad requests', () => {
   });
 
   it('405 with Allow for other methods, 404 elsewhere, 415 for other content types, 413 for large bodies', async () => {
-    const get = await fetch(`${world.url}/v1/decisions`);
+    const auth = bearer(principals.all);
+    const get = await fetch(`${world.url}/v1/decisions`, { headers: auth });
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
     expect(await get.json()).toMatchObject({ error: expect.stringContaining('use POST') });
-    expect((await fetch(`${world.url}/openapi.json`, { method: 'DELETE' })).status).toBe(405);
-    expect((await fetch(`${world.url}/v2/decisions`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${world.url}/openapi.json`, { method: 'DELETE', headers: auth })).status).toBe(405);
+    expect((await fetch(`${world.url}/v2/decisions`, { method: 'POST', headers: auth })).status).toBe(404);
 
     const text = await post(world.url, JSON.stringify(transaction()), { 'content-type': 'text/plain' });
     expect(text).toMatchObject({ status: 415, body: { error: expect.stringContaining('application/json') } });
@@ -61,10 +63,21 @@ describe('bad requests', () => {
   });
 
   it('serves its OpenAPI description', async () => {
-    const response = await fetch(`${world.url}/openapi.json`);
+    const response = await fetch(`${world.url}/openapi.json`, { headers: bearer(principals.only.read) });
     expect(response.status).toBe(200);
     const document = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toContain('/v1/decisions');
+  });
+
+  it('refuses every endpoint without a credential (401) and without its role (403), before reading the body', async () => {
+    expect(world.api.routes.map((r) => `${r.method} ${r.path} ${r.access}`)).toEqual([
+      'GET /openapi.json authenticated',
+      'POST /v1/decisions decide',
+    ]);
+    expect(await refusalsOf(world.url, world.api.routes, principals)).toEqual(allRefused(world.api.routes));
+    const viewer = await post(world.url, transaction(), bearer(principals.only.read));
+    expect(viewer).toMatchObject({ status: 403, body: { error: "test-read lacks the role 'decide'" } });
+    expect(world.transactions).toEqual([]);
   });
 });

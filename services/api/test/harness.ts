@@ -16,11 +16,14 @@ import {
   type Kafka,
   type RedisClient,
 } from '@pipeline/shared';
-import { servers, testKafka, uniqueName } from '@pipeline/testing';
+import { bearer, servers, testKafka, testPrincipals, uniqueName } from '@pipeline/testing';
 import { type Decision, schemaFor, type Transaction } from '@pipeline/topology';
 import { type Api, startApi } from '../src/app.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The principals the test API admits: `post` carries the token of one holding only `decide`. */
+export const principals = testPrincipals();
 
 /** The compiled build the pipeline's service processes run (`npm run build`). */
 export function buildServices(): void {
@@ -145,6 +148,7 @@ export async function createApiWorld(
       rules,
       featureSet: fraudFeatureSet,
       port: 0,
+      auth: principals.auth('api'),
       groupId: uniqueName('api'),
       topics: { transactions: ns.topics.transactions, enriched: ns.topics.enriched, decisions: ns.topics.decisions },
       deadline: { defaultMs: 100, minMs: 10, maxMs: 5_000 },
@@ -235,7 +239,7 @@ export async function post(
 ): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const response = await fetch(`${url}/v1/decisions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...bearer(principals.only.decide), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return {

@@ -178,6 +178,13 @@ export async function waitForPage(page: Page, name: ConsolePage, timeoutMs = 30_
   }
 }
 
+/** Signs in through the console's sign-in form with `token`; resolves on the page it leads to. */
+export async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(new URL('/login', url).href);
+  await page.fill('#token', token);
+  await Promise.all([page.waitForURL(new URL('/', url).href), page.click('#login button[type=submit]')]);
+}
+
 /**
  * Takes one screenshot of each of `pages` (default: all) of the console at `url` into `dir`
  * (`live.png` … `rules.png`), the decisions page with `eventId`'s provenance opened, at the
@@ -186,6 +193,8 @@ export async function waitForPage(page: Page, name: ConsolePage, timeoutMs = 30_
  */
 export async function screenshotPages(options: {
   url: string;
+  /** A token with the read role: the pages are shown after signing in with it. */
+  token: string;
   dir: string;
   eventId?: string;
   pages?: readonly ConsolePage[];
@@ -195,7 +204,7 @@ export async function screenshotPages(options: {
   const b = await openBrowser();
   try {
     const written: string[] = [];
-    await b.page.goto(options.url);
+    await signIn(b.page, options.url, options.token);
     for (const name of options.pages ?? CONSOLE_PAGES) {
       await openPage(b.page, name);
       await waitForPage(b.page, name);

@@ -4,6 +4,7 @@ import { parseConfig, parseServiceList } from './config.js';
 
 const base = {
   KAFKA_BROKERS: '127.0.0.1:9092',
+  HTTP_AUTH_TOKENS: 'viewer:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
   CLICKHOUSE_URL: 'http://127.0.0.1:8123',
   PII_TOKEN_KEYS: `k1:${'c'.repeat(32)}`,
@@ -24,6 +25,7 @@ describe('console configuration', () => {
     const c = parseConfig({
       ...base,
       CONSOLE_SERVICES: 'features=http://127.0.0.1:9464/, decision=http://10.0.0.2:9465',
+      CONSOLE_SERVICES_TOKEN: 'read-token',
       CONSOLE_GROUPS: 'run-features, run-sink',
     });
     expect(c.CONSOLE_SERVICES).toEqual([
@@ -31,6 +33,26 @@ describe('console configuration', () => {
       { name: 'decision', url: 'http://10.0.0.2:9465' },
     ]);
     expect(c.CONSOLE_GROUPS).toEqual(['run-features', 'run-sink']);
+    expect(c.CONSOLE_SERVICES_TOKEN).toBe('read-token');
+  });
+
+  it('needs CONSOLE_SERVICES_TOKEN once it watches a service: their endpoints answer only a token', () => {
+    let error: unknown;
+    try {
+      parseConfig({ ...base, CONSOLE_SERVICES: 'features=http://127.0.0.1:9464' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(['CONSOLE_SERVICES_TOKEN']);
+    expect((error as Error).message).toContain('CONSOLE_SERVICES_TOKEN is not set');
+  });
+
+  it('refuses a bad HTTP_AUTH_TOKENS naming it, and reads the session settings', () => {
+    expect(() => parseConfig({ ...base, HTTP_AUTH_TOKENS: 'ops:read' })).toThrow(/HTTP_AUTH_TOKENS entry 1/);
+    const c = parseConfig({ ...base, CONSOLE_SESSION_TTL: '1h', CONSOLE_SECURE_COOKIE: 'true' });
+    expect([c.CONSOLE_SESSION_TTL, c.CONSOLE_SECURE_COOKIE]).toEqual([3_600_000, true]);
+    expect(parseConfig(base).CONSOLE_SESSION_TTL).toBe(12 * 3_600_000);
   });
 
   it.each([

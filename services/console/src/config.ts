@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { checkRegistryConfig, defaultRegistryDir, modelRegistryVars } from '@pipeline/scorer';
 import {
+  ConfigError,
   clickhouseVars,
   env,
   kafkaVars,
@@ -90,6 +91,15 @@ export const consoleVars = {
   CONSOLE_HOST: env.string().default('127.0.0.1'),
   /** `name=url,...`: each watched service's health server (its HTTP_PORT). */
   CONSOLE_SERVICES: serviceList().default([]),
+  /**
+   * The bearer token the console sends those services (a principal with the `read` role in their
+   * HTTP_AUTH_TOKENS). Required when CONSOLE_SERVICES names any.
+   */
+  CONSOLE_SERVICES_TOKEN: env.string().optional(),
+  /** How long a browser stays signed in. */
+  CONSOLE_SESSION_TTL: env.duration().default(12 * 3_600_000),
+  /** `true`: the session cookie is marked Secure (sent over HTTPS only); for a console behind TLS. */
+  CONSOLE_SECURE_COOKIE: env.flag().default(false),
   /** The consumer groups whose lag is shown, per topic and partition. */
   CONSOLE_GROUPS: nameList().default(['features', 'features.labels', 'scorer', 'decision', 'decision.scores', 'sink']),
   CONSOLE_TRANSACTIONS_TOPIC: env.string().default(fraudTopics.transactions.name),
@@ -131,5 +141,11 @@ export type ConsoleConfig = ReturnType<typeof parseConfig>;
  */
 export function parseConfig(source: Record<string, string | undefined> = process.env) {
   const { config, tokenizer } = withKeyRing(() => checkRegistryConfig(parseEnv(consoleVars, source)), source);
+  if (config.CONSOLE_SERVICES.length > 0 && config.CONSOLE_SERVICES_TOKEN === undefined) {
+    throw new ConfigError(
+      ['CONSOLE_SERVICES_TOKEN'],
+      'invalid configuration:\n  CONSOLE_SERVICES_TOKEN is not set: the services in CONSOLE_SERVICES answer only with a token (the read role)',
+    );
+  }
   return { ...config, tokenizer };
 }

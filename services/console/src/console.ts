@@ -10,6 +10,7 @@ import {
   type Kafka,
   type Logger,
   migrate,
+  type RouteSpec,
   recordAudit,
   startRetention,
 } from '@pipeline/shared';
@@ -42,6 +43,8 @@ const CONSOLE_TABLES = ['console_reviews', 'console_review_queue', 'console_mode
 
 export interface RunningConsole {
   readonly port: number;
+  /** Every endpoint of the web server with the access it needs. */
+  readonly routes: readonly RouteSpec[];
   readonly live: LiveSampler;
   /** The models page's hourly rollup: `run()` brings it up to date now. */
   readonly rollup: ModelRollup;
@@ -138,7 +141,7 @@ export async function startConsole(options: {
             [config.CONSOLE_TRANSACTIONS_TOPIC, config.CONSOLE_DECISIONS_TOPIC],
             config.CONSOLE_GROUPS,
           ),
-        readServices: () => readServices(config.CONSOLE_SERVICES),
+        readServices: () => readServices(config.CONSOLE_SERVICES, config.CONSOLE_SERVICES_TOKEN),
         readDeadLetters: (sinceMs) => readDeadLetters(clickhouse, sinceMs),
         latency: probe,
       },
@@ -162,6 +165,11 @@ export async function startConsole(options: {
       port: config.CONSOLE_PORT,
       host: config.CONSOLE_HOST,
       webDir,
+      auth: {
+        tokens: config.HTTP_AUTH_TOKENS,
+        sessionTtlMs: config.CONSOLE_SESSION_TTL,
+        secureCookie: config.CONSOLE_SECURE_COOKIE,
+      },
       live,
       decisions,
       rulesFile: config.CONSOLE_RULES_FILE,
@@ -216,7 +224,7 @@ export async function startConsole(options: {
       logger,
     });
     stops.push(() => server.close());
-    return { port: server.port, live, rollup, stop: stopAll };
+    return { port: server.port, routes: server.routes, live, rollup, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

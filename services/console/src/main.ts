@@ -1,6 +1,7 @@
 import {
   createAvroSerde,
   createClickHouse,
+  createHttpAuth,
   createKafka,
   createLogger,
   createRegistryClient,
@@ -32,7 +33,11 @@ await runMain('console', async () => {
   });
   shutdown.onShutdown('console', () => console.stop());
 
-  const health = await startHealthServer({ port: config.HTTP_PORT, metrics: telemetry.metricsHandler });
+  const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
+    port: config.HTTP_PORT,
+    metrics: telemetry.metricsHandler,
+  });
   health.setReady(true);
   shutdown.onShutdown('health', () => health.close());
   logger.info(

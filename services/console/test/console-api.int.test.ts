@@ -1,5 +1,6 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { sql } from '@pipeline/shared';
+import { allRefused, bearer, refusalsOf } from '@pipeline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionMix, Provenance, QueueItem } from '../src/decisions/shape.js';
 import type { Experiments } from '../src/experiments/shape.js';
@@ -10,12 +11,14 @@ import type { Monitoring } from '../src/monitoring/shape.js';
 import type { RuleHits } from '../src/rules/hits.js';
 import type { RuleSetView } from '../src/rules/rule-file.js';
 import {
+  ANA,
   type ConsoleFixture,
   DAY,
   DRIFTING_FEATURE,
   EXPERIMENT_LOOKS,
   eventually,
   MONITOR_ENDS,
+  OPS,
   startConsoleFixture,
 } from './fixture.js';
 
@@ -27,15 +30,16 @@ afterAll(async () => {
   await f?.stop();
 });
 
-async function get<T>(path: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${f.url}${path}`);
+async function get<T>(path: string, token = f.principals.only.read): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${f.url}${path}`, { headers: bearer(token) });
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function post(path: string, body: unknown, type = 'application/json') {
+/** Posts as ana.lima (read and operate) unless another token is given. */
+async function post(path: string, body: unknown, type = 'application/json', token = f.principals.named[ANA] as string) {
   const response = await fetch(`${f.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': type },
+    headers: { 'content-type': type, ...bearer(token) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as { error?: string } & Record<string, unknown> };
@@ -108,7 +112,10 @@ describe('the live pipeline API on real Kafka and ClickHouse', () => {
 
   it('streams snapshots as server-sent events', async () => {
     const controller = new AbortController();
-    const response = await fetch(`${f.url}/api/live/stream`, { signal: controller.signal });
+    const response = await fetch(`${f.url}/api/live/stream`, {
+      signal: controller.signal,
+      headers: bearer(f.principals.only.read),
+    });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     let text = '';
@@ -244,7 +251,7 @@ describe('the review queue API', () => {
     const event = f.events.find((e) => e.id.endsWith('-r1'));
     if (!event) throw new Error('no r1');
     const before = Date.now();
-    const r = await post(`/api/review/${event.id}`, { verdict: 'fraud', reviewer: 'Ana Lima' });
+    const r = await post(`/api/review/${event.id}`, { verdict: 'fraud' });
     expect(r.status).toBe(201);
     const labels = await eventually('the label on the labels topic', async () => {
       const l = await f.labels();
@@ -264,16 +271,16 @@ describe('the review queue API', () => {
       format: 'JSONEachRow',
     });
     const [row] = await stored.json<{ reviewer: string; is_fraud: number; reviewed_at_ms: string }>();
-    expect(row?.reviewer).toBe('Ana Lima');
+    expect(row?.reviewer).toBe(ANA);
     expect(row?.is_fraud).toBe(1);
     expect(Number(row?.reviewed_at_ms)).toBeGreaterThanOrEqual(before);
     const queue = await get<{ items: QueueItem[]; pending: number }>('/api/review');
     expect(queue.body.items.map((i) => i.eventId)).not.toContain(event.id);
     expect(queue.body.pending).toBe(2);
     const provenance = await get<Provenance>(`/api/decisions/event/${event.id}`);
-    expect(provenance.body.review).toMatchObject({ isFraud: true, reviewer: 'Ana Lima' });
+    expect(provenance.body.review).toMatchObject({ isFraud: true, reviewer: ANA });
     const [audited] = await auditRows('review');
-    expect(audited).toMatchObject({ actor: 'Ana Lima', subject: event.id, reason: '' });
+    expect(audited).toMatchObject({ actor: ANA, subject: event.id, reason: '' });
     expect(JSON.parse(audited?.details ?? '{}')).toMatchObject({ is_fraud: true, customer: event.customer });
   });
 
@@ -281,29 +288,29 @@ describe('the review queue API', () => {
     [
       'a second review of the same event',
       '-r1',
-      { verdict: 'genuine', reviewer: 'bo' },
+      { verdict: 'genuine' },
       'application/json',
       409,
-      'already reviewed by Ana Lima',
+      'already reviewed by ana.lima',
     ],
     [
       'an event not under review',
       '-a0',
-      { verdict: 'genuine', reviewer: 'bo' },
+      { verdict: 'genuine' },
       'application/json',
       409,
       'decided APPROVE, not REVIEW',
     ],
+    ['an unknown event', '-nope', { verdict: 'genuine' }, 'application/json', 404, 'no decision for event'],
+    ['a bad verdict', '-r2', { verdict: 'perhaps' }, 'application/json', 400, 'verdict must be'],
     [
-      'an unknown event',
-      '-nope',
-      { verdict: 'genuine', reviewer: 'bo' },
+      'a reviewer named in the body',
+      '-r2',
+      { verdict: 'fraud', reviewer: 'Someone Else' },
       'application/json',
-      404,
-      'no decision for event',
+      400,
+      'reviewer is not accepted: the review is recorded as ana.lima',
     ],
-    ['a bad verdict', '-r2', { verdict: 'perhaps', reviewer: 'bo' }, 'application/json', 400, 'verdict must be'],
-    ['no reviewer', '-r2', { verdict: 'fraud' }, 'application/json', 400, 'reviewer is missing'],
     ['a body that is not JSON', '-r2', 'verdict=fraud', 'application/json', 400, 'not JSON'],
     ['a form post', '-r2', 'verdict=fraud', 'application/x-www-form-urlencoded', 415, 'as JSON'],
   ])('refuses %s with a 4xx and its reason, publishing nothing', async (_, suffix, body, type, status, reason) => {
@@ -317,7 +324,7 @@ describe('the review queue API', () => {
   it('refuses GET on a review and an oversized body', async () => {
     const prefix = f.events[0]?.id.replace(/-r2$/, '');
     expect((await get(`/api/review/${prefix}-r2`)).status).toBe(405);
-    const big = await post(`/api/review/${prefix}-r2`, { verdict: 'fraud', reviewer: 'x', pad: 'y'.repeat(20_000) });
+    const big = await post(`/api/review/${prefix}-r2`, { verdict: 'fraud', pad: 'y'.repeat(20_000) });
     expect(big.status).toBe(413);
   });
 });
@@ -393,7 +400,6 @@ describe('the models API', () => {
     const r = await post('/api/models/promote', {
       ref: 'fraud_gbdt@3',
       alias: 'challenger',
-      by: 'Dana Data',
       why: 'AP 0.70 vs 0.60 on live labels',
     });
     expect(r.status).toBe(201);
@@ -406,7 +412,7 @@ describe('the models API', () => {
       action: 'promote',
       ref: 'fraud_gbdt@3',
       alias: 'challenger',
-      by: 'Dana Data',
+      by: ANA,
       why: 'AP 0.70 vs 0.60 on live labels',
       previous: null,
     });
@@ -424,12 +430,11 @@ describe('the models API', () => {
     const promoted = await post('/api/models/promote', {
       ref: 'fraud_gbdt@3',
       alias: 'champion',
-      by: 'Dana',
       why: 'try it',
     });
     expect(promoted.status).toBe(201);
     expect(f.aliases().champion).toBe('fraud_gbdt@3');
-    const r = await post('/api/models/rollback', { by: 'Ops On-call', why: 'decline rate doubled' });
+    const r = await post('/api/models/rollback', { why: 'decline rate doubled' }, undefined, f.principals.named[OPS]);
     expect(r.status).toBe(201);
     const stored = f.aliases();
     expect(stored.champion).toBe('fraud_gbdt@2');
@@ -438,7 +443,7 @@ describe('the models API', () => {
       ref: 'fraud_gbdt@2',
       alias: 'champion',
       previous: 'fraud_gbdt@3',
-      by: 'Ops On-call',
+      by: OPS,
       why: 'decline rate doubled',
     });
     const audited = await auditRows('model.rollback');
@@ -448,43 +453,43 @@ describe('the models API', () => {
   });
 
   it.each([
-    [
-      'no reason',
-      '/api/models/promote',
-      { ref: 'fraud_gbdt@3', alias: 'shadow', by: 'Dana' },
-      400,
-      'a reason is required',
-    ],
+    ['no reason', '/api/models/promote', { ref: 'fraud_gbdt@3', alias: 'shadow' }, 400, 'a reason is required'],
     [
       'a blank reason',
       '/api/models/promote',
-      { ref: 'fraud_gbdt@3', alias: 'shadow', by: 'Dana', why: '  ' },
+      { ref: 'fraud_gbdt@3', alias: 'shadow', why: '  ' },
       400,
       'a reason is required',
     ],
-    ['no name', '/api/models/promote', { ref: 'fraud_gbdt@3', alias: 'shadow', why: 'x' }, 400, 'by is missing'],
+    [
+      'a name in the body',
+      '/api/models/promote',
+      { ref: 'fraud_gbdt@3', alias: 'shadow', by: 'Dana', why: 'x' },
+      400,
+      'by is not accepted: the promote is recorded as ana.lima',
+    ],
     [
       'an unknown version',
       '/api/models/promote',
-      { ref: 'fraud_gbdt@9', alias: 'shadow', by: 'Dana', why: 'x' },
+      { ref: 'fraud_gbdt@9', alias: 'shadow', why: 'x' },
       404,
       'fraud_gbdt@9 is not a registered model version',
     ],
     [
       'a malformed reference',
       '/api/models/promote',
-      { ref: 'fraud gbdt', alias: 'shadow', by: 'Dana', why: 'x' },
+      { ref: 'fraud gbdt', alias: 'shadow', why: 'x' },
       400,
       'is not a model reference',
     ],
     [
       'an unknown alias',
       '/api/models/promote',
-      { ref: 'fraud_gbdt@3', alias: 'king', by: 'Dana', why: 'x' },
+      { ref: 'fraud_gbdt@3', alias: 'king', why: 'x' },
       400,
       "alias must be one of champion, challenger, shadow, archived, not 'king'",
     ],
-    ['a rollback without a reason', '/api/models/rollback', { by: 'Dana' }, 400, 'a reason is required'],
+    ['a rollback without a reason', '/api/models/rollback', {}, 400, 'a reason is required'],
   ])('refuses a write with %s: a 4xx and its reason, the registry unchanged', async (_, path, body, status, reason) => {
     const before = JSON.stringify(f.aliases());
     const r = await post(path, body);
@@ -495,7 +500,7 @@ describe('the models API', () => {
 
   it('refuses a form post (415) and GET (405)', async () => {
     const before = JSON.stringify(f.aliases());
-    const form = await post('/api/models/rollback', 'by=x&why=y', 'application/x-www-form-urlencoded');
+    const form = await post('/api/models/rollback', 'why=y', 'application/x-www-form-urlencoded');
     expect(form.status).toBe(415);
     expect((await get('/api/models/promote')).status).toBe(405);
     expect(JSON.stringify(f.aliases())).toBe(before);
@@ -504,8 +509,8 @@ describe('the models API', () => {
   it('makes two promotions sent at once one after the other: neither is lost', async () => {
     const before = f.aliases().history.length;
     const [a, b] = await Promise.all([
-      post('/api/models/promote', { ref: 'fraud_gbdt@3', alias: 'shadow', by: 'Ana', why: 'first' }),
-      post('/api/models/promote', { ref: 'fraud_gbdt@1', alias: 'shadow', by: 'Bo', why: 'second' }),
+      post('/api/models/promote', { ref: 'fraud_gbdt@3', alias: 'shadow', why: 'first' }),
+      post('/api/models/promote', { ref: 'fraud_gbdt@1', alias: 'shadow', why: 'second' }),
     ]);
     expect([a.status, b.status]).toEqual([201, 201]);
     const stored = f.aliases();
@@ -647,5 +652,72 @@ describe('the experiments API', () => {
     const r = await get<{ error: string }>('/api/experiments?experiment=nope');
     expect(r.status).toBe(404);
     expect(r.body.error).toContain('no experiment nope');
+  });
+});
+
+describe('authentication', () => {
+  it('refuses every endpoint without a credential (401) and without its role (403); only signing in is open', async () => {
+    const routes = f.console.routes;
+    expect(routes.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /login',
+      'POST /login',
+    ]);
+    expect(routes.filter((r) => r.access === 'operate').map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /api/review/:eventId',
+      'POST /api/models/promote',
+      'POST /api/models/rollback',
+    ]);
+    const before = JSON.stringify(f.aliases());
+    expect(await refusalsOf(f.url, routes, f.principals)).toEqual(allRefused(routes));
+    expect(JSON.stringify(f.aliases())).toBe(before);
+  });
+
+  it('gives a browser without a session the sign-in form, with the 401', async () => {
+    const response = await fetch(`${f.url}/`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="pipeline"');
+    expect(await response.text()).toContain('<form id="login" method="post" action="/login">');
+  });
+
+  it('signs in with a token into an HttpOnly, SameSite=Strict session, and out again', async () => {
+    const form = (token: string) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+      redirect: 'manual' as const,
+    });
+    const wrong = await fetch(`${f.url}/login`, form('not-a-token'));
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(await wrong.text()).toContain('That token is not known.');
+
+    const signedIn = await fetch(`${f.url}/login`, form(f.principals.named[ANA] as string));
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get('location')).toBe('/');
+    const setCookie = signedIn.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^console_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    expect(setCookie).not.toContain(f.principals.named[ANA]);
+    const cookie = setCookie.split(';')[0] as string;
+
+    const me = await fetch(`${f.url}/api/me`, { headers: { cookie } });
+    expect(await me.json()).toEqual({ name: ANA, roles: ['read', 'operate'] });
+    expect((await fetch(`${f.url}/api/models`, { headers: { cookie } })).status).toBe(200);
+
+    const out = await fetch(`${f.url}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
+    expect((await fetch(`${f.url}/api/models`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('refuses a viewer a write (403) and records nothing', async () => {
+    const before = JSON.stringify(f.aliases());
+    const r = await post(
+      '/api/models/promote',
+      { ref: 'fraud_gbdt@3', alias: 'champion', why: 'x' },
+      undefined,
+      f.principals.only.read,
+    );
+    expect(r).toEqual({ status: 403, body: { error: "test-read lacks the role 'operate'" } });
+    expect(JSON.stringify(f.aliases())).toBe(before);
   });
 });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CONSOLE_PAGES,
   type ConsoleBrowser,
   openBrowser,
   openPage,
@@ -12,8 +13,10 @@ import {
   pixelsOf as pixels,
   screenshot,
   showProvenance,
+  signIn,
+  waitForPage,
 } from '../browser/pages.js';
-import { type ConsoleFixture, DRIFTING_FEATURE, eventually, startConsoleFixture } from './fixture.js';
+import { ANA, type ConsoleFixture, DRIFTING_FEATURE, eventually, startConsoleFixture } from './fixture.js';
 
 /**
  * The console in a real browser: Debian's Chromium (installed with apt-get when missing, as the
@@ -54,6 +57,17 @@ const pixelsOf = (id: string, hex: string) => pixels(page, id, hex);
 const paintedPixels = (id: string) => painted(page, id);
 
 describe('the console in Chromium', () => {
+  it('sign-in: the form takes a token, and the page names who is signed in', async () => {
+    await page.goto(f.url);
+    expect(await page.isVisible('#login #token')).toBe(true);
+    await page.fill('#token', 'not-a-token');
+    await page.click('#login button[type=submit]');
+    expect(await page.textContent('#login-error')).toBe('That token is not known.');
+    await signIn(page, f.url, f.principals.named[ANA] as string);
+    await page.waitForFunction(() => document.getElementById('principal')?.textContent !== '');
+    expect(await page.textContent('#principal')).toBe('ana.lima (read, operate)');
+  });
+
   it('live page: numbers update as traffic flows, charts and tables render', async () => {
     traffic = setInterval(() => void f.traffic(25).catch(() => undefined), 300);
     await page.goto(f.url);
@@ -172,7 +186,6 @@ describe('the console in Chromium', () => {
     // Without a reason the promotion is refused, with the reason on the page; the registry is unchanged.
     await page.selectOption('#promote-ref', 'fraud_gbdt@3');
     await page.selectOption('#promote-alias', 'champion');
-    await page.fill('#promote-by', 'Dana Data');
     await page.fill('#promote-why', '');
     await page.click('#promote');
     await page.waitForFunction(() => document.getElementById('promote-error')?.textContent !== '');
@@ -184,7 +197,7 @@ describe('the console in Chromium', () => {
     await page.waitForFunction(() => document.getElementById('alias-champion')?.textContent === 'fraud_gbdt@3');
     expect(await page.textContent('#promote-message')).toContain('fraud_gbdt@3 is now champion');
     expect(f.aliases()).toMatchObject({ champion: 'fraud_gbdt@3', archived: ['fraud_gbdt@1', 'fraud_gbdt@2'] });
-    expect(f.aliases().history.at(-1)).toMatchObject({ by: 'Dana Data', why: 'shadow AP 0.70 vs 0.60 over a week' });
+    expect(f.aliases().history.at(-1)).toMatchObject({ by: ANA, why: 'shadow AP 0.70 vs 0.60 over a week' });
     await page.waitForFunction(() =>
       document.querySelector('#history-table tbody tr')?.textContent?.includes('shadow AP 0.70'),
     );
@@ -273,13 +286,6 @@ describe('the console in Chromium', () => {
     const expected = ['r1', 'r2', 'r3'].map((n) => f.events.find((e) => e.id.endsWith(`-${n}`))?.id);
     expect(ids).toEqual(expected);
 
-    // Without a reviewer the verdict is refused, with the reason on the page.
-    await page.fill('#reviewer', '');
-    await page.click(`tr[data-event="${expected[0]}"] button[data-verdict="fraud"]`);
-    await page.waitForFunction(() => document.getElementById('review-error')?.textContent !== '');
-    expect(await page.textContent('#review-error')).toContain('reviewer is missing');
-
-    await page.fill('#reviewer', 'Ana Lima');
     await page.click(`tr[data-event="${expected[0]}"] button[data-verdict="fraud"]`);
     await page.waitForFunction(() => document.getElementById('review-message')?.hidden === false);
     expect(await page.textContent('#review-message')).toContain('marked fraud');
@@ -306,5 +312,39 @@ describe('the console in Chromium', () => {
       [expected[0], true],
       [expected[1], false],
     ]);
+  });
+
+  it('a viewer: every page renders, no write control shows, and a write sent anyway is refused', async () => {
+    const viewer = await b.browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const errors: string[] = [];
+    viewer.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+    try {
+      await signIn(viewer, f.url, f.principals.only.read);
+      await viewer.waitForFunction(() => document.getElementById('principal')?.textContent !== '');
+      expect(await viewer.textContent('#principal')).toBe('test-read (read)');
+      for (const name of CONSOLE_PAGES) {
+        await openPage(viewer, name);
+        await waitForPage(viewer, name);
+      }
+      await openPage(viewer, 'models');
+      await viewer.waitForSelector('#models-table tbody tr[data-model="fraud_gbdt@3"]');
+      expect(await viewer.isHidden('#promote-form')).toBe(true);
+      expect(await viewer.isVisible('.read-only-note')).toBe(true);
+      await openPage(viewer, 'review');
+      await viewer.waitForSelector('#review-table tbody tr[data-event]');
+      expect(await viewer.$$eval('button[data-verdict]', (bs) => bs.filter((b) => b.checkVisibility()).length)).toBe(0);
+      const status = await viewer.evaluate(async () => {
+        const r = await fetch('/api/models/rollback', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ why: 'not mine to do' }),
+        });
+        return r.status;
+      });
+      expect(status).toBe(403);
+      expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+    } finally {
+      await viewer.close();
+    }
   });
 });

@@ -23,7 +23,7 @@ import {
   sql,
   tokenizerFromEnv,
 } from '@pipeline/shared';
-import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
+import { createTopic, servers, type TestPrincipals, testKafka, testPrincipals, uniqueName } from '@pipeline/testing';
 import { type Label, schemaFor } from '@pipeline/topology';
 import { parseConfig } from '../src/config.js';
 import { type RunningConsole, startConsole } from '../src/console.js';
@@ -49,8 +49,14 @@ export interface SeededEvent {
   score: number | null;
 }
 
+/** The principals the fixture's console admits besides testPrincipals' own. */
+export const ANA = 'ana.lima';
+export const OPS = 'ops.oncall';
+
 export interface ConsoleFixture {
   url: string;
+  /** Tokens the console admits: per role, without each role, and ANA and OPS (read and operate). */
+  principals: TestPrincipals;
   console: RunningConsole;
   kafka: Kafka;
   serde: AvroSerde;
@@ -549,9 +555,13 @@ async function seedExperiments(client: ClickHouseClient): Promise<void> {
   );
 }
 
-async function fakeService(ready: () => boolean, metrics: () => string): Promise<Server> {
+/** A watched service's health server: like the real one, it answers only the read token. */
+async function fakeService(token: string, ready: () => boolean, metrics: () => string): Promise<Server> {
   const server = createServer((request, response) => {
-    if (request.url === '/health/ready') {
+    if (request.headers.authorization !== `Bearer ${token}`) {
+      response.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="pipeline"' });
+      response.end(JSON.stringify({ error: 'this needs a credential' }));
+    } else if (request.url === '/health/ready') {
       response.writeHead(ready() ? 200 : 503, { 'content-type': 'application/json' });
       response.end(JSON.stringify(ready() ? { status: 'ready' } : { status: 'not ready', failing: ['consuming'] }));
     } else if (request.url === '/metrics') {
@@ -580,13 +590,16 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
   const producer: Producer = createProducer(kafka);
   await producer.connect();
 
+  const principals = testPrincipals({ [ANA]: ['read', 'operate'], [OPS]: ['read', 'operate'] });
   let consumed = 0;
   const ready = await fakeService(
+    principals.only.read,
     () => true,
     () =>
       `# TYPE pipeline_messages_consumed_total counter\npipeline_messages_consumed_total{topic="${topics.transactions}"} ${consumed}\npipeline_dead_letters_total{topic="${topics.transactions}"} 2\n`,
   );
   const notReady = await fakeService(
+    principals.only.read,
     () => false,
     () => '',
   );
@@ -594,6 +607,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
   // by the fallback within 100 ms.
   let requests = 0;
   const api = await fakeService(
+    principals.only.read,
     () => true,
     () => {
       requests += 10;
@@ -624,6 +638,8 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     CONSOLE_SAMPLE_INTERVAL: '250ms',
     CONSOLE_LIVE_WINDOW: '1m',
     CONSOLE_SERVICES: `features=http://127.0.0.1:${port(ready)},scorer=http://127.0.0.1:${port(notReady)},decision=http://127.0.0.1:1,api=http://127.0.0.1:${port(api)}`,
+    CONSOLE_SERVICES_TOKEN: principals.only.read,
+    HTTP_AUTH_TOKENS: principals.env,
     CONSOLE_GROUPS: lagGroup,
     CONSOLE_TRANSACTIONS_TOPIC: topics.transactions,
     CONSOLE_ENRICHED_TOPIC: topics.enriched,
@@ -702,6 +718,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
 
   return {
     url: `http://127.0.0.1:${running.port}`,
+    principals,
     console: running,
     kafka,
     serde,

@@ -46,10 +46,23 @@ function rows(tableId: string, trs: HTMLElement[], empty: string, columns: numbe
 
 async function api<T>(path: string, init?: RequestInit): Promise<T> {
   const response = await fetch(path, init);
+  // The session ended (signed out elsewhere, expired, the console restarted): sign in again.
+  if (response.status === 401) window.location.assign('/login');
   const body = (await response.json().catch(() => ({ error: `HTTP ${response.status}` }))) as T & { error?: string };
   if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
   return body;
 }
+
+// Who is signed in ---------------------------------------------------------------------------------
+
+// Write controls show only to a principal with the operate role (the server refuses others anyway).
+void api<{ name: string; roles: string[] }>('/api/me').then(
+  (me) => {
+    $('principal').textContent = `${me.name} (${me.roles.join(', ')})`;
+    document.body.classList.toggle('operator', me.roles.includes('operate'));
+  },
+  () => {},
+);
 
 // Charts -------------------------------------------------------------------------------------------
 
@@ -400,10 +413,6 @@ async function showEvent(id: string): Promise<void> {
 
 // Review -------------------------------------------------------------------------------------------
 
-const reviewerInput = $<HTMLInputElement>('reviewer');
-reviewerInput.value = localStorage.getItem('console.reviewer') ?? '';
-reviewerInput.addEventListener('change', () => localStorage.setItem('console.reviewer', reviewerInput.value.trim()));
-
 async function loadQueue(): Promise<void> {
   $('review-error').textContent = '';
   try {
@@ -415,7 +424,7 @@ async function loadQueue(): Promise<void> {
         const verdict = (v: 'fraud' | 'genuine') => {
           const b = h(
             'button',
-            { type: 'button', class: v, 'data-verdict': v },
+            { type: 'button', class: `${v} write-control`, 'data-verdict': v },
             v === 'fraud' ? 'Fraud' : 'Genuine',
           ) as HTMLButtonElement;
           b.addEventListener('click', () => void review(item, v, b.parentElement as HTMLElement));
@@ -457,7 +466,7 @@ async function review(item: QueueItem, verdict: 'fraud' | 'genuine', cell: HTMLE
     await api(`/api/review/${encodeURIComponent(item.eventId)}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ verdict, reviewer: reviewerInput.value }),
+      body: JSON.stringify({ verdict }),
     });
     message.textContent = `${item.eventId} marked ${verdict}: label published.`;
     message.hidden = false;
@@ -562,10 +571,6 @@ const scoresChart = new Chart($<HTMLCanvasElement>('chart-scores'), {
     plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
   },
 });
-
-const promoteBy = $<HTMLInputElement>('promote-by');
-promoteBy.value = localStorage.getItem('console.name') ?? localStorage.getItem('console.reviewer') ?? '';
-promoteBy.addEventListener('change', () => localStorage.setItem('console.name', promoteBy.value.trim()));
 
 function renderRegistry(r: RegistryView): void {
   $('registry-dir').textContent = r.dir;
@@ -726,7 +731,7 @@ async function writeRegistry(path: string, body: Record<string, string>, done: (
     const r = await api<RegistryView>(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...body, by: promoteBy.value, why: $<HTMLInputElement>('promote-why').value }),
+      body: JSON.stringify({ ...body, why: $<HTMLInputElement>('promote-why').value }),
     });
     renderRegistry(r);
     message.textContent = done(r);

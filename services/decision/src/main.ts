@@ -3,6 +3,7 @@ import {
   connectRedis,
   consumerTuning,
   createAvroSerde,
+  createHttpAuth,
   createKafka,
   createLogger,
   createRegistryClient,
@@ -62,6 +63,7 @@ await runMain('decision', async () => {
   shutdown.onShutdown('engine', () => engine.stop());
 
   const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
     checks: { consuming: () => engine.running, redis: () => redis.status === 'ready' },
     metrics: telemetry.metricsHandler,

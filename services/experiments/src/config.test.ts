@@ -5,7 +5,12 @@ import { ConfigError } from '@pipeline/shared';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 
-const base = { KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://r', CLICKHOUSE_URL: 'http://c' };
+const base = {
+  HTTP_AUTH_TOKENS: 'viewer:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://r',
+  CLICKHOUSE_URL: 'http://c',
+};
 
 function fails(vars: Record<string, string>): ConfigError {
   try {

@@ -4,6 +4,7 @@ import {
   configAudit,
   createAvroSerde,
   createClickHouse,
+  createHttpAuth,
   createKafka,
   createLogger,
   createProducer,
@@ -52,6 +53,7 @@ await runMain('experiments', async () => {
   });
 
   const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
     checks: { runs: () => job.healthy },
     metrics: telemetry.metricsHandler,

@@ -13,6 +13,7 @@ function start(vars: Record<string, string>) {
   const result = spawnSync(tsx, [join(here, '..', 'src', 'main.ts')], {
     env: {
       PATH: process.env.PATH,
+      HTTP_AUTH_TOKENS: 'probe:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
       KAFKA_BROKERS: servers().KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
       CLICKHOUSE_URL: servers().CLICKHOUSE_URL,

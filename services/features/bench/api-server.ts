@@ -2,10 +2,12 @@
  * The online read API for bench:features, in its own process as in the service (not in the bench's,
  * whose heap holds the whole simulated traffic). argv: Redis URL, key prefix, or `--floor` for an
  * HTTP server that answers a fixed body without Redis: the floor of the measurement on this machine.
- * Prints its port on stdout; stops when stdin closes.
+ * Admits the tokens of HTTP_AUTH_TOKENS, as the service does. Prints its port on stdout; stops when
+ * stdin closes.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHttpAuth, createLogger, httpAuthTokens, parseEnv } from '@pipeline/shared';
 import { startFeatureApi } from '../src/api.js';
 import { createRedis } from '../src/redis.js';
 import { benchEngine } from './bench-engine.js';
@@ -24,7 +26,13 @@ if (redisUrl === '--floor') {
   close = () => new Promise((resolve) => server.close(resolve));
 } else {
   const redis = createRedis(redisUrl);
-  const api = await startFeatureApi({ redis, engine: benchEngine(prefix), port: 0, host: '127.0.0.1' });
+  const { HTTP_AUTH_TOKENS } = parseEnv({ HTTP_AUTH_TOKENS: httpAuthTokens() });
+  const auth = createHttpAuth({
+    tokens: HTTP_AUTH_TOKENS,
+    logger: createLogger('features-bench'),
+    server: 'features-api',
+  });
+  const api = await startFeatureApi({ redis, engine: benchEngine(prefix), auth, port: 0, host: '127.0.0.1' });
   process.stdout.write(`${api.port}\n`);
   close = async () => {
     await api.close();

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NO_WATERMARK } from '@pipeline/feature-sets';
 import { simulate } from '@pipeline/loadtest';
+import { newToken } from '@pipeline/shared';
 import type { Label, Transaction } from '@pipeline/topology';
 import { type Engine, processLabels, processTransactions } from '../src/engine.js';
 import { entityPattern } from '../src/keys.js';
@@ -122,8 +123,13 @@ async function memoryPerEntity(entity: 'customer' | 'terminal', sample: number) 
   };
 }
 
+// The read API admits one principal made for this run; its client carries the token.
+const credential = newToken('features-bench', ['read']);
 const tsx = (script: string, args: string[], stdio: StdioOptions = ['pipe', 'pipe', 'inherit']) =>
-  spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio });
+  spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
+    stdio,
+    env: { ...process.env, HTTP_AUTH_TOKENS: credential.entry, BENCH_HTTP_TOKEN: credential.token },
+  });
 
 /** Paced reads from a client process against an API server process (`serverArgs`, see api-server.ts). */
 async function readLatency(serverArgs: string[], paths: string[]) {

@@ -1,18 +1,19 @@
 /**
  * Paced HTTP GET client for bench:features, run as its own process so its event loop does not
  * share the API server's. argv: port, rate (requests/s), seconds, then a JSON list of paths on stdin.
- * Prints one JSON line: { achieved, latencies (sorted ms), errors }.
+ * Sends BENCH_HTTP_TOKEN as its bearer token. Prints one JSON line: { achieved, latencies (sorted ms), errors }.
  */
 import { Agent, request } from 'node:http';
 
 const [port, rate, seconds] = process.argv.slice(2).map(Number) as [number, number, number];
 const paths = JSON.parse(await new Response(process.stdin as unknown as ReadableStream).text()) as string[];
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+const headers = { authorization: `Bearer ${process.env.BENCH_HTTP_TOKEN ?? ''}` };
 
 const get = (path: string) =>
   new Promise<number>((resolve) => {
     const started = performance.now();
-    request({ host: '127.0.0.1', port, path, agent }, (res) => {
+    request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode === 200 ? performance.now() - started : Number.POSITIVE_INFINITY));
     })

@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ENTITIES, type Entity } from '@pipeline/feature-sets';
-import type { RedisClient } from '@pipeline/shared';
+import { createRouter, type HttpAuth, type RedisClient, type RouteSpec } from '@pipeline/shared';
 import type { Engine } from './engine.js';
 import { ScriptStatus } from './errors.js';
 import { entityKeys } from './keys.js';
@@ -11,11 +11,12 @@ import { entityFeatures } from './vector.js';
 
 export interface FeatureApi {
   readonly port: number;
+  /** Every endpoint with the access it needs. */
+  readonly routes: readonly RouteSpec[];
   close(): Promise<void>;
 }
 
 const ID = /^[^\s{}|,]{1,128}$/;
-const PATH = /^\/features\/([^/]+)\/([^/]+)$/;
 
 export type ReadResult =
   | {
@@ -63,38 +64,51 @@ export async function readFeatures(
   };
 }
 
-/** GET /features/<entity>/<id> → JSON. Undefined values (NaN) are null. */
+/** GET /features/<entity>/<id> → JSON, for principals with the `read` role. Undefined values (NaN) are null. */
 export async function startFeatureApi(options: {
   redis: RedisClient;
   engine: Engine;
+  auth: HttpAuth;
   port: number;
   host?: string;
 }): Promise<FeatureApi> {
+  const send = (response: ServerResponse, status: number, body: unknown) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  };
+  const router = createRouter([
+    {
+      method: 'GET',
+      path: '/features/:entity/:id',
+      access: 'read',
+      handle: ({ response, params }) => {
+        let id: string;
+        try {
+          id = decodeURIComponent(params.id as string);
+        } catch {
+          return send(response, 400, { error: 'id is not valid percent-encoding' });
+        }
+        return readFeatures(options.redis, options.engine, params.entity as string, id).then(
+          (r) => send(response, r.status, r.body),
+          (error: unknown) => send(response, 503, { error: `feature store unavailable: ${(error as Error).message}` }),
+        );
+      },
+    },
+  ]);
   const server: Server = createServer((request, response) => {
-    const send = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(body));
-    };
-    if (request.method !== 'GET') return send(405, { error: `method ${request.method} not allowed; use GET` });
-    const url = request.url ?? '/';
-    const q = url.indexOf('?');
-    const match = PATH.exec(q < 0 ? url : url.slice(0, q));
-    if (!match) return send(404, { error: 'not found; use GET /features/<customer|terminal>/<id>' });
-    let id: string;
-    try {
-      id = decodeURIComponent(match[2] as string);
-    } catch {
-      return send(400, { error: 'id is not valid percent-encoding' });
-    }
-    readFeatures(options.redis, options.engine, match[1] as string, id).then(
-      (r) => send(r.status, r.body),
-      (error: unknown) => send(503, { error: `feature store unavailable: ${(error as Error).message}` }),
+    void router.dispatch(
+      request,
+      response,
+      options.auth,
+      () => send(response, 404, { error: 'not found; use GET /features/<customer|terminal>/<id>' }),
+      (method) => send(response, 405, { error: `method ${method} not allowed; use GET` }),
     );
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '0.0.0.0', resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    routes: router.routes,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -4,6 +4,7 @@ import {
   consumerTuning,
   createAvroSerde,
   createBatchConsumer,
+  createHttpAuth,
   createKafka,
   createLogger,
   createProducer,
@@ -147,9 +148,15 @@ await runMain('features', async () => {
     onCrash,
   });
 
-  const api = await startFeatureApi({ redis, engine, port: config.FEATURES_API_PORT });
+  const api = await startFeatureApi({
+    redis,
+    engine,
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'features-api' }),
+    port: config.FEATURES_API_PORT,
+  });
   shutdown.onShutdown('feature api', () => api.close());
   const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
     checks: {
       redis: () => redis.status === 'ready',

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fraudFeatureSet, WATERMARK_RANK } from '@pipeline/feature-sets';
 import { type DeadLetter, MAX_ORIGINAL_BYTES, readIngestTime } from '@pipeline/shared';
-import { readMessages, servers, uniqueName } from '@pipeline/testing';
+import { bearer, readMessages, servers, uniqueName } from '@pipeline/testing';
 import type { Label, Transaction } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelsGroupOf } from '../src/config.js';
@@ -11,6 +11,7 @@ import {
   committed,
   createTopics,
   deletePrefix,
+  principals,
   produceInputs,
   readAll,
   readEnriched,
@@ -174,8 +175,8 @@ describe('bad input goes to the dead-letter topic with its reason; the stream go
 });
 
 describe('online read API', () => {
-  const get = async (path: string) => {
-    const response = await fetch(`http://127.0.0.1:${apiPort}${path}`);
+  const get = async (path: string, token: string | null = principals.only.read) => {
+    const response = await fetch(`http://127.0.0.1:${apiPort}${path}`, { headers: token ? bearer(token) : {} });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
@@ -190,6 +191,14 @@ describe('online read API', () => {
     const terminal = await get('/features/terminal/T1');
     expect(terminal.status).toBe(200);
     expect((terminal.body.features as Record<string, number>).terminal_transaction_count_1d).toBe(3);
+  });
+
+  it('refuses a read without a credential (401) or without the read role (403)', async () => {
+    expect((await get('/features/customer/C1', null)).status).toBe(401);
+    expect(await get('/features/customer/C1', principals.without.read)).toEqual({
+      status: 403,
+      body: { error: "test-no-read lacks the role 'read'" },
+    });
   });
 
   it('answers 4xx with a reason for an unknown entity type, a bad id and an unknown id', async () => {

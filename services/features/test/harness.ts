@@ -9,7 +9,7 @@ import {
   type RedisClient,
   scanKeys,
 } from '@pipeline/shared';
-import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
+import { createTopic, servers, testKafka, testPrincipals, uniqueName } from '@pipeline/testing';
 import { type EnrichedTransaction, type Label, schemaFor, type Transaction } from '@pipeline/topology';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -57,6 +57,9 @@ export async function produceInputs(kafka: Kafka, topics: Topics, txs: Transacti
   }
 }
 
+/** The principals the test services admit; the read API's tests read with `principals.only.read`. */
+export const principals = testPrincipals();
+
 /** Starts the feature service (src/main.ts) as its own process. */
 export function startService(
   topics: Topics,
@@ -70,6 +73,7 @@ export function startService(
       SCHEMA_REGISTRY_URL: s.SCHEMA_REGISTRY_URL,
       REDIS_URL: s.REDIS_URL,
       SERVICE_NAME: 'features-test',
+      HTTP_AUTH_TOKENS: principals.env,
       LOG_LEVEL: process.env.FEATURES_TEST_LOG_LEVEL ?? 'error',
       FEATURES_GROUP_ID: opts.group,
       FEATURES_KEY_PREFIX: opts.prefix,

@@ -1,13 +1,14 @@
 import { createServer } from 'node:net';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { connectRedis, dataNodes, type Kafka, type RedisClient } from '@pipeline/shared';
-import { createTopic, type RedisCluster, servers, startRedisCluster, uniqueName } from '@pipeline/testing';
+import { bearer, createTopic, type RedisCluster, servers, startRedisCluster, uniqueName } from '@pipeline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   committed,
   createTopics,
   deletePrefix,
   dumpState,
+  principals,
   produceInputs,
   readEnriched,
   startService,
@@ -59,7 +60,9 @@ async function run(tag: string, redis: RedisClient, env: Record<string, string>)
       90_000,
     );
     for (const path of sample) {
-      const response = await fetch(`http://127.0.0.1:${apiPort}/features/${path}`);
+      const response = await fetch(`http://127.0.0.1:${apiPort}/features/${path}`, {
+        headers: bearer(principals.only.read),
+      });
       api[path] = { status: response.status, body: await response.json() };
     }
   } finally {

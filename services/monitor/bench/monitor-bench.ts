@@ -13,6 +13,7 @@ import {
   identifier,
   literal,
   migrate,
+  newToken,
   parseEnv,
   runMain,
   type SqlValue,
@@ -116,6 +117,8 @@ await runMain('monitor-bench', async () => {
         );
       }
       const settings = loadConfig({
+        // Read by every service's parser; the bench serves no HTTP.
+        HTTP_AUTH_TOKENS: newToken('monitor-bench', ['read']).entry,
         KAFKA_BROKERS: '127.0.0.1:9092',
         SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081',
         CLICKHOUSE_URL,

@@ -7,6 +7,7 @@ import { loadConfig, loadRetrainConfig } from './config.js';
 
 const servers = {
   KAFKA_BROKERS: '127.0.0.1:9092',
+  HTTP_AUTH_TOKENS: 'viewer:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
   CLICKHOUSE_URL: 'http://127.0.0.1:8123',
 };

@@ -2,6 +2,7 @@ import {
   configAudit,
   createAvroSerde,
   createClickHouse,
+  createHttpAuth,
   createKafka,
   createLogger,
   createProducer,
@@ -44,6 +45,7 @@ await runMain('monitor', async () => {
   const monitor = createMonitor({ clickhouse, publisher, logger, settings: config, metrics: createMonitorMetrics() });
 
   const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
     checks: { runs: () => monitor.healthy },
     metrics: telemetry.metricsHandler,

@@ -3,6 +3,7 @@ import {
   consumerTuning,
   createAvroSerde,
   createClickHouse,
+  createHttpAuth,
   createKafka,
   createLogger,
   createProducer,
@@ -54,6 +55,7 @@ await runMain('retrain', async () => {
     tuning: consumerTuning(config),
   });
   const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
     checks: { consuming: () => consumer.consuming },
     metrics: telemetry.metricsHandler,

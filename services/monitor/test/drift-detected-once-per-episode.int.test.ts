@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHealthServer, startTelemetry } from '@pipeline/shared';
+import { bearer, testPrincipals } from '@pipeline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMonitorMetrics } from '../src/metrics.js';
 import { CHAMPION, championModel, type Harness, harness, insertTraffic, removeDir, tempRegistry } from './harness.js';
@@ -46,7 +47,8 @@ describe('an injected amount drift', () => {
     const thresholds = join(registry, 'thresholds.yaml');
     writeFileSync(thresholds, 'drift:\n  min_samples: 300\n');
     const telemetry = startTelemetry('monitor-test', {});
-    const health = await startHealthServer({ port: 0, metrics: telemetry.metricsHandler });
+    const principals = testPrincipals();
+    const health = await startHealthServer({ port: 0, auth: principals.auth(), metrics: telemetry.metricsHandler });
     const { monitor } = await h.monitor(
       {
         MODEL_REGISTRY_DIR: registry,
@@ -107,7 +109,9 @@ describe('an injected amount drift', () => {
     expect(counts).toEqual({ 'drift-by-feature': 12 * 36, episodes: 1, alerts: 1, retrainings: 0 }); // 35 features and the score
 
     // And exposed for Prometheus: the latest run's figures.
-    const text = await (await fetch(`http://127.0.0.1:${health.port}/metrics`)).text();
+    const text = await (
+      await fetch(`http://127.0.0.1:${health.port}/metrics`, { headers: bearer(principals.only.read) })
+    ).text();
     await health.close();
     await telemetry.shutdown();
     expect(text).toMatch(/monitor_figure\{[^}]*subject="event_amount"[^}]*metric="psi"[^}]*\} \d/);

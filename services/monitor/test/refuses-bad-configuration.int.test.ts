@@ -15,6 +15,7 @@ function start(entry: string, vars: Record<string, string>) {
   const result = spawnSync(tsx, [join(here, '..', 'src', entry)], {
     env: {
       PATH: process.env.PATH,
+      HTTP_AUTH_TOKENS: 'probe:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
       KAFKA_BROKERS: servers().KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
       CLICKHOUSE_URL: servers().CLICKHOUSE_URL,

@@ -5,6 +5,7 @@ import { defaultRegistryDir, parseConfig } from './config.js';
 const required = {
   SERVICE_NAME: 'scorer',
   KAFKA_BROKERS: '127.0.0.1:9092',
+  HTTP_AUTH_TOKENS: 'viewer:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081',
 };
 

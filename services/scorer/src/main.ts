@@ -2,6 +2,7 @@ import { fraudFeatureSet } from '@pipeline/feature-sets';
 import {
   consumerTuning,
   createAvroSerde,
+  createHttpAuth,
   createKafka,
   createLogger,
   createRegistryClient,
@@ -68,6 +69,7 @@ await runMain('scorer', async () => {
   shutdown.onShutdown('scorer', () => scorer.stop());
 
   const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
     checks: { consuming: () => scorer.running },
     metrics: telemetry.metricsHandler,

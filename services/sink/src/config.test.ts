@@ -4,6 +4,7 @@ import { loadConfig } from './config.js';
 
 const base = {
   KAFKA_BROKERS: '127.0.0.1:9092',
+  HTTP_AUTH_TOKENS: 'viewer:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
   CLICKHOUSE_URL: 'http://127.0.0.1:8123',
   PII_TOKEN_KEYS: `k1:${'x'.repeat(32)}`,

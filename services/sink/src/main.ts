@@ -3,6 +3,7 @@ import {
   consumerTuning,
   createAvroSerde,
   createClickHouse,
+  createHttpAuth,
   createKafka,
   createLogger,
   createProducer,
@@ -73,6 +74,7 @@ await runMain('sink', async () => {
   shutdown.onShutdown('retention', () => retention.stop());
 
   const health = await startHealthServer({
+    auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
     checks: { clickhouse: () => !sink.retrying, consuming: () => sink.consumer.consuming },
     metrics: telemetry.metricsHandler,

@@ -1,5 +1,6 @@
 import { type ConsumerTuning, DEFAULT_FETCH, DEFAULT_SESSION } from '../consumer/batch-consumer.js';
 import { ConfigError } from '../errors.js';
+import { httpAuthTokens } from '../http/auth.js';
 import { env } from './env.js';
 
 /**
@@ -11,6 +12,11 @@ export const serviceVars = {
   LOG_LEVEL: env.logLevel().default('info'),
   /** Health, readiness and Prometheus metrics; 0 picks a free port. */
   HTTP_PORT: env.port().default(0),
+  /**
+   * Who may call this service's HTTP endpoints: `name:role[+role]:sha256hex` entries, comma-separated,
+   * the hash being the SHA-256 (hex) of the principal's bearer token. Required: only liveness is open.
+   */
+  HTTP_AUTH_TOKENS: httpAuthTokens(),
 };
 
 export const kafkaVars = {

@@ -6,6 +6,7 @@ import { env, parseDuration, parseEnv } from './env.js';
 const shape = { ...serviceVars, ...kafkaVars, ...schemaRegistryVars, ...clickhouseVars, BATCH_WAIT: env.duration() };
 const good = {
   SERVICE_NAME: 'features',
+  HTTP_AUTH_TOKENS: 'viewer:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   KAFKA_BROKERS: '127.0.0.1:9092, kafka:29092',
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
   CLICKHOUSE_URL: 'http://127.0.0.1:8123',

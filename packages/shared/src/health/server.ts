@@ -1,10 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { HttpAuth } from '../http/auth.js';
+import { createRouter, type Route, type RouteSpec } from '../http/router.js';
 
 export type ReadinessCheck = () => Promise<boolean> | boolean;
 
 export interface HealthServer {
   readonly port: number;
+  /** Every endpoint with the access it needs. */
+  readonly routes: readonly RouteSpec[];
   /** Readiness also needs this: a service marks itself ready once it consumes. */
   setReady(ready: boolean): void;
   close(): Promise<void>;
@@ -13,6 +17,8 @@ export interface HealthServer {
 export interface HealthServerOptions {
   port: number;
   host?: string;
+  /** Who may ask: liveness is open, readiness and metrics need the `read` role. */
+  auth: HttpAuth;
   /** Named checks behind /health/ready, e.g. { kafka: () => consumerIsRunning }. */
   checks?: Record<string, ReadinessCheck>;
   /** Serves /metrics (the Prometheus exporter's handler). */
@@ -25,44 +31,66 @@ function json(response: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * GET /health/live: the process answers. GET /health/ready: every check passes and the service said
- * it is ready (503 names the failing checks). GET /metrics: Prometheus text.
+ * GET /health/live: the process answers (open to anyone). GET /health/ready: every check passes and
+ * the service said it is ready (503 names the failing checks). GET /metrics: Prometheus text. Both
+ * need the `read` role.
  */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   let ready = false;
   const checks = options.checks ?? {};
 
+  const readiness = async (response: ServerResponse) => {
+    const results = await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        try {
+          return [name, await check()] as const;
+        } catch {
+          return [name, false] as const;
+        }
+      }),
+    );
+    const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
+    if (!ready) failing.unshift('started');
+    json(
+      response,
+      failing.length === 0 ? 200 : 503,
+      failing.length === 0 ? { status: 'ready' } : { status: 'not ready', failing },
+    );
+  };
+  const routes: Route[] = [
+    // Liveness stays open: orchestrators restart on it and it says nothing but "the process answers".
+    {
+      method: 'GET',
+      path: '/health/live',
+      access: 'public',
+      handle: ({ response }) => json(response, 200, { status: 'ok' }),
+    },
+    { method: 'GET', path: '/health/ready', access: 'read', handle: ({ response }) => readiness(response) },
+  ];
+  const metricsHandler = options.metrics;
+  if (metricsHandler) {
+    routes.push({
+      method: 'GET',
+      path: '/metrics',
+      access: 'read',
+      handle: ({ request, response }) => metricsHandler(request, response),
+    });
+  }
+  const router = createRouter(routes);
+  const paths = routes.map((r) => r.path).join(', ');
+
   const server: Server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      json(response, 405, { error: `method ${request.method} not allowed; use GET` });
-      return;
-    }
-    if (path === '/health/live') {
-      json(response, 200, { status: 'ok' });
-    } else if (path === '/health/ready') {
-      void Promise.all(
-        Object.entries(checks).map(async ([name, check]) => {
-          try {
-            return [name, await check()] as const;
-          } catch {
-            return [name, false] as const;
-          }
-        }),
-      ).then((results) => {
-        const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
-        if (!ready) failing.unshift('started');
-        json(
-          response,
-          failing.length === 0 ? 200 : 503,
-          failing.length === 0 ? { status: 'ready' } : { status: 'not ready', failing },
-        );
+    router
+      .dispatch(
+        request,
+        response,
+        options.auth,
+        (path) => json(response, 404, { error: `no route ${path}; try ${paths}` }),
+        (method) => json(response, 405, { error: `method ${method} not allowed; use GET` }),
+      )
+      .catch((error: unknown) => {
+        if (!response.headersSent) json(response, 500, { error: `internal error: ${(error as Error).message}` });
       });
-    } else if (path === '/metrics' && options.metrics) {
-      options.metrics(request, response);
-    } else {
-      json(response, 404, { error: `no route ${path}; try /health/live, /health/ready or /metrics` });
-    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -72,6 +100,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
 
   return {
     port: (server.address() as AddressInfo).port,
+    routes: router.routes,
     setReady(value) {
       ready = value;
     },

@@ -12,8 +12,15 @@ export interface ServiceReading {
   error: string | null;
 }
 
-async function get(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+async function get(
+  url: string,
+  token: string | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
   return { status: response.status, body: await response.text() };
 }
 
@@ -30,14 +37,21 @@ export function readiness(status: number, body: string): Pick<ServiceReading, 's
   return { status: 'not ready', failing: failing.length > 0 ? failing : [`HTTP ${status}`] };
 }
 
-/** Each service's readiness and its consumer counters, read at once; one that does not answer is unreachable. */
-export function readServices(services: readonly WatchedService[], timeoutMs = 2_000): Promise<ServiceReading[]> {
+/**
+ * Each service's readiness and its consumer counters, read at once with `token` (the read role); one
+ * that does not answer is unreachable, one that refuses the token is not ready ("HTTP 401"/"HTTP 403").
+ */
+export function readServices(
+  services: readonly WatchedService[],
+  token: string | undefined,
+  timeoutMs = 2_000,
+): Promise<ServiceReading[]> {
   return Promise.all(
     services.map(async ({ name, url }): Promise<ServiceReading> => {
       try {
         const [ready, metrics] = await Promise.all([
-          get(`${url}/health/ready`, timeoutMs),
-          get(`${url}/metrics`, timeoutMs).catch(() => null),
+          get(`${url}/health/ready`, token, timeoutMs),
+          get(`${url}/metrics`, token, timeoutMs).catch(() => null),
         ]);
         return {
           name,

@@ -2,7 +2,10 @@ import { ALIASES, type Alias, isAlias, parseRef, type Who } from '@pipeline/scor
 import { RequestError } from '../errors.js';
 import { PERSON_NAME } from '../review/request.js';
 
-/** A promotion as the page posts it: `POST /api/models/promote` with JSON `{ ref, alias, by, why }`. */
+/**
+ * A promotion as the page posts it: `POST /api/models/promote` with JSON `{ ref, alias, why }`; who
+ * promotes is the signed-in principal, never a field of the body.
+ */
 export interface PromoteRequest extends Who {
   ref: string;
   alias: Alias;
@@ -27,20 +30,24 @@ function jsonObject(contentType: string | undefined, body: string, what: string)
   return parsed as Record<string, unknown>;
 }
 
-/** Who and why, as the `model` command requires them (`--by`, `--why`): both required here, the page has no $USER. */
-function who(fields: Record<string, unknown>, action: 'promote' | 'roll back'): Who {
+/**
+ * Who and why, as the `model` command records them (`--by`, `--why`): who is the signed-in principal;
+ * a body naming someone is refused rather than silently overruled.
+ */
+function who(fields: Record<string, unknown>, action: 'promote' | 'roll back', actor: string): Who {
   const { by, why } = fields;
-  if (typeof by !== 'string' || by.trim() === '')
-    throw new RequestError(400, `by is missing: say who ${action === 'promote' ? 'promotes' : 'rolls back'}`);
-  if (!PERSON_NAME.test(by.trim())) throw new RequestError(400, "by must be 1-64 letters, digits, spaces or . _ @ ' -");
+  if (by !== undefined)
+    throw new RequestError(400, `by is not accepted: the ${action} is recorded as ${actor}, who is signed in`);
+  if (!PERSON_NAME.test(actor))
+    throw new RequestError(400, "the principal's name must be 1-64 letters, digits, spaces or . _ @ ' -");
   if (typeof why !== 'string' || why.trim() === '') {
     throw new RequestError(400, `a reason is required: why ${action}? (it is recorded in the registry's history)`);
   }
   if (why.trim().length > MAX_REASON) throw new RequestError(400, `the reason is over ${MAX_REASON} characters`);
-  return { by: by.trim(), why: why.trim() };
+  return { by: actor, why: why.trim() };
 }
 
-export function parsePromoteRequest(contentType: string | undefined, body: string): PromoteRequest {
+export function parsePromoteRequest(contentType: string | undefined, body: string, actor: string): PromoteRequest {
   const fields = jsonObject(contentType, body, 'promotion');
   const { ref, alias } = fields;
   if (typeof ref !== 'string' || ref.trim() === '') throw new RequestError(400, 'ref is missing: which model version?');
@@ -55,9 +62,9 @@ export function parsePromoteRequest(contentType: string | undefined, body: strin
       `alias must be one of ${ALIASES.join(', ')}${typeof alias === 'string' ? `, not '${alias.slice(0, 20)}'` : ''}`,
     );
   }
-  return { ref: ref.trim(), alias, ...who(fields, 'promote') };
+  return { ref: ref.trim(), alias, ...who(fields, 'promote', actor) };
 }
 
-export function parseRollbackRequest(contentType: string | undefined, body: string): Who {
-  return who(jsonObject(contentType, body, 'rollback'), 'roll back');
+export function parseRollbackRequest(contentType: string | undefined, body: string, actor: string): Who {
+  return who(jsonObject(contentType, body, 'rollback'), 'roll back', actor);
 }

@@ -43,10 +43,16 @@ export function customerIdProblem(customerId: string): string | undefined {
 }
 
 /**
- * A review as the page posts it: `POST /api/review/<event id>` with JSON
- * `{ "verdict": "fraud" | "genuine", "reviewer": "<name>" }`. Anything else is a 4xx naming the problem.
+ * A review as the page posts it: `POST /api/review/<event id>` with JSON `{ "verdict": "fraud" | "genuine" }`;
+ * the reviewer is the signed-in principal (`reviewer` in the body is refused). Anything else is a 4xx
+ * naming the problem.
  */
-export function parseReviewRequest(eventId: string, contentType: string | undefined, body: string): ReviewRequest {
+export function parseReviewRequest(
+  eventId: string,
+  contentType: string | undefined,
+  body: string,
+  reviewer: string,
+): ReviewRequest {
   const idProblem = eventIdProblem(eventId);
   if (idProblem) throw new RequestError(400, idProblem);
   if (!/^application\/json\b/i.test(contentType ?? '')) {
@@ -59,20 +65,20 @@ export function parseReviewRequest(eventId: string, contentType: string | undefi
     throw new RequestError(400, 'the body is not JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new RequestError(400, 'the body must be a JSON object with verdict and reviewer');
+    throw new RequestError(400, 'the body must be a JSON object with verdict');
   }
-  const { verdict, reviewer } = parsed as Record<string, unknown>;
+  const { verdict, reviewer: named } = parsed as Record<string, unknown>;
   if (verdict !== 'fraud' && verdict !== 'genuine') {
     throw new RequestError(
       400,
       `verdict must be "fraud" or "genuine"${verdict === undefined ? '' : `, not ${JSON.stringify(verdict).slice(0, 40)}`}`,
     );
   }
-  if (typeof reviewer !== 'string' || reviewer.trim() === '') {
-    throw new RequestError(400, 'reviewer is missing: say who reviews');
+  if (named !== undefined) {
+    throw new RequestError(400, `reviewer is not accepted: the review is recorded as ${reviewer}, who is signed in`);
   }
-  if (!PERSON_NAME.test(reviewer.trim())) {
-    throw new RequestError(400, "reviewer must be 1-64 letters, digits, spaces or . _ @ ' -");
+  if (!PERSON_NAME.test(reviewer)) {
+    throw new RequestError(400, "the principal's name must be 1-64 letters, digits, spaces or . _ @ ' -");
   }
-  return { eventId, isFraud: verdict === 'fraud', reviewer: reviewer.trim() };
+  return { eventId, isFraud: verdict === 'fraud', reviewer };
 }
