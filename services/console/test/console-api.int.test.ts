@@ -419,7 +419,7 @@ describe('the models API', () => {
     expect(Date.parse(last?.at ?? '')).toBeGreaterThan(Date.now() - 60_000);
     const audited = (await auditRows('model.promote')).at(-1);
     expect(audited).toMatchObject({
-      actor: 'Dana Data',
+      actor: ANA,
       subject: 'fraud_gbdt@3',
       reason: 'AP 0.70 vs 0.60 on live labels',
     });
@@ -448,7 +448,7 @@ describe('the models API', () => {
     });
     const audited = await auditRows('model.rollback');
     expect(audited).toHaveLength(1);
-    expect(audited[0]).toMatchObject({ actor: 'Ops On-call', subject: 'fraud_gbdt@2', reason: 'decline rate doubled' });
+    expect(audited[0]).toMatchObject({ actor: OPS, subject: 'fraud_gbdt@2', reason: 'decline rate doubled' });
     expect(JSON.parse(audited[0]?.details ?? '{}')).toMatchObject({ alias: 'champion', previous: 'fraud_gbdt@3' });
   });
 
