@@ -44,5 +44,5 @@ export async function mlflowUri(): Promise<string> {
   if (configured) return configured;
   const { localEnv, mlflowServer, up } = await import('@pipeline/infra');
   await up(console.log, [mlflowServer()]);
-  return localEnv.MLFLOW_TRACKING_URI;
+  return localEnv().MLFLOW_TRACKING_URI;
 }

@@ -13,7 +13,7 @@ try {
     console.log('Starting local infrastructure (data and logs in .local/):');
     await up();
     console.log('\nAll servers answer. Their addresses, as services and tests read them:');
-    for (const [key, value] of Object.entries(localEnv)) console.log(`  export ${key}=${value}`);
+    for (const [key, value] of Object.entries(localEnv())) console.log(`  export ${key}=${value}`);
   } else if (command === 'down') {
     await down();
   } else if (command === 'status') {

@@ -10,7 +10,7 @@ const four = {
 
 describe('server addresses', () => {
   it('names MLflow beside the four where it is started, on its port in every set', () => {
-    expect(localEnv.MLFLOW_TRACKING_URI).toBe('http://127.0.0.1:5000');
+    expect(localEnv().MLFLOW_TRACKING_URI).toBe('http://127.0.0.1:5000');
     expect(setEnv({ name: 'chaos', portOffset: 1000 }, { mlflow: true }).MLFLOW_TRACKING_URI).toBe(
       'http://127.0.0.1:6000',
     );

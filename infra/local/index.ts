@@ -9,7 +9,7 @@ import { mlflowServer } from './servers/mlflow.js';
 import { redisServer } from './servers/redis.js';
 import { schemaRegistryServer } from './servers/schema-registry.js';
 
-export { localEnv, MLFLOW_VAR, SERVER_VARS, type ServerEnv, serversFromEnv, setEnv } from './env.js';
+export { localEnv, MLFLOW_VAR, SECURITY_VARS, SERVER_VARS, type ServerEnv, serversFromEnv, setEnv } from './env.js';
 export { localPath } from './paths.js';
 export { tcpExchange } from './probes.js';
 export type { LocalServer } from './server.js';

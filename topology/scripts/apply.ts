@@ -4,7 +4,7 @@ import { applyTopology } from '../src/index.js';
 
 // `npm run topology:apply`: the servers the environment names, or the local ones when it names none.
 await runMain('topology:apply', async () => {
-  const config = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, serversFromEnv() ?? localEnv);
+  const config = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, serversFromEnv() ?? localEnv());
   const result = await applyTopology({
     kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'topology-apply' }),
     registry: createRegistryClient(config.SCHEMA_REGISTRY_URL),

@@ -55,7 +55,7 @@ const benchTuning = {
 
 await runMain('bench', async () => {
   const loadBefore = loadavg();
-  const servers = serversFromEnv() ?? localEnv;
+  const servers = serversFromEnv() ?? localEnv();
   if (!serversFromEnv()) await up();
   const logger = createLogger('bench', 'error');
   const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'bench', logger });

@@ -261,7 +261,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       await stopServers(console.log);
     } else if (startedServers.length > 0) {
       console.log('\nServers left running; stop them with npm run infra:down. Their addresses:');
-      for (const [key, value] of Object.entries(localEnv)) console.log(`  export ${key}=${value}`);
+      for (const [key, value] of Object.entries(localEnv())) console.log(`  export ${key}=${value}`);
     }
   }
   return ok ? 0 : 1;

@@ -139,7 +139,7 @@ function measureEncoding(count: number, encoders: PublishEncoders): { eps: numbe
 }
 
 await runMain('bench:load', async () => {
-  const env = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, serversFromEnv() ?? localEnv);
+  const env = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, serversFromEnv() ?? localEnv());
   const log = (line: string) => process.stderr.write(`bench:load: ${line}\n`);
   const [loadBefore = 0] = loadavg();
 

@@ -67,7 +67,7 @@ async function toCsv(config: LoadConfig & { file: string }): Promise<void> {
 }
 
 async function toKafka(config: LoadConfig): Promise<void> {
-  const env = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, serversFromEnv() ?? localEnv);
+  const env = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, serversFromEnv() ?? localEnv());
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'loadtest' });
   const registry = createRegistryClient(env.SCHEMA_REGISTRY_URL);
   const applied = await applyTopology({ kafka, registry });

@@ -23,7 +23,7 @@ function progressLine(report: ProbeReport): string {
 }
 
 await runMain('probe', async () => {
-  const env = parseEnv(kafkaVars, serversFromEnv() ?? localEnv);
+  const env = parseEnv(kafkaVars, serversFromEnv() ?? localEnv());
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'latency-probe' });
   const probe = await startLatencyProbe({
     kafka,

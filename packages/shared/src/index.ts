@@ -1,5 +1,5 @@
 export { perTurn } from './batching/per-turn.js';
-export { type ClickHouseClient, createClickHouse } from './clickhouse/client.js';
+export { type ClickHouseClient, type ClickHouseTarget, createClickHouse } from './clickhouse/client.js';
 export {
   type Migration,
   MigrationError,
@@ -23,6 +23,9 @@ export {
   clickhouseVars,
   consumerTuning,
   downstreamKafkaVars,
+  type KafkaSecurityConfig,
+  kafkaSecurity,
+  kafkaSecurityVars,
   kafkaVars,
   redisVars,
   schemaRegistryVars,
@@ -63,8 +66,10 @@ export {
   createKafka,
   createProducer,
   type IHeaders,
+  KAFKA_SECURITY_PROTOCOLS,
   type Kafka,
   type KafkaMessage,
+  type KafkaSecurity,
   kafkajs,
   type Producer,
 } from './kafka/client.js';

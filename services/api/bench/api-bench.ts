@@ -58,7 +58,7 @@ if (rates.some((r) => !(r > 0)) || durationMs === undefined || warmupMs === unde
 const apiEntry = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 await runMain('bench-api', async () => {
-  const servers = serversFromEnv() ?? localEnv;
+  const servers = serversFromEnv() ?? localEnv();
   if (!serversFromEnv()) await up();
   const logger = createLogger('bench-api', 'error');
   const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'bench-api', logger });

@@ -17,6 +17,9 @@ export interface EntityKeys {
   labelIds: string;
 }
 
+/** FEATURES_KEY_PREFIX's default. */
+export const DEFAULT_PREFIX = 'f:';
+
 const TAG: Record<Entity, string> = { customer: 'c', terminal: 't' };
 export const STATE_LAYOUT = 5;
 
@@ -53,4 +56,9 @@ export function frontierKey(prefix: string, groupId: string, topic: string): str
 /** Pattern matching every entity key under a prefix (for tests and memory measurement). */
 export function entityPattern(prefix: string, entity: Entity): string {
   return `${prefix}{${TAG[entity]}:*`;
+}
+
+/** Matches every key this module builds under `prefix`: the Redis ACL pattern of the service's keys. */
+export function keyPattern(prefix: string): string {
+  return `${prefix}*`;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import calculateSlot from 'cluster-key-slot';
 import { type ChainableCommander, Cluster, Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
@@ -9,12 +10,16 @@ export type RedisClient = Redis | Cluster;
 export interface RedisTarget {
   REDIS_URL: string;
   REDIS_CLUSTER: boolean;
+  /** CA of the server's certificate for a `rediss:` URL; unset: the system's CAs. */
+  REDIS_TLS_CA?: string | undefined;
 }
 
 export interface RedisClientOptions {
   /** Commands of one turn of the event loop go out as one write (per node in a Cluster). */
   autoPipelining?: boolean;
   maxRetriesPerRequest?: number;
+  /** Connect at the first command instead of at once. */
+  lazyConnect?: boolean;
 }
 
 /**
@@ -23,12 +28,15 @@ export interface RedisClientOptions {
  * TLS (`rediss:`) apply to every node. Not checked against the server: `connectRedis` does that.
  */
 export function createRedisClient(target: RedisTarget, options: RedisClientOptions = {}): RedisClient {
+  const url = new URL(target.REDIS_URL);
+  const tls =
+    url.protocol === 'rediss:' ? (target.REDIS_TLS_CA ? { ca: readFileSync(target.REDIS_TLS_CA) } : {}) : undefined;
   const common = {
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3,
     enableAutoPipelining: options.autoPipelining ?? false,
+    ...(options.lazyConnect ? { lazyConnect: true } : {}),
   };
-  if (!target.REDIS_CLUSTER) return new Redis(target.REDIS_URL, common);
-  const url = new URL(target.REDIS_URL);
+  if (!target.REDIS_CLUSTER) return new Redis(target.REDIS_URL, { ...common, ...(tls ? { tls } : {}) });
   const db = url.pathname.replace(/^\//, '');
   if (db !== '' && db !== '0') {
     throw new ConfigError(
@@ -42,7 +50,7 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
       maxRetriesPerRequest: common.maxRetriesPerRequest,
       username: url.username ? decodeURIComponent(url.username) : undefined,
       password: url.password ? decodeURIComponent(url.password) : undefined,
-      tls: url.protocol === 'rediss:' ? {} : undefined,
+      tls,
     },
   });
 }
