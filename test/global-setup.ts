@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { SERVER_VARS, type ServerEnv, serversFromEnv } from '@pipeline/infra/env';
 import { httpsOk } from '@pipeline/infra/probes';
+import { kafkaSecurityOf } from '@pipeline/shared';
 import type { TestProject } from 'vitest/node';
 import { cleanUpRun } from './cleanup.js';
 import { newRunToken } from './run-token.js';
@@ -29,7 +30,13 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (configured) {
     await checkReachable(configured);
     project.provide('servers', configured);
-    return () => cleanUpRun(configured.KAFKA_BROKERS.split(','), configured.SCHEMA_REGISTRY_URL, token);
+    return () =>
+      cleanUpRun(
+        configured.KAFKA_BROKERS.split(','),
+        kafkaSecurityOf(configured),
+        configured.SCHEMA_REGISTRY_URL,
+        token,
+      );
   }
   const { dockerReachable, startContainers } = await import('./containers.js');
   if (!(await dockerReachable())) throw new Error(`No servers configured and no Docker engine reachable.\n${HOW_TO}`);

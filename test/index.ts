@@ -1,3 +1,3 @@
 export { createTopic, readMessages, testKafka } from './kafka.js';
 export { type RedisCluster, startRedisCluster } from './redis-cluster.js';
-export { mlflowUri, type Servers, servers, uniqueName } from './servers.js';
+export { mlflowUri, type Servers, securityEnv, servers, uniqueName } from './servers.js';

@@ -40,6 +40,10 @@ export function setEnv(set: ServerSet, options: { mlflow?: boolean } = {}): Serv
   const { tls, credentials } = setSecurity(set);
   return {
     KAFKA_BROKERS: `127.0.0.1:${port(9092)}`,
+    KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+    KAFKA_SASL_USERNAME: 'admin',
+    KAFKA_SASL_PASSWORD: credentials.kafka.admin as string,
+    KAFKA_TLS_CA: tls.ca,
     SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port(8081)}/apis/ccompat/v7`,
     REDIS_URL: `rediss://admin:${credentials.redis.admin}@127.0.0.1:${port(6379)}`,
     REDIS_TLS_CA: tls.ca,

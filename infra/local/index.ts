@@ -83,6 +83,7 @@ async function startServers(report: Report, servers: LocalServer[]): Promise<str
       report(`  ${server.name.padEnd(16)} up at ${server.address} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
     }),
   );
+  for (const server of servers) await server.configure?.();
   return started;
 }
 

@@ -11,6 +11,8 @@ import {
   createLogger,
   createRegistryClient,
   errorMessage,
+  kafkaSecurityOf,
+  redisTls,
   runMain,
 } from '@pipeline/shared';
 import { Redis } from 'ioredis';
@@ -58,11 +60,16 @@ await runMain('bench', async () => {
   const servers = serversFromEnv() ?? localEnv();
   if (!serversFromEnv()) await up();
   const logger = createLogger('bench', 'error');
-  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'bench', logger });
+  const kafka = createKafka({
+    brokers: servers.KAFKA_BROKERS.split(','),
+    clientId: 'bench',
+    logger,
+    security: kafkaSecurityOf(servers),
+  });
   const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
   const serde = createAvroSerde(registry);
-  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
-  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true });
+  const clickhouse = createClickHouse(servers);
+  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, ...redisTls(servers) });
   mkdirSync(localPath('logs'), { recursive: true });
 
   /** A pipeline on fresh resources: its processes, its namespace, and how to tear both down. */

@@ -19,8 +19,10 @@ import {
   createRegistryClient,
   errorMessage,
   type Kafka,
+  kafkaSecurityOf,
   kafkaVars,
   parseEnv,
+  redisTls,
   redisVars,
   type SchemaRegistryClient,
   schemaRegistryVars,
@@ -77,11 +79,16 @@ export interface RunClients {
 /** The clients a run's driver (demo, chaos, replay check) talks to the servers with. */
 export function runClients(name: string, servers: ServerEnv, ns: RunNamespace): RunClients {
   const logger = createLogger(name, 'error');
-  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: name, logger });
+  const kafka = createKafka({
+    brokers: servers.KAFKA_BROKERS.split(','),
+    clientId: name,
+    logger,
+    security: kafkaSecurityOf(servers),
+  });
   const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
-  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
-  const runClickhouse = createClickHouse(servers.CLICKHOUSE_URL, ns.clickhouseDatabase);
-  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  const clickhouse = createClickHouse(servers);
+  const runClickhouse = createClickHouse(servers, ns.clickhouseDatabase);
+  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, ...redisTls(servers) });
   return {
     kafka,
     registry,

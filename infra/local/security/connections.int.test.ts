@@ -1,8 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { createClickHouse, createRedisClient, type RedisClient } from '@pipeline/shared';
-import { servers, uniqueName } from '@pipeline/testing';
+import {
+  type Admin,
+  createClickHouse,
+  createKafka,
+  createRedisClient,
+  type Kafka,
+  kafkaSecurityOf,
+  type RedisClient,
+} from '@pipeline/shared';
+import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
+import { allTopics } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCredentials } from './credentials.js';
+import { applyAcls, pipelineAcls, removeAcls } from './kafka-acls.js';
 import { serviceAclRules, serviceKeyPatterns } from './redis-acl.js';
 
 /**
@@ -203,5 +213,111 @@ describe('ClickHouse: one user per role', () => {
     const client = createClickHouse(url.toString());
     await expect(value(client, 'SELECT 1 AS v')).rejects.toThrow();
     await client.close();
+  });
+});
+
+describe('Kafka: one SCRAM principal per service, ACLs from the topology', () => {
+  // The topology's ACLs, applied to this run's copies of the topics and groups.
+  const run = uniqueName('kacl');
+  const naming = {
+    topic: (name: string) => `${run}.${name}`,
+    groupPrefix: (principal: string) => `${run}.${principal}`,
+  };
+  const acls = pipelineAcls(naming);
+  const topic = (name: string) => naming.topic(name);
+  let admin: Admin;
+  const clients: Kafka[] = [];
+  const kafkaAs = (user?: string, password?: string, protocol = user ? 'SASL_SSL' : 'SSL') => {
+    const file = s().PIPELINE_CREDENTIALS;
+    if (user && !password && !file)
+      throw new Error('PIPELINE_CREDENTIALS is not set: the principal tests need the local set passwords');
+    const security = kafkaSecurityOf({
+      KAFKA_SECURITY_PROTOCOL: protocol,
+      KAFKA_TLS_CA: protocol.endsWith('SSL') ? s().KAFKA_TLS_CA : undefined,
+      KAFKA_SASL_USERNAME: user,
+      KAFKA_SASL_PASSWORD: user ? (password ?? ensureCredentials(file as string).kafka[user]) : undefined,
+    });
+    const kafka = createKafka({
+      brokers: s().KAFKA_BROKERS.split(','),
+      clientId: `${run}-${user ?? 'anonymous'}`,
+      security,
+    });
+    clients.push(kafka);
+    return kafka;
+  };
+  const produce = async (kafka: Kafka, to: string) => {
+    const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+    await producer.connect();
+    try {
+      await producer.send({ topic: to, messages: [{ key: 'k', value: 'v' }] });
+    } finally {
+      await producer.disconnect();
+    }
+  };
+  const consumeOne = async (kafka: Kafka, from: string, group: string) => {
+    const consumer = kafka.consumer({ groupId: group });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: from, fromBeginning: true });
+      return await new Promise<string>((resolve, reject) => {
+        consumer.on(consumer.events.CRASH, (event) => reject(event.payload.error));
+        void consumer.run({ eachMessage: async ({ message }) => resolve(String(message.value)) }).catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+  };
+
+  beforeAll(async () => {
+    const kafka = testKafka('kafka-acl-test');
+    for (const t of allTopics) await createTopic(kafka, topic(t.name));
+    admin = kafka.admin();
+    await admin.connect();
+    await applyAcls(admin, acls);
+  });
+
+  afterAll(async () => {
+    await removeAcls(admin, acls);
+    await admin.disconnect();
+  });
+
+  it('the broker takes SASL over TLS only, and the servers name the protocol', () => {
+    expect(s().KAFKA_SECURITY_PROTOCOL).toBe('SASL_SSL');
+  });
+
+  it('lets each principal produce and consume what the topology says', async () => {
+    await produce(kafkaAs('producers'), topic('transactions'));
+    expect(await consumeOne(kafkaAs('features'), topic('transactions'), `${run}.features`)).toBe('v');
+    await produce(kafkaAs('features'), topic('transactions.enriched'));
+    expect(await consumeOne(kafkaAs('scorer'), topic('transactions.enriched'), `${run}.scorer`)).toBe('v');
+    // Every service may dead-letter.
+    await produce(kafkaAs('scorer'), topic('dead-letters'));
+  });
+
+  it('refuses a topic the principal does not consume, or produce to', async () => {
+    // The sink stores everything of the pipeline but not the monitor's alerts (the operators read those).
+    await produce(kafkaAs('monitor'), topic('monitor.alerts'));
+    await expect(consumeOne(kafkaAs('sink'), topic('monitor.alerts'), `${run}.sink`)).rejects.toThrow(/Not authorized/);
+    await expect(produce(kafkaAs('sink'), topic('scores'))).rejects.toThrow(/Not authorized/);
+    await expect(produce(kafkaAs('scorer'), topic('decisions'))).rejects.toThrow(/Not authorized/);
+  });
+
+  it("refuses another principal's consumer group", async () => {
+    await produce(kafkaAs('features'), topic('transactions.enriched'));
+    // The decision engine reads enriched transactions, but only in groups named after itself. The
+    // broker answers FindCoordinator with GROUP_AUTHORIZATION_FAILED, which kafkajs reports as no coordinator.
+    await expect(consumeOne(kafkaAs('decision'), topic('transactions.enriched'), `${run}.scorer`)).rejects.toThrow(
+      /Failed to find group coordinator|Not authorized/,
+    );
+    expect(await consumeOne(kafkaAs('decision'), topic('transactions.enriched'), `${run}.decision`)).toBe('v');
+  });
+
+  it('refuses a wrong password, and a client without credentials', async () => {
+    await expect(produce(kafkaAs('features', 'not-the-password'), topic('transactions.enriched'))).rejects.toThrow(
+      /SASL SCRAM SHA512 authentication failed|Authentication failed/i,
+    );
+    // TLS without SASL, and plaintext: the SASL_SSL listener accepts neither.
+    await expect(produce(kafkaAs(undefined, undefined, 'SSL'), topic('transactions'))).rejects.toThrow();
+    await expect(produce(kafkaAs(undefined, undefined, 'PLAINTEXT'), topic('transactions'))).rejects.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { allTopics, topologyPrincipals } from '@pipeline/topology';
 import { ensureDir } from '../paths.js';
 
 /**
@@ -11,6 +12,8 @@ export const PRINCIPALS = {
   redis: ['admin', 'features', 'decision', 'api'],
   /** Roles: the sink, monitor and console write their tables; the analyst only reads. */
   clickhouse: ['admin', 'sink', 'monitor', 'console', 'analyst'],
+  /** Every producer and consumer the topology names, and the console (kafka-acls.ts). */
+  kafka: ['admin', 'console', ...topologyPrincipals(allTopics)],
 } as const;
 
 export type RedisUserName = (typeof PRINCIPALS.redis)[number];
@@ -19,6 +22,7 @@ export type ClickHouseUserName = (typeof PRINCIPALS.clickhouse)[number];
 export interface Credentials {
   redis: Record<RedisUserName, string>;
   clickhouse: Record<ClickHouseUserName, string>;
+  kafka: Record<string, string>;
 }
 
 /** 24 random bytes, hex: safe in URLs, config files and ACL rules without escaping. */
@@ -37,6 +41,7 @@ export function ensureCredentials(file: string): Credentials {
   const credentials: Credentials = {
     redis: fill(PRINCIPALS.redis, stored.redis),
     clickhouse: fill(PRINCIPALS.clickhouse, stored.clickhouse),
+    kafka: fill(PRINCIPALS.kafka, stored.kafka),
   };
   const text = `${JSON.stringify(credentials, null, 2)}\n`;
   if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir } from '../paths.js';
 
@@ -11,10 +11,17 @@ export interface LocalTls {
   cert: string;
   /** Its unencrypted PKCS#8 private key (PEM), readable by this user only. */
   key: string;
+  /** Key and certificate in one PEM file: Kafka's PEM key store. */
+  keyStore: string;
 }
 
 export function tlsPaths(dir: string): LocalTls {
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+  return {
+    ca: join(dir, 'ca.pem'),
+    cert: join(dir, 'server.pem'),
+    key: join(dir, 'server.key'),
+    keyStore: join(dir, 'server-keystore.pem'),
+  };
 }
 
 const DAYS = '825';
@@ -26,7 +33,7 @@ const DAYS = '825';
  */
 export function ensureLocalTls(dir: string, openssl = 'openssl'): LocalTls {
   const paths = tlsPaths(dir);
-  if (existsSync(paths.ca) && existsSync(paths.cert) && existsSync(paths.key)) return paths;
+  if ([paths.ca, paths.cert, paths.key, paths.keyStore].every((p) => existsSync(p))) return paths;
   ensureDir(dir);
   const caKey = join(dir, 'ca.key');
   const csr = join(dir, 'server.csr');
@@ -59,7 +66,8 @@ export function ensureLocalTls(dir: string, openssl = 'openssl'): LocalTls {
     [
       'basicConstraints=CA:FALSE',
       'keyUsage=digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
+      // clientAuth too: Kafka's broker presents it on its internal mutual-TLS listeners.
+      'extendedKeyUsage=serverAuth,clientAuth',
       'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
     ].join('\n'),
   );
@@ -81,6 +89,7 @@ export function ensureLocalTls(dir: string, openssl = 'openssl'): LocalTls {
     '-out',
     paths.cert,
   ]);
+  writeFileSync(paths.keyStore, readFileSync(paths.key, 'utf8') + readFileSync(paths.cert, 'utf8'), { mode: 0o600 });
   chmodSync(caKey, 0o600);
   chmodSync(paths.key, 0o600);
   return paths;

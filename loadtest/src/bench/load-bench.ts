@@ -22,6 +22,7 @@ import {
   createProducer,
   createRegistryClient,
   kafkajs,
+  kafkaSecurity,
   kafkaVars,
   parseEnv,
   runMain,
@@ -146,7 +147,7 @@ await runMain('bench:load', async () => {
   log(`generating ${formatCount(options.generate)} events (no Kafka)...`);
   const generation = measureGeneration(options.generate);
 
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'bench-load' });
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'bench-load', security: kafkaSecurity(env) });
   const registry = createRegistryClient(env.SCHEMA_REGISTRY_URL);
   const encoders = await createPublishEncoders(createAvroSerde(registry));
   log(`encoding ${formatCount(options.publish)} events (no Kafka)...`);

@@ -25,6 +25,7 @@ export {
   downstreamKafkaVars,
   type KafkaSecurityConfig,
   kafkaSecurity,
+  kafkaSecurityOf,
   kafkaSecurityVars,
   kafkaVars,
   redisVars,
@@ -94,6 +95,7 @@ export {
   type RedisClient,
   type RedisClientOptions,
   type RedisTarget,
+  redisTls,
   scanKeys,
 } from './redis/client.js';
 export { type AvroSerde, createAvroSerde, type Decoder, type Encoder } from './serde/avro-serde.js';

@@ -1,6 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { checkRegistryConfig, defaultRegistryDir, modelRegistryVars } from '@pipeline/scorer';
-import { clickhouseVars, env, kafkaVars, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import {
+  clickhouseVars,
+  env,
+  kafkaSecurityVars,
+  kafkaVars,
+  parseEnv,
+  schemaRegistryVars,
+  serviceVars,
+} from '@pipeline/shared';
 import { fraudTopics } from '@pipeline/topology';
 import { z } from 'zod';
 
@@ -71,6 +79,7 @@ export const consoleVars = {
   ...serviceVars,
   SERVICE_NAME: env.string().default('console'),
   KAFKA_BROKERS: kafkaVars.KAFKA_BROKERS,
+  ...kafkaSecurityVars,
   ...schemaRegistryVars,
   ...clickhouseVars,
   /** The web application's port (HTTP_PORT stays health and metrics, as in every service). */

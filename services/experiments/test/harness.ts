@@ -18,7 +18,7 @@ import {
   type Producer,
   type SqlValue,
 } from '@pipeline/shared';
-import { createTopic, readMessages, servers, testKafka, uniqueName } from '@pipeline/testing';
+import { createTopic, readMessages, securityEnv, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type ExperimentDecision, schemaFor } from '@pipeline/topology';
 import { loadConfig } from '../src/config.js';
 import { createExperimentJob, type ExperimentJob } from '../src/job.js';
@@ -202,6 +202,7 @@ export async function harness(): Promise<Harness> {
     registryDir,
     async job(vars) {
       const settings = loadConfig({
+        ...securityEnv(),
         KAFKA_BROKERS: servers().KAFKA_BROKERS,
         SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
         CLICKHOUSE_URL: url,

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NO_WATERMARK } from '@pipeline/feature-sets';
 import { simulate } from '@pipeline/loadtest';
+import { kafkaSecurityOf } from '@pipeline/shared';
 import type { Label, Transaction } from '@pipeline/topology';
 import { type Engine, processLabels, processTransactions } from '../src/engine.js';
 import { entityPattern } from '../src/keys.js';
@@ -247,6 +248,7 @@ async function main() {
     log('the service process catching up on the same traffic through Kafka...');
     service = await catchUp({
       brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      security: kafkaSecurityOf(process.env),
       registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
       redisUrl: url.toString(),
       keyPrefix: `${prefix}service:`,

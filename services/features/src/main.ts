@@ -9,6 +9,7 @@ import {
   createProducer,
   createRegistryClient,
   createShutdown,
+  kafkaSecurity,
   runMain,
   startHealthServer,
   startTelemetry,
@@ -55,7 +56,12 @@ await runMain('features', async () => {
     },
   };
 
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.SERVICE_NAME,
+    logger,
+    security: kafkaSecurity(config),
+  });
   const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
   const producer = createProducer(kafka);
   await producer.connect();

@@ -19,7 +19,7 @@ import {
   type SqlValue,
   sql,
 } from '@pipeline/shared';
-import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
+import { createTopic, securityEnv, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type Alert, type RetrainingTrigger, schemaFor } from '@pipeline/topology';
 import { loadConfig } from '../src/config.js';
 import type { MonitorMetrics } from '../src/metrics.js';
@@ -242,6 +242,7 @@ export async function harness(): Promise<Harness> {
     topics,
     async monitor(vars, metrics) {
       const settings = loadConfig({
+        ...securityEnv(),
         KAFKA_BROKERS: servers().KAFKA_BROKERS,
         SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
         CLICKHOUSE_URL: url,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type ConsumerTuning, DEFAULT_FETCH, DEFAULT_SESSION } from '../consumer/batch-consumer.js';
 import { ConfigError } from '../errors.js';
 import { KAFKA_SECURITY_PROTOCOLS, type KafkaSecurity } from '../kafka/client.js';
-import { env } from './env.js';
+import { env, parseEnv } from './env.js';
 
 /**
  * The variables every service reads, under the same names in tests, the demo, docker-compose and docs.
@@ -131,6 +131,15 @@ export function kafkaSecurity(config: Partial<KafkaSecurityConfig>): KafkaSecuri
         }
       : {}),
   } as KafkaSecurity;
+}
+
+/**
+ * `kafkaSecurity` of unparsed variables (a ServerEnv, a test's servers): parsed here, so a bad value
+ * is the same ConfigError naming the variable as at a service's start.
+ */
+export function kafkaSecurityOf(vars: Record<string, string | undefined>): KafkaSecurity {
+  const picked = Object.fromEntries(Object.keys(kafkaSecurityVars).map((name) => [name, vars[name]]));
+  return kafkaSecurity(parseEnv(kafkaSecurityVars, picked));
 }
 
 export const schemaRegistryVars = {

@@ -29,8 +29,7 @@ export interface RedisClientOptions {
  */
 export function createRedisClient(target: RedisTarget, options: RedisClientOptions = {}): RedisClient {
   const url = new URL(target.REDIS_URL);
-  const tls =
-    url.protocol === 'rediss:' ? (target.REDIS_TLS_CA ? { ca: readFileSync(target.REDIS_TLS_CA) } : {}) : undefined;
+  const { tls } = redisTls(target);
   const common = {
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3,
     enableAutoPipelining: options.autoPipelining ?? false,
@@ -53,6 +52,15 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
       tls,
     },
   });
+}
+
+/**
+ * ioredis's TLS option for a `rediss:` URL, trusting REDIS_TLS_CA when set ({} for a `redis:` URL):
+ * spread into the options of a client made directly with ioredis.
+ */
+export function redisTls(target: Pick<RedisTarget, 'REDIS_URL' | 'REDIS_TLS_CA'>): { tls?: { ca?: Buffer } } {
+  if (new URL(target.REDIS_URL).protocol !== 'rediss:') return {};
+  return { tls: target.REDIS_TLS_CA ? { ca: readFileSync(target.REDIS_TLS_CA) } : {} };
 }
 
 const CLUSTER_DISABLED = /cluster support disabled/i;
