@@ -15,7 +15,7 @@ export const PIPELINE_DATABASE = 'default';
 
 export function clickhouseServer(set: ServerSet = defaultSet): LocalServer {
   const httpsPort = setPort(set, 8443);
-  const tcpPort = setPort(set, 9000);
+  const tcpPort = setPort(set, 9440);
   const home = setHome(set, 'clickhouse');
   const processName = setProcessName(set, 'clickhouse');
   const config = join(home, 'config.xml');
