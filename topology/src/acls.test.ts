@@ -48,6 +48,11 @@ describe('Kafka ACLs from the topology', () => {
     ]);
   });
 
+  it('lets the sink read decisions, and the API too', () => {
+    const readers = topologyAcls(allTopics).filter((a) => a.name === 'decisions' && a.operation === 'read');
+    expect(readers.map((a) => a.principal)).toEqual(['api', 'downstream-consumers', 'sink']);
+  });
+
   it("covers the pipeline's own topology: the scorer reads enriched transactions and writes scores only", () => {
     const scorer = topologyAcls(allTopics).filter((a) => a.principal === 'scorer' && a.resource === 'topic');
     expect(scorer.map((a) => `${a.operation} ${a.name}`)).toEqual([

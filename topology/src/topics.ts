@@ -6,4 +6,13 @@ import type { TopicDeclaration } from './topic.js';
 
 export const topics = { ...fraudTopics, ...monitorTopics, ...experimentTopics, ...pipelineTopics } as const;
 
-export const allTopics: readonly TopicDeclaration[] = Object.values(topics);
+/**
+ * Every topic, from each group's own declarations: `topics` merges the groups by key, and two share
+ * the key `decisions` (the pipeline's and the experiments'), so its values would lose one.
+ */
+export const allTopics: readonly TopicDeclaration[] = [
+  fraudTopics,
+  monitorTopics,
+  experimentTopics,
+  pipelineTopics,
+].flatMap((group) => Object.values(group));

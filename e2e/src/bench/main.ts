@@ -22,6 +22,7 @@ import { renderChart } from '../run/chart.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
+import { runPrincipals } from '../run/principals.js';
 import { createRunResources, removeRunResources } from '../run/resources.js';
 import { identitySpecs, type ProcessSpec, pipelineSpecs } from '../run/services.js';
 import { BENCH_USAGE, type BenchOptions, parseBenchOptions } from './options.js';
@@ -77,8 +78,12 @@ await runMain('bench', async () => {
     const ns = runNamespace(newRunId(`bench-${kind}`));
     await createRunResources({ ns, kafka, registry, clickhouse });
     const refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}bench-dead-letters` });
+    // Each fraud service as itself, as deployed; the identity relays stand in for them as the admin.
+    const principals = kind === 'fraud' ? await runPrincipals(ns, servers, { kafka, redis }) : undefined;
     const specs: ProcessSpec[] =
-      kind === 'fraud' ? pipelineSpecs(ns, servers, { tuning: benchTuning }) : identitySpecs(ns, servers, tracing);
+      kind === 'fraud'
+        ? pipelineSpecs(ns, servers, { tuning: benchTuning, credentials: principals?.credentials })
+        : identitySpecs(ns, servers, tracing);
     const log = join(localPath('logs'), `${ns.id}.log`);
     const lines: string[] = [];
     const pipeline: RunningPipeline = await startPipeline({
@@ -108,6 +113,7 @@ await runMain('bench', async () => {
         writeFileSync(log, `${lines.join('\n')}\n`);
         for (const e of exits.filter((x) => !x.clean))
           console.log(`  ${e.name} did not stop cleanly (code ${e.code}, signal ${e.signal})`);
+        await principals?.remove().catch(() => undefined);
         await removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
           console.log(`  could not remove ${ns.id}: ${errorMessage(error)}`),
         );

@@ -105,7 +105,10 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     say(`Services, each its own process (logs also in ${logFile})`);
     const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
     pipeline = await startPipeline({
-      specs: pipelineSpecs(ns, servers, { tuning: { ...DEMO_TUNING, scorer: registryEnv } }),
+      specs: pipelineSpecs(ns, servers, {
+        tuning: { ...DEMO_TUNING, scorer: registryEnv },
+        credentials: await clients.principals(),
+      }),
       kafka,
       write,
       colour,
@@ -115,6 +118,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       specs: pipelineSpecs(ns, servers, {
         services: ['monitor'],
         tuning: { monitor: { ...DEMO_MONITOR, ...registryEnv } },
+        credentials: await clients.principals(),
       }),
       kafka,
       write,
