@@ -184,8 +184,8 @@ export interface Harness {
 export async function harness(): Promise<Harness> {
   const database = uniqueName('experiments');
   const url = servers().CLICKHOUSE_URL;
-  await migrate({ url, database, logger });
-  const clickhouse = createClickHouse(url, database);
+  await migrate({ url: servers(), database, logger });
+  const clickhouse = createClickHouse(servers(), database);
   const kafka = testKafka(uniqueName('experiments-test'));
   const topic = uniqueName('experiment_decisions');
   await createTopic(kafka, topic, 1);

@@ -23,7 +23,7 @@ if (redisUrl === '--floor') {
   process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
   close = () => new Promise((resolve) => server.close(resolve));
 } else {
-  const redis = createRedis(redisUrl);
+  const redis = createRedis({ REDIS_URL: redisUrl, REDIS_TLS_CA: process.env.REDIS_TLS_CA });
   const api = await startFeatureApi({ redis, engine: benchEngine(prefix), port: 0, host: '127.0.0.1' });
   process.stdout.write(`${api.port}\n`);
   close = async () => {

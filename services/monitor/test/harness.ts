@@ -188,8 +188,8 @@ export interface Harness {
 export async function harness(): Promise<Harness> {
   const database = uniqueName('monitor');
   const url = servers().CLICKHOUSE_URL;
-  await migrate({ url, database, logger });
-  const clickhouse = createClickHouse(url, database);
+  await migrate({ url: servers(), database, logger });
+  const clickhouse = createClickHouse(servers(), database);
   const kafka = testKafka(uniqueName('monitor-test'));
   const topics = {
     alerts: uniqueName('alerts'),
