@@ -43,7 +43,6 @@ function option(name: string, fallback: number): number {
 
 await runMain('console-queries-bench', async () => {
   const clickhouseTarget = parseEnv(clickhouseVars);
-  const { CLICKHOUSE_URL } = clickhouseTarget;
   const n = option('decisions', 1_000_000);
   const runs = option('runs', 5);
   const database = `console_bench_${Date.now().toString(36)}`;

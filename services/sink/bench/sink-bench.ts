@@ -35,7 +35,6 @@ await runMain('sink-bench', async () => {
     CLICKHOUSE_URL: clickhouseVars.CLICKHOUSE_URL,
     CLICKHOUSE_TLS_CA: clickhouseVars.CLICKHOUSE_TLS_CA,
   });
-  const { CLICKHOUSE_URL } = clickhouseTarget;
   const rowsPerSize = Number(process.argv[2] ?? 100_000);
   const database = `sink_bench_${Date.now().toString(36)}`;
   const logger = createLogger('sink-bench', 'warn');
