@@ -52,7 +52,7 @@ try {
     console.log('Starting local servers for the tests (npm run infra:up does the same):');
     started = await up();
   }
-  const env = { ...process.env, ...(configured ?? localEnv) };
+  const env = { ...process.env, ...(configured ?? localEnv()) };
   const report = localPath('test-results.json');
   const result = spawnSync(
     'npx',

@@ -3,6 +3,7 @@ import {
   createKafka,
   createRegistryClient,
   deleteSubjects,
+  type KafkaSecurity,
   type SchemaRegistryClient,
 } from '@pipeline/shared';
 import { namesOfRun } from './run-token.js';
@@ -35,11 +36,12 @@ const CHUNK = 50;
  */
 export async function cleanUpRun(
   brokers: string[],
+  security: KafkaSecurity,
   registryUrl: string,
   token: string,
   timeoutMs = 45_000,
 ): Promise<void> {
-  const admin = createKafka({ brokers, clientId: `cleanup_${token}` }).admin();
+  const admin = createKafka({ brokers, clientId: `cleanup_${token}`, security }).admin();
   try {
     const cleanup = admin.connect().then(async () => {
       const result = await removeRunTopicsAndGroups(admin, token);

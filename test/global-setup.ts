@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { SERVER_VARS, type ServerEnv, serversFromEnv } from '@pipeline/infra/env';
+import { httpsOk } from '@pipeline/infra/probes';
+import { kafkaSecurityOf } from '@pipeline/shared';
 import type { TestProject } from 'vitest/node';
 import { cleanUpRun } from './cleanup.js';
 import { newRunToken } from './run-token.js';
@@ -27,7 +30,13 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (configured) {
     await checkReachable(configured);
     project.provide('servers', configured);
-    return () => cleanUpRun(configured.KAFKA_BROKERS.split(','), configured.SCHEMA_REGISTRY_URL, token);
+    return () =>
+      cleanUpRun(
+        configured.KAFKA_BROKERS.split(','),
+        kafkaSecurityOf(configured),
+        configured.SCHEMA_REGISTRY_URL,
+        token,
+      );
   }
   const { dockerReachable, startContainers } = await import('./containers.js');
   if (!(await dockerReachable())) throw new Error(`No servers configured and no Docker engine reachable.\n${HOW_TO}`);
@@ -39,10 +48,16 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
 async function checkReachable(servers: ServerEnv): Promise<void> {
   const failures: string[] = [];
-  const http = async (name: string, address: string) => {
+  const http = async (name: string, address: string, ca?: string) => {
     const url = new URL(address);
     url.username = '';
     url.password = '';
+    if (url.protocol === 'https:' && ca) {
+      // fetch cannot be given a CA: the local servers' certificates are signed by the set's own.
+      if (!(await httpsOk(url.toString(), readFileSync(ca), 3000)))
+        failures.push(`${name}: ${url} unreachable over TLS`);
+      return;
+    }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
       if (!response.ok) failures.push(`${name}: ${url} answered ${response.status}`);
@@ -71,7 +86,7 @@ async function checkReachable(servers: ServerEnv): Promise<void> {
     tcp('KAFKA_BROKERS', kafkaHost, Number(kafkaPort)),
     tcp('REDIS_URL', redis.hostname, Number(redis.port || 6379)),
     http('SCHEMA_REGISTRY_URL', `${servers.SCHEMA_REGISTRY_URL}/subjects`),
-    http('CLICKHOUSE_URL', `${servers.CLICKHOUSE_URL}/ping`),
+    http('CLICKHOUSE_URL', `${servers.CLICKHOUSE_URL}/ping`, servers.CLICKHOUSE_TLS_CA),
     ...(servers.MLFLOW_TRACKING_URI ? [http('MLFLOW_TRACKING_URI', `${servers.MLFLOW_TRACKING_URI}/health`)] : []),
   ]);
   if (failures.length > 0) throw new Error(`servers not answering:\n  ${failures.join('\n  ')}\n${HOW_TO}`);

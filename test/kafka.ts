@@ -1,8 +1,8 @@
-import { createKafka, type Kafka, type KafkaMessage } from '@pipeline/shared';
+import { createKafka, type Kafka, type KafkaMessage, kafkaSecurityOf } from '@pipeline/shared';
 import { servers } from './servers.js';
 
 export function testKafka(clientId = 'integration-test'): Kafka {
-  return createKafka({ brokers: servers().KAFKA_BROKERS.split(','), clientId });
+  return createKafka({ brokers: servers().KAFKA_BROKERS.split(','), clientId, security: kafkaSecurityOf(servers()) });
 }
 
 export async function createTopic(kafka: Kafka, topic: string, partitions = 1): Promise<void> {

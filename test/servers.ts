@@ -1,4 +1,4 @@
-import type { ServerEnv } from '@pipeline/infra/env';
+import { SECURITY_VARS, type ServerEnv } from '@pipeline/infra/env';
 import { inject } from 'vitest';
 import { nameInRun } from './run-token.js';
 
@@ -44,5 +44,16 @@ export async function mlflowUri(): Promise<string> {
   if (configured) return configured;
   const { localEnv, mlflowServer, up } = await import('@pipeline/infra');
   await up(console.log, [mlflowServer()]);
-  return localEnv.MLFLOW_TRACKING_URI;
+  return localEnv().MLFLOW_TRACKING_URI;
+}
+
+/**
+ * The servers' security variables (CAs, Kafka protocol and principal), for the environment of a
+ * service a test starts: with them it connects as the tests do (the admin principal).
+ */
+export function securityEnv(): Record<string, string> {
+  const s = servers();
+  return Object.fromEntries(
+    SECURITY_VARS.filter((name) => name !== 'PIPELINE_CREDENTIALS' && s[name]).map((name) => [name, s[name] as string]),
+  );
 }

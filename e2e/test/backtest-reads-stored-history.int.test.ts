@@ -9,10 +9,10 @@ const t0 = Date.UTC(2026, 0, 10, 12, 0, 0);
 /** The sink's tables (every migration) holding rows written before and after event_time_ms existed. */
 describe('the backtest reads production’s stored history', () => {
   const database = uniqueName('backtest_stored');
-  const client = createClickHouse(servers().CLICKHOUSE_URL, database);
+  const client = createClickHouse(servers(), database);
 
   beforeAll(async () => {
-    await migrate({ url: servers().CLICKHOUSE_URL, database, logger: createLogger('backtest-test', 'silent') });
+    await migrate({ url: servers(), database, logger: createLogger('backtest-test', 'silent') });
     const tx = (id: string, ms: number, stored: number | null, customer = 'c1') =>
       sql`(${id}, toDateTime(${Math.floor(ms / 1000)}), ${customer}, 't1', 1234, 'EUR', 'ECOM', 'PT', NULL, 'ip', 'fraud_core', 2, [1, nan], toDateTime(${Math.floor(ms / 1000)}), ${ms + 5}, ${stored})`;
     const rows = [

@@ -53,7 +53,7 @@ describe('backtest', () => {
   // "Production": the real pipeline, run on simulated traffic, its sink's tables the stored history.
   const ns = runNamespace(newRunId('backtest-prod'));
   const clients = runClients('backtest-test', servers(), ns);
-  const production = createClickHouse(servers().CLICKHOUSE_URL, ns.clickhouseDatabase);
+  const production = createClickHouse(servers(), ns.clickhouseDatabase);
   let pipeline: RunningPipeline | undefined;
 
   beforeAll(async () => {

@@ -1,4 +1,5 @@
-import { down, localEnv, ServerStartError, status, up } from './index.js';
+import { defaultSet, down, localEnv, ServerStartError, status, up } from './index.js';
+import { writeServiceEnvFiles } from './security/service-env.js';
 
 const usage = `usage: tsx infra/local/cli.ts up | down | status
 
@@ -12,8 +13,11 @@ try {
   if (command === 'up') {
     console.log('Starting local infrastructure (data and logs in .local/):');
     await up();
-    console.log('\nAll servers answer. Their addresses, as services and tests read them:');
-    for (const [key, value] of Object.entries(localEnv)) console.log(`  export ${key}=${value}`);
+    console.log('\nAll servers answer. Their addresses with the admin credentials, as tests and tools read them:');
+    for (const [key, value] of Object.entries(localEnv())) console.log(`  export ${key}=${value}`);
+    const envDir = writeServiceEnvFiles(defaultSet);
+    console.log(`\nEach service's own users (docs/security.md): ${envDir}/<service>.env, e.g.`);
+    console.log(`  set -a; . ${envDir}/sink.env; set +a; npm run sink`);
   } else if (command === 'down') {
     await down();
   } else if (command === 'status') {

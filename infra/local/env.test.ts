@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { localEnv, serversFromEnv, setEnv } from './env.js';
+
+// setEnv makes the set's CA and passwords on first use: here in a directory of this test's own.
+vi.hoisted(() => {
+  process.env.PIPELINE_LOCAL_DIR = `${process.env.TMPDIR ?? '/tmp'}/env-test-${process.pid}-${Date.now()}`;
+});
 
 const four = {
   KAFKA_BROKERS: 'k:9092',
@@ -10,7 +16,7 @@ const four = {
 
 describe('server addresses', () => {
   it('names MLflow beside the four where it is started, on its port in every set', () => {
-    expect(localEnv.MLFLOW_TRACKING_URI).toBe('http://127.0.0.1:5000');
+    expect(localEnv().MLFLOW_TRACKING_URI).toBe('http://127.0.0.1:5000');
     expect(setEnv({ name: 'chaos', portOffset: 1000 }, { mlflow: true }).MLFLOW_TRACKING_URI).toBe(
       'http://127.0.0.1:6000',
     );
@@ -24,7 +30,28 @@ describe('server addresses', () => {
       MLFLOW_TRACKING_URI: 'http://m:5000',
     });
     expect(serversFromEnv(four)).toEqual(four);
+    expect(serversFromEnv({ ...four, REDIS_TLS_CA: '/ca.pem', KAFKA_SASL_USERNAME: 'admin' })).toEqual({
+      ...four,
+      REDIS_TLS_CA: '/ca.pem',
+      KAFKA_SASL_USERNAME: 'admin',
+    });
     expect(serversFromEnv({ MLFLOW_TRACKING_URI: 'http://m:5000' })).toBeUndefined();
     expect(() => serversFromEnv({ KAFKA_BROKERS: 'k:9092' })).toThrow(/set all four/);
+  });
+
+  it('names the secure endpoints with the admin credentials and the set CA', () => {
+    const env = setEnv({ name: 'chaos', portOffset: 1000 });
+    const credentials = JSON.parse(readFileSync(env.PIPELINE_CREDENTIALS as string, 'utf8'));
+    expect(env.REDIS_URL).toBe(`rediss://admin:${credentials.redis.admin}@127.0.0.1:7379`);
+    expect(env.CLICKHOUSE_URL).toBe(`https://admin:${credentials.clickhouse.admin}@127.0.0.1:9443`);
+    expect(env).toMatchObject({
+      KAFKA_BROKERS: '127.0.0.1:10092',
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SASL_USERNAME: 'admin',
+      KAFKA_SASL_PASSWORD: credentials.kafka.admin,
+    });
+    expect(readFileSync(env.KAFKA_TLS_CA as string, 'utf8')).toContain('BEGIN CERTIFICATE');
+    expect(env.REDIS_TLS_CA).toBe(env.KAFKA_TLS_CA);
+    expect(env.PIPELINE_CREDENTIALS).toContain('/sets/chaos/security/');
   });
 });

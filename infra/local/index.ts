@@ -9,9 +9,12 @@ import { mlflowServer } from './servers/mlflow.js';
 import { redisServer } from './servers/redis.js';
 import { schemaRegistryServer } from './servers/schema-registry.js';
 
-export { localEnv, MLFLOW_VAR, SERVER_VARS, type ServerEnv, serversFromEnv, setEnv } from './env.js';
+export { localEnv, MLFLOW_VAR, SECURITY_VARS, SERVER_VARS, type ServerEnv, serversFromEnv, setEnv } from './env.js';
 export { localPath } from './paths.js';
 export { tcpExchange } from './probes.js';
+export { ensureCredentials } from './security/credentials.js';
+export { applyAcls, pipelineAcls, removeAcls } from './security/kafka-acls.js';
+export { serviceAclRules, serviceKeyPatterns } from './security/redis-acl.js';
 export type { LocalServer } from './server.js';
 export { defaultSet, type ServerSet } from './server-set.js';
 export { installMlflow, mlflowServer } from './servers/mlflow.js';
@@ -83,6 +86,7 @@ async function startServers(report: Report, servers: LocalServer[]): Promise<str
       report(`  ${server.name.padEnd(16)} up at ${server.address} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
     }),
   );
+  for (const server of servers) await server.configure?.();
   return started;
 }
 

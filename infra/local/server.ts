@@ -11,6 +11,8 @@ export interface LocalServer {
   /** True once the server answers requests, not merely once its port is open. */
   probe(): Promise<boolean>;
   stop(): Promise<boolean>;
+  /** Idempotent set-up once it answers (users, ACLs), run by `up` whether it started it or found it up. */
+  configure?(): Promise<void>;
   /** Seconds to wait for `probe` after `start`. */
   readonly startTimeoutSec: number;
 }

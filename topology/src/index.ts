@@ -1,3 +1,11 @@
+export {
+  type AclBinding,
+  type AclNaming,
+  EVERY_SERVICE,
+  principalOf,
+  topologyAcls,
+  topologyPrincipals,
+} from './acls.js';
 export { type ApplyResult, applyTopology } from './apply.js';
 export type * from './contracts.js';
 export {

@@ -6,6 +6,8 @@ describe('topic declarations', () => {
   it('every declared topic has a schema that parses, and names are unique', () => {
     const names = allTopics.map((t) => t.name);
     expect(new Set(names).size).toBe(names.length);
+    // Groups sharing a key (`decisions`) keep both topics.
+    expect(names).toEqual(expect.arrayContaining(['decisions', 'experiments.decisions']));
     for (const t of allTopics) expect(schemaFor(t.valueSchema).type).toBeInstanceOf(avro.Type);
   });
 

@@ -93,7 +93,7 @@ async function backtest(opts: BacktestOptions): Promise<number> {
   const log = runLog(ns, opts.verbose);
   const { servers, started: startedServers, stop: stopServers } = await runServers(say);
   const clients = runClients('backtest', servers, ns);
-  const production = createClickHouse(servers.CLICKHOUSE_URL, opts.database);
+  const production = createClickHouse(servers, opts.database);
   const work = mkdtempSync(join(tmpdir(), 'backtest-'));
   let code = 1;
   let last: string | undefined;

@@ -65,6 +65,7 @@ export async function replayThroughCandidate(options: {
           decision: { ...quiet, ...NO_FALLBACK, DECISION_RULES_FILE: options.rulesFile },
           sink: quiet,
         },
+        credentials: await clients.principals(),
       }),
       kafka: clients.kafka,
       write: options.log.write,

@@ -11,6 +11,8 @@ import {
   createLogger,
   createRegistryClient,
   errorMessage,
+  kafkaSecurityOf,
+  redisTls,
   runMain,
 } from '@pipeline/shared';
 import { Redis } from 'ioredis';
@@ -20,6 +22,7 @@ import { renderChart } from '../run/chart.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
+import { runPrincipals } from '../run/principals.js';
 import { createRunResources, removeRunResources } from '../run/resources.js';
 import { identitySpecs, type ProcessSpec, pipelineSpecs } from '../run/services.js';
 import { BENCH_USAGE, type BenchOptions, parseBenchOptions } from './options.js';
@@ -55,14 +58,19 @@ const benchTuning = {
 
 await runMain('bench', async () => {
   const loadBefore = loadavg();
-  const servers = serversFromEnv() ?? localEnv;
+  const servers = serversFromEnv() ?? localEnv();
   if (!serversFromEnv()) await up();
   const logger = createLogger('bench', 'error');
-  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'bench', logger });
+  const kafka = createKafka({
+    brokers: servers.KAFKA_BROKERS.split(','),
+    clientId: 'bench',
+    logger,
+    security: kafkaSecurityOf(servers),
+  });
   const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
   const serde = createAvroSerde(registry);
-  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
-  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true });
+  const clickhouse = createClickHouse(servers);
+  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, ...redisTls(servers) });
   mkdirSync(localPath('logs'), { recursive: true });
 
   /** A pipeline on fresh resources: its processes, its namespace, and how to tear both down. */
@@ -70,8 +78,12 @@ await runMain('bench', async () => {
     const ns = runNamespace(newRunId(`bench-${kind}`));
     await createRunResources({ ns, kafka, registry, clickhouse });
     const refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}bench-dead-letters` });
+    // Each fraud service as itself, as deployed; the identity relays stand in for them as the admin.
+    const principals = kind === 'fraud' ? await runPrincipals(ns, servers, { kafka, redis }) : undefined;
     const specs: ProcessSpec[] =
-      kind === 'fraud' ? pipelineSpecs(ns, servers, { tuning: benchTuning }) : identitySpecs(ns, servers, tracing);
+      kind === 'fraud'
+        ? pipelineSpecs(ns, servers, { tuning: benchTuning, credentials: principals?.credentials })
+        : identitySpecs(ns, servers, tracing);
     const log = join(localPath('logs'), `${ns.id}.log`);
     const lines: string[] = [];
     const pipeline: RunningPipeline = await startPipeline({
@@ -101,6 +113,7 @@ await runMain('bench', async () => {
         writeFileSync(log, `${lines.join('\n')}\n`);
         for (const e of exits.filter((x) => !x.clean))
           console.log(`  ${e.name} did not stop cleanly (code ${e.code}, signal ${e.signal})`);
+        await principals?.remove().catch(() => undefined);
         await removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
           console.log(`  could not remove ${ns.id}: ${errorMessage(error)}`),
         );

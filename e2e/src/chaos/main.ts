@@ -80,7 +80,8 @@ async function runChaos(o: ChaosOptions): Promise<number> {
   const ownServers = startedServers.length === localServers(CHAOS_SERVERS).length;
   const clients = runClients('chaos', servers, ns);
   const { kafka, registry, serde, clickhouse, runClickhouse } = clients;
-  const specs = new Map(pipelineSpecs(ns, servers, { tuning: TUNING }).map((s) => [s.name, s]));
+  const credentials = await clients.principals();
+  const specs = new Map(pipelineSpecs(ns, servers, { tuning: TUNING, credentials }).map((s) => [s.name, s]));
   /** Running instances per service; the first is the one a kill fault kills. */
   const running = new Map<string, ServiceProcess[]>();
   const killed = new Set<number>();

@@ -106,7 +106,10 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     say(`Services, each its own process (logs also in ${logFile})`);
     const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
     pipeline = await startPipeline({
-      specs: pipelineSpecs(ns, servers, { tuning: { ...DEMO_TUNING, scorer: registryEnv } }),
+      specs: pipelineSpecs(ns, servers, {
+        tuning: { ...DEMO_TUNING, scorer: registryEnv },
+        credentials: await clients.principals(),
+      }),
       kafka,
       write,
       colour,
@@ -116,6 +119,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       specs: pipelineSpecs(ns, servers, {
         services: ['monitor'],
         tuning: { monitor: { ...DEMO_MONITOR, ...registryEnv } },
+        credentials: await clients.principals(),
       }),
       kafka,
       write,
@@ -265,7 +269,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       await stopServers(console.log);
     } else if (startedServers.length > 0) {
       console.log('\nServers left running; stop them with npm run infra:down. Their addresses:');
-      for (const [key, value] of Object.entries(localEnv)) console.log(`  export ${key}=${value}`);
+      for (const [key, value] of Object.entries(localEnv())) console.log(`  export ${key}=${value}`);
     }
   }
   return ok ? 0 : 1;

@@ -9,6 +9,7 @@ import {
   createRegistryClient,
   createShutdown,
   env,
+  kafkaSecurity,
   kafkaVars,
   parseEnv,
   runMain,
@@ -36,7 +37,12 @@ await runMain('relay', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.SERVICE_NAME,
+    logger,
+    security: kafkaSecurity(config),
+  });
   const producer = createProducer(kafka);
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());

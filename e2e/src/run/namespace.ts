@@ -26,6 +26,11 @@ export interface RunNamespace {
 
 const ID = /^[a-z][a-z0-9-]{0,40}$/;
 
+/** A declared topic's name in run `id`. */
+export function runTopicName(id: string, declared: string): string {
+  return `${id}.${declared}`;
+}
+
 export function newRunId(kind: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase();
   return `${kind}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
@@ -44,7 +49,7 @@ export function runNamespace(id: string): RunNamespace {
     alerts: monitorTopics.alerts,
     retrainingTriggers: monitorTopics.retrainingTriggers,
   };
-  const rename = (name: string) => `${id}.${name}`;
+  const rename = (name: string) => runTopicName(id, name);
   const topics = Object.fromEntries(
     Object.entries(declared).map(([key, t]) => [key, rename(t.name)]),
   ) as RunNamespace['topics'];

@@ -19,14 +19,17 @@ import {
   createRegistryClient,
   errorMessage,
   type Kafka,
+  kafkaSecurityOf,
   kafkaVars,
   parseEnv,
+  redisTls,
   redisVars,
   type SchemaRegistryClient,
   schemaRegistryVars,
 } from '@pipeline/shared';
 import { Redis } from 'ioredis';
 import type { RunNamespace } from './namespace.js';
+import { type RunCredentials, type RunPrincipals, runPrincipals } from './principals.js';
 import { removeRunResources } from './resources.js';
 
 export interface RunServers {
@@ -69,7 +72,12 @@ export interface RunClients {
   /** ClickHouse in the run's database. */
   runClickhouse: ClickHouseClient;
   redis: Redis;
-  /** Deletes the run's topics, subjects, groups, database and keys; a failure is reported, not thrown. */
+  /**
+   * Makes each service's own principal for the run (principals.ts), once; undefined where the
+   * servers are not the local secured ones. removeRun removes them.
+   */
+  principals(): Promise<RunCredentials | undefined>;
+  /** Deletes the run's topics, subjects, groups, database, keys and principals; a failure is reported, not thrown. */
   removeRun(): Promise<void>;
   close(): Promise<void>;
 }
@@ -77,11 +85,17 @@ export interface RunClients {
 /** The clients a run's driver (demo, chaos, replay check) talks to the servers with. */
 export function runClients(name: string, servers: ServerEnv, ns: RunNamespace): RunClients {
   const logger = createLogger(name, 'error');
-  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: name, logger });
+  const kafka = createKafka({
+    brokers: servers.KAFKA_BROKERS.split(','),
+    clientId: name,
+    logger,
+    security: kafkaSecurityOf(servers),
+  });
   const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
-  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
-  const runClickhouse = createClickHouse(servers.CLICKHOUSE_URL, ns.clickhouseDatabase);
-  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  const clickhouse = createClickHouse(servers);
+  const runClickhouse = createClickHouse(servers, ns.clickhouseDatabase);
+  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, ...redisTls(servers) });
+  let principals: Promise<RunPrincipals | undefined> | undefined;
   return {
     kafka,
     registry,
@@ -89,10 +103,18 @@ export function runClients(name: string, servers: ServerEnv, ns: RunNamespace): 
     clickhouse,
     runClickhouse,
     redis,
-    removeRun: () =>
-      removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
+    principals: async () => {
+      principals ??= runPrincipals(ns, servers, { kafka, redis });
+      return (await principals)?.credentials;
+    },
+    removeRun: async () => {
+      await removeRunResources({ ns, kafka, registry, clickhouse, redis }).catch((error: unknown) =>
         console.error(`could not remove the run's topics, tables and keys: ${errorMessage(error)}`),
-      ),
+      );
+      await (await principals?.catch(() => undefined))
+        ?.remove()
+        .catch((error: unknown) => console.error(`could not remove the run's ACLs and users: ${errorMessage(error)}`));
+    },
     close: async () => {
       redis.disconnect();
       await Promise.all([clickhouse.close(), runClickhouse.close()]);

@@ -99,12 +99,17 @@ export interface ProcessSpec {
 export function pipelineSpecs(
   ns: RunNamespace,
   servers: ServerEnv,
-  options: { services?: readonly ServiceName[]; tuning?: Partial<Record<ServiceName, Record<string, string>>> } = {},
+  options: {
+    services?: readonly ServiceName[];
+    tuning?: Partial<Record<ServiceName, Record<string, string>>>;
+    /** Each service's own principal (principals.ts); without, the servers' (admin) credentials. */
+    credentials?: Partial<Record<ServiceName, Record<string, string>>>;
+  } = {},
 ): ProcessSpec[] {
   return (options.services ?? SERVICE_NAMES).map((name) => ({
     name,
     entry: serviceEntry(name),
-    env: serviceEnv(name, ns, servers, options.tuning?.[name]),
+    env: { ...serviceEnv(name, ns, servers, options.tuning?.[name]), ...options.credentials?.[name] },
     groups: serviceGroups(name, ns),
   }));
 }

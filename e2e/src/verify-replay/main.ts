@@ -78,7 +78,7 @@ async function verifyReplay(opts: VerifyReplayOptions): Promise<number> {
     refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}verify-dead-letters` });
     say(`Services features, scorer, decision, sink, each its own process (logs in ${logFile})`);
     pipeline = await startPipeline({
-      specs: pipelineSpecs(ns, servers, { tuning: TUNING }),
+      specs: pipelineSpecs(ns, servers, { tuning: TUNING, credentials: await clients.principals() }),
       kafka,
       write,
       colour: process.stdout.isTTY === true && !process.env.NO_COLOR,

@@ -22,6 +22,7 @@ import {
   createProducer,
   createRegistryClient,
   kafkajs,
+  kafkaSecurity,
   kafkaVars,
   parseEnv,
   runMain,
@@ -139,14 +140,14 @@ function measureEncoding(count: number, encoders: PublishEncoders): { eps: numbe
 }
 
 await runMain('bench:load', async () => {
-  const env = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, serversFromEnv() ?? localEnv);
+  const env = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, serversFromEnv() ?? localEnv());
   const log = (line: string) => process.stderr.write(`bench:load: ${line}\n`);
   const [loadBefore = 0] = loadavg();
 
   log(`generating ${formatCount(options.generate)} events (no Kafka)...`);
   const generation = measureGeneration(options.generate);
 
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'bench-load' });
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'bench-load', security: kafkaSecurity(env) });
   const registry = createRegistryClient(env.SCHEMA_REGISTRY_URL);
   const encoders = await createPublishEncoders(createAvroSerde(registry));
   log(`encoding ${formatCount(options.publish)} events (no Kafka)...`);

@@ -6,6 +6,7 @@ import {
   createKafka,
   createProducer,
   createRegistryClient,
+  kafkaSecurity,
   kafkaVars,
   parseEnv,
   runMain,
@@ -67,8 +68,8 @@ async function toCsv(config: LoadConfig & { file: string }): Promise<void> {
 }
 
 async function toKafka(config: LoadConfig): Promise<void> {
-  const env = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, serversFromEnv() ?? localEnv);
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'loadtest' });
+  const env = parseEnv({ ...kafkaVars, ...schemaRegistryVars }, serversFromEnv() ?? localEnv());
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'loadtest', security: kafkaSecurity(env) });
   const registry = createRegistryClient(env.SCHEMA_REGISTRY_URL);
   const applied = await applyTopology({ kafka, registry });
   if (applied.created.length > 0) process.stderr.write(`load: created topics ${applied.created.join(', ')}\n`);

@@ -1,7 +1,7 @@
 // `npm run probe -- --topic decisions --duration 30s [--from-beginning]`: end-to-end latency and
 // backlog on a topic, from the publish-time-ms header the load generator stamps.
 import { localEnv, serversFromEnv } from '@pipeline/infra/env';
-import { createKafka, kafkaVars, parseEnv, runMain } from '@pipeline/shared';
+import { createKafka, kafkaSecurity, kafkaVars, parseEnv, runMain } from '@pipeline/shared';
 import { type ProbeReport, startLatencyProbe } from '../probe/latency-probe.js';
 import type { Summary } from '../probe/percentiles.js';
 import { PROBE_USAGE, parseProbeArgs } from './args.js';
@@ -23,8 +23,8 @@ function progressLine(report: ProbeReport): string {
 }
 
 await runMain('probe', async () => {
-  const env = parseEnv(kafkaVars, serversFromEnv() ?? localEnv);
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'latency-probe' });
+  const env = parseEnv(kafkaVars, serversFromEnv() ?? localEnv());
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'latency-probe', security: kafkaSecurity(env) });
   const probe = await startLatencyProbe({
     kafka,
     topic: config.topic,

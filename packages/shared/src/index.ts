@@ -13,7 +13,7 @@ export {
   recordAudit,
 } from './audit/audit.js';
 export { perTurn } from './batching/per-turn.js';
-export { type ClickHouseClient, createClickHouse } from './clickhouse/client.js';
+export { type ClickHouseClient, type ClickHouseTarget, createClickHouse } from './clickhouse/client.js';
 export {
   type Migration,
   MigrationError,
@@ -37,6 +37,10 @@ export {
   clickhouseVars,
   consumerTuning,
   downstreamKafkaVars,
+  type KafkaSecurityConfig,
+  kafkaSecurity,
+  kafkaSecurityOf,
+  kafkaSecurityVars,
   kafkaVars,
   redisVars,
   schemaRegistryVars,
@@ -110,8 +114,10 @@ export {
   createKafka,
   createProducer,
   type IHeaders,
+  KAFKA_SECURITY_PROTOCOLS,
   type Kafka,
   type KafkaMessage,
+  type KafkaSecurity,
   kafkajs,
   type Producer,
 } from './kafka/client.js';
@@ -149,6 +155,7 @@ export {
   type RedisClient,
   type RedisClientOptions,
   type RedisTarget,
+  redisTls,
   scanKeys,
 } from './redis/client.js';
 export { globEscape } from './redis/glob.js';

@@ -16,7 +16,7 @@ const hostile = [
 ];
 
 describe('ClickHouse through the escaping helper', () => {
-  const client = createClickHouse(servers().CLICKHOUSE_URL);
+  const client = createClickHouse(servers());
   const table = identifier(uniqueName('escaping'));
   afterAll(async () => {
     await client.command({ query: sql`DROP TABLE IF EXISTS ${table}` });

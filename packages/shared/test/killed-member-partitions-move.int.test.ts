@@ -15,7 +15,7 @@ describe('a group member killed without leaving', () => {
     const groupId = uniqueName('group');
 
     const member = spawn(process.execPath, ['--import', 'tsx', MEMBER], {
-      env: { ...process.env, KAFKA_BROKERS: servers().KAFKA_BROKERS, TOPIC: topic, GROUP: groupId },
+      env: { ...process.env, ...servers(), TOPIC: topic, GROUP: groupId },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {

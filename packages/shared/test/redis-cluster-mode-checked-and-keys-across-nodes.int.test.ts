@@ -17,7 +17,11 @@ let onOne: RedisClient;
 beforeAll(async () => {
   cluster = await startRedisCluster();
   onCluster = await connectRedis({ REDIS_URL: cluster.url, REDIS_CLUSTER: true });
-  onOne = await connectRedis({ REDIS_URL: servers().REDIS_URL, REDIS_CLUSTER: false });
+  onOne = await connectRedis({
+    REDIS_URL: servers().REDIS_URL,
+    REDIS_TLS_CA: servers().REDIS_TLS_CA,
+    REDIS_CLUSTER: false,
+  });
 });
 
 afterAll(async () => {
@@ -43,7 +47,9 @@ describe('REDIS_CLUSTER is checked against the server at start', () => {
   });
 
   it('refuses a Cluster client on a plain server, naming REDIS_CLUSTER', async () => {
-    const error = await refusal(connectRedis({ REDIS_URL: servers().REDIS_URL, REDIS_CLUSTER: true }));
+    const error = await refusal(
+      connectRedis({ REDIS_URL: servers().REDIS_URL, REDIS_TLS_CA: servers().REDIS_TLS_CA, REDIS_CLUSTER: true }),
+    );
     expect(error.variables).toEqual(['REDIS_CLUSTER']);
     expect(error.message).toContain('is not a Redis Cluster node');
   });

@@ -1,5 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
-import { createKafka, createProducer, startTelemetry } from '@pipeline/shared';
+import { createKafka, createProducer, kafkaSecurityOf, startTelemetry } from '@pipeline/shared';
 import { createTopic, readMessages, servers, uniqueName } from '@pipeline/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -7,7 +7,11 @@ describe('trace context across topics', () => {
   it('puts the producing span into a traceparent header', async () => {
     // Started before this file loads kafkajs, as every service's main.ts does.
     const telemetry = startTelemetry('trace-test');
-    const kafka = createKafka({ brokers: servers().KAFKA_BROKERS.split(','), clientId: 'trace-test' });
+    const kafka = createKafka({
+      brokers: servers().KAFKA_BROKERS.split(','),
+      clientId: 'trace-test',
+      security: kafkaSecurityOf(servers()),
+    });
     const topic = uniqueName('traced');
     await createTopic(kafka, topic);
     const producer = createProducer(kafka);

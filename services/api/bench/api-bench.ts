@@ -20,7 +20,9 @@ import {
   createRegistryClient,
   errorMessage,
   type Kafka,
+  kafkaSecurityOf,
   parseDuration,
+  redisTls,
   runMain,
 } from '@pipeline/shared';
 import { type Decision, schemaFor, type Transaction } from '@pipeline/topology';
@@ -59,13 +61,18 @@ if (rates.some((r) => !(r > 0)) || durationMs === undefined || warmupMs === unde
 const apiEntry = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 await runMain('bench-api', async () => {
-  const servers = serversFromEnv() ?? localEnv;
+  const servers = serversFromEnv() ?? localEnv();
   if (!serversFromEnv()) await up();
   const logger = createLogger('bench-api', 'error');
-  const kafka = createKafka({ brokers: servers.KAFKA_BROKERS.split(','), clientId: 'bench-api', logger });
+  const kafka = createKafka({
+    brokers: servers.KAFKA_BROKERS.split(','),
+    clientId: 'bench-api',
+    logger,
+    security: kafkaSecurityOf(servers),
+  });
   const registry = createRegistryClient(servers.SCHEMA_REGISTRY_URL);
-  const clickhouse = createClickHouse(servers.CLICKHOUSE_URL);
-  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true });
+  const clickhouse = createClickHouse(servers);
+  const redis = new Redis(servers.REDIS_URL, { lazyConnect: true, ...redisTls(servers) });
   const ns = runNamespace(newRunId('bench-api'));
   mkdirSync(localPath('logs'), { recursive: true });
   const log = join(localPath('logs'), `${ns.id}.log`);

@@ -1,6 +1,7 @@
 import { decisionVars } from '@pipeline/decision';
 import { ConfigError, env, kafkaVars, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
 import { fraudTopics } from '@pipeline/topology';
+import { DEFAULT_PREFIX } from './keys.js';
 
 /** Every variable the API reads; parsed once at start, a bad one names itself. */
 export const apiVars = {
@@ -23,7 +24,7 @@ export const apiVars = {
   API_IDEMPOTENCY_TTL: env.duration().default(86_400_000),
   /** Largest request body in bytes; larger: 413. */
   API_MAX_BODY_BYTES: env.positiveInt().default(16_384),
-  API_REDIS_PREFIX: env.string().default('api:'),
+  API_REDIS_PREFIX: env.string().default(DEFAULT_PREFIX),
   /** Prefix of this instance's consumer group; the instance adds a unique suffix (it reads every partition). */
   API_GROUP_PREFIX: env.string().default('api'),
   API_TRANSACTIONS_TOPIC: env.string().default(fraudTopics.transactions.name),

@@ -10,9 +10,17 @@ export interface ApiKeys {
   answer(eventId: string): string;
 }
 
-export function createApiKeys(prefix = 'api:'): ApiKeys {
+/** API_REDIS_PREFIX's default. */
+export const DEFAULT_PREFIX = 'api:';
+
+export function createApiKeys(prefix = DEFAULT_PREFIX): ApiKeys {
   return {
     claim: (eventId) => `${prefix}{e:${eventId}}:claim`,
     answer: (eventId) => `${prefix}{e:${eventId}}:answer`,
   };
+}
+
+/** Matches every key `createApiKeys(prefix)` builds: the Redis ACL pattern of the API's own keys. */
+export function keyPattern(prefix = DEFAULT_PREFIX): string {
+  return `${prefix}*`;
 }

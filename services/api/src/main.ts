@@ -8,6 +8,7 @@ import {
   createLogger,
   createRegistryClient,
   createShutdown,
+  kafkaSecurity,
   runMain,
   startHealthServer,
   startTelemetry,
@@ -36,7 +37,12 @@ await runMain('api', async () => {
   shutdown.onShutdown('redis', async () => void (await redis.quit()));
 
   const api = await startApi({
-    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger }),
+    kafka: createKafka({
+      brokers: config.KAFKA_BROKERS,
+      clientId: config.SERVICE_NAME,
+      logger,
+      security: kafkaSecurity(config),
+    }),
     serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
     redis,
     logger,

@@ -14,6 +14,7 @@ import {
   createRegistryClient,
   deleteMatching,
   type Kafka,
+  kafkaSecurityOf,
   type RedisClient,
 } from '@pipeline/shared';
 import { bearer, servers, testKafka, testPrincipals, uniqueName } from '@pipeline/testing';
@@ -109,7 +110,11 @@ export async function createApiWorld(
   const ns = options.ns ?? testNamespace();
   const kafka = testKafka('api-test');
   await createTopics(kafka, Object.values(ns.topics), options.partitions ?? 1);
-  const redis = await connectRedis({ REDIS_URL: servers().REDIS_URL, REDIS_CLUSTER: false });
+  const redis = await connectRedis({
+    REDIS_URL: servers().REDIS_URL,
+    REDIS_TLS_CA: servers().REDIS_TLS_CA,
+    REDIS_CLUSTER: false,
+  });
   const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
 
   const decisions: Decision[] = [];
@@ -137,7 +142,9 @@ export async function createApiWorld(
     featureSet: fraudFeatureSet,
     pollMs: 1_000,
   });
-  const apiKafka = options.brokers ? createKafka({ brokers: options.brokers, clientId: 'api-test' }) : kafka;
+  const apiKafka = options.brokers
+    ? createKafka({ brokers: options.brokers, clientId: 'api-test', security: kafkaSecurityOf(servers()) })
+    : kafka;
   /** An instance of the API on the namespace, with a consumer group of its own, as each instance has. */
   const startInstance = () =>
     startApi({

@@ -42,13 +42,13 @@ function option(name: string, fallback: number): number {
 }
 
 await runMain('console-queries-bench', async () => {
-  const { CLICKHOUSE_URL } = parseEnv(clickhouseVars);
+  const clickhouseTarget = parseEnv(clickhouseVars);
   const n = option('decisions', 1_000_000);
   const runs = option('runs', 5);
   const database = `console_bench_${Date.now().toString(36)}`;
   const logger = createLogger('console-bench', 'error');
-  await migrate({ url: CLICKHOUSE_URL, database, logger });
-  const client = createClickHouse(CLICKHOUSE_URL, database);
+  await migrate({ url: clickhouseTarget, database, logger });
+  const client = createClickHouse(clickhouseTarget, database);
   try {
     const fillStarted = performance.now();
     const features = raw(`[${fraudFeatureSet.names.map((_, i) => `toFloat64(number % ${i + 7})`).join(', ')}]`);

@@ -4,6 +4,7 @@ import {
   ConfigError,
   clickhouseVars,
   env,
+  kafkaSecurityVars,
   kafkaVars,
   parseEnv,
   piiVars,
@@ -81,6 +82,7 @@ export const consoleVars = {
   ...serviceVars,
   SERVICE_NAME: env.string().default('console'),
   KAFKA_BROKERS: kafkaVars.KAFKA_BROKERS,
+  ...kafkaSecurityVars,
   ...schemaRegistryVars,
   ...clickhouseVars,
   /** The sink's key ring: the customer search tokenizes a raw id under every key (docs/security.md). */

@@ -76,7 +76,7 @@ export async function startConsole(options: {
     let migrationTimer: NodeJS.Timeout | undefined;
     const applyMigrations = async (): Promise<void> => {
       try {
-        await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
+        await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
         rollup.start();
         const retention = startRetention({
           client: clickhouse,

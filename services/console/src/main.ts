@@ -6,6 +6,7 @@ import {
   createLogger,
   createRegistryClient,
   createShutdown,
+  kafkaSecurity,
   runMain,
   startHealthServer,
   startTelemetry,
@@ -21,12 +22,17 @@ await runMain('console', async () => {
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
   // Page queries are few and small: bounded to two ClickHouse threads beside the pipeline's work.
-  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE, { maxThreads: 2 });
+  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE, { maxThreads: 2 });
   shutdown.onShutdown('clickhouse', () => clickhouse.close());
 
   const console = await startConsole({
     config,
-    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger }),
+    kafka: createKafka({
+      brokers: config.KAFKA_BROKERS,
+      clientId: config.SERVICE_NAME,
+      logger,
+      security: kafkaSecurity(config),
+    }),
     serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
     clickhouse,
     logger,

@@ -23,7 +23,15 @@ import {
   sql,
   tokenizerFromEnv,
 } from '@pipeline/shared';
-import { createTopic, servers, type TestPrincipals, testKafka, testPrincipals, uniqueName } from '@pipeline/testing';
+import {
+  createTopic,
+  securityEnv,
+  servers,
+  type TestPrincipals,
+  testKafka,
+  testPrincipals,
+  uniqueName,
+} from '@pipeline/testing';
 import { type Label, schemaFor } from '@pipeline/topology';
 import { parseConfig } from '../src/config.js';
 import { type RunningConsole, startConsole } from '../src/console.js';
@@ -628,6 +636,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
   const registryDir = seedRegistry();
   const config = parseConfig({
     MODEL_REGISTRY_DIR: registryDir,
+    ...securityEnv(),
     KAFKA_BROKERS: s.KAFKA_BROKERS,
     SCHEMA_REGISTRY_URL: s.SCHEMA_REGISTRY_URL,
     CLICKHOUSE_URL: s.CLICKHOUSE_URL,
@@ -650,7 +659,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
   });
   const logger = createLogger(name, 'silent');
   const serde = createAvroSerde(createRegistryClient(s.SCHEMA_REGISTRY_URL));
-  const clickhouse = createClickHouse(s.CLICKHOUSE_URL, database);
+  const clickhouse = createClickHouse(s, database);
   // startConsole applies the migrations (creating the database) before anything is seeded.
   const running = await startConsole({ config, kafka, serde, clickhouse, logger });
   const events = seededEvents(name);

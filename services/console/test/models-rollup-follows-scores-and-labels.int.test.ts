@@ -8,7 +8,7 @@ const DAY1 = Date.UTC(2026, 2, 1) / 1000;
 const DAY2 = DAY1 + 86_400;
 const s = servers();
 const database = uniqueName('console_rollup').replace(/[^a-z0-9_]/gi, '_');
-const client = createClickHouse(s.CLICKHOUSE_URL, database);
+const client = createClickHouse(s, database);
 const logger = createLogger('rollup-test', 'error');
 
 const score = (id: string, t: number, model: string, value: number, shadow: boolean) => ({
@@ -39,7 +39,7 @@ const insert = (table: string, values: object[]) => client.insert({ table, value
 
 describe('the models rollup', () => {
   beforeAll(async () => {
-    await migrate({ url: s.CLICKHOUSE_URL, database, logger });
+    await migrate({ url: s, database, logger });
   });
   afterAll(async () => {
     await client.command({ query: sql`DROP DATABASE IF EXISTS ${identifier(database)}` });

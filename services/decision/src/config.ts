@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { downstreamKafkaVars, env, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
 import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { DEFAULT_PREFIX } from './keys.js';
 
 export const defaultRulesFile = fileURLToPath(new URL('../rules/fraud.yaml', import.meta.url));
 
@@ -24,7 +25,7 @@ export const decisionVars = {
   /** How long an event's decided marker prevents a second decision (covers replay after a crash). */
   DECISION_DEDUP_TTL: env.duration().default(3_600_000),
   DECISION_GROUP_ID: env.string().default('decision'),
-  DECISION_REDIS_PREFIX: env.string().default('decision:'),
+  DECISION_REDIS_PREFIX: env.string().default(DEFAULT_PREFIX),
   DECISION_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   DECISION_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
   DECISION_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),

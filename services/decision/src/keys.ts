@@ -11,7 +11,10 @@ export interface Keys {
   decided(customerId: string, eventId: string): string;
 }
 
-export function createKeys(prefix = 'decision:'): Keys {
+/** DECISION_REDIS_PREFIX's default. */
+export const DEFAULT_PREFIX = 'decision:';
+
+export function createKeys(prefix = DEFAULT_PREFIX): Keys {
   return {
     scores: (customerId, eventId) => `${prefix}{c:${customerId}}:scores:${eventId}`,
     decided: (customerId, eventId) => `${prefix}{c:${customerId}}:decided:${eventId}`,
@@ -21,4 +24,9 @@ export function createKeys(prefix = 'decision:'): Keys {
 /** Pattern matching every key of one customer under `prefix` (scores and decided markers): what erasure removes. */
 export function customerKeysPattern(prefix: string, customerId: string): string {
   return `${globEscape(prefix)}{c:${globEscape(customerId)}}:*`;
+}
+
+/** Matches every key `createKeys(prefix)` builds: the Redis ACL pattern of the engine's keys. */
+export function keyPattern(prefix = DEFAULT_PREFIX): string {
+  return `${prefix}*`;
 }

@@ -15,6 +15,7 @@ import {
   type Kafka,
   type Producer,
   type RedisClient,
+  type RedisTarget,
 } from '@pipeline/shared';
 import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
 import { type Decision, type EnrichedTransaction, type Score, schemaFor, valueSubject } from '@pipeline/topology';
@@ -56,7 +57,11 @@ export async function createWorld(
   rules: string,
   featureSet: FeatureSetLike,
   partitions = 3,
-  redisTarget: { REDIS_URL: string; REDIS_CLUSTER: boolean } = { REDIS_URL: servers().REDIS_URL, REDIS_CLUSTER: false },
+  redisTarget: RedisTarget = {
+    REDIS_URL: servers().REDIS_URL,
+    REDIS_TLS_CA: servers().REDIS_TLS_CA,
+    REDIS_CLUSTER: false,
+  },
 ): Promise<World> {
   const kafka = testKafka('decision-test');
   const topics = {

@@ -68,6 +68,7 @@ describe('the join state: one round trip per call', () => {
   ] as const)('on %s: one pipeline per data node per call, same answers', async (_, onCluster, nodes) => {
     const redis = await connectRedis({
       REDIS_URL: onCluster ? cluster.url : servers().REDIS_URL,
+      REDIS_TLS_CA: onCluster ? undefined : servers().REDIS_TLS_CA,
       REDIS_CLUSTER: onCluster,
     });
     clients.push(redis);

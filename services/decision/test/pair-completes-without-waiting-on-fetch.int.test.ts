@@ -1,3 +1,4 @@
+import { redisTls } from '@pipeline/shared';
 import { servers } from '@pipeline/testing';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -61,7 +62,11 @@ describe('the engine decides each event when its own pair completes', () => {
 
   it('reports a crash it will not retry, so the service exits instead of sitting ready and idle', async () => {
     const world = await createWorld(RULES, tinyFeatureSet, 1);
-    const broken = new Redis(servers().REDIS_URL, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    const broken = new Redis(servers().REDIS_URL, {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      ...redisTls(servers()),
+    });
     try {
       const crashes: Error[] = [];
       await world.startEngine({ budgetMs: 500, redis: broken, onCrash: (e) => crashes.push(e) });

@@ -1,6 +1,6 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { simulate } from '@pipeline/loadtest';
-import { dataNodes, scanKeys } from '@pipeline/shared';
+import { dataNodes, type RedisTarget, scanKeys } from '@pipeline/shared';
 import { type RedisCluster, servers, startRedisCluster } from '@pipeline/testing';
 import type { Decision, EnrichedTransaction, Score } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,7 @@ function traffic(): { events: EnrichedTransaction[]; scores: Score[] } {
  * decision a crashed instance had claimed: the decisions (decided_at left out), and per data node
  * how many of the run's keys it held.
  */
-async function run(redis: { REDIS_URL: string; REDIS_CLUSTER: boolean }) {
+async function run(redis: RedisTarget) {
   const world = await createWorld(RULES, fraudFeatureSet, 6, redis);
   try {
     const { events, scores } = traffic();
@@ -121,7 +121,11 @@ afterAll(async () => {
 
 describe('the decision engine on a three-node Redis Cluster', () => {
   it('decides as on one server: one decision per event, none again after a restart, a claimed one re-emitted unchanged', async () => {
-    const one = await run({ REDIS_URL: servers().REDIS_URL, REDIS_CLUSTER: false });
+    const one = await run({
+      REDIS_URL: servers().REDIS_URL,
+      REDIS_TLS_CA: servers().REDIS_TLS_CA,
+      REDIS_CLUSTER: false,
+    });
     const onCluster = await run({ REDIS_URL: cluster.url, REDIS_CLUSTER: true });
 
     for (const r of [one, onCluster]) {

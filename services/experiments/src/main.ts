@@ -10,6 +10,7 @@ import {
   createProducer,
   createRegistryClient,
   createShutdown,
+  kafkaSecurity,
   migrate,
   recordAudit,
   runMain,
@@ -27,13 +28,18 @@ await runMain('experiments', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
+  await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
   // Background analytics beside a latency-bound pipeline: one ClickHouse thread.
-  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
+  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
   shutdown.onShutdown('clickhouse', () => clickhouse.close());
   await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, config));
 
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.SERVICE_NAME,
+    logger,
+    security: kafkaSecurity(config),
+  });
   const producer = createProducer(kafka);
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());

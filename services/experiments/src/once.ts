@@ -7,6 +7,7 @@ import {
   createLogger,
   createProducer,
   createRegistryClient,
+  kafkaSecurity,
   migrate,
   runMain,
 } from '@pipeline/shared';
@@ -18,10 +19,15 @@ import { createDecisionPublisher } from './publisher.js';
 await runMain('experiments:once', async () => {
   const config = loadConfig();
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
-  await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
-  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
+  await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
+  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
   const producer = createProducer(
-    createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger }),
+    createKafka({
+      brokers: config.KAFKA_BROKERS,
+      clientId: config.SERVICE_NAME,
+      logger,
+      security: kafkaSecurity(config),
+    }),
   );
   await producer.connect();
   try {

@@ -18,7 +18,15 @@ import {
   type Producer,
   type SqlValue,
 } from '@pipeline/shared';
-import { createTopic, readMessages, servers, testKafka, testPrincipals, uniqueName } from '@pipeline/testing';
+import {
+  createTopic,
+  readMessages,
+  securityEnv,
+  servers,
+  testKafka,
+  testPrincipals,
+  uniqueName,
+} from '@pipeline/testing';
 import { type ExperimentDecision, schemaFor } from '@pipeline/topology';
 import { loadConfig } from '../src/config.js';
 import { createExperimentJob, type ExperimentJob } from '../src/job.js';
@@ -184,8 +192,8 @@ export interface Harness {
 export async function harness(): Promise<Harness> {
   const database = uniqueName('experiments');
   const url = servers().CLICKHOUSE_URL;
-  await migrate({ url, database, logger });
-  const clickhouse = createClickHouse(url, database);
+  await migrate({ url: servers(), database, logger });
+  const clickhouse = createClickHouse(servers(), database);
   const kafka = testKafka(uniqueName('experiments-test'));
   const topic = uniqueName('experiment_decisions');
   await createTopic(kafka, topic, 1);
@@ -204,6 +212,7 @@ export async function harness(): Promise<Harness> {
       const settings = loadConfig({
         // Read by every service's parser; these jobs serve no HTTP here.
         HTTP_AUTH_TOKENS: testPrincipals().env,
+        ...securityEnv(),
         KAFKA_BROKERS: servers().KAFKA_BROKERS,
         SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
         CLICKHOUSE_URL: url,

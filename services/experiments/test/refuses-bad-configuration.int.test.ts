@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT_CONFIG } from '@pipeline/shared';
-import { servers } from '@pipeline/testing';
+import { securityEnv, servers } from '@pipeline/testing';
 import { describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -14,6 +14,7 @@ function start(vars: Record<string, string>) {
     env: {
       PATH: process.env.PATH,
       HTTP_AUTH_TOKENS: 'probe:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      ...securityEnv(),
       KAFKA_BROKERS: servers().KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
       CLICKHOUSE_URL: servers().CLICKHOUSE_URL,

@@ -25,7 +25,7 @@ if (redisUrl === '--floor') {
   process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
   close = () => new Promise((resolve) => server.close(resolve));
 } else {
-  const redis = createRedis(redisUrl);
+  const redis = createRedis({ REDIS_URL: redisUrl, REDIS_TLS_CA: process.env.REDIS_TLS_CA });
   const { HTTP_AUTH_TOKENS } = parseEnv({ HTTP_AUTH_TOKENS: httpAuthTokens() });
   const auth = createHttpAuth({
     tokens: HTTP_AUTH_TOKENS,

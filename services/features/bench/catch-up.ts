@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createAvroSerde, createKafka, createProducer, createRegistryClient } from '@pipeline/shared';
+import {
+  createAvroSerde,
+  createKafka,
+  createProducer,
+  createRegistryClient,
+  type KafkaSecurity,
+} from '@pipeline/shared';
 import { fraudTopics, type Label, schemaFor, type Transaction } from '@pipeline/topology';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -22,6 +28,8 @@ export interface CatchUpResult {
  */
 export async function catchUp(options: {
   brokers: string[];
+  /** kafkaSecurityOf the servers. */
+  security: KafkaSecurity;
   registryUrl: string;
   redisUrl: string;
   keyPrefix: string;
@@ -29,7 +37,7 @@ export async function catchUp(options: {
   labels: Label[];
 }): Promise<CatchUpResult> {
   const { txs, labels } = options;
-  const kafka = createKafka({ brokers: options.brokers, clientId: 'bench-features' });
+  const kafka = createKafka({ brokers: options.brokers, clientId: 'bench-features', security: options.security });
   const tag = `bench_features_${Date.now().toString(36)}`;
   const topics = {
     transactions: `${tag}_tx`,

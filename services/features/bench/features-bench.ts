@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NO_WATERMARK } from '@pipeline/feature-sets';
 import { simulate } from '@pipeline/loadtest';
-import { newToken } from '@pipeline/shared';
+import { kafkaSecurityOf, newToken } from '@pipeline/shared';
 import type { Label, Transaction } from '@pipeline/topology';
 import { type Engine, processLabels, processTransactions } from '../src/engine.js';
 import { entityPattern } from '../src/keys.js';
@@ -51,7 +51,19 @@ const skipService = args['skip-service'];
 
 const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 url.pathname = '/9';
-const redis = createRedis(url.toString());
+const redis = createRedis({ REDIS_URL: url.toString(), REDIS_TLS_CA: process.env.REDIS_TLS_CA });
+/** Where redis-benchmark and redis-cli connect: the URL's host, TLS and user. */
+const cliServer = [
+  '-h',
+  url.hostname,
+  '-p',
+  url.port || '6379',
+  ...(url.protocol === 'rediss:'
+    ? ['--tls', ...(process.env.REDIS_TLS_CA ? ['--cacert', process.env.REDIS_TLS_CA] : [])]
+    : []),
+  ...(url.username ? ['--user', decodeURIComponent(url.username)] : []),
+  ...(url.password ? ['-a', decodeURIComponent(url.password)] : []),
+];
 const prefix = `bench${Date.now().toString(36)}:`;
 const engine: Engine = benchEngine(prefix);
 
@@ -71,7 +83,7 @@ function redisBenchmark(): { set: number; get: number; setPipelined: number; eva
   const run = (extra: string[]) => {
     const out = execFileSync(
       'redis-benchmark',
-      ['-h', url.hostname, '-p', url.port || '6379', '--dbnum', '9', '-q', '-n', '100000', '-c', '50', ...extra],
+      [...cliServer, '--dbnum', '9', '-q', '-n', '100000', '-c', '50', ...extra],
       { encoding: 'utf8' },
     );
     return [...out.matchAll(/([A-Z_]+|[\w ]+?): ([\d.]+) requests per second/g)].map((m) => Number(m[2]));
@@ -80,17 +92,7 @@ function redisBenchmark(): { set: number; get: number; setPipelined: number; eva
   const [setPipelined = Number.NaN] = run(['-t', 'set', '-P', '16']);
   // a trivial script, for the cost of one EVAL on this machine
   const [evalsha = Number.NaN] = run(['EVAL', "return redis.call('GET', KEYS[1])", '1', 'benchkey']);
-  execFileSync('redis-cli', [
-    '-h',
-    url.hostname,
-    '-p',
-    url.port || '6379',
-    '-n',
-    '9',
-    'DEL',
-    'key:__rand_int__',
-    'benchkey',
-  ]);
+  execFileSync('redis-cli', [...cliServer, '--no-auth-warning', '-n', '9', 'DEL', 'key:__rand_int__', 'benchkey']);
   return { set, get, setPipelined, evalsha };
 }
 
@@ -253,6 +255,7 @@ async function main() {
     log('the service process catching up on the same traffic through Kafka...');
     service = await catchUp({
       brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      security: kafkaSecurityOf(process.env),
       registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
       redisUrl: url.toString(),
       keyPrefix: `${prefix}service:`,

@@ -1,5 +1,6 @@
 import { env, kafkaVars, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
 import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { DEFAULT_PREFIX } from './keys.js';
 
 /** Every variable the feature service reads; parsed once at start (a bad one stops it, named). */
 export const featuresVars = {
@@ -26,7 +27,7 @@ export const featuresVars = {
   FEATURES_KEY_PREFIX: env
     .string()
     .regex(/^[^{}\s]*$/, 'must not contain braces or whitespace')
-    .default('f:'),
+    .default(DEFAULT_PREFIX),
   /** Consumer group of the transactions; the labels are read by the group `<this>.labels`. */
   FEATURES_GROUP_ID: env.string().default('features'),
   /**

@@ -18,6 +18,9 @@ export interface EntityKeys {
   labelIds: string;
 }
 
+/** FEATURES_KEY_PREFIX's default. */
+export const DEFAULT_PREFIX = 'f:';
+
 const TAG: Record<Entity, string> = { customer: 'c', terminal: 't' };
 export const STATE_LAYOUT = 5;
 
@@ -64,4 +67,9 @@ export function entityPattern(prefix: string, entity: Entity): string {
 /** Pattern matching every key of one entity (its state, id buckets, label ids): what erasure removes. */
 export function entityKeysPattern(prefix: string, entity: Entity, id: string): string {
   return `${globEscape(prefix)}{${TAG[entity]}:${globEscape(id)}}:*`;
+}
+
+/** Matches every key this module builds under `prefix`: the Redis ACL pattern of the service's keys. */
+export function keyPattern(prefix: string): string {
+  return `${prefix}*`;
 }

@@ -10,6 +10,7 @@ import {
   createProducer,
   createRegistryClient,
   createShutdown,
+  kafkaSecurity,
   runMain,
   startHealthServer,
   startTelemetry,
@@ -57,7 +58,12 @@ await runMain('features', async () => {
     },
   };
 
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.SERVICE_NAME,
+    logger,
+    security: kafkaSecurity(config),
+  });
   const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
   const producer = createProducer(kafka);
   await producer.connect();

@@ -1,5 +1,5 @@
-import { connectRedis, type RedisClient, type RedisTarget } from '@pipeline/shared';
-import { Redis } from 'ioredis';
+import { connectRedis, createRedisClient, type RedisClient, type RedisTarget } from '@pipeline/shared';
+import type { Redis } from 'ioredis';
 
 /**
  * The feature service's client options (scripts are registered per plan by scriptsFor).
@@ -13,10 +13,9 @@ export function connectFeaturesRedis(target: RedisTarget): Promise<RedisClient> 
   return connectRedis(target, featuresRedisOptions);
 }
 
-/** A client of one server with the service's options, for tests and benchmarks. */
-export function createRedis(url: string): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: featuresRedisOptions.maxRetriesPerRequest,
-    enableAutoPipelining: featuresRedisOptions.autoPipelining,
-  });
+/** A client of one server with the service's options, for tests and benchmarks: a URL, or a URL and its CA. */
+export function createRedis(target: string | Pick<RedisTarget, 'REDIS_URL' | 'REDIS_TLS_CA'>): Redis {
+  const { REDIS_URL, REDIS_TLS_CA } =
+    typeof target === 'string' ? { REDIS_URL: target, REDIS_TLS_CA: undefined } : target;
+  return createRedisClient({ REDIS_URL, REDIS_TLS_CA, REDIS_CLUSTER: false }, featuresRedisOptions) as Redis;
 }

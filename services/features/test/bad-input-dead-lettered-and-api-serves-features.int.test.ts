@@ -23,7 +23,7 @@ import {
 } from './harness.js';
 
 const kafka = testKafka('features-bad-input-test');
-const redis = createRedis(servers().REDIS_URL);
+const redis = createRedis(servers());
 const prefix = `${uniqueName('bad')}:`;
 const T = Date.UTC(2026, 2, 2, 12, 0, 0);
 

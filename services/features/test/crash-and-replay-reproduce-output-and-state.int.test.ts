@@ -25,7 +25,7 @@ import { simInputs } from './sim-inputs.js';
 // Nine days, so the fraud rates (a week back) have transactions and labels to count.
 const { txs, labels } = simInputs(11, 300, 9);
 const kafka: Kafka = testKafka('features-crash-test');
-const redis = createRedis(servers().REDIS_URL);
+const redis = createRedis(servers());
 const prefixes: string[] = [];
 let topics: Topics;
 

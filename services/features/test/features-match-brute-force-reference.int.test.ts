@@ -22,7 +22,7 @@ import { randomStream, rng } from './random-streams.js';
 import { simInputs } from './sim-inputs.js';
 
 const LATENESS = 10 * 60_000;
-const redis = createRedis(servers().REDIS_URL);
+const redis = createRedis(servers());
 afterAll(() => redis.quit());
 
 /** `watermarkRank` 1: the watermark is the latest time, so state folds and prunes after every event. */

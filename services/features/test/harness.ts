@@ -9,7 +9,7 @@ import {
   type RedisClient,
   scanKeys,
 } from '@pipeline/shared';
-import { createTopic, servers, testKafka, testPrincipals, uniqueName } from '@pipeline/testing';
+import { createTopic, securityEnv, servers, testKafka, testPrincipals, uniqueName } from '@pipeline/testing';
 import { type EnrichedTransaction, type Label, schemaFor, type Transaction } from '@pipeline/topology';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -69,6 +69,7 @@ export function startService(
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     env: {
       ...process.env,
+      ...securityEnv(),
       KAFKA_BROKERS: s.KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: s.SCHEMA_REGISTRY_URL,
       REDIS_URL: s.REDIS_URL,

@@ -21,7 +21,7 @@ import { simInputs } from './sim-inputs.js';
 const PARTITIONS = 4;
 const { txs, labels } = simInputs(31, 400, 9);
 const kafka: Kafka = testKafka('features-killed-instance-test');
-const redis = createRedis(servers().REDIS_URL);
+const redis = createRedis(servers());
 const prefix = `${uniqueName('killed')}:`;
 let topics: Topics;
 

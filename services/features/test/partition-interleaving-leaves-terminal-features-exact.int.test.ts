@@ -43,7 +43,7 @@ const PARTITIONS = 4;
 const LATENESS = 5 * 60_000;
 const { txs, labels } = simInputs(23, 400, 4);
 const kafka: Kafka = testKafka('features-interleaving-test');
-const redis = createRedis(servers().REDIS_URL);
+const redis = createRedis(servers());
 const logger = createLogger('features-interleaving-test', 'error');
 const prefixes: string[] = [];
 let topics: Topics;

@@ -76,7 +76,11 @@ async function run(tag: string, redis: RedisClient, env: Record<string, string>)
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
-  onOne = await connectRedis({ REDIS_URL: servers().REDIS_URL, REDIS_CLUSTER: false });
+  onOne = await connectRedis({
+    REDIS_URL: servers().REDIS_URL,
+    REDIS_TLS_CA: servers().REDIS_TLS_CA,
+    REDIS_CLUSTER: false,
+  });
   onCluster = await connectRedis({ REDIS_URL: cluster.url, REDIS_CLUSTER: true });
   topics = await createTopics(kafka, 'featcl');
   await produceInputs(kafka, topics, txs, labels);

@@ -26,14 +26,15 @@ const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1);
 
 await runMain('monitor-bench', async () => {
-  const { CLICKHOUSE_URL } = parseEnv(clickhouseVars);
+  const clickhouseTarget = parseEnv(clickhouseVars);
+  const { CLICKHOUSE_URL } = clickhouseTarget;
   const sizes = (process.argv[2] ?? '10000,100000').split(',').map(Number);
   const logger = createLogger('monitor-bench', 'error');
   const results: { rows: number; seconds: number; rowsPerSecond: number }[] = [];
   for (const n of sizes) {
     const database = `monitor_bench_${Date.now().toString(36)}`;
-    await migrate({ url: CLICKHOUSE_URL, database, logger });
-    const client = createClickHouse(CLICKHOUSE_URL, database);
+    await migrate({ url: clickhouseTarget, database, logger });
+    const client = createClickHouse(clickhouseTarget, database);
     try {
       // n rows on day 1 (the window) and n/4 on day 0 (the reference, and the volume/mix baseline).
       let seed = 7;

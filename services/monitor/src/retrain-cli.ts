@@ -42,8 +42,8 @@ await runMain('retrain', async () => {
   if (cutoff !== undefined && Number.isNaN(cutoff))
     throw new ConfigError(['--cutoff'], `--cutoff '${values.cutoff}' is not an ISO time`);
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
-  await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
-  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE);
+  await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
+  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE);
   const at = Date.now();
   const trigger: RetrainingTrigger = {
     trigger_id: `manual:${model}@${version}:${new Date(at).toISOString()}`,

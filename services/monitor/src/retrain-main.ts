@@ -9,6 +9,7 @@ import {
   createProducer,
   createRegistryClient,
   createShutdown,
+  kafkaSecurity,
   migrate,
   recordAudit,
   runMain,
@@ -26,12 +27,17 @@ await runMain('retrain', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
-  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE);
+  await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
+  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE);
   shutdown.onShutdown('clickhouse', () => clickhouse.close());
   await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, config));
 
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.SERVICE_NAME,
+    logger,
+    security: kafkaSecurity(config),
+  });
   const producer = createProducer(kafka);
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());

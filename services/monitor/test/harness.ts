@@ -19,7 +19,7 @@ import {
   type SqlValue,
   sql,
 } from '@pipeline/shared';
-import { createTopic, servers, testKafka, testPrincipals, uniqueName } from '@pipeline/testing';
+import { createTopic, securityEnv, servers, testKafka, testPrincipals, uniqueName } from '@pipeline/testing';
 import { type Alert, type RetrainingTrigger, schemaFor } from '@pipeline/topology';
 import { loadConfig } from '../src/config.js';
 import type { MonitorMetrics } from '../src/metrics.js';
@@ -188,8 +188,8 @@ export interface Harness {
 export async function harness(): Promise<Harness> {
   const database = uniqueName('monitor');
   const url = servers().CLICKHOUSE_URL;
-  await migrate({ url, database, logger });
-  const clickhouse = createClickHouse(url, database);
+  await migrate({ url: servers(), database, logger });
+  const clickhouse = createClickHouse(servers(), database);
   const kafka = testKafka(uniqueName('monitor-test'));
   const topics = {
     alerts: uniqueName('alerts'),
@@ -244,6 +244,7 @@ export async function harness(): Promise<Harness> {
       const settings = loadConfig({
         // Read by every service's parser; these jobs serve no HTTP here.
         HTTP_AUTH_TOKENS: testPrincipals().env,
+        ...securityEnv(),
         KAFKA_BROKERS: servers().KAFKA_BROKERS,
         SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
         CLICKHOUSE_URL: url,

@@ -8,7 +8,7 @@ import {
   createRegistryClient,
   type DeadLetter,
 } from '@pipeline/shared';
-import { servers, uniqueName } from '@pipeline/testing';
+import { securityEnv, servers, uniqueName } from '@pipeline/testing';
 import { schemaFor, valueSubject } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRetrainConfig } from '../src/config.js';
@@ -104,6 +104,7 @@ describe('a new fraud pattern', () => {
 
     // The retraining job, on the real topic, with the real trainer.
     const settings = loadRetrainConfig({
+      ...securityEnv(),
       KAFKA_BROKERS: servers().KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
       CLICKHOUSE_URL: servers().CLICKHOUSE_URL,

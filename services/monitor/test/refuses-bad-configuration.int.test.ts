@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT_CONFIG } from '@pipeline/shared';
-import { servers } from '@pipeline/testing';
+import { securityEnv, servers } from '@pipeline/testing';
 import { describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -16,6 +16,7 @@ function start(entry: string, vars: Record<string, string>) {
     env: {
       PATH: process.env.PATH,
       HTTP_AUTH_TOKENS: 'probe:read:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      ...securityEnv(),
       KAFKA_BROKERS: servers().KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
       CLICKHOUSE_URL: servers().CLICKHOUSE_URL,

@@ -55,6 +55,7 @@ const rows = Number(values.rows);
 const queryRows = Math.min(rows, Number(values['query-rows']));
 const parquetRows = Math.min(rows, Number(values['parquet-rows']));
 const clickhouseUrl = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
+const clickhouseTarget = { CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_TLS_CA: process.env.CLICKHOUSE_TLS_CA };
 const registry = fileRegistry(defaultRegistryDir);
 const ref = (await registry.aliases()).champion;
 if (ref === null) throw new Error('no champion in the committed registry');
@@ -160,9 +161,9 @@ try {
   await measure('parquet -> csv', ['--input', parquet, '--output', join(work, 'scores-parquet.csv')]);
   if (!values['no-clickhouse']) {
     const database = `batch_bench_${process.pid}`;
-    const admin = createClickHouse(clickhouseUrl);
+    const admin = createClickHouse(clickhouseTarget);
     await admin.command({ query: sql`CREATE DATABASE IF NOT EXISTS ${identifier(database)}` });
-    const client = createClickHouse(clickhouseUrl, database);
+    const client = createClickHouse(clickhouseTarget, database);
     try {
       for (const file of ['0001_sink_tables.sql', '0008_batch_scores.sql'])
         for (const statement of splitStatements(readFileSync(join(migrationsDir, file), 'utf8')))

@@ -7,6 +7,7 @@ import {
   createLogger,
   createRegistryClient,
   createShutdown,
+  kafkaSecurity,
   runMain,
   startHealthServer,
   startTelemetry,
@@ -44,7 +45,12 @@ await runMain('scorer', async () => {
   logger.info({ models: models.current().signature, threads: pool.threads }, 'models loaded');
 
   const scorer = await createScorer({
-    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger }),
+    kafka: createKafka({
+      brokers: config.KAFKA_BROKERS,
+      clientId: config.SERVICE_NAME,
+      logger,
+      security: kafkaSecurity(config),
+    }),
     serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
     logger,
     service: config.SERVICE_NAME,

@@ -31,13 +31,13 @@ const QUERY =
 
 /** The tables this test needs: every migration, as the sink applies them at start. */
 async function createTables(): Promise<void> {
-  await migrate({ url: servers().CLICKHOUSE_URL, database, logger: createLogger('batch-test', 'error') });
+  await migrate({ url: servers(), database, logger: createLogger('batch-test', 'error') });
 }
 
 beforeAll(async () => {
-  admin = createClickHouse(servers().CLICKHOUSE_URL);
+  admin = createClickHouse(servers());
   await admin.command({ query: sql`CREATE DATABASE IF NOT EXISTS ${identifier(database)}` });
-  client = createClickHouse(servers().CLICKHOUSE_URL, database);
+  client = createClickHouse(servers(), database);
   await createTables();
   const wrongVersion = enrichedEvent(0, 'batch-query-bad'); // sorts after the good ones
   wrongVersion.features.version = 1;

@@ -36,12 +36,15 @@ function percentile(sorted: number[], p: number): number {
 }
 
 await runMain('sink-bench', async () => {
-  const { CLICKHOUSE_URL } = parseEnv({ CLICKHOUSE_URL: clickhouseVars.CLICKHOUSE_URL });
+  const clickhouseTarget = parseEnv({
+    CLICKHOUSE_URL: clickhouseVars.CLICKHOUSE_URL,
+    CLICKHOUSE_TLS_CA: clickhouseVars.CLICKHOUSE_TLS_CA,
+  });
   const rowsPerSize = Number(process.argv[2] ?? 100_000);
   const database = `sink_bench_${Date.now().toString(36)}`;
   const logger = createLogger('sink-bench', 'warn');
-  await migrate({ url: CLICKHOUSE_URL, database, logger });
-  const client = createClickHouse(CLICKHOUSE_URL, database);
+  await migrate({ url: clickhouseTarget, database, logger });
+  const client = createClickHouse(clickhouseTarget, database);
 
   process.stderr.write(`generating ${rowsPerSize} rows...\n`);
   const rows: EnrichedRow[] = [];

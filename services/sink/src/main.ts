@@ -9,6 +9,7 @@ import {
   createProducer,
   createRegistryClient,
   createShutdown,
+  kafkaSecurity,
   migrate,
   recordAudit,
   runMain,
@@ -26,13 +27,18 @@ await runMain('sink', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  await migrate({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, logger });
-  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE);
+  await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
+  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE);
   shutdown.onShutdown('clickhouse', () => clickhouse.close());
   const { tokenizer, ...settings } = config;
   await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, settings));
 
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.SERVICE_NAME,
+    logger,
+    security: kafkaSecurity(config),
+  });
   const producer = createProducer(kafka);
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());

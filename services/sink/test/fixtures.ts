@@ -162,8 +162,8 @@ export async function harness(partitions = 2): Promise<Harness> {
   const database = uniqueName('sink');
   const url = servers().CLICKHOUSE_URL;
   const logger = createLogger('sink-test', 'silent');
-  await migrate({ url, database, logger });
-  const clickhouse = createClickHouse(url, database);
+  await migrate({ url: servers(), database, logger });
+  const clickhouse = createClickHouse(servers(), database);
   const serde = createAvroSerde(createRegistryClient(servers().SCHEMA_REGISTRY_URL));
   const encoders = {
     enriched: await serde.encoder<EnrichedTransaction>(
@@ -238,7 +238,10 @@ export async function harness(partitions = 2): Promise<Harness> {
     },
     encodeEnriched: (value) => encoders.enriched.encode(value),
     async startSink(options = {}) {
-      const client = createClickHouse(options.url ?? url, database);
+      const client = createClickHouse(
+        { CLICKHOUSE_URL: options.url ?? url, CLICKHOUSE_TLS_CA: servers().CLICKHOUSE_TLS_CA },
+        database,
+      );
       clients.push(client);
       const sink = await createSink({
         kafka,

@@ -34,7 +34,7 @@ describe('migrations and retention on the real ClickHouse', () => {
   const database = uniqueName('sink_retention');
   let client: ClickHouseClient;
   beforeAll(() => {
-    client = createClickHouse(servers().CLICKHOUSE_URL, database);
+    client = createClickHouse(servers(), database);
   });
   afterAll(async () => {
     await client.command({ query: sql`DROP DATABASE IF EXISTS ${identifier(database)}` });
@@ -42,9 +42,9 @@ describe('migrations and retention on the real ClickHouse', () => {
   });
 
   it('applies every migration once, and a second start applies none', async () => {
-    const first = await migrate({ url: servers().CLICKHOUSE_URL, database, logger });
+    const first = await migrate({ url: servers(), database, logger });
     expect(first.applied).toEqual(readMigrations().map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`));
-    expect((await migrate({ url: servers().CLICKHOUSE_URL, database, logger })).applied).toEqual([]);
+    expect((await migrate({ url: servers(), database, logger })).applied).toEqual([]);
     const result = await client.query({ query: 'SELECT count() AS n FROM schema_migrations', format: 'JSONEachRow' });
     expect(await result.json()).toEqual([{ n: String(first.applied.length) }]);
   });
@@ -52,9 +52,7 @@ describe('migrations and retention on the real ClickHouse', () => {
   it('applies a migration again after a start that died before recording it (ADD COLUMN included)', async () => {
     await client.command({ query: 'ALTER TABLE schema_migrations DELETE WHERE version = 5' });
     await waitForMutations(client);
-    expect((await migrate({ url: servers().CLICKHOUSE_URL, database, logger })).applied).toEqual([
-      '0005_label_transaction_time',
-    ]);
+    expect((await migrate({ url: servers(), database, logger })).applied).toEqual(['0005_label_transaction_time']);
     const columns = await client.query({
       query: sql`SELECT type FROM system.columns WHERE database = ${database} AND table = 'labels' AND name = 'transaction_time_ms'`,
       format: 'JSONEachRow',
@@ -119,8 +117,8 @@ describe('migrations and retention on the real ClickHouse', () => {
 
   it('keeps every row of a backfill of two-year-old events', async () => {
     const backfill = uniqueName('sink_backfill');
-    await migrate({ url: servers().CLICKHOUSE_URL, database: backfill, logger });
-    const old = createClickHouse(servers().CLICKHOUSE_URL, backfill);
+    await migrate({ url: servers(), database: backfill, logger });
+    const old = createClickHouse(servers(), backfill);
     try {
       const start = Date.now() - 730 * DAY;
       await insertDecisions(
@@ -153,8 +151,8 @@ describe('migrations and retention on the real ClickHouse', () => {
 
   it('settles closed days into one merged part, so each decision is there once without FINAL', async () => {
     const settling = uniqueName('sink_settle');
-    await migrate({ url: servers().CLICKHOUSE_URL, database: settling, logger });
-    const db = createClickHouse(servers().CLICKHOUSE_URL, settling);
+    await migrate({ url: servers(), database: settling, logger });
+    const db = createClickHouse(servers(), settling);
     const count = async (query: string) =>
       Number(((await (await db.query({ query, format: 'JSONEachRow' })).json()) as { n: string }[])[0]?.n);
     try {

@@ -38,8 +38,13 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;
+  // The target's URL with the proxy's port: same scheme and credentials (TLS passes through; the
+  // certificate names 127.0.0.1, so it still matches).
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String(address.port);
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: url.toString().replace(/\/$/, ''),
     cut() {
       open = false;
       for (const socket of sockets) socket.resetAndDestroy();

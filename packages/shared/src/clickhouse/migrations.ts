@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PipelineError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import { type ClickHouseClient, createClickHouse } from './client.js';
+import { type ClickHouseClient, type ClickHouseTarget, createClickHouse } from './client.js';
 import { identifier, sql } from './sql.js';
 
 /** A migration file was changed after it was applied, or a statement failed. */
@@ -89,7 +89,8 @@ export function alreadyApplied(statement: string, error: unknown): boolean {
  * append-only.
  */
 export async function migrate(options: {
-  url: string;
+  /** CLICKHOUSE_URL, or the parsed clickhouseVars (URL and CA). */
+  url: string | ClickHouseTarget;
   database: string;
   logger: Logger;
   dir?: string;

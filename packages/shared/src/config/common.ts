@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { type ConsumerTuning, DEFAULT_FETCH, DEFAULT_SESSION } from '../consumer/batch-consumer.js';
 import { ConfigError } from '../errors.js';
 import { httpAuthTokens } from '../http/auth.js';
-import { env } from './env.js';
+import { KAFKA_SECURITY_PROTOCOLS, type KafkaSecurity } from '../kafka/client.js';
+import { env, parseEnv } from './env.js';
 
 /**
  * The variables every service reads, under the same names in tests, the demo, docker-compose and docs.
@@ -19,8 +22,21 @@ export const serviceVars = {
   HTTP_AUTH_TOKENS: httpAuthTokens(),
 };
 
+/**
+ * How a client reaches the brokers (see kafkaSecurity): TLS trusting KAFKA_TLS_CA (or the system's CAs),
+ * SASL/SCRAM with the service's own principal. Unset protocol: SASL_SSL when a user is set, else PLAINTEXT.
+ */
+export const kafkaSecurityVars = {
+  KAFKA_SECURITY_PROTOCOL: z.enum(KAFKA_SECURITY_PROTOCOLS).optional(),
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-512', 'scram-sha-256', 'plain']).default('scram-sha-512'),
+  KAFKA_SASL_USERNAME: env.string().optional(),
+  KAFKA_SASL_PASSWORD: env.string().optional(),
+  KAFKA_TLS_CA: env.pemFile().optional(),
+};
+
 export const kafkaVars = {
   KAFKA_BROKERS: env.brokers(),
+  ...kafkaSecurityVars,
   /**
    * Durable batches' offsets are committed together this often (and on rebalance and stop), not a
    * request per fetch; a crash redelivers up to this much more, which idempotent handling absorbs.
@@ -75,6 +91,63 @@ export function consumerTuning(config: {
   };
 }
 
+/** The parsed kafkaSecurityVars. */
+export type KafkaSecurityConfig = {
+  [K in keyof typeof kafkaSecurityVars]: z.infer<(typeof kafkaSecurityVars)[K]>;
+};
+
+/**
+ * The kafkajs `ssl` and `sasl` options of the parsed security variables. A SASL protocol without a
+ * user or password, or credentials with a protocol that would not send them, is a ConfigError
+ * naming the variables: credentials are never silently dropped.
+ */
+export function kafkaSecurity(config: Partial<KafkaSecurityConfig>): KafkaSecurity {
+  const user = config.KAFKA_SASL_USERNAME;
+  const password = config.KAFKA_SASL_PASSWORD;
+  const protocol = config.KAFKA_SECURITY_PROTOCOL ?? (user ? 'SASL_SSL' : 'PLAINTEXT');
+  const sasl = protocol.startsWith('SASL_');
+  if (sasl && (!user || !password)) {
+    throw new ConfigError(
+      ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'],
+      `invalid configuration: KAFKA_SECURITY_PROTOCOL=${protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
+    );
+  }
+  if (!sasl && (user || password)) {
+    throw new ConfigError(
+      ['KAFKA_SECURITY_PROTOCOL'],
+      `invalid configuration: KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD are set but KAFKA_SECURITY_PROTOCOL=${protocol} sends no credentials: use SASL_SSL`,
+    );
+  }
+  const tls = protocol === 'SSL' || protocol === 'SASL_SSL';
+  if (!tls && config.KAFKA_TLS_CA) {
+    throw new ConfigError(
+      ['KAFKA_TLS_CA'],
+      `invalid configuration: KAFKA_TLS_CA is set but KAFKA_SECURITY_PROTOCOL=${protocol} does not use TLS`,
+    );
+  }
+  return {
+    ...(tls ? { ssl: config.KAFKA_TLS_CA ? { ca: [readFileSync(config.KAFKA_TLS_CA, 'utf8')] } : true } : {}),
+    ...(sasl
+      ? {
+          sasl: {
+            mechanism: config.KAFKA_SASL_MECHANISM ?? 'scram-sha-512',
+            username: user as string,
+            password: password as string,
+          },
+        }
+      : {}),
+  } as KafkaSecurity;
+}
+
+/**
+ * `kafkaSecurity` of unparsed variables (a ServerEnv, a test's servers): parsed here, so a bad value
+ * is the same ConfigError naming the variable as at a service's start.
+ */
+export function kafkaSecurityOf(vars: Record<string, string | undefined>): KafkaSecurity {
+  const picked = Object.fromEntries(Object.keys(kafkaSecurityVars).map((name) => [name, vars[name]]));
+  return kafkaSecurity(parseEnv(kafkaSecurityVars, picked));
+}
+
 export const schemaRegistryVars = {
   SCHEMA_REGISTRY_URL: env.url(['http', 'https']),
 };
@@ -82,11 +155,16 @@ export const schemaRegistryVars = {
 export const redisVars = {
   /** The Redis server; with REDIS_CLUSTER=true, any node of the cluster (the client finds the others). */
   REDIS_URL: env.url(['redis', 'rediss']),
+  /** CA that signed the server's certificate, for `rediss:` URLs; unset: the system's CAs. */
+  REDIS_TLS_CA: env.pemFile().optional(),
   /** `true`: REDIS_URL is a Redis Cluster node. Checked against the server at start (connectRedis). */
   REDIS_CLUSTER: env.flag().default(false),
 };
 
 export const clickhouseVars = {
+  /** `https://user:password@host:port`: the user is the service's role (docs/security.md). */
   CLICKHOUSE_URL: env.url(['http', 'https']),
+  /** CA that signed the server's certificate, for `https:` URLs; unset: the system's CAs. */
+  CLICKHOUSE_TLS_CA: env.pemFile().optional(),
   CLICKHOUSE_DATABASE: env.string().default('default'),
 };

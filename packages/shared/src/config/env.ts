@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
@@ -31,6 +32,18 @@ const required = z.string({ error: 'is not set' }).trim().min(1, 'is not set');
 /** Variable parsers shared by every service, so the same names mean the same thing everywhere. */
 export const env = {
   string: () => required,
+  /** A readable PEM certificate file (a CA for TLS): the path, checked at start so a typo stops the service. */
+  pemFile: () =>
+    required.refine(
+      (path) => {
+        try {
+          return readFileSync(path, 'utf8').includes('-----BEGIN CERTIFICATE-----');
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be a readable PEM certificate file' },
+    ),
   /** Comma-separated host:port list, e.g. `127.0.0.1:9092,127.0.0.1:9093`. */
   brokers: () =>
     required.transform((value, ctx) => {

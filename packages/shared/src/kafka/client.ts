@@ -17,13 +17,23 @@ export function kafkajs(): typeof KafkaJS {
   return require('kafkajs') as typeof KafkaJS;
 }
 
+export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_SSL', 'SASL_PLAINTEXT'] as const;
+
+/** TLS and SASL of a client, as `kafkaSecurity` (config/common.ts) makes them from the variables. */
+export interface KafkaSecurity {
+  ssl?: true | { ca: string[] };
+  sasl?: { mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain'; username: string; password: string };
+}
+
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;
   logger?: Logger;
+  /** None: plaintext without authentication. */
+  security?: KafkaSecurity;
 }
 
-export function createKafka({ brokers, clientId, logger }: KafkaOptions): KafkaJS.Kafka {
+export function createKafka({ brokers, clientId, logger, security }: KafkaOptions): KafkaJS.Kafka {
   const { Kafka, logLevel } = kafkajs();
   const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
     [logLevel.ERROR]: 'error',
@@ -34,6 +44,8 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): KafkaJ
   return new Kafka({
     clientId,
     brokers,
+    ...(security?.ssl ? { ssl: security.ssl } : {}),
+    ...(security?.sasl ? { sasl: security.sasl as KafkaJS.SASLOptions } : {}),
     connectionTimeout: 3000,
     retry: { initialRetryTime: 100, retries: 8 },
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import calculateSlot from 'cluster-key-slot';
 import { type ChainableCommander, Cluster, Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
@@ -9,12 +10,16 @@ export type RedisClient = Redis | Cluster;
 export interface RedisTarget {
   REDIS_URL: string;
   REDIS_CLUSTER: boolean;
+  /** CA of the server's certificate for a `rediss:` URL; unset: the system's CAs. */
+  REDIS_TLS_CA?: string | undefined;
 }
 
 export interface RedisClientOptions {
   /** Commands of one turn of the event loop go out as one write (per node in a Cluster). */
   autoPipelining?: boolean;
   maxRetriesPerRequest?: number;
+  /** Connect at the first command instead of at once. */
+  lazyConnect?: boolean;
 }
 
 /**
@@ -23,12 +28,14 @@ export interface RedisClientOptions {
  * TLS (`rediss:`) apply to every node. Not checked against the server: `connectRedis` does that.
  */
 export function createRedisClient(target: RedisTarget, options: RedisClientOptions = {}): RedisClient {
+  const url = new URL(target.REDIS_URL);
+  const { tls } = redisTls(target);
   const common = {
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3,
     enableAutoPipelining: options.autoPipelining ?? false,
+    ...(options.lazyConnect ? { lazyConnect: true } : {}),
   };
-  if (!target.REDIS_CLUSTER) return new Redis(target.REDIS_URL, common);
-  const url = new URL(target.REDIS_URL);
+  if (!target.REDIS_CLUSTER) return new Redis(target.REDIS_URL, { ...common, ...(tls ? { tls } : {}) });
   const db = url.pathname.replace(/^\//, '');
   if (db !== '' && db !== '0') {
     throw new ConfigError(
@@ -42,9 +49,18 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
       maxRetriesPerRequest: common.maxRetriesPerRequest,
       username: url.username ? decodeURIComponent(url.username) : undefined,
       password: url.password ? decodeURIComponent(url.password) : undefined,
-      tls: url.protocol === 'rediss:' ? {} : undefined,
+      tls,
     },
   });
+}
+
+/**
+ * ioredis's TLS option for a `rediss:` URL, trusting REDIS_TLS_CA when set ({} for a `redis:` URL):
+ * spread into the options of a client made directly with ioredis.
+ */
+export function redisTls(target: Pick<RedisTarget, 'REDIS_URL' | 'REDIS_TLS_CA'>): { tls?: { ca?: Buffer } } {
+  if (new URL(target.REDIS_URL).protocol !== 'rediss:') return {};
+  return { tls: target.REDIS_TLS_CA ? { ca: readFileSync(target.REDIS_TLS_CA) } : {} };
 }
 
 const CLUSTER_DISABLED = /cluster support disabled/i;

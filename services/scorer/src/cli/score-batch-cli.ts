@@ -140,9 +140,7 @@ async function run(args: BatchArgs, io: BatchCliIo): Promise<number> {
   const registry = fileRegistry(args.registry ?? config.MODEL_REGISTRY_DIR);
   const ref = resolveModelRef(args.model, await registry.aliases());
   const featureSet = fraudFeatureSet;
-  const client: ClickHouseClient | undefined = ch
-    ? createClickHouse(ch.CLICKHOUSE_URL, ch.CLICKHOUSE_DATABASE)
-    : undefined;
+  const client: ClickHouseClient | undefined = ch ? createClickHouse(ch, ch.CLICKHOUSE_DATABASE) : undefined;
   const pool = createScoringPool({ threads: config.SCORER_THREADS });
   let output: BatchOutput | undefined;
   try {
