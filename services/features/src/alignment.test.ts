@@ -119,50 +119,6 @@ describe('aligner', () => {
     expect(ids(a.take(3).items)).toEqual(['a2']);
   });
 
-  it('with confirmCaughtUp, a lookup asked for after the record arrived confirms a caught-up partition at once', () => {
-    const a = createAligner<Item>({ maxWaitMs: 1000, confirmCaughtUp: true });
-    a.assigned([0, 1]);
-    const before = a.fetchCount;
-    a.fetched([fetched(0), fetched(1, 0, false)]);
-    a.push(0, [item('a1', 10)]);
-    expect(a.take(0).items).toEqual([]);
-    // a lookup asked for before a1's fetch vouches for nothing
-    a.confirmed(
-      [
-        { partition: 0, high: 100n },
-        { partition: 1, high: 100n },
-      ],
-      before,
-    );
-    expect(a.take(1).items).toEqual([]);
-    // one asked for after it, finding partition 1 with more on the broker (b1 landed): still held
-    const asOf = a.fetchCount;
-    a.confirmed(
-      [
-        { partition: 0, high: 100n },
-        { partition: 1, high: 101n },
-      ],
-      asOf,
-    );
-    expect(a.take(2).items).toEqual([]);
-    // the next fetch brings b1, which goes first
-    a.fetched([fetched(0, 0, false), fetched(1)]);
-    a.push(1, [item('b1', 5)]);
-    expect(ids(a.take(3).items)).toEqual(['b1', 'a1']);
-    // a2 arrives; a lookup after it finds partition 1 with nothing unread: released without a fetch
-    a.fetched([fetched(0), fetched(1, 0, false)]);
-    a.push(0, [item('a2', 20)]);
-    expect(a.take(4).items).toEqual([]);
-    a.confirmed(
-      [
-        { partition: 0, high: 100n },
-        { partition: 1, high: 100n },
-      ],
-      a.fetchCount,
-    );
-    expect(ids(a.take(5).items)).toEqual(['a2']);
-  });
-
   describe('with other members holding partitions', () => {
     const at = (startedAt: number, returnedAt: number) => ({ startedAt, returnedAt });
     const state = (partition: number, bound: number, caughtUpAt = 0) => ({ partition, bound, caughtUpAt });

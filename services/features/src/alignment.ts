@@ -55,12 +55,6 @@ export interface LaneState {
   caughtUpAt: number;
 }
 
-/** A partition's end offset (high watermark) as a lookup of the broker found it. */
-export interface LaneEnd {
-  partition: number;
-  high: bigint;
-}
-
 export interface Taken<T> {
   /** Records that can be applied now, in event-time order (partition order kept). */
   items: T[];
@@ -93,10 +87,6 @@ interface Lane<T> {
   caughtUpAt: number;
   /** Held the others back too long; waited for again once it delivers. */
   passedOver: boolean;
-  /** Offset after what its last fetch returned (-1: not fetched since the last drop). */
-  nextOffset: bigint;
-  /** Records of fetches up to this one are confirmed by a lookup that found it caught up (0: none). */
-  confirmedFor: number;
 }
 
 interface Remote extends LaneState {
@@ -113,14 +103,6 @@ export interface Aligner<T extends Aligned> {
   assigned(partitions: readonly number[]): T[];
   /** What a fetch returned, before its batches are pushed; wall times it started and returned. */
   fetched(lanes: readonly FetchedLane[], at?: { startedAt: number; returnedAt: number }): void;
-  /**
-   * The partitions' end offsets, from a lookup asked for once `fetchCount` was `asOf`: confirms
-   * caught up (for `confirmCaughtUp`) every partition with nothing beyond what was fetched, for the
-   * records of fetches up to `asOf`.
-   */
-  confirmed(ends: readonly LaneEnd[], asOf: number): void;
-  /** Fetches seen so far: the `asOf` of a lookup asked for now. */
-  readonly fetchCount: number;
   /** The other members' partitions, as last published (replaces the previous ones), read at `now`. */
   remote(states: readonly LaneState[], now?: number): void;
   /** This member's partitions, to publish once nothing taken is still being applied. */
@@ -168,8 +150,6 @@ export function createAligner<T extends Aligned>(options: {
         fetchedAt: 0,
         caughtUpAt: 0,
         passedOver: false,
-        nextOffset: -1n,
-        confirmedFor: 0,
       };
       lanes.set(partition, l);
     }
@@ -180,9 +160,7 @@ export function createAligner<T extends Aligned>(options: {
   const bound = (l: Lane<T>, by: number): number => {
     if (size(l) > 0) return (l.queue[l.head] as T).time;
     if (l.passedOver) return Number.POSITIVE_INFINITY;
-    if (l.pending === 0 && l.caughtUp && (!confirmCaughtUp || l.fetch > by || l.confirmedFor >= by)) {
-      return Number.POSITIVE_INFINITY;
-    }
+    if (l.pending === 0 && l.caughtUp && (!confirmCaughtUp || l.fetch > by)) return Number.POSITIVE_INFINITY;
     return l.lastTime;
   };
   /** The same for another member's partition, for a record whose fetch returned at `arrived`. */
@@ -218,8 +196,6 @@ export function createAligner<T extends Aligned>(options: {
       l.caughtUp = false;
       l.caughtUpAt = 0;
       l.passedOver = false;
-      l.nextOffset = -1n;
-      l.confirmedFor = 0;
     }
     buffered = 0;
     blockedSince = undefined;
@@ -242,21 +218,11 @@ export function createAligner<T extends Aligned>(options: {
         const l = lane(f.partition);
         if (f.delivered) l.pending += 1;
         l.caughtUp = f.nextOffset >= f.highWatermark;
-        l.nextOffset = f.nextOffset;
         l.fetch = fetches;
         l.fetchedAt = at.returnedAt;
         if (l.caughtUp) l.caughtUpAt = at.startedAt;
         l.passedOver = false;
       }
-    },
-    confirmed(ends, asOf) {
-      for (const e of ends) {
-        const l = lanes.get(e.partition);
-        if (l && l.nextOffset >= 0n && l.nextOffset >= e.high && asOf > l.confirmedFor) l.confirmedFor = asOf;
-      }
-    },
-    get fetchCount() {
-      return fetches;
     },
     remote(states, now = 0) {
       const next = new Map<number, Remote>();

@@ -48,12 +48,6 @@ export const featuresVars = {
    */
   FEATURES_ALIGN_CONFIRM: env.boolean().default(true),
   /**
-   * With FEATURES_ALIGN_CONFIRM: after each fetch that brought transactions, look up the topic's end
-   * offsets; a partition with nothing beyond what was fetched is confirmed by that answer, a round
-   * trip, instead of by the next fetch. Costs two broker requests per such fetch.
-   */
-  FEATURES_ALIGN_LOOKUP: env.boolean().default(true),
-  /**
    * Batches of a fetch handed to the handler at once: it checks them and buffers them for the
    * event-time merge, so this many partitions' records join the same round.
    */

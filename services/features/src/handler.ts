@@ -20,7 +20,7 @@ import {
   readIngestTime,
 } from '@pipeline/shared';
 import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
-import { type Aligned, createAligner, type LaneEnd } from './alignment.js';
+import { type Aligned, createAligner } from './alignment.js';
 import {
   applyTransactions,
   type BatchResult,
@@ -101,11 +101,6 @@ export interface TransactionsHandlerOptions extends CommonOptions {
   /** A caught-up partition counts only once a later fetch confirms it (see alignment.ts). */
   alignConfirm?: boolean;
   /**
-   * With alignConfirm: the transactions topic's end offsets, looked up after each fetch that brought
-   * records so a caught-up partition is confirmed in a round trip rather than at the next fetch.
-   */
-  endOffsets?: () => Promise<LaneEnd[]>;
-  /**
    * The group's other members' partitions (frontier.ts), and how many partitions the transactions
    * topic has: while this member holds fewer, its records also wait for the others'.
    */
@@ -182,29 +177,6 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
   };
   // Taken as each fetch's answer arrives, before its batches are handed over.
   let fetchMark: LookupMark | undefined;
-  // One end-offsets lookup at a time; a fetch answered meanwhile asks for another once it is back.
-  let lookingUp = false;
-  let lookUpAgain = false;
-  const lookUpEnds = (endOffsets: () => Promise<LaneEnd[]>) => {
-    if (lookingUp) {
-      lookUpAgain = true;
-      return;
-    }
-    lookingUp = true;
-    lookUpAgain = false;
-    const asOf = aligner.fetchCount;
-    endOffsets()
-      .then((ends) => {
-        aligner.confirmed(ends, asOf);
-        void drain();
-      })
-      // The next fetch confirms instead: slower, not wrong.
-      .catch((error: unknown) => logger.warn({ err: error }, 'end offsets lookup failed'))
-      .finally(() => {
-        lookingUp = false;
-        if (lookUpAgain && aligner.buffered > 0) lookUpEnds(endOffsets);
-      });
-  };
 
   const apply = async (items: Pending[]) => {
     let upTo = Number.NEGATIVE_INFINITY;
@@ -358,9 +330,6 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
         })),
         at,
       );
-      if (options.alignConfirm && options.endOffsets && partitions.some((p) => p.delivered)) {
-        lookUpEnds(options.endOffsets);
-      }
       // what this fetch confirms caught up may release records held for it
       setImmediate(() => void drain());
     },

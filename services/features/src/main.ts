@@ -25,7 +25,6 @@ import {
 } from '@pipeline/topology';
 import { startFeatureApi } from './api.js';
 import { labelsGroupOf, parseFeaturesEnv } from './config.js';
-import { endOffsetsOf } from './end-offsets.js';
 import type { Engine } from './engine.js';
 import { createFrontier } from './frontier.js';
 import { createLabelsHandler, createTransactionsHandler } from './handler.js';
@@ -127,7 +126,6 @@ await runMain('features', async () => {
     logger,
     alignMaxWaitMs: config.FEATURES_ALIGN_MAX_WAIT,
     alignConfirm: config.FEATURES_ALIGN_CONFIRM,
-    ...(config.FEATURES_ALIGN_LOOKUP ? { endOffsets: endOffsetsOf(admin, config.FEATURES_TRANSACTIONS_TOPIC) } : {}),
     frontier: { shared: frontier, partitions: txTopic?.partitions.length ?? 0 },
     // A member that is gone is replaced by a rebalance (after the session timeout), not passed over:
     // this only bounds the wait for one that is alive and stuck.

@@ -1,6 +1,5 @@
 import { computeReference, fraudFeatureSet, NO_WATERMARK, type ReferenceEvent } from '@pipeline/feature-sets';
 import {
-  type Admin,
   type BatchHandler,
   createBatchConsumer,
   createLogger,
@@ -17,7 +16,6 @@ import {
   valueSubject,
 } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endOffsetsOf } from '../src/end-offsets.js';
 import { type Engine, processLabels } from '../src/engine.js';
 import { createFrontier } from '../src/frontier.js';
 import { createTransactionsHandler } from '../src/handler.js';
@@ -48,7 +46,6 @@ const logger = createLogger('features-interleaving-test', 'error');
 const prefixes: string[] = [];
 let topics: Topics;
 let producer: Producer;
-const admins: Admin[] = [];
 
 const engineFor = (prefix: string): Engine => ({
   set: fraudFeatureSet,
@@ -68,13 +65,7 @@ const labelsApplied: LabelGate = {
  * to the handler `delayMs` late each time: another interleaving of the same partitions. With
  * `members` > 1, that many consumers of the group split the partitions, as instances of the service.
  */
-async function run(
-  tag: string,
-  holdBack?: { partition: number; delayMs: number },
-  members = 1,
-  live?: { topic: string; publish: () => Promise<void> },
-) {
-  const source = live?.topic ?? topics.transactions;
+async function run(tag: string, holdBack?: { partition: number; delayMs: number }, members = 1) {
   const prefix = `${uniqueName(tag)}:`;
   prefixes.push(prefix);
   const engine = engineFor(prefix);
@@ -83,16 +74,13 @@ async function run(
   const enriched = uniqueName(`${tag}-enriched`);
   await createTopic(kafka, enriched);
   const consumers = await Promise.all(
-    Array.from({ length: members }, (_, m) =>
-      member(`${tag}-${m}`, engine, group, enriched, holdBack, source, live !== undefined),
-    ),
+    Array.from({ length: members }, (_, m) => member(`${tag}-${m}`, engine, group, enriched, holdBack)),
   );
   await Promise.all(consumers.map((c) => c.start()));
   try {
-    await live?.publish();
     await waitFor(
       `${tag} to commit every transaction`,
-      async () => (await committed(kafka, group, source)) >= txs.length,
+      async () => (await committed(kafka, group, topics.transactions)) >= txs.length,
       90_000,
     );
   } finally {
@@ -110,13 +98,8 @@ async function member(
   group: string,
   enriched: string,
   holdBack: { partition: number; delayMs: number } | undefined,
-  source: string,
-  confirm: boolean,
 ) {
   const s = serde();
-  const admin = kafka.admin();
-  await admin.connect();
-  admins.push(admin);
   const transactions = createTransactionsHandler({
     redis,
     engine,
@@ -127,12 +110,10 @@ async function member(
     labels: labelsApplied,
     logger,
     alignMaxWaitMs: 30_000,
-    // As the service runs: caught-up partitions confirmed by end-offset lookups of the broker.
-    ...(confirm ? { alignConfirm: true, endOffsets: endOffsetsOf(admin, source) } : {}),
     frontier: {
       shared: createFrontier({
         redis,
-        key: frontierKey(engine.prefix, group, source),
+        key: frontierKey(engine.prefix, group, topics.transactions),
         member: name,
         staleMs: 60_000,
       }),
@@ -148,7 +129,7 @@ async function member(
     groupId: group,
     fromBeginning: true,
     partitionsConsumedConcurrently: PARTITIONS,
-    decoders: { [source]: s.decoder<Transaction>(schemaFor('fraud/transaction').type) },
+    decoders: { [topics.transactions]: s.decoder<Transaction>(schemaFor('fraud/transaction').type) },
     handler,
     onFetch: transactions.onFetch,
     onAssigned: transactions.onAssigned,
@@ -173,22 +154,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const a of admins) await a.disconnect();
   for (const p of prefixes) await deletePrefix(redis, p);
   await producer.disconnect();
   await redis.quit();
 });
-
-/** The transactions in event-time order, a few at a time with pauses, as a live producer sends them. */
-async function publishLive(topic: string): Promise<void> {
-  const encoder = await serde().encoder<Transaction>(valueSubject(topic), schemaFor('fraud/transaction').type);
-  const ordered = [...txs].sort((a, b) => a.event_time - b.event_time);
-  for (let i = 0; i < ordered.length; i += 8) {
-    const messages = ordered.slice(i, i + 8).map((t) => ({ key: t.customer_id, value: encoder.encode(t) }));
-    await producer.send({ topic, acks: -1, messages });
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('transactions of several partitions', () => {
   it('give the same terminal features whichever partition is read late, equal to the reference', async () => {
@@ -197,14 +166,6 @@ describe('transactions of several partitions', () => {
     const late3 = await run('late3', { partition: 3, delayMs: 2000 });
     // two instances, each merging its own partitions, held back on each other's through Redis
     const split = await run('split', { partition: 1, delayMs: 2000 }, 2);
-    // published while consumed, in event-time order, as live traffic: caught-up partitions are
-    // confirmed by lookups of the broker's end offsets, as the service does by default
-    const liveTopic = uniqueName('interleave_live');
-    await createTopic(kafka, liveTopic, PARTITIONS);
-    const live = await run('live', { partition: 2, delayMs: 50 }, 1, {
-      topic: liveTopic,
-      publish: () => publishLive(liveTopic),
-    });
     expect(even.size).toBe(txs.length);
 
     const events: ReferenceEvent[] = [
@@ -217,7 +178,6 @@ describe('transactions of several partitions', () => {
       expect(late0.get(r.event_id), r.event_id).toEqual(r.values);
       expect(late3.get(r.event_id), r.event_id).toEqual(r.values);
       expect(split.get(r.event_id), r.event_id).toEqual(r.values);
-      expect(live.get(r.event_id), r.event_id).toEqual(r.values);
     }
     // terminals really are fed by several partitions, with history to count
     const count1d = fraudFeatureSet.index('terminal_transaction_count_1d');
