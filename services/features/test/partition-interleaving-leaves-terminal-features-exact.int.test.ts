@@ -65,7 +65,13 @@ const labelsApplied: LabelGate = {
  * to the handler `delayMs` late each time: another interleaving of the same partitions. With
  * `members` > 1, that many consumers of the group split the partitions, as instances of the service.
  */
-async function run(tag: string, holdBack?: { partition: number; delayMs: number }, members = 1) {
+async function run(
+  tag: string,
+  holdBack?: { partition: number; delayMs: number },
+  members = 1,
+  live?: { topic: string; publish: () => Promise<void> },
+) {
+  const source = live?.topic ?? topics.transactions;
   const prefix = `${uniqueName(tag)}:`;
   prefixes.push(prefix);
   const engine = engineFor(prefix);
@@ -74,13 +80,16 @@ async function run(tag: string, holdBack?: { partition: number; delayMs: number 
   const enriched = uniqueName(`${tag}-enriched`);
   await createTopic(kafka, enriched);
   const consumers = await Promise.all(
-    Array.from({ length: members }, (_, m) => member(`${tag}-${m}`, engine, group, enriched, holdBack)),
+    Array.from({ length: members }, (_, m) =>
+      member(`${tag}-${m}`, engine, group, enriched, holdBack, source, live !== undefined),
+    ),
   );
   await Promise.all(consumers.map((c) => c.start()));
   try {
+    await live?.publish();
     await waitFor(
       `${tag} to commit every transaction`,
-      async () => (await committed(kafka, group, topics.transactions)) >= txs.length,
+      async () => (await committed(kafka, group, source)) >= txs.length,
       90_000,
     );
   } finally {
@@ -98,6 +107,8 @@ async function member(
   group: string,
   enriched: string,
   holdBack: { partition: number; delayMs: number } | undefined,
+  source: string,
+  confirm: boolean,
 ) {
   const s = serde();
   const transactions = createTransactionsHandler({
@@ -110,10 +121,12 @@ async function member(
     labels: labelsApplied,
     logger,
     alignMaxWaitMs: 30_000,
+    // As the service runs: a caught-up partition counts once a later fetch confirms it.
+    alignConfirm: confirm,
     frontier: {
       shared: createFrontier({
         redis,
-        key: frontierKey(engine.prefix, group, topics.transactions),
+        key: frontierKey(engine.prefix, group, source),
         member: name,
         staleMs: 60_000,
       }),
@@ -129,7 +142,7 @@ async function member(
     groupId: group,
     fromBeginning: true,
     partitionsConsumedConcurrently: PARTITIONS,
-    decoders: { [topics.transactions]: s.decoder<Transaction>(schemaFor('fraud/transaction').type) },
+    decoders: { [source]: s.decoder<Transaction>(schemaFor('fraud/transaction').type) },
     handler,
     onFetch: transactions.onFetch,
     onAssigned: transactions.onAssigned,
@@ -159,6 +172,17 @@ afterAll(async () => {
   await redis.quit();
 });
 
+/** The transactions in event-time order, a few at a time with pauses, as a live producer sends them. */
+async function publishLive(topic: string): Promise<void> {
+  const encoder = await serde().encoder<Transaction>(valueSubject(topic), schemaFor('fraud/transaction').type);
+  const ordered = [...txs].sort((a, b) => a.event_time - b.event_time);
+  for (let i = 0; i < ordered.length; i += 8) {
+    const messages = ordered.slice(i, i + 8).map((t) => ({ key: t.customer_id, value: encoder.encode(t) }));
+    await producer.send({ topic, acks: -1, messages });
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('transactions of several partitions', () => {
   it('give the same terminal features whichever partition is read late, equal to the reference', async () => {
     const even = await run('even');
@@ -166,6 +190,13 @@ describe('transactions of several partitions', () => {
     const late3 = await run('late3', { partition: 3, delayMs: 2000 });
     // two instances, each merging its own partitions, held back on each other's through Redis
     const split = await run('split', { partition: 1, delayMs: 2000 }, 2);
+    // published while consumed, in event-time order, as live traffic
+    const liveTopic = uniqueName('interleave_live');
+    await createTopic(kafka, liveTopic, PARTITIONS);
+    const live = await run('live', { partition: 2, delayMs: 50 }, 1, {
+      topic: liveTopic,
+      publish: () => publishLive(liveTopic),
+    });
     expect(even.size).toBe(txs.length);
 
     const events: ReferenceEvent[] = [
@@ -178,6 +209,7 @@ describe('transactions of several partitions', () => {
       expect(late0.get(r.event_id), r.event_id).toEqual(r.values);
       expect(late3.get(r.event_id), r.event_id).toEqual(r.values);
       expect(split.get(r.event_id), r.event_id).toEqual(r.values);
+      expect(live.get(r.event_id), r.event_id).toEqual(r.values);
     }
     // terminals really are fed by several partitions, with history to count
     const count1d = fraudFeatureSet.index('terminal_transaction_count_1d');
