@@ -81,12 +81,6 @@ describe('checkLabel', () => {
     );
   });
 
-  it('refuses a fraud label whose terminal is a PII token, which no terminal state is keyed by', () => {
-    const tokenized = { ...label, terminal_id: `tok_k1_${'0'.repeat(32)}` };
-    expect(checkLabel(tokenized, Number.NEGATIVE_INFINITY, NOW, rules)?.message).toMatch(/terminal_id is a PII token/);
-    expect(checkLabel({ ...tokenized, is_fraud: false }, Number.NEGATIVE_INFINITY, NOW, rules)).toBeUndefined();
-  });
-
   it('refuses a label without its transaction time, or with one after the label time', () => {
     const missing = checkLabel({ ...label, transaction_time: null }, Number.NEGATIVE_INFINITY, NOW, rules);
     expect(missing).toBeInstanceOf(BadInputError);

@@ -1,4 +1,3 @@
-import { isToken } from '@pipeline/shared';
 import { type Label, labelProblem, type Transaction, transactionProblem } from '@pipeline/topology';
 import { BadInputError, LateEventError } from './errors.js';
 
@@ -53,12 +52,5 @@ export function checkTransaction(
 export function checkLabel(label: Label, watermark: number, now: number, rules: InputRules): Error | undefined {
   const problem = labelProblem(label);
   if (problem) return new BadInputError(problem);
-  // A review in the console labels what ClickHouse holds: tokens. Terminal state is keyed by the raw
-  // id, so such a label would count against no terminal (the sink still stores it).
-  if (label.is_fraud && isToken(label.terminal_id)) {
-    return new BadInputError(
-      'terminal_id is a PII token, not a terminal id (a label made from ClickHouse rows): the terminal fraud counts are keyed by raw ids and cannot take it',
-    );
-  }
   return checkTime('label_time', label.label_time, watermark, now, rules);
 }
