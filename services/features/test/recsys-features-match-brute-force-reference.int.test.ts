@@ -15,7 +15,7 @@ import { rng } from './random-streams.js';
  */
 
 const LATENESS = 10 * 60_000;
-const redis = createRedis(servers().REDIS_URL);
+const redis = createRedis(servers());
 const prefixes: string[] = [];
 afterAll(async () => {
   for (const p of prefixes) await deletePrefix(redis, p);

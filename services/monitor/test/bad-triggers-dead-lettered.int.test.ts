@@ -8,7 +8,7 @@ import {
   createRegistryClient,
   type DeadLetter,
 } from '@pipeline/shared';
-import { securityEnv, servers, uniqueName } from '@pipeline/testing';
+import { securityEnv, servers, testPrincipals, uniqueName } from '@pipeline/testing';
 import { type RetrainingTrigger, schemaFor, valueSubject } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRetrainConfig } from '../src/config.js';
@@ -65,6 +65,8 @@ describe('the retraining job given bad triggers', () => {
     });
     const settings = loadRetrainConfig({
       ...securityEnv(),
+      // Read by every service's parser; the job serves no HTTP here.
+      HTTP_AUTH_TOKENS: testPrincipals().env,
       KAFKA_BROKERS: servers().KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
       CLICKHOUSE_URL: servers().CLICKHOUSE_URL,

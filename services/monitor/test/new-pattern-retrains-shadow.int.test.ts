@@ -8,7 +8,7 @@ import {
   createRegistryClient,
   type DeadLetter,
 } from '@pipeline/shared';
-import { securityEnv, servers, uniqueName } from '@pipeline/testing';
+import { securityEnv, servers, testPrincipals, uniqueName } from '@pipeline/testing';
 import { schemaFor, valueSubject } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRetrainConfig } from '../src/config.js';
@@ -105,6 +105,8 @@ describe('a new fraud pattern', () => {
     // The retraining job, on the real topic, with the real trainer.
     const settings = loadRetrainConfig({
       ...securityEnv(),
+      // Read by every service's parser; the job serves no HTTP here.
+      HTTP_AUTH_TOKENS: testPrincipals().env,
       KAFKA_BROKERS: servers().KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: servers().SCHEMA_REGISTRY_URL,
       CLICKHOUSE_URL: servers().CLICKHOUSE_URL,

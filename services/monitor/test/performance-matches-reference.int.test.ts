@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testPrincipals } from '@pipeline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRegistryDir, loadRetrainConfig } from '../src/config.js';
 import { averagePrecision, cardPrecisionAtK, confusionAt, rocAuc } from '../src/stats.js';
@@ -17,6 +18,7 @@ const K = 20;
 /** scikit-learn's ROC AUC and average precision on the given pairs, from the trainer's venv. */
 function sklearn(scores: number[], labels: number[]): { roc_auc: number; average_precision: number } {
   const python = loadRetrainConfig({
+    HTTP_AUTH_TOKENS: testPrincipals().env,
     KAFKA_BROKERS: 'x:1',
     SCHEMA_REGISTRY_URL: 'http://x',
     CLICKHOUSE_URL: 'http://x',

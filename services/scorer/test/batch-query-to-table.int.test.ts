@@ -11,7 +11,7 @@ import {
   sql,
 } from '@pipeline/shared';
 import { enrichedRow, insertEnriched } from '@pipeline/sink/tables/transactions-enriched';
-import { servers, uniqueName } from '@pipeline/testing';
+import { securityEnv, servers, uniqueName } from '@pipeline/testing';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempRegistry } from '../src/registry/test-registry.js';
@@ -25,7 +25,7 @@ let admin: ClickHouseClient;
 let client: ClickHouseClient;
 const registry = tempRegistry();
 const events = Array.from({ length: 300 }, (_, i) => enrichedEvent(i, 'batch-query'));
-const env = () => ({ CLICKHOUSE_URL: servers().CLICKHOUSE_URL, CLICKHOUSE_DATABASE: database });
+const env = () => ({ ...securityEnv(), CLICKHOUSE_URL: servers().CLICKHOUSE_URL, CLICKHOUSE_DATABASE: database });
 const QUERY =
   "SELECT event_id, feature_set, feature_set_version, feature_values FROM transactions_enriched FINAL WHERE event_id LIKE 'batch-query-%' ORDER BY event_id";
 

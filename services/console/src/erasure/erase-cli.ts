@@ -17,11 +17,11 @@ await runMain('erase', async () => {
   const config = loadEraseConfig();
   const say = (line: string) => process.stderr.write(`erase: ${line}\n`);
   await migrate({
-    url: config.CLICKHOUSE_URL,
+    url: config,
     database: config.CLICKHOUSE_DATABASE,
     logger: createLogger('erase', 'warn'),
   });
-  const clickhouse = createClickHouse(config.CLICKHOUSE_URL, config.CLICKHOUSE_DATABASE);
+  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE);
   const redis = await connectRedis(config);
   try {
     const summary = await eraseCustomer(options, {
