@@ -230,7 +230,7 @@ function printStep(s: StepResult): void {
   const hop = (name: string) =>
     `${name} ${s.hops[name]?.p50?.toFixed(1) ?? '-'}/${s.hops[name]?.p99?.toFixed(1) ?? '-'}`;
   console.log(
-    `          p50/p99 ms at ${hop('enriched')}, ${hop('scores')}, ${hop('decisions')}; dead letters ${s.deadLetters}`,
+    `          p50/p99 ms at ${hop('enriched')}, ${hop('scores')}, ${hop('decisions')}; dead letters ${s.deadLetters}${s.rulesOnlyShare === null ? '' : `; on rules alone ${(100 * s.rulesOnlyShare).toFixed(1)} %`}`,
   );
   console.log(
     `          ${s.usage.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%/${Math.round(u.rssMb)}M`).join('  ')}`,

@@ -31,6 +31,7 @@ function step(rate: number, p99: number, sustained: boolean): StepResult {
       progressReadsPerS: rate / 100,
       offsetsLookupsPerS: rate / 100,
     },
+    rulesOnlyShare: rate / 10_000,
   };
 }
 
@@ -68,6 +69,7 @@ describe('benchmark report', () => {
       kafka_cpu_us_per_event: 200,
       kafka_requests_per_event: 0.25,
       label_wait_ms_at_1000: 1.25,
+      rules_only_share_at_1000: 0.1,
       max_sustained_eps: 1414,
       identity_max_eps: 20_000,
       pipeline_to_identity: 1414 / 20_000,
@@ -84,7 +86,7 @@ describe('benchmark report', () => {
     expect(md).toContain('| sustained ≥ 5,000 events/s | 1,414 | **missed** |');
     expect(md).toContain('| four services ≤ 400 µs CPU per event at 1,000/s | 954 µs | **missed** |');
     expect(md).toContain('| pipeline ≥ 50 % of identity | 7 % | **missed** |');
-    expect(md).toContain('| 1,000 | 2.0 / 4.0 | - | - |');
+    expect(md).toContain('| 1,000 | 2.0 / 4.0 | - | - | 10.0 % |');
     expect(md).toContain('| 1,000 | features 200/s (Fetch 100, Produce 100), scorer 50/s (Fetch 50) |');
     expect(md).toContain('| 1,000 | 20 | 1.25 | 10 | 10 |');
     expect(md).toContain('![latency against rate](bench-2026-11-23.png)');

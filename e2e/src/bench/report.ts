@@ -90,6 +90,7 @@ export function headline(result: BenchResult) {
     kafka_cpu_us_per_event: at1000 ? (cpuUsPerEvent(at1000).kafka ?? null) : null,
     kafka_requests_per_event: at1000 ? kafkaRequestsPerEvent(at1000) : null,
     label_wait_ms_at_1000: at1000?.labelGate?.meanWaitMs ?? null,
+    rules_only_share_at_1000: at1000?.rulesOnlyShare ?? null,
     max_sustained_eps: fraud?.maxSustained ?? null,
     identity_max_eps: identity?.maxSustained ?? null,
     pipeline_to_identity: ratio,
@@ -120,7 +121,8 @@ function hopRows(steps: StepResult[]): string[] {
       const h = s.hops[hop];
       return h ? `${f(h.p50)} / ${f(h.p99)}` : '-';
     };
-    return `| ${int(s.rate)} | ${cell('enriched')} | ${cell('scores')} | ${cell('decisions')} |`;
+    const rulesOnly = s.rulesOnlyShare === null ? '-' : `${(100 * s.rulesOnlyShare).toFixed(1)} %`;
+    return `| ${int(s.rate)} | ${cell('enriched')} | ${cell('scores')} | ${cell('decisions')} | ${rulesOnly} |`;
   });
 }
 
@@ -157,10 +159,10 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
       '',
       `Highest sustained rate: **${int(p.maxSustained)} events/s**${p.firstFailed === null ? '' : ` (not sustained at ${int(p.firstFailed)})`}.`,
       '',
-      'Latency from publish to each topic on the way, p50 / p99 ms (a hop costs the difference):',
+      'Latency from publish to each topic on the way, p50 / p99 ms (a hop costs the difference), and the share of decisions made on rules alone because the score missed its budget (`decision_decisions{path="RULES_ONLY"}`):',
       '',
-      `| rate/s | ${p.kind === 'fraud' ? 'enriched (features)' : 'enriched (relay1)'} | ${p.kind === 'fraud' ? 'scores (scorer)' : 'scores (relay2)'} | ${p.kind === 'fraud' ? 'decisions (decision)' : 'decisions (relay3)'} |`,
-      '| -----: | ----: | ----: | ----: |',
+      `| rate/s | ${p.kind === 'fraud' ? 'enriched (features)' : 'enriched (relay1)'} | ${p.kind === 'fraud' ? 'scores (scorer)' : 'scores (relay2)'} | ${p.kind === 'fraud' ? 'decisions (decision)' : 'decisions (relay3)'} | on rules alone |`,
+      '| -----: | ----: | ----: | ----: | ----: |',
       ...hopRows([...p.steps, ...p.searched].sort((a, b) => a.rate - b.rate)),
       '',
       'Requests each process sent the Kafka broker per second, with its busiest APIs (`kafka_client_requests` on its /metrics; the broker’s CPU goes mostly per request):',

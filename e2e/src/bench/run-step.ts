@@ -23,6 +23,11 @@ export interface StepResult {
   kafkaRequests: RequestRates;
   /** The features service's label gate over the same window (null: no features process answered). */
   labelGate: LabelGateFigures | null;
+  /**
+   * Share of the decision engine's decisions over the window made on rules alone because the score
+   * missed its budget (null: no decision process answered, or it decided nothing).
+   */
+  rulesOnlyShare: number | null;
 }
 
 /** What the label gate cost the features service: rounds gated, their mean wait, its reads. */
@@ -32,6 +37,9 @@ export interface LabelGateFigures {
   progressReadsPerS: number;
   offsetsLookupsPerS: number;
 }
+
+const DECISIONS = 'decision_decisions_total';
+const RULES_ONLY = `${DECISIONS}{path="RULES_ONLY"}`;
 
 const GATE_SERIES = [
   'features_label_wait_count',
@@ -83,10 +91,13 @@ export async function runStep(options: {
   let usage: ReturnType<typeof startUsageWindow> | undefined;
   let requests: ReturnType<typeof startRequestWindow> | undefined;
   let gate: ReturnType<typeof startSeriesWindow> | undefined;
+  let paths: ReturnType<typeof startSeriesWindow> | undefined;
   const settle = setTimeout(() => {
     usage = startUsageWindow(options.pids);
     requests = startRequestWindow(options.ports);
     if (options.ports.features !== undefined) gate = startSeriesWindow(options.ports.features, GATE_SERIES);
+    if (options.ports.decision !== undefined)
+      paths = startSeriesWindow(options.ports.decision, [DECISIONS, RULES_ONLY]);
     void Promise.all(
       Object.entries(hopTopics).map(async ([hop, topic]) => ({
         hop,
@@ -140,6 +151,8 @@ export async function runStep(options: {
     progressReadsPerS: (gated.grew.features_label_progress_reads_total ?? 0) / gated.seconds,
     offsetsLookupsPerS: (gated.grew.features_label_offsets_lookups_total ?? 0) / gated.seconds,
   };
+  const decided = (await (await paths)?.end()) ?? null;
+  const rulesOnlyShare = decided?.grew[DECISIONS] ? (decided.grew[RULES_ONLY] ?? 0) / decided.grew[DECISIONS] : null;
   const judgement = judgeStep(samples, rate, { publishedRate: traffic.stats.rate });
 
   const drainStart = performance.now();
@@ -168,5 +181,6 @@ export async function runStep(options: {
     usage: used,
     kafkaRequests,
     labelGate,
+    rulesOnlyShare,
   };
 }

@@ -26,4 +26,17 @@ describe('sumSeries', () => {
       absent: 0,
     });
   });
+
+  it('sums only the label sets a selector names', () => {
+    const page = [
+      'decision_decisions_total{path="RULES_ONLY",action="APPROVE"} 5',
+      'decision_decisions_total{action="REVIEW",path="RULES_ONLY"} 2',
+      'decision_decisions_total{path="MODEL_AND_RULES",action="APPROVE"} 40',
+      'decision_decisions_total{xpath="RULES_ONLY",path="MODEL_AND_RULES"} 1000',
+    ].join('\n');
+    expect(sumSeries(page, ['decision_decisions_total{path="RULES_ONLY"}', 'decision_decisions_total'])).toEqual({
+      'decision_decisions_total{path="RULES_ONLY"}': 7,
+      decision_decisions_total: 1047,
+    });
+  });
 });
