@@ -179,7 +179,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
         const s = reader.stats();
         const w = reader.takeWindow();
         console.log(
-          `  ${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  decided ${s.events}  last 5 s p50 ${w.p50?.toFixed(1) ?? '-'} p99 ${w.p99?.toFixed(1) ?? '-'} ms`,
+          `  ${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  decided ${s.events}  last 5 s p50 ${w.p50?.toFixed(1) ?? '-'} p99 ${w.p99?.toFixed(1) ?? '-'} ms, on rules alone ${w.count > 0 ? `${((100 * w.rulesOnly) / w.count).toFixed(0)} %` : '-'}`,
         );
       },
     });

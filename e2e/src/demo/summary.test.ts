@@ -11,6 +11,7 @@ const summary: DemoSummary = {
     differingDuplicates: 0,
     byAction: { APPROVE: 8_700, DECLINE: 200, REVIEW: 100 },
     byPath: { MODEL_AND_RULES: 8_990, RULES_ONLY: 10 },
+    steadyByPath: { RULES_ONLY: 2, MODEL_AND_RULES: 7_998 },
     latencyMs: { count: 9_000, p50: 12.3, p95: 20, p99: 31.25, max: 80, mean: 13 },
     steadyLatencyMs: { count: 8_000, p50: 11, p95: 18, p99: 24.5, max: 40, mean: 12 },
   },
@@ -35,6 +36,8 @@ describe('formatSummary', () => {
     expect(text).toContain('APPROVE 8,700 (96.7%), DECLINE 200 (2.2%), REVIEW 100 (1.1%)');
     expect(text).toContain('Dead letters     4\n                   4 features LateEventError: event 9 min late');
     expect(text).toContain('p50 12.3 ms, p95 20.0 ms, p99 31.3 ms, max 80.0 ms over 9,000 decisions');
+    expect(text).toContain('Decided by       MODEL_AND_RULES 8,990 (99.9%), RULES_ONLY 10 (0.1%)');
+    expect(text).toContain('after warm-up  MODEL_AND_RULES 7,998 (100.0%), RULES_ONLY 2 (0.0%)');
     expect(text).toContain('after warm-up  p50 11.0 ms, p95 18.0 ms, p99 24.5 ms, max 40.0 ms over 8,000 decisions');
   });
 

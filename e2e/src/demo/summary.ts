@@ -38,6 +38,15 @@ function latencyLine(s: Summary): string {
   return `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}, max ${ms(s.max)} over ${int(s.count)} decisions`;
 }
 
+/** Decisions by path, each with its share: RULES_ONLY is a score that missed its budget. */
+function byPath(paths: Record<string, number>): string {
+  const total = Object.values(paths).reduce((a, b) => a + b, 0);
+  return Object.entries(paths)
+    .sort((a, b) => b[1] - a[1])
+    .map(([path, n]) => `${path} ${int(n)} (${pct(n, total)})`)
+    .join(', ');
+}
+
 /** The demo's closing report, as printed. */
 export function formatSummary(s: DemoSummary): string {
   const d = s.decisions;
@@ -53,9 +62,8 @@ export function formatSummary(s: DemoSummary): string {
       .sort((a, b) => b[1] - a[1])
       .map(([action, n]) => `${action} ${int(n)} (${pct(n, d.received)})`)
       .join(', ')}`,
-    `Decided by       ${Object.entries(d.byPath)
-      .map(([path, n]) => `${path} ${int(n)}`)
-      .join(', ')}`,
+    `Decided by       ${byPath(d.byPath)}`,
+    `  after warm-up  ${byPath(d.steadyByPath)} (events published after the first 5 s)`,
     `End to end       ${latencyLine(d.latencyMs)} (publish → decisions topic)`,
     `  after warm-up  ${latencyLine(d.steadyLatencyMs)} (events published after the first 5 s)`,
   ];

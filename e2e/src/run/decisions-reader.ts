@@ -13,6 +13,8 @@ export interface DecisionStats {
   differingDuplicates: number;
   byAction: Record<string, number>;
   byPath: Record<string, number>;
+  /** The same, for events published after the first `warmUpMs` of traffic. */
+  steadyByPath: Record<string, number>;
   /** Arrival here minus the `publish-time-ms` header the load generator stamped. */
   latencyMs: Summary;
   /** The same, for events published after the first `warmUpMs` of traffic (services warm). */
@@ -21,8 +23,8 @@ export interface DecisionStats {
 
 export interface DecisionsReader {
   stats(): DecisionStats;
-  /** Latency of the decisions read since the last call. */
-  takeWindow(): Summary;
+  /** Latency of the decisions read since the last call, and how many of them were on rules alone. */
+  takeWindow(): Summary & { rulesOnly: number };
   /** The events among these that have no decision yet. */
   missing(eventIds: Iterable<string>): string[];
   /** How many decisions were read for the event, and whether they differ. */
@@ -47,9 +49,11 @@ export async function startDecisionsReader(options: {
   const differing = new Set<string>();
   const byAction: Record<string, number> = {};
   const byPath: Record<string, number> = {};
+  const steadyByPath: Record<string, number> = {};
   const latency = new ValueRecorder();
   const steady = new ValueRecorder();
   let window = new ValueRecorder();
+  let windowRulesOnly = 0;
   let firstPublished: number | undefined;
   let received = 0;
 
@@ -70,12 +74,16 @@ export async function startDecisionsReader(options: {
         else if (first !== said) differing.add(decision.event_id);
         byAction[decision.action] = (byAction[decision.action] ?? 0) + 1;
         byPath[decision.path] = (byPath[decision.path] ?? 0) + 1;
+        if (decision.path === 'RULES_ONLY') windowRulesOnly++;
         const published = readPublishTime(message.headers);
         if (published === undefined) continue;
         latency.record(arrived - published);
         window.record(arrived - published);
         firstPublished ??= published;
-        if (published - firstPublished >= warmUpMs) steady.record(arrived - published);
+        if (published - firstPublished >= warmUpMs) {
+          steady.record(arrived - published);
+          steadyByPath[decision.path] = (steadyByPath[decision.path] ?? 0) + 1;
+        }
       }
     },
   });
@@ -90,13 +98,15 @@ export async function startDecisionsReader(options: {
       differingDuplicates: differing.size,
       byAction: { ...byAction },
       byPath: { ...byPath },
+      steadyByPath: { ...steadyByPath },
       latencyMs: latency.summary(),
       steadyLatencyMs: steady.summary(),
     };
   };
   const takeWindow = () => {
-    const taken = window.summary();
+    const taken = { ...window.summary(), rulesOnly: windowRulesOnly };
     window = new ValueRecorder();
+    windowRulesOnly = 0;
     return taken;
   };
   const missing = (ids: Iterable<string>) => [...ids].filter((id) => !perEvent.has(id));
