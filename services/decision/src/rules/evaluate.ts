@@ -1,9 +1,12 @@
 import type { Transaction } from '@pipeline/topology';
 import type { Bands, Condition, Operand, Scalar, Thresholds } from './types.js';
 
-/** What a condition can see: the transaction, its feature vector and the deciding score (null on fallback). */
+/**
+ * What a condition can see: the transaction (fraud; a ranking policy reads none), the feature vector
+ * and the deciding score (null on fallback).
+ */
 export interface EvalContext {
-  transaction: Transaction;
+  transaction?: Transaction;
   features: readonly number[];
   score: number | null;
 }
@@ -18,7 +21,7 @@ function read(operand: Operand, ctx: EvalContext): Scalar | null {
       return v === undefined || Number.isNaN(v) ? null : v;
     }
     case 'transaction':
-      return ctx.transaction[operand.field] ?? null;
+      return ctx.transaction?.[operand.field] ?? null;
   }
 }
 
