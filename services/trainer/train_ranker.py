@@ -37,6 +37,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from recsys_metrics import bootstrap_difference, mean_quality, per_request
+from selection import single_thread
 from train import feature_set, iso, json_vector, write_json
 
 META_COLUMNS = ["request_id", "event_time", "user_id", "item_id", "position", "clicked", "purchased"]
@@ -69,7 +70,13 @@ def load(path: Path) -> dict:
                 raise DataError(f"{path}:{n}: {len(line)} fields, the header has {len(header)}")
             for c, v in zip(META_COLUMNS, line):
                 meta[c].append(v)
-            rows.append([float(c) if c != "" else math.nan for c in line[len(META_COLUMNS):]])
+            if line[5] not in ("0", "1") or line[6] not in ("0", "1"):
+                raise DataError(f"{path}:{n}: clicked and purchased must be 0 or 1, got {line[5]!r}, {line[6]!r}")
+            try:
+                int(line[1]), int(line[4])
+                rows.append([float(c) if c != "" else math.nan for c in line[len(META_COLUMNS):]])
+            except ValueError as e:
+                raise DataError(f"{path}:{n}: {e}") from None
     if not rows:
         raise DataError(f"{path}: no rows")
     return {
@@ -112,7 +119,8 @@ def fit(X: np.ndarray, y: np.ndarray, args) -> HistGradientBoostingClassifier:
         early_stopping=False,
         random_state=0,
     )
-    return model.fit(X, y)
+    with single_thread():  # see selection.single_thread: HistGradientBoosting's spinning OpenMP threads
+        return model.fit(X, y)
 
 
 def export(model, features: int) -> bytes:

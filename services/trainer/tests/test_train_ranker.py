@@ -94,6 +94,14 @@ def test_the_committed_recsys_rank_fixture_scores_as_sklearn_did():
     assert q["model"]["ndcg_at_10"] > q["popularity"]["ndcg_at_10"]
 
 
+def set_field(text: str, column: int, value: str) -> str:
+    """The CSV text with one field of its first data row replaced."""
+    header, first, rest = text.split("\n", 2)
+    cells = first.split(",")
+    cells[column] = value
+    return "\n".join([header, ",".join(cells), rest])
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
@@ -101,6 +109,9 @@ def test_the_committed_recsys_rank_fixture_scores_as_sklearn_did():
         (lambda t: t.replace("item_views_count_7d", "item_views", 1), "no item_views_count_7d column"),
         (lambda t: t.split("\n", 1)[0] + "\n", "no rows"),
         (lambda t: t.replace("\nr3,", "\nr3,x,", 1), "fields, the header has"),
+        (lambda t: set_field(t, 5, "yes"), "clicked and purchased must be 0 or 1, got 'yes'"),
+        (lambda t: t.replace("\nr3,1767", "\nr3,x1767", 1), "invalid literal for int() with base 10: 'x1767"),
+        (lambda t: t.rstrip("\n") + "x\n", "could not convert string to float"),
     ],
 )
 def test_bad_data_stops_with_a_clear_error(tmp_path, capsys, edit, message):
