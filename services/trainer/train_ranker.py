@@ -8,13 +8,14 @@ Input: the CSV written by services/scorer/scripts/build-recsys-training-set.ts (
 event_time, user_id, item_id, position, clicked, purchased, then the feature columns in the feature
 set's order; empty = NaN): one row per candidate of a recommendation request.
 Split by time: requests in the last --held-out-days whole UTC days test (the simulator's held-out
-sessions when it is given the same number of evaluation days), the rest train.
+sessions when it is given the same number of evaluation days), the rest train: only those with a
+clicked candidate unless --all-requests.
 Scored in micro-batches: one request's candidates are one N×F input matrix; the model's column 1 of
 `probabilities` ranks them.
 Quality on the held-out requests with a click: NDCG@k and recall@k (recsys_metrics.py) of the model
 and of a popularity baseline (candidates by their item's views over 7 days as of the request, the
-item_views_count_7d feature), printed, stored in metadata.json and, with --report, in a Markdown
-report.
+item_views_count_7d feature; and of each --baseline-feature alone), printed, stored in
+metadata.json and, with --report, in a Markdown report.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def fit(X: np.ndarray, y: np.ndarray, args) -> HistGradientBoostingClassifier:
         max_depth=args.depth,
         learning_rate=args.learning_rate,
         max_leaf_nodes=31,
+        min_samples_leaf=args.min_samples_leaf,
         early_stopping=False,
         random_state=0,
     )
@@ -172,7 +174,8 @@ def report_markdown(meta: dict, command: str) -> str:
         "",
         f"Held out: requests from {meta['training_window']['test_from']} ({m['test_rows']} candidate rows, "
         f"{m['test_requests']} requests, {q['model']['requests']} with a clicked candidate, on which the figures are). "
-        f"Trained on {m['train_rows']} rows ({m['train_requests']} requests, {m['train_clicked']} clicked).",
+        f"Trained on {m['train_rows']} rows ({m['train_requests']} requests: {meta['params']['training_requests']}; "
+        f"{m['train_clicked']} clicked).",
         "",
         f"| ranker | NDCG@{k} | recall@{k} |",
         "| --- | --- | --- |",
@@ -181,6 +184,7 @@ def report_markdown(meta: dict, command: str) -> str:
         "model": f"{meta['name']} (gradient boosting, pointwise on clicks)",
         "popularity": "popularity (item views over 7 days as of the request)",
         "candidate_order": "the request's own candidate order",
+        **{f: f"`{f}` alone (NaN last)" for f in q if f not in ("model", "popularity", "candidate_order", "model_minus_popularity_95")},
     }
     for name, label in labels.items():
         lines.append(f"| {label} | {q[name][f'ndcg_at_{k}']:.4f} | {q[name][f'recall_at_{k}']:.4f} |")
@@ -209,8 +213,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--held-out-days", type=int, default=2)
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--trees", type=int, default=100)
-    ap.add_argument("--depth", type=int, default=6)
-    ap.add_argument("--learning-rate", type=float, default=0.1)
+    ap.add_argument("--depth", type=int, default=3)
+    ap.add_argument("--learning-rate", type=float, default=0.05)
+    ap.add_argument("--min-samples-leaf", type=int, default=200)
+    ap.add_argument("--all-requests", action="store_true", help="train on every request, not only those with a click")
+    ap.add_argument("--baseline-feature", action="append", default=[], help="also rank by this feature (repeatable)")
     ap.add_argument("--fixture-requests", type=int, default=4)
     ap.add_argument("--dataset-note", default="", help="how the dataset was made, recorded in the metadata")
     ap.add_argument("--report", type=Path, default=None, help="write the quality report here (Markdown)")
@@ -230,6 +237,14 @@ def run(args, command: str) -> Path:
     test, cut = time_split(data["event_time"], args.held_out_days)
     train = ~test
     check_split(data, test)
+    missing = [f for f in args.baseline_feature if f not in names]
+    if missing:
+        raise DataError(f"--baseline-feature {missing}: no such column")
+    if not args.all_requests:
+        # A request without a clicked candidate has no ranking to learn (nor NDCG); its negatives are
+        # mostly candidates the user never saw.
+        clicked_requests = np.unique(data["request_id"][y == 1])
+        train = train & np.isin(data["request_id"], clicked_requests)
     n_requests = lambda rows: int(len(np.unique(data["request_id"][rows])))  # noqa: E731
     print(f"rows {len(y)}: train {train.sum()} ({y[train].sum()} clicked), held out {test.sum()} ({y[test].sum()} clicked)")
 
@@ -244,6 +259,7 @@ def run(args, command: str) -> Path:
         "model": p_test,
         "popularity": popularity,
         "candidate_order": np.zeros(int(test.sum())),  # ties everywhere: the request's own order
+        **{f: np.nan_to_num(X[test][:, names.index(f)].astype(np.float64), nan=-np.inf) for f in args.baseline_feature},
     }
     held_out = quality(data, test, scores, args.k)
     metrics = {
@@ -327,7 +343,14 @@ def run(args, command: str) -> Path:
             "split": f"request event_time < {iso(cut)} trains (the last {args.held_out_days} UTC days held out)",
         },
         "algorithm": "sklearn.ensemble.HistGradientBoostingClassifier (pointwise on clicked)",
-        "params": {"max_iter": args.trees, "max_depth": args.depth, "learning_rate": args.learning_rate, "max_leaf_nodes": 31},
+        "params": {
+            "max_iter": args.trees,
+            "max_depth": args.depth,
+            "learning_rate": args.learning_rate,
+            "max_leaf_nodes": 31,
+            "min_samples_leaf": args.min_samples_leaf,
+            "training_requests": "all" if args.all_requests else "with a clicked candidate",
+        },
         "dataset": {
             "file": str(args.data),
             "rows": int(len(y)),

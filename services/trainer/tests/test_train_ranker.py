@@ -44,7 +44,7 @@ def train(tmp_path: Path, data: Path, *extra: str) -> Path:
 
 
 def test_trains_splits_by_time_beats_popularity_and_registers(tmp_path):
-    out = train(tmp_path, synthetic_csv(tmp_path / "d.csv"))
+    out = train(tmp_path, synthetic_csv(tmp_path / "d.csv"), "--all-requests", "--baseline-feature", "noise")
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["name"] == "recsys_rank" and meta["version"] == "1"
     assert meta["feature_set"] == {"name": "toy", "version": 1, "names": NAMES}
@@ -59,10 +59,26 @@ def test_trains_splits_by_time_beats_popularity_and_registers(tmp_path):
     assert q["model"]["recall_at_10"] > q["popularity"]["recall_at_10"]
     assert m["ndcg_at_10"] == q["model"]["ndcg_at_10"]
     assert q["model_minus_popularity_95"]["ndcg_at_10"][0] > 0
+    assert q["noise"]["requests"] == q["model"]["requests"]
+    assert q["noise"]["ndcg_at_10"] < q["model"]["ndcg_at_10"]
     report = (tmp_path / "report.md").read_text()
     assert f"| {q['model']['ndcg_at_10']:.4f} | {q['model']['recall_at_10']:.4f} |" in report
+    assert f"| `noise` alone (NaN last) | {q['noise']['ndcg_at_10']:.4f} |" in report
     # a second run is the next version
     assert train(tmp_path, tmp_path / "d.csv").parent.joinpath("2").is_dir()
+
+
+def test_trains_on_the_requests_with_a_click_by_default(tmp_path):
+    data = synthetic_csv(tmp_path / "d.csv")
+    rows = [line.split(",") for line in data.read_text().splitlines()[1:]]
+    cut = START_MS + 4 * DAY_MS
+    clicked = {r[0] for r in rows if r[5] == "1" and int(r[1]) < cut}
+    meta = json.loads((train(tmp_path, data) / "metadata.json").read_text())
+    assert 0 < len(clicked) < 160
+    assert meta["metrics"]["train_requests"] == len(clicked)
+    assert meta["metrics"]["train_rows"] == 12 * len(clicked)
+    assert meta["metrics"]["test_requests"] == 80  # evaluated on every held-out request (those with a click count)
+    assert meta["params"]["training_requests"] == "with a clicked candidate"
 
 
 def test_onnx_scores_equal_sklearn_on_the_fixture_batch_by_batch(tmp_path):
@@ -139,6 +155,12 @@ def test_no_positives_in_a_split_stops_with_a_clear_error(tmp_path):
         train(tmp_path, data)
     assert "the held-out split has no positives" in str(exit.value.code)
     assert not (tmp_path / "registry").exists()
+
+
+def test_an_unknown_baseline_feature_is_refused(tmp_path):
+    with pytest.raises(SystemExit) as exit:
+        train(tmp_path, synthetic_csv(tmp_path / "d.csv", days=3), "--baseline-feature", "nope")
+    assert "--baseline-feature ['nope']: no such column" in str(exit.value.code)
 
 
 def test_held_out_days_below_one_is_refused(tmp_path):
