@@ -230,8 +230,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(args, command: str) -> Path:
-    if args.k < 1:
-        raise DataError(f"--k must be at least 1, got {args.k}")
+    for option, value in (("--k", args.k), ("--fixture-requests", args.fixture_requests)):
+        if value < 1:
+            raise DataError(f"{option} must be at least 1, got {value}")
     data = load(args.data)
     names, X, y = data["names"], data["X"], data["clicked"]
     test, cut = time_split(data["event_time"], args.held_out_days)

@@ -163,7 +163,9 @@ def test_an_unknown_baseline_feature_is_refused(tmp_path):
     assert "--baseline-feature ['nope']: no such column" in str(exit.value.code)
 
 
-def test_held_out_days_below_one_is_refused(tmp_path):
+@pytest.mark.parametrize("option", ["--held-out-days", "--k", "--fixture-requests"])
+def test_counts_below_one_are_refused(tmp_path, option):
     with pytest.raises(SystemExit) as exit:
-        train(tmp_path, synthetic_csv(tmp_path / "d.csv", days=3), "--held-out-days", "0")
-    assert "--held-out-days must be at least 1" in str(exit.value.code)
+        train(tmp_path, synthetic_csv(tmp_path / "d.csv", days=3), option, "0")
+    assert f"{option} must be at least 1, got 0" in str(exit.value.code)
+    assert not (tmp_path / "registry").exists()
