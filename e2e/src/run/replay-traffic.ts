@@ -100,7 +100,7 @@ export async function publishReplay(options: {
         const allowed = slowAllowance(sent.transactions + sent.labels, await options.consumed(), options.lagCap);
         if (allowed === 0) {
           if (options.signal?.aborted) throw new Error('publishing interrupted');
-          // Commits come every 100 ms (KAFKA_COMMIT_INTERVAL): asking much more often only loads the broker.
+          // Commits come every KAFKA_COMMIT_INTERVAL (500 ms): asking much more often only loads the broker.
           await new Promise((r) => setTimeout(r, 50));
           continue;
         }

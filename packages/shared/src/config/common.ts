@@ -42,7 +42,7 @@ export const kafkaVars = {
    * request per fetch; a crash redelivers up to this much more, which idempotent handling absorbs.
    * 0: each fetch's batches are committed before the next fetch.
    */
-  KAFKA_COMMIT_INTERVAL: env.duration().default(100),
+  KAFKA_COMMIT_INTERVAL: env.duration().default(500),
   /** The longest a fetch waits on the broker for KAFKA_FETCH_MIN_BYTES: what light traffic pays for batches. */
   KAFKA_FETCH_MAX_WAIT: env.duration().default(DEFAULT_FETCH.maxWaitMs),
   KAFKA_FETCH_MIN_BYTES: env.positiveInt().default(DEFAULT_FETCH.minBytes),
