@@ -41,6 +41,8 @@ describe('partition readiness', () => {
     expect(untouchedReady(offsets(0, 0, 7, 7))).toBe(true);
     expect(untouchedReady(offsets(0, 0, 7))).toBe(false);
     expect(untouchedReady(offsets(0, 0, 7, 6))).toBe(false);
+    // A lookup without the low offsets and commits (-1) proves nothing for it, even when empty.
+    expect(untouchedReady(offsets(0, -1, 0, -1))).toBe(false);
   });
 
   it('judges every partition against one lookup: ready for t, ready through, caught up whatever t', () => {

@@ -27,8 +27,9 @@ export interface LabelSource {
   /** Progress recorded per partition by the labels consumer. */
   progress(): Promise<Map<number, LabelProgress>>;
   /**
-   * Every partition of the labels topic, with its offsets; the labels group's commits only when
-   * `committed` is asked for (else -1).
+   * Every partition of the labels topic, with its offsets; its low offsets and the labels group's
+   * commits only when `committed` is asked for (else -1: a partition without progress is then not
+   * ready, and the gate asks again with them).
    */
   offsets(options?: { committed?: boolean }): Promise<LabelPartitionOffsets[]>;
 }

@@ -37,7 +37,7 @@ export function labelSource(options: {
   });
   const offsetsLookups = meter.createCounter('features_label_offsets_lookups', {
     description:
-      'Lookups of the labels topic offsets on the broker by the label gate (two admin requests each, three with the group commits)',
+      'Lookups of the labels topic offsets on the broker by the label gate (one admin request each; three with the low offsets and the group commits)',
   });
   return {
     async progress() {
@@ -47,14 +47,17 @@ export function labelSource(options: {
     },
     async offsets({ committed: withCommitted = true } = {}): Promise<LabelPartitionOffsets[]> {
       offsetsLookups.add(1);
+      // The low offsets, like the commits, matter only for a partition without progress.
       const [ends, [commits]] = await Promise.all([
-        admin.fetchTopicOffsets(topic),
+        (withCommitted ? admin.fetchTopicOffsets(topic) : admin.fetchTopicOffsets(topic, { low: false })) as Promise<
+          { partition: number; high: string; low?: string }[]
+        >,
         withCommitted ? admin.fetchOffsets({ groupId, topics: [topic] }) : [],
       ]);
       const committed = new Map((commits?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
       return ends.map((e) => ({
         partition: e.partition,
-        low: BigInt(e.low),
+        low: e.low === undefined ? -1n : BigInt(e.low),
         high: BigInt(e.high),
         committed: committed.get(e.partition) ?? -1n,
       }));
