@@ -21,14 +21,15 @@ export const ENTITIES: readonly Entity[] = ['customer', 'terminal'];
 export interface EntityDecl {
   /** Prefix of its feature names. */
   readonly name: string;
-  /** Hash tag of its Redis keys, `{<tag>:<id>}`: short, unique within a set; c, t and w are taken. */
+  /** Hash tag of its Redis keys, `{<tag>:<id>}`: short, unique within a set; c, t, w, l and q are taken. */
   readonly tag: string;
   /** Event fields whose values, joined by '|' (which ids never hold), are the entity's id. */
   readonly key: readonly string[];
   readonly when?: { readonly field: string; readonly in: readonly string[] };
 }
 
-const RESERVED_TAGS = ['c', 't', 'w'];
+// the transaction entities', the watermarks', and the request lookups' (services/features keys.ts)
+const RESERVED_TAGS = ['c', 't', 'w', 'l', 'q'];
 
 export function entity(spec: EntityDecl): EntityDecl {
   if (!/^[a-z][a-z0-9_]*$/.test(spec.name)) throw new FeatureDeclarationError(`bad entity name '${spec.name}'`);

@@ -24,20 +24,21 @@ export function itemOf(decl: RequestDecl, event: FieldEvent): string {
 }
 
 /**
- * The probe events of a request, one per candidate in its order: `lookup(item)` gives the item's
- * looked-up fields from its latest event before the request, or undefined for an item never seen.
+ * The probe events of a request, one per candidate in its order: `lookup(item, k)` gives the k-th
+ * candidate's looked-up fields from its item's latest event before the request, or undefined for
+ * an item never seen.
  * The same function builds them online and here.
  */
 export function requestProbes(
   decl: RequestDecl,
   request: object,
-  lookup: (item: string) => readonly string[] | undefined,
+  lookup: (item: string, k: number) => readonly string[] | undefined,
 ): FieldEvent[] {
   const id = String(read(request, decl.id));
   const eventTime = read(request, 'event_time') as number;
   const candidates = read(request, decl.candidates) as readonly string[];
   return candidates.map((item, k) => {
-    const found = lookup(item);
+    const found = lookup(item, k);
     const probe: Record<string, unknown> = { event_id: `${id},${k}`, event_time: eventTime };
     for (const field of decl.copied) probe[field] = read(request, field);
     probe[decl.item] = item;
