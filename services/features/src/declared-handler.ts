@@ -14,6 +14,7 @@ import { type Outcome, writeWatermark } from './engine.js';
 import { LateEventError } from './errors.js';
 import { PRODUCE_CHUNK, partitionWatermarks, withIngestTime } from './handler.js';
 import { checkRequests, enrichRequests, lookupWrites, type RequestEngine } from './requests.js';
+import { declaredScriptsFor } from './scripts.js';
 
 export interface DeclaredHandlerOptions {
   redis: Redis;
@@ -52,6 +53,9 @@ export function createDeclaredHandler<E extends FieldEvent>(
     description: 'Enriched requests produced',
   });
   const watermarks = partitionWatermarks(redis, engine.declared.prefix, groupId);
+  // Defined now: an auto-pipeline opened before a script's definition (a lookup write in the same
+  // tick as the first batch's script calls) would not know it.
+  declaredScriptsFor(redis, engine.declared.plan);
 
   const rejectedOf = <T>(records: ConsumedRecord<T>[], refused: (Error | undefined)[]) =>
     refused.flatMap((error, i) => (error ? [{ record: records[i] as ConsumedRecord<T>, error }] : []));
