@@ -10,9 +10,10 @@ import type {
 } from '@pipeline/shared';
 import type { EnrichedRequest, RecommendationRequest } from '@pipeline/topology';
 import { applyEvents, checkEvents } from './declared.js';
-import { type Outcome, writeWatermark } from './engine.js';
+import { latestWatermark, type Outcome, writeWatermark } from './engine.js';
 import { LateEventError } from './errors.js';
 import { PRODUCE_CHUNK, partitionWatermarks, withIngestTime } from './handler.js';
+import { watermarkKey } from './keys.js';
 import { checkRequests, enrichRequests, lookupWrites, type RequestEngine } from './requests.js';
 import { declaredScriptsFor } from './scripts.js';
 
@@ -75,9 +76,14 @@ export function createDeclaredHandler<E extends FieldEvent>(
   };
 
   const requests = async (records: ConsumedRecord<RecommendationRequest>[], partition: number) => {
-    const { watermark, persist } = await watermarks.forBatch(records, options.requestsTopic, partition);
+    // The events partition of the same number holds the same users (both topics keyed by user,
+    // the same partition count): a request is late against its watermark too.
+    const [{ watermark, persist }, eventsWatermark] = await Promise.all([
+      watermarks.forBatch(records, options.requestsTopic, partition),
+      latestWatermark(redis, watermarkKey(engine.declared.prefix, groupId, options.eventsTopic, partition)),
+    ]);
     const values = records.map((r) => r.value);
-    const checked = checkRequests(engine, values, watermark, now());
+    const checked = checkRequests(engine, values, watermark, now(), eventsWatermark);
     const accepted = checked.accepted.map((i) => values[i] as RecommendationRequest);
     const [outcomes] = await Promise.all([
       enrichRequests(redis, engine, accepted, checked.horizons, now()),

@@ -46,14 +46,17 @@ const idOf = (decl: RequestDecl, r: RecommendationRequest) =>
 
 /**
  * Checks a partition's batch of requests: the contract, candidates listed (a candidate source
- * alone is not served), at most maxCandidates, the future and lateness against the partition's
- * watermark. Per accepted request, the watermark time just after it.
+ * alone is not served), at most maxCandidates, the future and lateness against the later of the
+ * partition's watermark and `eventsWatermark`, the events partition's of the same users (its state
+ * folds behind it: a request further back could not be read exactly). Per accepted request, the
+ * watermark time just after it.
  */
 export function checkRequests(
   engine: RequestEngine,
   requests: readonly RecommendationRequest[],
   watermark: Watermark,
   now: number,
+  eventsWatermark: Watermark = [],
 ) {
   const decl = requestDecl(engine);
   const { rules } = engine.declared;
@@ -72,7 +75,13 @@ export function checkRequests(
         : undefined);
     const error = problem
       ? new BadInputError(problem)
-      : checkTime('event_time', r.event_time, watermarkTime(watermark, rules.watermarkRank), now, rules);
+      : checkTime(
+          'event_time',
+          r.event_time,
+          Math.max(watermarkTime(watermark, rules.watermarkRank), watermarkTime(eventsWatermark, rules.watermarkRank)),
+          now,
+          rules,
+        );
     if (error) {
       refused[i] = error;
       return;
