@@ -81,7 +81,7 @@ function handlerFor(e: RequestEngine) {
   return { handler, produced: out.produced };
 }
 
-/** Nine days of interactions and the requests opening each session, in arrival order (labels left out). */
+/** Nine days of interactions and the requests opening each session (10 candidates), in arrival order (labels left out). */
 function sessions(seed: number): RequestStreamItem[] {
   const out: RequestStreamItem[] = [];
   for (const e of simulateRecsys({
@@ -89,7 +89,7 @@ function sessions(seed: number): RequestStreamItem[] {
     users: 60,
     items: 300,
     categories: 8,
-    candidates: 20,
+    candidates: 10,
     k: 5,
     days: 9,
     evaluationDays: 0,
@@ -189,7 +189,7 @@ describe('recommendation candidate vectors equal the brute-force reference on se
       expect(all.filter((c) => (c.v[at('user_category_views_count_7d')] as number) > 0).length).toBeGreaterThan(100);
       expect(all.filter((c) => (c.v[at('item_ctr_7d')] as number) > 0).length).toBeGreaterThan(100);
       expect(all.filter((c) => (c.v[at('user_clicks_count_1d')] as number) > 0).length).toBeGreaterThan(100);
-    });
+    }, 240_000);
   }
 
   it('refuses bad requests with their reason and enriches the good one beside them', async () => {
