@@ -66,6 +66,8 @@ export interface RequestDecl {
   readonly id: string;
   /** The request field listing the candidates (an array of ids). */
   readonly candidates: string;
+  /** The request field naming a candidate generator when none are listed (not served yet: refused). */
+  readonly source?: string;
   /** The event field a candidate fills. */
   readonly item: string;
   /** Request fields the probe carries as they are (its event_time always). */

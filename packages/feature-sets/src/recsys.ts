@@ -38,6 +38,7 @@ export const recsysFeatureSet = featureSet({
   requests: {
     id: 'request_id',
     candidates: 'candidate_item_ids',
+    source: 'candidate_source',
     item: 'item_id',
     copied: ['user_id'],
     lookedUp: [{ field: 'category', unknown: '-' }],

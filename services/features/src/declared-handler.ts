@@ -29,6 +29,8 @@ export interface DeclaredHandlerOptions {
   /** The requests whose candidates get vectors (e.g. recsys.requests). */
   requestsTopic: string;
   enrichedTopic: string;
+  /** The request field the enriched topic is keyed by (its topology declaration's key). */
+  keyField: string;
   now?: () => number;
 }
 
@@ -93,7 +95,11 @@ export function createDeclaredHandler<E extends FieldEvent>(
     outcomes.forEach((o, k) => {
       if (!o.ok) return;
       const record = records[checked.accepted[k] as number] as ConsumedRecord<RecommendationRequest>;
-      messages.push({ key: o.value.request.user_id, value: encoder.encode(o.value), headers: withIngestTime(record) });
+      messages.push({
+        key: String((o.value.request as unknown as Record<string, unknown>)[options.keyField]),
+        value: encoder.encode(o.value),
+        headers: withIngestTime(record),
+      });
     });
     // in chunks, one after the other: order per user holds, and no request exceeds the broker's size
     for (let i = 0; i < messages.length; i += PRODUCE_CHUNK) {

@@ -41,8 +41,8 @@ export function requestDecl(engine: RequestEngine): RequestDecl {
 
 const candidatesOf = (decl: RequestDecl, r: RecommendationRequest) =>
   (r as unknown as Record<string, unknown>)[decl.candidates] as readonly string[];
-const idOf = (decl: RequestDecl, r: RecommendationRequest) =>
-  String((r as unknown as Record<string, unknown>)[decl.id]);
+const field = (r: RecommendationRequest, name: string) => (r as unknown as Record<string, unknown>)[name];
+const idOf = (decl: RequestDecl, r: RecommendationRequest) => String(field(r, decl.id));
 
 /**
  * Checks a partition's batch of requests: the contract, candidates listed (a candidate source
@@ -68,7 +68,7 @@ export function checkRequests(
     const problem =
       engine.problem(r) ??
       (n === 0
-        ? `candidate_source ${JSON.stringify(r.candidate_source)} is not served: the feature service enriches listed ${decl.candidates} only`
+        ? `${decl.source ?? 'a candidate source'} ${JSON.stringify(decl.source ? field(r, decl.source) : null)} is not served: the feature service enriches listed ${decl.candidates} only`
         : undefined) ??
       (n > engine.maxCandidates
         ? `${n} candidates, more than FEATURES_MAX_CANDIDATES (${engine.maxCandidates})`

@@ -77,6 +77,7 @@ function handlerFor(e: RequestEngine) {
     eventsTopic: EVENTS,
     requestsTopic: REQUESTS,
     enrichedTopic: 'enriched',
+    keyField: 'user_id',
   });
   return { handler, produced: out.produced };
 }
