@@ -7,20 +7,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../src/redis.js';
 import {
   committed,
+  createTopics,
   deletePrefix,
+  produceInputs,
   readAll,
+  readEnriched,
   serde,
   startService,
   stopService,
+  type Topics,
   testKafka,
   topicEnd,
   waitFor,
 } from './harness.js';
 
 /**
- * The feature service started with FEATURES_USE_CASES=recsys (src/main.ts as its own process):
- * interactions applied, each good request enriched on its topic with the candidates' vectors the
- * brute-force definition gives, each bad one dead-lettered with its reason.
+ * The feature service started with FEATURES_USE_CASES=fraud,recsys (src/main.ts as its own
+ * process): interactions applied, each good request enriched on its topic with the candidates'
+ * vectors the brute-force definition gives, each bad one dead-lettered with its reason; and in the
+ * same process, transactions enriched as ever.
  */
 
 const kafka = testKafka('features-recsys-service-test');
@@ -83,6 +88,20 @@ const bad: [RecommendationRequest, RegExp][] = [
 ];
 
 let child: ChildProcess;
+let fraud: Topics;
+const fraudGroup = uniqueName('fraud-group');
+const transaction = {
+  event_id: 't1',
+  event_time: T,
+  customer_id: 'C1',
+  terminal_id: 'T1',
+  amount_minor: 1000,
+  currency: 'EUR',
+  channel: 'POS' as const,
+  country: 'FR',
+  device_hash: null,
+  ip_hash: null,
+};
 
 async function produce(topic: string, messages: { key: string; value: Buffer }[]): Promise<void> {
   const producer = createProducer(kafka);
@@ -96,6 +115,7 @@ async function produce(topic: string, messages: { key: string; value: Buffer }[]
 
 beforeAll(async () => {
   for (const name of Object.values(topics)) await createTopic(kafka, name);
+  fraud = await createTopics(kafka, 'rsf');
   const s = serde();
   const interactionEnc = await s.encoder<Interaction>(
     `${topics.interactions}-value`,
@@ -106,12 +126,12 @@ beforeAll(async () => {
     schemaFor('recsys/recommendation-request').type,
   );
   child = startService(
-    { transactions: 'unused', labels: 'unused', enriched: 'unused', deadLetters: topics.deadLetters },
+    { ...fraud, deadLetters: topics.deadLetters },
     {
-      group: uniqueName('unused'),
+      group: fraudGroup,
       prefix,
       env: {
-        FEATURES_USE_CASES: 'recsys',
+        FEATURES_USE_CASES: 'fraud,recsys',
         FEATURES_RECSYS_GROUP_ID: group,
         FEATURES_INTERACTIONS_TOPIC: topics.interactions,
         FEATURES_REQUESTS_TOPIC: topics.requests,
@@ -136,6 +156,12 @@ beforeAll(async () => {
     // not Avro at all
     { key: 'U1', value: Buffer.from('not a request') },
   ]);
+  await produceInputs(kafka, fraud, [transaction], []);
+  await waitFor(
+    'transactions consumed',
+    async () => (await committed(kafka, fraudGroup, fraud.transactions)) >= 1,
+    60_000,
+  );
   await waitFor(
     'requests consumed',
     async () => (await committed(kafka, group, topics.requests)) >= requests.length + 1,
@@ -179,5 +205,10 @@ describe('the feature service serving recommendations', () => {
     for (const [i, [, reason]] of bad.entries()) expect(letters[i]?.error).toMatch(reason);
     expect(letters[5]?.error_type).not.toBe('BadInputError');
     expect(await topicEnd(kafka, topics.enriched)).toBe(2);
+  });
+
+  it('enriches transactions in the same process, its fraud consumers beside the recsys one', async () => {
+    const enriched = await readEnriched(kafka, fraud.enriched);
+    expect(enriched.map((e) => [e.transaction.event_id, e.features.feature_set])).toEqual([['t1', 'fraud_core']]);
   });
 });
