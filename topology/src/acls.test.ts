@@ -53,10 +53,11 @@ describe('Kafka ACLs from the topology', () => {
     expect(readers.map((a) => a.principal)).toEqual(['api', 'downstream-consumers', 'sink']);
   });
 
-  it("covers the pipeline's own topology: the scorer reads enriched transactions and writes scores only", () => {
+  it("covers the pipeline's own topology: the scorer reads enriched transactions and requests and writes scores only", () => {
     const scorer = topologyAcls(allTopics).filter((a) => a.principal === 'scorer' && a.resource === 'topic');
     expect(scorer.map((a) => `${a.operation} ${a.name}`)).toEqual([
       'write dead-letters',
+      'read recsys.enriched-requests',
       'write scores',
       'read transactions.enriched',
     ]);

@@ -5,6 +5,7 @@ import {
   ACTION_STATUSES,
   type Alert,
   type Decision,
+  type EnrichedRequest,
   type EnrichedTransaction,
   EXPERIMENT_RECOMMENDATIONS,
   EXPERIMENT_VERDICTS,
@@ -192,6 +193,29 @@ const samples: [string, unknown][] = [
       candidate_source: null,
       k: 10,
     } satisfies RecommendationRequest,
+  ],
+  [
+    'recsys/enriched-request',
+    {
+      request: {
+        request_id: 'r1',
+        event_time: 1,
+        user_id: 'U1',
+        context: { surface: 'home', device: 'mobile', current_item_id: null },
+        candidate_item_ids: ['I1', 'I2'],
+        candidate_source: null,
+        k: 10,
+      },
+      features: {
+        feature_set: 'recsys_core',
+        version: 1,
+        candidates: [
+          { item_id: 'I1', category: 'books', values: [1, Number.NaN] },
+          { item_id: 'I2', category: '-', values: [0, Number.NaN] },
+        ],
+      },
+      computed_at: 2,
+    } satisfies EnrichedRequest,
   ],
   [
     'recsys/recommendation',

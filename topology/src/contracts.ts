@@ -212,6 +212,19 @@ export interface RecommendationRequest {
   k: number;
 }
 
+/** A candidate's vector: `values` in the order of the feature set named beside it. */
+export interface CandidateVector {
+  item_id: string;
+  category: string;
+  values: number[];
+}
+
+export interface EnrichedRequest {
+  request: RecommendationRequest;
+  features: { feature_set: string; version: number; candidates: CandidateVector[] };
+  computed_at: number;
+}
+
 export interface RankedItem {
   item_id: string;
   position: number;

@@ -29,6 +29,7 @@ export { type TopicDeclaration, topic, valueSubject } from './topic.js';
 export { allTopics, topicGroups, topics } from './topics.js';
 export {
   EARLIEST_TIME,
+  enrichedRequestProblem,
   idProblem,
   interactionProblem,
   LATEST_TIME,

@@ -28,6 +28,17 @@ export const recsysTopics = {
     compatibility: 'FULL_TRANSITIVE',
     description: 'A surface asks for a ranked list for a user: context and candidate items (or a candidate source).',
   }),
+  enrichedRequests: topic({
+    name: 'recsys.enriched-requests',
+    partitions: 6,
+    key: 'user_id',
+    valueSchema: 'recsys/enriched-request',
+    retention: '7d',
+    producers: ['features'],
+    consumers: ['scorer', 'decision', 'sink'],
+    description:
+      "Each request with one feature vector per candidate item, as of the request's event time (the interactions before it).",
+  }),
   recommendations: topic({
     name: 'recsys.recommendations',
     partitions: 6,

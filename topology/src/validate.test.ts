@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { Interaction, Label, RecommendationLabel, RecommendationRequest, Transaction } from './contracts.js';
+import type {
+  EnrichedRequest,
+  Interaction,
+  Label,
+  RecommendationLabel,
+  RecommendationRequest,
+  Transaction,
+} from './contracts.js';
 import {
+  enrichedRequestProblem,
   interactionProblem,
   labelProblem,
   recommendationLabelProblem,
@@ -142,6 +150,40 @@ describe('the recommendation contracts every service checks', () => {
     expect(requestProblem(request({ candidate_item_ids: Array.from({ length: 10_001 }, (_, i) => `I${i}`) }))).toMatch(
       /more than 10000/,
     );
+  });
+
+  it('accepts an enriched request with one vector per candidate, and names what is wrong with one', () => {
+    const enriched = (over: Partial<EnrichedRequest['features']> = {}): EnrichedRequest => ({
+      request: request({ candidate_item_ids: ['I1', 'I2'] }),
+      features: {
+        feature_set: 'recsys_core',
+        version: 1,
+        candidates: [
+          { item_id: 'I1', category: 'books', values: [1, Number.NaN] },
+          { item_id: 'I2', category: '-', values: [0, 2] },
+        ],
+        ...over,
+      },
+      computed_at: T,
+    });
+    expect(enrichedRequestProblem(enriched())).toBeUndefined();
+    const good = enriched().features.candidates;
+    expect(enrichedRequestProblem(enriched({ candidates: good.slice(0, 1) }))).toBe(
+      '1 candidate vectors for 2 candidate_item_ids',
+    );
+    expect(enrichedRequestProblem(enriched({ candidates: [...good].reverse() }))).toBe(
+      'candidates[0] is I2, candidate_item_ids[0] I1',
+    );
+    expect(
+      enrichedRequestProblem(enriched({ candidates: [good[0] as never, { ...good[1], values: [1] } as never] })),
+    ).toBe('candidates[1] has 1 values, candidates[0] 2');
+    expect(enrichedRequestProblem(enriched({ version: 0 }))).toBe('invalid features.version 0');
+    expect(
+      enrichedRequestProblem({
+        ...enriched({ candidates: [] }),
+        request: request({ candidate_item_ids: [], candidate_source: 'popular_7d' }),
+      }),
+    ).toMatch(/^no candidate_item_ids/);
   });
 
   it('names what is wrong with a label', () => {

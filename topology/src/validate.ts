@@ -1,4 +1,5 @@
 import {
+  type EnrichedRequest,
   INTERACTION_TYPES,
   type Interaction,
   LABEL_OUTCOMES,
@@ -142,6 +143,39 @@ export function requestProblem(r: RecommendationRequest): string | undefined {
       ? undefined
       : `invalid k ${r.k}: 1 to ${MAX_CANDIDATES}`) ??
     timeProblem('event_time', r.event_time)
+  );
+}
+
+/**
+ * Why an enriched request is not one any service may use or store, or undefined: a valid request
+ * with candidates, and one vector per candidate, in its order, all of one length.
+ */
+export function enrichedRequestProblem(e: EnrichedRequest): string | undefined {
+  const { request, features } = e;
+  const items = request.candidate_item_ids;
+  const width = features.candidates[0]?.values.length ?? 0;
+  return (
+    requestProblem(request) ??
+    (items.length === 0 ? 'no candidate_item_ids: the candidates are listed once enriched' : undefined) ??
+    (features.feature_set.trim() === '' ? 'missing features.feature_set' : undefined) ??
+    (Number.isInteger(features.version) && features.version >= 1
+      ? undefined
+      : `invalid features.version ${features.version}`) ??
+    (features.candidates.length === items.length
+      ? undefined
+      : `${features.candidates.length} candidate vectors for ${items.length} candidate_item_ids`) ??
+    features.candidates.reduce<string | undefined>(
+      (found, c, k) =>
+        found ??
+        (c.item_id === items[k]
+          ? undefined
+          : `candidates[${k}] is ${c.item_id}, candidate_item_ids[${k}] ${items[k]}`) ??
+        idProblem(`candidates[${k}].category`, c.category) ??
+        (c.values.length > 0 && c.values.length === width
+          ? undefined
+          : `candidates[${k}] has ${c.values.length} values, candidates[0] ${width}`),
+      undefined,
+    )
   );
 }
 

@@ -21,14 +21,15 @@ export const ENTITIES: readonly Entity[] = ['customer', 'terminal'];
 export interface EntityDecl {
   /** Prefix of its feature names. */
   readonly name: string;
-  /** Hash tag of its Redis keys, `{<tag>:<id>}`: short, unique within a set; c, t and w are taken. */
+  /** Hash tag of its Redis keys, `{<tag>:<id>}`: short, unique within a set; c, t, w, l and q are taken. */
   readonly tag: string;
   /** Event fields whose values, joined by '|' (which ids never hold), are the entity's id. */
   readonly key: readonly string[];
   readonly when?: { readonly field: string; readonly in: readonly string[] };
 }
 
-const RESERVED_TAGS = ['c', 't', 'w'];
+// the transaction entities', the watermarks', and the request lookups' (services/features keys.ts)
+const RESERVED_TAGS = ['c', 't', 'w', 'l', 'q'];
 
 export function entity(spec: EntityDecl): EntityDecl {
   if (!/^[a-z][a-z0-9_]*$/.test(spec.name)) throw new FeatureDeclarationError(`bad entity name '${spec.name}'`);
@@ -50,6 +51,31 @@ export function entity(spec: EntityDecl): EntityDecl {
     key: Object.freeze([...spec.key]),
     ...(spec.when ? { when: Object.freeze({ field: spec.when.field, in: Object.freeze([...spec.when.in]) }) } : {}),
   });
+}
+
+/**
+ * How a set over declared entities serves a request that lists candidates (a recommendation
+ * request): per candidate, a read-only probe event that carries the request's time and `copied`
+ * fields, the candidate in `item`, the `lookedUp` fields of the latest event with that item that
+ * arrived before the request (`unknown` for an item never seen), and `probe.field` = `probe.value`,
+ * which changes no entity. The candidate's vector is the probe's, inserted into the event stream at
+ * the request's arrival position.
+ */
+export interface RequestDecl {
+  /** The request's id field. A probe's event id is `<id>,<candidate index>`: ',' is in no event id. */
+  readonly id: string;
+  /** The request field listing the candidates (an array of ids). */
+  readonly candidates: string;
+  /** The request field naming a candidate generator when none are listed (not served yet: refused). */
+  readonly source?: string;
+  /** The event field a candidate fills. */
+  readonly item: string;
+  /** Request fields the probe carries as they are (its event_time always). */
+  readonly copied: readonly string[];
+  /** Event fields taken from the item's latest event; `unknown` where the item was never seen. */
+  readonly lookedUp: readonly { readonly field: string; readonly unknown: string }[];
+  /** The probe's marker: a value of an entity's `when.field` that changes no entity. */
+  readonly probe: { readonly field: string; readonly value: string };
 }
 
 /** What an aggregation reads: the amount, the transaction itself, its terminal, fraud labels, or any event. */
@@ -264,11 +290,18 @@ export interface FeatureSet {
   readonly features: readonly FeatureDef[];
   /** The declared entities its features use (none for transaction sets), in order of first use. */
   readonly entities: readonly EntityDecl[];
+  /** How a request's candidates get vectors from these entities, when the set serves requests. */
+  readonly requests?: RequestDecl;
   /** Position of a feature in the vector; throws for an unknown name. */
   index(name: string): number;
 }
 
-export function featureSet(spec: { name: string; version: number; features: readonly FeatureDef[][] }): FeatureSet {
+export function featureSet(spec: {
+  name: string;
+  version: number;
+  features: readonly FeatureDef[][];
+  requests?: RequestDecl;
+}): FeatureSet {
   if (!/^[a-z][a-z0-9_]*$/.test(spec.name)) throw new FeatureDeclarationError(`bad feature-set name '${spec.name}'`);
   if (!Number.isInteger(spec.version) || spec.version < 1) {
     throw new FeatureDeclarationError(`feature-set version must be a positive integer, got ${spec.version}`);
@@ -321,6 +354,7 @@ export function featureSet(spec: { name: string; version: number; features: read
       `'${transactionFeature.name}' is a transaction feature; a set over declared entities reads other events`,
     );
   }
+  if (spec.requests) checkRequests(spec.name, spec.requests, [...entities.values()]);
   const names = Object.freeze(features.map((f) => f.name));
   return Object.freeze({
     name: spec.name,
@@ -328,10 +362,29 @@ export function featureSet(spec: { name: string; version: number; features: read
     names,
     features,
     entities: Object.freeze([...entities.values()]),
+    ...(spec.requests ? { requests: Object.freeze({ ...spec.requests }) } : {}),
     index(name: string): number {
       const i = positions.get(name);
       if (i === undefined) throw new FeatureDeclarationError(`feature set '${spec.name}' has no feature '${name}'`);
       return i;
     },
   });
+}
+
+/** A request's probes must only read: their marker changes no entity, and the fields they fill key them. */
+function checkRequests(set: string, r: RequestDecl, entities: readonly EntityDecl[]): void {
+  if (entities.length === 0)
+    throw new FeatureDeclarationError(`feature set '${set}' serves requests but declares no entity`);
+  const changed = entities.find(
+    (e) => e.when === undefined || (e.when.field === r.probe.field && e.when.in.includes(r.probe.value)),
+  );
+  if (changed) {
+    throw new FeatureDeclarationError(
+      `'${set}': a request's probe (${r.probe.field} ${r.probe.value}) would change entity '${changed.name}'`,
+    );
+  }
+  const filled = new Set([r.item, ...r.copied, ...r.lookedUp.map((l) => l.field)]);
+  const unkeyed = entities.flatMap((e) => e.key).find((k) => !filled.has(k));
+  if (unkeyed)
+    throw new FeatureDeclarationError(`'${set}': a request's probe does not fill the key field '${unkeyed}'`);
 }

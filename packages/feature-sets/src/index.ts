@@ -16,6 +16,7 @@ export {
   featureSet,
   groupBy,
   type Operation,
+  type RequestDecl,
   ratio,
   reachMs,
   type Source,
@@ -28,6 +29,14 @@ export { CHANNELS, COUNTRIES, fraudFeatureSet } from './fraud.js';
 export { RECSYS_ENTITIES, recsysFeatureSet } from './recsys.js';
 export { computeReference, type ReferenceEvent, type ReferenceResult } from './reference.js';
 export { changes, computeEventReference, entityId, type FieldEvent } from './reference-events.js';
+export {
+  computeRequestReference,
+  itemOf,
+  lookedUpOf,
+  type RequestStreamItem,
+  type RequestVectors,
+  requestProbes,
+} from './reference-requests.js';
 export { referenceStream } from './reference-stream.js';
 export {
   advanceWatermark,

@@ -33,6 +33,17 @@ const counts = (decl: (typeof e)[keyof typeof e], windows: readonly WindowName[]
 export const recsysFeatureSet = featureSet({
   name: 'recsys_core',
   version: 1,
+  // A recommendation request's candidates: each one's vector is that of a view-like probe of the
+  // item by the user at the request's time, in the item's last seen category ('-' never seen).
+  requests: {
+    id: 'request_id',
+    candidates: 'candidate_item_ids',
+    source: 'candidate_source',
+    item: 'item_id',
+    copied: ['user_id'],
+    lookedUp: [{ field: 'category', unknown: '-' }],
+    probe: { field: 'type', value: 'REQUEST' },
+  },
   features: [
     counts(e.userViews, WINDOWS_USED, true),
     counts(e.userClicks, WINDOWS_USED, true),

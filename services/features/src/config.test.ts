@@ -21,6 +21,12 @@ describe('parseFeaturesEnv', () => {
     expect(c.FEATURES_ALIGN_CONFIRM).toBe(true);
     expect(parseFeaturesEnv({ ...base, FEATURES_ALIGN_CONFIRM: 'false' }).FEATURES_ALIGN_CONFIRM).toBe(false);
     expect(labelsGroupOf(c.FEATURES_GROUP_ID)).toBe('features.labels');
+    expect(c.FEATURES_USE_CASES).toEqual(['fraud']);
+    expect(c.FEATURES_ENRICHED_REQUESTS_TOPIC).toBe('recsys.enriched-requests');
+    expect(parseFeaturesEnv({ ...base, FEATURES_USE_CASES: 'recsys, fraud' }).FEATURES_USE_CASES).toEqual([
+      'recsys',
+      'fraud',
+    ]);
   });
 
   it('names each bad variable', () => {
@@ -32,6 +38,8 @@ describe('parseFeaturesEnv', () => {
         FEATURES_KEY_PREFIX: 'a{b',
         FEATURES_LABELS_MAX_WAIT: '-1s',
         FEATURES_ALIGN_CONFIRM: 'yes',
+        FEATURES_USE_CASES: 'fraud,ads',
+        FEATURES_MAX_CANDIDATES: '0',
       });
       expect.unreachable();
     } catch (error) {
@@ -41,6 +49,8 @@ describe('parseFeaturesEnv', () => {
         'FEATURES_ALLOWED_LATENESS',
         'FEATURES_KEY_PREFIX',
         'FEATURES_LABELS_MAX_WAIT',
+        'FEATURES_MAX_CANDIDATES',
+        'FEATURES_USE_CASES',
         'REDIS_URL',
       ]);
     }

@@ -1,6 +1,14 @@
 import { env, kafkaVars, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
-import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { fraudTopics, pipelineTopics, recsysTopics } from '@pipeline/topology';
 import { DEFAULT_PREFIX } from './keys.js';
+
+/**
+ * The use cases a process serves: each has its own consumer group(s) and topics, and they share the
+ * Redis prefix (their keys' hash tags differ) and the dead-letter topic. Run both in one process,
+ * or one per instance.
+ */
+export const USE_CASES = ['fraud', 'recsys'] as const;
+export type UseCase = (typeof USE_CASES)[number];
 
 /** Every variable the feature service reads; parsed once at start (a bad one stops it, named). */
 export const featuresVars = {
@@ -52,9 +60,32 @@ export const featuresVars = {
    * event-time merge, so this many partitions' records join the same round.
    */
   FEATURES_PARTITIONS_CONCURRENTLY: env.positiveInt().default(6),
+  /** Comma-separated use cases this process serves (USE_CASES), e.g. `fraud,recsys`. */
+  FEATURES_USE_CASES: env
+    .string()
+    .transform((value, ctx) => {
+      const listed = [...new Set(value.split(',').map((v) => v.trim()))];
+      const unknown = listed.filter((v) => !(USE_CASES as readonly string[]).includes(v));
+      // with an issue added, the value returned is not used
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown use case ${unknown.join(', ')}: one of ${USE_CASES.join(', ')}`,
+        });
+      }
+      return listed as UseCase[];
+    })
+    .default(['fraud']),
+  /** Consumer group of the recommendation streams (interactions and requests, one group). */
+  FEATURES_RECSYS_GROUP_ID: env.string().default('features.recsys'),
+  /** Most candidates a request may list; more are dead-lettered (each costs a read per declared entity). */
+  FEATURES_MAX_CANDIDATES: env.positiveInt().default(1000),
   FEATURES_TRANSACTIONS_TOPIC: env.string().default(fraudTopics.transactions.name),
   FEATURES_LABELS_TOPIC: env.string().default(fraudTopics.labels.name),
   FEATURES_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
+  FEATURES_INTERACTIONS_TOPIC: env.string().default(recsysTopics.interactions.name),
+  FEATURES_REQUESTS_TOPIC: env.string().default(recsysTopics.requests.name),
+  FEATURES_ENRICHED_REQUESTS_TOPIC: env.string().default(recsysTopics.enrichedRequests.name),
   FEATURES_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
 };
 

@@ -288,3 +288,9 @@ export async function loadWatermark(redis: Redis, key: string, offset: string): 
   const [member] = await redis.zrevrangebyscore(key, offset, '-inf', 'LIMIT', 0, 1);
   return member === undefined ? NO_WATERMARK : decodeWatermark(member.slice(member.indexOf(':') + 1));
 }
+
+/** The latest watermark written for a partition (any offset), or none: how far its state may have folded. */
+export async function latestWatermark(redis: Redis, key: string): Promise<Watermark> {
+  const [member] = await redis.zrevrange(key, 0, 0);
+  return member === undefined ? NO_WATERMARK : decodeWatermark(member.slice(member.indexOf(':') + 1));
+}

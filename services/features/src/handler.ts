@@ -37,13 +37,13 @@ import { watermarkKey } from './keys.js';
 import type { LabelGate, LookupMark } from './label-gate.js';
 import { recordProgress } from './label-progress.js';
 
-const PRODUCE_CHUNK = 1000;
+export const PRODUCE_CHUNK = 1000;
 
 /**
  * Watermark per consumed partition, and the offset the next batch should start at; a batch that
  * starts elsewhere (restart, rebalance) reloads it from Redis as of its first offset.
  */
-function partitionWatermarks(redis: Redis, prefix: string, groupId: string) {
+export function partitionWatermarks(redis: Redis, prefix: string, groupId: string) {
   const known = new Map<string, { watermark: Watermark; next: string }>();
   return {
     async forBatch<T>(records: ConsumedRecord<T>[], topic: string, partition: number) {
@@ -66,7 +66,7 @@ function partitionWatermarks(redis: Redis, prefix: string, groupId: string) {
   };
 }
 
-function withIngestTime(record: ConsumedRecord<Transaction>): IHeaders {
+export function withIngestTime<T>(record: ConsumedRecord<T>): IHeaders {
   const carried = carriedHeaders(record.headers) ?? {};
   if (readIngestTime(carried) === undefined && Number.isFinite(record.timestamp)) {
     carried[INGEST_TIME_HEADER] = String(record.timestamp);

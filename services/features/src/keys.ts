@@ -2,7 +2,8 @@ import type { Entity } from '@pipeline/feature-sets';
 import { globEscape } from '@pipeline/shared';
 
 /**
- * Every Redis key the service uses. Entity keys share a hash tag ({c:<id>} or {t:<id>}) so each
+ * Every Redis key the service uses. Entity keys share a hash tag ({c:<id>}, {t:<id>}, a declared
+ * entity's {<tag>:<id>}; l and q are items' and requests' lookups, w the groups') so each
  * script touches one Redis Cluster slot. `prefix` separates deployments (and tests) in one Redis.
  * The suffix carries the state layout's version (5): keys of another layout are never read.
  */
@@ -36,6 +37,22 @@ export function taggedKeys(prefix: string, tag: string, id: string): EntityKeys 
     idBuckets: `${base}d${STATE_LAYOUT}:`,
     labelIds: `${base}j${STATE_LAYOUT}`,
   };
+}
+
+/**
+ * What a request's probe of an item carries from the item's latest event (the feature set's
+ * `requests.lookedUp`, e.g. its category): a JSON array, expiring like entity state.
+ */
+export function itemLookupKey(prefix: string, item: string): string {
+  return `${prefix}{l:${item}}:k${STATE_LAYOUT}`;
+}
+
+/**
+ * The looked-up fields a request's candidates were given the first time (JSON, one array per
+ * candidate): a redelivered request gets the same probes, so the same vectors back.
+ */
+export function requestLookupKey(prefix: string, requestId: string): string {
+  return `${prefix}{q:${requestId}}:k${STATE_LAYOUT}`;
 }
 
 /** Per consumed partition: next offset → watermark as of that offset (so a restart resumes it exactly). */
