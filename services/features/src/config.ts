@@ -56,6 +56,8 @@ export const featuresVars = {
   FEATURES_LABELS_TOPIC: env.string().default(fraudTopics.labels.name),
   FEATURES_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   FEATURES_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
+  /** Where the start-up configuration is audited (the sink stores it in audit_log). */
+  FEATURES_AUDIT_TOPIC: env.string().default(pipelineTopics.audit.name),
 };
 
 export type FeaturesConfig = ReturnType<typeof parseFeaturesEnv>;

@@ -16,6 +16,7 @@ import {
   startTelemetry,
 } from '@pipeline/shared';
 import {
+  auditStartOnTopic,
   createTopicDeadLetters,
   type EnrichedTransaction,
   type Label,
@@ -64,6 +65,7 @@ await runMain('features', async () => {
     security: kafkaSecurity(config),
   });
   const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  await auditStartOnTopic({ kafka, serde, topic: config.FEATURES_AUDIT_TOPIC, service: config.SERVICE_NAME, config });
   const producer = createProducer(kafka);
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());
