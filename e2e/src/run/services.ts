@@ -39,6 +39,8 @@ export function serviceEnv(
   const t = ns.topics;
   const own: Record<ServiceName, Record<string, string>> = {
     features: {
+      // The sink's ring: a console review's label names the terminal by token (docs/security.md).
+      PII_TOKEN_KEYS: runKeyRing(),
       FEATURES_GROUP_ID: `${ns.groupPrefix}features`,
       FEATURES_KEY_PREFIX: `${ns.redisPrefix}f:`,
       FEATURES_TRANSACTIONS_TOPIC: t.transactions,

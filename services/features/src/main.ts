@@ -34,6 +34,7 @@ import { createLabelGate } from './label-gate.js';
 import { labelSource } from './label-progress.js';
 import { compilePlan } from './plan.js';
 import { connectFeaturesRedis } from './redis.js';
+import { createTokenMap } from './token-map.js';
 
 await runMain('features', async () => {
   const config = parseFeaturesEnv();
@@ -47,16 +48,22 @@ await runMain('features', async () => {
   shutdown.onShutdown('redis', async () => {
     await redis.quit();
   });
+  const { tokenizer, ...settings } = config;
+  const plan = compilePlan(fraudFeatureSet, config.FEATURES_ALLOWED_LATENESS, config.FEATURES_OUTPUT_RETENTION);
   const engine: Engine = {
     set: fraudFeatureSet,
-    plan: compilePlan(fraudFeatureSet, config.FEATURES_ALLOWED_LATENESS, config.FEATURES_OUTPUT_RETENTION),
+    plan,
     prefix: config.FEATURES_KEY_PREFIX,
     rules: {
       maxAmountMinor: config.FEATURES_MAX_AMOUNT_MINOR,
       maxFutureMs: config.FEATURES_MAX_FUTURE,
       allowedLatenessMs: config.FEATURES_ALLOWED_LATENESS,
     },
+    // The map lives as long as the terminal's state would.
+    ...(tokenizer ? { tokens: createTokenMap(tokenizer, plan.keyTtlMs) } : {}),
   };
+  if (!tokenizer)
+    logger.warn('PII_TOKEN_KEYS unset: console labels (terminal by token) do not count for the raw terminal');
 
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
@@ -65,7 +72,13 @@ await runMain('features', async () => {
     security: kafkaSecurity(config),
   });
   const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
-  await auditStartOnTopic({ kafka, serde, topic: config.FEATURES_AUDIT_TOPIC, service: config.SERVICE_NAME, config });
+  await auditStartOnTopic({
+    kafka,
+    serde,
+    topic: config.FEATURES_AUDIT_TOPIC,
+    service: config.SERVICE_NAME,
+    config: settings,
+  });
   const producer = createProducer(kafka);
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());
