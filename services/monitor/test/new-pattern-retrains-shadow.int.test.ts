@@ -185,7 +185,7 @@ describe('a new fraud pattern', () => {
     expect(await audited.json()).toEqual([
       {
         actor: expect.any(String),
-        subject: `fraud_gbdt@${CANDIDATE}`,
+        subject: `${CHAMPION.model_name}@${CANDIDATE}`,
         reason: expect.stringContaining(`retrained on trigger ${trigger?.trigger_id}`),
       },
     ]);
