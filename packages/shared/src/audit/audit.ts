@@ -93,8 +93,10 @@ export async function recordAudit(client: ClickHouseClient, ...entries: AuditEnt
 export async function insertAuditOnce(client: ClickHouseClient, rows: readonly AuditRow[]): Promise<void> {
   const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
   if (unique.length === 0) return;
+  // A copy has the same time: the range keeps the lookup on the table's primary key (at, action).
+  const times = unique.map((r) => r.at);
   const result = await client.query({
-    query: `SELECT DISTINCT id FROM audit_log WHERE id IN (${unique.map((r) => literal(r.id)).join(', ')})`,
+    query: `SELECT DISTINCT id FROM audit_log WHERE at BETWEEN ${Math.min(...times)} AND ${Math.max(...times)} AND id IN (${unique.map((r) => literal(r.id)).join(', ')})`,
     format: 'JSONEachRow',
   });
   const stored = new Set((await result.json<{ id: string }>()).map((r) => r.id));
