@@ -91,7 +91,7 @@ interface Container {
   name: string;
   image: string;
   command?: string[];
-  env?: { name: string; value?: string }[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string; optional?: boolean } }[];
   ports?: { name?: string; containerPort: number }[];
   livenessProbe?: Probe;
@@ -179,6 +179,34 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
         expect(readers.length, `${name}.${key}`).toBeGreaterThan(0);
         expect(readmeOf('topology'), key).toContain(`\`${key}\``);
       }
+    }
+  });
+
+  it("gives each workload its own principal's credentials Secret, required, and no other's", () => {
+    const withCredentials = [...deployments, ...jobs.filter((j) => j.metadata.name === 'topology-apply')];
+    expect(withCredentials.length).toBe(Object.keys(workloads).length);
+    for (const r of resources.filter((x) => x.spec?.template)) {
+      const own = `pipeline-${workloadOf(r)}-credentials`;
+      const spec = r.spec?.template?.spec as PodSpec;
+      for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+        const secrets = [
+          ...(c.envFrom ?? []).flatMap((source) => (source.secretRef ? [source.secretRef.name] : [])),
+          ...(c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])),
+        ];
+        // pipeline-http-auth holds token hashes and the probe's token, no server credentials.
+        for (const name of secrets) {
+          if (name !== 'pipeline-http-auth') expect(name, `${r.metadata.name}/${c.name}`).toBe(own);
+        }
+      }
+    }
+    for (const r of withCredentials) {
+      const container = firstContainer(r) as Container;
+      expect(
+        container.envFrom?.find((source) => source.secretRef),
+        r.metadata.name,
+      ).toEqual({
+        secretRef: { name: `pipeline-${workloadOf(r)}-credentials` },
+      });
     }
   });
 

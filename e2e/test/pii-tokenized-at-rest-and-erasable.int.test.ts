@@ -193,5 +193,10 @@ describe('PII at rest', () => {
     const details = JSON.parse(row?.details ?? '{}');
     expect(details.values.PII_TOKEN_KEYS).toMatch(/^dev\([0-9a-f]{8}\)$/);
     expect(row?.details).not.toContain(runKeyRing().split(':')[1]);
+    // The services without ClickHouse send theirs over the audit topic; the sink stores each once.
+    const services = await rows<{ subject: string; n: string }>(
+      `SELECT subject, count() AS n FROM audit_log WHERE action = 'config' GROUP BY subject ORDER BY subject`,
+    );
+    expect(services).toEqual(['decision', 'features', 'scorer', 'sink'].map((subject) => ({ subject, n: '1' })));
   });
 });

@@ -53,13 +53,26 @@ describe('Kafka ACLs from the topology', () => {
     expect(readers.map((a) => a.principal)).toEqual(['api', 'downstream-consumers', 'sink']);
   });
 
-  it("covers the pipeline's own topology: the scorer reads enriched transactions and requests and writes scores only", () => {
+  it("covers the pipeline's own topology: the scorer reads enriched transactions and requests and writes scores (and its audit) only", () => {
     const scorer = topologyAcls(allTopics).filter((a) => a.principal === 'scorer' && a.resource === 'topic');
     expect(scorer.map((a) => `${a.operation} ${a.name}`)).toEqual([
+      'write audit',
       'write dead-letters',
       'read recsys.enriched-requests',
       'write scores',
       'read transactions.enriched',
     ]);
+  });
+
+  it('lets the services without ClickHouse write the audit topic, and only the sink read it', () => {
+    const audit = topologyAcls(allTopics).filter((a) => a.resource === 'topic' && a.name === 'audit');
+    expect(audit.filter((a) => a.operation === 'write').map((a) => a.principal)).toEqual([
+      'api',
+      'decision',
+      'features',
+      'operators',
+      'scorer',
+    ]);
+    expect(audit.filter((a) => a.operation === 'read').map((a) => a.principal)).toEqual(['sink']);
   });
 });

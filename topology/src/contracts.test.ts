@@ -1,4 +1,4 @@
-import { type DeadLetter, parseAvroSchema } from '@pipeline/shared';
+import { type AuditMessage, type DeadLetter, parseAvroSchema } from '@pipeline/shared';
 import type avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import {
@@ -152,6 +152,19 @@ const samples: [string, unknown][] = [
       ],
       emitted_at: 2,
     } satisfies ExperimentDecision,
+  ],
+  [
+    'pipeline/audit',
+    {
+      id: '0b6f1c1e-8f0e-4c50-9a7e-3d2f1f9d5a10',
+      at: 1,
+      actor: 'features',
+      action: 'config',
+      subject: 'features',
+      reason: 'start',
+      service: 'features',
+      details: '{"hash":"h"}',
+    } satisfies AuditMessage,
   ],
   [
     'pipeline/dead-letter',

@@ -7,6 +7,7 @@ export {
   topologyPrincipals,
 } from './acls.js';
 export { type ApplyResult, applyTopology } from './apply.js';
+export { auditStartOnTopic, createTopicAudit } from './audit.js';
 export type * from './contracts.js';
 export {
   ACTION_STATUSES,

@@ -14,6 +14,7 @@ export interface RunNamespace {
     scores: string;
     decisions: string;
     deadLetters: string;
+    audit: string;
     alerts: string;
     retrainingTriggers: string;
   };
@@ -46,6 +47,7 @@ export function runNamespace(id: string): RunNamespace {
     scores: fraudTopics.scores,
     decisions: fraudTopics.decisions,
     deadLetters: pipelineTopics.deadLetters,
+    audit: pipelineTopics.audit,
     alerts: monitorTopics.alerts,
     retrainingTriggers: monitorTopics.retrainingTriggers,
   };

@@ -39,18 +39,22 @@ export function serviceEnv(
   const t = ns.topics;
   const own: Record<ServiceName, Record<string, string>> = {
     features: {
+      // The sink's ring: a console review's label names the terminal by token (docs/security.md).
+      PII_TOKEN_KEYS: runKeyRing(),
       FEATURES_GROUP_ID: `${ns.groupPrefix}features`,
       FEATURES_KEY_PREFIX: `${ns.redisPrefix}f:`,
       FEATURES_TRANSACTIONS_TOPIC: t.transactions,
       FEATURES_LABELS_TOPIC: t.labels,
       FEATURES_ENRICHED_TOPIC: t.enriched,
       FEATURES_DEAD_LETTER_TOPIC: t.deadLetters,
+      FEATURES_AUDIT_TOPIC: t.audit,
     },
     scorer: {
       SCORER_GROUP_ID: `${ns.groupPrefix}scorer`,
       SCORER_ENRICHED_TOPIC: t.enriched,
       SCORER_SCORES_TOPIC: t.scores,
       SCORER_DEAD_LETTER_TOPIC: t.deadLetters,
+      SCORER_AUDIT_TOPIC: t.audit,
     },
     decision: {
       DECISION_GROUP_ID: `${ns.groupPrefix}decision`,
@@ -59,6 +63,7 @@ export function serviceEnv(
       DECISION_SCORES_TOPIC: t.scores,
       DECISION_DECISIONS_TOPIC: t.decisions,
       DECISION_DEAD_LETTER_TOPIC: t.deadLetters,
+      DECISION_AUDIT_TOPIC: t.audit,
     },
     sink: {
       PII_TOKEN_KEYS: runKeyRing(),
@@ -69,6 +74,7 @@ export function serviceEnv(
       SINK_DECISIONS_TOPIC: t.decisions,
       SINK_LABELS_TOPIC: t.labels,
       SINK_DEAD_LETTER_TOPIC: t.deadLetters,
+      SINK_AUDIT_TOPIC: t.audit,
       SINK_TRANSACTIONS_TOPIC: t.transactions,
     },
     monitor: {

@@ -13,6 +13,7 @@ describe("the pipeline's Kafka ACLs", () => {
       'read topic literal r.dead-letters',
       'read topic literal r.experiments.decisions',
       'read topic literal r.monitor.alerts',
+      'write topic literal r.audit',
       'write topic literal r.dead-letters',
       'write topic literal r.monitor.retraining-triggers',
     ]);

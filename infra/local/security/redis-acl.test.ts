@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createApiKeys } from '../../../services/api/src/keys.js';
 import { createKeys } from '../../../services/decision/src/keys.js';
-import { entityKeys, frontierKey, labelProgressKey, watermarkKey } from '../../../services/features/src/keys.js';
+import {
+  entityKeys,
+  frontierKey,
+  labelProgressKey,
+  terminalTokenKey,
+  watermarkKey,
+} from '../../../services/features/src/keys.js';
 import { redisAclFile, SERVICE_COMMANDS, serviceKeyPatterns } from './redis-acl.js';
 
 /** Redis glob `prefix*` as a test: the patterns here are all of that form. */
@@ -18,6 +24,7 @@ describe('Redis ACLs from the services key modules', () => {
       watermarkKey('f:', 'features', 'transactions', 0),
       labelProgressKey('f:', 'features.labels', 'labels'),
       frontierKey('f:', 'features', 'transactions'),
+      terminalTokenKey('f:', 'tok_k1_0123456789abcdef0123456789abcdef'),
     ];
     for (const key of features) expect(allowed(patterns.features, key), key).toBe(true);
     const decision = Object.values(createKeys()).map((build) => build('c1', 'e1'));

@@ -98,6 +98,7 @@ await runMain('bench-api', async () => {
       API_TRANSACTIONS_TOPIC: ns.topics.transactions,
       API_ENRICHED_TOPIC: ns.topics.enriched,
       API_DECISIONS_TOPIC: ns.topics.decisions,
+      API_AUDIT_TOPIC: ns.topics.audit,
       // The engine's marker keys: the API's fallback claims go where the engine looks.
       DECISION_REDIS_PREFIX: decisionEnv.DECISION_REDIS_PREFIX as string,
     },

@@ -1,6 +1,6 @@
 import { decisionVars } from '@pipeline/decision';
 import { ConfigError, env, kafkaVars, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
-import { fraudTopics } from '@pipeline/topology';
+import { fraudTopics, pipelineTopics } from '@pipeline/topology';
 import { DEFAULT_PREFIX } from './keys.js';
 
 /** Every variable the API reads; parsed once at start, a bad one names itself. */
@@ -30,6 +30,8 @@ export const apiVars = {
   API_TRANSACTIONS_TOPIC: env.string().default(fraudTopics.transactions.name),
   API_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   API_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
+  /** Where the start-up configuration is audited (the sink stores it in audit_log). */
+  API_AUDIT_TOPIC: env.string().default(pipelineTopics.audit.name),
   /** The decision engine's: the fallback is decided with its rule file and claimed under its marker keys. */
   DECISION_RULES_FILE: decisionVars.DECISION_RULES_FILE,
   DECISION_RULES_POLL: decisionVars.DECISION_RULES_POLL,

@@ -37,13 +37,23 @@ export function buildServices(): void {
  */
 export function testNamespace(): RunNamespace {
   const id = uniqueName('api');
-  const names = ['transactions', 'labels', 'enriched', 'scores', 'decisions', 'deadLetters', 'alerts', 'triggers'];
-  const [transactions, labels, enriched, scores, decisions, deadLetters, alerts, retrainingTriggers] = names.map(
+  const names = [
+    'transactions',
+    'labels',
+    'enriched',
+    'scores',
+    'decisions',
+    'deadLetters',
+    'audit',
+    'alerts',
+    'triggers',
+  ];
+  const [transactions, labels, enriched, scores, decisions, deadLetters, audit, alerts, retrainingTriggers] = names.map(
     (n) => `${id}.${n}`,
-  ) as string[] as [string, string, string, string, string, string, string, string];
+  ) as string[] as [string, string, string, string, string, string, string, string, string];
   return {
     id,
-    topics: { transactions, labels, enriched, scores, decisions, deadLetters, alerts, retrainingTriggers },
+    topics: { transactions, labels, enriched, scores, decisions, deadLetters, audit, alerts, retrainingTriggers },
     declarations: [],
     groupPrefix: `${id}.`,
     redisPrefix: `${id}:`,

@@ -30,6 +30,8 @@ export const decisionVars = {
   DECISION_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
   DECISION_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
   DECISION_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
+  /** Where the start-up configuration is audited (the sink stores it in audit_log). */
+  DECISION_AUDIT_TOPIC: env.string().default(pipelineTopics.audit.name),
 };
 
 export type DecisionConfig = ReturnType<typeof parseConfig>;

@@ -13,6 +13,7 @@ import {
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
+import { auditStartOnTopic } from '@pipeline/topology';
 import { parseConfig } from './config.js';
 import { createDecisionEngine } from './engine.js';
 import { openRuleStore } from './rules/store.js';
@@ -23,6 +24,14 @@ await runMain('decision', async () => {
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.SERVICE_NAME,
+    logger,
+    security: kafkaSecurity(config),
+  });
+  const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  await auditStartOnTopic({ kafka, serde, topic: config.DECISION_AUDIT_TOPIC, service: config.SERVICE_NAME, config });
 
   const rules = await openRuleStore({
     file: config.DECISION_RULES_FILE,
@@ -39,13 +48,8 @@ await runMain('decision', async () => {
   shutdown.onShutdown('redis', async () => void (await redis.quit()));
 
   const engine = await createDecisionEngine({
-    kafka: createKafka({
-      brokers: config.KAFKA_BROKERS,
-      clientId: config.SERVICE_NAME,
-      logger,
-      security: kafkaSecurity(config),
-    }),
-    serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
+    kafka,
+    serde,
     redis,
     logger,
     service: config.SERVICE_NAME,

@@ -44,6 +44,7 @@ export async function catchUp(options: {
     labels: `${tag}_labels`,
     enriched: `${tag}_enriched`,
     deadLetters: `${tag}_dlq`,
+    audit: `${tag}_audit`,
   };
   const admin = kafka.admin();
   await admin.connect();
@@ -92,6 +93,7 @@ export async function catchUp(options: {
         FEATURES_LABELS_TOPIC: topics.labels,
         FEATURES_ENRICHED_TOPIC: topics.enriched,
         FEATURES_DEAD_LETTER_TOPIC: topics.deadLetters,
+        FEATURES_AUDIT_TOPIC: topics.audit,
       },
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

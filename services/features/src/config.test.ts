@@ -55,4 +55,18 @@ describe('parseFeaturesEnv', () => {
       ]);
     }
   });
+
+  it('takes the key ring when given, and names it when bad without quoting it', () => {
+    expect(parseFeaturesEnv(base).tokenizer).toBeUndefined();
+    const ring = `k1:${'s'.repeat(32)}`;
+    expect(parseFeaturesEnv({ ...base, PII_TOKEN_KEYS: ring }).tokenizer?.currentKeyId).toBe('k1');
+    try {
+      parseFeaturesEnv({ ...base, FEATURES_ALIGN_CONFIRM: 'yes', PII_TOKEN_KEYS: 'k1:short-secret' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variables.sort()).toEqual(['FEATURES_ALIGN_CONFIRM', 'PII_TOKEN_KEYS']);
+      expect((error as Error).message).not.toContain('short-secret');
+    }
+  });
 });

@@ -1,4 +1,14 @@
-import { env, kafkaVars, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
+import {
+  env,
+  kafkaVars,
+  PII_KEYS_VAR,
+  parseEnv,
+  redisVars,
+  schemaRegistryVars,
+  serviceVars,
+  type Tokenizer,
+  withKeyRing,
+} from '@pipeline/shared';
 import { fraudTopics, pipelineTopics, recsysTopics } from '@pipeline/topology';
 import { DEFAULT_PREFIX } from './keys.js';
 
@@ -87,12 +97,26 @@ export const featuresVars = {
   FEATURES_REQUESTS_TOPIC: env.string().default(recsysTopics.requests.name),
   FEATURES_ENRICHED_REQUESTS_TOPIC: env.string().default(recsysTopics.enrichedRequests.name),
   FEATURES_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
+  /**
+   * The sink's key ring (docs/security.md): with it, each terminal's token is mapped to its raw id,
+   * so a console label (which names the terminal by token) counts like one naming the raw id.
+   * Unset: no map is written, and such labels count only for the token. Parsed by parseFeaturesEnv,
+   * whose messages never quote it.
+   */
+  [PII_KEYS_VAR]: env.string().optional(),
+  /** Where the start-up configuration is audited (the sink stores it in audit_log). */
+  FEATURES_AUDIT_TOPIC: env.string().default(pipelineTopics.audit.name),
 };
 
 export type FeaturesConfig = ReturnType<typeof parseFeaturesEnv>;
 
 export function parseFeaturesEnv(source: Record<string, string | undefined> = process.env) {
-  return parseEnv(featuresVars, source);
+  const ring = source[PII_KEYS_VAR];
+  // The ring is parsed apart (withKeyRing): parseEnv's messages quote the value, a secret must not be.
+  const parse = () => parseEnv(featuresVars, { ...source, [PII_KEYS_VAR]: undefined });
+  if (ring === undefined || ring.trim() === '') return { ...parse(), tokenizer: undefined as Tokenizer | undefined };
+  const { config, tokenizer } = withKeyRing(parse, source);
+  return { ...config, [PII_KEYS_VAR]: ring, tokenizer: tokenizer as Tokenizer | undefined };
 }
 
 /** The labels consumer's group, derived from the transactions' group. */

@@ -13,6 +13,7 @@ import { ExpiredDuplicateError, LateEventError, ScriptStatus } from './errors.js
 import { entityKeys } from './keys.js';
 import { layoutOf, type Plan } from './plan.js';
 import { scriptsFor } from './scripts.js';
+import { resolveLabelTerminals, type TokenMap, tokenEntries, writeTokenEntries } from './token-map.js';
 import { checkLabel, checkTransaction, type InputRules } from './validate.js';
 import { compileVector, type VectorBuilder } from './vector.js';
 
@@ -22,6 +23,8 @@ export interface Engine {
   /** Prefix of every key (separates deployments and tests). */
   prefix: string;
   rules: InputRules;
+  /** Written with each batch's transactions when the service has the key ring (token-map.ts). */
+  tokens?: TokenMap;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: Error };
@@ -166,6 +169,10 @@ export async function applyTransactions(
   queue('customer', cCmd, cOff);
   queue('terminal', tCmd, tOff);
   for (const w of watermarks) calls.push(...writeWatermark(redis, w, w.watermark));
+  if (engine.tokens) {
+    const entries = tokenEntries(engine.tokens, prefix, accepted, Date.now());
+    calls.push(...writeTokenEntries(redis, engine.tokens.ttlMs, entries));
+  }
   const replies = await Promise.all(calls);
   const computedAt = Date.now();
   const build = vectorBuilder(engine);
@@ -246,7 +253,8 @@ export async function processLabels(
   const outcomes: Outcome<Label>[] = [];
   const byTerminal = new Map<string, (string | number)[]>();
   let late = 0;
-  for (const label of labels) {
+  // A console label names its terminal by token: counted for the raw id the map gives.
+  for (const label of await resolveLabelTerminals(redis, engine.prefix, labels)) {
     const error = checkLabel(label, watermarkTime(watermark, engine.rules.watermarkRank), now, engine.rules);
     if (error) {
       if (error instanceof LateEventError) late++;

@@ -76,6 +76,14 @@ export function frontierKey(prefix: string, groupId: string, topic: string): str
   return `${prefix}{w:${groupId}}:frontier:${topic}`;
 }
 
+/**
+ * A terminal's PII token → its raw id (string), so a label naming the terminal by token (the
+ * console's) counts for the raw id's state (token-map.ts).
+ */
+export function terminalTokenKey(prefix: string, token: string): string {
+  return `${prefix}tok:${token}`;
+}
+
 /** Pattern matching every entity key under a prefix (for tests and memory measurement). */
 export function entityPattern(prefix: string, entity: Entity): string {
   return `${prefix}{${TAG[entity]}:*`;

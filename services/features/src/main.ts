@@ -16,6 +16,7 @@ import {
   startTelemetry,
 } from '@pipeline/shared';
 import {
+  auditStartOnTopic,
   createTopicDeadLetters,
   type EnrichedRequest,
   type EnrichedTransaction,
@@ -42,6 +43,7 @@ import { labelSource } from './label-progress.js';
 import { compilePlan } from './plan.js';
 import { connectFeaturesRedis } from './redis.js';
 import type { RequestEngine } from './requests.js';
+import { createTokenMap } from './token-map.js';
 
 await runMain('features', async () => {
   const config = parseFeaturesEnv();
@@ -55,6 +57,10 @@ await runMain('features', async () => {
   shutdown.onShutdown('redis', async () => {
     await redis.quit();
   });
+  const { tokenizer, ...settings } = config;
+  if (!tokenizer)
+    logger.warn('PII_TOKEN_KEYS unset: console labels (terminal by token) do not count for the raw terminal');
+
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: config.SERVICE_NAME,
@@ -62,6 +68,13 @@ await runMain('features', async () => {
     security: kafkaSecurity(config),
   });
   const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  await auditStartOnTopic({
+    kafka,
+    serde,
+    topic: config.FEATURES_AUDIT_TOPIC,
+    service: config.SERVICE_NAME,
+    config: settings,
+  });
   const producer = createProducer(kafka);
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());
@@ -80,15 +93,18 @@ await runMain('features', async () => {
   let apiPort: number | undefined;
 
   if (uses.has('fraud')) {
+    const plan = compilePlan(fraudFeatureSet, config.FEATURES_ALLOWED_LATENESS, config.FEATURES_OUTPUT_RETENTION);
     const engine: Engine = {
       set: fraudFeatureSet,
-      plan: compilePlan(fraudFeatureSet, config.FEATURES_ALLOWED_LATENESS, config.FEATURES_OUTPUT_RETENTION),
+      plan,
       prefix: config.FEATURES_KEY_PREFIX,
       rules: {
         maxAmountMinor: config.FEATURES_MAX_AMOUNT_MINOR,
         maxFutureMs: config.FEATURES_MAX_FUTURE,
         allowedLatenessMs: config.FEATURES_ALLOWED_LATENESS,
       },
+      // The map lives as long as the terminal's state would.
+      ...(tokenizer ? { tokens: createTokenMap(tokenizer, plan.keyTtlMs) } : {}),
     };
 
     // Labels have their own consumer (and group), so the transactions consumer can wait for them.

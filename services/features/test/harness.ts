@@ -19,6 +19,8 @@ export interface Topics {
   labels: string;
   enriched: string;
   deadLetters: string;
+  /** Where the service audits its configuration at start. */
+  audit: string;
 }
 
 export async function createTopics(kafka: Kafka, tag: string): Promise<Topics> {
@@ -27,6 +29,7 @@ export async function createTopics(kafka: Kafka, tag: string): Promise<Topics> {
     labels: uniqueName(`${tag}_labels`),
     enriched: uniqueName(`${tag}_enriched`),
     deadLetters: uniqueName(`${tag}_dlq`),
+    audit: uniqueName(`${tag}_audit`),
   };
   for (const name of Object.values(t)) await createTopic(kafka, name);
   return t;
@@ -82,6 +85,7 @@ export function startService(
       FEATURES_LABELS_TOPIC: topics.labels,
       FEATURES_ENRICHED_TOPIC: opts.enriched ?? topics.enriched,
       FEATURES_DEAD_LETTER_TOPIC: topics.deadLetters,
+      FEATURES_AUDIT_TOPIC: topics.audit,
       FEATURES_API_PORT: String(opts.apiPort ?? 0),
       ...opts.env,
     },

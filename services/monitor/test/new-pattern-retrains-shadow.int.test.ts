@@ -177,6 +177,18 @@ describe('a new fraud pattern', () => {
       },
     ]);
     expect(await alreadyRetrained(h.clickhouse, trigger?.trigger_id ?? '')).toBe(true);
+    // The registration is in the audit trail: who (the job), what, and the trigger as the reason.
+    const audited = await h.clickhouse.query({
+      query: "SELECT actor, subject, reason FROM audit_log WHERE action = 'model.register'",
+      format: 'JSONEachRow',
+    });
+    expect(await audited.json()).toEqual([
+      {
+        actor: expect.any(String),
+        subject: `${CHAMPION.model_name}@${CANDIDATE}`,
+        reason: expect.stringContaining(`retrained on trigger ${trigger?.trigger_id}`),
+      },
+    ]);
 
     // Independently of the trainer's own figures: the shadow beats the champion on the pattern's window,
     // scored here by the Node runtime on the vectors the simulator's traffic had.

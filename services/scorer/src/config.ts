@@ -41,6 +41,8 @@ export const scorerVars = {
   SCORER_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   SCORER_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
   SCORER_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
+  /** Where the start-up configuration is audited (the sink stores it in audit_log). */
+  SCORER_AUDIT_TOPIC: env.string().default(pipelineTopics.audit.name),
 };
 
 export type ScorerConfig = ReturnType<typeof parseConfig>;

@@ -12,6 +12,7 @@ import {
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
+import { auditStartOnTopic } from '@pipeline/topology';
 import { parseConfig } from './config.js';
 import { loadServingSet } from './models.js';
 import { createScoringPool } from './pool.js';
@@ -25,6 +26,14 @@ await runMain('scorer', async () => {
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.SERVICE_NAME,
+    logger,
+    security: kafkaSecurity(config),
+  });
+  const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  await auditStartOnTopic({ kafka, serde, topic: config.SCORER_AUDIT_TOPIC, service: config.SERVICE_NAME, config });
 
   const pool = createScoringPool({ threads: config.SCORER_THREADS });
   shutdown.onShutdown('pool', () => pool.close());
@@ -45,13 +54,8 @@ await runMain('scorer', async () => {
   logger.info({ models: models.current().signature, threads: pool.threads }, 'models loaded');
 
   const scorer = await createScorer({
-    kafka: createKafka({
-      brokers: config.KAFKA_BROKERS,
-      clientId: config.SERVICE_NAME,
-      logger,
-      security: kafkaSecurity(config),
-    }),
-    serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
+    kafka,
+    serde,
     logger,
     service: config.SERVICE_NAME,
     groupId: config.SCORER_GROUP_ID,

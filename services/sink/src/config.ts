@@ -36,12 +36,14 @@ export const sinkVars = {
   SINK_RETENTION_DAYS: env.positiveInt().default(400),
   /** How often the retention job runs. */
   SINK_RETENTION_INTERVAL: env.duration().default(3_600_000),
-  /** Partitions handled at once; covers the five topics' partitions (4 × 6 + 3) so one flush serves them all. */
-  SINK_PARTITIONS_CONCURRENTLY: env.positiveInt().default(27),
+  /** Partitions handled at once; covers the six topics' partitions (4 × 6 + 3 + 1) so one flush serves them all. */
+  SINK_PARTITIONS_CONCURRENTLY: env.positiveInt().default(28),
   SINK_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   SINK_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
   SINK_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
   SINK_LABELS_TOPIC: env.string().default(fraudTopics.labels.name),
+  /** Audit entries of the services without a ClickHouse connection, stored in audit_log. */
+  SINK_AUDIT_TOPIC: env.string().default(pipelineTopics.audit.name),
   /** Where rows ClickHouse refuses go. */
   SINK_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
   /**

@@ -53,6 +53,7 @@ await runMain('sink', async () => {
       scores: config.SINK_SCORES_TOPIC,
       decisions: config.SINK_DECISIONS_TOPIC,
       labels: config.SINK_LABELS_TOPIC,
+      audit: config.SINK_AUDIT_TOPIC,
       deadLetters: config.SINK_DEAD_LETTER_TOPIC,
       deadLettersIn: config.SINK_DEAD_LETTERS_IN_TOPIC,
       transactions: config.SINK_TRANSACTIONS_TOPIC,

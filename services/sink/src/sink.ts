@@ -1,4 +1,5 @@
 import {
+  type AuditMessage,
   type AvroSerde,
   type BatchConsumer,
   type ClickHouseClient,
@@ -23,6 +24,7 @@ import {
 import { BatchWriter } from './batch-writer.js';
 import { createEventTimeReader, withoutLoop } from './dead-letters.js';
 import { RowRejectedError } from './errors.js';
+import { auditLogRow, insertAuditLog } from './tables/audit-log.js';
 import { deadLetterRow, insertDeadLetters } from './tables/dead-letters.js';
 import { decisionRow, insertDecisions } from './tables/decisions.js';
 import { insertLabels, labelRow } from './tables/labels.js';
@@ -35,6 +37,8 @@ export interface SinkTopics {
   scores: string;
   decisions: string;
   labels: string;
+  /** Audit entries of the programs without a ClickHouse connection, into audit_log. */
+  audit: string;
   /** Where the sink's own refusals go. */
   deadLetters: string;
   /** Dead letters stored in dead_letters; in production the same topic as `deadLetters`. */
@@ -43,7 +47,7 @@ export interface SinkTopics {
   transactions?: string;
 }
 
-type SinkValue = EnrichedTransaction | Score | Decision | Label | DeadLetter;
+type SinkValue = EnrichedTransaction | Score | Decision | Label | DeadLetter | AuditMessage;
 type Record_ = ConsumedRecord<SinkValue>;
 
 export interface SinkOptions {
@@ -113,11 +117,12 @@ function route<V extends SinkValue, Row>(
 }
 
 /**
- * The analytics sink: one consumer group over the four topics and the dead-letter topic, one
+ * The analytics sink: one consumer group over the four topics, the audit topic and the dead-letter topic, one
  * buffered writer per table.
  * Offsets of a batch are committed by the consumer loop only after the writer resolved, that is
  * after ClickHouse acknowledged every row of the batch (or refused it and it was dead-lettered).
- * Tables are ReplacingMergeTree on the event id, so what is redelivered after a crash counts once.
+ * Tables are ReplacingMergeTree on the event id, so what is redelivered after a crash counts once;
+ * audit_log, append-only, gets only the ids it does not hold yet.
  */
 export async function createSink(options: SinkOptions): Promise<Sink> {
   const { kafka, producer, serde, clickhouse, topics, logger, tokenizer } = options;
@@ -138,6 +143,7 @@ export async function createSink(options: SinkOptions): Promise<Sink> {
     [topics.scores]: route(writer('scores', insertScores), (v: Score) => scoreRow(v, tokenizer)),
     [topics.decisions]: route(writer('decisions', insertDecisions), (v: Decision) => decisionRow(v, tokenizer)),
     [topics.labels]: route(writer('labels', insertLabels), (v: Label) => labelRow(v, tokenizer)),
+    [topics.audit]: route(writer('audit_log', insertAuditLog), auditLogRow),
     [topics.deadLettersIn]: route(
       writer('dead_letters', insertDeadLetters),
       (letter: DeadLetter) => deadLetterRow(letter, eventTimes.eventTime(letter), tokenizer),
@@ -149,6 +155,7 @@ export async function createSink(options: SinkOptions): Promise<Sink> {
     [topics.scores]: serde.decoder<SinkValue>(schemaFor('fraud/score').type),
     [topics.decisions]: serde.decoder<SinkValue>(schemaFor('fraud/decision').type),
     [topics.labels]: serde.decoder<SinkValue>(schemaFor('fraud/label').type),
+    [topics.audit]: serde.decoder<SinkValue>(schemaFor('pipeline/audit').type),
     [topics.deadLettersIn]: serde.decoder<SinkValue>(schemaFor('pipeline/dead-letter').type),
   };
   const consumer = createBatchConsumer<SinkValue>({

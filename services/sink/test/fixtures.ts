@@ -154,6 +154,7 @@ export async function harness(partitions = 2): Promise<Harness> {
     scores: uniqueName('scores'),
     decisions: uniqueName('decisions'),
     labels: uniqueName('labels'),
+    audit: uniqueName('audit'),
     deadLetters,
     deadLettersIn: deadLetters,
     transactions: uniqueName('transactions'),

@@ -1,15 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { auditRow, configAudit, insertAuditSql } from './audit.js';
+import {
+  auditMessage,
+  auditMessageProblem,
+  auditRow,
+  auditRowOfMessage,
+  configAudit,
+  insertAuditSql,
+} from './audit.js';
 
 const RING = `k1:${'s'.repeat(32)}`;
 
 describe('audit rows', () => {
   it('keep who, what, when, why and the details as JSON', () => {
     const row = auditRow(
-      { actor: 'ana', action: 'review', subject: 'e1', reason: '', service: 'console', details: { is_fraud: true } },
+      {
+        actor: 'ana',
+        action: 'review',
+        subject: 'e1',
+        reason: '',
+        service: 'console',
+        details: { is_fraud: true },
+        id: 'a1',
+      },
       1_700_000_000_123,
     );
     expect(row).toEqual({
+      id: 'a1',
       at: 1_700_000_000,
       at_ms: 1_700_000_000_123,
       actor: 'ana',
@@ -20,8 +36,49 @@ describe('audit rows', () => {
       details: '{"is_fraud":true}',
     });
     expect(insertAuditSql([row])).toBe(
-      "INSERT INTO audit_log (at, at_ms, actor, action, subject, reason, service, details) VALUES\n(1700000000, 1700000000123, 'ana', 'review', 'e1', '', 'console', '{\"is_fraud\":true}')",
+      "INSERT INTO audit_log (id, at, at_ms, actor, action, subject, reason, service, details) VALUES\n('a1', 1700000000, 1700000000123, 'ana', 'review', 'e1', '', 'console', '{\"is_fraud\":true}')",
     );
+  });
+
+  it('get a fresh id each unless one is given', () => {
+    const entry = { actor: 'a', action: 'config', subject: 's', reason: '', service: 's', details: {} } as const;
+    const [a, b] = [auditRow(entry), auditRow(entry)];
+    expect(a.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(b.id).not.toBe(a.id);
+  });
+});
+
+describe('audit messages (the audit topic)', () => {
+  const entry = {
+    actor: 'features',
+    action: 'config',
+    subject: 'features',
+    reason: 'start',
+    service: 'features',
+    details: { hash: 'h' },
+  } as const;
+
+  it('carry the row with its id, and come back as the same row', () => {
+    const message = auditMessage(entry, 1_700_000_000_123);
+    expect(message).toMatchObject({ at: 1_700_000_000_123, details: '{"hash":"h"}', actor: 'features' });
+    expect(auditMessageProblem(message)).toBeUndefined();
+    expect(auditRowOfMessage(message)).toEqual(auditRow({ ...entry, id: message.id }, 1_700_000_000_123));
+  });
+
+  it('that are no audit entry are named with the reason', () => {
+    const good = auditMessage(entry, 1_700_000_000_123);
+    const cases: [Partial<typeof good>, RegExp][] = [
+      [{ action: 'delete.everything' }, /unknown audit action 'delete.everything'/],
+      [{ id: ' ' }, /without id/],
+      [{ actor: '' }, /without actor/],
+      [{ service: '' }, /without service/],
+      [{ at: -1 }, /outside ClickHouse DateTime/],
+      [{ at: 2 ** 32 * 1000 }, /outside ClickHouse DateTime/],
+      [{ details: '{not json' }, /details are not JSON/],
+      [{ details: '[1]' }, /not a JSON object/],
+      [{ details: 'null' }, /not a JSON object/],
+    ];
+    for (const [change, reason] of cases) expect(auditMessageProblem({ ...good, ...change })).toMatch(reason);
   });
 });
 

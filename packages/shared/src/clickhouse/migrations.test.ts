@@ -48,6 +48,7 @@ describe('the migrations in infra/clickhouse/migrations', () => {
     expect(altered).toEqual([
       'ALTER TABLE labels ADD COLUMN transaction_time_ms Nullable(UInt64)',
       'ALTER TABLE transactions_enriched ADD COLUMN event_time_ms Nullable(UInt64)',
+      "ALTER TABLE audit_log ADD COLUMN id String DEFAULT ''",
     ]);
   });
 });

@@ -2,7 +2,16 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { type ModelRegistry, openRegistry } from '@pipeline/scorer';
-import { type ClickHouseClient, errorMessage, type Logger, literal, PipelineError, sql } from '@pipeline/shared';
+import {
+  type AuditEntry,
+  type ClickHouseClient,
+  errorMessage,
+  type Logger,
+  literal,
+  PipelineError,
+  recordAudit,
+  sql,
+} from '@pipeline/shared';
 import type { RetrainingTrigger } from '@pipeline/topology';
 import type { RetrainConfig } from '../config.js';
 import { InvalidTriggerError } from '../errors.js';
@@ -195,7 +204,7 @@ export async function retrain(
       metric: s.RETRAIN_METRIC,
       margin: s.RETRAIN_MARGIN,
       result: join(dir, 'result.json'),
-      why: `retrained on trigger ${trigger.trigger_id}: ${trigger.reasons.slice(0, 3).join('; ')}`,
+      why: retrainingReason(trigger.trigger_id, trigger.reasons),
       note: `ClickHouse logged features, train ${iso(w.trainFrom)}..${iso(w.trainTo)}, eval ${iso(w.evalFrom)}..${iso(w.evalTo)}, labels known at ${iso(cutoff)}${comparable || !champion ? '' : `; champion ${trigger.model_name}@${championVersion} is on another feature set, not compared`}`,
     });
     Object.assign(record, {
@@ -213,6 +222,8 @@ export async function retrain(
   }
   record.duration_ms = performance.now() - t0;
   await recordRetraining(clickhouse, record, now());
+  const registration = registrationAudit(record, s);
+  if (registration) await recordAudit(clickhouse, registration);
   logger.info(
     {
       trigger: trigger.trigger_id,
@@ -227,6 +238,45 @@ export async function retrain(
     'retraining done',
   );
   return record;
+}
+
+/** Why a candidate was registered: in the registry's history and in its audit entry alike. */
+function retrainingReason(triggerId: string, reasons: readonly string[]): string {
+  return `retrained on trigger ${triggerId}: ${reasons.slice(0, 3).join('; ')}`;
+}
+
+/**
+ * The audit entry of a candidate the trainer registered as a shadow (none for a rejected or failed
+ * retraining: nothing changed in the registry). The actor is the retraining job; the reason names
+ * the trigger, as the registry's own history does.
+ */
+export function registrationAudit(
+  record: RetrainingRecord,
+  settings: Pick<RetrainSettings, 'SERVICE_NAME' | 'MODEL_REGISTRY' | 'MODEL_REGISTRY_DIR' | 'MLFLOW_TRACKING_URI'>,
+): AuditEntry | undefined {
+  if (record.decision !== 'REGISTERED_SHADOW') return undefined;
+  return {
+    actor: settings.SERVICE_NAME,
+    action: 'model.register',
+    subject: `${record.model_name}@${record.candidate_version}`,
+    reason: retrainingReason(record.trigger_id, record.reasons),
+    service: settings.SERVICE_NAME,
+    details: {
+      alias: 'shadow',
+      registry:
+        settings.MODEL_REGISTRY === 'mlflow'
+          ? `mlflow ${settings.MLFLOW_TRACKING_URI ?? ''}`
+          : settings.MODEL_REGISTRY_DIR,
+      trigger: record.trigger_id,
+      champion: `${record.model_name}@${record.champion_version}`,
+      metric: record.metric,
+      margin: record.margin,
+      candidate: { roc_auc: record.candidate_roc_auc, average_precision: record.candidate_average_precision },
+      champion_figures: { roc_auc: record.champion_roc_auc, average_precision: record.champion_average_precision },
+      train_rows: record.train_rows,
+      eval_rows: record.eval_rows,
+    },
+  };
 }
 
 const COLUMNS = [

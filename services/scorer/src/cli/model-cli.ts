@@ -1,26 +1,31 @@
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@pipeline/shared';
+import { type AuditSink, ConfigError } from '@pipeline/shared';
 import { RegistryError, UsageError } from '../errors.js';
 import { aliasOf, isAlias, parseRef } from '../registry/aliases.js';
+import { auditedRegistry } from '../registry/audited.js';
 import { fileRegistry } from '../registry/file-registry.js';
 import { mlflowClient } from '../registry/mlflow-client.js';
 import { publishVersion } from '../registry/mlflow-publish.js';
 import { DEFAULT_SCOPE } from '../registry/mlflow-registry.js';
 import { openRegistry } from '../registry/select.js';
-import { ALIASES } from '../registry/types.js';
+import { ALIASES, type ModelRegistry } from '../registry/types.js';
+import { type ModelAudit, openModelAudit } from './model-audit.js';
 
 export const USAGE = `usage: npm run model -- <command> [--registry <dir>]
   list                                          every registered version, its alias and test metrics
   show <name@version>                           metadata, alias and alias history of one version
-  promote <name@version> --to <alias> --why <text> [--by <who>]
+  promote <name@version> --to <alias> --why <text> [--actor <who>]
                                                 alias: ${ALIASES.join(', ')}; a replaced champion/challenger is archived
-  rollback --why <text> [--by <who>]            champion back to the one before the last champion change
+  rollback --why <text> [--actor <who>]         champion back to the one before the last champion change
   import <name@version> [--from <dir>]          MLflow only: copy a file-registry version (from --from, else
                                                 MODEL_REGISTRY_DIR, else models/) into MLflow as a new version
 The registry is MLflow's at MLFLOW_TRACKING_URI when MODEL_REGISTRY=mlflow; else the directory --registry,
-else MODEL_REGISTRY_DIR, else models/ at the repository root.`;
+else MODEL_REGISTRY_DIR, else models/ at the repository root.
+Promotions and rollbacks are recorded in audit_log: directly with CLICKHOUSE_URL (and CLICKHOUSE_DATABASE),
+else through the audit topic with KAFKA_BROKERS and SCHEMA_REGISTRY_URL (the sink stores it); --actor
+(or --by) names who, by default the user running the command; --why is the reason.`;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -28,6 +33,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   defaultDir: string;
   now?: () => Date;
+  /** Where promotions and rollbacks are audited; by default from `env` (model-audit.ts). */
+  openAudit?: (env: Record<string, string | undefined>) => Promise<ModelAudit>;
 }
 
 /** Runs the `model` command; resolves with the exit code (0 ok, 1 failed, 2 bad arguments). */
@@ -74,7 +81,42 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   );
   const who = () => {
     if (!values.why?.trim()) throw new UsageError(`${command} needs --why <text>: the reason is recorded`);
-    return { by: values.by ?? io.env.USER ?? userInfo().username, why: values.why };
+    if (values.by !== undefined && values.actor !== undefined && values.by !== values.actor) {
+      throw new UsageError('--actor and --by name the same person: give one');
+    }
+    return { by: values.actor ?? values.by ?? io.env.USER ?? userInfo().username, why: values.why };
+  };
+  /**
+   * The registry for a write, wrapped so the change lands in the audit trail; `done` reports the
+   * change, and an audit that failed (the change stands: the registry's history has it) as exit 1.
+   */
+  const writing = async <T>(write: (r: ModelRegistry) => Promise<T>, done: (result: T) => string) => {
+    const audit = await (io.openAudit ?? openModelAudit)(io.env);
+    let failure: unknown;
+    const sink: AuditSink | undefined = audit.sink;
+    const guarded: AuditSink = async (entry) => {
+      try {
+        await sink?.(entry);
+      } catch (error) {
+        failure = error;
+      }
+    };
+    try {
+      const result = await write(sink ? auditedRegistry(registry, guarded, 'model-cli') : registry);
+      io.out(done(result));
+    } finally {
+      await audit.close();
+    }
+    if (failure !== undefined) {
+      io.err(`error: the change was made but not recorded in audit_log: ${(failure as Error).message}`);
+      return 1;
+    }
+    if (!sink) {
+      io.err(
+        'warning: not recorded in audit_log (set CLICKHOUSE_URL, or KAFKA_BROKERS and SCHEMA_REGISTRY_URL); the registry history has it',
+      );
+    }
+    return 0;
   };
   const refArg = async () => {
     if (rest.length !== 1) throw new UsageError(`${command} takes one model reference like fraud_gbdt@1`);
@@ -125,9 +167,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       if (to === undefined || !isAlias(to)) {
         throw new UsageError(`promote needs --to <alias>, one of ${ALIASES.join(', ')}${to ? ` (got '${to}')` : ''}`);
       }
-      const next = await registry.promote(ref, to, who());
-      io.out(`${ref} is now ${to}; champion: ${next.champion ?? '(none)'}`);
-      return 0;
+      const by = who();
+      return writing(
+        (r) => r.promote(ref, to, by),
+        (next) => `${ref} is now ${to}; champion: ${next.champion ?? '(none)'}`,
+      );
     }
     case 'import': {
       if (kind !== 'mlflow' || !io.env.MLFLOW_TRACKING_URI) {
@@ -153,9 +197,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
     case 'rollback': {
       noMore();
-      const next = await registry.rollback(who());
-      io.out(`rolled back; champion: ${next.champion}`);
-      return 0;
+      const by = who();
+      return writing(
+        (r) => r.rollback(by),
+        (next) => `rolled back; champion: ${next.champion}`,
+      );
     }
     case undefined:
       throw new UsageError('no command');
@@ -174,6 +220,7 @@ function parse(argv: string[]) {
       to: { type: 'string' },
       why: { type: 'string' },
       by: { type: 'string' },
+      actor: { type: 'string' },
       from: { type: 'string' },
     },
   });
