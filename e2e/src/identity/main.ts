@@ -3,17 +3,16 @@ import {
   consumerTuning,
   createAvroSerde,
   createHttpAuth,
-  createKafka,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
   env,
-  kafkaSecurity,
   kafkaVars,
   parseEnv,
   runMain,
   schemaRegistryVars,
+  serviceKafka,
   serviceVars,
   startHealthServer,
   startTelemetry,
@@ -37,12 +36,7 @@ await runMain('relay', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.SERVICE_NAME,
-    logger,
-    security: kafkaSecurity(config),
-  });
+  const kafka = serviceKafka(config, logger);
   const producer = createProducer(kafka);
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());

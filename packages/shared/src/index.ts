@@ -49,6 +49,7 @@ export {
   kafkaVars,
   redisVars,
   schemaRegistryVars,
+  serviceKafka,
   serviceVars,
 } from './config/common.js';
 export { env, parseDuration, parseEnv } from './config/env.js';

@@ -4,12 +4,11 @@ import {
   connectRedis,
   createAvroSerde,
   createHttpAuth,
-  createKafka,
   createLogger,
   createRegistryClient,
   createShutdown,
-  kafkaSecurity,
   runMain,
+  serviceKafka,
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
@@ -24,12 +23,7 @@ await runMain('api', async () => {
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.SERVICE_NAME,
-    logger,
-    security: kafkaSecurity(config),
-  });
+  const kafka = serviceKafka(config, logger);
   const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
   await auditStartOnTopic({ kafka, serde, topic: config.API_AUDIT_TOPIC, service: config.SERVICE_NAME, config });
 

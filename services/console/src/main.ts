@@ -2,12 +2,11 @@ import {
   createAvroSerde,
   createClickHouse,
   createHttpAuth,
-  createKafka,
   createLogger,
   createRegistryClient,
   createShutdown,
-  kafkaSecurity,
   runMain,
+  serviceKafka,
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
@@ -27,12 +26,7 @@ await runMain('console', async () => {
 
   const console = await startConsole({
     config,
-    kafka: createKafka({
-      brokers: config.KAFKA_BROKERS,
-      clientId: config.SERVICE_NAME,
-      logger,
-      security: kafkaSecurity(config),
-    }),
+    kafka: serviceKafka(config, logger),
     serde: createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL)),
     clickhouse,
     logger,

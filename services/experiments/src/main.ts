@@ -5,15 +5,14 @@ import {
   createAvroSerde,
   createClickHouse,
   createHttpAuth,
-  createKafka,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
-  kafkaSecurity,
   migrate,
   recordAudit,
   runMain,
+  serviceKafka,
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
@@ -34,12 +33,7 @@ await runMain('experiments', async () => {
   shutdown.onShutdown('clickhouse', () => clickhouse.close());
   await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, config));
 
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.SERVICE_NAME,
-    logger,
-    security: kafkaSecurity(config),
-  });
+  const kafka = serviceKafka(config, logger);
   const producer = createProducer(kafka);
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());

@@ -3,13 +3,12 @@ import {
   auditSink,
   createAvroSerde,
   createClickHouse,
-  createKafka,
   createLogger,
   createProducer,
   createRegistryClient,
-  kafkaSecurity,
   migrate,
   runMain,
+  serviceKafka,
 } from '@pipeline/shared';
 import { loadConfig } from './config.js';
 import { createExperimentJob } from './job.js';
@@ -21,14 +20,7 @@ await runMain('experiments:once', async () => {
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
   await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
   const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
-  const producer = createProducer(
-    createKafka({
-      brokers: config.KAFKA_BROKERS,
-      clientId: config.SERVICE_NAME,
-      logger,
-      security: kafkaSecurity(config),
-    }),
-  );
+  const producer = createProducer(serviceKafka(config, logger));
   await producer.connect();
   try {
     const publisher = await createDecisionPublisher({

@@ -5,13 +5,12 @@ import {
   createAvroSerde,
   createBatchConsumer,
   createHttpAuth,
-  createKafka,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
-  kafkaSecurity,
   runMain,
+  serviceKafka,
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
@@ -61,12 +60,7 @@ await runMain('features', async () => {
   if (!tokenizer)
     logger.warn('PII_TOKEN_KEYS unset: console labels (terminal by token) do not count for the raw terminal');
 
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.SERVICE_NAME,
-    logger,
-    security: kafkaSecurity(config),
-  });
+  const kafka = serviceKafka(config, logger);
   const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
   await auditStartOnTopic({
     kafka,

@@ -3,12 +3,11 @@ import {
   consumerTuning,
   createAvroSerde,
   createHttpAuth,
-  createKafka,
   createLogger,
   createRegistryClient,
   createShutdown,
-  kafkaSecurity,
   runMain,
+  serviceKafka,
   startHealthServer,
   startTelemetry,
 } from '@pipeline/shared';
@@ -26,12 +25,7 @@ await runMain('scorer', async () => {
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.SERVICE_NAME,
-    logger,
-    security: kafkaSecurity(config),
-  });
+  const kafka = serviceKafka(config, logger);
   const serde = createAvroSerde(createRegistryClient(config.SCHEMA_REGISTRY_URL));
   await auditStartOnTopic({ kafka, serde, topic: config.SCORER_AUDIT_TOPIC, service: config.SERVICE_NAME, config });
 

@@ -4,15 +4,14 @@ import {
   createAvroSerde,
   createClickHouse,
   createHttpAuth,
-  createKafka,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
-  kafkaSecurity,
   migrate,
   recordAudit,
   runMain,
+  serviceKafka,
   startHealthServer,
   startRetention,
   startTelemetry,
@@ -33,12 +32,7 @@ await runMain('sink', async () => {
   const { tokenizer, ...settings } = config;
   await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, settings));
 
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.SERVICE_NAME,
-    logger,
-    security: kafkaSecurity(config),
-  });
+  const kafka = serviceKafka(config, logger);
   const producer = createProducer(kafka);
   await producer.connect();
   shutdown.onShutdown('producer', () => producer.disconnect());

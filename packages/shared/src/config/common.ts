@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { type ConsumerTuning, DEFAULT_FETCH, DEFAULT_SESSION } from '../consumer/batch-consumer.js';
 import { ConfigError } from '../errors.js';
 import { httpAuthTokens } from '../http/auth.js';
-import { KAFKA_SECURITY_PROTOCOLS, type KafkaSecurity } from '../kafka/client.js';
+import { createKafka, KAFKA_SECURITY_PROTOCOLS, type KafkaSecurity } from '../kafka/client.js';
+import type { Logger } from '../logging/logger.js';
 import { env, parseEnv } from './env.js';
 
 /**
@@ -95,6 +97,19 @@ export function consumerTuning(config: {
 export type KafkaSecurityConfig = {
   [K in keyof typeof kafkaSecurityVars]: z.infer<(typeof kafkaSecurityVars)[K]>;
 };
+
+/** A service's Kafka client from its parsed variables: SERVICE_NAME as client id, the security variables applied. */
+export function serviceKafka(
+  config: { KAFKA_BROKERS: string[]; SERVICE_NAME: string } & Partial<KafkaSecurityConfig>,
+  logger?: Logger,
+): Kafka {
+  return createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.SERVICE_NAME,
+    ...(logger ? { logger } : {}),
+    security: kafkaSecurity(config),
+  });
+}
 
 /**
  * The kafkajs `ssl` and `sasl` options of the parsed security variables. A SASL protocol without a
