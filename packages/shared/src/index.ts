@@ -37,6 +37,7 @@ export {
   settlePartitions,
   startRetention,
 } from './clickhouse/retention.js';
+export { serviceClickHouse } from './clickhouse/service.js';
 export { identifier, literal, quoteString, raw, SqlFragment, type SqlValue, sql } from './clickhouse/sql.js';
 export {
   clickhouseVars,

@@ -1,17 +1,14 @@
 import { auditedRegistry, fileRegistry } from '@pipeline/scorer';
 import {
   auditSink,
-  configAudit,
   createAvroSerde,
-  createClickHouse,
   createHttpAuth,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
-  migrate,
-  recordAudit,
   runMain,
+  serviceClickHouse,
   serviceKafka,
   startHealthServer,
   startTelemetry,
@@ -27,11 +24,8 @@ await runMain('experiments', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
   // Background analytics beside a latency-bound pipeline: one ClickHouse thread.
-  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
-  shutdown.onShutdown('clickhouse', () => clickhouse.close());
-  await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, config));
+  const clickhouse = await serviceClickHouse({ config, logger, shutdown, maxThreads: 1 });
 
   const kafka = serviceKafka(config, logger);
   const producer = createProducer(kafka);

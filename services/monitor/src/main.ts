@@ -1,15 +1,12 @@
 import {
-  configAudit,
   createAvroSerde,
-  createClickHouse,
   createHttpAuth,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
-  migrate,
-  recordAudit,
   runMain,
+  serviceClickHouse,
   serviceKafka,
   startHealthServer,
   startTelemetry,
@@ -26,11 +23,8 @@ await runMain('monitor', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
   // Its queries are background work beside a latency-bound pipeline: bounded to one ClickHouse thread.
-  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE, { maxThreads: 1 });
-  shutdown.onShutdown('clickhouse', () => clickhouse.close());
-  await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, config));
+  const clickhouse = await serviceClickHouse({ config, logger, shutdown, maxThreads: 1 });
 
   const kafka = serviceKafka(config, logger);
   const producer = createProducer(kafka);

@@ -1,16 +1,13 @@
 import {
-  configAudit,
   consumerTuning,
   createAvroSerde,
-  createClickHouse,
   createHttpAuth,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
-  migrate,
-  recordAudit,
   runMain,
+  serviceClickHouse,
   serviceKafka,
   startHealthServer,
   startTelemetry,
@@ -26,10 +23,7 @@ await runMain('retrain', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
-  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE);
-  shutdown.onShutdown('clickhouse', () => clickhouse.close());
-  await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, config));
+  const clickhouse = await serviceClickHouse({ config, logger, shutdown });
 
   const kafka = serviceKafka(config, logger);
   const producer = createProducer(kafka);

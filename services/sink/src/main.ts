@@ -1,16 +1,13 @@
 import {
-  configAudit,
   consumerTuning,
   createAvroSerde,
-  createClickHouse,
   createHttpAuth,
   createLogger,
   createProducer,
   createRegistryClient,
   createShutdown,
-  migrate,
-  recordAudit,
   runMain,
+  serviceClickHouse,
   serviceKafka,
   startHealthServer,
   startRetention,
@@ -26,11 +23,8 @@ await runMain('sink', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  await migrate({ url: config, database: config.CLICKHOUSE_DATABASE, logger });
-  const clickhouse = createClickHouse(config, config.CLICKHOUSE_DATABASE);
-  shutdown.onShutdown('clickhouse', () => clickhouse.close());
   const { tokenizer, ...settings } = config;
-  await recordAudit(clickhouse, configAudit(config.SERVICE_NAME, settings));
+  const clickhouse = await serviceClickHouse({ config, settings, logger, shutdown });
 
   const kafka = serviceKafka(config, logger);
   const producer = createProducer(kafka);
