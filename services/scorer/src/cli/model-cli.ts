@@ -3,11 +3,12 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@pipeline/shared';
 import { RegistryError, UsageError } from '../errors.js';
-import { aliasOf, isAlias, parseRef } from '../registry/aliases.js';
+import { isAlias, parseRef } from '../registry/aliases.js';
 import { fileRegistry } from '../registry/file-registry.js';
 import { mlflowClient } from '../registry/mlflow-client.js';
 import { publishVersion } from '../registry/mlflow-publish.js';
 import { DEFAULT_SCOPE } from '../registry/mlflow-registry.js';
+import { findRef, topBlock } from '../registry/scopes.js';
 import { openRegistry } from '../registry/select.js';
 import { ALIASES } from '../registry/types.js';
 
@@ -15,8 +16,11 @@ export const USAGE = `usage: npm run model -- <command> [--registry <dir>]
   list                                          every registered version, its alias and test metrics
   show <name@version>                           metadata, alias and alias history of one version
   promote <name@version> --to <alias> --why <text> [--by <who>]
-                                                alias: ${ALIASES.join(', ')}; a replaced champion/challenger is archived
-  rollback --why <text> [--by <who>]            champion back to the one before the last champion change
+                                                alias: ${ALIASES.join(', ')}; a replaced champion/challenger is archived;
+                                                within the version's alias scope (the feature set it declares)
+  rollback --why <text> [--by <who>] [--scope <feature set>]
+                                                champion of the scope (default: the default one, the top level
+                                                of aliases.json) back to the one before its last champion change
   import <name@version> [--from <dir>]          MLflow only: copy a file-registry version (from --from, else
                                                 MODEL_REGISTRY_DIR, else models/) into MLflow as a new version
 The registry is MLflow's at MLFLOW_TRACKING_URI when MODEL_REGISTRY=mlflow; else the directory --registry,
@@ -102,7 +106,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         io.out(
           [
             ref,
-            aliasOf(aliases, ref) ?? '-',
+            findRef(aliases, ref)?.alias ?? '-',
             m.created_at,
             `${m.feature_set.name} v${m.feature_set.version}`,
             metric('roc_auc'),
@@ -115,8 +119,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     case 'show': {
       const ref = await refArg();
       const [meta, aliases] = await Promise.all([registry.metadata(ref), registry.aliases()]);
-      const history = aliases.history.filter((h) => h.ref === ref || h.previous === ref);
-      io.out(JSON.stringify({ ...meta, alias: aliasOf(aliases, ref), history }, null, 2));
+      const where = findRef(aliases, ref);
+      const block = (where?.scope && aliases.scopes?.[where.scope]) || topBlock(aliases);
+      const history = block.history.filter((h) => h.ref === ref || h.previous === ref);
+      io.out(JSON.stringify({ ...meta, alias: where?.alias ?? null, history }, null, 2));
       return 0;
     }
     case 'promote': {
@@ -126,7 +132,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`promote needs --to <alias>, one of ${ALIASES.join(', ')}${to ? ` (got '${to}')` : ''}`);
       }
       const next = await registry.promote(ref, to, who());
-      io.out(`${ref} is now ${to}; champion: ${next.champion ?? '(none)'}`);
+      const scope = findRef(next, ref)?.scope;
+      const block = (scope && next.scopes?.[scope]) || topBlock(next);
+      const of = scope ? ` of ${scope}` : '';
+      io.out(`${ref} is now ${to}${of}; champion${of}: ${block.champion ?? '(none)'}`);
       return 0;
     }
     case 'import': {
@@ -153,8 +162,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
     case 'rollback': {
       noMore();
-      const next = await registry.rollback(who());
-      io.out(`rolled back; champion: ${next.champion}`);
+      const scope = values.scope;
+      const next = await registry.rollback(who(), scope);
+      const block = (scope && next.scopes?.[scope]) || topBlock(next);
+      io.out(`rolled back; champion${scope ? ` of ${scope}` : ''}: ${block.champion}`);
       return 0;
     }
     case undefined:
@@ -175,6 +186,7 @@ function parse(argv: string[]) {
       why: { type: 'string' },
       by: { type: 'string' },
       from: { type: 'string' },
+      scope: { type: 'string' },
     },
   });
 }
