@@ -58,6 +58,7 @@ describe('Kafka ACLs from the topology', () => {
     expect(scorer.map((a) => `${a.operation} ${a.name}`)).toEqual([
       'write dead-letters',
       'read recsys.enriched-requests',
+      'write recsys.scores',
       'write scores',
       'read transactions.enriched',
     ]);

@@ -35,6 +35,7 @@ export {
   LATEST_TIME,
   labelProblem,
   recommendationLabelProblem,
+  recommendationScoresProblem,
   requestProblem,
   timeProblem,
   transactionProblem,
