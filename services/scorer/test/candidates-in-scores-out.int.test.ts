@@ -172,6 +172,32 @@ async function createRecsysWorld(kind: RegistryUnderTest['kind']): Promise<Recsy
   };
 }
 
+describe.each(['file', 'mlflow'] as const)('model registry (%s): a champion per feature set', (kind) => {
+  it("promotes and rolls back recsys_core's champion, the fraud champion untouched, as another process reads it", async () => {
+    const temp = await registriesUnderTest[kind]();
+    const fraud = (await temp.registry.aliases()).champion;
+    const first = await temp.addModel('recsys_rank', rankerDir);
+    const second = await temp.addModel('recsys_rank', rankerDir);
+    const who = { by: 'test', why: 'per use case' };
+    await temp.registry.promote(first, 'champion', who);
+    await temp.registry.promote(second, 'champion', who);
+    const promoted = await temp.reopen().aliases();
+    expect(promoted.champion).toBe(fraud);
+    expect(promoted.scopes?.recsys_core).toMatchObject({ champion: second, archived: [first] });
+    await temp.registry.rollback({ by: 'test', why: 'back' }, 'recsys_core');
+    const back = await temp.reopen().aliases();
+    expect(back.champion).toBe(fraud);
+    expect(back.scopes?.recsys_core).toMatchObject({ champion: first, archived: [second] });
+    expect(back.scopes?.recsys_core?.history.map((h) => [h.action, h.ref, h.previous])).toEqual([
+      ['promote', first, null],
+      ['promote', second, first],
+      ['rollback', first, second],
+    ]);
+    // The default scope has nothing to roll back to: its own history, not the ranker's.
+    await expect(temp.registry.rollback({ by: 'test', why: 'none' })).rejects.toThrow(/nothing to roll back to/);
+  });
+});
+
 describe.each(['file', 'mlflow'] as const)(
   'scorer, recommendations (%s registry): enriched requests in, recsys.scores out',
   (kind) => {
