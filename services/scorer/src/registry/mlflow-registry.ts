@@ -144,6 +144,31 @@ export function aliasChanges(before: AliasFile, after: AliasFile): AliasChangeIn
   return out;
 }
 
+/**
+ * The `pipeline.alias_scope` tags a change needs: registered model → scope, for each version moving
+ * into a named scope. The tag scopes every version of the model, so a model already holding aliases
+ * in another scope is refused (its versions' feature sets differ: register it under another name).
+ */
+export function scopeTags(before: AliasFile, changes: readonly AliasChangeInMlflow[]): Map<string, string> {
+  const tags = new Map<string, string>();
+  for (const c of changes) {
+    if (!c.scope) continue;
+    const { name } = parseRef(c.ref);
+    for (const [scope, block] of blocks(before)) {
+      const held = [block.champion, block.challenger, ...block.shadow, ...block.archived].find(
+        (r) => r !== null && parseRef(r).name === name,
+      );
+      if (held && scope !== c.scope) {
+        throw new RegistryError(
+          `${c.ref} is of alias scope ${c.scope}, but registered model ${name} holds ${held} in ${scope ?? 'the default scope'}: an MLflow registered model has one scope; register the version under another name`,
+        );
+      }
+    }
+    tags.set(name, c.scope);
+  }
+  return tags;
+}
+
 export interface MlflowRegistryOptions {
   /** The value of the registered models' `pipeline.registry` tag (default `pipeline`). */
   scope?: string;
@@ -251,8 +276,7 @@ export function mlflowRegistry(trackingUri: string, options: MlflowRegistryOptio
   async function write(before: AliasFile, after: AliasFile, who: Who, scope: string | null | undefined): Promise<void> {
     const changes = aliasChanges(before, after);
     // Into a scope other than the default: its registered model says so before it holds an alias there.
-    const scoped = new Map(changes.flatMap((c) => (c.scope ? [[parseRef(c.ref).name, c.scope] as const] : [])));
-    for (const [name, scope] of scoped) {
+    for (const [name, scope] of scopeTags(before, changes)) {
       await client.post(`${API}/registered-models/set-tag`, { name, key: ALIAS_SCOPE_TAG, value: scope });
     }
     // New aliases first: `champion` moves between versions of one model in one call, so a polling

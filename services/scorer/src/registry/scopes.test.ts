@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RegistryError } from '../errors.js';
 import { parseAliasFile } from './aliases.js';
 import { fileRegistry, formatAliasFile } from './file-registry.js';
-import { ALIAS_SCOPE_TAG, aliasChanges, aliasFileFrom } from './mlflow-registry.js';
+import { ALIAS_SCOPE_TAG, aliasChanges, aliasFileFrom, scopeTags } from './mlflow-registry.js';
 import { findRef, promoteScoped, rollbackScoped, servingSetOf } from './scopes.js';
 import { tempRegistry } from './test-registry.js';
 import type { AliasFile, ModelMetadata } from './types.js';
@@ -107,6 +107,11 @@ describe('alias scopes: a champion per feature set', () => {
       { ref: 'r@1', set: 'archived-1', drop: 'champion', scope: 'recsys_core' },
       { ref: 'r@2', set: 'champion', drop: null, scope: 'recsys_core' },
     ]);
+    expect(scopeTags(file, aliasChanges(file, after))).toEqual(new Map([['r', 'recsys_core']]));
+    // A version of the default scope's registered model promoted into another scope: refused, named.
+    expect(() => scopeTags(file, [{ ref: 'f@3', set: 'champion', drop: null, scope: 'other_core' }])).toThrow(
+      /registered model f holds f@2 in the default scope/,
+    );
   });
 
   it('the file registry: recsys_rank@1 promoted beside the fraud champion, each served to its feature set', async () => {
