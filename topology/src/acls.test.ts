@@ -59,6 +59,7 @@ describe('Kafka ACLs from the topology', () => {
       'write audit',
       'write dead-letters',
       'read recsys.enriched-requests',
+      'write recsys.scores',
       'write scores',
       'read transactions.enriched',
     ]);

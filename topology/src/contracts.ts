@@ -225,6 +225,20 @@ export interface EnrichedRequest {
   computed_at: number;
 }
 
+/** One model's scores for a request's candidates (schemas/recsys/score.avsc), in the candidates' order. */
+export interface RecommendationScores {
+  request_id: string;
+  user_id: string;
+  event_time: number;
+  model_name: string;
+  model_version: string;
+  feature_set_version: number;
+  scores: number[];
+  shadow: boolean;
+  latency_ms: number;
+  scored_at: number;
+}
+
 export interface RankedItem {
   item_id: string;
   position: number;

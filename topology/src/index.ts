@@ -36,6 +36,7 @@ export {
   LATEST_TIME,
   labelProblem,
   recommendationLabelProblem,
+  recommendationScoresProblem,
   requestProblem,
   timeProblem,
   transactionProblem,

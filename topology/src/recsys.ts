@@ -39,6 +39,17 @@ export const recsysTopics = {
     description:
       "Each request with one feature vector per candidate item, as of the request's event time (the interactions before it).",
   }),
+  scores: topic({
+    name: 'recsys.scores',
+    partitions: 6,
+    key: 'user_id',
+    valueSchema: 'recsys/score',
+    retention: '7d',
+    producers: ['scorer'],
+    consumers: ['decision', 'sink'],
+    description:
+      "One event per request per model (champion, challenger, shadows): a score for each candidate, in the request's order.",
+  }),
   recommendations: topic({
     name: 'recsys.recommendations',
     partitions: 6,

@@ -5,6 +5,7 @@ import type {
   Label,
   RecommendationLabel,
   RecommendationRequest,
+  RecommendationScores,
   Transaction,
 } from './contracts.js';
 import {
@@ -12,6 +13,7 @@ import {
   interactionProblem,
   labelProblem,
   recommendationLabelProblem,
+  recommendationScoresProblem,
   requestProblem,
   transactionProblem,
 } from './validate.js';
@@ -184,6 +186,31 @@ describe('the recommendation contracts every service checks', () => {
         request: request({ candidate_item_ids: [], candidate_source: 'popular_7d' }),
       }),
     ).toMatch(/^no candidate_item_ids/);
+  });
+
+  it('accepts one finite score per candidate, and names what is wrong with scores', () => {
+    const scores = (over: Partial<RecommendationScores> = {}): RecommendationScores => ({
+      request_id: 'r1',
+      user_id: 'U1',
+      event_time: T,
+      model_name: 'recsys_rank',
+      model_version: '1',
+      feature_set_version: 1,
+      scores: [0.2, 0.1],
+      shadow: false,
+      latency_ms: 0.3,
+      scored_at: T + 1,
+      ...over,
+    });
+    expect(recommendationScoresProblem(scores())).toBeUndefined();
+    expect(recommendationScoresProblem(scores({ scores: [] }))).toBe('no scores');
+    expect(recommendationScoresProblem(scores({ scores: [0.1, Number.NaN] }))).toBe(
+      'scores[1] is NaN, not a finite number',
+    );
+    expect(recommendationScoresProblem(scores({ model_name: '' }))).toBe('missing model_name');
+    expect(recommendationScoresProblem(scores({ feature_set_version: 0 }))).toBe('invalid feature_set_version 0');
+    expect(recommendationScoresProblem(scores({ latency_ms: -1 }))).toBe('invalid latency_ms -1');
+    expect(recommendationScoresProblem(scores({ scored_at: 5 }))).toMatch(/^invalid scored_at 5/);
   });
 
   it('names what is wrong with a label', () => {

@@ -6,6 +6,7 @@ import {
   type Label,
   type RecommendationLabel,
   type RecommendationRequest,
+  type RecommendationScores,
   type Transaction,
 } from './contracts.js';
 
@@ -176,6 +177,29 @@ export function enrichedRequestProblem(e: EnrichedRequest): string | undefined {
           : `candidates[${k}] has ${c.values.length} values, candidates[0] ${width}`),
       undefined,
     )
+  );
+}
+
+/**
+ * Why a request's scores are not ones any service may rank by or store, or undefined: ids, a model,
+ * one finite score per candidate (at least one, at most as many as a request may have).
+ */
+export function recommendationScoresProblem(s: RecommendationScores): string | undefined {
+  const bad = s.scores.findIndex((v) => !Number.isFinite(v));
+  return (
+    idProblem('request_id', s.request_id) ??
+    idProblem('user_id', s.user_id) ??
+    idProblem('model_name', s.model_name) ??
+    idProblem('model_version', s.model_version) ??
+    (Number.isInteger(s.feature_set_version) && s.feature_set_version >= 1
+      ? undefined
+      : `invalid feature_set_version ${s.feature_set_version}`) ??
+    (s.scores.length === 0 ? 'no scores' : undefined) ??
+    (s.scores.length > MAX_CANDIDATES ? `${s.scores.length} scores, more than ${MAX_CANDIDATES}` : undefined) ??
+    (bad >= 0 ? `scores[${bad}] is ${s.scores[bad]}, not a finite number` : undefined) ??
+    (Number.isFinite(s.latency_ms) && s.latency_ms >= 0 ? undefined : `invalid latency_ms ${s.latency_ms}`) ??
+    timeProblem('event_time', s.event_time) ??
+    timeProblem('scored_at', s.scored_at)
   );
 }
 

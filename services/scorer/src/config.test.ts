@@ -32,6 +32,23 @@ describe('scorer config', () => {
     expect(config.SCORER_EXPLAIN_SHADOWS).toBe(true);
   });
 
+  it('scores fraud by default; SCORER_USE_CASES lists the use cases, an unknown one stops it named', () => {
+    expect(parseConfig(required).SCORER_USE_CASES).toEqual(['fraud']);
+    const both = parseConfig({ ...required, SCORER_USE_CASES: 'fraud, recsys,recsys' });
+    expect(both.SCORER_USE_CASES).toEqual(['fraud', 'recsys']);
+    expect(both.SCORER_ENRICHED_REQUESTS_TOPIC).toBe('recsys.enriched-requests');
+    expect(both.SCORER_RECSYS_SCORES_TOPIC).toBe('recsys.scores');
+    let error: unknown;
+    try {
+      parseConfig({ ...required, SCORER_USE_CASES: 'fraud,ads' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(['SCORER_USE_CASES']);
+    expect((error as ConfigError).message).toContain('unknown use case ads: one of fraud, recsys');
+  });
+
   it('a bad value stops the service with a ConfigError naming the variable', () => {
     for (const [variable, value] of [
       ['SCORER_BATCH_SIZE', '0'],

@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { downstreamKafkaVars, env, parseEnv, schemaRegistryVars, serviceVars } from '@pipeline/shared';
-import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { fraudTopics, pipelineTopics, recsysTopics } from '@pipeline/topology';
 import { checkRegistryConfig, modelRegistryVars } from './registry/select.js';
+import { type ScorerUseCase, USE_CASE_NAMES } from './use-cases.js';
 
 /** The committed registry (models/ at the repository root). */
 export const defaultRegistryDir = fileURLToPath(new URL('../../../models/', import.meta.url));
@@ -37,9 +38,28 @@ export const scorerVars = {
   SCORER_EXPLAIN_MIN_SCORE: probability().default(0.05),
   /** Contributions for shadow and challenger scores too (`true`/`false`). */
   SCORER_EXPLAIN_SHADOWS: boolean().default(false),
+  /** Comma-separated use cases this process scores (use-cases.ts), e.g. `fraud,recsys`. */
+  SCORER_USE_CASES: env
+    .string()
+    .transform((value, ctx) => {
+      const listed = [...new Set(value.split(',').map((v) => v.trim()))];
+      const unknown = listed.filter((v) => !(USE_CASE_NAMES as string[]).includes(v));
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown use case ${unknown.join(', ')}: one of ${USE_CASE_NAMES.join(', ')}`,
+        });
+      }
+      return listed as ScorerUseCase[];
+    })
+    .default(['fraud']),
   SCORER_GROUP_ID: env.string().default('scorer'),
   SCORER_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   SCORER_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
+  /** Consumer group of the recommendation requests. */
+  SCORER_RECSYS_GROUP_ID: env.string().default('scorer.recsys'),
+  SCORER_ENRICHED_REQUESTS_TOPIC: env.string().default(recsysTopics.enrichedRequests.name),
+  SCORER_RECSYS_SCORES_TOPIC: env.string().default(recsysTopics.scores.name),
   SCORER_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
   /** Where the start-up configuration is audited (the sink stores it in audit_log). */
   SCORER_AUDIT_TOPIC: env.string().default(pipelineTopics.audit.name),

@@ -22,6 +22,9 @@ export class ModelLoadError extends ScorerError {}
 /** An enriched event whose vector does not fit the feature set the models expect: dead-lettered. */
 export class VectorMismatchError extends ScorerError {}
 
+/** A request whose candidates cannot be scored (invalid request, or a model's scores not finite): dead-lettered. */
+export class InvalidRequestError extends ScorerError {}
+
 /** Bad command-line arguments (exit 2). */
 export class UsageError extends ScorerError {}
 

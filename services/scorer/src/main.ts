@@ -1,4 +1,3 @@
-import { fraudFeatureSet } from '@pipeline/feature-sets';
 import {
   consumerTuning,
   createAvroSerde,
@@ -12,11 +11,13 @@ import {
   startTelemetry,
 } from '@pipeline/shared';
 import { auditStartOnTopic } from '@pipeline/topology';
+import { createCandidatesScorer } from './candidates-scorer.js';
 import { parseConfig } from './config.js';
 import { loadServingSet } from './models.js';
 import { createScoringPool } from './pool.js';
 import { openRegistry } from './registry/select.js';
-import { createScorer } from './scorer.js';
+import { createScorer, type Scorer } from './scorer.js';
+import { SCORER_USE_CASES } from './use-cases.js';
 import { createModelWatcher } from './watcher.js';
 
 await runMain('scorer', async () => {
@@ -32,53 +33,80 @@ await runMain('scorer', async () => {
   const pool = createScoringPool({ threads: config.SCORER_THREADS });
   shutdown.onShutdown('pool', () => pool.close());
   const registry = openRegistry(config);
-  const load = () =>
-    loadServingSet(registry, { featureSet: fraudFeatureSet, pool, explainShadows: config.SCORER_EXPLAIN_SHADOWS });
-  const models = createModelWatcher({
-    registry,
-    initial: await load(),
-    load,
-    pollMs: config.SCORER_REGISTRY_POLL,
-    onSwap: (next, previous) =>
-      logger.info({ models: next.signature, previous: previous.signature }, 'models swapped; new batches use them'),
-    onRefused: (err, signature) =>
-      logger.error({ err, models: signature }, 'model set refused; the previous models keep serving'),
-  });
-  shutdown.onShutdown('models', () => models.stop());
-  logger.info({ models: models.current().signature, threads: pool.threads }, 'models loaded');
+  const scorers: Scorer[] = [];
+  // One scorer per use case, each serving its feature set's champion and shadows from one pool.
+  for (const useCase of config.SCORER_USE_CASES) {
+    const { featureSet, input } = SCORER_USE_CASES[useCase];
+    const log = logger.child({ useCase });
+    const load = () =>
+      loadServingSet(registry, {
+        featureSet,
+        pool,
+        explainShadows: config.SCORER_EXPLAIN_SHADOWS,
+        explain: input === 'events',
+      });
+    const models = createModelWatcher({
+      registry,
+      scope: featureSet.name,
+      initial: await load(),
+      load,
+      pollMs: config.SCORER_REGISTRY_POLL,
+      onSwap: (next, previous) =>
+        log.info({ models: next.signature, previous: previous.signature }, 'models swapped; new batches use them'),
+      onRefused: (err, signature) =>
+        log.error({ err, models: signature }, 'model set refused; the previous models keep serving'),
+    });
+    shutdown.onShutdown(`models ${useCase}`, () => models.stop());
+    log.info({ models: models.current().signature, threads: pool.threads }, 'models loaded');
 
-  const scorer = await createScorer({
-    kafka,
-    serde,
-    logger,
-    service: config.SERVICE_NAME,
-    groupId: config.SCORER_GROUP_ID,
-    topics: {
-      enriched: config.SCORER_ENRICHED_TOPIC,
-      scores: config.SCORER_SCORES_TOPIC,
-      deadLetters: config.SCORER_DEAD_LETTER_TOPIC,
-    },
-    pool,
-    featureSet: fraudFeatureSet,
-    models: models.current,
-    tuning: consumerTuning(config),
-    onCrash: () => void shutdown.shutdown('consumer crashed', 1),
-    batch: {
-      maxSize: config.SCORER_BATCH_SIZE,
-      maxWaitMs: config.SCORER_BATCH_WAIT,
-      explainMinScore: config.SCORER_EXPLAIN_MIN_SCORE,
-    },
-  });
-  await scorer.start();
-  shutdown.onShutdown('scorer', () => scorer.stop());
+    const common = {
+      kafka,
+      serde,
+      logger: log,
+      service: config.SERVICE_NAME,
+      pool,
+      featureSet,
+      models: models.current,
+      tuning: consumerTuning(config),
+      onCrash: () => void shutdown.shutdown('consumer crashed', 1),
+    };
+    const scorer =
+      input === 'events'
+        ? await createScorer({
+            ...common,
+            groupId: config.SCORER_GROUP_ID,
+            topics: {
+              enriched: config.SCORER_ENRICHED_TOPIC,
+              scores: config.SCORER_SCORES_TOPIC,
+              deadLetters: config.SCORER_DEAD_LETTER_TOPIC,
+            },
+            batch: {
+              maxSize: config.SCORER_BATCH_SIZE,
+              maxWaitMs: config.SCORER_BATCH_WAIT,
+              explainMinScore: config.SCORER_EXPLAIN_MIN_SCORE,
+            },
+          })
+        : await createCandidatesScorer({
+            ...common,
+            groupId: config.SCORER_RECSYS_GROUP_ID,
+            topics: {
+              enriched: config.SCORER_ENRICHED_REQUESTS_TOPIC,
+              scores: config.SCORER_RECSYS_SCORES_TOPIC,
+              deadLetters: config.SCORER_DEAD_LETTER_TOPIC,
+            },
+          });
+    await scorer.start();
+    shutdown.onShutdown(`scorer ${useCase}`, () => scorer.stop());
+    scorers.push(scorer);
+  }
 
   const health = await startHealthServer({
     auth: createHttpAuth({ tokens: config.HTTP_AUTH_TOKENS, logger, server: 'health' }),
     port: config.HTTP_PORT,
-    checks: { consuming: () => scorer.running },
+    checks: { consuming: () => scorers.every((s) => s.running) },
     metrics: telemetry.metricsHandler,
   });
   health.setReady(true);
   shutdown.onShutdown('health', () => health.close());
-  logger.info({ port: health.port }, 'scorer started');
+  logger.info({ port: health.port, useCases: config.SCORER_USE_CASES }, 'scorer started');
 });

@@ -1,8 +1,8 @@
 import { ModelLoadError, RegistryError } from './errors.js';
 import type { ScoringPool, WorkerModel } from './pool.js';
-import { servingSet } from './registry/aliases.js';
 import { checkContract, type FeatureSetLike } from './registry/contract.js';
 import { fileSha256 } from './registry/file-registry.js';
+import { servingSetOf } from './registry/scopes.js';
 import type { ModelRegistry } from './registry/types.js';
 
 export interface ServedModel {
@@ -67,14 +67,22 @@ export async function loadModel(
   return { ref, name: meta.name, version: String(meta.version), shadow: options.shadow, worker };
 }
 
-/** Resolves the registry's aliases into a loaded serving set; refuses when there is no champion. */
+/**
+ * Resolves the aliases of the feature set's scope (its use case: scopes.ts) into a loaded serving set;
+ * refuses when that scope has no champion.
+ */
 export async function loadServingSet(
   registry: ModelRegistry,
-  options: { featureSet: FeatureSetLike; pool: ScoringPool; explainShadows: boolean },
+  options: { featureSet: FeatureSetLike; pool: ScoringPool; explainShadows: boolean; explain?: boolean },
 ): Promise<ServingSet> {
-  const refs = servingSet(await registry.aliases());
-  if (refs.champion === null) throw new RegistryError(`no champion in ${registry.dir}`);
-  const champion = await loadModel(registry, refs.champion, { ...options, shadow: false, explain: true });
+  const refs = await servingSetOf(await registry.aliases(), options.featureSet.name, (ref) => registry.metadata(ref));
+  if (refs.champion === null)
+    throw new RegistryError(`no champion for feature set ${options.featureSet.name} in ${registry.dir}`);
+  const champion = await loadModel(registry, refs.champion, {
+    ...options,
+    shadow: false,
+    explain: options.explain ?? true,
+  });
   const shadows: ServedModel[] = [];
   for (const ref of refs.shadows) {
     shadows.push(await loadModel(registry, ref, { ...options, shadow: true, explain: options.explainShadows }));

@@ -1,5 +1,6 @@
 import { type ServingSet, signatureOf } from './models.js';
 import { servingSet } from './registry/aliases.js';
+import { servingSetOf, topBlock } from './registry/scopes.js';
 import type { ModelRegistry } from './registry/types.js';
 
 export interface ModelWatcher {
@@ -24,6 +25,8 @@ export function createModelWatcher(options: {
   initial: ServingSet;
   load: () => Promise<ServingSet>;
   pollMs: number;
+  /** The alias scope served (the feature set's name, as loadServingSet); default: the default scope. */
+  scope?: string;
   onSwap?: (next: ServingSet, previous: ServingSet) => void;
   onRefused?: (error: unknown, signature: string) => void;
 }): ModelWatcher {
@@ -35,7 +38,13 @@ export function createModelWatcher(options: {
   async function poll(): Promise<void> {
     let signature: string;
     try {
-      signature = signatureOf(servingSet(await options.registry.aliases()));
+      const file = await options.registry.aliases();
+      const { registry, scope } = options;
+      signature = signatureOf(
+        scope === undefined
+          ? servingSet(topBlock(file))
+          : await servingSetOf(file, scope, (ref) => registry.metadata(ref)),
+      );
     } catch (error) {
       options.onRefused?.(error, 'unreadable alias file');
       return;

@@ -1,3 +1,6 @@
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AuditEntry } from '@pipeline/shared';
 import { describe, expect, it } from 'vitest';
 import { tempRegistry } from '../registry/test-registry.js';
@@ -58,6 +61,61 @@ describe('model command', () => {
     });
     const back = await cli(['rollback', '--why', 'too many declines', '--by', 'bo'], t.dir);
     expect(back).toMatchObject({ code: 0, out: 'rolled back; champion: fraud_gbdt@1' });
+  });
+
+  it('promotes and rolls back per use case: the ranker gets its own champion, the fraud one stays', async () => {
+    const t = tempRegistry();
+    const ranker = fileURLToPath(new URL('../../../../models/recsys_rank/1/', import.meta.url));
+    cpSync(ranker, join(t.dir, 'recsys_rank', '1'), { recursive: true });
+    t.addVersion('2');
+    const first = await cli(['promote', 'recsys_rank@1', '--to', 'champion', '--why', 'first ranker'], t.dir);
+    expect(first).toMatchObject({
+      code: 0,
+      out: 'recsys_rank@1 is now champion of recsys_core; champion of recsys_core: recsys_rank@1',
+    });
+    expect((await cli(['list'], t.dir)).out).toMatch(/fraud_gbdt@1\tchampion[\s\S]*fraud_gbdt@2\t-/);
+    const promoted = await cli(['promote', 'fraud_gbdt@2', '--to', 'champion', '--why', 'better AP'], t.dir);
+    expect(promoted).toMatchObject({ code: 0 });
+    expect(promoted.out).toContain('fraud_gbdt@2 is now champion');
+    const shown = JSON.parse((await cli(['show', 'fraud_gbdt@2'], t.dir)).out);
+    expect(shown.alias).toBe('champion');
+    expect(shown.history[0]).toMatchObject({
+      by: 'ana',
+      why: 'better AP',
+      at: '2026-03-01T00:00:00.000Z',
+      previous: 'fraud_gbdt@1',
+    });
+    const back = await cli(['rollback', '--why', 'too many declines', '--by', 'bo'], t.dir);
+    expect(back).toMatchObject({ code: 0, out: 'rolled back; champion: fraud_gbdt@1' });
+  });
+
+  it('promotes and rolls back per use case: the ranker gets its own champion, the fraud one stays', async () => {
+    const t = tempRegistry();
+    const ranker = fileURLToPath(new URL('../../../../models/recsys_rank/1/', import.meta.url));
+    cpSync(ranker, join(t.dir, 'recsys_rank', '1'), { recursive: true });
+    t.addVersion('2');
+    const first = await cli(['promote', 'recsys_rank@1', '--to', 'champion', '--why', 'first ranker'], t.dir);
+    expect(first).toMatchObject({
+      code: 0,
+      out: 'recsys_rank@1 is now champion of recsys_core; champion of recsys_core: recsys_rank@1',
+    });
+    // version 2's metadata still says version 1: refused as any mismatched version is
+    expect((await cli(['promote', 'recsys_rank@2', '--to', 'champion', '--why', 'x'], t.dir)).code).toBe(2);
+    expect((await cli(['list'], t.dir)).out).toMatch(
+      /fraud_gbdt@1\tchampion[\s\S]*recsys_rank@1\tchampion\t[^\n]*recsys_core v1/,
+    );
+    await cli(['promote', 'fraud_gbdt@2', '--to', 'champion', '--why', 'better AP'], t.dir);
+    const shown = JSON.parse((await cli(['show', 'recsys_rank@1'], t.dir)).out);
+    expect(shown).toMatchObject({ alias: 'champion', history: [{ why: 'first ranker', previous: null }] });
+    expect(await cli(['rollback', '--why', 'nothing before', '--scope', 'recsys_core'], t.dir)).toMatchObject({
+      code: 1,
+      err: 'error: nothing to roll back to: no earlier champion recorded',
+    });
+    expect(await cli(['rollback', '--why', 'declines'], t.dir)).toMatchObject({
+      code: 0,
+      out: 'rolled back; champion: fraud_gbdt@1',
+    });
+    expect((await cli(['list'], t.dir)).out).toMatch(/recsys_rank@1\tchampion/);
   });
 
   it('a bad registry choice exits 2 naming the variable', async () => {

@@ -3,12 +3,13 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AuditSink, ConfigError } from '@pipeline/shared';
 import { RegistryError, UsageError } from '../errors.js';
-import { aliasOf, isAlias, parseRef } from '../registry/aliases.js';
+import { isAlias, parseRef } from '../registry/aliases.js';
 import { auditedRegistry } from '../registry/audited.js';
 import { fileRegistry } from '../registry/file-registry.js';
 import { mlflowClient } from '../registry/mlflow-client.js';
 import { publishVersion } from '../registry/mlflow-publish.js';
 import { DEFAULT_SCOPE } from '../registry/mlflow-registry.js';
+import { findRef, topBlock } from '../registry/scopes.js';
 import { openRegistry } from '../registry/select.js';
 import { ALIASES, type ModelRegistry } from '../registry/types.js';
 import { type ModelAudit, openModelAudit } from './model-audit.js';
@@ -17,8 +18,11 @@ export const USAGE = `usage: npm run model -- <command> [--registry <dir>]
   list                                          every registered version, its alias and test metrics
   show <name@version>                           metadata, alias and alias history of one version
   promote <name@version> --to <alias> --why <text> [--actor <who>]
-                                                alias: ${ALIASES.join(', ')}; a replaced champion/challenger is archived
-  rollback --why <text> [--actor <who>]         champion back to the one before the last champion change
+                                                alias: ${ALIASES.join(', ')}; a replaced champion/challenger is archived;
+                                                within the version's alias scope (the feature set it declares)
+  rollback --why <text> [--actor <who>] [--scope <feature set>]
+                                                champion of the scope (default: the default one, the top level
+                                                of aliases.json) back to the one before its last champion change
   import <name@version> [--from <dir>]          MLflow only: copy a file-registry version (from --from, else
                                                 MODEL_REGISTRY_DIR, else models/) into MLflow as a new version
 The registry is MLflow's at MLFLOW_TRACKING_URI when MODEL_REGISTRY=mlflow; else the directory --registry,
@@ -144,7 +148,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         io.out(
           [
             ref,
-            aliasOf(aliases, ref) ?? '-',
+            findRef(aliases, ref)?.alias ?? '-',
             m.created_at,
             `${m.feature_set.name} v${m.feature_set.version}`,
             metric('roc_auc'),
@@ -157,8 +161,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     case 'show': {
       const ref = await refArg();
       const [meta, aliases] = await Promise.all([registry.metadata(ref), registry.aliases()]);
-      const history = aliases.history.filter((h) => h.ref === ref || h.previous === ref);
-      io.out(JSON.stringify({ ...meta, alias: aliasOf(aliases, ref), history }, null, 2));
+      const where = findRef(aliases, ref);
+      const block = (where?.scope && aliases.scopes?.[where.scope]) || topBlock(aliases);
+      const history = block.history.filter((h) => h.ref === ref || h.previous === ref);
+      io.out(JSON.stringify({ ...meta, alias: where?.alias ?? null, history }, null, 2));
       return 0;
     }
     case 'promote': {
@@ -170,7 +176,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const by = who();
       return writing(
         (r) => r.promote(ref, to, by),
-        (next) => `${ref} is now ${to}; champion: ${next.champion ?? '(none)'}`,
+        (next) => {
+          const scope = findRef(next, ref)?.scope;
+          const block = (scope && next.scopes?.[scope]) || topBlock(next);
+          const of = scope ? ` of ${scope}` : '';
+          return `${ref} is now ${to}${of}; champion${of}: ${block.champion ?? '(none)'}`;
+        },
       );
     }
     case 'import': {
@@ -198,9 +209,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     case 'rollback': {
       noMore();
       const by = who();
+      const scope = values.scope;
       return writing(
-        (r) => r.rollback(by),
-        (next) => `rolled back; champion: ${next.champion}`,
+        (r) => r.rollback(by, scope),
+        (next) => {
+          const block = (scope && next.scopes?.[scope]) || topBlock(next);
+          return `rolled back; champion${scope ? ` of ${scope}` : ''}: ${block.champion}`;
+        },
       );
     }
     case undefined:
@@ -222,6 +237,7 @@ function parse(argv: string[]) {
       by: { type: 'string' },
       actor: { type: 'string' },
       from: { type: 'string' },
+      scope: { type: 'string' },
     },
   });
 }

@@ -1,5 +1,5 @@
 import { RegistryError } from '../errors.js';
-import { ALIASES, type Alias, type AliasChange, type AliasFile, type ModelRef } from './types.js';
+import { ALIASES, type Alias, type AliasBlock, type AliasChange, type AliasFile, type ModelRef } from './types.js';
 
 export const EMPTY_ALIASES: AliasFile = { champion: null, challenger: null, shadow: [], archived: [], history: [] };
 
@@ -19,7 +19,18 @@ export function isAlias(text: string): text is Alias {
 
 /** Validates an alias file's parsed JSON; a malformed one throws naming what is wrong. */
 export function parseAliasFile(value: unknown, source: string): AliasFile {
-  const v = value as Partial<AliasFile> | null;
+  const top = parseBlock(value, source);
+  const scopes = (value as { scopes?: unknown }).scopes;
+  if (scopes === undefined || scopes === null) return top;
+  if (typeof scopes !== 'object' || Array.isArray(scopes))
+    throw new RegistryError(`${source}: scopes must be an object`);
+  const parsed: Record<string, AliasBlock> = {};
+  for (const [name, block] of Object.entries(scopes)) parsed[name] = parseBlock(block, `${source}: scopes.${name}`);
+  return { ...top, scopes: parsed };
+}
+
+function parseBlock(value: unknown, source: string): AliasBlock {
+  const v = value as Partial<AliasBlock> | null;
   const bad = (what: string) => new RegistryError(`${source}: ${what}`);
   if (typeof v !== 'object' || v === null) throw bad('not a JSON object');
   for (const key of ['champion', 'challenger'] as const) {

@@ -1,4 +1,5 @@
 import type { AuditSink } from '@pipeline/shared';
+import { findRef, topBlock } from './scopes.js';
 import type { AliasFile, ModelRegistry } from './types.js';
 
 /**
@@ -8,8 +9,10 @@ import type { AliasFile, ModelRegistry } from './types.js';
  * the audit fails to record is reported to the caller, not undone: the registry's history keeps it.
  */
 export function auditedRegistry(registry: ModelRegistry, audit: AuditSink, service: string): ModelRegistry {
-  const record = async (next: AliasFile): Promise<AliasFile> => {
-    const change = next.history.at(-1);
+  const record = async (next: AliasFile, scope: string | null | undefined): Promise<AliasFile> => {
+    // The scope the change was made in: its history's last entry is the change.
+    const latest = (scope && next.scopes?.[scope]) || topBlock(next);
+    const change = latest.history.at(-1);
     if (!change) return next;
     await audit({
       actor: change.by,
@@ -21,8 +24,8 @@ export function auditedRegistry(registry: ModelRegistry, audit: AuditSink, servi
         registry: registry.dir,
         alias: change.alias,
         previous: change.previous,
-        champion: next.champion,
-        challenger: next.challenger,
+        champion: latest.champion,
+        challenger: latest.challenger,
       },
       atMs: Date.parse(change.at),
     });
@@ -36,7 +39,10 @@ export function auditedRegistry(registry: ModelRegistry, audit: AuditSink, servi
     metadata: (ref) => registry.metadata(ref),
     artifact: (ref) => registry.artifact(ref),
     aliases: () => registry.aliases(),
-    promote: async (ref, alias, who) => record(await registry.promote(ref, alias, who)),
-    rollback: async (who) => record(await registry.rollback(who)),
+    promote: async (ref, alias, who) => {
+      const next = await registry.promote(ref, alias, who);
+      return record(next, findRef(next, ref)?.scope);
+    },
+    rollback: async (who, scope) => record(await registry.rollback(who, scope), scope),
   };
 }

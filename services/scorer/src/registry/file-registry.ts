@@ -2,8 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryError } from '../errors.js';
-import { EMPTY_ALIASES, parseAliasFile, parseRef, promote, rollback } from './aliases.js';
+import { EMPTY_ALIASES, parseAliasFile, parseRef } from './aliases.js';
 import { DEFAULT_LOCK, type LockOptions, withFileLock } from './file-lock.js';
+import { promoteScoped, rollbackScoped } from './scopes.js';
 import type { AliasFile, ModelMetadata, ModelRegistry, Who } from './types.js';
 
 export const ALIAS_FILE = 'aliases.json';
@@ -11,7 +12,8 @@ export const ALIAS_FILE = 'aliases.json';
 export const ALIAS_LOCK_FILE = `${ALIAS_FILE}.lock`;
 
 /**
- * File-backed registry: `<dir>/<name>/<version>/{model.onnx,metadata.json}` and `<dir>/aliases.json`.
+ * File-backed registry: `<dir>/<name>/<version>/{model.onnx,metadata.json}` and `<dir>/aliases.json`
+ * (its top level the default alias scope, `scopes` the others: scopes.ts).
  * The alias file is replaced atomically (write to a temp file of its own, then rename), so a polling
  * reader never sees half. A promotion or rollback reads, changes and writes it holding
  * `aliases.json.lock` (see file-lock.ts), so concurrent writers (the console, `npm run model`, two
@@ -100,18 +102,18 @@ export function fileRegistry(
       return withFileLock(
         lockPath,
         async () => {
-          const next = promote(await aliases(), ref, alias, stamp(who));
+          const next = await promoteScoped(await aliases(), ref, alias, stamp(who), metadata);
           await write(next);
           return next;
         },
         lock,
       );
     },
-    async rollback(who) {
+    async rollback(who, scope) {
       return withFileLock(
         lockPath,
         async () => {
-          const next = rollback(await aliases(), stamp(who));
+          const next = await rollbackScoped(await aliases(), stamp(who), scope, metadata);
           await write(next);
           return next;
         },

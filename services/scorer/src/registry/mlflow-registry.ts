@@ -3,19 +3,26 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryError } from '../errors.js';
-import { aliasOf, EMPTY_ALIASES, formatRef, parseRef, promote, rollback } from './aliases.js';
+import { EMPTY_ALIASES, formatRef, parseRef } from './aliases.js';
 import { type MlflowClient, mlflowClient, notFound } from './mlflow-client.js';
-import type { Alias, AliasChange, AliasFile, ModelMetadata, ModelRegistry, Who } from './types.js';
+import { blocks, findRef, promoteScoped, rollbackScoped, topBlock } from './scopes.js';
+import type { Alias, AliasBlock, AliasChange, AliasFile, ModelMetadata, ModelRegistry, Who } from './types.js';
 
 /**
  * How the registry's state sits in MLflow. Each registered model's versions carry MLflow aliases:
- * `champion` and `challenger` (one version each, across all registered models), `shadow-<version>`
+ * `champion` and `challenger` (one version each, across all registered models of one alias scope), `shadow-<version>`
  * for every shadow and `archived-<version>` for every archived version (MLflow aliases name one
  * version each, so lists get one alias per member). Every alias change is a registered-model tag
  * `pipeline.history.<epoch ms>.<nonce>` holding the AliasChange as JSON: the audit trail (who, when,
  * why, what it replaced) that rollback reads, as the file registry's `history`.
  */
 export const HISTORY_TAG = 'pipeline.history.';
+/**
+ * Alias scopes (scopes.ts): a registered model tagged `pipeline.alias_scope=<feature set>` holds
+ * aliases of that scope; untagged ones, of the default scope. `champion` is then one version per
+ * scope. The tag is set when a version is first promoted into a scope other than the default.
+ */
+export const ALIAS_SCOPE_TAG = 'pipeline.alias_scope';
 /**
  * A server may hold other teams' models: this registry is the registered models tagged
  * `pipeline.registry=<scope>` (MLFLOW_REGISTRY_SCOPE, default `pipeline`; the trainer tags what it creates).
@@ -59,7 +66,19 @@ export function parseMlflowAlias(alias: string): Alias | null {
 
 /** The registry's state from the registered models' aliases and history tags (pure). */
 export function aliasFileFrom(models: readonly RegisteredModel[]): AliasFile {
-  const file: AliasFile = structuredClone(EMPTY_ALIASES);
+  const byScope = new Map<string | null, RegisteredModel[]>();
+  for (const model of models) {
+    const scope = model.tags?.find((t) => t.key === ALIAS_SCOPE_TAG)?.value ?? null;
+    byScope.set(scope, [...(byScope.get(scope) ?? []), model]);
+  }
+  const file: AliasFile = blockFrom(byScope.get(null) ?? []);
+  const named = [...byScope.keys()].filter((k): k is string => k !== null).sort();
+  if (named.length > 0) file.scopes = Object.fromEntries(named.map((k) => [k, blockFrom(byScope.get(k) ?? [])]));
+  return file;
+}
+
+function blockFrom(models: readonly RegisteredModel[]): AliasBlock {
+  const file: AliasBlock = topBlock(structuredClone(EMPTY_ALIASES));
   const history: { key: string; change: AliasChange }[] = [];
   // Strongest alias first: during a promotion a version briefly holds its new and its old alias.
   const rank: Record<Alias, number> = { champion: 0, challenger: 1, shadow: 2, archived: 3 };
@@ -90,24 +109,64 @@ export function aliasFileFrom(models: readonly RegisteredModel[]): AliasFile {
   return file;
 }
 
-/** Per version whose alias differs between two states: the MLflow alias to set and the one to drop. */
-export function aliasChanges(
-  before: AliasFile,
-  after: AliasFile,
-): { ref: string; set: string | null; drop: string | null }[] {
+interface AliasChangeInMlflow {
+  ref: string;
+  set: string | null;
+  drop: string | null;
+  scope?: string;
+}
+
+/**
+ * Per version whose alias differs between two states: the MLflow alias to set and the one to drop,
+ * and the alias scope it is in when not the default one.
+ */
+export function aliasChanges(before: AliasFile, after: AliasFile): AliasChangeInMlflow[] {
   const refs = new Set<string>();
   for (const f of [before, after]) {
-    for (const r of [f.champion, f.challenger, ...f.shadow, ...f.archived]) if (r) refs.add(r);
+    for (const [, b] of blocks(f)) {
+      for (const r of [b.champion, b.challenger, ...b.shadow, ...b.archived]) if (r) refs.add(r);
+    }
   }
-  const out: { ref: string; set: string | null; drop: string | null }[] = [];
+  const out: AliasChangeInMlflow[] = [];
   for (const ref of refs) {
-    const was = aliasOf(before, ref);
-    const now = aliasOf(after, ref);
-    if (was === now) continue;
+    const was = findRef(before, ref);
+    const now = findRef(after, ref);
+    if (was?.alias === now?.alias) continue;
     const { version } = parseRef(ref);
-    out.push({ ref, set: now && mlflowAlias(now, version), drop: was && mlflowAlias(was, version) });
+    const scope = (now ?? was)?.scope ?? null;
+    out.push({
+      ref,
+      set: now && mlflowAlias(now.alias, version),
+      drop: was && mlflowAlias(was.alias, version),
+      ...(scope === null ? {} : { scope }),
+    });
   }
   return out;
+}
+
+/**
+ * The `pipeline.alias_scope` tags a change needs: registered model → scope, for each version moving
+ * into a named scope. The tag scopes every version of the model, so a model already holding aliases
+ * in another scope is refused (its versions' feature sets differ: register it under another name).
+ */
+export function scopeTags(before: AliasFile, changes: readonly AliasChangeInMlflow[]): Map<string, string> {
+  const tags = new Map<string, string>();
+  for (const c of changes) {
+    if (!c.scope) continue;
+    const { name } = parseRef(c.ref);
+    for (const [scope, block] of blocks(before)) {
+      const held = [block.champion, block.challenger, ...block.shadow, ...block.archived].find(
+        (r) => r !== null && parseRef(r).name === name,
+      );
+      if (held && scope !== c.scope) {
+        throw new RegistryError(
+          `${c.ref} is of alias scope ${c.scope}, but registered model ${name} holds ${held} in ${scope ?? 'the default scope'}: an MLflow registered model has one scope; register the version under another name`,
+        );
+      }
+    }
+    tags.set(name, c.scope);
+  }
+  return tags;
 }
 
 export interface MlflowRegistryOptions {
@@ -214,8 +273,12 @@ export function mlflowRegistry(trackingUri: string, options: MlflowRegistryOptio
   }
 
   /** Moves the MLflow aliases from `before` to `after`, then records the change on the model's history. */
-  async function write(before: AliasFile, after: AliasFile, who: Who): Promise<void> {
+  async function write(before: AliasFile, after: AliasFile, who: Who, scope: string | null | undefined): Promise<void> {
     const changes = aliasChanges(before, after);
+    // Into a scope other than the default: its registered model says so before it holds an alias there.
+    for (const [name, scope] of scopeTags(before, changes)) {
+      await client.post(`${API}/registered-models/set-tag`, { name, key: ALIAS_SCOPE_TAG, value: scope });
+    }
     // New aliases first: `champion` moves between versions of one model in one call, so a polling
     // scorer sees the old champion or the new one, never none.
     for (const c of changes) {
@@ -226,12 +289,13 @@ export function mlflowRegistry(trackingUri: string, options: MlflowRegistryOptio
     for (const c of changes) {
       if (c.drop === null) continue;
       const { name } = parseRef(c.ref);
-      const holder = c.drop === 'champion' ? after.champion : c.drop === 'challenger' ? after.challenger : null;
+      const block = (c.scope && after.scopes?.[c.scope]) || topBlock(after);
+      const holder = c.drop === 'champion' ? block.champion : c.drop === 'challenger' ? block.challenger : null;
       // Moved to another version of the same model by the call above: already gone from this one.
       if (holder !== null && parseRef(holder).name === name) continue;
       await client.delete(`${API}/registered-models/alias`, { name, alias: c.drop });
     }
-    const change = after.history.at(-1) as AliasChange;
+    const change = ((scope && after.scopes?.[scope]) || topBlock(after)).history.at(-1) as AliasChange;
     const { name, version } = parseRef(change.ref);
     const at = String(Date.parse(change.at)).padStart(15, '0');
     const key = `${HISTORY_TAG}${at}.${process.pid}-${nonce++}`;
@@ -296,14 +360,14 @@ export function mlflowRegistry(trackingUri: string, options: MlflowRegistryOptio
     async promote(ref, alias, who) {
       await metadata(ref); // refuses a reference that is not registered
       const before = await aliases();
-      const after = promote(before, ref, alias, stamp(who));
-      await write(before, after, who);
+      const after = await promoteScoped(before, ref, alias, stamp(who), metadata);
+      await write(before, after, who, findRef(after, ref)?.scope);
       return after;
     },
-    async rollback(who) {
+    async rollback(who, scope) {
       const before = await aliases();
-      const after = rollback(before, stamp(who));
-      await write(before, after, who);
+      const after = await rollbackScoped(before, stamp(who), scope, metadata);
+      await write(before, after, who, scope);
       return after;
     },
   };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mlflowUri } from '@pipeline/testing';
@@ -24,6 +24,11 @@ export interface RegistryUnderTest {
   addVersion(version: string, edit?: Edit): Promise<string>;
   /** The same registry as another process would open it (nothing cached). */
   reopen(): ModelRegistry;
+  /**
+   * Registers the version directory `dir` (another model family, e.g. the ranker) as the next version
+   * of a model named after `name` (MLflow: `<name>_<random>`, this registry's own); returns its reference.
+   */
+  addModel(name: string, dir: string): Promise<string>;
 }
 
 export async function fileUnderTest(now?: () => Date): Promise<RegistryUnderTest> {
@@ -33,6 +38,15 @@ export async function fileUnderTest(now?: () => Date): Promise<RegistryUnderTest
     registry: fileRegistry(temp.dir, now),
     addVersion: async (version, edit) => temp.addVersion(version, edit),
     reopen: () => fileRegistry(temp.dir, now),
+    addModel: async (name, from) => {
+      const versions = existsSync(join(temp.dir, name)) ? readdirSync(join(temp.dir, name)).length : 0;
+      const version = String(versions + 1);
+      const to = join(temp.dir, name, version);
+      cpSync(from, to, { recursive: true });
+      const meta = JSON.parse(readFileSync(join(to, 'metadata.json'), 'utf8')) as ModelMetadata;
+      writeFileSync(join(to, 'metadata.json'), JSON.stringify({ ...meta, name, version }));
+      return `${name}@${version}`;
+    },
   };
 }
 
@@ -56,7 +70,9 @@ export async function mlflowUnderTest(now?: () => Date): Promise<RegistryUnderTe
   await addVersion('1');
   await client.post('/api/2.0/mlflow/registered-models/alias', { name, alias: 'champion', version: '1' });
   const open = () => mlflowRegistry(uri, { scope, now, cacheDir: mkdtempSync(join(tmpdir(), 'mlflow-cache-')) });
-  return { kind: 'mlflow', registry: open(), addVersion, reopen: open };
+  const addModel = (other: string, dir: string) =>
+    publishVersion(client, { scope, name: `${other}_${token}`, dir, experiment });
+  return { kind: 'mlflow', registry: open(), addVersion, reopen: open, addModel };
 }
 
 export const registriesUnderTest = { file: fileUnderTest, mlflow: mlflowUnderTest } as const;

@@ -4,7 +4,9 @@
  * `@pipeline/scorer`). A model version is `name@version`; its artifact directory holds
  * `model.onnx`, `metadata.json` and (from the trainer) `fixture.json`. Aliases say which versions
  * serve: one champion (decides), at most one challenger and any number of shadows (scored, flagged,
- * never decide), and archived ones (kept, not served).
+ * never decide), and archived ones (kept, not served). Aliases are per use case: a model's **scope** is
+ * the name of the feature set it declares as its input contract (`fraud_core`, `recsys_core`), and
+ * each scope has its own champion, challenger, shadows, archive and history (see scopes.ts).
  */
 export const ALIASES = ['champion', 'challenger', 'shadow', 'archived'] as const;
 export type Alias = (typeof ALIASES)[number];
@@ -41,12 +43,23 @@ export interface AliasChange {
   previous: string | null;
 }
 
-export interface AliasFile {
+/** One scope's aliases. */
+export interface AliasBlock {
   champion: string | null;
   challenger: string | null;
   shadow: string[];
   archived: string[];
   history: AliasChange[];
+}
+
+/**
+ * The registry's aliases: the top-level block is the **default scope** (whichever feature set its
+ * versions declare; a registry written before scopes has only it), `scopes` holds every other
+ * scope's block by feature-set name. Absent when there are none, so a file of one use case reads
+ * and writes as before.
+ */
+export interface AliasFile extends AliasBlock {
+  scopes?: Record<string, AliasBlock>;
 }
 
 export interface ModelRef {
@@ -71,6 +84,8 @@ export interface ModelRegistry {
   /** Absolute local path of the version's model file (MLflow's is downloaded into a cache first). */
   artifact(ref: string): Promise<string>;
   aliases(): Promise<AliasFile>;
+  /** Moves `ref` to `alias` within its scope (its feature set's name); other scopes are untouched. */
   promote(ref: string, alias: Alias, who: Who): Promise<AliasFile>;
-  rollback(who: Who): Promise<AliasFile>;
+  /** Rolls back the champion of `scope` (a feature-set name); without one, of the default scope. */
+  rollback(who: Who, scope?: string): Promise<AliasFile>;
 }
