@@ -1,5 +1,5 @@
 import { metrics } from '@opentelemetry/api';
-import { createKeys, JoinState, type RuleStore } from '@pipeline/decision';
+import { createKeys, fraudRefs, JoinState, type RuleStore } from '@pipeline/decision';
 import type { AvroSerde, HttpAuth, Kafka, Logger, RedisClient, RouteSpec } from '@pipeline/shared';
 import { type DecideRequestDeps, decideRequest } from './decide-request.js';
 import { type FeatureSetShape, rulesOnlyDecision } from './fallback.js';
@@ -55,10 +55,12 @@ export async function startApi(options: ApiOptions): Promise<Api> {
     groupId: options.groupId,
   });
   // Only claim() is used: the engine's marker, with the engine's TTL (scores are never held here).
-  const engineState = new JoinState(options.redis, createKeys(options.engine.keyPrefix), {
-    scoresMs: options.engine.decidedTtlMs,
-    decidedMs: options.engine.decidedTtlMs,
-  });
+  const engineState = new JoinState(
+    options.redis,
+    createKeys(options.engine.keyPrefix),
+    { scoresMs: options.engine.decidedTtlMs, decidedMs: options.engine.decidedTtlMs },
+    fraudRefs,
+  );
   const deps: DecideRequestDeps = {
     store: createIdempotencyStore(options.redis, createApiKeys(options.keyPrefix), options.idempotencyTtlMs),
     waiters,

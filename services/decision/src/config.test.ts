@@ -1,6 +1,6 @@
 import { ConfigError } from '@pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { defaultRulesFile, parseConfig } from './config.js';
+import { defaultRecsysPolicyFile, defaultRulesFile, parseConfig } from './config.js';
 
 const required = {
   SERVICE_NAME: 'decision',
@@ -38,5 +38,23 @@ describe('decision config', () => {
   it('names a missing Redis URL', () => {
     const { REDIS_URL: _, ...rest } = required;
     expect(() => parseConfig(rest)).toThrow(/REDIS_URL is not set/);
+  });
+});
+
+describe('DECISION_USE_CASES', () => {
+  it('defaults to fraud and takes a comma-separated list, each once', () => {
+    expect(parseConfig(required).DECISION_USE_CASES).toEqual(['fraud']);
+    expect(parseConfig({ ...required, DECISION_USE_CASES: 'recsys' }).DECISION_USE_CASES).toEqual(['recsys']);
+    expect(parseConfig({ ...required, DECISION_USE_CASES: 'fraud, recsys,fraud' }).DECISION_USE_CASES).toEqual([
+      'fraud',
+      'recsys',
+    ]);
+    expect(parseConfig(required).DECISION_RECSYS_POLICY_FILE).toBe(defaultRecsysPolicyFile);
+  });
+
+  it('an unknown use case stops the service naming the variable', () => {
+    expect(() => parseConfig({ ...required, DECISION_USE_CASES: 'fraud,ads' })).toThrow(
+      /DECISION_USE_CASES.*unknown use case ads: one of fraud, recsys/,
+    );
   });
 });

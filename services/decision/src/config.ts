@@ -1,9 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { downstreamKafkaVars, env, parseEnv, redisVars, schemaRegistryVars, serviceVars } from '@pipeline/shared';
-import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { fraudTopics, pipelineTopics, recsysTopics } from '@pipeline/topology';
 import { DEFAULT_PREFIX } from './keys.js';
 
 export const defaultRulesFile = fileURLToPath(new URL('../rules/fraud.yaml', import.meta.url));
+export const defaultRecsysPolicyFile = fileURLToPath(new URL('../rules/recsys.yaml', import.meta.url));
+
+/** The use cases the engine decides (use-cases/). */
+export const USE_CASES = ['fraud', 'recsys'] as const;
+export type UseCase = (typeof USE_CASES)[number];
 
 /** Every variable the decision engine reads; parsed once at start, a bad one names itself. */
 export const decisionVars = {
@@ -11,6 +16,22 @@ export const decisionVars = {
   ...downstreamKafkaVars,
   ...schemaRegistryVars,
   ...redisVars,
+  /** Comma-separated use cases this process decides (USE_CASES), e.g. `fraud,recsys`; one engine each. */
+  DECISION_USE_CASES: env
+    .string()
+    .transform((value, ctx) => {
+      const listed = [...new Set(value.split(',').map((v) => v.trim()))];
+      const unknown = listed.filter((v) => !(USE_CASES as readonly string[]).includes(v));
+      // with an issue added, the value returned is not used
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown use case ${unknown.join(', ')}: one of ${USE_CASES.join(', ')}`,
+        });
+      }
+      return listed as UseCase[];
+    })
+    .default(['fraud']),
   /** How long an enriched event waits for its score before rules alone decide. */
   DECISION_SCORE_BUDGET: env.duration().default(50),
   /** An event this old on arrival (the pipeline catching up after an outage) waits DECISION_CATCH_UP_BUDGET instead. */
@@ -30,6 +51,13 @@ export const decisionVars = {
   DECISION_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
   DECISION_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
   DECISION_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
+  /** The ranking policy of recommendations (hot-reloaded, polled like the rule file). */
+  DECISION_RECSYS_POLICY_FILE: env.string().default(defaultRecsysPolicyFile),
+  /** Group of the enriched-request consumer; its scores use `<group>.scores`. */
+  DECISION_RECSYS_GROUP_ID: env.string().default('decision.recsys'),
+  DECISION_RECSYS_ENRICHED_TOPIC: env.string().default(recsysTopics.enrichedRequests.name),
+  DECISION_RECSYS_SCORES_TOPIC: env.string().default(recsysTopics.scores.name),
+  DECISION_RECSYS_RECOMMENDATIONS_TOPIC: env.string().default(recsysTopics.recommendations.name),
   /** Where the start-up configuration is audited (the sink stores it in audit_log). */
   DECISION_AUDIT_TOPIC: env.string().default(pipelineTopics.audit.name),
 };

@@ -1,30 +1,28 @@
 import { perTurn } from '@pipeline/shared';
-import type { Decision, EnrichedTransaction, Score } from '@pipeline/topology';
-import { decide, scoreMatches } from './decide.js';
-import type { RuleSet, Variant } from './rules/types.js';
 import type { JoinState } from './state.js';
+import type { Assignment, DecisionUseCase } from './use-case.js';
 
 /** An enriched event on its way to a decision. */
-export interface PendingEvent {
-  event: EnrichedTransaction;
-  variant: Variant;
-  /** The rule set of the event's batch: its experiment chose the variant. */
-  ruleSet: RuleSet;
+export interface PendingEvent<E, S, D, P> {
+  event: E;
+  assignment: Assignment<S>;
+  /** The policy of the event's batch (the rule set, the ranking policy): it chose the variant. */
+  policy: P;
   /** `skip`: already decided and acknowledged; `reemit`: decided, maybe not acknowledged. */
   outcome: 'decide' | 'skip' | 'reemit';
-  previous: Decision | null;
+  previous: D | null;
   /** When the engine received it (ms). */
   arrived: number;
 }
 
-export interface Decider {
+export interface Decider<E, S, D, P> {
   /** Resolves once the event's decision is acknowledged (or there is nothing to emit). */
-  decide(pending: PendingEvent, score: Score | null): Promise<void>;
+  decide(pending: PendingEvent<E, S, D, P>, score: S | null): Promise<void>;
 }
 
-interface Ready {
-  pending: PendingEvent;
-  score: Score | null;
+interface Ready<E, S, D, P> {
+  pending: PendingEvent<E, S, D, P>;
+  score: S | null;
 }
 
 /**
@@ -32,24 +30,23 @@ interface Ready {
  * the event loop are claimed, produced and marked emitted together, one Redis round trip and one
  * produce for all of them, whichever partition or batch they came from.
  */
-export function createDecider(deps: {
-  state: JoinState;
+export function createDecider<E, S, D, P>(deps: {
+  useCase: Pick<DecisionUseCase<E, S, D, P>, 'event' | 'decide'>;
+  state: JoinState<S, D>;
   /** Produces the decisions with acks. */
-  send: (decisions: Decision[]) => Promise<void>;
-  onEmitted: (decision: Decision, pending: PendingEvent) => void;
+  send: (decisions: D[]) => Promise<void>;
+  onEmitted: (decision: D, pending: PendingEvent<E, S, D, P>) => void;
   now: () => number;
-}): Decider {
-  const { state, now } = deps;
+}): Decider<E, S, D, P> {
+  const { state, now, useCase } = deps;
 
-  async function run(batch: Ready[]): Promise<void> {
+  async function run(batch: Ready<E, S, D, P>[]): Promise<void> {
     // A score may sit in Redis without having woken us: another instance consumes its partition.
     const missed = batch.filter((r) => r.pending.outcome === 'decide' && r.score === null);
     if (missed.length > 0) {
-      const again = await state.lookup(
-        missed.map((r) => ({ customerId: r.pending.event.transaction.customer_id, eventId: eventId(r) })),
-      );
+      const again = await state.lookup(missed.map((r) => useCase.event(r.pending.event)));
       missed.forEach((r, i) => {
-        r.score = again[i]?.scores.find((s) => scoreMatches(r.pending.variant, s)) ?? null;
+        r.score = again[i]?.scores.find((s) => r.pending.assignment.matches(s)) ?? null;
       });
     }
     const decidedAt = now();
@@ -59,12 +56,12 @@ export function createDecider(deps: {
     const claiming = new Set(toDecide);
     const claimed = await state.claim(
       toDecide.map(({ pending, score }) =>
-        decide({ ruleSet: pending.ruleSet, event: pending.event, score, variant: pending.variant, now: decidedAt }),
+        useCase.decide({ event: pending.event, score, policy: pending.policy, now: decidedAt }),
       ),
     );
-    const emit: [Decision, PendingEvent][] = [];
+    const emit: [D, PendingEvent<E, S, D, P>][] = [];
     claimed.forEach((d, i) => {
-      if (d) emit.push([d, (toDecide[i] as Ready).pending]);
+      if (d) emit.push([d, (toDecide[i] as Ready<E, S, D, P>).pending]);
     });
     for (const r of batch) {
       if (!claiming.has(r) && r.pending.outcome === 'reemit' && r.pending.previous)
@@ -77,7 +74,7 @@ export function createDecider(deps: {
     for (const [d, pending] of emit) deps.onEmitted(d, pending);
   }
 
-  const decideInTurn = perTurn((batch: Ready[]) => {
+  const decideInTurn = perTurn((batch: Ready<E, S, D, P>[]) => {
     const done = run(batch);
     return batch.map(() => done);
   });
@@ -85,8 +82,4 @@ export function createDecider(deps: {
   return {
     decide: (pending, score) => (pending.outcome === 'skip' ? Promise.resolve() : decideInTurn({ pending, score })),
   };
-}
-
-function eventId(r: Ready): string {
-  return r.pending.event.transaction.event_id;
 }

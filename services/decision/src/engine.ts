@@ -12,36 +12,26 @@ import {
   type RedisClient,
   readIngestTime,
 } from '@pipeline/shared';
-import {
-  createTopicDeadLetters,
-  type Decision,
-  type EnrichedTransaction,
-  type Score,
-  schemaFor,
-  valueSubject,
-} from '@pipeline/topology';
-import { scoreMatches } from './decide.js';
+import { createTopicDeadLetters, schemaFor, valueSubject } from '@pipeline/topology';
 import { createDecider, type PendingEvent } from './decider.js';
-import { assignVariant } from './experiment.js';
-import { checkEnriched, checkScore, type FeatureSetLike } from './feature-set.js';
 import { JoinTable } from './join.js';
 import { createKeys } from './keys.js';
-import type { RuleSet } from './rules/types.js';
 import { JoinState } from './state.js';
+import type { DecisionUseCase } from './use-case.js';
 
 const LATE_LOG_INTERVAL_MS = 10_000;
 
-export interface EngineOptions {
+export interface EngineOptions<E, S, D, P> {
   kafka: Kafka;
   serde: AvroSerde;
   redis: RedisClient;
   logger: Logger;
   service: string;
-  /** Group of the enriched-transaction consumer; scores are read by `<groupId>.scores`. */
+  /** Group of the enriched consumer; scores are read by `<groupId>.scores`. */
   groupId: string;
   topics: { enriched: string; scores: string; decisions: string; deadLetters: string };
-  rules: { current(): RuleSet };
-  featureSet: FeatureSetLike;
+  /** What is decided, and how (use-cases/): the machinery below is the same for every use case. */
+  useCase: DecisionUseCase<E, S, D, P>;
   /** How long an enriched event waits for its score before rules alone decide. */
   budgetMs: number;
   /**
@@ -51,6 +41,8 @@ export interface EngineOptions {
    */
   catchUp?: { afterMs: number; budgetMs: number };
   keyPrefix: string;
+  /** The Redis hash tag's entity letter (keys.ts): `c` (customer) for fraud, `u` (user) for recommendations. */
+  keyTag?: string;
   ttl: { scoresMs: number; decidedMs: number };
   fromBeginning?: boolean;
   tuning?: ConsumerTuning;
@@ -66,7 +58,7 @@ export interface DecisionEngine {
 }
 
 /**
- * Joins enriched transactions with their scores and emits one decision per event.
+ * Joins enriched events with their scores and emits one decision per event, for one use case.
  *
  * Two consumers, because kafkajs fetches the next batch only when every batch of the last fetch is
  * handled. Neither waits on its fetch: the enriched handler registers each event's wait and returns
@@ -75,8 +67,8 @@ export interface DecisionEngine {
  * consumer loop commits an enriched batch only once all its decisions are acknowledged, so a crash
  * never skips an undecided event.
  */
-export async function createDecisionEngine(options: EngineOptions): Promise<DecisionEngine> {
-  const { kafka, serde, redis, logger, topics, featureSet, budgetMs, now = Date.now } = options;
+export async function createDecisionEngine<E, S, D, P>(options: EngineOptions<E, S, D, P>): Promise<DecisionEngine> {
+  const { kafka, serde, redis, logger, topics, useCase, budgetMs, now = Date.now } = options;
   const catchUp = options.catchUp ?? { afterMs: Number.POSITIVE_INFINITY, budgetMs };
   const meter = metrics.getMeter('pipeline.decision');
   const decisionsCounter = meter.createCounter('decision_decisions', { description: 'Decisions emitted' });
@@ -92,9 +84,9 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
   });
 
   const producer = createProducer(kafka);
-  const decisionEncoder = await serde.encoder<Decision>(
+  const decisionEncoder = await serde.encoder<D>(
     valueSubject(topics.decisions),
-    schemaFor('fraud/decision').type,
+    schemaFor(useCase.schemas.decision).type,
   );
   const deadLetters = await createTopicDeadLetters({
     producer,
@@ -102,13 +94,16 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
     topic: topics.deadLetters,
     service: options.service,
   });
-  const join = new JoinTable();
-  const state = new JoinState(redis, createKeys(options.keyPrefix), options.ttl);
+  const join = new JoinTable<S>((s) => useCase.refs.score(s).eventId);
+  const state = new JoinState<S, D>(redis, createKeys(options.keyPrefix, options.keyTag), options.ttl, useCase.refs);
   const headers = new Map<string, IHeaders | undefined>();
+  /** The events waiting here, by id: a score that cannot join its event is dead-lettered (`checkPair`). */
+  const waiting = new Map<string, E>();
   const late: { count: number; example?: Record<string, string>; loggedAt: number } = { count: 0, loggedAt: 0 };
   /** Per waiting event, the promise of its decision acknowledged. */
   const completions = new Map<string, Promise<void>>();
-  const decider = createDecider({
+  const decider = createDecider<E, S, D, P>({
+    useCase,
     state,
     now,
     send: async (decisions) => {
@@ -116,40 +111,42 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
         topic: topics.decisions,
         acks: -1,
         messages: decisions.map((d) => ({
-          key: d.customer_id,
+          key: useCase.key(d),
           value: decisionEncoder.encode(d),
-          headers: headers.get(d.event_id),
+          headers: headers.get(useCase.refs.decision(d).eventId),
         })),
       });
     },
     onEmitted: (d, pending) => {
-      decisionsCounter.add(1, { path: d.path, action: d.action, variant: d.experiment_variant });
-      latency.record(now() - pending.arrived, { path: d.path });
+      const attributes = useCase.attributes(d);
+      decisionsCounter.add(1, { ...attributes, use_case: useCase.name });
+      latency.record(now() - pending.arrived, { path: attributes.path, use_case: useCase.name });
     },
   });
 
-  const handleEnriched: BatchHandler<EnrichedTransaction> = async (records) => {
+  const handleEnriched: BatchHandler<E> = async (records) => {
     const arrived = now();
-    // One rule set per batch: its experiment says which score to wait for, its rules decide.
-    const ruleSet = options.rules.current();
+    // One policy per batch: its experiment says which score to wait for, its rules decide.
+    const policy = useCase.policy();
     const rejected: { record: (typeof records)[number]; error: unknown }[] = [];
-    const items: PendingEvent[] = [];
+    const items: PendingEvent<E, S, D, P>[] = [];
     const decided: Promise<void>[] = [];
     const seen = new Set<string>();
     for (const record of records) {
-      const error = checkEnriched(record.value, featureSet);
+      const error = useCase.checkEvent(record.value);
       if (error) {
         rejected.push({ record, error });
         continue;
       }
       const event = record.value;
-      const eventId = event.transaction.event_id;
+      const { eventId } = useCase.event(event);
       // The same event twice in one batch (a producer retry) is decided once.
       if (seen.has(eventId)) continue;
       seen.add(eventId);
       headers.set(eventId, carriedHeaders(record.headers));
-      const variant = assignVariant(ruleSet.experiment, event.transaction.customer_id);
-      const item: PendingEvent = { event, variant, ruleSet, outcome: 'decide', previous: null, arrived };
+      waiting.set(eventId, event);
+      const assignment = useCase.assign(event, policy);
+      const item: PendingEvent<E, S, D, P> = { event, assignment, policy, outcome: 'decide', previous: null, arrived };
       const ingested = readIngestTime(record.headers);
       const wait = ingested !== undefined && arrived - ingested > catchUp.afterMs ? catchUp.budgetMs : budgetMs;
       if (wait !== budgetMs) catchUpWaits.add(1);
@@ -158,11 +155,12 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
       // finds this event's decision to wait for. Each event is decided as soon as its own pair
       // completes, not when the batch's last one does.
       const done = join
-        .wait(eventId, (s) => scoreMatches(variant, s), arrived + wait, wait)
+        .wait(eventId, assignment.matches, arrived + wait, wait)
         .then((score) => decider.decide(item, score))
         .finally(() => {
           if (completions.get(eventId) !== done) return;
           headers.delete(eventId);
+          waiting.delete(eventId);
           completions.delete(eventId);
         });
       // Observed here too: if this handler fails before returning `settled`, nothing else would.
@@ -171,19 +169,17 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
       decided.push(done);
     }
 
-    const known = await state.lookup(
-      items.map((it) => ({ customerId: it.event.transaction.customer_id, eventId: it.event.transaction.event_id })),
-    );
+    const known = await state.lookup(items.map((it) => useCase.event(it.event)));
     items.forEach((item, i) => {
       const k = known[i];
-      const eventId = item.event.transaction.event_id;
+      const { eventId } = useCase.event(item.event);
       if (k?.emitted || k?.pending) {
         item.outcome = k.emitted ? 'skip' : 'reemit';
         item.previous = k.pending;
         join.settle(eventId, null);
         return;
       }
-      const held = k?.scores.find((s) => scoreMatches(item.variant, s));
+      const held = k?.scores.find((s) => item.assignment.matches(s));
       if (held) join.settle(eventId, held);
     });
     const skipped = items.filter((it) => it.outcome !== 'decide').length;
@@ -192,20 +188,23 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
     return { rejected, settled: Promise.all(decided).then(() => {}) };
   };
 
-  const handleScores: BatchHandler<Score> = async (records) => {
+  const handleScores: BatchHandler<S> = async (records) => {
     const rejected: { record: (typeof records)[number]; error: unknown }[] = [];
-    const good: Score[] = [];
+    const good: S[] = [];
     for (const record of records) {
-      const error = checkScore(record.value, featureSet);
+      const score = record.value;
+      // A score that cannot join its event waiting here (e.g. another candidate count) never matches it.
+      const event = waiting.get(useCase.refs.score(score).eventId);
+      const error = useCase.checkScore(score) ?? (event && useCase.checkPair?.(event, score));
       if (error) rejected.push({ record, error });
-      else good.push(record.value);
+      else good.push(score);
     }
     // A score an event here waits for decides it at once; the batch is committed only once those
     // decisions are acknowledged (`settled`), so a crash before then consumes the score again.
     const decisions: Promise<void>[] = [];
-    const wake = (score: Score) => {
+    const wake = (score: S) => {
       if (!join.offer(score)) return false;
-      decisions.push(completions.get(score.event_id) ?? Promise.resolve());
+      decisions.push(completions.get(useCase.refs.score(score).eventId) ?? Promise.resolve());
       return true;
     };
     // The others (event not here yet, waiting on another instance, a shadow's) are held in Redis
@@ -218,9 +217,10 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
         // Its event may have started waiting during the round trip.
         wake(score);
       } else if (path !== 'MODEL_AND_RULES') {
-        lateScores.add(1, { model: score.model_name });
+        const ref = useCase.refs.score(score);
+        lateScores.add(1, { model: ref.model });
         late.count += 1;
-        late.example ??= { event_id: score.event_id, model: score.model_name, decided: path };
+        late.example ??= { event_id: ref.eventId, model: `${ref.model} ${ref.version}`, decided: path };
       }
     });
     // One line per interval, not per score: under overload every score may be late.
@@ -244,17 +244,17 @@ export async function createDecisionEngine(options: EngineOptions): Promise<Deci
     ...options.tuning,
     onCrash: options.onCrash,
   };
-  const enrichedConsumer = createBatchConsumer<EnrichedTransaction>({
+  const enrichedConsumer = createBatchConsumer<E>({
     ...consumerBase,
     groupId: options.groupId,
-    decoders: { [topics.enriched]: serde.decoder<EnrichedTransaction>(schemaFor('fraud/enriched-transaction').type) },
+    decoders: { [topics.enriched]: serde.decoder<E>(schemaFor(useCase.schemas.enriched).type) },
     handler: handleEnriched,
     partitionsConsumedConcurrently: 6,
   });
-  const scoresConsumer = createBatchConsumer<Score>({
+  const scoresConsumer = createBatchConsumer<S>({
     ...consumerBase,
     groupId: `${options.groupId}.scores`,
-    decoders: { [topics.scores]: serde.decoder<Score>(schemaFor('fraud/score').type) },
+    decoders: { [topics.scores]: serde.decoder<S>(schemaFor(useCase.schemas.score).type) },
     handler: handleScores,
     partitionsConsumedConcurrently: 6,
   });

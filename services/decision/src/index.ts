@@ -14,3 +14,4 @@ export { parseRuleSet } from './rules/load.js';
 export { openRuleStore, type RuleStore } from './rules/store.js';
 export type { RuleSet, Variant } from './rules/types.js';
 export { JoinState } from './state.js';
+export { fraudRefs } from './use-cases/fraud.js';

@@ -1,3 +1,4 @@
+import type { Score } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import { scoreMatches } from './decide.js';
 import { JoinTable } from './join.js';
@@ -7,7 +8,7 @@ const champion = (s: Parameters<typeof scoreMatches>[1]) => scoreMatches({ model
 
 describe('JoinTable', () => {
   it('wakes a waiter with its champion score, ignoring shadow scores', async () => {
-    const join = new JoinTable();
+    const join = new JoinTable<Score>((s) => s.event_id);
     const waiting = join.wait('e1', champion, 100);
     expect(join.offer(score('e1', 0.2, { shadow: true, model_name: 'challenger' }))).toBe(false);
     expect(join.offer(score('e1', 0.7))).toBe(true);
@@ -16,7 +17,7 @@ describe('JoinTable', () => {
   });
 
   it('a challenger variant waits for the named model', async () => {
-    const join = new JoinTable();
+    const join = new JoinTable<Score>((s) => s.event_id);
     const waiting = join.wait('e1', (s) => scoreMatches({ model: 'gbm_v2' }, s), 100);
     join.offer(score('e1', 0.7));
     join.offer(score('e1', 0.3, { shadow: true, model_name: 'gbm_v2' }));
@@ -24,7 +25,7 @@ describe('JoinTable', () => {
   });
 
   it('expires waits at their deadline with null, in deadline order, by the injected clock', async () => {
-    const join = new JoinTable();
+    const join = new JoinTable<Score>((s) => s.event_id);
     const a = join.wait('a', champion, 50);
     const b = join.wait('b', champion, 60);
     const c = join.wait('c', champion, 55);
@@ -43,7 +44,7 @@ describe('JoinTable', () => {
   });
 
   it('settle ends a wait with what the lookup found', async () => {
-    const join = new JoinTable();
+    const join = new JoinTable<Score>((s) => s.event_id);
     const w = join.wait('e1', champion, 100);
     join.settle('e1', score('e1', 0.4));
     expect((await w)?.score).toBe(0.4);
@@ -53,7 +54,7 @@ describe('JoinTable', () => {
   });
 
   it('stays bounded: resolved entries are dropped as time passes', () => {
-    const join = new JoinTable();
+    const join = new JoinTable<Score>((s) => s.event_id);
     for (let i = 0; i < 5000; i++) {
       void join.wait(`e${i}`, champion, i);
       join.offer(score(`e${i}`, 0.5));
@@ -65,7 +66,7 @@ describe('JoinTable', () => {
   });
 
   it('expires short and long waits each at its own deadline, whatever the order they began in', async () => {
-    const join = new JoinTable();
+    const join = new JoinTable<Score>((s) => s.event_id);
     const long = join.wait('catching-up', champion, 5_000, 5_000);
     const short = join.wait('fresh', champion, 60, 50);
     const shortLater = join.wait('fresh-2', champion, 70, 50);

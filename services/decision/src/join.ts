@@ -1,11 +1,9 @@
-import type { Score } from '@pipeline/topology';
-
-interface Waiter {
+interface Waiter<S> {
   eventId: string;
   deadline: number;
-  matches: (score: Score) => boolean;
+  matches: (score: S) => boolean;
   done: boolean;
-  resolve: (score: Score | null) => void;
+  resolve: (score: S | null) => void;
 }
 
 /**
@@ -14,21 +12,24 @@ interface Waiter {
  * wakes events already waiting. The clock is the caller's: `expire(now)` is driven by a ticker in
  * the engine and by hand in tests.
  */
-export class JoinTable {
-  private readonly waiting = new Map<string, Waiter[]>();
+export class JoinTable<S> {
+  /** `eventIdOf`: the id of the event a score is for. */
+  constructor(private readonly eventIdOf: (score: S) => string) {}
+
+  private readonly waiting = new Map<string, Waiter<S>[]>();
   // One deadline queue per length of wait (the budget, the catch-up budget): within a queue deadlines
   // arrive in order (arrival + a constant), so it stays sorted by appending; resolved waiters are
   // dropped lazily when their deadline comes up.
-  private readonly lanes = new Map<number, { deadlines: Waiter[]; head: number }>();
+  private readonly lanes = new Map<number, { deadlines: Waiter<S>[]; head: number }>();
 
   get size(): number {
     return this.waiting.size;
   }
 
   /** Waits until a matching score is offered or settled, or `deadline`; `lane` is the length of the wait. */
-  wait(eventId: string, matches: (score: Score) => boolean, deadline: number, lane = 0): Promise<Score | null> {
+  wait(eventId: string, matches: (score: S) => boolean, deadline: number, lane = 0): Promise<S | null> {
     return new Promise((resolve) => {
-      const waiter: Waiter = { eventId, deadline, matches, done: false, resolve };
+      const waiter: Waiter<S> = { eventId, deadline, matches, done: false, resolve };
       const list = this.waiting.get(eventId);
       if (list) list.push(waiter);
       else this.waiting.set(eventId, [waiter]);
@@ -42,8 +43,8 @@ export class JoinTable {
   }
 
   /** Wakes the waiters of the score's event that accept it; true if any did. */
-  offer(score: Score): boolean {
-    const list = this.waiting.get(score.event_id);
+  offer(score: S): boolean {
+    const list = this.waiting.get(this.eventIdOf(score));
     if (!list) return false;
     let taken = false;
     for (const waiter of list) {
@@ -56,7 +57,7 @@ export class JoinTable {
   }
 
   /** Ends every wait for `eventId` with `score` (e.g. what the Redis lookup found, or null). */
-  settle(eventId: string, score: Score | null): void {
+  settle(eventId: string, score: S | null): void {
     for (const waiter of [...(this.waiting.get(eventId) ?? [])]) {
       if (!waiter.done && (score === null || waiter.matches(score))) this.finish(waiter, score);
     }
@@ -97,7 +98,7 @@ export class JoinTable {
     return next;
   }
 
-  private finish(waiter: Waiter, score: Score | null): void {
+  private finish(waiter: Waiter<S>, score: S | null): void {
     waiter.done = true;
     const list = this.waiting.get(waiter.eventId);
     if (list) {
@@ -109,7 +110,7 @@ export class JoinTable {
   }
 }
 
-function insertDeadline(queue: { deadlines: Waiter[]; head: number }, waiter: Waiter): void {
+function insertDeadline<S>(queue: { deadlines: Waiter<S>[]; head: number }, waiter: Waiter<S>): void {
   const { deadlines } = queue;
   let i = deadlines.length;
   while (i > queue.head && (deadlines[i - 1]?.deadline ?? 0) > waiter.deadline) i -= 1;

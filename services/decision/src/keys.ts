@@ -1,23 +1,25 @@
 import { globEscape } from '@pipeline/shared';
 
 /**
- * Every Redis key the engine uses, built here only. `{c:<customer>}` is a Cluster hash tag: both keys
- * of one event, and all of one customer's, live in one slot, so a pipeline per customer stays on one node.
+ * Every Redis key the engine uses, built here only. `{c:<customer>}` (`{<tag>:<entity>}`: the use
+ * case's entity, `u` for a recommendation's user) is a Cluster hash tag: both keys of one event, and
+ * all of one entity's, live in one slot, so a pipeline per entity stays on one node.
  */
 export interface Keys {
   /** Hash: `<model_name>:<model_version>` → Score JSON, for scores that arrived (possibly before their event). */
-  scores(customerId: string, eventId: string): string;
+  scores(entityId: string, eventId: string): string;
   /** String: `P<decision JSON>` while being emitted, then `E:<path>` once acknowledged by Kafka. */
-  decided(customerId: string, eventId: string): string;
+  decided(entityId: string, eventId: string): string;
 }
 
 /** DECISION_REDIS_PREFIX's default. */
 export const DEFAULT_PREFIX = 'decision:';
 
-export function createKeys(prefix = DEFAULT_PREFIX): Keys {
+/** `tag`: the hash tag's entity letter; `c` (customer) is the fraud use case's, whose keys erasure finds. */
+export function createKeys(prefix = DEFAULT_PREFIX, tag = 'c'): Keys {
   return {
-    scores: (customerId, eventId) => `${prefix}{c:${customerId}}:scores:${eventId}`,
-    decided: (customerId, eventId) => `${prefix}{c:${customerId}}:decided:${eventId}`,
+    scores: (entityId, eventId) => `${prefix}{${tag}:${entityId}}:scores:${eventId}`,
+    decided: (entityId, eventId) => `${prefix}{${tag}:${entityId}}:decided:${eventId}`,
   };
 }
 

@@ -1,4 +1,13 @@
-import type { EnrichedTransaction, Score, Transaction } from '@pipeline/topology';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { recsysFeatureSet } from '@pipeline/feature-sets';
+import type {
+  EnrichedRequest,
+  EnrichedTransaction,
+  RecommendationScores,
+  Score,
+  Transaction,
+} from '@pipeline/topology';
 import type { FeatureSetLike } from './feature-set.js';
 
 /** Small fixtures shared by the unit and integration tests. */
@@ -54,4 +63,57 @@ export function score(eventId: string, value: number, overrides: Partial<Score> 
     ],
     ...overrides,
   };
+}
+
+const rankerFixture = fileURLToPath(new URL('../../../models/recsys_rank/1/fixture.json', import.meta.url));
+
+/**
+ * The ranking model fixture's held-out requests (models/recsys_rank/1/fixture.json) as enriched
+ * requests and their champion's scores (the Python onnxruntime's): items `<request>-i<k>` of five
+ * categories, so the policy's category cap has work to do. `k` is each request's list length.
+ */
+export function recsysFixture(k = 10): { event: EnrichedRequest; scores: RecommendationScores }[] {
+  const fixture = JSON.parse(readFileSync(rankerFixture, 'utf8')) as {
+    batches: { request_id: string; from: number; to: number }[];
+    vectors: (number | null)[][];
+    onnxruntime: number[];
+  };
+  return fixture.batches.map((b, n) => {
+    const items = Array.from({ length: b.to - b.from }, (_, i) => `${b.request_id}-i${i}`);
+    const request = {
+      request_id: b.request_id,
+      event_time: 1_767_225_600_000 + n,
+      user_id: `U${n}`,
+      context: { surface: 'home', device: null, current_item_id: null },
+      candidate_item_ids: items,
+      candidate_source: null,
+      k,
+    };
+    const event: EnrichedRequest = {
+      request,
+      features: {
+        feature_set: recsysFeatureSet.name,
+        version: recsysFeatureSet.version,
+        candidates: items.map((item_id, i) => ({
+          item_id,
+          category: `cat${i % 5}`,
+          values: (fixture.vectors[b.from + i] ?? []).map((v) => v ?? Number.NaN),
+        })),
+      },
+      computed_at: request.event_time + 5,
+    };
+    const scores: RecommendationScores = {
+      request_id: b.request_id,
+      user_id: request.user_id,
+      event_time: request.event_time,
+      model_name: 'recsys_rank',
+      model_version: '1',
+      feature_set_version: recsysFeatureSet.version,
+      scores: fixture.onnxruntime.slice(b.from, b.to),
+      shadow: false,
+      latency_ms: 2,
+      scored_at: request.event_time + 9,
+    };
+    return { event, scores };
+  });
 }

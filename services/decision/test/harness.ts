@@ -22,6 +22,7 @@ import { type Decision, type EnrichedTransaction, type Score, schemaFor, valueSu
 import { createDecisionEngine, type DecisionEngine } from '../src/engine.js';
 import type { FeatureSetLike } from '../src/feature-set.js';
 import { openRuleStore, type RuleStore } from '../src/rules/store.js';
+import { fraudUseCase } from '../src/use-cases/fraud.js';
 
 export interface World {
   kafka: Kafka;
@@ -131,8 +132,7 @@ export async function createWorld(
         service: 'decision-test',
         groupId,
         topics,
-        rules,
-        featureSet,
+        useCase: fraudUseCase(rules, featureSet),
         budgetMs,
         catchUp,
         keyPrefix,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeys } from '../src/keys.js';
 import { JoinState } from '../src/state.js';
 import { score } from '../src/testing.js';
+import { fraudRefs } from '../src/use-cases/fraud.js';
 
 let cluster: RedisCluster;
 const clients: RedisClient[] = [];
@@ -44,7 +45,7 @@ function countWrites(client: RedisClient): { writes: () => number[] } {
 }
 
 // 40 customers: their hash tags fall on every master of a three-node cluster
-const events = Array.from({ length: 40 }, (_, i) => ({ customerId: `C${i}`, eventId: `e${i}` }));
+const events = Array.from({ length: 40 }, (_, i) => ({ entityId: `C${i}`, eventId: `e${i}` }));
 const decision = (i: number, path: Decision['path'] = 'MODEL_AND_RULES'): Decision => ({
   event_id: `e${i}`,
   customer_id: `C${i}`,
@@ -72,7 +73,12 @@ describe('the join state: one round trip per call', () => {
       REDIS_CLUSTER: onCluster,
     });
     clients.push(redis);
-    const state = new JoinState(redis, createKeys(`${prefix}${nodes}:`), { scoresMs: 60_000, decidedMs: 60_000 });
+    const state = new JoinState(
+      redis,
+      createKeys(`${prefix}${nodes}:`),
+      { scoresMs: 60_000, decidedMs: 60_000 },
+      fraudRefs,
+    );
     await state.lookup(events); // connects every node
     const counter = countWrites(redis);
     const perNode = (writes: number[]) => {
@@ -82,7 +88,7 @@ describe('the join state: one round trip per call', () => {
     };
 
     const held = await state.holdScores(
-      events.slice(0, 20).map((e) => score(e.eventId, 0.1, { customer_id: e.customerId })),
+      events.slice(0, 20).map((e) => score(e.eventId, 0.1, { customer_id: e.entityId })),
     );
     perNode(counter.writes());
     expect(held.every((h) => h.decidedPath === null)).toBe(true);

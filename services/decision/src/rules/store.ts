@@ -5,13 +5,16 @@ import type { FeatureSetLike } from '../feature-set.js';
 import { parseRuleSet } from './load.js';
 import type { RuleSet } from './types.js';
 
-export interface RuleStore {
-  /** The last rule set that loaded; a bad file never replaces it. */
-  current(): RuleSet;
+/** A policy file (rules, ranking policy) loaded and hot-reloaded. */
+export interface PolicyStore<T> {
+  /** The last policy that loaded; a bad file never replaces it. */
+  current(): T;
   /** Re-reads the file now; resolves true if a new rule set was applied. */
   reload(): Promise<boolean>;
   close(): void;
 }
+
+export type RuleStore = PolicyStore<RuleSet>;
 
 export interface RuleStoreOptions {
   file: string;
@@ -23,10 +26,22 @@ export interface RuleStoreOptions {
 }
 
 /** Loads the rule file (throwing if the first load fails) and re-applies it whenever its content changes. */
-export async function openRuleStore(options: RuleStoreOptions): Promise<RuleStore> {
-  const { file, featureSet, pollMs } = options;
+export function openRuleStore(options: RuleStoreOptions): Promise<RuleStore> {
+  const { featureSet, ...rest } = options;
+  return openPolicyStore({ ...rest, parse: (text, file) => parseRuleSet(text, featureSet, file) });
+}
+
+/** Loads a policy file with `parse` (throwing if the first load fails) and re-applies it whenever its content changes. */
+export async function openPolicyStore<T>(options: {
+  file: string;
+  parse: (text: string, file: string) => T;
+  pollMs: number;
+  onApplied?: (policy: T) => void;
+  onRefused?: (error: unknown) => void;
+}): Promise<PolicyStore<T>> {
+  const { file, parse, pollMs } = options;
   let text = await readFile(file, 'utf8');
-  let ruleSet = parseRuleSet(text, featureSet, file);
+  let policy = parse(text, file);
   let reloading: Promise<boolean> | undefined;
 
   async function load(): Promise<boolean> {
@@ -41,12 +56,12 @@ export async function openRuleStore(options: RuleStoreOptions): Promise<RuleStor
     if (next === text) return false;
     text = next;
     try {
-      ruleSet = parseRuleSet(next, featureSet, file);
+      policy = parse(next, file);
     } catch (error) {
       options.onRefused?.(error);
       return false;
     }
-    options.onApplied?.(ruleSet);
+    options.onApplied?.(policy);
     return true;
   }
 
@@ -72,7 +87,7 @@ export async function openRuleStore(options: RuleStoreOptions): Promise<RuleStor
   poller.unref();
 
   return {
-    current: () => ruleSet,
+    current: () => policy,
     reload,
     close() {
       watcher?.close();

@@ -1,0 +1,119 @@
+import { MalformedMessageError } from '@pipeline/shared';
+import {
+  type EnrichedRequest,
+  enrichedRequestProblem,
+  type Recommendation,
+  type RecommendationScores,
+  recommendationScoresProblem,
+} from '@pipeline/topology';
+import { FeatureSetMismatchError, ScoreMismatchError } from '../errors.js';
+import type { FeatureSetLike } from '../feature-set.js';
+import type { RankingPolicy } from '../ranking/policy.js';
+import { rank } from '../ranking/rank.js';
+import type { DecisionUseCase, JoinRefs } from '../use-case.js';
+
+export type RecsysUseCase = DecisionUseCase<EnrichedRequest, RecommendationScores, Recommendation, RankingPolicy>;
+
+/** The experiment variant of every recommendation: a ranking policy declares no experiment yet. */
+export const RECSYS_VARIANT = 'control';
+
+/** Requests and their scores name the request by `request_id`, keyed by user. */
+export const recsysRefs: JoinRefs<RecommendationScores, Recommendation> = {
+  score: (s) => ({ entityId: s.user_id, eventId: s.request_id, model: s.model_name, version: s.model_version }),
+  decision: (d) => ({ entityId: d.user_id, eventId: d.request_id, path: d.path }),
+};
+
+/** The error that dead-letters an enriched request, or undefined: valid, with vectors of `set`. */
+export function checkRequest(event: EnrichedRequest, set: FeatureSetLike): Error | undefined {
+  const problem = enrichedRequestProblem(event);
+  if (problem) return new MalformedMessageError(problem);
+  const { feature_set, version, candidates } = event.features;
+  if (feature_set !== set.name || version !== set.version)
+    return new FeatureSetMismatchError(
+      `feature set ${feature_set} v${version} is not ${set.name} v${set.version} that the policy is written against`,
+    );
+  // enrichedRequestProblem holds every vector to the first one's length.
+  const width = candidates[0]?.values.length ?? 0;
+  if (width !== set.names.length)
+    return new FeatureSetMismatchError(
+      `candidate vectors have ${width} values; ${set.name} v${set.version} declares ${set.names.length}`,
+    );
+  return undefined;
+}
+
+/** The error that dead-letters a request's scores, or undefined. */
+export function checkRequestScores(scores: RecommendationScores, set: FeatureSetLike): Error | undefined {
+  const problem = recommendationScoresProblem(scores);
+  if (problem) return new MalformedMessageError(problem);
+  if (scores.feature_set_version !== set.version)
+    return new ScoreMismatchError(
+      `scores of ${scores.model_name} ${scores.model_version} are on feature-set version ${scores.feature_set_version}, not ${set.version}`,
+    );
+  return undefined;
+}
+
+/** The error that dead-letters scores that cannot rank this request: one score per candidate. */
+export function checkScoresFit(event: EnrichedRequest, scores: RecommendationScores): Error | undefined {
+  const candidates = event.features.candidates.length;
+  if (scores.scores.length === candidates) return undefined;
+  return new ScoreMismatchError(
+    `scores of ${scores.model_name} ${scores.model_version} for request ${scores.request_id}: ${scores.scores.length} scores, the request has ${candidates} candidates`,
+  );
+}
+
+/**
+ * One recommendation from plain data: the request's candidates ranked by the policy with the
+ * champion's scores, or (`scores` null: they missed the budget) on the policy's fallback order.
+ */
+export function recommend(input: {
+  policy: RankingPolicy;
+  event: EnrichedRequest;
+  scores: RecommendationScores | null;
+  now: number;
+}): Recommendation {
+  const { policy, event, scores, now } = input;
+  const { request } = event;
+  const candidates = event.features.candidates.map((c, i) => ({
+    item_id: c.item_id,
+    category: c.category,
+    values: c.values,
+    score: scores?.scores[i] ?? null,
+  }));
+  const ranking = rank(policy, candidates, request.k, request.request_id);
+  return {
+    request_id: request.request_id,
+    user_id: request.user_id,
+    event_time: request.event_time,
+    items: ranking.items,
+    path: scores ? 'MODEL_AND_RULES' : 'RULES_ONLY',
+    rule_set_version: policy.version,
+    model_name: scores?.model_name ?? null,
+    model_version: scores?.model_version ?? null,
+    feature_set_version: event.features.version,
+    experiment_variant: RECSYS_VARIANT,
+    decided_at: now,
+  };
+}
+
+/** Recommendations: an enriched request joined with its champion's scores, ranked by the policy. */
+export function recsysUseCase(policies: { current(): RankingPolicy }, featureSet: FeatureSetLike): RecsysUseCase {
+  return {
+    name: 'recsys',
+    schemas: { enriched: 'recsys/enriched-request', score: 'recsys/score', decision: 'recsys/recommendation' },
+    refs: recsysRefs,
+    event: (e) => ({ entityId: e.request.user_id, eventId: e.request.request_id }),
+    checkEvent: (e) => checkRequest(e, featureSet),
+    checkScore: (s) => checkRequestScores(s, featureSet),
+    checkPair: checkScoresFit,
+    policy: () => policies.current(),
+    // The champion's scores rank; shadows' are logged by the sink. Scores of another candidate count
+    // never rank (dead-lettered when they meet their request here).
+    assign: (event) => ({
+      variant: RECSYS_VARIANT,
+      matches: (s) => !s.shadow && checkScoresFit(event, s) === undefined,
+    }),
+    decide: ({ event, score, policy, now }) => recommend({ policy, event, scores: score, now }),
+    key: (d) => d.user_id,
+    attributes: (d) => ({ path: d.path, variant: d.experiment_variant }),
+  };
+}
