@@ -94,6 +94,18 @@ export async function createDecisionEngine<E, S, D, P>(options: EngineOptions<E,
     topic: topics.deadLetters,
     service: options.service,
   });
+  const scoreEncoder = useCase.checkPair
+    ? await serde.encoder<S>(valueSubject(topics.scores), schemaFor(useCase.schemas.score).type)
+    : undefined;
+  const heldRejected = ({ score, error }: { score: S; error: Error }) => {
+    const ref = useCase.refs.score(score);
+    return {
+      topic: topics.scores,
+      partition: -1,
+      message: { key: Buffer.from(ref.entityId), value: scoreEncoder?.encode(score) ?? null, offset: '-1' },
+      error,
+    };
+  };
   const join = new JoinTable<S>((s) => useCase.refs.score(s).eventId);
   const state = new JoinState<S, D>(redis, createKeys(options.keyPrefix, options.keyTag), options.ttl, useCase.refs);
   const headers = new Map<string, IHeaders | undefined>();
@@ -170,6 +182,7 @@ export async function createDecisionEngine<E, S, D, P>(options: EngineOptions<E,
     }
 
     const known = await state.lookup(items.map((it) => useCase.event(it.event)));
+    const unfit: { score: S; error: Error }[] = [];
     items.forEach((item, i) => {
       const k = known[i];
       const { eventId } = useCase.event(item.event);
@@ -181,9 +194,16 @@ export async function createDecisionEngine<E, S, D, P>(options: EngineOptions<E,
       }
       const held = k?.scores.find((s) => item.assignment.matches(s));
       if (held) join.settle(eventId, held);
+      for (const s of k?.scores ?? []) {
+        const error = useCase.checkPair?.(item.event, s);
+        if (error) unfit.push({ score: s, error });
+      }
     });
     const skipped = items.filter((it) => it.outcome !== 'decide').length;
     if (skipped > 0) logger.info({ skipped }, 'events already decided: not decided again');
+    // Scores that came before their event and cannot join it: dead-lettered from what Redis held
+    // (their offset is gone with their committed batch).
+    if (unfit.length > 0) await deadLetters.publish(unfit.map(heldRejected));
 
     return { rejected, settled: Promise.all(decided).then(() => {}) };
   };
