@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RuleFileError } from '../errors.js';
+import { parseRankingPolicy, type RankingPolicy } from '../ranking/policy.js';
 import { tinyFeatureSet } from '../testing.js';
-import { openRuleStore, type RuleStore } from './store.js';
+import { openPolicyStore, openRuleStore, type PolicyStore, type RuleStore } from './store.js';
 
 const file = (version: string) => `version: "${version}"
 score_bands: [{ name: low, min: 0 }]
@@ -63,5 +64,40 @@ describe('rule store', () => {
     writeFileSync(path, file('v3'));
     await until(() => store?.current().version === 'v3');
     expect(applied).toEqual(['v3']);
+  });
+});
+
+describe('policy store (the ranking policy through the same loader)', () => {
+  let dir = '';
+  let store: PolicyStore<RankingPolicy> | undefined;
+  afterEach(() => {
+    store?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the last good policy when a bad file lands, and applies the next good one', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    const path = join(dir, 'recsys.yaml');
+    const policy = (version: string, order: string) => `version: "${version}"\nfallback_order: ${order}\n`;
+    writeFileSync(path, policy('p1', 'amount_ratio'));
+    const refused: unknown[] = [];
+    store = await openPolicyStore({
+      file: path,
+      parse: (text, f) => parseRankingPolicy(text, tinyFeatureSet, f),
+      pollMs: 50,
+      onRefused: (e) => refused.push(e),
+    });
+    expect(store.current().fallbackOrder).toEqual({ feature: 'amount_ratio', index: 1 });
+
+    writeFileSync(path, policy('p2', 'no_such_feature'));
+    await until(() => refused.length > 0);
+    expect((refused[0] as RuleFileError).message).toBe(
+      `rule file ${path}: line 2, column 17: fallback_order: not a feature of the feature set`,
+    );
+    expect(store.current().version).toBe('p1');
+
+    writeFileSync(path, policy('p3', 'txn_count_1h'));
+    await until(() => store?.current().version === 'p3');
+    expect(store.current().fallbackOrder.index).toBe(0);
   });
 });
