@@ -41,8 +41,6 @@ export interface EngineOptions<E, S, D, P> {
    */
   catchUp?: { afterMs: number; budgetMs: number };
   keyPrefix: string;
-  /** The Redis hash tag's entity letter (keys.ts): `c` (customer) for fraud, `u` (user) for recommendations. */
-  keyTag?: string;
   ttl: { scoresMs: number; decidedMs: number };
   fromBeginning?: boolean;
   tuning?: ConsumerTuning;
@@ -107,7 +105,7 @@ export async function createDecisionEngine<E, S, D, P>(options: EngineOptions<E,
     };
   };
   const join = new JoinTable<S>((s) => useCase.refs.score(s).eventId);
-  const state = new JoinState<S, D>(redis, createKeys(options.keyPrefix, options.keyTag), options.ttl, useCase.refs);
+  const state = new JoinState<S, D>(redis, createKeys(options.keyPrefix, useCase.keyTag), options.ttl, useCase.refs);
   const headers = new Map<string, IHeaders | undefined>();
   /** The events waiting here, by id: a score that cannot join its event is dead-lettered (`checkPair`). */
   const waiting = new Map<string, E>();

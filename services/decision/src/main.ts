@@ -91,7 +91,6 @@ await runMain('decision', async () => {
           deadLetters: config.DECISION_DEAD_LETTER_TOPIC,
         },
         useCase: recsysUseCase(policies, recsysFeatureSet),
-        keyTag: 'u',
       });
     },
   };

@@ -10,9 +10,8 @@ export interface JoinRefs<S, D> {
   decision(decision: D): EventRef & { path: string };
 }
 
-/** An event's assignment: its experiment variant and which score it waits for. */
+/** An event's assignment (by its experiment variant, if any): which score it waits for. */
 export interface Assignment<S> {
-  variant: string;
   matches(score: S): boolean;
 }
 
@@ -28,6 +27,8 @@ export interface DecisionUseCase<E, S, D, P> {
   /** Schema references (`schemaFor`) of its enriched events, scores and decisions. */
   schemas: { enriched: string; score: string; decision: string };
   refs: JoinRefs<S, D>;
+  /** The Redis hash tag's entity letter (keys.ts): `c` (customer), `u` (user). */
+  keyTag: string;
   event(event: E): EventRef;
   /** The error that dead-letters an event or a score, or undefined. */
   checkEvent(event: E): Error | undefined;

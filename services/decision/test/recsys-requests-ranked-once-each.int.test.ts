@@ -89,7 +89,6 @@ describe('recommendations: requests joined with their scores, ranked by the poli
       groupId,
       topics,
       useCase: recsysUseCase(policies, recsysFeatureSet),
-      keyTag: 'u',
       budgetMs: BUDGET,
       keyPrefix,
       ttl: { scoresMs: 600_000, decidedMs: 600_000 },

@@ -18,6 +18,7 @@ export function fraudUseCase(rules: { current(): RuleSet }, featureSet: FeatureS
   return {
     name: 'fraud',
     schemas: { enriched: 'fraud/enriched-transaction', score: 'fraud/score', decision: 'fraud/decision' },
+    keyTag: 'c',
     refs: fraudRefs,
     event: (e) => ({ entityId: e.transaction.customer_id, eventId: e.transaction.event_id }),
     checkEvent: (e) => checkEnriched(e, featureSet),
@@ -25,7 +26,7 @@ export function fraudUseCase(rules: { current(): RuleSet }, featureSet: FeatureS
     policy: () => rules.current(),
     assign(event, ruleSet) {
       const variant = assignVariant(ruleSet.experiment, event.transaction.customer_id);
-      return { variant: variant.name, matches: (s) => scoreMatches(variant, s) };
+      return { matches: (s) => scoreMatches(variant, s) };
     },
     decide: ({ event, score, policy, now }) =>
       decide({

@@ -100,6 +100,7 @@ export function recsysUseCase(policies: { current(): RankingPolicy }, featureSet
   return {
     name: 'recsys',
     schemas: { enriched: 'recsys/enriched-request', score: 'recsys/score', decision: 'recsys/recommendation' },
+    keyTag: 'u',
     refs: recsysRefs,
     event: (e) => ({ entityId: e.request.user_id, eventId: e.request.request_id }),
     checkEvent: (e) => checkRequest(e, featureSet),
@@ -109,7 +110,6 @@ export function recsysUseCase(policies: { current(): RankingPolicy }, featureSet
     // The champion's scores rank; shadows' are logged by the sink. Scores of another candidate count
     // never rank (dead-lettered when they meet their request here).
     assign: (event) => ({
-      variant: RECSYS_VARIANT,
       matches: (s) => !s.shadow && checkScoresFit(event, s) === undefined,
     }),
     decide: ({ event, score, policy, now }) => recommend({ policy, event, scores: score, now }),
