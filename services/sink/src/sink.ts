@@ -12,13 +12,13 @@ import {
   type Producer,
   type Tokenizer,
 } from '@pipeline/shared';
-import { createTopicDeadLetters, schemaFor } from '@pipeline/topology';
+import { allTopics, createTopicDeadLetters, schemaFor } from '@pipeline/topology';
 import { BatchWriter } from './batch-writer.js';
 import { createEventTimeReader, withoutLoop } from './dead-letters.js';
 import { RowRejectedError } from './errors.js';
 import type { StoredTopic } from './streams.js';
 import { auditLogRow, insertAuditLog } from './tables/audit-log.js';
-import { deadLetterRow, insertDeadLetters } from './tables/dead-letters.js';
+import { deadLetterRow, insertDeadLetters, keyKindOf } from './tables/dead-letters.js';
 
 /**
  * The pipeline's own topics the sink reads or writes, whatever the use cases. main.ts takes the
@@ -131,6 +131,11 @@ export async function createSink(options: SinkOptions): Promise<Sink> {
       logger,
     });
   const eventTimes = createEventTimeReader(serde, topics);
+  // What a dead letter's original key holds, by its topic: a user id on the recommendation topics.
+  const keyOf = new Map<string, string>([
+    ...allTopics.map((t) => [t.name, t.key] as const),
+    ...options.stored.map((s) => [s.topic, s.stream.topic.key] as const),
+  ]);
   const routes: Record<string, Route> = {
     ...Object.fromEntries(
       options.stored.map(({ topic, stream }) => [
@@ -141,7 +146,8 @@ export async function createSink(options: SinkOptions): Promise<Sink> {
     [topics.audit]: route(writer('audit_log', insertAuditLog), auditLogRow),
     [topics.deadLettersIn]: route(
       writer('dead_letters', insertDeadLetters),
-      (letter: DeadLetter) => deadLetterRow(letter, eventTimes.eventTime(letter), tokenizer),
+      (letter: DeadLetter) =>
+        deadLetterRow(letter, eventTimes.eventTime(letter), tokenizer, keyKindOf(keyOf.get(letter.topic))),
       (letters) => eventTimes.prepare(letters),
     ),
   };

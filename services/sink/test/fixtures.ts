@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type SimEvent, simulate } from '@pipeline/loadtest';
 import {
   type ClickHouseClient,
@@ -348,4 +351,18 @@ export async function eventually<T>(read: () => Promise<T>, expected: T, timeout
     last = await read();
   }
   return last;
+}
+
+const analyticsDoc = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'analytics.md');
+
+/** The ```sql blocks of docs/analytics.md, by the name on their first line (`-- query: name`). */
+export function documentedQueries(): Map<string, string> {
+  const queries = new Map<string, string>();
+  for (const match of readFileSync(analyticsDoc, 'utf8').matchAll(/```sql\n([\s\S]*?)```/g)) {
+    const text = match[1] as string;
+    const name = /^-- query: (\S+)/.exec(text)?.[1];
+    if (!name) throw new Error(`a sql block in docs/analytics.md has no '-- query: name' line:\n${text}`);
+    queries.set(name, text);
+  }
+  return queries;
 }
