@@ -28,6 +28,28 @@ describe('sink configuration', () => {
     ).toBe('b');
   });
 
+  it('stores the fraud topics by default, the recommendation topics with SINK_USE_CASES, under the topology names', () => {
+    const stored = (vars: Record<string, string>) =>
+      loadConfig({ ...base, ...vars }).stored.map((s) => `${s.topic}>${s.stream.table}`);
+    expect(stored({ SINK_LABELS_TOPIC: 'run1.labels' })).toEqual([
+      'transactions.enriched>transactions_enriched',
+      'scores>scores',
+      'decisions>decisions',
+      'run1.labels>labels',
+    ]);
+    expect(stored({ SINK_USE_CASES: 'recsys' })).toEqual([
+      'recsys.interactions>recsys_interactions',
+      'recsys.requests>recsys_requests',
+      'recsys.scores>recsys_scores',
+      'recsys.recommendations>recsys_recommendations',
+      'recsys.labels>recsys_labels',
+    ]);
+    expect(stored({ SINK_USE_CASES: 'fraud, recsys' })).toHaveLength(9);
+    expect(() => loadConfig({ ...base, SINK_USE_CASES: 'fraud,ads' })).toThrow(
+      "SINK_USE_CASES unknown ads: one of fraud, recsys (got 'fraud,ads')",
+    );
+  });
+
   it('stops with one ConfigError naming every bad variable', () => {
     let error: unknown;
     try {

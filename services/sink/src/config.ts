@@ -9,6 +9,7 @@ import {
   withKeyRing,
 } from '@pipeline/shared';
 import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { SINK_USE_CASES, type SinkUseCase, storedTopics } from './streams.js';
 
 /**
  * The sink's environment. Batching defaults come from bench/sink-bench.ts on the 2-core dev machine:
@@ -24,6 +25,8 @@ export const sinkVars = {
   ...clickhouseVars,
   /** The key ring customer and terminal ids are tokenized with (docs/security.md). */
   ...piiVars,
+  /** Comma-separated use cases whose topics the sink stores (streams.ts), e.g. `fraud,recsys`. */
+  SINK_USE_CASES: env.listOf(SINK_USE_CASES).default(['fraud'] satisfies SinkUseCase[]),
   /** Consumer group; one group reads every topic the sink stores. */
   SINK_GROUP_ID: env.string().default('sink'),
   /** Most rows per ClickHouse insert, per table. */
@@ -38,6 +41,7 @@ export const sinkVars = {
   SINK_RETENTION_INTERVAL: env.duration().default(3_600_000),
   /** Partitions handled at once; covers the six topics' partitions (4 × 6 + 3 + 1) so one flush serves them all. */
   SINK_PARTITIONS_CONCURRENTLY: env.positiveInt().default(28),
+  /** The fraud topics under other names; the recommendation topics are the topology's. */
   SINK_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   SINK_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
   SINK_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
@@ -63,6 +67,13 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
   return {
     ...config,
     SINK_DEAD_LETTERS_IN_TOPIC: config.SINK_DEAD_LETTERS_IN_TOPIC ?? config.SINK_DEAD_LETTER_TOPIC,
+    /** The use cases' topics and tables. */
+    stored: storedTopics(config.SINK_USE_CASES, {
+      [fraudTopics.enriched.name]: config.SINK_ENRICHED_TOPIC,
+      [fraudTopics.scores.name]: config.SINK_SCORES_TOPIC,
+      [fraudTopics.decisions.name]: config.SINK_DECISIONS_TOPIC,
+      [fraudTopics.labels.name]: config.SINK_LABELS_TOPIC,
+    }),
     tokenizer,
   };
 }

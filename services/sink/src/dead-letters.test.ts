@@ -1,7 +1,7 @@
 import { createLogger, createTokenizer, type DeadLetter, parseKeyRing, type Rejected } from '@pipeline/shared';
 import { describe, expect, it } from 'vitest';
 import { withoutLoop } from './dead-letters.js';
-import { deadLetterRow, withoutIds } from './tables/dead-letters.js';
+import { deadLetterRow, keyKindOf, withoutIds } from './tables/dead-letters.js';
 
 const tokens = createTokenizer(parseKeyRing(`k1:${'x'.repeat(32)}`));
 
@@ -62,6 +62,16 @@ describe('deadLetterRow', () => {
     expect(withoutIds('invalid terminal_id "T 1" and invalid currency "EURO"')).toBe(
       'invalid terminal_id (withheld) and invalid currency "EURO"',
     );
+    expect(withoutIds('invalid user_id "U 1": 1-128 printable characters')).toBe(
+      'invalid user_id (withheld): 1-128 printable characters',
+    );
+  });
+
+  it('tokenizes the key of a topic keyed by user id as a user, any other as a customer', () => {
+    const user = deadLetterRow(letter, null, tokens, keyKindOf('user_id'));
+    expect(Buffer.from(user.original_key).toString()).toBe(tokens.token('user', 'C1'));
+    expect(keyKindOf('customer_id')).toBe('customer');
+    expect(keyKindOf(undefined)).toBe('customer');
   });
 
   it('stores the original size of a value dead-lettered in part', () => {

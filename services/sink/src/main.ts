@@ -23,7 +23,7 @@ await runMain('sink', async () => {
   const shutdown = createShutdown({ logger });
   shutdown.onShutdown('telemetry', () => telemetry.shutdown());
 
-  const { tokenizer, ...settings } = config;
+  const { tokenizer, stored, ...settings } = config;
   const clickhouse = await serviceClickHouse({ config, settings, logger, shutdown });
 
   const kafka = serviceKafka(config, logger);
@@ -40,12 +40,12 @@ await runMain('sink', async () => {
       enriched: config.SINK_ENRICHED_TOPIC,
       scores: config.SINK_SCORES_TOPIC,
       decisions: config.SINK_DECISIONS_TOPIC,
-      labels: config.SINK_LABELS_TOPIC,
       audit: config.SINK_AUDIT_TOPIC,
       deadLetters: config.SINK_DEAD_LETTER_TOPIC,
       deadLettersIn: config.SINK_DEAD_LETTERS_IN_TOPIC,
       transactions: config.SINK_TRANSACTIONS_TOPIC,
     },
+    stored,
     groupId: config.SINK_GROUP_ID,
     serviceName: config.SERVICE_NAME,
     batchSize: config.SINK_BATCH_SIZE,
@@ -60,7 +60,7 @@ await runMain('sink', async () => {
 
   const retention = startRetention({
     client: clickhouse,
-    tables: ['transactions_enriched', 'scores', 'decisions', 'labels', 'dead_letters'],
+    tables: [...stored.map((s) => s.stream.table), 'dead_letters'],
     days: config.SINK_RETENTION_DAYS,
     intervalMs: config.SINK_RETENTION_INTERVAL,
     settle: true,

@@ -1,5 +1,4 @@
 import {
-  type AuditMessage,
   type AvroSerde,
   type BatchConsumer,
   type ClickHouseClient,
@@ -13,30 +12,23 @@ import {
   type Producer,
   type Tokenizer,
 } from '@pipeline/shared';
-import {
-  createTopicDeadLetters,
-  type Decision,
-  type EnrichedTransaction,
-  type Label,
-  type Score,
-  schemaFor,
-} from '@pipeline/topology';
+import { allTopics, createTopicDeadLetters, schemaFor } from '@pipeline/topology';
 import { BatchWriter } from './batch-writer.js';
 import { createEventTimeReader, withoutLoop } from './dead-letters.js';
 import { RowRejectedError } from './errors.js';
+import type { StoredTopic } from './streams.js';
 import { auditLogRow, insertAuditLog } from './tables/audit-log.js';
-import { deadLetterRow, insertDeadLetters } from './tables/dead-letters.js';
-import { decisionRow, insertDecisions } from './tables/decisions.js';
-import { insertLabels, labelRow } from './tables/labels.js';
-import { insertScores, scoreRow } from './tables/scores.js';
-import { enrichedRow, insertEnriched } from './tables/transactions-enriched.js';
+import { deadLetterRow, insertDeadLetters, keyKindOf } from './tables/dead-letters.js';
 
-/** The topics the sink stores, by what they carry. main.ts takes the names from the topology. */
+/**
+ * The pipeline's own topics the sink reads or writes, whatever the use cases. main.ts takes the
+ * names from the topology; the use cases' topics come as `stored` (streams.ts).
+ */
 export interface SinkTopics {
+  /** Dead letters of these fraud topics are dated by the event time in their original bytes. */
   enriched: string;
   scores: string;
   decisions: string;
-  labels: string;
   /** Audit entries of the programs without a ClickHouse connection, into audit_log. */
   audit: string;
   /** Where the sink's own refusals go. */
@@ -47,7 +39,8 @@ export interface SinkTopics {
   transactions?: string;
 }
 
-type SinkValue = EnrichedTransaction | Score | Decision | Label | DeadLetter | AuditMessage;
+// What the use cases' topics carry is the streams' business: the routes hand it to their row builders.
+type SinkValue = unknown;
 type Record_ = ConsumedRecord<SinkValue>;
 
 export interface SinkOptions {
@@ -58,6 +51,8 @@ export interface SinkOptions {
   /** On the sink's database, migrated. */
   clickhouse: ClickHouseClient;
   topics: SinkTopics;
+  /** The use cases' topics and their tables (`storedTopics`). */
+  stored: readonly StoredTopic[];
   groupId: string;
   serviceName: string;
   batchSize: number;
@@ -90,7 +85,7 @@ interface Route {
  * One topic into one table: map each record to its row (a record that has none is rejected), then
  * write. `prepare` runs first on the batch's values, for mappings that need the registry.
  */
-function route<V extends SinkValue, Row>(
+function route<V, Row>(
   writer: BatchWriter<Row, Record_>,
   toRow: (value: V) => Row,
   prepare?: (values: V[]) => Promise<void>,
@@ -117,11 +112,11 @@ function route<V extends SinkValue, Row>(
 }
 
 /**
- * The analytics sink: one consumer group over the four topics, the audit topic and the dead-letter topic, one
- * buffered writer per table.
+ * The analytics sink: one consumer group over the use cases' topics (`stored`), the audit topic and
+ * the dead-letter topic, one buffered writer per table.
  * Offsets of a batch are committed by the consumer loop only after the writer resolved, that is
  * after ClickHouse acknowledged every row of the batch (or refused it and it was dead-lettered).
- * Tables are ReplacingMergeTree on the event id, so what is redelivered after a crash counts once;
+ * Tables are ReplacingMergeTree on the event's id, so what is redelivered after a crash counts once;
  * audit_log, append-only, gets only the ids it does not hold yet.
  */
 export async function createSink(options: SinkOptions): Promise<Sink> {
@@ -136,25 +131,33 @@ export async function createSink(options: SinkOptions): Promise<Sink> {
       logger,
     });
   const eventTimes = createEventTimeReader(serde, topics);
+  // What a dead letter's original key holds, by its topic: a user id on the recommendation topics.
+  const keyOf = new Map<string, string>([
+    ...allTopics.map((t) => [t.name, t.key] as const),
+    ...options.stored.map((s) => [s.topic, s.stream.topic.key] as const),
+  ]);
   const routes: Record<string, Route> = {
-    [topics.enriched]: route(writer('transactions_enriched', insertEnriched), (v: EnrichedTransaction) =>
-      enrichedRow(v, tokenizer),
+    ...Object.fromEntries(
+      options.stored.map(({ topic, stream }) => [
+        topic,
+        route(writer(stream.table, stream.insert), (v) => stream.row(v, tokenizer)),
+      ]),
     ),
-    [topics.scores]: route(writer('scores', insertScores), (v: Score) => scoreRow(v, tokenizer)),
-    [topics.decisions]: route(writer('decisions', insertDecisions), (v: Decision) => decisionRow(v, tokenizer)),
-    [topics.labels]: route(writer('labels', insertLabels), (v: Label) => labelRow(v, tokenizer)),
     [topics.audit]: route(writer('audit_log', insertAuditLog), auditLogRow),
     [topics.deadLettersIn]: route(
       writer('dead_letters', insertDeadLetters),
-      (letter: DeadLetter) => deadLetterRow(letter, eventTimes.eventTime(letter), tokenizer),
+      (letter: DeadLetter) =>
+        deadLetterRow(letter, eventTimes.eventTime(letter), tokenizer, keyKindOf(keyOf.get(letter.topic))),
       (letters) => eventTimes.prepare(letters),
     ),
   };
   const decoders = {
-    [topics.enriched]: serde.decoder<SinkValue>(schemaFor('fraud/enriched-transaction').type),
-    [topics.scores]: serde.decoder<SinkValue>(schemaFor('fraud/score').type),
-    [topics.decisions]: serde.decoder<SinkValue>(schemaFor('fraud/decision').type),
-    [topics.labels]: serde.decoder<SinkValue>(schemaFor('fraud/label').type),
+    ...Object.fromEntries(
+      options.stored.map(({ topic, stream }) => [
+        topic,
+        serde.decoder<SinkValue>(schemaFor(stream.topic.valueSchema).type),
+      ]),
+    ),
     [topics.audit]: serde.decoder<SinkValue>(schemaFor('pipeline/audit').type),
     [topics.deadLettersIn]: serde.decoder<SinkValue>(schemaFor('pipeline/dead-letter').type),
   };

@@ -1,24 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Decision, Label } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Events, eventually, type Harness, harness, simulatedEvents } from './fixtures.js';
+import { documentedQueries, type Events, eventually, type Harness, harness, simulatedEvents } from './fixtures.js';
 
 const DAY = 86_400_000;
-const docs = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'analytics.md');
-
-/** The ```sql blocks of docs/analytics.md, by the name on their first line (`-- query: name`). */
-function documentedQueries(): Map<string, string> {
-  const queries = new Map<string, string>();
-  for (const match of readFileSync(docs, 'utf8').matchAll(/```sql\n([\s\S]*?)```/g)) {
-    const text = match[1] as string;
-    const name = /^-- query: (\S+)/.exec(text)?.[1];
-    if (!name) throw new Error(`a sql block in docs/analytics.md has no '-- query: name' line:\n${text}`);
-    queries.set(name, text);
-  }
-  return queries;
-}
 
 const ACTIONS = ['APPROVE', 'REVIEW', 'DECLINE', 'STEP_UP'];
 const THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
@@ -76,13 +60,15 @@ describe('the example queries in docs/analytics.md', () => {
     return result.json<Record<string, unknown>>();
   }
 
-  it('documents the five queries this test checks', () => {
+  it('documents the five queries this test checks, and the recommendations one', () => {
     expect([...queries.keys()]).toEqual([
       'decision-mix',
       'fraud-by-model-variant',
       'confusion',
       'training-set',
       'declines',
+      // checked on recommendation data by recsys-lands-once-with-quality-views.int.test.ts
+      'recsys-quality',
     ]);
   });
 

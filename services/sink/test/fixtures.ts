@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type SimEvent, simulate } from '@pipeline/loadtest';
 import {
   type ClickHouseClient,
@@ -17,8 +20,9 @@ import {
 } from '@pipeline/shared';
 import { createTopic, servers, testKafka, uniqueName } from '@pipeline/testing';
 import type { Action, Decision, EnrichedTransaction, Label, Score } from '@pipeline/topology';
-import { schemaFor, valueSubject } from '@pipeline/topology';
+import { fraudTopics, schemaFor, valueSubject } from '@pipeline/topology';
 import { createSink, type Sink, type SinkTopics } from '../src/sink.js';
+import { type SinkUseCase, type StoredTopic, storedTopics, USE_CASE_STREAMS } from '../src/streams.js';
 
 /**
  * What the upstream services would publish for simulated transactions: the scorer and the decision
@@ -122,11 +126,20 @@ export function simulatedEvents(options: {
   return events;
 }
 
+/** The sink's topics and the fraud labels topic, all the test's own. */
+export type HarnessTopics = SinkTopics & { labels: string };
+
 /** Unique topics, group and database for one test, with the producer and encoders to fill them. */
 export interface Harness {
   kafka: Kafka;
   producer: Producer;
-  topics: SinkTopics;
+  topics: HarnessTopics;
+  /** The use cases' topics the test's sinks store, under the test's own names. */
+  stored: readonly StoredTopic[];
+  /** The test's name of a topology topic (`recsys.labels` → its unique topic). */
+  topicOf(topologyName: string): string;
+  /** Values onto the test's topic for a topology topic, encoded with its declared schema. */
+  publishTo<T>(topologyName: string, values: readonly T[], key: (value: T) => string): Promise<void>;
   database: string;
   /** On the test's database, straight to the real server (never through a proxy). */
   clickhouse: ClickHouseClient;
@@ -145,11 +158,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(partitions = 2): Promise<Harness> {
+export async function harness(partitions = 2, useCases: readonly SinkUseCase[] = ['fraud']): Promise<Harness> {
   const kafka = testKafka(uniqueName('sink-test'));
   const deadLetters = uniqueName('dead_letters');
   // As in production: the sink reads the topic it writes its own refusals to.
-  const topics: SinkTopics = {
+  const topics: HarnessTopics = {
     enriched: uniqueName('enriched'),
     scores: uniqueName('scores'),
     decisions: uniqueName('decisions'),
@@ -159,7 +172,24 @@ export async function harness(partitions = 2): Promise<Harness> {
     deadLettersIn: deadLetters,
     transactions: uniqueName('transactions'),
   };
-  for (const topic of new Set(Object.values(topics))) await createTopic(kafka, topic, partitions);
+  const renamed: Record<string, string> = {
+    [fraudTopics.enriched.name]: topics.enriched,
+    [fraudTopics.scores.name]: topics.scores,
+    [fraudTopics.decisions.name]: topics.decisions,
+    [fraudTopics.labels.name]: topics.labels,
+  };
+  for (const useCase of useCases) {
+    for (const s of USE_CASE_STREAMS[useCase]) renamed[s.topic.name] ??= uniqueName(s.topic.name.replace('.', '_'));
+  }
+  const stored = storedTopics(useCases, renamed);
+  const topicOf = (name: string) => {
+    const found = renamed[name];
+    if (!found) throw new Error(`the harness has no topic for ${name}`);
+    return found;
+  };
+  for (const topic of new Set([...Object.values(topics), ...Object.values(renamed)])) {
+    await createTopic(kafka, topic, partitions);
+  }
   const database = uniqueName('sink');
   const url = servers().CLICKHOUSE_URL;
   const logger = createLogger('sink-test', 'silent');
@@ -198,6 +228,17 @@ export async function harness(partitions = 2): Promise<Harness> {
     kafka,
     producer,
     topics,
+    stored,
+    topicOf,
+    async publishTo(name, values, key) {
+      const declared = stored.find((s) => s.stream.topic.name === name)?.stream.topic;
+      if (!declared) throw new Error(`the harness's sinks store no ${name}`);
+      const encoder = await serde.encoder<(typeof values)[number]>(
+        valueSubject(topicOf(name)),
+        schemaFor(declared.valueSchema).type,
+      );
+      await send(topicOf(name), (v) => encoder.encode(v), key, [...values]);
+    },
     database,
     clickhouse,
     async publish(events) {
@@ -250,6 +291,7 @@ export async function harness(partitions = 2): Promise<Harness> {
         serde,
         clickhouse: client,
         topics,
+        stored,
         groupId: options.groupId ?? uniqueName('sink-group'),
         serviceName: 'sink-test',
         batchSize: options.batchSize ?? 200,
@@ -309,4 +351,18 @@ export async function eventually<T>(read: () => Promise<T>, expected: T, timeout
     last = await read();
   }
   return last;
+}
+
+const analyticsDoc = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'analytics.md');
+
+/** The ```sql blocks of docs/analytics.md, by the name on their first line (`-- query: name`). */
+export function documentedQueries(): Map<string, string> {
+  const queries = new Map<string, string>();
+  for (const match of readFileSync(analyticsDoc, 'utf8').matchAll(/```sql\n([\s\S]*?)```/g)) {
+    const text = match[1] as string;
+    const name = /^-- query: (\S+)/.exec(text)?.[1];
+    if (!name) throw new Error(`a sql block in docs/analytics.md has no '-- query: name' line:\n${text}`);
+    queries.set(name, text);
+  }
+  return queries;
 }

@@ -43,6 +43,13 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'experiment_results',
       'experiment_decisions',
       'audit_log',
+      'recsys_interactions',
+      'recsys_requests',
+      'recsys_scores',
+      'recsys_recommendations',
+      'recsys_labels',
+      'recsys_recommendation_quality',
+      'recsys_quality_daily',
     ]);
     const altered = migrations.flatMap((m) => m.statements.filter((s) => s.startsWith('ALTER')));
     expect(altered).toEqual([

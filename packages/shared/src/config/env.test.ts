@@ -67,6 +67,19 @@ describe('parseEnv', () => {
   });
 });
 
+describe('env.listOf', () => {
+  const listShape = { USE_CASES: env.listOf(['fraud', 'recsys']).default(['fraud']) };
+  it('reads a comma-separated list of known names, repeats dropped, the default when unset', () => {
+    expect(parseEnv(listShape, { USE_CASES: 'recsys, fraud,recsys' }).USE_CASES).toEqual(['recsys', 'fraud']);
+    expect(parseEnv(listShape, {}).USE_CASES).toEqual(['fraud']);
+  });
+  it('refuses an unknown name, naming the variable and the known ones', () => {
+    expect(() => parseEnv(listShape, { USE_CASES: 'fraud,ads' })).toThrow(
+      "USE_CASES unknown ads: one of fraud, recsys (got 'fraud,ads')",
+    );
+  });
+});
+
 describe('parseDuration', () => {
   it.each([
     ['250', 250],

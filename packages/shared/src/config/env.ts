@@ -86,6 +86,20 @@ export const env = {
       }
       return ms;
     }),
+  /**
+   * A comma-separated list of names out of `names` (e.g. the use cases a service serves:
+   * `fraud,recsys`), repeats dropped; an unknown name is refused, listing the known ones.
+   */
+  listOf: <const N extends string>(names: readonly N[]) =>
+    required.transform((value, ctx) => {
+      const listed = [...new Set(value.split(',').map((v) => v.trim()))];
+      const unknown = listed.filter((v) => !(names as readonly string[]).includes(v));
+      if (unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `unknown ${unknown.join(', ')}: one of ${names.join(', ')}` });
+        return z.NEVER;
+      }
+      return listed as N[];
+    }),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** `true` or `false`. */
   boolean: () =>

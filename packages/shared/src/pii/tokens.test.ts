@@ -13,6 +13,8 @@ describe('tokenization', () => {
     expect(t.token('customer', 'C1')).toBe(c1);
     expect(t.token('customer', 'C2')).not.toBe(c1);
     expect(t.token('terminal', 'C1')).not.toBe(c1);
+    expect(t.token('user', 'C1')).not.toBe(c1);
+    expect(t.token('user', 'C1')).toMatch(/^tok_k1_[0-9a-f]{32}$/);
     expect(c1).not.toContain('C1');
   });
 

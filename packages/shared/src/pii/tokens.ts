@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
 /**
- * Customer (card) and terminal identifiers are stored in ClickHouse only as keyed-HMAC tokens
+ * Customer (card), terminal and (recommendations) user identifiers are stored in ClickHouse only as keyed-HMAC tokens
  * (docs/security.md, "PII, erasure and audit"). A token is `tok_<key id>_<32 hex>`: HMAC-SHA256 of
  * the kind and the raw id under one key of the ring, truncated to 128 bits. The key id is visible, so
  * after a rotation a reader can tell which key a row was written under; lookups (the console's
  * search, erasure) compute the token under every key of the ring.
  */
-export type PiiKind = 'customer' | 'terminal';
+export type PiiKind = 'customer' | 'terminal' | 'user';
 
 export interface TokenKey {
   id: string;
@@ -76,7 +76,7 @@ const CACHED = 50_000;
 export function createTokenizer(keys: readonly TokenKey[]): Tokenizer {
   const current = keys[0];
   if (!current) throw new ConfigError([PII_KEYS_VAR], `invalid configuration:\n  ${PII_KEYS_VAR} holds no key`);
-  const cache: Record<PiiKind, Map<string, string>> = { customer: new Map(), terminal: new Map() };
+  const cache: Record<PiiKind, Map<string, string>> = { customer: new Map(), terminal: new Map(), user: new Map() };
   const token = (kind: PiiKind, id: string): string => {
     const known = cache[kind].get(id);
     if (known !== undefined) return known;
