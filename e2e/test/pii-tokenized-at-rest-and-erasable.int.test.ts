@@ -68,10 +68,17 @@ describe('PII at rest', () => {
     const found: { column: string; n: number }[] = [];
     for (const c of await textColumns()) {
       const col = identifier(c.name).text;
-      const text = c.type.startsWith('Array') ? `arrayStringConcat(${col}, '|')` : `toString(ifNull(${col}, ''))`;
-      // One position() per needle: 18.16 has no multiSearchAny and refuses lambdas on columns in WHERE.
-      const any = needles.map((n) => `position(${text}, ${literal(n)}) > 0`).join(' OR ');
-      const [row] = await rows<{ n: string }>(sql`SELECT count() AS n FROM ${identifier(c.table)} WHERE ${raw(any)}`);
+      const text = c.type.startsWith('Array(Array(')
+        ? `arrayStringConcat(arrayMap(x -> arrayStringConcat(x, '|'), ${col}), '|')`
+        : c.type.startsWith('Array')
+          ? `arrayStringConcat(${col}, '|')`
+          : `toString(ifNull(${col}, ''))`;
+      // One position() per needle: 18.16 has no multiSearchAny and refuses lambdas on columns in
+      // WHERE, so the text is made in a subquery.
+      const any = needles.map((n) => `position(text, ${literal(n)}) > 0`).join(' OR ');
+      const [row] = await rows<{ n: string }>(
+        sql`SELECT count() AS n FROM (SELECT ${raw(text)} AS text FROM ${identifier(c.table)}) WHERE ${raw(any)}`,
+      );
       if (Number(row?.n ?? 0) > 0) found.push({ column: `${c.table}.${c.name}`, n: Number(row?.n) });
     }
     return found;
