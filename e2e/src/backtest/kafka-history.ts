@@ -143,16 +143,16 @@ export interface KafkaHistory {
 export async function readKafkaHistory(options: {
   kafka: Kafka;
   serde: AvroSerde;
-  production: ClickHouseClient;
   topics: { transactions: string; labels: string };
   groupPrefix: string;
   fromMs: number;
   rangeFromMs: number;
   toMs: number;
   tokens: Tokenizer;
+  /** refusedMessages' answer for the two topics. */
+  refused: ReadonlySet<string>;
 }): Promise<KafkaHistory> {
-  const { serde, tokens, topics, toMs } = options;
-  const refused = await refusedMessages(options.production, [topics.transactions, topics.labels]);
+  const { serde, tokens, topics, toMs, refused } = options;
   const readFromMs = options.fromMs - READ_EARLY_MS;
   const decoder = <T>(ref: string) => {
     const d = serde.decoder<T>(schemaFor(ref).type);

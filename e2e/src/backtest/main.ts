@@ -22,7 +22,7 @@ import { BacktestInputError, candidateModel, candidateRegistry, loadCandidateRul
 import { compareDecisions, type EventOutcome } from './compare.js';
 import { tallyConsistency } from './consistency.js';
 import { completeInputs } from './inputs.js';
-import { type KafkaHistory, readKafkaHistory } from './kafka-history.js';
+import { type KafkaHistory, readKafkaHistory, refusedMessages } from './kafka-history.js';
 import { BACKTEST_USAGE, type BacktestOptions, parseBacktestOptions } from './options.js';
 import { replayThroughCandidate } from './replay-run.js';
 import { type BacktestResult, consistent, headline, renderReport } from './report.js';
@@ -82,11 +82,19 @@ async function readKafka(
 ): Promise<KafkaHistory | null> {
   if (opts.source === 'clickhouse') return null;
   say(`Reading production's topics ${opts.transactionsTopic} and ${opts.labelsTopic} from Kafka`);
+  let refused: Set<string>;
+  try {
+    refused = await refusedMessages(production, [opts.transactionsTopic, opts.labelsTopic]);
+  } catch (error) {
+    throw new BacktestInputError(
+      `cannot read production's tables in database ${opts.database}: ${errorMessage(error)}`,
+    );
+  }
   try {
     return await readKafkaHistory({
       kafka: clients.kafka,
       serde: clients.serde,
-      production,
+      refused,
       topics: { transactions: opts.transactionsTopic, labels: opts.labelsTopic },
       groupPrefix: ns.groupPrefix,
       fromMs: warmupStartMs,
