@@ -62,6 +62,8 @@ describe('a backtest over history partly in Kafka only and partly in ClickHouse 
     const admin = clients.kafka.admin();
     await admin.connect();
     try {
+      // kafkajs's deleteTopicRecords needs the topic's metadata loaded first.
+      await admin.fetchTopicMetadata({ topics: [topic] });
       await admin.deleteTopicRecords({
         topic,
         partitions: [...firsts].map(([partition, f]) => ({ partition, offset: String(f.offset) })),
@@ -125,8 +127,8 @@ describe('a backtest over history partly in Kafka only and partly in ClickHouse 
       '--out',
       join(out, 'auto.md'),
     ]);
-    const figures = lastJson(stdout);
     expect(code, `stderr:\n${stderr}\nstdout:\n${stdout}`).toBe(0);
+    const figures = lastJson(stdout);
     const events = between(fromMs, toMs);
     expect(events).toBeGreaterThan(50);
     expect(figures).toMatchObject({
@@ -156,8 +158,8 @@ describe('a backtest over history partly in Kafka only and partly in ClickHouse 
       '--out',
       join(out, 'clickhouse.md'),
     ]);
-    const figures = lastJson(stdout);
     expect(code, `stderr:\n${stderr}\nstdout:\n${stdout}`).toBe(1);
+    const figures = lastJson(stdout);
     expect(figures.consistent).toBe(false);
     expect(figures.identical_vectors_share).toBeLessThan(1);
     expect(figures.sources).toMatchObject({ transactions_kafka: 0, labels_kafka: 0 });

@@ -217,9 +217,9 @@ export async function readNewestLabels(
   fromMs: number,
   toMs: number,
 ): Promise<Map<string, NewestLabel>> {
-  const found = await rows<{ transaction_id: string; is_fraud: number; label_time_ms: string }>(
+  const found = await rows<{ transaction_id: string; is_fraud: number; newest_ms: string }>(
     client,
-    sql`SELECT transaction_id, argMax(is_fraud, label_time_ms) AS is_fraud, toString(max(label_time_ms)) AS label_time_ms
+    sql`SELECT transaction_id, argMax(is_fraud, label_time_ms) AS is_fraud, toString(max(label_time_ms)) AS newest_ms
       FROM labels FINAL
       WHERE (transaction_time_ms >= ${fromMs} AND transaction_time_ms < ${toMs})
         OR (isNull(transaction_time_ms)
@@ -227,6 +227,6 @@ export async function readNewestLabels(
       GROUP BY transaction_id`,
   );
   return new Map(
-    found.map((l) => [l.transaction_id, { fraud: Number(l.is_fraud) === 1, labelTimeMs: Number(l.label_time_ms) }]),
+    found.map((l) => [l.transaction_id, { fraud: Number(l.is_fraud) === 1, labelTimeMs: Number(l.newest_ms) }]),
   );
 }
