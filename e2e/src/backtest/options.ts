@@ -27,13 +27,13 @@ export interface BacktestOptions {
 export const BACKTEST_USAGE = `usage: npm run backtest -- --from <time> --to <time> [--rules <file>] [--model <name@version>] [options]
 
 Replays the stored history (transactions and labels: from production's Kafka topics while they
-retain it, from its ClickHouse tables before that) from a
-warm-up of the feature set's reach before --from up to --to through the feature service, the scorer
-and the decision engine, started as processes in a namespace of their own, with the candidate's rules
-and model; then compares the candidate's decisions with production's on every transaction of
-[--from, --to), and the replayed feature vectors with the vectors production logged. Writes a Markdown
-report with a chart; ends with one JSON line. Exit 0: done and every vector whose inputs were all
-replayed is identical; 1: a vector differs, or the run could not finish; 2: bad input.
+retain it, from its ClickHouse tables before that) from a warm-up of the feature set's reach before
+--from up to --to through the feature service, the scorer and the decision engine, started as
+processes in a namespace of their own, with the candidate's rules and model; then compares the
+candidate's decisions with production's on every transaction of [--from, --to), and the replayed
+feature vectors with the vectors production logged. Writes a Markdown report with a chart; ends
+with one JSON line. Exit 0: done and every vector whose inputs were all replayed is identical; 1: a
+vector differs, or the run could not finish; 2: bad input.
 
   --from <time>         start of the compared range: ISO 8601 (2026-01-01, 2026-01-01T12:00:00Z;
                         UTC unless an offset is given) or epoch milliseconds
@@ -41,9 +41,10 @@ replayed is identical; 1: a vector differs, or the run could not finish; 2: bad 
   --rules <file>        the candidate's rule file           (default services/decision/rules/fraud.yaml)
   --model <name@ver>    the candidate's model in models/     (default production's, from its decisions)
   --database <name>     production's ClickHouse database     (default $CLICKHOUSE_DATABASE, else default)
-  --source <where>      auto: Kafka while retained, ClickHouse before; kafka or clickhouse: that one
-                        alone                               (default auto)
-  --transactions-topic <name>  production's transactions topic  (default ${fraudTopics.transactions.name})
+  --source <where>      auto: Kafka while retained, ClickHouse before; kafka, clickhouse: one alone
+                                                             (default auto)
+  --transactions-topic <name>
+                        production's transactions topic      (default ${fraudTopics.transactions.name})
   --labels-topic <name> production's labels topic            (default ${fraudTopics.labels.name})
   --out <file.md>       the report                           (default reports/backtest-<date>.md)
   --keep                leave the run's topics, tables and Redis keys
