@@ -19,6 +19,8 @@ import { kafkaCoverageStart, type PartitionExtent } from './sources.js';
 
 /** Producers stamp a message when they send it, after its event: read from a little before the time wanted. */
 export const READ_EARLY_MS = 3_600_000;
+/** Reading a topic gives up after this long without a message. */
+const STALL_MS = 120_000;
 /** The service whose dead letters name messages production never applied. */
 const FEATURES_SERVICE = 'features';
 
@@ -96,6 +98,12 @@ export async function readTopicRange<T>(options: {
       for (const [partition, offset] of position) consumer.seek({ topic, partition, offset: String(offset) });
     });
     consumer.on(consumer.events.CRASH, (event) => fail(event.payload.error));
+    let progressed = performance.now();
+    const watch = setInterval(() => {
+      if (performance.now() - progressed > STALL_MS) {
+        fail(new Error(`reading Kafka topic ${topic} stalled: ${pending.size} partitions not read to their end`));
+      }
+    }, 1_000);
     try {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
@@ -103,6 +111,7 @@ export async function readTopicRange<T>(options: {
         eachBatch: async ({ batch }) => {
           const extent = partitions.get(batch.partition);
           if (!extent) return;
+          progressed = performance.now();
           for (const message of batch.messages) {
             const offset = Number(message.offset);
             if (offset < (position.get(batch.partition) ?? 0) || offset >= extent.high) continue;
@@ -120,6 +129,7 @@ export async function readTopicRange<T>(options: {
       });
       await done;
     } finally {
+      clearInterval(watch);
       await consumer.disconnect();
       const cleanup = kafka.admin();
       await cleanup.connect();
