@@ -1,20 +1,14 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { simulate } from '@pipeline/loadtest';
+import { join } from 'node:path';
 import { createClickHouse } from '@pipeline/shared';
 import { servers } from '@pipeline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRunId, runNamespace } from '../src/run/namespace.js';
-import { type RunningPipeline, startPipeline } from '../src/run/pipeline.js';
-import { featuresProgress, publishReplay } from '../src/run/replay-traffic.js';
-import { createRunResources } from '../src/run/resources.js';
 import { runClients } from '../src/run/servers.js';
-import { pipelineSpecs } from '../src/run/services.js';
+import { lastJson, productionFlags, root, runBacktest, seedProduction } from './backtest-production.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = mkdtempSync(join(tmpdir(), 'backtest-'));
 const DAY = 86_400_000;
 const start = Date.UTC(2026, 0, 1);
@@ -25,74 +19,18 @@ const to = new Date(start + 45 * DAY).toISOString();
 const LARGE = 1_000_000; // very_large_amount's threshold in services/decision/rules/fraud.yaml
 const LOWERED = 15_000; // about the 90th percentile of the range's amounts: some 40 events above it
 
-function runBacktest(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'e2e', 'src', 'backtest', 'main.ts'), ...args],
-      {
-        cwd: root,
-        env: { ...process.env, ...servers() },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
-
 describe('backtest', () => {
   // "Production": the real pipeline, run on simulated traffic, its sink's tables the stored history.
   const ns = runNamespace(newRunId('backtest-prod'));
   const clients = runClients('backtest-test', servers(), ns);
   const production = createClickHouse(servers(), ns.clickhouseDatabase);
-  let pipeline: RunningPipeline | undefined;
 
   beforeAll(async () => {
     execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'pipe' });
-    await createRunResources({ ns, kafka: clients.kafka, registry: clients.registry, clickhouse: clients.clickhouse });
-    pipeline = await startPipeline({
-      // Production decided every event with its score (a score late for the live budget would
-      // have it decide by rules alone, which the backtest does not imitate).
-      specs: pipelineSpecs(ns, servers(), { tuning: { decision: { DECISION_SCORE_BUDGET: '10m' } } }),
-      kafka: clients.kafka,
-      write: () => {},
-      colour: false,
-    });
-    const probe = await featuresProgress(clients.kafka, ns);
-    const published = await publishReplay({
-      kafka: clients.kafka,
-      serde: clients.serde,
-      ns,
-      events: simulate(history),
-      speed: 'fast',
-      lagCap: 0,
-      consumed: () => probe.consumed(),
-    });
-    await probe.close();
-    for (;;) {
-      const result = await production.query({
-        query: `SELECT least((SELECT uniqExact(event_id) FROM decisions), (SELECT uniqExact(event_id) FROM transactions_enriched)) AS n`,
-        format: 'JSONEachRow',
-      });
-      const [row] = await result.json<{ n: string }>();
-      if (Number(row?.n) >= published.transactions) break;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-    await pipeline.stop();
-    pipeline = undefined;
+    await seedProduction(ns, clients, production, history);
   }, 300_000);
 
   afterAll(async () => {
-    if (pipeline) await pipeline.stop();
     await clients.removeRun();
     await clients.close();
     await production.close();
@@ -126,8 +64,7 @@ describe('backtest', () => {
       from,
       '--to',
       to,
-      '--database',
-      ns.clickhouseDatabase,
+      ...productionFlags(ns),
       '--out',
       file,
     ]);
@@ -157,7 +94,7 @@ describe('backtest', () => {
     writeFileSync(rulesFile, lowered);
     const file = join(out, 'lowered.md');
     const { code, stdout, stderr } = await runBacktest([
-      ...['--from', from, '--to', to, '--database', ns.clickhouseDatabase, '--out', file, '--rules', rulesFile],
+      ...['--from', from, '--to', to, ...productionFlags(ns), '--out', file, '--rules', rulesFile],
     ]);
     expect(code, `stderr:\n${stderr}\nstdout:\n${stdout}`).toBe(0);
 
@@ -197,7 +134,7 @@ describe('backtest', () => {
   }, 300_000);
 
   it('refuses bad input with a clear error naming the problem, exit 2', async () => {
-    const db = ['--database', ns.clickhouseDatabase];
+    const db = productionFlags(ns);
     const badRules = join(out, 'bad.yaml');
     writeFileSync(badRules, 'version: "x"\nscore_bands: []\nthresholds: { default: {} }\n');
     const cases: [string[], RegExp][] = [
@@ -214,8 +151,16 @@ describe('backtest', () => {
       ],
       [['--from', '2020-01-01', '--to', '2020-01-02', ...db], /holds no transaction between 2020-01-01/],
       [
-        ['--from', from, '--to', to, '--database', 'no_such_database'],
+        ['--from', from, '--to', to, ...db.slice(2), '--database', 'no_such_database'],
         /cannot read production's tables in database no_such_database/,
+      ],
+      [
+        ['--from', from, '--to', to, ...db, '--transactions-topic', 'no-such-topic'],
+        /cannot read Kafka topic no-such-topic: .*--source clickhouse/,
+      ],
+      [
+        ['--from', from, '--to', to, ...db, '--source', 'both'],
+        /--source "both" is not one of auto, kafka, clickhouse/,
       ],
     ];
     for (const [args, message] of cases) {

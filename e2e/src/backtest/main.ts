@@ -4,20 +4,30 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fraudFeatureSet, reachMs } from '@pipeline/feature-sets';
-import { type ClickHouseClient, createClickHouse, errorMessage, runMain } from '@pipeline/shared';
+import {
+  type ClickHouseClient,
+  createClickHouse,
+  createTokenizer,
+  errorMessage,
+  parseKeyRing,
+  runMain,
+} from '@pipeline/shared';
 import { renderChart } from '../run/chart.js';
 import { runLog } from '../run/log-file.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
-import { runClients, runServers } from '../run/servers.js';
+import { type RunClients, runClients, runServers } from '../run/servers.js';
+import { runKeyRing } from '../run/services.js';
 import { type LoggedVector, readLoggedVectors } from '../vectors/logged-vectors.js';
 import { BacktestInputError, candidateModel, candidateRegistry, loadCandidateRules } from './candidate.js';
 import { compareDecisions, type EventOutcome } from './compare.js';
 import { tallyConsistency } from './consistency.js';
 import { completeInputs } from './inputs.js';
+import { type KafkaHistory, readKafkaHistory, refusedMessages } from './kafka-history.js';
 import { BACKTEST_USAGE, type BacktestOptions, parseBacktestOptions } from './options.js';
 import { replayThroughCandidate } from './replay-run.js';
 import { type BacktestResult, consistent, headline, renderReport } from './report.js';
-import { historyBefore, readDecisions, readHistory, readNewestLabels, type StoredDecision } from './stored.js';
+import { historyOf, mergeSources, mismatchMessage, newestLabels, seamFor } from './sources.js';
+import { historyBefore, readDecisions, readNewestLabels, readStoredRecords, type StoredDecision } from './stored.js';
 
 let options: BacktestOptions;
 try {
@@ -62,15 +72,71 @@ async function vectorsOf(client: ClickHouseClient, fromMs: number, toMs: number,
   return out;
 }
 
-/** Production's side: its history from a reach before the range, its decisions, what it stored before. */
-async function readProduction(client: ClickHouseClient, opts: BacktestOptions, warmupStartMs: number) {
+/** Production's transactions and labels as its Kafka topics still hold them; null with --source clickhouse. */
+async function readKafka(
+  clients: RunClients,
+  production: ClickHouseClient,
+  opts: BacktestOptions,
+  ns: { groupPrefix: string },
+  warmupStartMs: number,
+): Promise<KafkaHistory | null> {
+  if (opts.source === 'clickhouse') return null;
+  say(`Reading production's topics ${opts.transactionsTopic} and ${opts.labelsTopic} from Kafka`);
+  let refused: Set<string>;
   try {
-    const [decisions, history, before] = await Promise.all([
+    refused = await refusedMessages(production, [opts.transactionsTopic, opts.labelsTopic]);
+  } catch (error) {
+    throw new BacktestInputError(
+      `cannot read production's tables in database ${opts.database}: ${errorMessage(error)}`,
+    );
+  }
+  try {
+    return await readKafkaHistory({
+      kafka: clients.kafka,
+      serde: clients.serde,
+      refused,
+      topics: { transactions: opts.transactionsTopic, labels: opts.labelsTopic },
+      groupPrefix: ns.groupPrefix,
+      fromMs: warmupStartMs,
+      rangeFromMs: opts.fromMs,
+      toMs: opts.toMs,
+      // The sink's ring: Kafka holds raw ids, ClickHouse their tokens.
+      tokens: createTokenizer(parseKeyRing(runKeyRing())),
+    });
+  } catch (error) {
+    if (error instanceof BacktestInputError) {
+      throw new BacktestInputError(
+        `${error.message} (name production's topics with --transactions-topic and --labels-topic, or read ClickHouse alone with --source clickhouse)`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Production's side: its history from a reach before the range (Kafka's part, then ClickHouse's
+ * before it), its decisions, what it stored before.
+ */
+async function readProduction(
+  client: ClickHouseClient,
+  opts: BacktestOptions,
+  warmupStartMs: number,
+  kafka: KafkaHistory | null,
+) {
+  const seams = {
+    transactions: seamFor(opts.source, kafka?.transactions.coverageMs ?? null, warmupStartMs, opts.toMs),
+    labels: seamFor(opts.source, kafka?.labels.coverageMs ?? null, warmupStartMs, opts.toMs),
+  };
+  try {
+    const [decisions, stored, before] = await Promise.all([
       readDecisions(client, opts.fromMs, opts.toMs),
-      readHistory(client, warmupStartMs, opts.toMs),
+      readStoredRecords(client, warmupStartMs, opts.toMs, {
+        transactionsMs: seams.transactions.clickhouseBeforeMs,
+        labelsMs: seams.labels.clickhouseBeforeMs,
+      }),
       historyBefore(client, warmupStartMs),
     ]);
-    return { decisions, history, before };
+    return { decisions, stored, before, seams };
   } catch (error) {
     throw new BacktestInputError(
       `cannot read production's tables in database ${opts.database}: ${errorMessage(error)}`,
@@ -98,14 +164,51 @@ async function backtest(opts: BacktestOptions): Promise<number> {
   let code = 1;
   let last: string | undefined;
   try {
+    const kafka = await readKafka(clients, production, opts, ns, warmupStartMs);
     say(`Reading production's history from ClickHouse database ${opts.database}`);
-    const { decisions: productionDecisions, history, before } = await readProduction(production, opts, warmupStartMs);
+    const {
+      decisions: productionDecisions,
+      stored: storedRecords,
+      before,
+      seams,
+    } = await readProduction(production, opts, warmupStartMs, kafka);
+    const merged = mergeSources({
+      fromMs: warmupStartMs,
+      toMs: opts.toMs,
+      seams,
+      kafka: { transactions: kafka?.transactions.records ?? [], labels: kafka?.labels.records ?? [] },
+      clickhouse: storedRecords,
+    });
+    const mismatch = mismatchMessage(merged);
+    if (mismatch) throw new BacktestInputError(mismatch);
+    const history = historyOf(merged.transactions, merged.labels);
+    const kafkaUsed = Number.isFinite(seams.transactions.kafkaFromMs);
+    // From when the replayed history holds every transaction: ClickHouse's first, or Kafka's
+    // coverage where ClickHouse's part is not read.
+    const kafkaStart = kafka?.transactions.coverageMs ?? null;
+    const historyStartMs =
+      opts.source === 'kafka'
+        ? kafkaStart
+        : kafkaUsed && kafkaStart !== null
+          ? Math.min(before.historyStartMs ?? kafkaStart, kafkaStart)
+          : before.historyStartMs;
+    const customersBefore = new Set(before.customersBefore);
+    for (const t of kafka?.transactions.records ?? [])
+      if (t.event_time < warmupStartMs) customersBefore.add(t.customer_id);
     const inRange = history.transactions.filter((t) => t.timeMs >= opts.fromMs && t.timeMs < opts.toMs);
-    if (inRange.length === 0 || before.historyStartMs === null) {
-      throw new BacktestInputError(
-        `database ${opts.database} holds no transaction between ${iso(opts.fromMs)} and ${iso(opts.toMs)}`,
-      );
+    const where =
+      opts.source === 'clickhouse'
+        ? `database ${opts.database}`
+        : opts.source === 'kafka'
+          ? `Kafka topic ${opts.transactionsTopic}`
+          : `database ${opts.database} or Kafka topic ${opts.transactionsTopic}`;
+    if (inRange.length === 0 || historyStartMs === null) {
+      throw new BacktestInputError(`${where} holds no transaction between ${iso(opts.fromMs)} and ${iso(opts.toMs)}`);
     }
+    const counts = merged.counts;
+    console.log(
+      `  transactions: ${counts.transactions.kafka} from Kafka, ${counts.transactions.clickhouse} from ClickHouse (${counts.transactions.both} held by both, taken once); labels: ${counts.labels.kafka} from Kafka, ${counts.labels.clickhouse} from ClickHouse (${counts.labels.both} in both)`,
+    );
     const model = opts.model ?? productionModel(productionDecisions, opts.database);
     console.log(
       `  ${history.transactions.length} transactions (${inRange.length} in the range) and ${history.labels} labels from ${iso(warmupStartMs)}; candidate: rules ${rules.version}, model ${model}`,
@@ -132,20 +235,22 @@ async function backtest(opts: BacktestOptions): Promise<number> {
     const ids = new Set(inRange.map((t) => t.eventId));
     const [candidateDecisions, labels, productionVectors, candidateVectors] = await Promise.all([
       readDecisions(clients.runClickhouse, opts.fromMs, opts.toMs),
-      readNewestLabels(production, opts.fromMs, opts.toMs),
+      readNewestLabels(production, opts.fromMs, opts.toMs).then((stored) =>
+        newestLabels(stored, kafka?.labels.records ?? [], opts.fromMs, opts.toMs),
+      ),
       vectorsOf(production, opts.fromMs, opts.toMs, ids),
       vectorsOf(clients.runClickhouse, opts.fromMs, opts.toMs, ids),
     ]);
     const outcomes: EventOutcome[] = inRange.map((t) => ({
       eventId: t.eventId,
       amountMinor: history.amounts.get(t.eventId) ?? 0,
-      fraud: labels.get(t.eventId) ?? null,
+      fraud: labels.get(t.eventId)?.fraud ?? null,
       production: productionDecisions.get(t.eventId) ?? null,
       candidate: candidateDecisions.get(t.eventId) ?? null,
     }));
     const complete = completeInputs(
       history.transactions,
-      { reachMs: reach, historyStartMs: before.historyStartMs, customersBefore: before.customersBefore },
+      { reachMs: reach, historyStartMs, customersBefore },
       opts.fromMs,
       opts.toMs,
     );
@@ -160,7 +265,20 @@ async function backtest(opts: BacktestOptions): Promise<number> {
         toMs: opts.toMs,
         warmupStartMs,
         reachMs: reach,
-        historyStartMs: before.historyStartMs,
+        historyStartMs,
+      },
+      sources: {
+        mode: opts.source,
+        topics:
+          opts.source === 'clickhouse' ? null : { transactions: opts.transactionsTopic, labels: opts.labelsTopic },
+        transactions: counts.transactions,
+        labels: counts.labels,
+        kafkaFromMs: {
+          transactions: kafkaUsed ? seams.transactions.kafkaFromMs : null,
+          labels: Number.isFinite(seams.labels.kafkaFromMs) ? seams.labels.kafkaFromMs : null,
+        },
+        refused: (kafka?.transactions.refused ?? 0) + (kafka?.labels.refused ?? 0),
+        undecodable: (kafka?.transactions.undecodable ?? 0) + (kafka?.labels.undecodable ?? 0),
       },
       candidate: { rulesFile: rules.file, rulesVersion: rules.version, model },
       production: {

@@ -45,4 +45,30 @@ describe('backtest options', () => {
     expect(() => parseBacktestOptions(['--from', '1', '--to', '2', '--database', 'a-b'], {})).toThrow(/--database/);
     expect(() => parseBacktestOptions(['--from', '1', '--to', '2', '--speed', 'x'], {})).toThrow(/speed/);
   });
+
+  it('takes where the history comes from and production’s topics, the topology’s by default', () => {
+    const range = ['--from', '1', '--to', '2'];
+    expect(parseBacktestOptions(range, {})).toMatchObject({
+      source: 'auto',
+      transactionsTopic: 'transactions',
+      labelsTopic: 'labels',
+    });
+    const o = parseBacktestOptions(
+      [...range, '--source', 'kafka', '--transactions-topic', 'prod.transactions', '--labels-topic', 'prod.labels'],
+      {},
+    );
+    expect(o).toMatchObject({ source: 'kafka', transactionsTopic: 'prod.transactions', labelsTopic: 'prod.labels' });
+    expect(parseBacktestOptions([...range, '--source', 'clickhouse'], {}).source).toBe('clickhouse');
+  });
+
+  it('refuses an unknown source or a topic name Kafka would refuse, naming the flag', () => {
+    const range = ['--from', '1', '--to', '2'];
+    expect(() => parseBacktestOptions([...range, '--source', 'both'], {})).toThrow(
+      '--source "both" is not one of auto, kafka, clickhouse',
+    );
+    expect(() => parseBacktestOptions([...range, '--transactions-topic', 'a b'], {})).toThrow(
+      /--transactions-topic "a b" is not a Kafka topic name/,
+    );
+    expect(() => parseBacktestOptions([...range, '--labels-topic', ''], {})).toThrow(/--labels-topic "" is not/);
+  });
 });

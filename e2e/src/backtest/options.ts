@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { fraudTopics } from '@pipeline/topology';
+import { SOURCES, type Source } from './sources.js';
 
 export interface BacktestOptions {
   /** The compared range of event time, [from, to), epoch ms. */
@@ -10,6 +12,11 @@ export interface BacktestOptions {
   model: string | null;
   /** Production's ClickHouse database (what the sink wrote live). */
   database: string;
+  /** Where the replayed history comes from (sources.ts). */
+  source: Source;
+  /** Production's transactions and labels topics, read while they retain the range. */
+  transactionsTopic: string;
+  labelsTopic: string;
   /** The Markdown report; the chart and the figures go beside it (.png, .json). */
   out: string | null;
   keep: boolean;
@@ -19,13 +26,14 @@ export interface BacktestOptions {
 
 export const BACKTEST_USAGE = `usage: npm run backtest -- --from <time> --to <time> [--rules <file>] [--model <name@version>] [options]
 
-Replays the stored history (transactions and labels, from production's ClickHouse tables) from a
-warm-up of the feature set's reach before --from up to --to through the feature service, the scorer
-and the decision engine, started as processes in a namespace of their own, with the candidate's rules
-and model; then compares the candidate's decisions with production's on every transaction of
-[--from, --to), and the replayed feature vectors with the vectors production logged. Writes a Markdown
-report with a chart; ends with one JSON line. Exit 0: done and every vector whose inputs were all
-replayed is identical; 1: a vector differs, or the run could not finish; 2: bad input.
+Replays the stored history (transactions and labels: from production's Kafka topics while they
+retain it, from its ClickHouse tables before that) from a warm-up of the feature set's reach before
+--from up to --to through the feature service, the scorer and the decision engine, started as
+processes in a namespace of their own, with the candidate's rules and model; then compares the
+candidate's decisions with production's on every transaction of [--from, --to), and the replayed
+feature vectors with the vectors production logged. Writes a Markdown report with a chart; ends
+with one JSON line. Exit 0: done and every vector whose inputs were all replayed is identical; 1: a
+vector differs, or the run could not finish; 2: bad input.
 
   --from <time>         start of the compared range: ISO 8601 (2026-01-01, 2026-01-01T12:00:00Z;
                         UTC unless an offset is given) or epoch milliseconds
@@ -33,6 +41,11 @@ replayed is identical; 1: a vector differs, or the run could not finish; 2: bad 
   --rules <file>        the candidate's rule file           (default services/decision/rules/fraud.yaml)
   --model <name@ver>    the candidate's model in models/     (default production's, from its decisions)
   --database <name>     production's ClickHouse database     (default $CLICKHOUSE_DATABASE, else default)
+  --source <where>      auto: Kafka while retained, ClickHouse before; kafka, clickhouse: one alone
+                                                             (default auto)
+  --transactions-topic <name>
+                        production's transactions topic      (default ${fraudTopics.transactions.name})
+  --labels-topic <name> production's labels topic            (default ${fraudTopics.labels.name})
   --out <file.md>       the report                           (default reports/backtest-<date>.md)
   --keep                leave the run's topics, tables and Redis keys
   --verbose             service logs on the terminal (always in .local/logs/<run>.log)
@@ -70,6 +83,9 @@ export function parseBacktestOptions(
       rules: { type: 'string' },
       model: { type: 'string' },
       database: { type: 'string' },
+      source: { type: 'string' },
+      'transactions-topic': { type: 'string' },
+      'labels-topic': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
@@ -78,7 +94,25 @@ export function parseBacktestOptions(
     strict: true,
     allowPositionals: false,
   });
-  const base = { keep: values.keep, verbose: values.verbose, help: values.help };
+  const source = values.source ?? 'auto';
+  if (!(SOURCES as readonly string[]).includes(source)) {
+    throw new Error(`--source "${source}" is not one of ${SOURCES.join(', ')}`);
+  }
+  const topic = (flag: string, value: string) => {
+    // Kafka's own rule for topic names.
+    if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) {
+      throw new Error(`--${flag} "${value}" is not a Kafka topic name (letters, digits, '.', '_', '-')`);
+    }
+    return value;
+  };
+  const base = {
+    keep: values.keep,
+    verbose: values.verbose,
+    help: values.help,
+    source: source as Source,
+    transactionsTopic: topic('transactions-topic', values['transactions-topic'] ?? fraudTopics.transactions.name),
+    labelsTopic: topic('labels-topic', values['labels-topic'] ?? fraudTopics.labels.name),
+  };
   if (values.help) {
     return { ...base, fromMs: 0, toMs: 0, rules: null, model: null, database: 'default', out: null };
   }

@@ -33,6 +33,15 @@ function result(differing: boolean): BacktestResult {
       reachMs: 38 * 86_400_000,
       historyStartMs: 0,
     },
+    sources: {
+      mode: 'auto',
+      topics: { transactions: 'transactions', labels: 'labels' },
+      transactions: { kafka: 3, clickhouse: 7, both: 1 },
+      labels: { kafka: 2, clickhouse: 4, both: 0 },
+      kafkaFromMs: { transactions: Date.UTC(2025, 11, 20), labels: null },
+      refused: 1,
+      undecodable: 0,
+    },
     candidate: { rulesFile: 'r.yaml', rulesVersion: 'v2', model: 'fraud_gbdt@2' },
     production: { ruleSetVersions: ['v1'], models: ['fraud_gbdt@2'] },
     replayed: { transactions: 2, labels: 0, secondsOnly: 0, deadLetters: {}, seconds: 1 },
@@ -65,6 +74,7 @@ describe('the backtest report', () => {
       identical_vectors_share_all: 0.5,
       consistent: true,
       rule_hit_changes: { big: 1 },
+      sources: { transactions_kafka: 3, transactions_clickhouse: 7, labels_kafka: 2, labels_clickhouse: 4 },
     });
     expect(h.production.fraud_caught).toBe(0);
     expect(h.candidate.fraud_caught).toBe(1);
@@ -95,5 +105,15 @@ describe('the backtest report', () => {
     expect(text).toContain('| big | 0 | 1 | +1 | 1 | 0 |');
     expect(text).toContain('customer_amount_count_1h 1');
     expect(text).toContain(JSON.stringify(headline(result(false))));
+  });
+
+  it('says how many events came from each source, and where Kafka took over', () => {
+    const text = renderReport(result(false));
+    expect(text).toContain('**Sources** (`--source auto`)');
+    expect(text).toContain(
+      'transactions 3 from Kafka (`transactions`, from 2025-12-20T00:00:00.000Z) and 7 from ClickHouse, 1 held by both',
+    );
+    expect(text).toContain('labels 2 from Kafka (`labels`, not used) and 4 from ClickHouse');
+    expect(text).toContain('1 refused live by the feature service');
   });
 });

@@ -1,6 +1,7 @@
 import type { Action } from '@pipeline/topology';
 import type { Comparison } from '../vectors/compare.js';
 import { ACTIONS, type DecisionComparison, type SideFigures } from './compare.js';
+import type { Source, SourceCounts } from './sources.js';
 
 export interface Consistency {
   /** Events of the range whose inputs were all replayed (see inputs.ts), and their vectors' tally. */
@@ -15,6 +16,19 @@ export interface BacktestResult {
   command: string;
   database: string;
   range: { fromMs: number; toMs: number; warmupStartMs: number; reachMs: number; historyStartMs: number };
+  /** Where the replayed history came from (sources.ts). */
+  sources: {
+    mode: Source;
+    /** Production's topics read; null with --source clickhouse. */
+    topics: { transactions: string; labels: string } | null;
+    transactions: SourceCounts;
+    labels: SourceCounts;
+    /** Event time from which each stream was taken from Kafka; null: not at all. */
+    kafkaFromMs: { transactions: number | null; labels: number | null };
+    /** Kafka messages left out: refused by production's feature service (dead letters), not decodable. */
+    refused: number;
+    undecodable: number;
+  };
   candidate: { rulesFile: string; rulesVersion: string; model: string };
   production: { ruleSetVersions: string[]; models: string[] };
   replayed: {
@@ -40,6 +54,16 @@ const money = (minor: number) => (minor / 100).toLocaleString('en-US', { minimum
 const signed = (x: number, text = String(x)) => (x > 0 ? `+${text}` : x === 0 ? '0' : text);
 const points = (a: number | null, b: number | null) =>
   a === null || b === null ? '–' : `${signed(b - a, ((b - a) * 100).toFixed(2))} pp`;
+
+function sourceLine(s: BacktestResult['sources']): string {
+  const stream = (name: string, c: SourceCounts, from: number | null, topic: string | undefined) =>
+    `${name} ${c.kafka} from Kafka${topic ? ` (\`${topic}\`${from === null ? ', not used' : `, from ${iso(from)}`})` : ''} and ${c.clickhouse} from ClickHouse, ${c.both} held by both (identical, taken once)`;
+  return [
+    stream('transactions', s.transactions, s.kafkaFromMs.transactions, s.topics?.transactions),
+    stream('labels', s.labels, s.kafkaFromMs.labels, s.topics?.labels),
+    `Kafka messages left out: ${s.refused} refused live by the feature service, ${s.undecodable} not decodable`,
+  ].join('; ');
+}
 
 /** The figures compared, one row each: name, production, candidate, change. */
 export function figureRows(p: SideFigures, c: SideFigures): string[][] {
@@ -120,6 +144,12 @@ export function headline(result: BacktestResult) {
     compared: d.compared,
     identical_decisions: d.identical,
     same_action: d.sameAction,
+    sources: {
+      transactions_kafka: result.sources.transactions.kafka,
+      transactions_clickhouse: result.sources.transactions.clickhouse,
+      labels_kafka: result.sources.labels.kafka,
+      labels_clickhouse: result.sources.labels.clickhouse,
+    },
     complete_input_events: result.consistency.complete.vectors + result.consistency.complete.missing,
     identical_vectors_share: result.consistency.complete.exactShare,
     identical_vectors_share_all: result.consistency.all.exactShare,
@@ -142,11 +172,12 @@ export function renderReport(result: BacktestResult): string {
   out.push(
     `- **Candidate**: rules \`${result.candidate.rulesFile}\` (version ${result.candidate.rulesVersion}), model ${result.candidate.model}`,
     `- **Production**: the decisions stored in ClickHouse database \`${result.database}\` (rule set ${result.production.ruleSetVersions.join(', ') || '–'}; model ${result.production.models.join(', ') || 'none'})`,
-    `- **Replayed** from ClickHouse: ${result.replayed.transactions} transactions and ${result.replayed.labels} labels from ${iso(result.range.warmupStartMs)} (a warm-up of the feature set's reach, ${result.range.reachMs / 86_400_000} days, before the range) through the feature service, the scorer and the decision engine as processes, in ${result.replayed.seconds.toFixed(1)} s (the whole backtest ${result.wallSeconds.toFixed(1)} s, its driver's peak memory ${Math.round(result.peakRssMb)} MB); ${result.replayed.secondsOnly} rebuilt with whole-second event times; dead letters: ${
+    `- **Replayed**: ${result.replayed.transactions} transactions and ${result.replayed.labels} labels from ${iso(result.range.warmupStartMs)} (a warm-up of the feature set's reach, ${result.range.reachMs / 86_400_000} days, before the range) through the feature service, the scorer and the decision engine as processes, in ${result.replayed.seconds.toFixed(1)} s (the whole backtest ${result.wallSeconds.toFixed(1)} s, its driver's peak memory ${Math.round(result.peakRssMb)} MB); ${result.replayed.secondsOnly} rebuilt with whole-second event times; dead letters: ${
       Object.entries(result.replayed.deadLetters)
         .map(([r, n]) => `${r} ${n}`)
         .join(', ') || 'none'
     }`,
+    `- **Sources** (\`--source ${result.sources.mode}\`): ${sourceLine(result.sources)}`,
     `- **Events in the range**: ${d.events}; decided on both sides: ${d.compared} (no production decision: ${d.missingProduction}, no candidate decision: ${d.missingCandidate}${d.missingExamples.length > 0 ? `, e.g. ${d.missingExamples.join(', ')}` : ''})`,
     '',
   );

@@ -1,8 +1,7 @@
-import type { SimEvent } from '@pipeline/loadtest';
 import { type ClickHouseClient, identifier, raw, sql } from '@pipeline/shared';
 import { type Label, schemaFor, type Transaction } from '@pipeline/topology';
 import type { DecisionSummary } from './compare.js';
-import type { ReplayedTransaction } from './inputs.js';
+import { historyOf, type NewestLabel, type StoredHistory, type StoredTransaction } from './sources.js';
 
 /**
  * Production's stored history, read back from the sink's tables: transactions (with the vectors
@@ -98,58 +97,52 @@ async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return result.json<T>();
 }
 
-export interface StoredHistory {
-  /** Transactions and labels in [warm-up start, to), in event-time order (labels by label_time). */
-  events: SimEvent[];
-  transactions: ReplayedTransaction[];
-  labels: number;
-  /** Transaction amounts by id, for the range's figures. */
-  amounts: Map<string, number>;
+/**
+ * Transactions with event time in [fromMs, toMs) and labels with label_time in it, rebuilt from
+ * their rows; `before` cuts each stream earlier (the part Kafka gives, sources.ts).
+ */
+export async function readStoredRecords(
+  client: ClickHouseClient,
+  fromMs: number,
+  toMs: number,
+  before: { transactionsMs?: number; labelsMs?: number } = {},
+): Promise<{ transactions: StoredTransaction[]; labels: Label[] }> {
+  // The DateTime bounds let ClickHouse skip partitions; the millisecond ones are the range.
+  const within = (column: string, msColumn: string, endMs: number) =>
+    raw(
+      sql`${identifier(column)} >= toDateTime(${seconds(fromMs)}) AND ${identifier(column)} <= toDateTime(${seconds(endMs)})
+        AND ${raw(msColumn)} >= ${fromMs} AND ${raw(msColumn)} < ${endMs}`,
+    );
+  const txEnd = Math.min(toMs, before.transactionsMs ?? toMs);
+  const labelEnd = Math.min(toMs, before.labelsMs ?? toMs);
+  const [txRows, labelRows] = await Promise.all([
+    txEnd <= fromMs
+      ? []
+      : rows<Record<string, unknown>>(
+          client,
+          sql`SELECT ${raw(selectList(TX_FIELDS, ['event_time']))}, isNull(event_time_ms) AS seconds_only
+            FROM transactions_enriched FINAL WHERE ${within('event_time', TX_TIME, txEnd)}`,
+        ),
+    labelEnd <= fromMs
+      ? []
+      : rows<Record<string, unknown>>(
+          client,
+          sql`SELECT ${raw(selectList(LABEL_FIELDS, []))} FROM labels FINAL WHERE ${within('label_time', 'label_time_ms', labelEnd)}`,
+        ),
+  ]);
+  return {
+    transactions: txRows.map((row) => ({
+      tx: recordFromRow<Transaction>('fraud/transaction', TX_FIELDS, row),
+      secondsOnly: Number(row.seconds_only) === 1,
+    })),
+    labels: labelRows.map((row) => recordFromRow<Label>('fraud/label', LABEL_FIELDS, row)),
+  };
 }
 
 /** Transactions with event time in [fromMs, toMs) and labels with label_time in it, merged in time order. */
 export async function readHistory(client: ClickHouseClient, fromMs: number, toMs: number): Promise<StoredHistory> {
-  // The DateTime bounds let ClickHouse skip partitions; the millisecond ones are the range.
-  const within = (column: string, msColumn: string) =>
-    raw(
-      sql`${identifier(column)} >= toDateTime(${seconds(fromMs)}) AND ${identifier(column)} <= toDateTime(${seconds(toMs)})
-        AND ${raw(msColumn)} >= ${fromMs} AND ${raw(msColumn)} < ${toMs}`,
-    );
-  const txRows = await rows<Record<string, unknown>>(
-    client,
-    sql`SELECT ${raw(selectList(TX_FIELDS, ['event_time']))}, isNull(event_time_ms) AS seconds_only
-      FROM transactions_enriched FINAL WHERE ${within('event_time', TX_TIME)}`,
-  );
-  const labelRows = await rows<Record<string, unknown>>(
-    client,
-    sql`SELECT ${raw(selectList(LABEL_FIELDS, []))} FROM labels FINAL WHERE ${within('label_time', 'label_time_ms')}`,
-  );
-  const events: SimEvent[] = [];
-  const transactions: ReplayedTransaction[] = [];
-  const amounts = new Map<string, number>();
-  for (const row of txRows) {
-    const tx = recordFromRow<Transaction>('fraud/transaction', TX_FIELDS, row);
-    events.push({ kind: 'transaction', time: tx.event_time, value: tx, scenario: null });
-    transactions.push({
-      eventId: tx.event_id,
-      timeMs: tx.event_time,
-      customerId: tx.customer_id,
-      secondsOnly: Number(row.seconds_only) === 1,
-    });
-    amounts.set(tx.event_id, tx.amount_minor);
-  }
-  for (const row of labelRows) {
-    const label = recordFromRow<Label>('fraud/label', LABEL_FIELDS, row);
-    events.push({ kind: 'label', time: label.label_time, value: label });
-  }
-  // Event time, then labels first (a label counts for transactions after its label_time only, so
-  // the order of a tie changes no vector), then id: the same order on every run.
-  const id = (e: SimEvent) => (e.kind === 'transaction' ? e.value.event_id : `${e.value.transaction_id}`);
-  events.sort(
-    (a, b) => a.time - b.time || (a.kind === b.kind ? id(a).localeCompare(id(b)) : a.kind === 'label' ? -1 : 1),
-  );
-  transactions.sort((a, b) => a.timeMs - b.timeMs || a.eventId.localeCompare(b.eventId));
-  return { events, transactions, labels: labelRows.length, amounts };
+  const { transactions, labels } = await readStoredRecords(client, fromMs, toMs);
+  return historyOf(transactions, labels);
 }
 
 /** Event time of the first stored transaction, and the customers with one before `beforeMs`. */
@@ -214,17 +207,26 @@ export async function readDecisions(
   );
 }
 
-/** The newest label of each transaction with event time in [fromMs, toMs): true fraud, false genuine. */
+/**
+ * The newest label of each transaction with event time in [fromMs, toMs), with its label_time: true
+ * fraud, false genuine. The transaction is found by the label's transaction_time_ms, or for labels
+ * stored before it existed (migration 0005), among the stored transactions.
+ */
 export async function readNewestLabels(
   client: ClickHouseClient,
   fromMs: number,
   toMs: number,
-): Promise<Map<string, boolean>> {
-  const found = await rows<{ transaction_id: string; is_fraud: number }>(
+): Promise<Map<string, NewestLabel>> {
+  const found = await rows<{ transaction_id: string; is_fraud: number; newest_ms: string }>(
     client,
-    sql`SELECT transaction_id, argMax(is_fraud, label_time_ms) AS is_fraud FROM labels FINAL
-      WHERE transaction_id IN (SELECT event_id FROM transactions_enriched WHERE ${bySeconds(fromMs, toMs)})
+    sql`SELECT transaction_id, argMax(is_fraud, label_time_ms) AS is_fraud, toString(max(label_time_ms)) AS newest_ms
+      FROM labels FINAL
+      WHERE (transaction_time_ms >= ${fromMs} AND transaction_time_ms < ${toMs})
+        OR (isNull(transaction_time_ms)
+          AND transaction_id IN (SELECT event_id FROM transactions_enriched WHERE ${bySeconds(fromMs, toMs)}))
       GROUP BY transaction_id`,
   );
-  return new Map(found.map((l) => [l.transaction_id, Number(l.is_fraud) === 1]));
+  return new Map(
+    found.map((l) => [l.transaction_id, { fraud: Number(l.is_fraud) === 1, labelTimeMs: Number(l.newest_ms) }]),
+  );
 }
