@@ -6,7 +6,7 @@ import type { FeatureSetLike } from './registry/contract.js';
 import { packRows } from './vector.js';
 
 /**
- * The pure parts of scoring a request's candidate list (candidates-scorer.ts runs them): a request
+ * The pure parts of scoring a request's candidate list (use-cases/recsys.ts runs them): a request
  * is one micro-batch, an N×F matrix of its candidates' vectors in its order, scored by every served
  * model at once; each model's column of scores becomes one message.
  */

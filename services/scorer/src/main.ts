@@ -17,7 +17,7 @@ import { loadServingSet } from './models.js';
 import { createScoringPool } from './pool.js';
 import { openRegistry } from './registry/select.js';
 import { createScorer, type Scorer } from './scorer.js';
-import { SCORER_USE_CASES } from './use-cases.js';
+import { SCORER_USE_CASES, type ScorerUseCase } from './use-cases.js';
 import { createModelWatcher } from './watcher.js';
 
 await runMain('scorer', async () => {
@@ -36,15 +36,10 @@ await runMain('scorer', async () => {
   const scorers: Scorer[] = [];
   // One scorer per use case, each serving its feature set's champion and shadows from one pool.
   for (const useCase of config.SCORER_USE_CASES) {
-    const { featureSet, input } = SCORER_USE_CASES[useCase];
+    const { featureSet, explain } = SCORER_USE_CASES[useCase];
     const log = logger.child({ useCase });
     const load = () =>
-      loadServingSet(registry, {
-        featureSet,
-        pool,
-        explainShadows: config.SCORER_EXPLAIN_SHADOWS,
-        explain: input === 'events',
-      });
+      loadServingSet(registry, { featureSet, pool, explainShadows: config.SCORER_EXPLAIN_SHADOWS, explain });
     const models = createModelWatcher({
       registry,
       scope: featureSet.name,
@@ -70,31 +65,34 @@ await runMain('scorer', async () => {
       tuning: consumerTuning(config),
       onCrash: () => void shutdown.shutdown('consumer crashed', 1),
     };
-    const scorer =
-      input === 'events'
-        ? await createScorer({
-            ...common,
-            groupId: config.SCORER_GROUP_ID,
-            topics: {
-              enriched: config.SCORER_ENRICHED_TOPIC,
-              scores: config.SCORER_SCORES_TOPIC,
-              deadLetters: config.SCORER_DEAD_LETTER_TOPIC,
-            },
-            batch: {
-              maxSize: config.SCORER_BATCH_SIZE,
-              maxWaitMs: config.SCORER_BATCH_WAIT,
-              explainMinScore: config.SCORER_EXPLAIN_MIN_SCORE,
-            },
-          })
-        : await createCandidatesScorer({
-            ...common,
-            groupId: config.SCORER_RECSYS_GROUP_ID,
-            topics: {
-              enriched: config.SCORER_ENRICHED_REQUESTS_TOPIC,
-              scores: config.SCORER_RECSYS_SCORES_TOPIC,
-              deadLetters: config.SCORER_DEAD_LETTER_TOPIC,
-            },
-          });
+    const open: Record<ScorerUseCase, () => Promise<Scorer>> = {
+      fraud: () =>
+        createScorer({
+          ...common,
+          groupId: config.SCORER_GROUP_ID,
+          topics: {
+            enriched: config.SCORER_ENRICHED_TOPIC,
+            scores: config.SCORER_SCORES_TOPIC,
+            deadLetters: config.SCORER_DEAD_LETTER_TOPIC,
+          },
+          batch: {
+            maxSize: config.SCORER_BATCH_SIZE,
+            maxWaitMs: config.SCORER_BATCH_WAIT,
+            explainMinScore: config.SCORER_EXPLAIN_MIN_SCORE,
+          },
+        }),
+      recsys: () =>
+        createCandidatesScorer({
+          ...common,
+          groupId: config.SCORER_RECSYS_GROUP_ID,
+          topics: {
+            enriched: config.SCORER_ENRICHED_REQUESTS_TOPIC,
+            scores: config.SCORER_RECSYS_SCORES_TOPIC,
+            deadLetters: config.SCORER_DEAD_LETTER_TOPIC,
+          },
+        }),
+    };
+    const scorer = await open[useCase]();
     await scorer.start();
     shutdown.onShutdown(`scorer ${useCase}`, () => scorer.stop());
     scorers.push(scorer);

@@ -1,7 +1,9 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { FeatureSetLike } from '../feature-set.js';
-import { parseRankingPolicy } from './policy.js';
-import { type Candidate, rank, seededRandom } from './rank.js';
+import { evaluate } from '../rules/evaluate.js';
+import { parseRankingPolicy, type RankingPolicy } from './policy.js';
+import { type Candidate, type Ranking, rank, seededRandom, UNKNOWN_CATEGORY } from './rank.js';
 
 /** Two features: popularity (the fallback order) and bought (a filter). */
 const set: FeatureSetLike = { name: 'tiny_recsys', version: 1, names: ['popularity', 'bought'] };
@@ -111,6 +113,122 @@ describe('rank', () => {
     const ranking = rank(policyOf('exploration_share: 0.5\n'), [candidate('a', 'x', 0.3, 0, 2)], 5, 'r4');
     expect(ranking.items).toEqual([]);
     expect(ranking.filtered).toEqual({ bought: 1 });
+  });
+});
+
+/**
+ * rank() as it was before the exploration draw became one pass (it re-filtered the pool for each
+ * pick): the reference the current one must match on every input.
+ */
+function previousRank(policy: RankingPolicy, candidates: readonly Candidate[], k: number, requestId: string): Ranking {
+  const random = seededRandom(requestId);
+  const filtered: Record<string, number> = {};
+  const seen = new Set<string>();
+  const eligible: Candidate[] = [];
+  for (const c of candidates) {
+    if (seen.has(c.item_id)) continue;
+    seen.add(c.item_id);
+    const hit = policy.filters.find((f) => evaluate(f.when, { features: c.values, score: c.score }));
+    if (hit) filtered[hit.id] = (filtered[hit.id] ?? 0) + 1;
+    else eligible.push(c);
+  }
+  const scored = eligible.length > 0 && eligible.every((c) => c.score !== null);
+  const key = (c: Candidate) => {
+    const v = scored ? (c.score as number) : (c.values[policy.fallbackOrder.index] ?? Number.NaN);
+    return Number.isNaN(v) ? Number.NEGATIVE_INFINITY : v;
+  };
+  const ordered = [...eligible].sort((a, b) => key(b) - key(a));
+  const slots = Math.min(k, ordered.length);
+  const exact = slots * policy.explorationShare;
+  const explore = Math.floor(exact) + (random() < exact - Math.floor(exact) ? 1 : 0);
+  const perCategory = new Map<string, number>();
+  const fits = (c: Candidate) =>
+    policy.categoryCap === null ||
+    c.category === UNKNOWN_CATEGORY ||
+    (perCategory.get(c.category) ?? 0) < policy.categoryCap;
+  const take = (c: Candidate) => perCategory.set(c.category, (perCategory.get(c.category) ?? 0) + 1);
+  let capped = 0;
+  const exploit: Candidate[] = [];
+  const rest: Candidate[] = [];
+  for (const c of ordered) {
+    if (exploit.length >= slots - explore) rest.push(c);
+    else if (fits(c)) {
+      exploit.push(c);
+      take(c);
+    } else {
+      capped++;
+      rest.push(c);
+    }
+  }
+  const explored: Candidate[] = [];
+  while (exploit.length + explored.length < slots) {
+    const pool = rest.filter((c) => !explored.includes(c) && fits(c));
+    if (pool.length === 0) break;
+    const pick = pool[Math.floor(random() * pool.length)] as Candidate;
+    explored.push(pick);
+    take(pick);
+  }
+  const order = exploit.map((c) => ({ c, reason: scored ? 'MODEL' : `ORDER:${policy.fallbackOrder.feature}` }));
+  for (const c of explored) order.splice(Math.floor(random() * (order.length + 1)), 0, { c, reason: 'EXPLORATION' });
+  return {
+    items: order.map(({ c, reason }, position) => ({
+      item_id: c.item_id,
+      position,
+      score: scored ? c.score : null,
+      reason_codes: [reason],
+    })),
+    scored,
+    filtered,
+    capped,
+  };
+}
+
+describe('rank against its previous implementation', () => {
+  it('ranks random requests exactly as the previous one did', () => {
+    const random = seededRandom('rank-property');
+    const int = (below: number) => Math.floor(random() * below);
+    const oneOf = <T>(values: readonly T[]) => values[int(values.length)] as T;
+    const policies = [null, 1, 2, 3].flatMap((cap) =>
+      [0, 0.1, 0.25, 0.5, 0.9, 1].map((share) =>
+        policyOf(`${cap === null ? '' : `category_cap: ${cap}\n`}exploration_share: ${share}\n`),
+      ),
+    );
+    // What the inputs covered, so that a generator drifting to trivial cases fails the test.
+    const covered = { explored: 0, filledByExploration: 0, fallback: 0, capped: 0, filtered: 0, duplicates: 0 };
+    for (let n = 0; n < 1_000; n++) {
+      const policy = oneOf(policies);
+      const categories = ['a', 'b', 'c', 'd', 'e', UNKNOWN_CATEGORY].slice(0, 1 + int(6));
+      const missing = random() < 0.15;
+      const candidates = Array.from({ length: int(60) }, () =>
+        candidate(
+          `i${int(80)}`,
+          oneOf(categories),
+          missing && random() < 0.2 ? null : random() < 0.05 ? Number.NaN : int(20) / 20,
+          random() < 0.1 ? Number.NaN : int(10),
+          random() < 0.1 ? 1 : 0,
+        ),
+      );
+      const k = int(25);
+      const requestId = `request-${n}`;
+      const expected = previousRank(policy, candidates, k, requestId);
+      const actual = rank(policy, candidates, k, requestId);
+      // toEqual only on a difference, for its message: it is slow over a thousand cases.
+      if (!isDeepStrictEqual(actual, expected)) expect(actual, requestId).toEqual(expected);
+
+      const explored = expected.items.filter((i) => i.reason_codes[0] === 'EXPLORATION');
+      if (explored.length > 0) covered.explored++;
+      if (policy.categoryCap !== null) {
+        const category = new Map(candidates.map((c) => [c.item_id, c.category]));
+        const count = (c: string) => expected.items.filter((i) => category.get(i.item_id) === c).length;
+        const filled = (c: string | undefined) => c !== UNKNOWN_CATEGORY && count(c as string) === policy.categoryCap;
+        if (explored.some((i) => filled(category.get(i.item_id)))) covered.filledByExploration++;
+      }
+      if (!expected.scored && expected.items.length > 0) covered.fallback++;
+      if (expected.capped > 0) covered.capped++;
+      if (Object.keys(expected.filtered).length > 0) covered.filtered++;
+      if (new Set(candidates.map((c) => c.item_id)).size < candidates.length) covered.duplicates++;
+    }
+    for (const [what, cases] of Object.entries(covered)) expect(cases, what).toBeGreaterThan(50);
   });
 });
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RankedItem } from '@pipeline/topology';
 import { evaluate } from '../rules/evaluate.js';
+import { drawPool } from './draw-pool.js';
 import type { RankingPolicy } from './policy.js';
 
 /** A candidate of a request, with its vector and its score (null: the model missed its budget). */
@@ -74,13 +75,26 @@ export function rank(policy: RankingPolicy, candidates: readonly Candidate[], k:
       rest.push(c);
     }
   }
+  // Drawn uniformly from the candidates below the cut that still fit, in their order. A pick fills
+  // only its own category, so only that category's candidates ever leave the pool besides the pick.
+  const pool = drawPool(rest.length);
+  const byCategory = new Map<string, number[]>();
+  for (const [i, c] of rest.entries()) {
+    if (!fits(c)) pool.remove(i);
+    else if (policy.categoryCap !== null && c.category !== UNKNOWN_CATEGORY) {
+      const positions = byCategory.get(c.category);
+      if (positions) positions.push(i);
+      else byCategory.set(c.category, [i]);
+    }
+  }
   const explored: Candidate[] = [];
-  while (exploit.length + explored.length < slots) {
-    const pool = rest.filter((c) => !explored.includes(c) && fits(c));
-    if (pool.length === 0) break;
-    const pick = pool[Math.floor(random() * pool.length)] as Candidate;
+  while (exploit.length + explored.length < slots && pool.size > 0) {
+    const at = pool.nth(Math.floor(random() * pool.size));
+    const pick = rest[at] as Candidate;
     explored.push(pick);
+    pool.remove(at);
     take(pick);
+    if (!fits(pick)) for (const i of byCategory.get(pick.category) ?? []) pool.remove(i);
   }
 
   const order = exploit.map((c) => ({ c, reason: scored ? 'MODEL' : `ORDER:${policy.fallbackOrder.feature}` }));
