@@ -8,6 +8,7 @@ import { mixFigures } from './checks/mix.js';
 import { performanceFigures } from './checks/performance.js';
 import { deadLetterFigures, featureQualityFigures, volumeFigure } from './checks/quality.js';
 import { rankingCheck } from './checks/ranking.js';
+import { rankingDriftCheck } from './checks/ranking-drift.js';
 import type { Kind, MonitorConfig } from './config.js';
 import {
   buildAlert,
@@ -289,6 +290,24 @@ export function createMonitor(deps: MonitorDeps): Monitor {
               window,
             );
         }
+      }
+    }
+    if (enabled(rankingDriftCheck.kind)) {
+      const set = rankingDriftCheck.featureSet;
+      const drifted = await rankingDriftCheck.run(
+        {
+          current: (from, to) => store.candidateVectors(clickhouse, from, to, s.MONITOR_MAX_ROWS, set),
+          reference: (from, to) =>
+            store.referenceCandidateVectors(clickhouse, from, to, s.MONITOR_REFERENCE_SAMPLE, set),
+          referenceWindow,
+        },
+        start,
+        windowEnd,
+        s.thresholds,
+      );
+      for (const r of drifted) {
+        judge(r.model, r.variant, rankingDriftCheck.kind, r.figures, r.window, rankingDriftCheck.retrains);
+        models.set(`${r.model.model_name}@${r.model.model_version}`, r.model);
       }
     }
     if (enabled(rankingCheck.kind)) {
