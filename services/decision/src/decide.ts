@@ -12,8 +12,11 @@ export interface DecideInput {
   now: number;
 }
 
-/** Which score decides for a variant: the champion's (shadow=false) or a named challenger's. */
-export function scoreMatches(variant: Pick<Variant, 'model'>, score: Score): boolean {
+/**
+ * Which score decides for a variant: the champion's (shadow=false) or a named challenger's. The same
+ * for every use case's scores (fraud's, recommendations').
+ */
+export function scoreMatches(variant: Pick<Variant, 'model'>, score: Pick<Score, 'shadow' | 'model_name'>): boolean {
   return variant.model === null ? !score.shadow : score.model_name === variant.model;
 }
 

@@ -69,4 +69,13 @@ describe('configuration', () => {
     expect(fails({ EXPERIMENTS_RULES_FILE: file }).message).toMatch(/experiment.variants.0.share/);
     expect(fails({ MODEL_REGISTRY_DIR: '/nowhere/models' }).variables).toEqual(['MODEL_REGISTRY_DIR']);
   });
+
+  it("recommendations: the ranking policy's experiment by default; an unknown use case refused by name", () => {
+    expect(loadConfig({ ...base, EXPERIMENTS_USE_CASE: 'recsys' }).EXPERIMENTS_RULES_FILE).toMatch(
+      /services\/decision\/rules\/recsys\.yaml$/,
+    );
+    const error = fails({ EXPERIMENTS_USE_CASE: 'ads' });
+    expect(error.message).toContain('EXPERIMENTS_USE_CASE');
+    expect(error.message).toContain('must be fraud or recsys');
+  });
 });

@@ -18,6 +18,11 @@ import { readExperiment } from './experiment.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const defaultRulesFile = join(repoRoot, 'services', 'decision', 'rules', 'fraud.yaml');
+/** Where each use case's experiment is declared: fraud's rule file, the ranking policy. */
+export const defaultRulesFiles = {
+  fraud: defaultRulesFile,
+  recsys: join(repoRoot, 'services', 'decision', 'rules', 'recsys.yaml'),
+} as const;
 
 const instant = () =>
   env.string().transform((value, ctx) => {
@@ -76,8 +81,10 @@ export const experimentsVars = {
   ...clickhouseVars,
   /** The file registry promotions and rollbacks go through (its history records who and why). */
   MODEL_REGISTRY_DIR: env.string().default(defaultRegistryDir),
-  /** The decision rules whose `experiment:` block says the experiment's name, variants and shares. */
-  EXPERIMENTS_RULES_FILE: env.string().default(defaultRulesFile),
+  /** Whose experiment: fraud's decisions, or recommendations (CTR and NDCG@10 per variant). */
+  EXPERIMENTS_USE_CASE: z.enum(['fraud', 'recsys'], { error: 'must be fraud or recsys' }).default('fraud'),
+  /** The rules (fraud) or ranking policy (recsys) whose `experiment:` block says its name, variants and shares. */
+  EXPERIMENTS_RULES_FILE: env.string().optional(),
   /** The variant the others are compared with: the champion's. */
   EXPERIMENTS_CONTROL: env.string().default('control'),
   /** When the experiment started (default: the first decision of a challenger variant). */
@@ -121,7 +128,11 @@ export type ExperimentsConfig = ReturnType<typeof loadConfig>;
 
 /** Parses and checks everything at start: a bad variable or an unreadable rules file stops the service. */
 export function loadConfig(vars: Record<string, string | undefined> = process.env) {
-  const config = parseEnv(experimentsVars, vars);
+  const parsed = parseEnv(experimentsVars, vars);
+  const config = {
+    ...parsed,
+    EXPERIMENTS_RULES_FILE: parsed.EXPERIMENTS_RULES_FILE ?? defaultRulesFiles[parsed.EXPERIMENTS_USE_CASE],
+  };
   if (!existsSync(config.EXPERIMENTS_RULES_FILE)) {
     throw new ConfigError(
       ['EXPERIMENTS_RULES_FILE'],

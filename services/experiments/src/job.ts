@@ -11,18 +11,20 @@ import {
   type MetricName,
   PRIMARY,
 } from './analysis/metrics.js';
-import { fixedHorizonMde, lookVariances, plan } from './analysis/power.js';
+import { metricPlan } from './analysis/power.js';
 import { EMPTY_MOMENTS, type Moments } from './analysis/ratio.js';
 import { judge } from './analysis/verdict.js';
 import type { ExperimentsConfig } from './config.js';
 import { type ExperimentDefinition, experimentProblem, readExperiment } from './experiment.js';
 import { applyPolicy } from './policy.js';
 import type { DecisionPublisher } from './publisher.js';
+import { recsysLook } from './recsys-look.js';
 import * as store from './store.js';
 
 export type JobSettings = Pick<
   ExperimentsConfig,
   | 'SERVICE_NAME'
+  | 'EXPERIMENTS_USE_CASE'
   | 'EXPERIMENTS_RULES_FILE'
   | 'EXPERIMENTS_CONTROL'
   | 'EXPERIMENTS_START'
@@ -86,6 +88,8 @@ export function createExperimentJob(deps: JobDeps): ExperimentJob {
   const now = deps.now ?? Date.now;
   const alpha = s.EXPERIMENTS_ALPHA;
   const control = s.EXPERIMENTS_CONTROL;
+  const recsys = s.EXPERIMENTS_USE_CASE === 'recsys';
+  const log: store.DecisionLog = recsys ? 'recsys_recommendations' : 'decisions';
 
   /** The experiment and its timeline, or why it cannot be analysed. */
   async function resolve(): Promise<
@@ -101,12 +105,14 @@ export function createExperimentJob(deps: JobDeps): ExperimentJob {
     const problem = experimentProblem(def, control);
     if (problem || !def) return { problem: problem ?? 'no experiment', name: def?.name ?? '(none)' };
     const challengers = def.variants.filter((v) => v.name !== control).map((v) => v.name);
-    const times = await store.decisionTimes(clickhouse, challengers);
+    const times = await store.decisionTimes(clickhouse, challengers, log);
     const start = s.EXPERIMENTS_START ?? times?.first;
     if (start === undefined) {
       return { problem: `no decisions of ${challengers.join(', ')} logged yet: nothing to analyse`, name: def.name };
     }
-    return { def, timeline: { start, end: start + s.EXPERIMENTS_DAYS * DAY, lag: s.EXPERIMENTS_LABEL_LAG } };
+    // Recommendation clicks come within the session: no label lag to wait for.
+    const lag = recsys ? 0 : s.EXPERIMENTS_LABEL_LAG;
+    return { def, timeline: { start, end: start + s.EXPERIMENTS_DAYS * DAY, lag } };
   }
 
   function problemResult(name: string, asOf: number, problem: string): LookResult {
@@ -144,20 +150,7 @@ export function createExperimentJob(deps: JobDeps): ExperimentJob {
         power: s.EXPERIMENTS_POWER,
         sim: { sims: s.EXPERIMENTS_POWER_SIMS, seed: 1 },
       };
-      if (m === PRIMARY) {
-        const p = plan(input);
-        out[m] = { tau2: p.tau2, mde: p.sequentialMde };
-      } else {
-        const perDay = r.units / s.EXPERIMENTS_BASELINE_DAYS;
-        const last = lookVariances(r.unitVariance, [
-          {
-            control: perDay * s.EXPERIMENTS_DAYS * shares.control,
-            treatment: perDay * s.EXPERIMENTS_DAYS * shares.treatment,
-          },
-        ])[0] as number;
-        const mde = last > 0 ? fixedHorizonMde(last, alpha, s.EXPERIMENTS_POWER) : Number.NaN;
-        out[m] = { tau2: mde * mde, mde };
-      }
+      out[m] = metricPlan(input, m === PRIMARY);
     }
     return out;
   }
@@ -271,6 +264,7 @@ export function createExperimentJob(deps: JobDeps): ExperimentJob {
     const resolved = await resolve();
     if (resolved.problem !== undefined) return problemResult(resolved.name, asOf, resolved.problem);
     const { def, timeline: t } = resolved;
+    if (recsys) return recommendationLook(def, t, asOf);
     const name = def.name;
     const variants = def.variants.map((v) => v.name);
     const opWindow = { from: t.start, to: Math.min(asOf, t.end) };
@@ -398,12 +392,43 @@ export function createExperimentJob(deps: JobDeps): ExperimentJob {
     return { experiment: name, asOf, decisions, results };
   }
 
+  /** A look at a ranking experiment: CTR and NDCG@10 per variant (recsys-look.ts), recorded as fraud's are. */
+  async function recommendationLook(def: ExperimentDefinition, t: Timeline, asOf: number): Promise<LookResult> {
+    const emittedAt = now();
+    const { results, decisions } = await recsysLook(
+      clickhouse,
+      def,
+      t,
+      asOf,
+      {
+        control,
+        alpha,
+        power: s.EXPERIMENTS_POWER,
+        days: s.EXPERIMENTS_DAYS,
+        baselineDays: s.EXPERIMENTS_BASELINE_DAYS,
+        minUnits: s.EXPERIMENTS_MIN_UNITS,
+        powerSims: s.EXPERIMENTS_POWER_SIMS,
+      },
+      emittedAt,
+    );
+    await store.insertResults(clickhouse, results, emittedAt);
+    await publisher.publish(decisions);
+    await store.insertDecisions(clickhouse, decisions, emittedAt);
+    for (const d of decisions) {
+      logger.info(
+        { experiment: def.name, variant: d.variant, asOf: new Date(asOf).toISOString(), verdict: d.verdict },
+        'experiment look',
+      );
+    }
+    return { experiment: def.name, asOf, decisions, results };
+  }
+
   async function runDue(): Promise<LookResult[]> {
     const resolved = await resolve();
     if (resolved.problem !== undefined) return [problemResult(resolved.name, now(), resolved.problem)];
     const { def, timeline: t } = resolved;
     const last = await store.lastLook(clickhouse, def.name);
-    const newest = (await store.newestDecision(clickhouse)) ?? 0;
+    const newest = (await store.newestDecision(clickhouse, log)) ?? 0;
     const out: LookResult[] = [];
     // Daily looks at start + k days, once event time has passed them, until the last day's labels are in.
     for (

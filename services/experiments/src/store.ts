@@ -2,6 +2,7 @@ import { type ClickHouseClient, identifier, literal, raw, type SqlValue, sql } f
 import type { ExperimentDecision } from '@pipeline/topology';
 import { METRIC_NAMES, METRICS, type MetricName } from './analysis/metrics.js';
 import { EMPTY_MOMENTS, type Moments } from './analysis/ratio.js';
+import { RECSYS_METRIC_NAMES, type RecsysMetric } from './analysis/recsys.js';
 
 /**
  * Every query the experiment job runs and every row it writes. SQL for ClickHouse 18.16 and current:
@@ -111,8 +112,64 @@ export async function momentsByVariant(
   return out;
 }
 
+/** Per user, each recommendation metric's numerator x and denominator y (RECSYS_METRICS says what they mean). */
+const PER_USER: Record<RecsysMetric, { x: string; y: string }> = {
+  ctr: { x: 'sum(clicked)', y: 'sum(items_shown)' },
+  ndcg_at_10: { x: 'sumIf(ifNull(ndcg_at_10, 0), clicked > 0)', y: 'countIf(clicked > 0)' },
+};
+
+/**
+ * Moments of the recommendation metrics per variant, users as units, over the lists recommended in
+ * the window with the labels the sink holds (the view recsys_recommendation_quality, migration
+ * 0013); variants null: every list (the baseline). Computed in ClickHouse: a row per variant.
+ */
+export async function recsysMomentsByVariant(
+  client: ClickHouseClient,
+  variants: readonly string[] | null,
+  w: Window,
+): Promise<Map<string, Partial<Record<RecsysMetric, Moments>>>> {
+  if (variants?.length === 0 || w.to <= w.from) return new Map();
+  const only = variants === null ? '' : `AND experiment_variant IN (${variants.map(literal).join(', ')})`;
+  const inner = RECSYS_METRIC_NAMES.map(
+    (m) => `toFloat64(${PER_USER[m].x}) AS ${m}_x, toFloat64(${PER_USER[m].y}) AS ${m}_y`,
+  );
+  const outer = RECSYS_METRIC_NAMES.map(
+    (m) =>
+      `sum(${m}_x) AS ${m}_sx, sum(${m}_y) AS ${m}_sy, sum(${m}_x * ${m}_x) AS ${m}_sxx, sum(${m}_y * ${m}_y) AS ${m}_syy, sum(${m}_x * ${m}_y) AS ${m}_sxy`,
+  );
+  const range = sql`event_time >= ${at(w.from)} AND event_time < ${at(w.to)}`;
+  const result = await rows<Record<string, string | number | null>>(
+    client,
+    `SELECT variant, count() AS units, ${outer.join(', ')} FROM (
+      SELECT variant, user_id, ${inner.join(', ')} FROM (
+        SELECT request_id, experiment_variant AS variant, items_shown, clicked, ndcg_at_10
+        FROM recsys_recommendation_quality WHERE ${range} ${only}
+      ) ANY INNER JOIN (
+        SELECT request_id, user_id FROM recsys_recommendations FINAL WHERE ${range}
+      ) USING request_id
+      GROUP BY variant, user_id
+    ) GROUP BY variant`,
+  );
+  const out = new Map<string, Partial<Record<RecsysMetric, Moments>>>();
+  for (const r of result) {
+    const entry: Partial<Record<RecsysMetric, Moments>> = {};
+    for (const m of RECSYS_METRIC_NAMES) {
+      entry[m] = {
+        units: Number(r.units),
+        x: num(r[`${m}_sx`] ?? null),
+        y: num(r[`${m}_sy`] ?? null),
+        xx: num(r[`${m}_sxx`] ?? null),
+        yy: num(r[`${m}_syy`] ?? null),
+        xy: num(r[`${m}_sxy`] ?? null),
+      };
+    }
+    out.set(String(r.variant), entry);
+  }
+  return out;
+}
+
 /** All variants' moments added: the pooled baseline. */
-export function pooled(byVariant: Map<string, Partial<Record<MetricName, Moments>>>, metric: MetricName): Moments {
+export function pooled<M extends string>(byVariant: Map<string, Partial<Record<M, Moments>>>, metric: M): Moments {
   let total: Moments = EMPTY_MOMENTS;
   for (const entry of byVariant.values()) {
     const m = entry[metric];
@@ -164,18 +221,25 @@ export async function scoredRows(
   }));
 }
 
+/**
+ * The tables a use case's decisions are logged in: fraud's `decisions`, recommendations'
+ * `recsys_recommendations`; both carry event_time, experiment_variant, path and the model.
+ */
+export type DecisionLog = 'decisions' | 'recsys_recommendations';
+
 /** The model deciding for each variant in the window (the most frequent on the model path), as name@version. */
 export async function modelsByVariant(
   client: ClickHouseClient,
   variants: readonly string[],
   w: Window,
+  log: DecisionLog = 'decisions',
 ): Promise<Map<string, string>> {
   if (variants.length === 0 || w.to <= w.from) return new Map();
   const result = await rows<{ variant: string; model: string }>(
     client,
     sql`SELECT variant, model FROM (
       SELECT experiment_variant AS variant, concat(ifNull(model_name, ''), '@', ifNull(model_version, '')) AS model, count() AS n
-      FROM decisions FINAL
+      FROM ${identifier(log)} FINAL
       WHERE event_time >= ${at(w.from)} AND event_time < ${at(w.to)} AND path = 'MODEL_AND_RULES' AND isNotNull(model_name)
         AND experiment_variant IN (${raw(variants.map(literal).join(', '))})
       GROUP BY variant, model ORDER BY variant, n DESC, model LIMIT 1 BY variant
@@ -188,21 +252,25 @@ export async function modelsByVariant(
 export async function decisionTimes(
   client: ClickHouseClient,
   variants: readonly string[],
+  log: DecisionLog = 'decisions',
 ): Promise<{ first: number; last: number } | undefined> {
   if (variants.length === 0) return undefined;
   const [r] = await rows<{ first: string; last: string; n: string }>(
     client,
-    `SELECT toUInt64(min(event_time)) AS first, toUInt64(max(event_time)) AS last, count() AS n FROM decisions
+    `SELECT toUInt64(min(event_time)) AS first, toUInt64(max(event_time)) AS last, count() AS n FROM ${identifier(log).text}
     WHERE experiment_variant IN (${variants.map(literal).join(', ')})`,
   );
   return r && Number(r.n) > 0 ? { first: Number(r.first) * 1000, last: Number(r.last) * 1000 } : undefined;
 }
 
 /** The newest decision's event time (ms): how far the event-time clock has come. */
-export async function newestDecision(client: ClickHouseClient): Promise<number | undefined> {
+export async function newestDecision(
+  client: ClickHouseClient,
+  log: DecisionLog = 'decisions',
+): Promise<number | undefined> {
   const [r] = await rows<{ t: string; n: string }>(
     client,
-    'SELECT toUInt64(max(event_time)) AS t, count() AS n FROM decisions',
+    `SELECT toUInt64(max(event_time)) AS t, count() AS n FROM ${identifier(log).text}`,
   );
   return r && Number(r.n) > 0 ? Number(r.t) * 1000 : undefined;
 }

@@ -1,11 +1,14 @@
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { openRegistry } from '@pipeline/scorer';
 import { type ClickHouseClient, createPolling, type Logger } from '@pipeline/shared';
+import { recsysQuality } from '@pipeline/sink/queries/recsys-quality';
 import type { Alert, RetrainingTrigger } from '@pipeline/topology';
 import { buildProfile, driftFigures, type Profile } from './checks/drift.js';
 import { mixFigures } from './checks/mix.js';
 import { performanceFigures } from './checks/performance.js';
 import { deadLetterFigures, featureQualityFigures, volumeFigure } from './checks/quality.js';
+import { rankingCheck } from './checks/ranking.js';
+import { rankingDriftCheck } from './checks/ranking-drift.js';
 import type { Kind, MonitorConfig } from './config.js';
 import {
   buildAlert,
@@ -243,7 +246,14 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     const emittedAt = now();
 
     /** Records one check's figures for a model (or the pipeline) and variant, and steps its episode. */
-    const judge = (m: store.ModelRef, variant: string, kind: Kind, own: Figure[], window: Window) => {
+    const judge = (
+      m: store.ModelRef,
+      variant: string,
+      kind: Kind,
+      own: Figure[],
+      window: Window,
+      retrains = TRIGGERING.includes(kind),
+    ) => {
       for (const f of own) {
         figureRows.push({
           ...f,
@@ -262,7 +272,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       if (!event || !next) return;
       const alert = buildAlert(next, event, own, window, s.MONITOR_CLEAR_RUNS, emittedAt);
       alerts.push(alert);
-      if (event === 'OPEN' && TRIGGERING.includes(kind)) triggers.push(buildTrigger(alert, s.SERVICE_NAME, emittedAt));
+      if (event === 'OPEN' && retrains) triggers.push(buildTrigger(alert, s.SERVICE_NAME, emittedAt));
     };
 
     for (const m of models.values()) {
@@ -280,6 +290,37 @@ export function createMonitor(deps: MonitorDeps): Monitor {
               window,
             );
         }
+      }
+    }
+    if (enabled(rankingDriftCheck.kind)) {
+      const set = rankingDriftCheck.featureSet;
+      const drifted = await rankingDriftCheck.run(
+        {
+          current: (from, to) => store.candidateVectors(clickhouse, from, to, s.MONITOR_MAX_ROWS, set),
+          reference: (from, to) =>
+            store.referenceCandidateVectors(clickhouse, from, to, s.MONITOR_REFERENCE_SAMPLE, set),
+          referenceWindow,
+        },
+        start,
+        windowEnd,
+        s.thresholds,
+      );
+      for (const r of drifted) {
+        judge(r.model, r.variant, rankingDriftCheck.kind, r.figures, r.window, rankingDriftCheck.retrains);
+        models.set(`${r.model.model_name}@${r.model.model_version}`, r.model);
+      }
+    }
+    if (enabled(rankingCheck.kind)) {
+      const ranked = await rankingCheck.run(
+        (period) => recsysQuality(clickhouse, period),
+        start,
+        windowEnd,
+        s.MONITOR_BASELINE_DAYS,
+        s.thresholds,
+      );
+      for (const r of ranked) {
+        judge(r.model, r.variant, rankingCheck.kind, r.figures, r.window, rankingCheck.retrains);
+        models.set(`${r.model.model_name}@${r.model.model_version}`, r.model);
       }
     }
     if (enabled('QUALITY')) {

@@ -133,6 +133,77 @@ export async function referenceVectors(
   return result.map((r) => r.feature_values.map(num));
 }
 
+/** Requests sampled by id: about `max` of `count` (candidate vectors are logged per request). */
+function requestSample(count: number, max: number): SqlFragment {
+  if (count <= max) return raw('');
+  return raw(`AND cityHash64(request_id) % ${Math.ceil(count / max)} = 0`);
+}
+
+/** A recommendation request's candidate vectors with the ranking model and variant that ranked them. */
+export interface CandidateVectors {
+  model_name: string;
+  model_version: string;
+  variant: string;
+  vectors: number[][];
+}
+
+/**
+ * The candidate vectors logged for the requests of the window (recsys_enriched_requests, migration
+ * 0014) of `featureSet`, per request with the model that ranked it (lists the rules ranked alone are
+ * left out). About `maxRequests` requests, sampled by request id above that.
+ */
+export async function candidateVectors(
+  client: ClickHouseClient,
+  from: number,
+  to: number,
+  maxRequests: number,
+  featureSet: { name: string; version: number },
+): Promise<CandidateVectors[]> {
+  const range = sql`event_time >= ${at(from)} AND event_time < ${at(to)}`;
+  const own = sql`${raw(range)} AND feature_set = ${featureSet.name} AND feature_set_version = ${featureSet.version}`;
+  const [c] = await rows<{ n: string }>(client, `SELECT count() AS n FROM recsys_enriched_requests FINAL WHERE ${own}`);
+  const sample = requestSample(Number(c?.n ?? 0), maxRequests).text;
+  const result = await rows<{
+    model_name: string;
+    model_version: string;
+    variant: string;
+    feature_values: (number | null)[][];
+  }>(
+    client,
+    `SELECT model_name, model_version, variant, feature_values FROM (
+      SELECT request_id, feature_values FROM recsys_enriched_requests FINAL WHERE ${own} ${sample}
+    ) ANY INNER JOIN (
+      SELECT request_id, assumeNotNull(model_name) AS model_name, assumeNotNull(model_version) AS model_version,
+        experiment_variant AS variant
+      FROM recsys_recommendations FINAL WHERE ${range} AND isNotNull(model_name)
+    ) USING request_id`,
+  );
+  return result.map((r) => ({
+    model_name: r.model_name,
+    model_version: r.model_version,
+    variant: r.variant,
+    vectors: r.feature_values.map((v) => v.map(num)),
+  }));
+}
+
+/** Every candidate vector of `featureSet` logged in the reference window (model-independent), about `maxRequests` requests. */
+export async function referenceCandidateVectors(
+  client: ClickHouseClient,
+  from: number,
+  to: number,
+  maxRequests: number,
+  featureSet: { name: string; version: number },
+): Promise<number[][]> {
+  const own = sql`event_time >= ${at(from)} AND event_time < ${at(to)} AND feature_set = ${featureSet.name} AND feature_set_version = ${featureSet.version}`;
+  const [c] = await rows<{ n: string }>(client, `SELECT count() AS n FROM recsys_enriched_requests FINAL WHERE ${own}`);
+  const sample = requestSample(Number(c?.n ?? 0), maxRequests).text;
+  const result = await rows<{ feature_values: (number | null)[][] }>(
+    client,
+    `SELECT feature_values FROM recsys_enriched_requests FINAL WHERE ${own} ${sample}`,
+  );
+  return result.flatMap((r) => r.feature_values.map((v) => v.map(num)));
+}
+
 /** One model's scores in the reference window (empty for a model that was not scoring then), sampled. */
 export async function referenceScores(
   client: ClickHouseClient,

@@ -74,6 +74,27 @@ const schema = z.strictObject({
       min_recall: 0,
       min_card_precision: 0,
     }),
+  ranking: z
+    .strictObject({
+      /** Lists recommended in the window (and in the reference days, for the drops) before CTR is judged. */
+      min_recommendations: nonNegative.default(500),
+      /** Lists with a click before NDCG@10 (a mean over them) is judged. */
+      min_clicked: nonNegative.default(50),
+      /** Floors on the window's figures; 0: rule off. */
+      min_ctr: share.default(0),
+      min_ndcg_at_10: share.default(0),
+      /** Largest relative fall from the same model and variant over the baseline days before; 0: rule off. */
+      max_ctr_drop: share.default(0.3),
+      max_ndcg_drop: share.default(0.3),
+    })
+    .default({
+      min_recommendations: 500,
+      min_clicked: 50,
+      min_ctr: 0,
+      min_ndcg_at_10: 0,
+      max_ctr_drop: 0.3,
+      max_ndcg_drop: 0.3,
+    }),
   mix: z
     .strictObject({
       /** PSI of the action shares against the preceding days. */

@@ -40,11 +40,12 @@ describe('sink configuration', () => {
     expect(stored({ SINK_USE_CASES: 'recsys' })).toEqual([
       'recsys.interactions>recsys_interactions',
       'recsys.requests>recsys_requests',
+      'recsys.enriched-requests>recsys_enriched_requests',
       'recsys.scores>recsys_scores',
       'recsys.recommendations>recsys_recommendations',
       'recsys.labels>recsys_labels',
     ]);
-    expect(stored({ SINK_USE_CASES: 'fraud, recsys' })).toHaveLength(9);
+    expect(stored({ SINK_USE_CASES: 'fraud, recsys' })).toHaveLength(10);
     expect(() => loadConfig({ ...base, SINK_USE_CASES: 'fraud,ads' })).toThrow(
       "SINK_USE_CASES unknown ads: one of fraud, recsys (got 'fraud,ads')",
     );

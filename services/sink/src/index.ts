@@ -6,6 +6,7 @@
 export type { DeadLetterRow } from './tables/dead-letters.js';
 export type { DecisionRow } from './tables/decisions.js';
 export type { LabelRow } from './tables/labels.js';
+export type { EnrichedRequestRow } from './tables/recsys-enriched-requests.js';
 export type { InteractionRow } from './tables/recsys-interactions.js';
 export type { RecsysLabelRow } from './tables/recsys-labels.js';
 export type { RecommendationRow } from './tables/recsys-recommendations.js';

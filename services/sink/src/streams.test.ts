@@ -7,6 +7,7 @@ describe('storedTopics', () => {
     expect(stored.map((s) => s.topic)).toEqual([
       'recsys.interactions',
       'recsys.requests',
+      'recsys.enriched-requests',
       'recsys.scores',
       'recsys.recommendations',
       'run1.recsys_labels',
@@ -19,6 +20,7 @@ describe('storedTopics', () => {
     expect(USE_CASE_STREAMS.recsys.map((s) => s.topic.valueSchema)).toEqual([
       'recsys/interaction',
       'recsys/recommendation-request',
+      'recsys/enriched-request',
       'recsys/score',
       'recsys/recommendation',
       'recsys/label',

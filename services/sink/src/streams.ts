@@ -2,6 +2,7 @@ import type { ClickHouseClient, Tokenizer } from '@pipeline/shared';
 import { fraudTopics, recsysTopics, type TopicDeclaration } from '@pipeline/topology';
 import { decisionRow, insertDecisions } from './tables/decisions.js';
 import { insertLabels, labelRow } from './tables/labels.js';
+import { enrichedRequestRow, insertEnrichedRequests } from './tables/recsys-enriched-requests.js';
 import { insertInteractions, interactionRow } from './tables/recsys-interactions.js';
 import { insertRecsysLabels, recsysLabelRow } from './tables/recsys-labels.js';
 import { insertRecommendations, recommendationRow } from './tables/recsys-recommendations.js';
@@ -45,6 +46,7 @@ export const USE_CASE_STREAMS = {
   recsys: [
     stream(recsysTopics.interactions, 'recsys_interactions', interactionRow, insertInteractions),
     stream(recsysTopics.requests, 'recsys_requests', requestRow, insertRequests),
+    stream(recsysTopics.enrichedRequests, 'recsys_enriched_requests', enrichedRequestRow, insertEnrichedRequests),
     stream(recsysTopics.scores, 'recsys_scores', recsysScoreRow, insertRecsysScores),
     stream(recsysTopics.recommendations, 'recsys_recommendations', recommendationRow, insertRecommendations),
     stream(recsysTopics.labels, 'recsys_labels', recsysLabelRow, insertRecsysLabels),

@@ -50,6 +50,7 @@ describe('the migrations in infra/clickhouse/migrations', () => {
       'recsys_labels',
       'recsys_recommendation_quality',
       'recsys_quality_daily',
+      'recsys_enriched_requests',
     ]);
     const altered = migrations.flatMap((m) => m.statements.filter((s) => s.startsWith('ALTER')));
     expect(altered).toEqual([

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { recsysFeatureSet } from '@pipeline/feature-sets';
 import { describe, expect, it } from 'vitest';
 import { RuleFileError } from '../errors.js';
-import { parseRankingPolicy } from './policy.js';
+import { parseRankingPolicy, variantPolicy } from './policy.js';
 
 const shipped = fileURLToPath(new URL('../../rules/recsys.yaml', import.meta.url));
 
@@ -60,5 +60,45 @@ describe('parseRankingPolicy', () => {
       'version: v1\nfallback_order: item_views_count_7d\nfilters:\n  - { id: a, when: { field: score, op: "<", value: 0.1 } }\n  - { id: a, when: { field: score, op: "<", value: 0.2 } }\n',
     );
     expect(twice.message).toContain("duplicate filter id 'a'");
+  });
+});
+
+describe('a ranking experiment', () => {
+  const head =
+    'version: v1\nfallback_order: item_views_count_7d\nexploration_share: 0.1\nexperiment:\n  name: t\n  variants:\n';
+
+  it('reads variants with their model and the keys they replace', () => {
+    const policy = parseRankingPolicy(
+      `${head}    - { name: control, share: 0.5 }\n    - { name: b, share: 0.5, model: m2, policy: { exploration_share: 0, filters: [{ id: low, when: { field: score, op: "<", value: 0.1 } }] } }\n`,
+      recsysFeatureSet,
+    );
+    expect(policy.experiment.name).toBe('t');
+    const [control, b] = policy.experiment.variants;
+    expect(control).toEqual({ name: 'control', share: 0.5, model: null, overrides: {} });
+    expect(b?.model).toBe('m2');
+    expect(b?.overrides.explorationShare).toBe(0);
+    expect(b?.overrides.filters?.map((f) => f.id)).toEqual(['low']);
+    if (!b) throw new Error('no variant b');
+    const resolved = variantPolicy(policy, b);
+    expect(resolved).toMatchObject({ version: 'v1', explorationShare: 0, fallbackOrder: policy.fallbackOrder });
+    expect(variantPolicy(policy, control as typeof b)).toEqual(policy);
+  });
+
+  it('refuses shares not adding up to 1, a duplicate variant, an unknown key or feature in a variant', () => {
+    expect(refusal(`${head}    - { name: control, share: 0.5 }\n`).message).toContain(
+      'variant shares add up to 0.5, not 1',
+    );
+    expect(refusal(`${head}    - { name: a, share: 0.5 }\n    - { name: a, share: 0.5 }\n`).message).toContain(
+      "duplicate variant name 'a'",
+    );
+    expect(refusal(`${head}    - { name: a, share: 1, policy: { version: v2 } }\n`).message).toContain(
+      'experiment.variants.0.policy',
+    );
+    const unknown = refusal(`${head}    - { name: a, share: 1, policy: { fallback_order: popularity } }\n`);
+    expect(unknown.message).toContain('not a feature of the feature set');
+    expect(unknown.line).toBe(7);
+    expect(
+      refusal(`${head}    - { name: a, share: 1, thresholds: { default: { decline: 0.5 } } }\n`).message,
+    ).toContain('experiment.variants.0');
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { experimentSchema, NO_EXPERIMENT } from '../experiment.js';
 import type { FeatureSetLike } from '../feature-set.js';
 import { compileCondition, conditionSchema, probability, type RawCondition } from './conditions.js';
 import {
@@ -64,26 +65,7 @@ function ruleFileSchema(featureNames: readonly string[]) {
           seen.add(rule.id);
         });
       }),
-    experiment: z
-      .strictObject({
-        name: z.string().min(1),
-        variants: z
-          .array(
-            z.strictObject({
-              name: z.string().min(1),
-              share: probability,
-              model: z.string().min(1).optional(),
-              thresholds: thresholds.optional(),
-            }),
-          )
-          .min(1)
-          .superRefine((variants, ctx) => {
-            const total = variants.reduce((sum, v) => sum + v.share, 0);
-            if (Math.abs(total - 1) > 1e-9)
-              ctx.addIssue({ code: 'custom', message: `variant shares add up to ${total}, not 1` });
-          }),
-      })
-      .optional(),
+    experiment: experimentSchema({ thresholds: thresholds.optional() }).optional(),
   });
 }
 
@@ -121,7 +103,7 @@ function compile(raw: RawFile, featureSet: FeatureSetLike): RuleSet {
     scoreBands: [...raw.score_bands].sort((a, b) => b.min - a.min),
     thresholds: thresholds(raw.thresholds),
     rules,
-    experiment: { name: raw.experiment?.name ?? 'none', variants },
+    experiment: { name: raw.experiment?.name ?? NO_EXPERIMENT, variants },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Action } from '@pipeline/topology';
+import type { ExperimentOf } from '../experiment.js';
 
 export const COMPARISONS = ['<', '<=', '>', '>=', '==', '!='] as const;
 export const OPERATORS = [...COMPARISONS, 'between', 'in', 'not_in'] as const;
@@ -61,10 +62,7 @@ export interface Variant {
   thresholds: Thresholds | null;
 }
 
-export interface Experiment {
-  name: string;
-  variants: Variant[];
-}
+export type Experiment = ExperimentOf<Variant>;
 
 export interface RuleSet {
   version: string;

@@ -6,16 +6,15 @@ import {
   type RecommendationScores,
   recommendationScoresProblem,
 } from '@pipeline/topology';
+import { scoreMatches } from '../decide.js';
 import { FeatureSetMismatchError, ScoreMismatchError } from '../errors.js';
+import { assignVariant } from '../experiment.js';
 import type { FeatureSetLike } from '../feature-set.js';
-import type { RankingPolicy } from '../ranking/policy.js';
+import { type RankingPolicy, type RankingVariant, variantPolicy } from '../ranking/policy.js';
 import { rank } from '../ranking/rank.js';
 import type { DecisionUseCase, JoinRefs } from '../use-case.js';
 
 export type RecsysUseCase = DecisionUseCase<EnrichedRequest, RecommendationScores, Recommendation, RankingPolicy>;
-
-/** The experiment variant of every recommendation: a ranking policy declares no experiment yet. */
-export const RECSYS_VARIANT = 'control';
 
 /** Requests and their scores name the request by `request_id`, keyed by user. */
 export const recsysRefs: JoinRefs<RecommendationScores, Recommendation> = {
@@ -61,9 +60,15 @@ export function checkScoresFit(event: EnrichedRequest, scores: RecommendationSco
   );
 }
 
+/** The user's variant of the policy's experiment: the function fraud assigns customers with, by user id. */
+export function recsysVariant(policy: RankingPolicy, event: EnrichedRequest): RankingVariant {
+  return assignVariant(policy.experiment, event.request.user_id);
+}
+
 /**
- * One recommendation from plain data: the request's candidates ranked by the policy with the
- * champion's scores, or (`scores` null: they missed the budget) on the policy's fallback order.
+ * One recommendation from plain data: the request's candidates ranked by its user's variant of the
+ * policy with that variant's scores (the champion's, or its model's), or (`scores` null: they missed
+ * the budget) on the variant's fallback order.
  */
 export function recommend(input: {
   policy: RankingPolicy;
@@ -71,8 +76,10 @@ export function recommend(input: {
   scores: RecommendationScores | null;
   now: number;
 }): Recommendation {
-  const { policy, event, scores, now } = input;
+  const { event, scores, now } = input;
   const { request } = event;
+  const variant = recsysVariant(input.policy, event);
+  const policy = variantPolicy(input.policy, variant);
   const candidates = event.features.candidates.map((c, i) => ({
     item_id: c.item_id,
     category: c.category,
@@ -90,12 +97,12 @@ export function recommend(input: {
     model_name: scores?.model_name ?? null,
     model_version: scores?.model_version ?? null,
     feature_set_version: event.features.version,
-    experiment_variant: RECSYS_VARIANT,
+    experiment_variant: variant.name,
     decided_at: now,
   };
 }
 
-/** Recommendations: an enriched request joined with its champion's scores, ranked by the policy. */
+/** Recommendations: an enriched request joined with its variant's scores, ranked by the variant's policy. */
 export function recsysUseCase(policies: { current(): RankingPolicy }, featureSet: FeatureSetLike): RecsysUseCase {
   return {
     name: 'recsys',
@@ -107,11 +114,12 @@ export function recsysUseCase(policies: { current(): RankingPolicy }, featureSet
     checkScore: (s) => checkRequestScores(s, featureSet),
     checkPair: checkScoresFit,
     policy: () => policies.current(),
-    // The champion's scores rank; shadows' are logged by the sink. Scores of another candidate count
-    // never rank (dead-lettered when they meet their request here).
-    assign: (event) => ({
-      matches: (s) => !s.shadow && checkScoresFit(event, s) === undefined,
-    }),
+    // The variant's scores rank (the champion's, or its model's); the others are logged by the sink.
+    // Scores of another candidate count never rank (dead-lettered when they meet their request here).
+    assign(event, policy) {
+      const variant = recsysVariant(policy, event);
+      return { matches: (s) => scoreMatches(variant, s) && checkScoresFit(event, s) === undefined };
+    },
     decide: ({ event, score, policy, now }) => recommend({ policy, event, scores: score, now }),
     key: (d) => d.user_id,
     attributes: (d) => ({ path: d.path, variant: d.experiment_variant }),

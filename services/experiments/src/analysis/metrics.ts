@@ -32,8 +32,10 @@ export function estimate(metric: MetricName, m: Moments): RatioEstimate {
   return { ...r, value: r.value * k, variance: r.variance * k * k, unitVariance: r.unitVariance * k * k };
 }
 
-export interface MetricComparison {
-  metric: MetricName;
+/** One metric compared between a challenger and the control; `M` names the use case's metrics. */
+export interface MetricComparison<M extends string = MetricName> {
+  metric: M;
+  better: 'higher' | 'lower';
   control: RatioEstimate;
   treatment: RatioEstimate;
   difference: Difference;
@@ -45,18 +47,19 @@ export interface MetricComparison {
   tau2: number;
 }
 
-export function compare(
-  metric: MetricName,
-  control: Moments,
-  treatment: Moments,
+/** Two ratio estimates of any metric compared: the difference, its fixed interval and the mSPRT at this look. */
+export function compareEstimates<M extends string>(
+  metric: M,
+  better: 'higher' | 'lower',
+  c: RatioEstimate,
+  t: RatioEstimate,
   tau2: number,
   alpha: number,
-): MetricComparison {
-  const c = estimate(metric, control);
-  const t = estimate(metric, treatment);
+): MetricComparison<M> {
   const d = difference(t, c);
   return {
     metric,
+    better,
     control: c,
     treatment: t,
     difference: d,
@@ -64,4 +67,21 @@ export function compare(
     test: msprt(d.estimate, d.variance, tau2, alpha),
     tau2,
   };
+}
+
+export function compare(
+  metric: MetricName,
+  control: Moments,
+  treatment: Moments,
+  tau2: number,
+  alpha: number,
+): MetricComparison {
+  return compareEstimates(
+    metric,
+    METRICS[metric].better,
+    estimate(metric, control),
+    estimate(metric, treatment),
+    tau2,
+    alpha,
+  );
 }

@@ -137,3 +137,20 @@ export function plan(input: PlanInput): Plan {
     sequentialMde: sequentialMde(variances, tau2, input.alpha, input.power, input.sim),
   };
 }
+
+/**
+ * τ² and MDE of one metric of a challenger: the primary metric's sequential MDE (simulated), the
+ * others' fixed-horizon MDE at the last look. Every use case's figures are planned by this.
+ */
+export function metricPlan(input: PlanInput, primary: boolean): { tau2: number; mde: number } {
+  if (primary) {
+    const p = plan(input);
+    return { tau2: p.tau2, mde: p.sequentialMde };
+  }
+  const perDay = input.baselineUnits / input.baselineDays;
+  const last = lookVariances(input.unitVariance, [
+    { control: perDay * input.days * input.shares.control, treatment: perDay * input.days * input.shares.treatment },
+  ])[0] as number;
+  const mde = last > 0 ? fixedHorizonMde(last, input.alpha, input.power) : Number.NaN;
+  return { tau2: mde * mde, mde };
+}

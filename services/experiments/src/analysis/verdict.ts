@@ -1,28 +1,28 @@
 import type { ExperimentRecommendation, ExperimentVerdict } from '@pipeline/topology';
-import { METRICS, type MetricComparison, type MetricName } from './metrics.js';
+import type { MetricComparison, MetricName } from './metrics.js';
 import { csHalfWidth } from './msprt.js';
 
 /** The verdicts and recommendations are the decision topic's enums (schemas/experiments/decision.avsc). */
 export type Verdict = ExperimentVerdict;
 export type Recommendation = ExperimentRecommendation;
 
-export interface Judgement {
+export interface Judgement<M extends string = MetricName> {
   verdict: Verdict;
   recommendation: Recommendation;
   /** The always-valid p-value of the primary metric: the minimum of 1/Λ over every look so far. */
   minPValue: number;
   /** Guardrails whose figure breached, as readable lines. */
   reasons: string[];
-  breached: Set<MetricName>;
+  breached: Set<M>;
 }
 
-export interface JudgeInput {
-  primary: MetricComparison;
-  guardrails: readonly MetricComparison[];
+export interface JudgeInput<M extends string = MetricName> {
+  primary: MetricComparison<M>;
+  guardrails: readonly MetricComparison<M>[];
   /** Worst difference (treatment − control, in the harmful direction) a challenger may have, per guardrail. */
-  margins: Partial<Record<MetricName, number>>;
+  margins: Partial<Record<M, number>>;
   /** Highest value the champion (control) may have, per guardrail. */
-  championLimits: Partial<Record<MetricName, number>>;
+  championLimits: Partial<Record<M, number>>;
   /** The last look's verdict and minimum p-value (none before the first look). */
   previous?: { verdict: Verdict; minPValue: number } | undefined;
   /** The last planned look is done. */
@@ -40,13 +40,13 @@ const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(3)
  * always-valid interval lies beyond the margin (so noise on a daily look does not trip it), and a
  * champion breach is a control value whose whole always-valid interval lies above its limit.
  */
-export function judge(input: JudgeInput): Judgement {
+export function judge<M extends string>(input: JudgeInput<M>): Judgement<M> {
   const { primary, alpha } = input;
   // 1 before the first judged look (a NaN read back must not poison the running minimum).
   const before = input.previous?.minPValue;
   const previousMinPValue = before !== undefined && before >= 0 ? before : 1;
   const reasons: string[] = [];
-  const breached = new Set<MetricName>();
+  const breached = new Set<M>();
 
   for (const g of input.guardrails) {
     const limit = input.championLimits[g.metric];
@@ -74,7 +74,7 @@ export function judge(input: JudgeInput): Judgement {
     const margin = input.margins[g.metric];
     if (margin === undefined || Number.isNaN(g.test.csLow)) continue;
     // Oriented so that positive is harm: for a lower-is-better metric, an increase.
-    const harmLow = METRICS[g.metric].better === 'lower' ? g.test.csLow : -g.test.csHigh;
+    const harmLow = g.better === 'lower' ? g.test.csLow : -g.test.csHigh;
     if (harmLow > margin) {
       breached.add(g.metric);
       reasons.push(
@@ -124,7 +124,7 @@ export function judge(input: JudgeInput): Judgement {
     };
   }
   if (minPValue <= alpha) {
-    const better = METRICS[primary.metric].better === 'higher' ? diff > 0 : diff < 0;
+    const better = primary.better === 'higher' ? diff > 0 : diff < 0;
     reasons.push(`${primary.metric} difference ${fmt(diff)}, always-valid p ${minPValue.toPrecision(3)} <= ${alpha}`);
     return better
       ? { verdict: 'CHALLENGER_WINS', recommendation: 'PROMOTE', minPValue, reasons, breached }

@@ -1,5 +1,6 @@
 import { createTokenizer, parseKeyRing } from '@pipeline/shared';
 import type {
+  EnrichedRequest,
   Interaction,
   Recommendation,
   RecommendationLabel,
@@ -8,6 +9,7 @@ import type {
 } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import { RowRejectedError } from '../errors.js';
+import { enrichedRequestRow, enrichedRequestsTable } from './recsys-enriched-requests.js';
 import { interactionRow } from './recsys-interactions.js';
 import { recsysLabelRow } from './recsys-labels.js';
 import { recommendationRow, recommendationsTable } from './recsys-recommendations.js';
@@ -38,6 +40,19 @@ const request: RecommendationRequest = {
   candidate_item_ids: ['I7', 'I8', 'I9'],
   candidate_source: null,
   k: 2,
+};
+const enriched: EnrichedRequest = {
+  request,
+  features: {
+    feature_set: 'recsys_core',
+    version: 1,
+    candidates: [
+      { item_id: 'I7', category: 'books', values: [1, Number.NaN] },
+      { item_id: 'I8', category: '-', values: [0, 2.5] },
+      { item_id: 'I9', category: 'toys', values: [3, 0] },
+    ],
+  },
+  computed_at: t0 + 5,
 };
 const scores: RecommendationScores = {
   request_id: 'r1',
@@ -138,10 +153,35 @@ describe('recommendation rows from records', () => {
     );
   });
 
+  it('log an enriched request as parallel arrays in candidate order, NaN kept', () => {
+    const row = enrichedRequestRow(enriched, tokens);
+    expect(row).toEqual({
+      request_id: 'r1',
+      event_time: Math.floor(t0 / 1000),
+      user_id: user,
+      feature_set: 'recsys_core',
+      feature_set_version: 1,
+      candidate_item_ids: ['I7', 'I8', 'I9'],
+      candidate_categories: ['books', '-', 'toys'],
+      feature_values: [
+        [1, Number.NaN],
+        [0, 2.5],
+        [3, 0],
+      ],
+      computed_at: Math.floor((t0 + 5) / 1000),
+      computed_at_ms: t0 + 5,
+    });
+    expect(insertSql(enrichedRequestsTable, [row])).toContain('[[1, nan], [0, 2.5], [3, 0]]');
+    expect(() =>
+      enrichedRequestRow({ ...enriched, features: { ...enriched.features, candidates: [] } }, tokens),
+    ).toThrow(RowRejectedError);
+  });
+
   it('never hold the raw user id; item ids are catalogue data and stay as they are', () => {
     for (const row of [
       interactionRow(interaction, tokens),
       requestRow(request, tokens),
+      enrichedRequestRow(enriched, tokens),
       recsysScoreRow(scores, tokens),
       recommendationRow(recommendation, tokens),
       recsysLabelRow(label, tokens),
