@@ -69,6 +69,16 @@ describe('coalesceSends', () => {
     ]);
   });
 
+  it('splits one send too big for a request into requests within the limits, messages in order', async () => {
+    const fake = fakeProducer();
+    const producer = coalesceSends(fake.producer, { maxMessages: 100, maxBytes: 700 });
+    const big = (v: string) => ({ key: v, value: v.padEnd(200, '.') }); // 265 bytes as counted
+    const result = await producer.send({ topic: 'a', acks: -1, messages: ['1', '2', '3', '4', '5'].map(big) });
+    const requests = [...fake.sends.map((s) => s.messages), ...fake.batches.map((b) => b.topicMessages?.[0]?.messages)];
+    expect(requests.map((messages) => messages?.map((m) => m.key))).toEqual([['1', '2'], ['3', '4'], ['5']]);
+    expect(result).toHaveLength(3);
+  });
+
   it('rejects every send of a failed request', async () => {
     const fake = fakeProducer(new Error('broker down'));
     const producer = coalesceSends(fake.producer);

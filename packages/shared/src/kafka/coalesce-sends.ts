@@ -45,9 +45,37 @@ export function coalesceSends(producer: Producer, limits: CoalesceLimits = DEFAU
     return results;
   });
 
-  const send = (record: ProducerRecord): Promise<RecordMetadata[]> =>
+  const sendOne = (record: ProducerRecord): Promise<RecordMetadata[]> =>
     propagation.fields().length > 0 ? producer.send(record) : sendInTurn({ record, bytes: recordBytes(record) });
+  const send = async (record: ProducerRecord): Promise<RecordMetadata[]> => {
+    const parts = splitRecord(record, limits);
+    if (parts.length === 1) return sendOne(record);
+    return (await Promise.all(parts.map(sendOne))).flat();
+  };
   return Object.assign(Object.create(producer) as Producer, { send });
+}
+
+/**
+ * One send too big for one request (a backlog's batch of large messages) as several within the
+ * limits, messages in order: the broker refuses a record batch over its size limit, and the
+ * producer would fail.
+ */
+export function splitRecord(record: ProducerRecord, limits: CoalesceLimits): ProducerRecord[] {
+  const parts: ProducerRecord[] = [];
+  let messages: Message[] = [];
+  let bytes = 0;
+  for (const m of record.messages) {
+    const b = messageBytes(m);
+    if (messages.length > 0 && (messages.length >= limits.maxMessages || bytes + b > limits.maxBytes)) {
+      parts.push({ ...record, messages });
+      messages = [];
+      bytes = 0;
+    }
+    messages.push(m);
+    bytes += b;
+  }
+  if (messages.length > 0 || parts.length === 0) parts.push({ ...record, messages });
+  return parts;
 }
 
 /** One request for the group; per member, the metadata of its topic. */
@@ -80,8 +108,12 @@ function sameOptions(a: Queued, b: Queued): boolean {
 
 function recordBytes(record: ProducerRecord): number {
   let bytes = 0;
-  for (const m of record.messages) bytes += size(m.value) + size(m.key) + 64;
+  for (const m of record.messages) bytes += messageBytes(m);
   return bytes;
+}
+
+function messageBytes(m: Message): number {
+  return size(m.value) + size(m.key) + 64;
 }
 
 function size(value: Buffer | string | null | undefined): number {
