@@ -34,7 +34,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fraudEvents = [
   ...simulate({ seed: 23, days: 2, customers: 20, terminals: 15, fraudRate: 0.05, startTime: Date.UTC(2026, 2, 1) }),
 ].filter((e) => e.kind === 'transaction');
-const recsysEvents = [...simulateRecsys({ seed: 23, users: 25, days: 2, startTime: Date.UTC(2026, 2, 1) })];
+const recsysEvents = [...simulateRecsys({ seed: 23, users: 25, days: 2, evaluationDays: 0, startTime: Date.UTC(2026, 2, 1) })];
 const transactionIds = fraudEvents.map((e) => e.value.event_id);
 const requestIds = recsysEvents.flatMap((e) => (e.kind === 'request' ? [e.value.request_id] : []));
 const policy = parseRankingPolicy(readFileSync(defaultRecsysPolicyFile, 'utf8'), recsysFeatureSet);
