@@ -34,7 +34,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fraudEvents = [
   ...simulate({ seed: 23, days: 2, customers: 20, terminals: 15, fraudRate: 0.05, startTime: Date.UTC(2026, 2, 1) }),
 ].filter((e) => e.kind === 'transaction');
-const recsysEvents = [...simulateRecsys({ seed: 23, users: 25, days: 2, evaluationDays: 0, startTime: Date.UTC(2026, 2, 1) })];
+const recsysEvents = [
+  ...simulateRecsys({ seed: 23, users: 25, days: 2, evaluationDays: 0, startTime: Date.UTC(2026, 2, 1) }),
+];
 const transactionIds = fraudEvents.map((e) => e.value.event_id);
 const requestIds = recsysEvents.flatMap((e) => (e.kind === 'request' ? [e.value.request_id] : []));
 const policy = parseRankingPolicy(readFileSync(defaultRecsysPolicyFile, 'utf8'), recsysFeatureSet);
@@ -43,7 +45,7 @@ describe('fraud and recommendations through one set of service processes', () =>
   const ns = runNamespace(newRunId('both'), ['fraud', 'recsys']);
   const recsys = ns.recsys as NonNullable<typeof ns.recsys>;
   const clients = runClients('both-test', servers(), ns);
-  let pipeline: RunningPipeline | undefined;
+  const pipelines: RunningPipeline[] = [];
   const decode = async <T>(schema: string, values: (Buffer | null)[]) => {
     const decoder = clients.serde.decoder<T>(schemaFor(schema).type);
     await decoder.prepare(values);
@@ -78,19 +80,35 @@ describe('fraud and recommendations through one set of service processes', () =>
       ['sink', 'SINK_USE_CASES'],
     ] as const)
       expect(specs.find((s) => s.name === name)?.env[variable]).toBe('fraud,recsys');
-    pipeline = await startPipeline({ specs, kafka: clients.kafka, write: () => {}, colour: false });
+    // The features last, onto both use cases' backlogs, as after a restart: its two consumers'
+    // first batches arrive together. The services downstream read from the end, so they start first.
+    const downstream = await startPipeline({
+      specs: specs.filter((s) => s.name !== 'features'),
+      kafka: clients.kafka,
+      write: () => {},
+      colour: false,
+    });
+    pipelines.push(downstream);
     const [fraudSent, recsysSent] = await Promise.all([
-      streamTraffic({ kafka: clients.kafka, serde: clients.serde, ns, rate: 300, events: fraudEvents }),
+      streamTraffic({ kafka: clients.kafka, serde: clients.serde, ns, rate: 0, events: fraudEvents }),
       streamRecsysTraffic({
         kafka: clients.kafka,
         serde: clients.serde,
         topics: recsys,
-        rate: 300,
+        rate: 0,
         events: recsysEvents,
       }),
     ]);
     expect(fraudSent.stats.total).toBe(fraudEvents.length);
     expect(recsysSent.stats.total).toBe(recsysEvents.length);
+    pipelines.push(
+      await startPipeline({
+        specs: specs.filter((s) => s.name === 'features'),
+        kafka: clients.kafka,
+        write: () => {},
+        colour: false,
+      }),
+    );
     [out.decisions, out.lists] = await Promise.all([
       read<Decision>(ns.topics.decisions, 'fraud/decision', transactionIds.length),
       read<Recommendation>(recsys.recommendations, recsysTopics.recommendations.valueSchema, requestIds.length),
@@ -114,7 +132,7 @@ describe('fraud and recommendations through one set of service processes', () =>
   }, 600_000);
 
   afterAll(async () => {
-    if (pipeline) await pipeline.stop();
+    for (const p of pipelines.reverse()) await p.stop();
     await clients.removeRun();
     await clients.close();
   });
