@@ -2,7 +2,6 @@
 import { fileURLToPath } from 'node:url';
 import { localEnv } from '@pipeline/infra';
 import { errorMessage, runMain } from '@pipeline/shared';
-import { recsysQuality } from '@pipeline/sink/queries/recsys-quality';
 import { runCredentials } from '../processes/credentials.js';
 import { freePort } from '../processes/service-process.js';
 import { ensureChampion } from '../run/champion.js';
@@ -11,8 +10,6 @@ import { startDecisionsReader } from '../run/decisions-reader.js';
 import { runLog } from '../run/log-file.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
-import { startRecommendationsReader } from '../run/recommendations-reader.js';
-import { requestIdsOf, streamRecsysTraffic } from '../run/recsys-traffic.js';
 import { createRunResources } from '../run/resources.js';
 import { createRunRegistry } from '../run/run-registry.js';
 import { runClients, runServers } from '../run/servers.js';
@@ -20,7 +17,6 @@ import { consoleSpec, pipelineSpecs } from '../run/services.js';
 import { streamTraffic } from '../run/traffic.js';
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from './options.js';
 import { countRecsysRows, countRows, monitorReport, provenanceEvent, queryOutcome } from './outcome.js';
-import { clickedByRequest, listQuality, popularityLists } from './recsys-quality.js';
 import { type DemoSummary, formatSummary, type RecsysSummary, type ServiceExit } from './summary.js';
 
 let options: DemoOptions;
@@ -83,6 +79,15 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   const fraud = opts.useCases.includes('fraud');
   const ns = runNamespace(newRunId('demo'), opts.useCases);
   const recsysTopics = ns.recsys;
+  // Loaded only with recommendations: a fraud demo (or one stopped by a bad variable) starts sooner.
+  const recsysModules = recsysTopics
+    ? await Promise.all([
+        import('../run/recommendations-reader.js'),
+        import('../run/recsys-traffic.js'),
+        import('./recsys-quality.js'),
+        import('@pipeline/sink/queries/recsys-quality'),
+      ])
+    : null;
   const log = runLog(ns, !opts.quiet);
   const logFile = log.file;
   const write = log.write;
@@ -153,14 +158,15 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       groupId: `${ns.groupPrefix}demo-reader`,
     });
     const refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}demo-dead-letters` });
-    const ranked = recsysTopics
-      ? await startRecommendationsReader({
-          kafka,
-          serde,
-          topic: recsysTopics.recommendations,
-          groupId: `${ns.groupPrefix}demo-recommendations`,
-        })
-      : undefined;
+    const ranked =
+      recsysModules && recsysTopics
+        ? await recsysModules[0].startRecommendationsReader({
+            kafka,
+            serde,
+            topic: recsysTopics.recommendations,
+            groupId: `${ns.groupPrefix}demo-recommendations`,
+          })
+        : undefined;
     say(
       `Traffic: ${opts.rate} events/s${opts.useCases.length > 1 ? ' per use case' : ''} (${opts.useCases.join(', ')}) for ${opts.durationMs / 1000} s (simulator seed ${opts.seed})`,
     );
@@ -202,8 +208,8 @@ async function runDemo(opts: DemoOptions): Promise<number> {
         })
       : Promise.resolve(null);
     const recsysTraffic =
-      recsysTopics && ranked
-        ? streamRecsysTraffic({
+      recsysTopics && ranked && recsysModules
+        ? recsysModules[1].streamRecsysTraffic({
             kafka,
             serde,
             topics: recsysTopics,
@@ -232,7 +238,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     say('Waiting for the last decisions and for the sink to write them');
     const deadline = Date.now() + 60_000;
     const transactionIds = traffic?.transactionIds ?? [];
-    const requestIds = recsysSent ? requestIdsOf(recsysSent.events) : [];
+    const requestIds = recsysSent && recsysModules ? recsysModules[1].requestIdsOf(recsysSent.events) : [];
     // Every transaction ends with a decision, every request with a ranked list, or as a dead letter
     // with its reason.
     const unaccounted = () => reader.missing(transactionIds).filter((id) => !refused.eventIds().has(id));
@@ -263,7 +269,8 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     const refusedIds = refused.eventIds();
     const deadLetters = await refused.stop();
     let recsysSummary: RecsysSummary | null = null;
-    if (recsysSent && rankedStats && ranked) {
+    if (recsysSent && rankedStats && ranked && recsysModules) {
+      const [, , { clickedByRequest, listQuality, popularityLists }, { recsysQuality }] = recsysModules;
       const lists = ranked.lists();
       const sentIds = new Set(requestIds);
       const comparable = new Map([...lists].filter(([id]) => sentIds.has(id)));
