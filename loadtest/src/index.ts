@@ -7,6 +7,9 @@ export {
   type PublishProgress,
   type PublishStats,
   publish,
+  publishRouted,
+  type RoutedMessage,
+  type RoutedPublishOptions,
 } from './load/publisher.js';
 export { type LatencyProbe, type ProbeReport, startLatencyProbe } from './probe/latency-probe.js';
 export { percentile, type Summary, summarize, summarizeSorted, ValueRecorder } from './probe/percentiles.js';

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { localEnv, localPath, serversFromEnv, up } from '@pipeline/infra';
-import { type SimEvent, simulate } from '@pipeline/loadtest';
+import { type RecsysEvent, type SimEvent, simulate, simulateRecsys } from '@pipeline/loadtest';
 import {
   createAvroSerde,
   createClickHouse,
@@ -23,11 +23,12 @@ import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
 import { type RunningPipeline, startPipeline } from '../run/pipeline.js';
 import { runPrincipals } from '../run/principals.js';
+import { streamRecsysTraffic } from '../run/recsys-traffic.js';
 import { createRunResources, removeRunResources } from '../run/resources.js';
 import { identitySpecs, type ProcessSpec, pipelineSpecs } from '../run/services.js';
 import { BENCH_USAGE, type BenchOptions, parseBenchOptions } from './options.js';
 import { type BenchResult, headline, type PipelineResult, renderReport } from './report.js';
-import { runStep, type StepResult } from './run-step.js';
+import { runStep, type StepResult, type StepTraffic } from './run-step.js';
 import { nextRate, record, type SearchState } from './search.js';
 
 let options: BenchOptions;
@@ -75,13 +76,13 @@ await runMain('bench', async () => {
 
   /** A pipeline on fresh resources: its processes, its namespace, and how to tear both down. */
   const launch = async (kind: PipelineResult['kind']) => {
-    const ns = runNamespace(newRunId(`bench-${kind}`));
+    const ns = runNamespace(newRunId(`bench-${kind}`), kind === 'recsys' ? ['recsys'] : ['fraud']);
     await createRunResources({ ns, kafka, registry, clickhouse });
     const refused = await startDeadLettersReader({ kafka, serde, ns, groupId: `${ns.groupPrefix}bench-dead-letters` });
     // Each fraud service as itself, as deployed; the identity relays stand in for them as the admin.
-    const principals = kind === 'fraud' ? await runPrincipals(ns, servers, { kafka, redis }) : undefined;
+    const principals = kind !== 'identity' ? await runPrincipals(ns, servers, { kafka, redis }) : undefined;
     const specs: ProcessSpec[] =
-      kind === 'fraud'
+      kind !== 'identity'
         ? pipelineSpecs(ns, servers, { tuning: benchTuning, credentials: principals?.credentials })
         : identitySpecs(ns, servers, tracing);
     const log = join(localPath('logs'), `${ns.id}.log`);
@@ -174,9 +175,83 @@ await runMain('bench', async () => {
     };
   };
 
+  /**
+   * Recommendations: a warm-up of the simulator's interactions, requests and labels (the features'
+   * state), then each step publishes only the requests that follow, at the rate in requests/s, and
+   * reads their ranked lists: the request path (features → scorer → decision) at that request rate.
+   */
+  const benchRecsys = async (): Promise<PipelineResult> => {
+    console.log('\nrecommendations pipeline');
+    const events = simulateRecsys({ seed: options.seed, users: 5_000, days: 120, startTime: Date.UTC(2025, 0, 1) });
+    let current = await launch('recsys');
+    const topics = () => current.ns.recsys as NonNullable<typeof current.ns.recsys>;
+    const warm = await streamRecsysTraffic({
+      kafka,
+      serde,
+      topics: topics(),
+      events: continuing(events),
+      rate: 500,
+      durationMs: options.warmUpMs,
+    });
+    console.log(
+      `  warm-up: ${warm.interactions} interactions, ${warm.requests} requests, ${warm.labels} labels (not reported)`,
+    );
+    const requests = requestsOnly(events);
+    const traffic = (): StepTraffic => ({
+      output: topics().recommendations,
+      hops: { enriched: topics().enrichedRequests, scores: topics().scores, decisions: topics().recommendations },
+      publish: async (rate, durationMs, onProgress) =>
+        (
+          await streamRecsysTraffic({
+            kafka,
+            serde,
+            topics: topics(),
+            events: continuing(requests),
+            rate,
+            durationMs,
+            onProgress,
+          })
+        ).stats,
+    });
+    const steps: StepResult[] = [];
+    let state: SearchState = { sustained: 0, failed: Number.POSITIVE_INFINITY };
+    for (const rate of options.recsysRates) {
+      const result = await runStep({
+        kafka,
+        serde,
+        ns: current.ns,
+        events: [][Symbol.iterator](),
+        rate,
+        durationMs: options.stepMs,
+        settleMs: options.settleMs,
+        pids: current.pids,
+        ports: current.ports,
+        ordered: true,
+        traffic: traffic(),
+      });
+      printStep(result);
+      steps.push(result);
+      state = record(state, rate, result.judgement.sustained);
+      if (result.drainSeconds === null && rate !== options.recsysRates.at(-1)) {
+        console.log('  backlog did not drain: restarting the pipeline on fresh topics for the next step');
+        await current.stop();
+        current = await launch('recsys');
+      }
+    }
+    await current.stop();
+    return {
+      kind: 'recsys',
+      steps,
+      searched: [],
+      maxSustained: state.sustained,
+      firstFailed: Number.isFinite(state.failed) ? state.failed : null,
+    };
+  };
+
   const pipelines: PipelineResult[] = [];
   if (options.fraud) pipelines.push(await benchPipeline('fraud'));
   if (options.identity) pipelines.push(await benchPipeline('identity'));
+  if (options.recsys) pipelines.push(await benchRecsys());
 
   const date = new Date().toISOString().slice(0, 10);
   const result: BenchResult = {
@@ -216,6 +291,15 @@ await runMain('bench', async () => {
   await clickhouse.close();
   console.log(JSON.stringify(headline(result)));
 });
+
+/** The events left in a generator, without closing it when a publisher stops early. */
+function continuing<T>(events: Iterator<T>): Iterable<T> {
+  return { [Symbol.iterator]: () => ({ next: () => events.next() }) };
+}
+
+function* requestsOnly(events: Iterator<RecsysEvent>): Generator<RecsysEvent> {
+  for (let next = events.next(); !next.done; next = events.next()) if (next.value.kind === 'request') yield next.value;
+}
 
 function* transactionsOnly(events: Iterable<SimEvent>): Generator<SimEvent> {
   for (const event of events) if (event.kind === 'transaction') yield event;

@@ -9,7 +9,10 @@ describe('parseBenchOptions', () => {
       settleMs: 5_000,
       search: true,
       identity: true,
+      recsys: true,
+      recsysRates: [1000],
     });
+    expect(parseBenchOptions(['--quick'])).toMatchObject({ recsys: true, recsysRates: [1000] });
   });
 
   it('sorts and deduplicates rates, and reads the switches', () => {
@@ -18,7 +21,13 @@ describe('parseBenchOptions', () => {
     ).toMatchObject({ rates: [500, 2000], stepMs: 10_000, settleMs: 2_000, search: false, identity: false });
   });
 
+  it('reads the recommendation rates and switch', () => {
+    expect(parseBenchOptions(['--recsys-rates', '1000,200,200'])).toMatchObject({ recsysRates: [200, 1000] });
+    expect(parseBenchOptions(['--no-recsys'])).toMatchObject({ recsys: false });
+  });
+
   it('names the bad flag', () => {
+    expect(() => parseBenchOptions(['--recsys-rates', 'many'])).toThrow(/--recsys-rates .*"many"/);
     expect(() => parseBenchOptions(['--rates', '500,fast'])).toThrow(/--rates .*"500,fast"/);
     expect(() => parseBenchOptions(['--step', '1s'])).toThrow(/--step/);
     expect(() => parseBenchOptions(['--step', '10s', '--settle', '6s'])).toThrow(/--settle/);

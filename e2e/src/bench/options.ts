@@ -9,6 +9,9 @@ export interface BenchOptions {
   search: boolean;
   identity: boolean;
   fraud: boolean;
+  /** The recommendations pipeline at fixed request rates (no search). */
+  recsys: boolean;
+  recsysRates: number[];
   /** The quick run: 500, 1,000 and 2,000 events/s, short steps, no search, no report written. */
   quick: boolean;
   warmUpMs: number;
@@ -25,7 +28,8 @@ export const BENCH_USAGE = `usage: npm run bench [-- options]
 
 End-to-end benchmark on this machine: the fraud pipeline (features, scorer, decision, sink as
 processes) and an identity pipeline (three relays through the same topics) at fixed rates, then the
-highest rate each sustains, found by search. Writes reports/bench-<date>.md and a PNG chart, prints
+highest rate each sustains, found by search; then the recommendations pipeline at fixed request
+rates. Writes reports/bench-<date>.md and a PNG chart, prints
 the table, and ends with one JSON line.
 
   --quick               500, 1,000 and 2,000 events/s in 15 s steps, no search, nothing written
@@ -36,6 +40,9 @@ the table, and ends with one JSON line.
   --no-search           skip the sustainable-rate search
   --no-identity         skip the identity pipeline
   --no-fraud            skip the fraud pipeline
+  --recsys-rates <list> recommendation requests/s (50 candidates each), after a warm-up of
+                        interactions; fixed rates, no search               (default 1000)
+  --no-recsys           skip the recommendations pipeline
   --profile <dir>       each service process writes a CPU profile there when it stops
                         (open in Chrome DevTools or speedscope)
   --tracing             services with OpenTelemetry tracing on (default off) to measure its cost
@@ -56,6 +63,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'no-search': { type: 'boolean', default: false },
       'no-identity': { type: 'boolean', default: false },
       'no-fraud': { type: 'boolean', default: false },
+      'recsys-rates': { type: 'string', default: '1000' },
+      'no-recsys': { type: 'boolean', default: false },
       seed: { type: 'string', default: '7' },
       out: { type: 'string', default: 'reports' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -70,6 +79,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   const rates = ratesText.split(',').map((r) => Number(r.trim()));
   if (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r < 1 || r > 200_000)) {
     throw new Error(`--rates must be a comma-separated list of whole rates from 1 to 200000, got "${ratesText}"`);
+  }
+  const recsysRates = values['recsys-rates'].split(',').map((r) => Number(r.trim()));
+  if (recsysRates.some((r) => !Number.isInteger(r) || r < 1 || r > 200_000)) {
+    throw new Error(
+      `--recsys-rates must be a comma-separated list of whole rates from 1 to 200000, got "${values['recsys-rates']}"`,
+    );
   }
   const stepMs = parseDuration(stepText);
   if (stepMs === undefined || stepMs < 5_000)
@@ -87,6 +102,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     search: !values['no-search'] && !quick,
     identity: !values['no-identity'],
     fraud: !values['no-fraud'],
+    recsys: !values['no-recsys'],
+    recsysRates: [...new Set(recsysRates)].sort((a, b) => a - b),
     quick,
     tracing: values.tracing,
     profileDir: values.profile ?? null,

@@ -73,6 +73,11 @@ describe('benchmark report', () => {
       max_sustained_eps: 1414,
       identity_max_eps: 20_000,
       pipeline_to_identity: 1414 / 20_000,
+      recsys_p99_ms_at_1000: null,
+      recsys_p50_ms_at_1000: null,
+      recsys_delivered_rps_at_1000: null,
+      recsys_rules_only_share_at_1000: null,
+      recsys_max_sustained_rps: null,
     });
   });
 
@@ -90,5 +95,41 @@ describe('benchmark report', () => {
     expect(md).toContain('| 1,000 | features 200/s (Fetch 100, Produce 100), scorer 50/s (Fetch 50) |');
     expect(md).toContain('| 1,000 | 20 | 1.25 | 10 | 10 |');
     expect(md).toContain('![latency against rate](bench-2026-11-23.png)');
+  });
+});
+
+describe('benchmark report with recommendations', () => {
+  const withRecsys: BenchResult = {
+    ...result,
+    pipelines: [
+      ...result.pipelines,
+      { kind: 'recsys', steps: [step(1000, 180, false)], searched: [], maxSustained: 0, firstFailed: 1000 },
+    ],
+  };
+
+  it('adds the recommendation figures beside the fraud ones, which stay as they were', () => {
+    const h = headline(withRecsys);
+    const fraudOnly = headline(result);
+    expect(h).toEqual({
+      ...fraudOnly,
+      recsys_p99_ms_at_1000: 180,
+      recsys_p50_ms_at_1000: 90,
+      recsys_delivered_rps_at_1000: 800,
+      recsys_rules_only_share_at_1000: 0.1,
+      recsys_max_sustained_rps: 0,
+    });
+  });
+
+  it('renders the recommendations pipeline in requests/s with its own goal', () => {
+    const md = renderReport(withRecsys, null);
+    expect(md).toContain('## Recommendations pipeline (features → scorer → decision');
+    expect(md).toContain(
+      '| rate/s | enriched requests (features) | scores (scorer) | recommendations (decision) | on rules alone |',
+    );
+    expect(md).toContain('Highest sustained rate: **0 requests/s** (not sustained at 1,000).');
+    expect(md).toContain(
+      '| recommendations: p99 request → ranked list < 100 ms at 1,000 requests/s | 180.0 ms | **missed** |',
+    );
+    expect(renderReport(result, null)).not.toContain('recommendations');
   });
 });

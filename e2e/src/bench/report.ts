@@ -3,7 +3,8 @@ import type { ProcessUsage } from '../processes/usage.js';
 import type { LabelGateFigures, StepResult } from './run-step.js';
 
 export interface PipelineResult {
-  kind: 'fraud' | 'identity';
+  /** recsys: rates are recommendation requests/s, the output the ranked lists. */
+  kind: 'fraud' | 'identity' | 'recsys';
   steps: StepResult[];
   searched: StepResult[];
   /** Highest rate sustained (0 if none). */
@@ -25,6 +26,7 @@ export interface BenchResult {
 
 export const GOALS = {
   p99AtThousandMs: 50,
+  recsysP99AtThousandMs: 100,
   sustainedEps: 5_000,
   identityShare: 0.5,
   relayCpuUsPerMessage: 60,
@@ -94,6 +96,20 @@ export function headline(result: BenchResult) {
     max_sustained_eps: fraud?.maxSustained ?? null,
     identity_max_eps: identity?.maxSustained ?? null,
     pipeline_to_identity: ratio,
+    ...recsysHeadline(result),
+  };
+}
+
+/** The recommendation figures beside the fraud ones: requests/s delivered, p50/p99 request → ranked list. */
+function recsysHeadline(result: BenchResult) {
+  const recsys = result.pipelines.find((p) => p.kind === 'recsys');
+  const at1000 = recsys?.steps.find((s) => s.rate === 1000);
+  return {
+    recsys_p99_ms_at_1000: at1000?.latencyMs.p99 ?? null,
+    recsys_p50_ms_at_1000: at1000?.latencyMs.p50 ?? null,
+    recsys_delivered_rps_at_1000: at1000?.judgement.deliveredRate ?? null,
+    recsys_rules_only_share_at_1000: at1000?.rulesOnlyShare ?? null,
+    recsys_max_sustained_rps: recsys?.maxSustained ?? null,
   };
 }
 
@@ -134,6 +150,19 @@ function stepRows(steps: StepResult[]): string[] {
   });
 }
 
+const TITLES: Record<PipelineResult['kind'], string> = {
+  fraud: 'Fraud pipeline (features → scorer → decision, sink alongside)',
+  identity: 'Identity pipeline (three relays, same topics, no work)',
+  recsys:
+    'Recommendations pipeline (features → scorer → decision, sink alongside; rates in requests/s of 50 candidates each, after a warm-up of interactions)',
+};
+
+const HOP_NAMES: Record<PipelineResult['kind'], string[]> = {
+  fraud: ['enriched (features)', 'scores (scorer)', 'decisions (decision)'],
+  identity: ['enriched (relay1)', 'scores (relay2)', 'decisions (relay3)'],
+  recsys: ['enriched requests (features)', 'scores (scorer)', 'recommendations (decision)'],
+};
+
 /** The report as Markdown: machine, one table per pipeline, goals met or missed. */
 export function renderReport(result: BenchResult, chartFile: string | null): string {
   const h = headline(result);
@@ -148,7 +177,7 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
   ];
   for (const p of result.pipelines) {
     lines.push(
-      `## ${p.kind === 'fraud' ? 'Fraud pipeline (features → scorer → decision, sink alongside)' : 'Identity pipeline (three relays, same topics, no work)'}`,
+      `## ${TITLES[p.kind]}`,
       '',
       '| rate/s | published/s | delivered/s | p50 ms | p95 ms | p99 ms | max ms | sustained | drained | CPU/RSS/CPU per event, per process |',
       '| -----: | ----------: | ----------: | -----: | -----: | -----: | -----: | --------- | ------- | ------------------- |',
@@ -157,11 +186,11 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
     if (p.searched.length > 0) lines.push(`| **search** | | | | | | | | | |`, ...stepRows(p.searched));
     lines.push(
       '',
-      `Highest sustained rate: **${int(p.maxSustained)} events/s**${p.firstFailed === null ? '' : ` (not sustained at ${int(p.firstFailed)})`}.`,
+      `Highest sustained rate: **${int(p.maxSustained)} ${p.kind === 'recsys' ? 'requests' : 'events'}/s**${p.firstFailed === null ? '' : ` (not sustained at ${int(p.firstFailed)})`}.`,
       '',
       'Latency from publish to each topic on the way, p50 / p99 ms (a hop costs the difference), and the share of decisions made on rules alone because the score missed its budget (`decision_decisions{path="RULES_ONLY"}`):',
       '',
-      `| rate/s | ${p.kind === 'fraud' ? 'enriched (features)' : 'enriched (relay1)'} | ${p.kind === 'fraud' ? 'scores (scorer)' : 'scores (relay2)'} | ${p.kind === 'fraud' ? 'decisions (decision)' : 'decisions (relay3)'} | on rules alone |`,
+      `| rate/s | ${HOP_NAMES[p.kind].join(' | ')} | on rules alone |`,
       '| -----: | ----: | ----: | ----: | ----: |',
       ...hopRows([...p.steps, ...p.searched].sort((a, b) => a.rate - b.rate)),
       '',
@@ -181,6 +210,11 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
     '| goal | measured | |',
     '| ---- | -------- | - |',
     `| p99 ≤ ${GOALS.p99AtThousandMs} ms at 1,000 events/s | ${f(h.p99_ms_at_1000)} ms | ${met(h.p99_ms_at_1000 === null ? null : h.p99_ms_at_1000 <= GOALS.p99AtThousandMs)} |`,
+    ...(result.pipelines.some((p) => p.kind === 'recsys')
+      ? [
+          `| recommendations: p99 request → ranked list < ${GOALS.recsysP99AtThousandMs} ms at 1,000 requests/s | ${f(h.recsys_p99_ms_at_1000)} ms | ${met(h.recsys_p99_ms_at_1000 === null ? null : h.recsys_p99_ms_at_1000 < GOALS.recsysP99AtThousandMs)} |`,
+        ]
+      : []),
     `| sustained ≥ ${int(GOALS.sustainedEps)} events/s | ${h.max_sustained_eps === null ? '-' : int(h.max_sustained_eps)} | ${met(h.max_sustained_eps === null ? null : h.max_sustained_eps >= GOALS.sustainedEps)} |`,
     `| pipeline ≥ ${GOALS.identityShare * 100} % of identity | ${h.pipeline_to_identity === null ? '-' : `${(h.pipeline_to_identity * 100).toFixed(0)} %`} | ${met(h.pipeline_to_identity === null ? null : h.pipeline_to_identity >= GOALS.identityShare)} |`,
     `| identity relay ≤ ${GOALS.relayCpuUsPerMessage} µs CPU per message per hop at 1,000/s | ${h.relay_cpu_us_per_msg === null ? '-' : `${int(h.relay_cpu_us_per_msg)} µs`} | ${met(h.relay_cpu_us_per_msg === null ? null : h.relay_cpu_us_per_msg <= GOALS.relayCpuUsPerMessage)} |`,

@@ -1,4 +1,11 @@
-import { type LatencyProbe, type SimEvent, type Summary, startLatencyProbe } from '@pipeline/loadtest';
+import {
+  type LatencyProbe,
+  type PublishProgress,
+  type PublishStats,
+  type SimEvent,
+  type Summary,
+  startLatencyProbe,
+} from '@pipeline/loadtest';
 import type { Admin, AvroSerde, Kafka } from '@pipeline/shared';
 import { type RequestRates, startRequestWindow } from '../processes/kafka-requests.js';
 import { startSeriesWindow } from '../processes/metric-sums.js';
@@ -28,6 +35,18 @@ export interface StepResult {
    * missed its budget (null: no decision process answered, or it decided nothing).
    */
   rulesOnlyShare: number | null;
+}
+
+/**
+ * What a step publishes and where it reads the result: by default the fraud transactions, to the
+ * decisions topic by way of enriched and scores; another use case gives its own.
+ */
+export interface StepTraffic {
+  /** The output topic: one message per event published. */
+  output: string;
+  /** Topics on the way, by hop name, the output last. */
+  hops: Record<string, string>;
+  publish(rate: number, durationMs: number, onProgress: (p: PublishProgress) => void): Promise<PublishStats>;
 }
 
 /** What the label gate cost the features service: rounds gated, their mean wait, its reads. */
@@ -73,9 +92,12 @@ export async function runStep(options: {
   ports: Record<string, number>;
   /** Publish in order (see streamTraffic); the identity pipeline need not, and goes faster. */
   ordered: boolean;
+  /** Another use case's traffic in place of the transactions in `events`. */
+  traffic?: StepTraffic;
 }): Promise<StepResult> {
   const { kafka, ns, rate } = options;
-  const output = ns.topics.decisions;
+  const stepTraffic = options.traffic ?? fraudTraffic(options);
+  const output = stepTraffic.output;
   // One admin connection for the step's offset reads (every second, and while draining).
   const admin = kafka.admin();
   await admin.connect();
@@ -86,7 +108,7 @@ export async function runStep(options: {
   let published = 0;
   let delivered = 0;
   const began = performance.now();
-  const hopTopics = { enriched: ns.topics.enriched, scores: ns.topics.scores, decisions: output };
+  const hopTopics = stepTraffic.hops;
   let probes: { hop: string; probe: LatencyProbe }[] | undefined;
   let usage: ReturnType<typeof startUsageWindow> | undefined;
   let requests: ReturnType<typeof startRequestWindow> | undefined;
@@ -123,20 +145,11 @@ export async function runStep(options: {
       });
   }, 1_000);
 
-  // No return(): the publisher closing its loop must not end the stream the next step continues.
-  const iterable: Iterable<SimEvent> = { [Symbol.iterator]: () => ({ next: () => options.events.next() }) };
-  const traffic = await streamTraffic({
-    kafka,
-    serde: options.serde,
-    ns,
-    ordered: options.ordered,
-    rate,
-    durationMs: options.durationMs,
-    events: iterable,
-    onProgress: (p) => {
+  const traffic = {
+    stats: await stepTraffic.publish(rate, options.durationMs, (p) => {
       published = p.sent;
-    },
-  });
+    }),
+  };
   clearInterval(sampler);
   clearTimeout(settle);
   published = traffic.stats.total;
@@ -174,7 +187,7 @@ export async function runStep(options: {
   return {
     rate,
     judgement,
-    latencyMs: hops.decisions ?? empty,
+    latencyMs: hops[Object.keys(hopTopics).at(-1) ?? 'decisions'] ?? empty,
     hops,
     deadLetters,
     drainSeconds,
@@ -182,5 +195,35 @@ export async function runStep(options: {
     kafkaRequests,
     labelGate,
     rulesOnlyShare,
+  };
+}
+
+/** The transactions of `events` into the run's topics, decided on the decisions topic. */
+function fraudTraffic(options: {
+  kafka: Kafka;
+  serde: AvroSerde;
+  ns: RunNamespace;
+  events: Iterator<SimEvent>;
+  ordered: boolean;
+}): StepTraffic {
+  const { ns } = options;
+  return {
+    output: ns.topics.decisions,
+    hops: { enriched: ns.topics.enriched, scores: ns.topics.scores, decisions: ns.topics.decisions },
+    publish: async (rate, durationMs, onProgress) => {
+      // No return(): the publisher closing its loop must not end the stream the next step continues.
+      const iterable: Iterable<SimEvent> = { [Symbol.iterator]: () => ({ next: () => options.events.next() }) };
+      const sent = await streamTraffic({
+        kafka: options.kafka,
+        serde: options.serde,
+        ns,
+        ordered: options.ordered,
+        rate,
+        durationMs,
+        events: iterable,
+        onProgress,
+      });
+      return sent.stats;
+    },
   };
 }

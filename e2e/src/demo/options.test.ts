@@ -5,6 +5,7 @@ import { parseDemoOptions } from './options.js';
 describe('parseDemoOptions', () => {
   it('has defaults a newcomer can run', () => {
     expect(parseDemoOptions([])).toEqual({
+      useCases: ['fraud'],
       rate: 200,
       durationMs: 45_000,
       seed: 7,
@@ -18,6 +19,8 @@ describe('parseDemoOptions', () => {
   it('reads every flag', () => {
     expect(
       parseDemoOptions([
+        '--use-case',
+        'fraud,recsys',
         '--rate',
         '50',
         '--duration',
@@ -30,6 +33,7 @@ describe('parseDemoOptions', () => {
         '/tmp/shots',
       ]),
     ).toEqual({
+      useCases: ['fraud', 'recsys'],
       rate: 50,
       durationMs: 120_000,
       seed: 3,
@@ -44,7 +48,13 @@ describe('parseDemoOptions', () => {
     expect(parseDemoOptions(['--screenshots', 'docs/console']).screenshots).toBe(resolve('docs/console'));
   });
 
+  it('takes recommendations alone', () => {
+    expect(parseDemoOptions(['--use-case', 'recsys']).useCases).toEqual(['recsys']);
+  });
+
   it('names the bad flag', () => {
+    expect(() => parseDemoOptions(['--use-case', 'ads'])).toThrow(/--use-case .* got "ads"/);
+    expect(() => parseDemoOptions(['--use-case', 'fraud,'])).toThrow(/--use-case .* got "fraud,"/);
     expect(() => parseDemoOptions(['--rate', 'fast'])).toThrow(/--rate .* got "fast"/);
     expect(() => parseDemoOptions(['--rate', '0'])).toThrow(/--rate/);
     expect(() => parseDemoOptions(['--duration', 'soon'])).toThrow(/--duration .* got "soon"/);

@@ -61,6 +61,20 @@ export async function countRows(clickhouse: ClickHouseClient): Promise<Record<st
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
 
+/** Rows the sink has written for the run's recommendation topics, per table (deduplicated). */
+export async function countRecsysRows(clickhouse: ClickHouseClient): Promise<Record<string, number>> {
+  const result = await clickhouse.query({
+    query: `SELECT 'recsys_interactions' AS t, count() AS n FROM (SELECT event_id FROM recsys_interactions FINAL)
+      UNION ALL SELECT 'recsys_requests', count() FROM (SELECT request_id FROM recsys_requests FINAL)
+      UNION ALL SELECT 'recsys_scores', count() FROM (SELECT request_id FROM recsys_scores FINAL)
+      UNION ALL SELECT 'recsys_recommendations', count() FROM (SELECT request_id FROM recsys_recommendations FINAL)
+      UNION ALL SELECT 'recsys_labels', count() FROM (SELECT interaction_id FROM recsys_labels FINAL)`,
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<{ t: string; n: string | number }>();
+  return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
+}
+
 /** What the monitor did over the run: its runs, and each alert with its reasons. */
 export async function monitorReport(clickhouse: ClickHouseClient): Promise<string[]> {
   const runs = await clickhouse.query({

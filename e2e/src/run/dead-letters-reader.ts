@@ -1,5 +1,12 @@
 import type { AvroSerde, Consumer, DeadLetter, Kafka } from '@pipeline/shared';
-import { type EnrichedTransaction, schemaFor, type Transaction } from '@pipeline/topology';
+import {
+  type EnrichedRequest,
+  type EnrichedTransaction,
+  type RecommendationRequest,
+  recsysTopics,
+  schemaFor,
+  type Transaction,
+} from '@pipeline/topology';
 import type { RunNamespace } from './namespace.js';
 
 export interface DeadLetterStats {
@@ -10,7 +17,10 @@ export interface DeadLetterStats {
 
 export interface DeadLettersReader {
   stats(): DeadLetterStats;
-  /** Transaction event ids some service dead-lettered (its transaction or its enriched event). */
+  /**
+   * Transaction event ids some service dead-lettered (its transaction or its enriched event), and
+   * request ids (its request or its enriched request) when the run carries recommendations.
+   */
   eventIds(): ReadonlySet<string>;
   /** The original message keys dead-lettered (as text), with how many times each. */
   keys(): ReadonlyMap<string, number>;
@@ -28,7 +38,10 @@ export async function startDeadLettersReader(options: {
   const letters = serde.decoder<DeadLetter>(schemaFor('pipeline/dead-letter').type);
   const transactions = serde.decoder<Transaction>(schemaFor('fraud/transaction').type);
   const enriched = serde.decoder<EnrichedTransaction>(schemaFor('fraud/enriched-transaction').type);
-  /** The event id inside a dead letter's original bytes, for the topics that carry transactions. */
+  const requests = serde.decoder<RecommendationRequest>(schemaFor(recsysTopics.requests.valueSchema).type);
+  const enrichedRequests = serde.decoder<EnrichedRequest>(schemaFor(recsysTopics.enrichedRequests.valueSchema).type);
+  const recsys = ns.recsys;
+  /** The event id inside a dead letter's original bytes, for the topics that carry transactions or requests. */
   const originalId: Record<string, (bytes: Buffer) => Promise<string>> = {
     [ns.topics.transactions]: async (bytes) => {
       await transactions.prepare([bytes]);
@@ -38,6 +51,18 @@ export async function startDeadLettersReader(options: {
       await enriched.prepare([bytes]);
       return enriched.decode(bytes).transaction.event_id;
     },
+    ...(recsys
+      ? {
+          [recsys.requests]: async (bytes: Buffer) => {
+            await requests.prepare([bytes]);
+            return requests.decode(bytes).request_id;
+          },
+          [recsys.enrichedRequests]: async (bytes: Buffer) => {
+            await enrichedRequests.prepare([bytes]);
+            return enrichedRequests.decode(bytes).request.request_id;
+          },
+        }
+      : {}),
   };
   const byReason: DeadLetterStats['byReason'] = {};
   const ids = new Set<string>();

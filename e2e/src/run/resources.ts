@@ -1,7 +1,7 @@
 import type { ClickHouseClient, Kafka, RedisClient, SchemaRegistryClient } from '@pipeline/shared';
 import { deleteMatching, deleteSubjects, identifier, sql } from '@pipeline/shared';
 import { applyTopology, valueSubject } from '@pipeline/topology';
-import type { RunNamespace } from './namespace.js';
+import { type RunNamespace, runTopicNames } from './namespace.js';
 
 /** Creates the run's topics (schemas registered under their subjects) and its ClickHouse database. */
 export async function createRunResources(options: {
@@ -31,7 +31,7 @@ export async function removeRunResources(options: {
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const topics = Object.values(options.ns.topics).filter((t) => existing.has(t));
+    const topics = runTopicNames(options.ns).filter((t) => existing.has(t));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
     const { groups } = await admin.listGroups();
     const own = groups.map((g) => g.groupId).filter((g) => g.startsWith(options.ns.groupPrefix));
@@ -39,7 +39,7 @@ export async function removeRunResources(options: {
   } finally {
     await admin.disconnect();
   }
-  const subjects = new Set(Object.values(options.ns.topics).map(valueSubject));
+  const subjects = new Set(runTopicNames(options.ns).map(valueSubject));
   await deleteSubjects(
     options.registry,
     (await options.registry.getAllSubjects()).filter((s) => subjects.has(s)),

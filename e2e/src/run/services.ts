@@ -83,14 +83,63 @@ export function serviceEnv(
       MONITOR_TRIGGERS_TOPIC: t.retrainingTriggers,
     },
   };
-  return { ...servers, SERVICE_NAME: name, LOG_LEVEL: 'info', ...own[name], ...tuning };
+  return { ...servers, SERVICE_NAME: name, LOG_LEVEL: 'info', ...own[name], ...useCaseEnv(name, ns), ...tuning };
+}
+
+/**
+ * The use cases a service serves and the recommendation topics, groups and tables, for a run that
+ * carries recommendations; nothing for a fraud-only run (the services' defaults are fraud).
+ */
+function useCaseEnv(name: ServiceName, ns: RunNamespace): Record<string, string> {
+  const r = ns.recsys;
+  if (!r) return {};
+  const uses = ns.useCases.join(',');
+  const group = (service: string) => `${ns.groupPrefix}${service}.recsys`;
+  const byService: Record<ServiceName, Record<string, string>> = {
+    features: {
+      FEATURES_USE_CASES: uses,
+      FEATURES_RECSYS_GROUP_ID: group('features'),
+      FEATURES_INTERACTIONS_TOPIC: r.interactions,
+      FEATURES_REQUESTS_TOPIC: r.requests,
+      FEATURES_ENRICHED_REQUESTS_TOPIC: r.enrichedRequests,
+    },
+    scorer: {
+      SCORER_USE_CASES: uses,
+      SCORER_RECSYS_GROUP_ID: group('scorer'),
+      SCORER_ENRICHED_REQUESTS_TOPIC: r.enrichedRequests,
+      SCORER_RECSYS_SCORES_TOPIC: r.scores,
+    },
+    decision: {
+      DECISION_USE_CASES: uses,
+      DECISION_RECSYS_GROUP_ID: group('decision'),
+      DECISION_RECSYS_ENRICHED_TOPIC: r.enrichedRequests,
+      DECISION_RECSYS_SCORES_TOPIC: r.scores,
+      DECISION_RECSYS_RECOMMENDATIONS_TOPIC: r.recommendations,
+    },
+    sink: {
+      SINK_USE_CASES: uses,
+      SINK_INTERACTIONS_TOPIC: r.interactions,
+      SINK_REQUESTS_TOPIC: r.requests,
+      SINK_RECSYS_ENRICHED_TOPIC: r.enrichedRequests,
+      SINK_RECSYS_SCORES_TOPIC: r.scores,
+      SINK_RECOMMENDATIONS_TOPIC: r.recommendations,
+      SINK_RECSYS_LABELS_TOPIC: r.labels,
+    },
+    monitor: {},
+  };
+  return byService[name];
 }
 
 /** The consumer groups a run's services join; the run waits for them before sending traffic. */
 export function serviceGroups(name: ServiceName, ns: RunNamespace): string[] {
-  const group = `${ns.groupPrefix}${name}`;
   if (name === 'monitor') return [];
-  return name === 'decision' ? [group, `${group}.scores`] : [group];
+  const fraud = ns.useCases.includes('fraud');
+  const recsys = ns.useCases.includes('recsys');
+  const group = `${ns.groupPrefix}${name}`;
+  // The sink reads every use case's topics in one group; the others have a group per use case.
+  if (name === 'sink') return [group];
+  const of = (g: string) => (name === 'decision' ? [g, `${g}.scores`] : [g]);
+  return [...(fraud ? of(group) : []), ...(recsys ? of(`${group}.recsys`) : [])];
 }
 
 /** A process of a pipeline: what to run, with which environment, and the groups it joins. */
@@ -101,7 +150,7 @@ export interface ProcessSpec {
   groups: string[];
 }
 
-/** The fraud pipeline's services for a run. */
+/** The pipeline's services for a run, serving the run's use cases. */
 export function pipelineSpecs(
   ns: RunNamespace,
   servers: ServerEnv,

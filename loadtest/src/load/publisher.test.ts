@@ -3,7 +3,7 @@ import { PUBLISH_TIME_HEADER } from '@pipeline/shared';
 import type { Label, Transaction } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import type { SimEvent } from '../simulator/events.js';
-import { type PublishEncoders, publish } from './publisher.js';
+import { type PublishEncoders, publish, publishRouted } from './publisher.js';
 
 function transaction(i: number): SimEvent {
   const value: Transaction = {
@@ -155,5 +155,43 @@ describe('publish', () => {
     const fake = fakeProducer({ fail: true });
     const stats = await publish(events(100), { producer: fake.producer, encoders, maxBatch: 10, maxInFlight: 1 });
     expect(stats).toMatchObject({ stoppedBy: 'error', total: 0, failed: 10, errors: ['broker gone'] });
+  });
+});
+
+describe('publishRouted', () => {
+  it('sends each event to the topic its route names, keyed and encoded as routed, counted per topic', async () => {
+    const { producer, batches } = fakeProducer();
+    const items = ['a1', 'b2', 'a3', 'c4', 'b5'];
+    const stats = await publishRouted(items, {
+      producer,
+      topics: ['A', 'B'],
+      route: (item) => ({ topic: item[0]?.toUpperCase() ?? '?', key: `k${item}`, value: Buffer.from(item) }),
+    });
+    expect(stats.sent).toEqual({ A: 2, B: 2, C: 1 });
+    expect(stats.total).toBe(5);
+    expect(stats.stoppedBy).toBe('exhausted');
+    const sent = batches.flatMap(messagesOf);
+    expect(sent.map((m) => `${m.topic}:${m.key}:${String(m.value)}`).sort()).toEqual([
+      'A:ka1:a1',
+      'A:ka3:a3',
+      'B:kb2:b2',
+      'B:kb5:b5',
+      'C:kc4:c4',
+    ]);
+    expect(sent.every((m) => m.headers?.[PUBLISH_TIME_HEADER] !== undefined)).toBe(true);
+  });
+
+  it('stops at the first event its route cannot encode, with the reason', async () => {
+    const { producer } = fakeProducer();
+    const stats = await publishRouted(['ok', 'bad'], {
+      producer,
+      topics: ['A'],
+      route: (item) => {
+        if (item === 'bad') throw new Error('field x: not a string');
+        return { topic: 'A', key: item, value: Buffer.from(item) };
+      },
+    });
+    expect(stats.stoppedBy).toBe('error');
+    expect(stats.errors).toEqual(['field x: not a string']);
   });
 });

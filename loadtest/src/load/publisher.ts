@@ -39,11 +39,28 @@ export interface PublishProgress {
   failed: number;
 }
 
-export interface PublishOptions {
-  producer: Producer;
+/** A message of an event: its topic, key and encoded value. */
+export interface RoutedMessage {
+  topic: string;
+  key: string;
+  value: Buffer;
+}
+
+export interface PublishOptions extends PacedOptions {
   encoders: PublishEncoders;
   /** Where to write; the topology's `transactions` and `labels` unless given (benchmarks use their own). */
   topics?: { transactions: string; labels: string };
+}
+
+/** Any events, each encoded and given its topic and key by `route`. */
+export interface RoutedPublishOptions<E> extends PacedOptions {
+  route: (event: E) => RoutedMessage;
+  /** The topics `route` writes to, counted in `sent` from 0 (in this order within a batch). */
+  topics: readonly string[];
+}
+
+export interface PacedOptions {
+  producer: Producer;
   /** Target events per second; 0 (the default) publishes as fast as the broker acknowledges. */
   rate?: number;
   /** Stop after this long; with `count` too, whichever comes first. Neither: until the events run out. */
@@ -105,9 +122,30 @@ const MAX_ERRORS_KEPT = 5;
  * hammered). Waits for everything in flight before returning.
  */
 export async function publish(events: Iterable<SimEvent>, options: PublishOptions): Promise<PublishStats> {
+  const { encoders, topics: given, ...paced } = options;
+  const topicNames = given ?? { transactions: topics.transactions.name, labels: topics.labels.name };
+  return publishRouted(events, {
+    ...paced,
+    topics: [topicNames.transactions, topicNames.labels],
+    route: (event) =>
+      event.kind === 'transaction'
+        ? {
+            topic: topicNames.transactions,
+            key: event.value.customer_id,
+            value: encoders.transaction.encode(event.value),
+          }
+        : { topic: topicNames.labels, key: event.value.customer_id, value: encoders.label.encode(event.value) },
+  });
+}
+
+/**
+ * `publish` for any events (another use case's): each event becomes the message `route` gives it,
+ * with the same pacing, batching, header, stopping and statistics.
+ */
+export async function publishRouted<E>(events: Iterable<E>, options: RoutedPublishOptions<E>): Promise<PublishStats> {
   const {
     producer,
-    encoders,
+    route,
     rate = 0,
     durationMs,
     count,
@@ -121,11 +159,10 @@ export async function publish(events: Iterable<SimEvent>, options: PublishOption
     clock = () => performance.now(),
     wallClock = Date.now,
   } = options;
-  const topicNames = options.topics ?? { transactions: topics.transactions.name, labels: topics.labels.name };
   if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be a finite number >= 0, got ${rate}`);
   if (!(maxBatch >= 1 && maxInFlight >= 1)) throw new RangeError('maxBatch and maxInFlight must be at least 1');
 
-  const sent: Record<string, number> = { [topicNames.transactions]: 0, [topicNames.labels]: 0 };
+  const sent: Record<string, number> = Object.fromEntries(options.topics.map((t) => [t, 0]));
   const errors: string[] = [];
   let total = 0;
   let failed = 0;
@@ -159,22 +196,24 @@ export async function publish(events: Iterable<SimEvent>, options: PublishOption
     });
   };
 
-  const send = (transactions: Message[], labels: Message[]) => {
+  const send = (byTopic: Map<string, Message[]>) => {
     const topicMessages: TopicMessages[] = [];
-    if (transactions.length > 0) topicMessages.push({ topic: topicNames.transactions, messages: transactions });
-    if (labels.length > 0) topicMessages.push({ topic: topicNames.labels, messages: labels });
     const headers = { [PUBLISH_TIME_HEADER]: String(wallClock()) };
-    for (const message of transactions) message.headers = headers;
-    for (const message of labels) message.headers = headers;
+    let count = 0;
+    for (const [topic, messages] of byTopic) {
+      if (messages.length === 0) continue;
+      topicMessages.push({ topic, messages });
+      for (const message of messages) message.headers = headers;
+      count += messages.length;
+    }
     batches++;
     const request = producer.sendBatch({ topicMessages, acks: -1, compression }).then(
       () => {
-        sent[topicNames.transactions] = (sent[topicNames.transactions] ?? 0) + transactions.length;
-        sent[topicNames.labels] = (sent[topicNames.labels] ?? 0) + labels.length;
-        total += transactions.length + labels.length;
+        for (const [topic, messages] of byTopic) sent[topic] = (sent[topic] ?? 0) + messages.length;
+        total += count;
       },
       (error: unknown) => {
-        failed += transactions.length + labels.length;
+        failed += count;
         const message = errorMessage(error);
         if (errors.length < MAX_ERRORS_KEPT && !errors.includes(message)) errors.push(message);
       },
@@ -208,8 +247,7 @@ export async function publish(events: Iterable<SimEvent>, options: PublishOption
     }
 
     const wanted = Math.min(allowed, maxBatch);
-    const transactions: Message[] = [];
-    const labels: Message[] = [];
+    const byTopic = new Map<string, Message[]>(options.topics.map((t) => [t, []]));
     let pulled = 0;
     try {
       while (pulled < wanted) {
@@ -219,12 +257,10 @@ export async function publish(events: Iterable<SimEvent>, options: PublishOption
           break;
         }
         pulled++;
-        const event = next.value;
-        if (event.kind === 'transaction') {
-          transactions.push({ key: event.value.customer_id, value: encoders.transaction.encode(event.value) });
-        } else {
-          labels.push({ key: event.value.customer_id, value: encoders.label.encode(event.value) });
-        }
+        const { topic, key, value } = route(next.value);
+        const messages = byTopic.get(topic);
+        if (messages) messages.push({ key, value });
+        else byTopic.set(topic, [{ key, value }]);
       }
     } catch (error) {
       // A value the schema refuses is a bug in the events: report it rather than publish around it.
@@ -233,7 +269,7 @@ export async function publish(events: Iterable<SimEvent>, options: PublishOption
       stoppedBy = 'error';
     }
     taken += pulled;
-    if (transactions.length + labels.length > 0) send(transactions, labels);
+    if ([...byTopic.values()].some((m) => m.length > 0)) send(byTopic);
   }
 
   if (stoppedBy !== 'exhausted') iterator.return?.();

@@ -53,6 +53,8 @@ export function testNamespace(): RunNamespace {
   ) as string[] as [string, string, string, string, string, string, string, string, string];
   return {
     id,
+    useCases: ['fraud'],
+    recsys: null,
     topics: { transactions, labels, enriched, scores, decisions, deadLetters, audit, alerts, retrainingTriggers },
     declarations: [],
     groupPrefix: `${id}.`,

@@ -3,13 +3,16 @@
  * the engine's decided marker, so the synchronous API (services/api) decides a rules-only fallback
  * with this code and claims it through the same marker, and the rule file's loader and its error,
  * so a tool that takes a rule file (the backtest) refuses a bad one with the message the engine
- * would log. Never a second implementation; importing it starts nothing.
+ * would log; and the ranking of recommendations (`rank`, its policy), which tests hold the engine to.
+ * Never a second implementation; importing it starts nothing.
  */
-export { decisionVars, defaultRulesFile } from './config.js';
+export { decisionVars, defaultRecsysPolicyFile, defaultRulesFile } from './config.js';
 export { decide } from './decide.js';
 export { RuleFileError } from './errors.js';
 export { assignVariant } from './experiment.js';
 export { createKeys, customerKeysPattern, type Keys } from './keys.js';
+export { parseRankingPolicy } from './ranking/policy.js';
+export { rank } from './ranking/rank.js';
 export { parseRuleSet } from './rules/load.js';
 export { openRuleStore, type RuleStore } from './rules/store.js';
 export type { RuleSet, Variant } from './rules/types.js';

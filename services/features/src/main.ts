@@ -42,6 +42,7 @@ import { labelSource } from './label-progress.js';
 import { compilePlan } from './plan.js';
 import { connectFeaturesRedis } from './redis.js';
 import type { RequestEngine } from './requests.js';
+import { declaredScriptsFor, scriptsFor } from './scripts.js';
 import { createTokenMap } from './token-map.js';
 
 await runMain('features', async () => {
@@ -88,6 +89,9 @@ await runMain('features', async () => {
 
   if (uses.has('fraud')) {
     const plan = compilePlan(fraudFeatureSet, config.FEATURES_ALLOWED_LATENESS, config.FEATURES_OUTPUT_RETENTION);
+    // Scripts registered before any command: an auto-pipeline holds only the scripts defined when it
+    // was opened, so one defined on a use case's first batch fails the other's calls in that tick.
+    scriptsFor(redis, plan);
     const engine: Engine = {
       set: fraudFeatureSet,
       plan,
@@ -209,6 +213,7 @@ await runMain('features', async () => {
       problem: requestProblem,
       maxCandidates: config.FEATURES_MAX_CANDIDATES,
     };
+    declaredScriptsFor(redis, recsys.declared.plan);
     const recsysConsumer = createBatchConsumer<Interaction | RecommendationRequest>({
       kafka,
       groupId: config.FEATURES_RECSYS_GROUP_ID,

@@ -28,7 +28,7 @@ describe('sink configuration', () => {
     ).toBe('b');
   });
 
-  it('stores the fraud topics by default, the recommendation topics with SINK_USE_CASES, under the topology names', () => {
+  it('stores the fraud topics by default, the recommendation topics with SINK_USE_CASES, under the topology names or their variables', () => {
     const stored = (vars: Record<string, string>) =>
       loadConfig({ ...base, ...vars }).stored.map((s) => `${s.topic}>${s.stream.table}`);
     expect(stored({ SINK_LABELS_TOPIC: 'run1.labels' })).toEqual([
@@ -46,6 +46,24 @@ describe('sink configuration', () => {
       'recsys.labels>recsys_labels',
     ]);
     expect(stored({ SINK_USE_CASES: 'fraud, recsys' })).toHaveLength(10);
+    expect(
+      stored({
+        SINK_USE_CASES: 'recsys',
+        SINK_INTERACTIONS_TOPIC: 'run1.recsys.interactions',
+        SINK_REQUESTS_TOPIC: 'run1.recsys.requests',
+        SINK_RECSYS_ENRICHED_TOPIC: 'run1.recsys.enriched-requests',
+        SINK_RECSYS_SCORES_TOPIC: 'run1.recsys.scores',
+        SINK_RECOMMENDATIONS_TOPIC: 'run1.recsys.recommendations',
+        SINK_RECSYS_LABELS_TOPIC: 'run1.recsys.labels',
+      }),
+    ).toEqual([
+      'run1.recsys.interactions>recsys_interactions',
+      'run1.recsys.requests>recsys_requests',
+      'run1.recsys.enriched-requests>recsys_enriched_requests',
+      'run1.recsys.scores>recsys_scores',
+      'run1.recsys.recommendations>recsys_recommendations',
+      'run1.recsys.labels>recsys_labels',
+    ]);
     expect(() => loadConfig({ ...base, SINK_USE_CASES: 'fraud,ads' })).toThrow(
       "SINK_USE_CASES unknown ads: one of fraud, recsys (got 'fraud,ads')",
     );

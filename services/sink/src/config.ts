@@ -8,7 +8,7 @@ import {
   serviceVars,
   withKeyRing,
 } from '@pipeline/shared';
-import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { fraudTopics, pipelineTopics, recsysTopics } from '@pipeline/topology';
 import { SINK_USE_CASES, type SinkUseCase, storedTopics } from './streams.js';
 
 /**
@@ -41,11 +41,17 @@ export const sinkVars = {
   SINK_RETENTION_INTERVAL: env.duration().default(3_600_000),
   /** Partitions handled at once; covers the six topics' partitions (4 × 6 + 3 + 1) so one flush serves them all. */
   SINK_PARTITIONS_CONCURRENTLY: env.positiveInt().default(28),
-  /** The fraud topics under other names; the recommendation topics are the topology's. */
+  /** The use cases' topics under other names (a run of its own, a deployment's prefix). */
   SINK_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   SINK_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
   SINK_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
   SINK_LABELS_TOPIC: env.string().default(fraudTopics.labels.name),
+  SINK_INTERACTIONS_TOPIC: env.string().default(recsysTopics.interactions.name),
+  SINK_REQUESTS_TOPIC: env.string().default(recsysTopics.requests.name),
+  SINK_RECSYS_ENRICHED_TOPIC: env.string().default(recsysTopics.enrichedRequests.name),
+  SINK_RECSYS_SCORES_TOPIC: env.string().default(recsysTopics.scores.name),
+  SINK_RECOMMENDATIONS_TOPIC: env.string().default(recsysTopics.recommendations.name),
+  SINK_RECSYS_LABELS_TOPIC: env.string().default(recsysTopics.labels.name),
   /** Audit entries of the services without a ClickHouse connection, stored in audit_log. */
   SINK_AUDIT_TOPIC: env.string().default(pipelineTopics.audit.name),
   /** Where rows ClickHouse refuses go. */
@@ -73,6 +79,12 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
       [fraudTopics.scores.name]: config.SINK_SCORES_TOPIC,
       [fraudTopics.decisions.name]: config.SINK_DECISIONS_TOPIC,
       [fraudTopics.labels.name]: config.SINK_LABELS_TOPIC,
+      [recsysTopics.interactions.name]: config.SINK_INTERACTIONS_TOPIC,
+      [recsysTopics.requests.name]: config.SINK_REQUESTS_TOPIC,
+      [recsysTopics.enrichedRequests.name]: config.SINK_RECSYS_ENRICHED_TOPIC,
+      [recsysTopics.scores.name]: config.SINK_RECSYS_SCORES_TOPIC,
+      [recsysTopics.recommendations.name]: config.SINK_RECOMMENDATIONS_TOPIC,
+      [recsysTopics.labels.name]: config.SINK_RECSYS_LABELS_TOPIC,
     }),
     tokenizer,
   };
