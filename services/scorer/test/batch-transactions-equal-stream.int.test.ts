@@ -107,7 +107,7 @@ describe('batch scoring of raw transactions', () => {
     const run = await scoreBatch(
       [
         ...['--model', 'fraud_gbdt@1', '--registry', registry.dir, '--transactions'],
-        ...['--input', writeTransactionsCsv(txs, labels), '--output', out, '--chunk', '97'],
+        ...['--input', writeTransactionsCsv(txs, labels), '--output', out, '--chunk', '97', '--feature-batch', '61'],
       ],
       env,
     );

@@ -29,10 +29,11 @@ import { fileRegistry } from '../registry/file-registry.js';
 
 export const USAGE = `usage: npm run score:batch -- --model <name@version|champion|challenger|shadow>
          (--input <file.csv|file.parquet> [--transactions] | --query "<SELECT ...>") (--output <file.csv> | --table <table>)
-         [--explain] [--explain-min-score <0..1>] [--rejects <file.csv>] [--chunk <rows>] [--insert-rows <rows>]
+         [--explain] [--explain-min-score <0..1>] [--rejects <file.csv>] [--chunk <rows>] [--insert-rows <rows>] [--feature-batch <rows>]
   --input        CSV with a header, or Parquet (uncompressed or Snappy): event_id and the ${fraudFeatureSet.name} v${fraudFeatureSet.version} feature columns (any order, others ignored)
   --transactions the --input rows are raw transactions (the transaction schema's fields, optionally is_fraud and label_time),
-                 sorted by event_time; their vectors are computed by the feature service's engine on Redis keys of the run's own, removed at the end
+                 sorted by event_time; their vectors are computed by the feature service's engine on Redis keys of the run's own, removed at the end,
+                 --feature-batch (5000) transactions per engine call
   --query        a ClickHouse SELECT returning event_id and feature_values (feature_set, feature_set_version checked if returned)
   --output       CSV: event_id, model, feature set, score, up to 3 contributions (written as <file>.partial, renamed when done)
   --table        a ClickHouse table with the batch_scores columns (migration 0008), in CLICKHOUSE_DATABASE
@@ -71,6 +72,7 @@ function parse(argv: string[]) {
       'explain-min-score': { type: 'string' },
       chunk: { type: 'string', default: '1024' },
       'insert-rows': { type: 'string', default: '10000' },
+      'feature-batch': { type: 'string', default: '5000' },
       registry: { type: 'string' },
     },
   });
@@ -118,6 +120,7 @@ export function parseBatchArgs(argv: string[]) {
     explainMinScore,
     chunk: count('chunk', values.chunk ?? '1024'),
     insertRows: count('insert-rows', values['insert-rows'] ?? '10000'),
+    featureBatch: count('feature-batch', values['feature-batch'] ?? '5000'),
     registry: values.registry,
   };
 }
@@ -175,7 +178,7 @@ async function run(args: BatchArgs, io: BatchCliIo): Promise<number> {
       transactions = transactionsInput(source, {
         redis: redis as RedisClient,
         engine: batchEngine(features, prefix),
-        batchRows: args.chunk,
+        batchRows: args.featureBatch,
       });
     }
     const input: BatchInput =
