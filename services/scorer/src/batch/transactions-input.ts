@@ -204,9 +204,9 @@ export function transactionsInput(source: TransactionSource, options: FeatureRun
       const pending = new LabelQueue();
       let batch: TransactionRow[] = [];
 
-      const apply = async (): Promise<InputRecord[]> => {
-        const rows = batch;
-        batch = [];
+      // Calls run one after the other (state and watermarks in order); each starts as soon as the one
+      // before it is done, so Redis works on one batch while the next is read and the last is scored.
+      const apply = async (rows: TransactionRow[]): Promise<InputRecord[]> => {
         let upTo = Number.NEGATIVE_INFINITY;
         for (const row of rows) {
           if (row.label) pending.push({ label: row.label, where: row.where });
@@ -247,15 +247,32 @@ export function transactionsInput(source: TransactionSource, options: FeatureRun
         return out;
       };
 
+      let previous: Promise<InputRecord[]> | undefined;
+      const chain = (rows: TransactionRow[]) => {
+        const next = (previous ?? Promise.resolve([])).then(() => apply(rows));
+        // Awaited in order below; until then a failure must not count as unhandled.
+        next.catch(() => undefined);
+        return next;
+      };
       for await (const record of source.records()) {
         if ('reject' in record) {
           yield record;
           continue;
         }
         batch.push(record.row);
-        if (batch.length >= options.batchRows) yield* await apply();
+        if (batch.length >= options.batchRows) {
+          const next = chain(batch);
+          batch = [];
+          if (previous) yield* await previous;
+          previous = next;
+        }
       }
-      if (batch.length > 0) yield* await apply();
+      if (batch.length > 0) {
+        const next = chain(batch);
+        if (previous) yield* await previous;
+        previous = next;
+      }
+      if (previous) yield* await previous;
       // Labels after the last transaction change no vector of this input.
     },
   };
