@@ -2,18 +2,23 @@
  * Batch scoring benchmark: rows/s of `score:batch` as users run it (the CLI's code, in-process) on N
  * generated rows, with the committed champion, over four paths: CSV file → CSV file, Parquet file →
  * CSV file, CSV file → ClickHouse table, ClickHouse query → ClickHouse table (the query over
- * transactions_enriched, in a throwaway database). Prints a table, then one JSON line; rows_per_hour
- * is the slowest path's.
+ * transactions_enriched, in a throwaway database), and raw transactions: a CSV of simulated
+ * transactions with their labels → CSV file (`--transactions`: features by the feature engine on
+ * Redis, then scored). Prints a table, then one JSON line; rows_per_hour is the slowest path's,
+ * vectors_rows_per_hour and transactions_rows_per_hour each mode's slowest.
  *
  *   npm run bench:batch                      (root script: tsx services/scorer/bench/batch-bench.ts)
  *   npx tsx services/scorer/bench/batch-bench.ts [--rows 1000000] [--query-rows 200000] [--parquet-rows 200000]
- *                                                [--threads N] [--explain] [--no-clickhouse]
+ *                                                [--tx-rows 200000] [--threads N] [--explain] [--no-clickhouse] [--no-transactions]
  *
  * Rows are the model's fixture vectors, each value scaled by a seeded factor (deterministic: the same
  * N gives the same file). Generating the files and loading transactions_enriched are not timed; the
  * query and Parquet paths use fewer rows (the first rows of the same sequence), as loading ClickHouse
  * and writing Parquet (in memory, hyparquet-writer) take longer than scoring them.
  * CLICKHOUSE_URL (default http://127.0.0.1:8123) for the ClickHouse paths; --no-clickhouse skips them.
+ * REDIS_URL (and REDIS_TLS_CA) for the transactions path; --no-transactions skips it. Its transactions
+ * come from the load simulator (seeded: 2,000 customers, the first --tx-rows transactions), written
+ * with their labels (not timed).
  */
 
 import { once } from 'node:events';
@@ -22,6 +27,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
+import { simulate } from '@pipeline/loadtest';
 import {
   createClickHouse,
   createTokenizer,
@@ -32,8 +38,9 @@ import {
   sql,
 } from '@pipeline/shared';
 import { enrichedRow, insertEnriched } from '@pipeline/sink/tables/transactions-enriched';
-import type { EnrichedTransaction } from '@pipeline/topology';
+import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { LABEL_FIELDS, TRANSACTION_FIELDS } from '../src/batch/transaction-rows.js';
 import { runScoreBatchCli } from '../src/cli/score-batch-cli.js';
 import { defaultRegistryDir } from '../src/config.js';
 import { fileRegistry } from '../src/registry/file-registry.js';
@@ -49,11 +56,18 @@ const { values } = parseArgs({
     threads: { type: 'string', default: String(availableParallelism()) },
     explain: { type: 'boolean', default: false },
     'no-clickhouse': { type: 'boolean', default: false },
+    'tx-rows': { type: 'string', default: '200000' },
+    'no-transactions': { type: 'boolean', default: false },
   },
 });
 const rows = Number(values.rows);
 const queryRows = Math.min(rows, Number(values['query-rows']));
 const parquetRows = Math.min(rows, Number(values['parquet-rows']));
+const txRows = Number(values['tx-rows']);
+if (!values['no-transactions'] && !process.env.REDIS_URL)
+  throw new Error(
+    'REDIS_URL is unset: the transactions path needs Redis (source /tmp/env.sh), or give --no-transactions',
+  );
 const clickhouseUrl = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const clickhouseTarget = { CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_TLS_CA: process.env.CLICKHOUSE_TLS_CA };
 const registry = fileRegistry(defaultRegistryDir);
@@ -98,7 +112,36 @@ const input = join(work, 'input.csv');
   await once(out, 'finish');
 }
 
+/** The first `n` simulated transactions, in event-time order, each with its label when it has one. */
+async function writeTransactions(path: string, n: number): Promise<void> {
+  const txs: Transaction[] = [];
+  const labels = new Map<string, Label>();
+  const start = Date.UTC(2026, 0, 1);
+  for (const e of simulate({ seed: 7, customers: 2_000, terminals: 400, days: 3650, startTime: start })) {
+    if (e.kind === 'transaction') {
+      if (txs.length === n) break;
+      txs.push(e.value);
+    } else labels.set(e.value.transaction_id, e.value);
+  }
+  const names = TRANSACTION_FIELDS.map((f) => f.name);
+  const out = createWriteStream(path);
+  out.write(`${[...names, ...LABEL_FIELDS.map((f) => f.name)].join(',')}\n`);
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  for (const tx of txs) {
+    const label = labels.get(tx.event_id);
+    const line = [
+      ...names.map((name) => cell((tx as unknown as Record<string, unknown>)[name])),
+      cell(label?.is_fraud),
+      cell(label?.label_time),
+    ].join(',');
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
 interface Result {
+  mode: 'vectors' | 'transactions';
   path: string;
   rows: number;
   seconds: number;
@@ -146,6 +189,7 @@ async function measure(path: string, argv: string[], extraEnv: Record<string, st
   if (code !== 0) throw new Error(`${path}: score:batch exited ${code}`);
   const summary = JSON.parse(out.at(-1) as string) as { scored: number; seconds: number };
   results.push({
+    mode: argv.includes('--transactions') ? 'transactions' : 'vectors',
     path,
     rows: summary.scored,
     seconds: summary.seconds,
@@ -159,6 +203,15 @@ try {
   csvPeakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   writeParquet();
   await measure('parquet -> csv', ['--input', parquet, '--output', join(work, 'scores-parquet.csv')]);
+  if (!values['no-transactions']) {
+    const transactions = join(work, 'transactions.csv');
+    process.stderr.write(`simulating ${txRows} transactions with their labels (not timed)\n`);
+    await writeTransactions(transactions, txRows);
+    await measure('transactions csv -> csv', [
+      '--transactions',
+      ...['--input', transactions, '--output', join(work, 'scores-transactions.csv')],
+    ]);
+  }
   if (!values['no-clickhouse']) {
     const database = `batch_bench_${process.pid}`;
     const admin = createClickHouse(clickhouseTarget);
@@ -224,10 +277,10 @@ try {
 console.log(
   `model ${ref}, ${values.threads} worker threads, explain ${values.explain}, chunk 1024 rows; peak RSS after csv -> csv ${csvPeakRssMb} MB`,
 );
-console.log('path                      rows   seconds     rows/s      rows/hour');
+console.log('path                         rows   seconds     rows/s      rows/hour');
 for (const r of results) {
   console.log(
-    `${r.path.padEnd(20)}${String(r.rows).padStart(10)}${r.seconds.toFixed(1).padStart(10)}${Math.round(r.rows_per_s).toString().padStart(11)}${Math.round(
+    `${r.path.padEnd(23)}${String(r.rows).padStart(10)}${r.seconds.toFixed(1).padStart(10)}${Math.round(r.rows_per_s).toString().padStart(11)}${Math.round(
       r.rows_per_s * 3600,
     )
       .toLocaleString('en-US')
@@ -235,10 +288,16 @@ for (const r of results) {
   );
 }
 const slowest = Math.min(...results.map((r) => r.rows_per_s));
+const perHour = (mode: Result['mode']) => {
+  const of = results.filter((r) => r.mode === mode);
+  return of.length === 0 ? null : Math.round(Math.min(...of.map((r) => r.rows_per_s)) * 3600);
+};
 console.log(
   JSON.stringify({
     bench: 'batch',
     rows_per_hour: Math.round(slowest * 3600),
+    vectors_rows_per_hour: perHour('vectors'),
+    transactions_rows_per_hour: perHour('transactions'),
     model: ref,
     threads: Number(values.threads),
     explain: values.explain,

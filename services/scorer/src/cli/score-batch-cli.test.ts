@@ -56,6 +56,20 @@ describe('parseBatchArgs', () => {
     expect(() => parseBatchArgs([...base, '--input', 'a.csv', '--explain-min-score', '2'])).toThrow(/not from 0 to 1/);
     expect(() => parseBatchArgs([...base, '--input', 'a.csv', '--bogus'])).toThrow(/bogus/);
   });
+
+  it('takes --transactions with an input file only, and a positive --feature-batch', () => {
+    const base = ['--model', 'champion', '--output', 'b.csv', '--transactions'];
+    expect(parseBatchArgs([...base, '--input', 'tx.parquet'])).toMatchObject({
+      transactions: true,
+      featureBatch: 5000,
+    });
+    expect(() => parseBatchArgs([...base, '--query', 'SELECT 1'])).toThrow(
+      /--transactions reads raw transactions from an --input file/,
+    );
+    expect(() => parseBatchArgs([...base, '--input', 'tx.csv', '--feature-batch', 'x'])).toThrow(
+      /--feature-batch 'x' is not a positive integer/,
+    );
+  });
 });
 
 describe('score:batch on a CSV file', () => {
