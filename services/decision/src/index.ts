@@ -9,7 +9,7 @@ export { decisionVars, defaultRulesFile } from './config.js';
 export { decide } from './decide.js';
 export { RuleFileError } from './errors.js';
 export { assignVariant } from './experiment.js';
-export { createKeys, customerKeysPattern, type Keys } from './keys.js';
+export { createKeys, customerKeysPattern, entityKeysPattern, KEY_TAGS, type Keys } from './keys.js';
 export { parseRuleSet } from './rules/load.js';
 export { openRuleStore, type RuleStore } from './rules/store.js';
 export type { RuleSet, Variant } from './rules/types.js';
