@@ -76,7 +76,7 @@ export function parseEraseArgs(args: readonly string[], user = safeUser()): Eras
     throw new ConfigError([`--${subject}`], `${flag} is missing\n${ERASE_USAGE}`);
   }
   const problem = ID_PROBLEM[subject](id);
-  if (problem) throw new ConfigError([`--${subject}`], `--${subject}: ${problem}`);
+  if (problem) throw new ConfigError([`--${subject}`], `--${subject}: ${problem}\n${ERASE_USAGE}`);
   return {
     subject,
     id,

@@ -98,25 +98,28 @@ export async function erase(request: ErasureRequest, deps: ErasureDeps): Promise
     subject,
   );
 
-  let features = 0;
-  if (subject === 'customer') {
-    features = await deleteMatching(redis, entityKeysPattern(deps.prefixes.features, 'customer', request.id));
-  } else {
-    for (const pattern of userFeatureKeyPatterns(deps.prefixes.features, deps.entities, request.id)) {
-      features += await deleteMatching(redis, pattern);
-    }
-    // Read before the rows holding them are deleted: the lookups are keyed by request id alone.
-    const lookups = requestLookupKeys(deps.prefixes.features, await idsOf(targets.requestSources));
-    const removed = await execPipelined(
-      redis,
-      lookups.map((key) => ({ key, queue: (p) => p.unlink(key) })),
-    );
-    features += removed.reduce<number>((n, r) => n + Number(r), 0);
-  }
-  const decision = await deleteMatching(
-    redis,
-    decisionKeysPattern(deps.prefixes.decision, KEY_TAGS[subject], request.id),
+  const featurePatterns =
+    subject === 'customer'
+      ? [entityKeysPattern(deps.prefixes.features, 'customer', request.id)]
+      : userFeatureKeyPatterns(deps.prefixes.features, deps.entities, request.id);
+  const decisionPattern = decisionKeysPattern(deps.prefixes.decision, KEY_TAGS[subject], request.id);
+  // Read before the rows holding them are deleted: a user's request lookups are keyed by request id alone.
+  const lookups = requestLookupKeys(deps.prefixes.features, await idsOf(targets.requestSources));
+  const plan = [...targets.bySubject, ...targets.byEvent];
+  say(
+    `plan: Redis keys matching ${[...featurePatterns, decisionPattern].join(', ')}` +
+      (lookups.length > 0 ? ` and ${lookups.length} request lookups` : '') +
+      `; ClickHouse rows of ${plan.map((t) => `${t.table}.${t.column}`).join(', ')}`,
   );
+
+  let features = 0;
+  for (const pattern of featurePatterns) features += await deleteMatching(redis, pattern);
+  const removed = await execPipelined(
+    redis,
+    lookups.map((key) => ({ key, queue: (p) => p.unlink(key) })),
+  );
+  features += removed.reduce<number>((n, r) => n + Number(r), 0);
+  const decision = await deleteMatching(redis, decisionPattern);
   say(`Redis: ${features} feature keys and ${decision} decision keys removed`);
 
   // A customer's event ids first, from every table that holds them beside the token: tables that
@@ -124,7 +127,6 @@ export async function erase(request: ErasureRequest, deps: ErasureDeps): Promise
   const ids = await idsOf(targets.eventSources);
   const bySubject = new Set(targets.bySubject.map((t) => `${t.table}.${t.column}`));
   const valuesOf = (t: Target) => (bySubject.has(`${t.table}.${t.column}`) ? tokens : ids);
-  const plan = [...targets.bySubject, ...targets.byEvent];
   const found: ErasureSummary['clickhouse'] = [];
   for (const target of plan) {
     const before = await count(target, valuesOf(target));
