@@ -7,6 +7,7 @@ import {
   deleteMatching,
   execPipelined,
   type RedisClient,
+  scanKeys,
   type Tokenizer,
 } from '@pipeline/shared';
 import type { TopicDeclaration } from '@pipeline/topology';
@@ -24,7 +25,7 @@ import {
   tablesSql,
   withEngines,
 } from './plan.js';
-import { requestLookupKeys, userFeatureKeyPatterns } from './user-keys.js';
+import { requestKeys, userFeatureKeyPatterns } from './user-keys.js';
 
 export interface ErasureRequest {
   /** A customer (fraud) or a recommendation user. */
@@ -104,11 +105,13 @@ export async function erase(request: ErasureRequest, deps: ErasureDeps): Promise
       : userFeatureKeyPatterns(deps.prefixes.features, deps.entities, request.id);
   const decisionPattern = decisionKeysPattern(deps.prefixes.decision, KEY_TAGS[subject], request.id);
   // Read before the rows holding them are deleted: a user's request lookups are keyed by request id alone.
-  const lookups = requestLookupKeys(deps.prefixes.features, await idsOf(targets.requestSources));
+  const requestIds = await idsOf(targets.requestSources);
+  const perRequest = requestKeys(deps.prefixes.features, requestIds);
+  const lookups = requestIds.length === 0 ? [] : (await scanKeys(redis, perRequest.pattern)).filter(perRequest.isUsers);
   const plan = [...targets.bySubject, ...targets.byEvent];
   say(
     `plan: Redis keys matching ${[...featurePatterns, decisionPattern].join(', ')}` +
-      (lookups.length > 0 ? ` and ${lookups.length} request lookups` : '') +
+      (lookups.length > 0 ? ` and ${lookups.length} keys of its ${requestIds.length} requests` : '') +
       `; ClickHouse rows of ${plan.map((t) => `${t.table}.${t.column}`).join(', ')}`,
   );
 

@@ -1,7 +1,7 @@
 import { entity, RECSYS_ENTITIES, recsysFeatureSet } from '@pipeline/feature-sets';
 import { requestLookupKey, taggedKeys } from '@pipeline/features';
 import { describe, expect, it } from 'vitest';
-import { requestLookupKeys, userEntities, userFeatureKeyPatterns } from './user-keys.js';
+import { requestKeys, userEntities, userFeatureKeyPatterns } from './user-keys.js';
 
 /** Redis's glob as a regular expression (`*`, `?` and `\` escapes are all these patterns use). */
 function globMatches(pattern: string, key: string): boolean {
@@ -69,7 +69,17 @@ describe("a recommendation user's feature keys, from the declarations", () => {
     expect(globMatches(pattern as string, taggedKeys('run[1]*:', 'uv', 'Ux1').state)).toBe(false);
   });
 
-  it("names the per-request lookups of the user's requests by the service's own keys", () => {
-    expect(requestLookupKeys('f:', ['r1', 'r2'])).toEqual([requestLookupKey('f:', 'r1'), requestLookupKey('f:', 'r2')]);
+  it("finds every per-request key of the user's requests, and no other request's", () => {
+    const { pattern, isUsers } = requestKeys('f:', ['r1', 'r2']);
+    expect(pattern).toBe('f:{q:*');
+    const keys = [requestLookupKey('f:', 'r1'), requestLookupKey('f:', 'r2'), 'f:{q:r1}:c5'];
+    for (const key of keys) expect(globMatches(pattern, key) && isUsers(key), key).toBe(true);
+    for (const key of [
+      requestLookupKey('f:', 'r10'),
+      requestLookupKey('f:', 'r'),
+      taggedKeys('f:', 'uv', 'r1').state,
+    ]) {
+      expect(isUsers(key), key).toBe(false);
+    }
   });
 });

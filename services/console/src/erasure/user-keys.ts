@@ -45,7 +45,20 @@ function commonPrefix(keys: readonly string[]): string {
   return first.slice(0, end);
 }
 
-/** The per-request lookups (the candidates' categories, kept for redeliveries) of the user's requests. */
-export function requestLookupKeys(prefix: string, requestIds: readonly string[]): string[] {
-  return requestIds.map((id) => requestLookupKey(prefix, id));
+/**
+ * The per-request keys (`{q:<request id>}:…`: the candidates' looked-up categories, and whatever else
+ * the service keeps per request for redeliveries) of the user's requests: one SCAN pattern over every
+ * request's keys, and the filter keeping the user's (request ids never hold braces).
+ */
+export function requestKeys(prefix: string, requestIds: readonly string[]) {
+  const [before = ''] = requestLookupKey(prefix, MARKER).split(MARKER);
+  const ids = new Set(requestIds);
+  return {
+    pattern: `${globEscape(before)}*`,
+    isUsers: (key: string) => {
+      if (!key.startsWith(before)) return false;
+      const end = key.indexOf('}', before.length);
+      return end > before.length && ids.has(key.slice(before.length, end));
+    },
+  };
 }
