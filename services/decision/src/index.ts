@@ -10,7 +10,7 @@ export { decisionVars, defaultRecsysPolicyFile, defaultRulesFile } from './confi
 export { decide } from './decide.js';
 export { RuleFileError } from './errors.js';
 export { assignVariant } from './experiment.js';
-export { createKeys, customerKeysPattern, type Keys } from './keys.js';
+export { createKeys, customerKeysPattern, entityKeysPattern, KEY_TAGS, type Keys } from './keys.js';
 export { parseRankingPolicy } from './ranking/policy.js';
 export { rank } from './ranking/rank.js';
 export { parseRuleSet } from './rules/load.js';

@@ -23,9 +23,16 @@ export function createKeys(prefix = DEFAULT_PREFIX, tag = 'c'): Keys {
   };
 }
 
-/** Pattern matching every key of one customer under `prefix` (scores and decided markers): what erasure removes. */
+/** The hash tag of each use case's entity: fraud's customer, recommendations' user. */
+export const KEY_TAGS = { customer: 'c', user: 'u' } as const;
+
+/** Pattern matching every key of one entity under `prefix` (scores and decided markers): what erasure removes. */
+export function entityKeysPattern(prefix: string, tag: string, entityId: string): string {
+  return `${globEscape(prefix)}{${tag}:${globEscape(entityId)}}:*`;
+}
+
 export function customerKeysPattern(prefix: string, customerId: string): string {
-  return `${globEscape(prefix)}{c:${globEscape(customerId)}}:*`;
+  return entityKeysPattern(prefix, KEY_TAGS.customer, customerId);
 }
 
 /** Matches every key `createKeys(prefix)` builds: the Redis ACL pattern of the engine's keys. */

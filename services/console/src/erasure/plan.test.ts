@@ -1,7 +1,7 @@
-import { fraudTopics, pipelineTopics } from '@pipeline/topology';
+import { fraudTopics, pipelineTopics, recsysTopics } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import { loadEraseConfig, parseEraseArgs } from './config.js';
-import { countSql, deleteSql, erasureTargets, kafkaRemainder, withEngines } from './plan.js';
+import { countSql, deleteSql, erasureTargets, idsSql, kafkaRemainder, withEngines } from './plan.js';
 
 const columns = withEngines(
   [
@@ -14,6 +14,15 @@ const columns = withEngines(
     { table: 'monitor_runs', name: 'window_end' },
     { table: 'labels_latest', name: 'transaction_id' },
     { table: 'audit_log', name: 'subject' },
+    { table: 'recsys_interactions', name: 'event_id' },
+    { table: 'recsys_interactions', name: 'user_id' },
+    { table: 'recsys_requests', name: 'request_id' },
+    { table: 'recsys_requests', name: 'user_id' },
+    { table: 'recsys_labels', name: 'interaction_id' },
+    { table: 'recsys_labels', name: 'user_id' },
+    { table: 'recsys_enriched_requests', name: 'request_id' },
+    { table: 'recsys_enriched_requests', name: 'user_id' },
+    { table: 'recsys_quality_daily', name: 'model_name' },
   ],
   [
     { name: 'decisions', engine: 'ReplacingMergeTree' },
@@ -23,13 +32,19 @@ const columns = withEngines(
     { name: 'monitor_runs', engine: 'ReplacingMergeTree' },
     { name: 'labels_latest', engine: 'View' },
     { name: 'audit_log', engine: 'MergeTree' },
+    { name: 'recsys_interactions', engine: 'ReplacingMergeTree' },
+    { name: 'recsys_requests', engine: 'ReplacingMergeTree' },
+    { name: 'recsys_labels', engine: 'ReplacingMergeTree' },
+    { name: 'recsys_enriched_requests', engine: 'ReplacingMergeTree' },
+    { name: 'recsys_quality_daily', engine: 'View' },
   ],
 );
 
 describe('what erasure touches, from the columns ClickHouse reports', () => {
   it('erases tables holding the token by it, and tables holding only event ids by the customer’s events', () => {
+    // recsys_interactions holds event ids too, but names its user: never erased by a customer's events.
     expect(erasureTargets(columns)).toEqual({
-      byCustomer: [
+      bySubject: [
         { table: 'decisions', column: 'customer_id' },
         { table: 'labels', column: 'customer_id' },
         { table: 'dead_letters', column: 'original_key' },
@@ -39,15 +54,42 @@ describe('what erasure touches, from the columns ClickHouse reports', () => {
         { table: 'decisions', column: 'event_id' },
         { table: 'labels', column: 'transaction_id' },
       ],
+      requestSources: [],
     });
   });
 
-  it('never touches views or the append-only audit trail', () => {
-    const tables = Object.values(erasureTargets(columns))
+  it('erases a recommendation user from every table holding user_id, and its dead letters, never by event ids', () => {
+    expect(erasureTargets(columns, 'user')).toEqual({
+      bySubject: [
+        { table: 'dead_letters', column: 'original_key' },
+        { table: 'recsys_interactions', column: 'user_id' },
+        { table: 'recsys_requests', column: 'user_id' },
+        { table: 'recsys_labels', column: 'user_id' },
+        { table: 'recsys_enriched_requests', column: 'user_id' },
+      ],
+      byEvent: [],
+      eventSources: [],
+      // Where the user's request ids are read, for the feature service's per-request lookups.
+      requestSources: [
+        { table: 'recsys_requests', column: 'request_id' },
+        { table: 'recsys_enriched_requests', column: 'request_id' },
+      ],
+    });
+  });
+
+  it.each(['customer', 'user'] as const)('never touches views or the append-only audit trail (%s)', (subject) => {
+    const tables = Object.values(erasureTargets(columns, subject))
       .flat()
       .map((t) => t.table);
     expect(tables).not.toContain('labels_latest');
+    expect(tables).not.toContain('recsys_quality_daily');
     expect(tables).not.toContain('audit_log');
+  });
+
+  it("reads the subject's ids by its own column", () => {
+    expect(idsSql({ table: 'recsys_requests', column: 'request_id' }, 'user_id', ['tok_k1_u'])).toBe(
+      "SELECT DISTINCT request_id AS id FROM recsys_requests WHERE user_id IN ('tok_k1_u')",
+    );
   });
 
   it('deletes with a mutation over every token, escaped', () => {
@@ -66,22 +108,45 @@ describe('what erasure touches, from the columns ClickHouse reports', () => {
     expect(lines.some((l) => l.startsWith('dead-letters:'))).toBe(true);
     expect(lines).toHaveLength(Object.values(fraudTopics).length + 1);
   });
+
+  it("says the same of a user: every recommendation topic, and the dead letters, none of the customer's", () => {
+    const topics = [...Object.values(fraudTopics), ...Object.values(recsysTopics), ...Object.values(pipelineTopics)];
+    const lines = kafkaRemainder(topics, 'user');
+    expect(lines.filter((l) => l.startsWith('recsys.'))).toHaveLength(Object.values(recsysTopics).length);
+    expect(lines.some((l) => l.startsWith('dead-letters:') && l.includes("the user's dead-lettered"))).toBe(true);
+    expect(lines).toHaveLength(Object.values(recsysTopics).length + 1);
+    expect(lines.join('\n')).not.toContain('transactions:');
+  });
 });
 
 describe('npm run erase arguments', () => {
   it('takes the customer, who and why', () => {
     expect(parseEraseArgs(['--customer', 'C123', '--by', 'Ana', '--why', 'ticket 4711'], 'me')).toEqual({
-      customerId: 'C123',
+      subject: 'customer',
+      id: 'C123',
       actor: 'Ana',
       reason: 'ticket 4711',
     });
     expect(parseEraseArgs(['--customer', 'C123'], 'me').actor).toBe('me');
   });
 
+  it('takes a recommendation user instead', () => {
+    expect(parseEraseArgs(['--user', 'U42', '--why', 'ticket 9'], 'me')).toEqual({
+      subject: 'user',
+      id: 'U42',
+      actor: 'me',
+      reason: 'ticket 9',
+    });
+  });
+
   it.each([
-    [[], /--customer is missing/],
+    [[], /--customer or --user is missing/],
     [['--customer', ''], /--customer is missing/],
+    [['--user', ' '], /--user is missing/],
     [['--customer', 'C {1}'], /invalid customer id/],
+    [['--user', 'U|1'], /--user: invalid user id/],
+    [['--user', 'U1', '--customer', 'C1'], /--customer or --user, not both/],
+    [['--user'], /argument missing/],
     [['--customer', 'C1', '--oops'], /Unknown option/],
   ])('refuses %j with the reason', (args, reason) => {
     expect(() => parseEraseArgs(args, 'me')).toThrow(reason);

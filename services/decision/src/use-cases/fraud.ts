@@ -2,6 +2,7 @@ import type { Decision, EnrichedTransaction, Score } from '@pipeline/topology';
 import { decide, scoreMatches } from '../decide.js';
 import { assignVariant } from '../experiment.js';
 import { checkEnriched, checkScore, type FeatureSetLike } from '../feature-set.js';
+import { KEY_TAGS } from '../keys.js';
 import type { RuleSet } from '../rules/types.js';
 import type { DecisionUseCase, JoinRefs } from '../use-case.js';
 
@@ -18,7 +19,7 @@ export function fraudUseCase(rules: { current(): RuleSet }, featureSet: FeatureS
   return {
     name: 'fraud',
     schemas: { enriched: 'fraud/enriched-transaction', score: 'fraud/score', decision: 'fraud/decision' },
-    keyTag: 'c',
+    keyTag: KEY_TAGS.customer,
     refs: fraudRefs,
     event: (e) => ({ entityId: e.transaction.customer_id, eventId: e.transaction.event_id }),
     checkEvent: (e) => checkEnriched(e, featureSet),

@@ -10,6 +10,7 @@ import { scoreMatches } from '../decide.js';
 import { FeatureSetMismatchError, ScoreMismatchError } from '../errors.js';
 import { assignVariant } from '../experiment.js';
 import type { FeatureSetLike } from '../feature-set.js';
+import { KEY_TAGS } from '../keys.js';
 import { type RankingPolicy, type RankingVariant, variantPolicy } from '../ranking/policy.js';
 import { rank } from '../ranking/rank.js';
 import type { DecisionUseCase, JoinRefs } from '../use-case.js';
@@ -107,7 +108,7 @@ export function recsysUseCase(policies: { current(): RankingPolicy }, featureSet
   return {
     name: 'recsys',
     schemas: { enriched: 'recsys/enriched-request', score: 'recsys/score', decision: 'recsys/recommendation' },
-    keyTag: 'u',
+    keyTag: KEY_TAGS.user,
     refs: recsysRefs,
     event: (e) => ({ entityId: e.request.user_id, eventId: e.request.request_id }),
     checkEvent: (e) => checkRequest(e, featureSet),
