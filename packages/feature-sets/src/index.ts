@@ -26,7 +26,13 @@ export {
 } from './dsl.js';
 export { eventValue } from './event-values.js';
 export { CHANNELS, COUNTRIES, fraudFeatureSet } from './fraud.js';
-export { RECSYS_ENTITIES, recsysFeatureSet } from './recsys.js';
+export {
+  RECSYS_ENTITIES,
+  RECSYS_FEATURE_SETS,
+  recsysFeatureSet,
+  recsysFeatureSetV1,
+  recsysFeatureSetV2,
+} from './recsys.js';
 export { computeReference, type ReferenceEvent, type ReferenceResult } from './reference.js';
 export { changes, computeEventReference, entityId, type FieldEvent } from './reference-events.js';
 export {

@@ -58,6 +58,21 @@ describe('computeRequestReference', () => {
     expect(out[2]?.vectors).toEqual(r1?.vectors);
   });
 
+  it("gives a candidate the user bought its purchase count, and another user's purchase none", () => {
+    const out = computeRequestReference(recsysFeatureSet, [
+      interaction('p1', 0, 'U1', 'I1', 'books', 'PURCHASE'),
+      interaction('p2', 1, 'U1', 'I1', 'books', 'PURCHASE'),
+      interaction('p3', 1, 'U2', 'I2', 'toys', 'PURCHASE'),
+      request('r1', 2, 'U1', ['I1', 'I2']),
+      request('r2', 2, 'U2', ['I1', 'I2']),
+    ]);
+    const purchases = out.map((r) => r.vectors.map((v) => v[at('user_item_purchases_count_30d')]));
+    expect(purchases).toEqual([
+      [2, 0],
+      [0, 1],
+    ]);
+  });
+
   it('changes nothing: the interactions get the vectors they get without the requests', () => {
     const interactions = stream.flatMap((s) => (s.kind === 'interaction' ? [s.value] : []));
     const alone = computeEventReference(recsysFeatureSet, interactions);
