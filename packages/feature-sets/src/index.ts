@@ -3,6 +3,7 @@ export {
   type AggOptions,
   agg,
   amountRelativeToMean,
+  type CandidateSource,
   type Derived,
   ENTITIES,
   type Entity,
@@ -41,7 +42,10 @@ export {
   lookedUpOf,
   type RequestStreamItem,
   type RequestVectors,
+  rankSource,
   requestProbes,
+  selectionProbeId,
+  sourceOf,
 } from './reference-requests.js';
 export { referenceStream } from './reference-stream.js';
 export {

@@ -86,7 +86,10 @@ describe('declared entities', () => {
     expect(recsysFeatureSetV1.names).toHaveLength(27);
     expect(recsysFeatureSetV1.entities.map((e) => e.name)).not.toContain('user_item_purchases');
     expect(recsysFeatureSetV2.names).toEqual([...recsysFeatureSetV1.names, 'user_item_purchases_count_30d']);
-    expect(recsysFeatureSetV2.requests).toEqual(recsysFeatureSetV1.requests);
+    expect(recsysFeatureSetV2.requests).toEqual({
+      ...recsysFeatureSetV1.requests,
+      sources: { popular_7d: { rankBy: ['item_views_count_7d', 'item_clicks_count_7d'], top: 50 } },
+    });
     expect(RECSYS_ENTITIES.userItemPurchases.key).toEqual(['user_id', 'item_id']);
   });
 });

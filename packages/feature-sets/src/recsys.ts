@@ -68,12 +68,17 @@ export const recsysFeatureSetV1 = featureSet({ name: 'recsys_core', version: 1, 
 
 /**
  * Version 2: version 1's features in their order, then how many times the user bought the item in
- * 30 days (the ranking policy's "filter purchased" reads it).
+ * 30 days (the ranking policy's "filter purchased" reads it). Its requests may name the candidate
+ * source popular_7d instead of listing candidates.
  */
 export const recsysFeatureSetV2 = featureSet({
   name: 'recsys_core',
   version: 2,
-  requests,
+  // popular_7d: the 50 items most viewed and clicked in the 7 days before the request.
+  requests: {
+    ...requests,
+    sources: { popular_7d: { rankBy: ['item_views_count_7d', 'item_clicks_count_7d'], top: 50 } },
+  },
   features: [...V1_FEATURES, counts(e.userItemPurchases, ['30d'], false)],
 });
 

@@ -41,10 +41,10 @@ describe('scoring a request’s candidates', () => {
   it('refuses another feature set or version, a wrong width and an invalid request, with the reason', () => {
     const other = checkCandidates(enriched({ feature_set: 'fraud_core' }), recsysFeatureSet);
     expect(other).toBeInstanceOf(VectorMismatchError);
-    expect(other?.message).toBe(
-      `feature set fraud_core v${v} is not recsys_core v${v} that the models are trained on`,
+    expect(other?.message).toBe(`feature set fraud_core v${v} is not recsys_core v${v} that the models are trained on`);
+    expect(checkCandidates(enriched({ version: v + 1 }), recsysFeatureSet)?.message).toMatch(
+      `recsys_core v${v + 1} is not`,
     );
-    expect(checkCandidates(enriched({ version: v + 1 }), recsysFeatureSet)?.message).toMatch(`recsys_core v${v + 1} is not`);
     const short = enriched();
     for (const c of short.features.candidates) c.values = c.values.slice(0, 5);
     const wrongWidth = checkCandidates(short, recsysFeatureSet);

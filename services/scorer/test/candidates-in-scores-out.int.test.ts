@@ -233,7 +233,7 @@ describe.each(['file', 'mlflow'] as const)(
           expect(s).toMatchObject({
             user_id: request.request.user_id,
             event_time: request.request.event_time,
-            feature_set_version: 1,
+            feature_set_version: recsysFeatureSet.version,
           });
           expect(s.scores.length).toBe(to - from);
           s.scores.forEach((score, i) => {
