@@ -14,7 +14,7 @@ import { latestWatermark, type Outcome, writeWatermark } from './engine.js';
 import { LateEventError } from './errors.js';
 import { PRODUCE_CHUNK, partitionWatermarks, withIngestTime } from './handler.js';
 import { watermarkKey } from './keys.js';
-import { checkRequests, enrichRequests, lookupWrites, type RequestEngine } from './requests.js';
+import { checkRequests, enrichRequests, lookupWrites, type RequestEngine, sourceIndexWrites } from './requests.js';
 import { declaredScriptsFor } from './scripts.js';
 
 export interface DeclaredHandlerOptions {
@@ -70,7 +70,7 @@ export function createDeclaredHandler<E extends FieldEvent>(
     const accepted = checked.accepted.map((i) => values[i] as E);
     const [outcomes] = await Promise.all([
       applyEvents(redis, engine.declared, accepted, checked.horizons),
-      Promise.all(lookupWrites(redis, engine, accepted)),
+      Promise.all([...lookupWrites(redis, engine, accepted), ...sourceIndexWrites(redis, engine, accepted)]),
       Promise.all(writeWatermark(redis, persist, checked.watermark)),
     ]);
     watermarks.done(persist, checked.watermark);

@@ -27,8 +27,10 @@ describe('compileDeclaredPlan', () => {
     expect(plan.entities.user_category_clicks?.distinctWindows).toEqual([]);
     expect(plan.entities.user_category_clicks?.labelWindows).toEqual([]);
     expect(plan.tags.user_category_clicks).toBe('ucc');
-    // the longest window (7d) and its bucket (1d), the lateness, a day
-    expect(plan.keyTtlMs).toBe(8 * DAY + 10 * MIN + DAY);
+    expect(plan.entities.user_item_purchases?.amountWindows).toEqual(['30d']);
+    expect(plan.tags.user_item_purchases).toBe('uip');
+    // the longest window (30d, the purchases') and its bucket (1d), the lateness, a day
+    expect(plan.keyTtlMs).toBe(31 * DAY + 10 * MIN + DAY);
     expect(plan.outputRetentionMs).toBe(8 * DAY);
   });
 

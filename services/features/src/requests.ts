@@ -1,11 +1,20 @@
 import {
   advanceWatermark,
+  type CandidateSource,
+  changes,
+  type FeatureDef,
+  type FeatureSet,
   type FieldEvent,
+  featureSet,
   itemOf,
   lookedUpOf,
   type RequestDecl,
+  rankSource,
   requestProbes,
+  selectionProbeId,
+  sourceOf,
   type Watermark,
+  WINDOWS,
   watermarkTime,
 } from '@pipeline/feature-sets';
 import type { RedisClient as Redis } from '@pipeline/shared';
@@ -13,7 +22,7 @@ import type { CandidateVector, EnrichedRequest, RecommendationRequest } from '@p
 import { applyEvents, type DeclaredEngine } from './declared.js';
 import type { Outcome } from './engine.js';
 import { BadInputError } from './errors.js';
-import { itemLookupKey, requestLookupKey } from './keys.js';
+import { itemLookupKey, requestCandidatesKey, requestLookupKey, sourceIndexKey } from './keys.js';
 import { checkTime } from './validate.js';
 
 /**
@@ -43,10 +52,12 @@ const candidatesOf = (decl: RequestDecl, r: RecommendationRequest) =>
   (r as unknown as Record<string, unknown>)[decl.candidates] as readonly string[];
 const field = (r: RecommendationRequest, name: string) => (r as unknown as Record<string, unknown>)[name];
 const idOf = (decl: RequestDecl, r: RecommendationRequest) => String(field(r, decl.id));
+const served = (decl: RequestDecl) =>
+  [...Object.keys(decl.sources ?? {}).map((name) => `${decl.source} ${name}`), `listed ${decl.candidates}`].join(', ');
 
 /**
- * Checks a partition's batch of requests: the contract, candidates listed (a candidate source
- * alone is not served), at most maxCandidates, the future and lateness against the later of the
+ * Checks a partition's batch of requests: the contract, candidates listed or a declared candidate
+ * source named (another source is refused), at most maxCandidates (a source's `top`), the future and lateness against the later of the
  * partition's watermark and `eventsWatermark`, the events partition's of the same users (its state
  * folds behind it: a request further back could not be read exactly). Per accepted request, the
  * watermark time just after it.
@@ -64,11 +75,12 @@ export function checkRequests(
   const accepted: number[] = [];
   const horizons: number[] = [];
   requests.forEach((r, i) => {
-    const n = candidatesOf(decl, r)?.length ?? 0;
+    const named = sourceOf(decl, r);
+    const n = named?.source ? named.source.top : (candidatesOf(decl, r)?.length ?? 0);
     const problem =
       engine.problem(r) ??
-      (n === 0
-        ? `${decl.source ?? 'a candidate source'} ${JSON.stringify(decl.source ? field(r, decl.source) : null)} is not served: the feature service enriches listed ${decl.candidates} only`
+      (named && !named.source
+        ? `${decl.source} ${JSON.stringify(named.name)} is not served: the feature set serves ${served(decl)}`
         : undefined) ??
       (n > engine.maxCandidates
         ? `${n} candidates, more than FEATURES_MAX_CANDIDATES (${engine.maxCandidates})`
@@ -108,11 +120,182 @@ export function lookupWrites(redis: Redis, engine: RequestEngine, events: readon
   );
 }
 
+/** The declared candidate sources, each with the window its counts use and a set of its ranking features alone. */
+interface ServedSource {
+  name: string;
+  source: CandidateSource;
+  granularityMs: number;
+  windowMs: number;
+  /** The set of the source's `rankBy` features alone: what a selection probe reads. */
+  ranking: FeatureSet;
+}
+
+const sourcesCache = new WeakMap<FeatureSet, ServedSource[]>();
+function servedSources(set: FeatureSet): ServedSource[] {
+  const cached = sourcesCache.get(set);
+  if (cached) return cached;
+  const out = Object.entries(set.requests?.sources ?? {}).map(([name, source]) => {
+    const features = source.rankBy.map((n) => set.features[set.index(n)] as FeatureDef);
+    const first = features[0] as FeatureDef & { kind: 'window' };
+    const { ms, granularityMs } = WINDOWS[first.window];
+    const ranking = featureSet({ name: set.name, version: set.version, features: features.map((f) => [f]) });
+    return { name, source, granularityMs, windowMs: ms, ranking };
+  });
+  sourcesCache.set(set, out);
+  return out;
+}
+
+/**
+ * The writes that keep each candidate source's index up to date with applied events: per bucket
+ * of event time, each item's events of the source's ranking entities. Issued in the round trip
+ * that applies them.
+ */
+export function sourceIndexWrites(
+  redis: Redis,
+  engine: RequestEngine,
+  events: readonly FieldEvent[],
+): Promise<unknown>[] {
+  const { prefix, plan, set } = engine.declared;
+  const decl = requestDecl(engine);
+  const writes: Promise<unknown>[] = [];
+  for (const s of servedSources(set)) {
+    const increments = new Map<string, Map<string, number>>();
+    for (const event of events) {
+      const n = s.ranking.entities.filter((d) => changes(d, event)).length;
+      if (n === 0) continue;
+      const key = sourceIndexKey(prefix, s.name, Math.floor(event.event_time / s.granularityMs) * s.granularityMs);
+      const items = increments.get(key) ?? new Map<string, number>();
+      const item = itemOf(decl, event);
+      items.set(item, (items.get(item) ?? 0) + n);
+      increments.set(key, items);
+    }
+    for (const [key, items] of increments) {
+      for (const [item, n] of items) writes.push(redis.zincrby(key, n, item));
+      writes.push(redis.pexpire(key, plan.keyTtlMs));
+    }
+  }
+  return writes;
+}
+
+/**
+ * A source's candidates as of a request, exact as its ranking features are: the index's items
+ * ordered by their upper bounds, read exactly (selection probes, only the ranking entities) in
+ * growing prefixes until no item left unread could reach the `top`-th exact sum.
+ */
+async function selectCandidates(
+  redis: Redis,
+  engine: RequestEngine,
+  s: ServedSource,
+  request: RecommendationRequest,
+  horizon: number,
+): Promise<string[]> {
+  const decl = requestDecl(engine);
+  const { prefix } = engine.declared;
+  const t = request.event_time;
+  const last = Math.floor(t / s.granularityMs) * s.granularityMs;
+  const keys: string[] = [];
+  for (let b = last - s.windowMs; b <= last; b += s.granularityMs) keys.push(sourceIndexKey(prefix, s.name, b));
+  const flat = (await redis.zunion(keys.length, ...keys, 'AGGREGATE', 'SUM', 'WITHSCORES')) as string[];
+  const bounds: { item: string; bound: number }[] = [];
+  for (let i = 0; i < flat.length; i += 2) bounds.push({ item: flat[i] as string, bound: Number(flat[i + 1]) });
+  bounds.sort((a, b) => b.bound - a.bound || (a.item < b.item ? -1 : 1));
+  const reader = { ...engine.declared, set: s.ranking };
+  const exact: { item: string; values: number[] }[] = [];
+  let probed = 0;
+  let chosen: { item: string; score: number }[] = [];
+  let size = 2 * s.source.top;
+  while (probed < bounds.length) {
+    const next = bounds.slice(probed, size).map((b) => b.item);
+    const probes = requestProbes(decl, request, () => undefined, next, selectionProbeId(decl, request, s.name));
+    const outcomes = await applyEvents(
+      redis,
+      reader,
+      probes,
+      probes.map(() => horizon),
+    );
+    outcomes.forEach((o, k) => {
+      if (!o.ok) throw o.error;
+      exact.push({ item: next[k] as string, values: o.value });
+    });
+    probed += next.length;
+    chosen = rankSource(s.ranking, s.source, exact);
+    const cut = chosen.length === s.source.top ? (chosen.at(-1)?.score ?? 0) : 0;
+    const rest = bounds[probed];
+    if (!rest || rest.bound < cut) break;
+    size = 2 * probed;
+  }
+  return chosen.map((c) => c.item);
+}
+
+/**
+ * Per request: itself when it lists candidates; else (it names a declared source) a copy listing
+ * the source's candidates, the ones stored the first time if any (a redelivery gets the same
+ * list), or why it cannot be served.
+ */
+async function resolveSources(
+  redis: Redis,
+  engine: RequestEngine,
+  requests: readonly RecommendationRequest[],
+  horizons: readonly number[],
+): Promise<(RecommendationRequest | Error)[]> {
+  const decl = requestDecl(engine);
+  const { prefix, plan, set } = engine.declared;
+  return Promise.all(
+    requests.map(async (r, i) => {
+      const named = sourceOf(decl, r);
+      if (!named) return r;
+      const s = servedSources(set).find((x) => x.name === named.name);
+      if (!s) return new BadInputError(`${decl.source} ${JSON.stringify(named.name)} is not served`);
+      const key = requestCandidatesKey(prefix, idOf(decl, r));
+      const stored = await redis.get(key);
+      let items = stored === null ? undefined : (JSON.parse(stored) as string[]);
+      if (!items) {
+        const selected = await selectCandidates(redis, engine, s, r, horizons[i] as number);
+        if (selected.length === 0) {
+          return new BadInputError(
+            `${decl.source} ${s.name} has no candidates as of ${new Date(r.event_time).toISOString()}: no item counted in its window`,
+          );
+        }
+        // the first resolution wins: a redelivery, or another member during a rebalance, reads it
+        const set = await redis.set(key, JSON.stringify(selected), 'PX', plan.keyTtlMs, 'NX');
+        items = set === null ? (JSON.parse((await redis.get(key)) ?? '[]') as string[]) : selected;
+      }
+      return { ...r, [decl.candidates]: items } as RecommendationRequest;
+    }),
+  );
+}
+
+/**
+ * Each accepted request with one vector per candidate as of its event time (a source's candidates
+ * chosen first, see resolveSources), or why it is refused.
+ */
+export async function enrichRequests(
+  redis: Redis,
+  engine: RequestEngine,
+  requests: readonly RecommendationRequest[],
+  horizons: readonly number[],
+  now: number,
+): Promise<Outcome<EnrichedRequest>[]> {
+  const resolved = await resolveSources(redis, engine, requests, horizons);
+  const listed = resolved.flatMap((r, i) => (r instanceof Error ? [] : [{ r, horizon: horizons[i] as number }]));
+  const outcomes = await enrichListed(
+    redis,
+    engine,
+    listed.map((l) => l.r),
+    listed.map((l) => l.horizon),
+    now,
+  );
+  let at = 0;
+  return resolved.map((r) =>
+    r instanceof Error ? { ok: false, error: r } : (outcomes[at++] as Outcome<EnrichedRequest>),
+  );
+}
+
 /**
  * Each accepted request with one vector per candidate as of its event time (a request's probes in
  * one call with the others', one pipeline), or why it is refused.
  */
-export async function enrichRequests(
+async function enrichListed(
   redis: Redis,
   engine: RequestEngine,
   requests: readonly RecommendationRequest[],

@@ -27,6 +27,7 @@ import { rng } from './random-streams.js';
  */
 
 const LATENESS = 10 * 60_000;
+const DAY = 86_400_000;
 const EVENTS = 'interactions';
 const REQUESTS = 'requests';
 const redis = createRedis(servers());
@@ -82,9 +83,14 @@ function handlerFor(e: RequestEngine) {
   return { handler, produced: out.produced };
 }
 
-/** Nine days of interactions and the requests opening each session (10 candidates), in arrival order (labels left out). */
+/**
+ * Nine days of interactions and the requests opening each session (10 candidates; one in 40 after
+ * the second day names popular_7d instead), in arrival order (labels left out).
+ */
 function sessions(seed: number): RequestStreamItem[] {
   const out: RequestStreamItem[] = [];
+  let requests = 0;
+  let start = Number.NaN;
   for (const e of simulateRecsys({
     seed,
     users: 60,
@@ -95,8 +101,14 @@ function sessions(seed: number): RequestStreamItem[] {
     days: 9,
     evaluationDays: 0,
   })) {
+    if (Number.isNaN(start)) start = e.time;
     if (e.kind === 'interaction') out.push({ kind: e.kind, value: e.value });
-    else if (e.kind === 'request') out.push({ kind: e.kind, value: e.value });
+    else if (e.kind === 'request') {
+      // one request in 40 after the first two days names the candidate source popular_7d instead
+      const sourced = (requests++ % 40 === 39 && e.value.event_time > start + 2 * DAY) || false;
+      const value = sourced ? { ...e.value, candidate_item_ids: [], candidate_source: 'popular_7d' } : e.value;
+      out.push({ kind: e.kind, value });
+    }
   }
   return out;
 }
@@ -166,7 +178,7 @@ describe('recommendation candidate vectors equal the brute-force reference on se
           expect(got?.key).toBe(value.request.user_id);
           expect(value.request.request_id).toBe(want.requestId);
           expect(enrichedRequestProblem(value)).toBeUndefined();
-          expect(value.features).toMatchObject({ feature_set: 'recsys_core', version: 1 });
+          expect(value.features).toMatchObject({ feature_set: 'recsys_core', version: recsysFeatureSet.version });
           expect(value.features.candidates.map((c) => [c.item_id, c.category])).toEqual(
             want.probes.map((p) => {
               const probe = p as unknown as Interaction;
@@ -190,6 +202,11 @@ describe('recommendation candidate vectors equal the brute-force reference on se
       expect(all.filter((c) => (c.v[at('user_category_views_count_7d')] as number) > 0).length).toBeGreaterThan(100);
       expect(all.filter((c) => (c.v[at('item_ctr_7d')] as number) > 0).length).toBeGreaterThan(100);
       expect(all.filter((c) => (c.v[at('user_clicks_count_1d')] as number) > 0).length).toBeGreaterThan(100);
+      expect(all.some((c) => (c.v[at('user_item_purchases_count_30d')] as number) > 0)).toBe(true);
+      // popular_7d's requests got the source's 50 candidates, listed in the enriched request
+      const sourced = first.filter((p) => p.value.request.candidate_source === 'popular_7d');
+      expect(sourced.length).toBeGreaterThan(3);
+      for (const p of sourced) expect(p.value.request.candidate_item_ids).toHaveLength(50);
     }, 240_000);
   }
 
@@ -210,8 +227,9 @@ describe('recommendation candidate vectors equal the brute-force reference on se
       { ...good, request_id: 'r3', candidate_item_ids: ['I1', 'I2', 'I3', 'I4'] },
       { ...good, request_id: 'r4', candidate_item_ids: ['I1', 'I 2'] },
       { ...good, request_id: 'r5', user_id: 'U|1' },
-      { ...good, request_id: 'r6', candidate_item_ids: [], candidate_source: 'popular_7d' },
+      { ...good, request_id: 'r6', candidate_item_ids: [], candidate_source: 'trending' },
       { ...good, request_id: 'r 7' },
+      { ...good, request_id: 'r8', candidate_item_ids: [], candidate_source: 'popular_7d' },
       good,
     ];
     const records = requests.map((value, i) => ({
@@ -233,10 +251,54 @@ describe('recommendation candidate vectors equal the brute-force reference on se
       ['r3', '4 candidates, more than FEATURES_MAX_CANDIDATES (3)'],
       ['r4', expect.stringMatching(/^invalid candidate_item_ids\[1\] "I 2"/)],
       ['r5', expect.stringMatching(/^invalid user_id "U\|1"/)],
-      ['r6', expect.stringMatching(/^candidate_source "popular_7d" is not served/)],
+      [
+        'r6',
+        'candidate_source "trending" is not served: the feature set serves candidate_source popular_7d, listed candidate_item_ids',
+      ],
       ['r 7', expect.stringMatching(/^invalid request_id "r 7"/)],
+      ['r8', '50 candidates, more than FEATURES_MAX_CANDIDATES (3)'],
     ]);
     expect(produced.map((p) => p.value.request.request_id)).toEqual(['r1']);
     expect(produced[0]?.value.features.candidates.map((c) => c.category)).toEqual(['-', '-']);
+  });
+
+  it('refuses a popular_7d request when no item was viewed or clicked in its window', async () => {
+    const { handler, produced } = handlerFor(engine());
+    const t = Date.UTC(2026, 0, 5);
+    const record = (offset: number, value: Interaction | RecommendationRequest, topic: string) => ({
+      topic,
+      partition: 0,
+      offset: String(offset),
+      key: null,
+      value,
+      headers: {},
+      timestamp: 0,
+    });
+    const view: Interaction = {
+      event_id: 'v1',
+      event_time: t - 8 * DAY - 1, // before floor_D(t) - 7d
+      user_id: 'U1',
+      item_id: 'I1',
+      category: 'books',
+      type: 'VIEW',
+      recommendation_id: null,
+      position: null,
+      price_minor: null,
+    };
+    expect((await handler([record(0, view, EVENTS)], { ...context, topic: EVENTS }))?.rejected).toEqual([]);
+    const request: RecommendationRequest = {
+      request_id: 'r1',
+      event_time: t,
+      user_id: 'U1',
+      context: { surface: 'home', device: null, current_item_id: null },
+      candidate_item_ids: [],
+      candidate_source: 'popular_7d',
+      k: 2,
+    };
+    const result = await handler([record(0, request, REQUESTS)], { ...context, topic: REQUESTS });
+    expect((result?.rejected ?? []).map((r) => (r.error as Error).message)).toEqual([
+      'candidate_source popular_7d has no candidates as of 2026-01-05T00:00:00.000Z: no item counted in its window',
+    ]);
+    expect(produced).toEqual([]);
   });
 });
