@@ -33,6 +33,7 @@ export {
   computeRequestReference,
   itemOf,
   lookedUpOf,
+  mergeByEventTime,
   type RequestStreamItem,
   type RequestVectors,
   requestProbes,
