@@ -153,8 +153,9 @@ export async function applyRound(
     const got = candidates.map((c, k) => (before ? before[k] : lookups.get(c)) ?? null);
     if (!before) {
       // the first resolution wins: a redelivery, or another member during a rebalance, reads it
+      // (for as long as the probes' records are kept: after them, the request is served anew)
       const key = requestLookupKey(prefix, idOf(decl, request));
-      firsts.push(redis.set(key, JSON.stringify(got), 'PX', plan.keyTtlMs, 'NX'));
+      firsts.push(redis.set(key, JSON.stringify(got), 'PX', plan.probeRetentionMs, 'NX'));
     }
     const own = requestProbes(decl, request, (_, k) => got[k] ?? undefined);
     applied.push(...own);
