@@ -56,10 +56,10 @@ export function entity(spec: EntityDecl): EntityDecl {
 /**
  * How a set over declared entities serves a request that lists candidates (a recommendation
  * request): per candidate, a read-only probe event that carries the request's time and `copied`
- * fields, the candidate in `item`, the `lookedUp` fields of the latest event with that item that
- * arrived before the request (`unknown` for an item never seen), and `probe.field` = `probe.value`,
- * which changes no entity. The candidate's vector is the probe's, inserted into the event stream at
- * the request's arrival position.
+ * fields, the candidate in `item`, the `lookedUp` fields of the latest event with that item
+ * before the request (`unknown` for an item never seen), and `probe.field` = `probe.value`, which
+ * changes no entity. The candidate's vector is the probe's, inserted into the event stream at the
+ * request's place in the partitions' event-time merge (`mergeByEventTime`).
  */
 export interface RequestDecl {
   /** The request's id field. A probe's event id is `<id>,<candidate index>`: ',' is in no event id. */

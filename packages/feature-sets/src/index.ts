@@ -40,6 +40,7 @@ export {
   computeRequestReference,
   itemOf,
   lookedUpOf,
+  mergeByEventTime,
   type RequestStreamItem,
   type RequestVectors,
   rankSource,

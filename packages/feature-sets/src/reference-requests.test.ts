@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { agg, entity, FeatureDeclarationError, featureSet, groupBy } from './dsl.js';
 import { recsysFeatureSet } from './recsys.js';
 import { computeEventReference } from './reference-events.js';
-import { computeRequestReference, type RequestStreamItem } from './reference-requests.js';
+import { computeRequestReference, mergeByEventTime, type RequestStreamItem } from './reference-requests.js';
 
 const HOUR = 3_600_000;
 const t0 = Date.UTC(2026, 0, 5);
@@ -171,5 +171,35 @@ describe('computeRequestReference', () => {
     expect(() => featureSet({ name: 'x', version: 1, features, requests: source(['views_count_1d'], 0) })).toThrow(
       /top must be a positive integer/,
     );
+  });
+});
+
+describe('mergeByEventTime', () => {
+  const t = (id: string, time: number) => ({ id, time });
+  const ids = (lanes: { id: string; time: number }[][]) => mergeByEventTime(lanes, (x) => x.time).map((x) => x.id);
+
+  it('takes the earliest record of any partition first, each partition in its order', () => {
+    expect(ids([[t('a1', 1), t('a5', 5)], [t('b2', 2), t('b3', 3), t('b9', 9)], []])).toEqual([
+      'a1',
+      'b2',
+      'b3',
+      'a5',
+      'b9',
+    ]);
+  });
+
+  it('breaks ties by the order of the partitions, not their contents', () => {
+    expect(ids([[t('a4', 4)], [t('b4', 4)]])).toEqual(['a4', 'b4']);
+    expect(ids([[t('b4', 4)], [t('a4', 4)]])).toEqual(['b4', 'a4']);
+  });
+
+  it("places an out-of-order record at its partition's latest time so far", () => {
+    // a's 2 comes after its 6: it goes where a stands (6), after b's 3 and 5, before b's 7
+    expect(
+      ids([
+        [t('a6', 6), t('a2', 2)],
+        [t('b3', 3), t('b5', 5), t('b7', 7)],
+      ]),
+    ).toEqual(['b3', 'b5', 'a6', 'a2', 'b7']);
   });
 });

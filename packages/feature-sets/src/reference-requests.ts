@@ -1,7 +1,7 @@
 import type { CandidateSource, FeatureSet, RequestDecl } from './dsl.js';
 import { computeEventReference, type FieldEvent } from './reference-events.js';
 
-/** An arrival-ordered stream of a set's events and requests (the simulator's kinds; labels left out). */
+/** An ordered stream of a set's events and requests (the simulator's kinds; labels left out). */
 export type RequestStreamItem = { kind: 'interaction'; value: FieldEvent } | { kind: 'request'; value: object };
 
 /** One request's candidates: the probe event of each (in the request's order, or its source's) and its vector. */
@@ -81,13 +81,47 @@ export function rankSource(
 }
 
 /**
+ * The order the feature service applies the records of several partitions in (its event-time
+ * merge): each record at its partition's latest event time so far (its own time while the
+ * partition is in event-time order; an out-of-order record keeps its place in its partition), the
+ * earliest first; at one time, the partition listed first. Each partition's records keep their order.
+ * The service lists a partition's events before its requests, partitions in number order.
+ */
+export function mergeByEventTime<T>(partitions: readonly (readonly T[])[], timeOf: (item: T) => number): T[] {
+  const keyed = partitions.map((items) => {
+    let latest = Number.NEGATIVE_INFINITY;
+    return items.map((item) => {
+      latest = Math.max(latest, timeOf(item));
+      return { item, key: latest };
+    });
+  });
+  const heads = keyed.map(() => 0);
+  const out: T[] = [];
+  for (;;) {
+    let best = -1;
+    let first: { item: T; key: number } | undefined;
+    keyed.forEach((list, p) => {
+      const head = list[heads[p] as number];
+      if (head && (first === undefined || head.key < first.key)) {
+        best = p;
+        first = head;
+      }
+    });
+    if (first === undefined) return out;
+    out.push(first.item);
+    heads[best] = (heads[best] as number) + 1;
+  }
+}
+
+/**
  * Brute-force candidate vectors of every request of the stream, by definition: a candidate's
  * vector is `computeEventReference`'s for its read-only probe (`requestProbes`), inserted into the
- * event stream at the request's arrival position, its looked-up fields from the latest event with
- * the item that arrived before the request. A request naming a candidate source instead gets the
- * source's candidates (`rankSource` over every item seen before it, each read by a probe at the
- * request's position). A repeated request gets its first candidates and vectors (probe ids
- * repeat). The set must declare `requests`; a source it does not declare throws.
+ * event stream at the request's position, its looked-up fields from the latest event with the item
+ * before the request. A request naming a candidate source instead gets the source's candidates
+ * (`rankSource` over every item seen before it, each read by a probe at the request's position).
+ * The stream is in the order the service applies it: for several partitions, `mergeByEventTime`
+ * of them. A repeated request gets its first candidates and vectors (probe ids repeat). The set
+ * must declare `requests`; a source it does not declare throws.
  */
 export function computeRequestReference(set: FeatureSet, stream: readonly RequestStreamItem[]): RequestVectors[] {
   const decl = set.requests;

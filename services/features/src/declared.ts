@@ -30,6 +30,9 @@ import { entityValue } from './vector.js';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
+/** FEATURES_PROBE_RETENTION's default: a redelivery comes within a restart or a rebalance. */
+export const DEFAULT_PROBE_RETENTION_MS = HOUR;
+
 export interface DeclaredPlan {
   /** Per declared entity (by name), what its script keeps. */
   entities: Record<string, EntityPlan>;
@@ -38,12 +41,15 @@ export interface DeclaredPlan {
   keyTtlMs: number;
   outputRetentionMs: number;
   idBucketMs: number;
+  /** How long (wall clock) a read's output ('|' id: a request's probe) is kept for a redelivery. */
+  probeRetentionMs: number;
 }
 
 export function compileDeclaredPlan(
   set: FeatureSet,
   allowedLatenessMs: number,
   outputRetentionMs = Number.MAX_SAFE_INTEGER,
+  probeRetentionMs = DEFAULT_PROBE_RETENTION_MS,
 ): DeclaredPlan {
   if (set.entities.length === 0) throw new Error(`feature set ${set.name} declares no entity`);
   const entities: Record<string, EntityPlan> = {};
@@ -67,6 +73,7 @@ export function compileDeclaredPlan(
     keyTtlMs: Math.max(...plans.map((p) => p.reachMs)) + allowedLatenessMs + DAY,
     outputRetentionMs: Math.min(outputRetentionMs, ...plans.map((p) => p.idRetentionMs)),
     idBucketMs: outputRetentionMs < DAY ? HOUR : DAY,
+    probeRetentionMs,
   };
 }
 

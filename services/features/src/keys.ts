@@ -49,7 +49,8 @@ export function itemLookupKey(prefix: string, item: string): string {
 
 /**
  * The looked-up fields a request's candidates were given the first time (JSON, one array per
- * candidate): a redelivered request gets the same probes, so the same vectors back.
+ * candidate), kept as long as its probes' records: a redelivered request gets the same probes, so
+ * the same vectors back.
  */
 export function requestLookupKey(prefix: string, requestId: string): string {
   return `${prefix}{q:${requestId}}:k${STATE_LAYOUT}`;

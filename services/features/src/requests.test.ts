@@ -1,4 +1,4 @@
-import { advanceWatermark, NO_WATERMARK, recsysFeatureSet, type Watermark } from '@pipeline/feature-sets';
+import { NO_WATERMARK, recsysFeatureSet } from '@pipeline/feature-sets';
 import { type RecommendationRequest, requestProblem } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import { compileDeclaredPlan } from './declared.js';
@@ -27,7 +27,6 @@ const request = (id: string, minutes: number, over: Partial<RecommendationReques
   k: 2,
   ...over,
 });
-const at = (minutes: number): Watermark => advanceWatermark(NO_WATERMARK, T + minutes * MIN);
 
 describe('checkRequests', () => {
   it('accepts listed candidates within the limits, and names what is wrong with the others', () => {
@@ -59,15 +58,5 @@ describe('checkRequests', () => {
     expect(checkRequests({ ...engine, maxCandidates: 50 }, sourced, NO_WATERMARK, T).accepted).toEqual([0]);
     const refused = checkRequests(engine, sourced, NO_WATERMARK, T);
     expect(refused.refused[0]?.message).toBe('50 candidates, more than FEATURES_MAX_CANDIDATES (3)');
-  });
-
-  it("is late behind the events' watermark of the same users too: their state has folded there", () => {
-    const requests = [request('r1', 0)];
-    expect(checkRequests(engine, requests, NO_WATERMARK, T, at(4)).accepted).toEqual([0]);
-    const late = checkRequests(engine, requests, NO_WATERMARK, T, at(6));
-    expect(late.accepted).toEqual([]);
-    expect(late.refused[0]).toBeInstanceOf(LateEventError);
-    // the request's own watermark is not moved by the events'
-    expect(late.watermark).toEqual(NO_WATERMARK);
   });
 });

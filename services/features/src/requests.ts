@@ -31,7 +31,8 @@ import { checkTime } from './validate.js';
  * function the brute-force reference uses), applied by the declared engine like any event that
  * changes nothing. The looked-up fields (e.g. the item's category) come from the item's latest
  * event, kept in Redis as events are applied; the ones a request got are kept under its id, so a
- * redelivered request gets the same probes and, from the script, the same vectors.
+ * redelivered request gets the same probes and, from the script, the same vectors (recorded for
+ * the plan's probe retention).
  */
 
 export interface RequestEngine {
@@ -57,17 +58,16 @@ const served = (decl: RequestDecl) =>
 
 /**
  * Checks a partition's batch of requests: the contract, candidates listed or a declared candidate
- * source named (another source is refused), at most maxCandidates (a source's `top`), the future and lateness against the later of the
- * partition's watermark and `eventsWatermark`, the events partition's of the same users (its state
- * folds behind it: a request further back could not be read exactly). Per accepted request, the
- * watermark time just after it.
+ * source named (another source is refused), at most maxCandidates (a source's `top`), the future
+ * and lateness against the partition's watermark. Per accepted request, the watermark time just
+ * after it. (Its users' interactions are merged with it in event-time order, so their state has
+ * not folded past it.)
  */
 export function checkRequests(
   engine: RequestEngine,
   requests: readonly RecommendationRequest[],
   watermark: Watermark,
   now: number,
-  eventsWatermark: Watermark = [],
 ) {
   const decl = requestDecl(engine);
   const { rules } = engine.declared;
@@ -87,13 +87,7 @@ export function checkRequests(
         : undefined);
     const error = problem
       ? new BadInputError(problem)
-      : checkTime(
-          'event_time',
-          r.event_time,
-          Math.max(watermarkTime(watermark, rules.watermarkRank), watermarkTime(eventsWatermark, rules.watermarkRank)),
-          now,
-          rules,
-        );
+      : checkTime('event_time', r.event_time, watermarkTime(watermark, rules.watermarkRank), now, rules);
     if (error) {
       refused[i] = error;
       return;
@@ -228,119 +222,145 @@ async function selectCandidates(
 }
 
 /**
- * Per request: itself when it lists candidates; else (it names a declared source) a copy listing
- * the source's candidates, the ones stored the first time if any (a redelivery gets the same
- * list), or why it cannot be served.
+ * A request naming a declared source as a copy listing the source's candidates: the ones stored
+ * the first time if any (a redelivery gets the same list), else selected from the state as it
+ * stands (applyRound calls it at the request's place in the merge); or why it cannot be served.
+ * The list is kept twice the probe retention: its lookups and probe records are written after it
+ * (and a probe bucket's expiry is refreshed by later records), so a list kept only as long could
+ * expire first and a redelivery would select another list against the old lookups, matched by
+ * count alone. Past them, a redelivery gets the same candidates with vectors anew.
  */
-async function resolveSources(
+async function resolveSource(
   redis: Redis,
   engine: RequestEngine,
-  requests: readonly RecommendationRequest[],
-  horizons: readonly number[],
-): Promise<(RecommendationRequest | Error)[]> {
+  r: RecommendationRequest,
+  name: string,
+  horizon: number,
+): Promise<RecommendationRequest | Error> {
   const decl = requestDecl(engine);
   const { prefix, plan, set } = engine.declared;
-  return Promise.all(
-    requests.map(async (r, i) => {
-      const named = sourceOf(decl, r);
-      if (!named) return r;
-      const s = servedSources(set).find((x) => x.name === named.name);
-      if (!s) return new BadInputError(`${decl.source} ${JSON.stringify(named.name)} is not served`);
-      const key = requestCandidatesKey(prefix, idOf(decl, r));
-      const stored = await redis.get(key);
-      let items = stored === null ? undefined : (JSON.parse(stored) as string[]);
-      if (!items) {
-        const selected = await selectCandidates(redis, engine, s, r, horizons[i] as number);
-        if (selected.length === 0) {
-          return new BadInputError(
-            `${decl.source} ${s.name} has no candidates as of ${new Date(r.event_time).toISOString()}: no item counted in its window`,
-          );
-        }
-        // the first resolution wins: a redelivery, or another member during a rebalance, reads it
-        const set = await redis.set(key, JSON.stringify(selected), 'PX', plan.keyTtlMs, 'NX');
-        items = set === null ? (JSON.parse((await redis.get(key)) ?? '[]') as string[]) : selected;
-      }
-      return { ...r, [decl.candidates]: items } as RecommendationRequest;
-    }),
-  );
+  const s = servedSources(set).find((x) => x.name === name);
+  if (!s) return new BadInputError(`${decl.source} ${JSON.stringify(name)} is not served`);
+  const key = requestCandidatesKey(prefix, idOf(decl, r));
+  const stored = await redis.get(key);
+  let items = stored === null ? undefined : (JSON.parse(stored) as string[]);
+  if (!items) {
+    const selected = await selectCandidates(redis, engine, s, r, horizon);
+    if (selected.length === 0) {
+      return new BadInputError(
+        `${decl.source} ${s.name} has no candidates as of ${new Date(r.event_time).toISOString()}: no item counted in its window`,
+      );
+    }
+    // the first resolution wins: a redelivery, or another member during a rebalance, reads it
+    const first = await redis.set(key, JSON.stringify(selected), 'PX', 2 * plan.probeRetentionMs, 'NX');
+    items = first === null ? (JSON.parse((await redis.get(key)) ?? '[]') as string[]) : selected;
+  }
+  return { ...r, [decl.candidates]: items } as RecommendationRequest;
+}
+
+/** An accepted record of a round: an event (applied) or a request (its candidates probed), with its partition's horizon. */
+export type RoundItem =
+  | { kind: 'event'; event: FieldEvent; horizon: number }
+  | { kind: 'request'; request: RecommendationRequest; horizon: number };
+
+/**
+ * Applies a round of events and requests in the order given (the event-time merge of their
+ * partitions; see applyListed). A request naming a candidate source splits the round: the items
+ * before it are applied first, then its candidates are selected from that state (as of its place
+ * in the merge, exact across partitions) and it goes on as a request listing them.
+ */
+export async function applyRound(
+  redis: Redis,
+  engine: RequestEngine,
+  items: readonly RoundItem[],
+  now: number,
+): Promise<Outcome<number[] | EnrichedRequest>[]> {
+  const decl = requestDecl(engine);
+  const out: Outcome<number[] | EnrichedRequest>[] = [];
+  let pending: RoundItem[] = [];
+  for (const item of items) {
+    const named = item.kind === 'request' ? sourceOf(decl, item.request) : undefined;
+    if (item.kind !== 'request' || !named) {
+      pending.push(item);
+      continue;
+    }
+    out.push(...(await applyListed(redis, engine, pending, now)));
+    pending = [];
+    const resolved = await resolveSource(redis, engine, item.request, named.name, item.horizon);
+    if (resolved instanceof Error) out.push({ ok: false, error: resolved });
+    else pending.push({ ...item, request: resolved });
+  }
+  out.push(...(await applyListed(redis, engine, pending, now)));
+  return out;
 }
 
 /**
- * Each accepted request with one vector per candidate as of its event time (a source's candidates
- * chosen first, see resolveSources), or why it is refused.
+ * Applies a round of events and requests listing their candidates, in the order given: every event changes the entities it feeds, every request's candidates are probed as
+ * of its event time, in one script call per entity id (one pipeline). A candidate's looked-up fields
+ * are those of its item's latest event before the request: from Redis as the round starts, then
+ * from the round's own events before it. Per item, its event's vector or its enriched request, or
+ * why it is refused (an expired duplicate). Two round trips: the lookups, then the scripts with the
+ * lookups' writes.
  */
-export async function enrichRequests(
+async function applyListed(
   redis: Redis,
   engine: RequestEngine,
-  requests: readonly RecommendationRequest[],
-  horizons: readonly number[],
+  items: readonly RoundItem[],
   now: number,
-): Promise<Outcome<EnrichedRequest>[]> {
-  const resolved = await resolveSources(redis, engine, requests, horizons);
-  const listed = resolved.flatMap((r, i) => (r instanceof Error ? [] : [{ r, horizon: horizons[i] as number }]));
-  const outcomes = await enrichListed(
-    redis,
-    engine,
-    listed.map((l) => l.r),
-    listed.map((l) => l.horizon),
-    now,
-  );
-  let at = 0;
-  return resolved.map((r) =>
-    r instanceof Error ? { ok: false, error: r } : (outcomes[at++] as Outcome<EnrichedRequest>),
-  );
-}
-
-/**
- * Each accepted request with one vector per candidate as of its event time (a request's probes in
- * one call with the others', one pipeline), or why it is refused.
- */
-async function enrichListed(
-  redis: Redis,
-  engine: RequestEngine,
-  requests: readonly RecommendationRequest[],
-  horizons: readonly number[],
-  now: number,
-): Promise<Outcome<EnrichedRequest>[]> {
-  if (requests.length === 0) return [];
+): Promise<Outcome<number[] | EnrichedRequest>[]> {
+  if (items.length === 0) return [];
   const decl = requestDecl(engine);
   const { prefix, plan, set } = engine.declared;
-  // One round trip: what each request got the first time (a redelivery), and every item's lookup.
-  const items = [...new Set(requests.flatMap((r) => candidatesOf(decl, r)))];
+  const requests = items.flatMap((item) => (item.kind === 'request' ? [item.request] : []));
+  // What each request got the first time (a redelivery), and every candidate item's lookup.
+  const candidateItems = [...new Set(requests.flatMap((r) => candidatesOf(decl, r)))];
   const [stored, found] = await Promise.all([
     Promise.all(requests.map((r) => redis.get(requestLookupKey(prefix, idOf(decl, r))))),
-    Promise.all(items.map((item) => redis.get(itemLookupKey(prefix, item)))),
+    Promise.all(candidateItems.map((item) => redis.get(itemLookupKey(prefix, item)))),
   ]);
-  const lookups = new Map(items.map((item, k) => [item, parseLookup(found[k] ?? null)]));
-  const probes: FieldEvent[] = [];
-  const probeHorizons: number[] = [];
+  const lookups = new Map(candidateItems.map((item, k) => [item, parseLookup(found[k] ?? null)]));
+  const applied: FieldEvent[] = [];
+  const horizons: number[] = [];
   const firsts: Promise<unknown>[] = [];
-  const perRequest = requests.map((r, i) => {
-    const candidates = candidatesOf(decl, r);
-    const before = parseStored(stored[i] ?? null, candidates.length);
-    const got = candidates.map((item, k) => (before ? before[k] : lookups.get(item)) ?? null);
+  const events: FieldEvent[] = [];
+  let r = 0;
+  // per item of the round: where its events sit in `applied`
+  const spans = items.map((item) => {
+    const at = applied.length;
+    if (item.kind === 'event') {
+      lookups.set(itemOf(decl, item.event), lookedUpOf(decl, item.event));
+      events.push(item.event);
+      applied.push(item.event);
+      horizons.push(item.horizon);
+      return { at, n: 1 };
+    }
+    const request = item.request;
+    const candidates = candidatesOf(decl, request);
+    const before = parseStored(stored[r++] ?? null, candidates.length);
+    const got = candidates.map((c, k) => (before ? before[k] : lookups.get(c)) ?? null);
     if (!before) {
       // the first resolution wins: a redelivery, or another member during a rebalance, reads it
-      const key = requestLookupKey(prefix, idOf(decl, r));
-      firsts.push(redis.set(key, JSON.stringify(got), 'PX', plan.keyTtlMs, 'NX'));
+      // (for as long as the probes' records are kept: after them, the request is served anew)
+      const key = requestLookupKey(prefix, idOf(decl, request));
+      firsts.push(redis.set(key, JSON.stringify(got), 'PX', plan.probeRetentionMs, 'NX'));
     }
-    const own = requestProbes(decl, r, (_, k) => got[k] ?? undefined);
-    probes.push(...own);
-    for (const _ of own) probeHorizons.push(horizons[i] as number);
-    return own;
+    const own = requestProbes(decl, request, (_, k) => got[k] ?? undefined);
+    applied.push(...own);
+    for (const _ of own) horizons.push(item.horizon);
+    return { at, n: own.length };
   });
-  const applied = applyEvents(redis, engine.declared, probes, probeHorizons);
-  await Promise.all(firsts);
-  const outcomes = await applied;
-  const computedAt = now;
-  let at = 0;
-  return requests.map((request, i) => {
-    const own = perRequest[i] as FieldEvent[];
-    const results = outcomes.slice(at, at + own.length);
-    at += own.length;
+  const [outcomes] = await Promise.all([
+    applyEvents(redis, engine.declared, applied, horizons),
+    Promise.all([...lookupWrites(redis, engine, events), ...sourceIndexWrites(redis, engine, events)]),
+    Promise.all(firsts),
+  ]);
+  return items.map((item, i): Outcome<number[] | EnrichedRequest> => {
+    const { at, n } = spans[i] as { at: number; n: number };
+    if (item.kind === 'event') return outcomes[at] as Outcome<number[]>;
+    const results = outcomes.slice(at, at + n);
     const failed = results.find((o) => !o.ok);
     if (failed && !failed.ok) return { ok: false, error: failed.error };
-    const candidates = own.map((probe, k) => {
+    const candidates = applied.slice(at, at + n).map((probe, k) => {
       const fields = probe as unknown as Record<string, unknown>;
       const vector: Record<string, unknown> = { [decl.item]: fields[decl.item] };
       for (const l of decl.lookedUp) vector[l.field] = fields[l.field];
@@ -350,9 +370,9 @@ async function enrichListed(
     return {
       ok: true,
       value: {
-        request,
+        request: item.request,
         features: { feature_set: set.name, version: set.version, candidates },
-        computed_at: computedAt,
+        computed_at: now,
       },
     };
   });
