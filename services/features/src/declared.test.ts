@@ -34,6 +34,15 @@ describe('compileDeclaredPlan', () => {
     expect(plan.outputRetentionMs).toBe(8 * DAY);
   });
 
+  it("gives each entity's keys the lifetime of its own longest window, the set's longest only to the purchases", () => {
+    // 7d and its bucket (1d), the lateness, a day
+    expect(plan.entityKeyTtlMs.user_views).toBe(8 * DAY + 10 * MIN + DAY);
+    expect(plan.entityKeyTtlMs.user_category_clicks).toBe(8 * DAY + 10 * MIN + DAY);
+    expect(plan.entityKeyTtlMs.user_item_purchases).toBe(31 * DAY + 10 * MIN + DAY);
+    expect(Object.keys(plan.entityKeyTtlMs)).toEqual(Object.keys(plan.entities));
+    expect(plan.keyTtlMs).toBe(Math.max(...Object.values(plan.entityKeyTtlMs)));
+  });
+
   it('refuses a set without declared entities, and an entity without a windowed count', () => {
     expect(() => compileDeclaredPlan(fraudFeatureSet, MIN)).toThrow(/declares no entity/);
     const recencyOnly = featureSet({

@@ -38,7 +38,10 @@ export interface DeclaredPlan {
   entities: Record<string, EntityPlan>;
   tags: Record<string, string>;
   lateness: number;
+  /** The longest of the entities' key lifetimes: items' lookups and the source index. */
   keyTtlMs: number;
+  /** Per declared entity (by name): its keys' lifetime, by its own longest window. */
+  entityKeyTtlMs: Record<string, number>;
   outputRetentionMs: number;
   idBucketMs: number;
   /** How long (wall clock) a read's output ('|' id: a request's probe) is kept for a redelivery. */
@@ -66,11 +69,17 @@ export function compileDeclaredPlan(
     tags[decl.name] = decl.tag;
   }
   const plans = Object.values(entities);
+  // each entity's keys live as long as its own longest window needs (a 30-day purchase count
+  // does not keep a user's 7-day view state for a month)
+  const entityKeyTtlMs = Object.fromEntries(
+    Object.entries(entities).map(([name, p]) => [name, p.reachMs + allowedLatenessMs + DAY]),
+  );
   return {
     entities,
     tags,
     lateness: allowedLatenessMs,
-    keyTtlMs: Math.max(...plans.map((p) => p.reachMs)) + allowedLatenessMs + DAY,
+    keyTtlMs: Math.max(...Object.values(entityKeyTtlMs)),
+    entityKeyTtlMs,
     outputRetentionMs: Math.min(outputRetentionMs, ...plans.map((p) => p.idRetentionMs)),
     idBucketMs: outputRetentionMs < DAY ? HOUR : DAY,
     probeRetentionMs,

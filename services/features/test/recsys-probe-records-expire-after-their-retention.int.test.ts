@@ -9,6 +9,7 @@ import {
 } from '@pipeline/topology';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileDeclaredPlan } from '../src/declared.js';
+import { taggedKeys } from '../src/keys.js';
 import { createRedis } from '../src/redis.js';
 import { applyRound, type RequestEngine } from '../src/requests.js';
 import { deletePrefix, waitFor } from './harness.js';
@@ -174,5 +175,22 @@ describe('probe records', () => {
       ['I1', 2],
       ['I3', 1],
     ]);
+  }, 60_000);
+
+  it("keeps each entity's state for its own longest window: a user's views 9 days, their purchases of an item 32", async () => {
+    const own = `${uniqueName('ttl')}:`;
+    const e = engineAt(own);
+    await apply(e, [view('v1', 'U1', -10), { ...view('b1', 'U1', -5), type: 'PURCHASE', price_minor: 1200 }]);
+    const { entityKeyTtlMs } = e.declared.plan;
+    for (const [entity, tag, id] of [
+      ['user_views', 'uv', 'U1'],
+      ['user_item_purchases', 'uip', 'U1|I1'],
+    ] as const) {
+      const ttl = await redis.pttl(taggedKeys(own, tag, id).state);
+      expect(ttl, entity).toBeLessThanOrEqual(entityKeyTtlMs[entity] as number);
+      expect(ttl, entity).toBeGreaterThan((entityKeyTtlMs[entity] as number) - 60_000);
+    }
+    expect(entityKeyTtlMs.user_views).toBeLessThan(10 * 86_400_000);
+    expect(entityKeyTtlMs.user_item_purchases).toBeGreaterThan(32 * 86_400_000);
   }, 60_000);
 });

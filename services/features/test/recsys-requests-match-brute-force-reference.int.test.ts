@@ -371,6 +371,11 @@ describe('recommendation candidate vectors equal the brute-force reference on se
       ),
     );
     expect(outOfOrder.length).toBeGreaterThan(0);
+    // popular_7d's requests too: their candidates read item counts of every partition
+    const sourced = lanes.flatMap((l) =>
+      l.records.filter((rec) => (rec.value as RecommendationRequest).candidate_source === 'popular_7d'),
+    );
+    expect(sourced.length).toBeGreaterThan(3);
 
     // partition 0's two topics read one fetch in five, the others every fetch
     const slow = handlerFor(engine());
