@@ -21,15 +21,15 @@ export const ENTITIES: readonly Entity[] = ['customer', 'terminal'];
 export interface EntityDecl {
   /** Prefix of its feature names. */
   readonly name: string;
-  /** Hash tag of its Redis keys, `{<tag>:<id>}`: short, unique within a set; c, t, w, l and q are taken. */
+  /** Hash tag of its Redis keys, `{<tag>:<id>}`: short, unique within a set; c, t, w, l, q and p are taken. */
   readonly tag: string;
   /** Event fields whose values, joined by '|' (which ids never hold), are the entity's id. */
   readonly key: readonly string[];
   readonly when?: { readonly field: string; readonly in: readonly string[] };
 }
 
-// the transaction entities', the watermarks', and the request lookups' (services/features keys.ts)
-const RESERVED_TAGS = ['c', 't', 'w', 'l', 'q'];
+// the transaction entities', the watermarks', the request lookups' and the candidate sources' (services/features keys.ts)
+const RESERVED_TAGS = ['c', 't', 'w', 'l', 'q', 'p'];
 
 export function entity(spec: EntityDecl): EntityDecl {
   if (!/^[a-z][a-z0-9_]*$/.test(spec.name)) throw new FeatureDeclarationError(`bad entity name '${spec.name}'`);
@@ -56,18 +56,24 @@ export function entity(spec: EntityDecl): EntityDecl {
 /**
  * How a set over declared entities serves a request that lists candidates (a recommendation
  * request): per candidate, a read-only probe event that carries the request's time and `copied`
- * fields, the candidate in `item`, the `lookedUp` fields of the latest event with that item that
- * arrived before the request (`unknown` for an item never seen), and `probe.field` = `probe.value`,
- * which changes no entity. The candidate's vector is the probe's, inserted into the event stream at
- * the request's arrival position.
+ * fields, the candidate in `item`, the `lookedUp` fields of the latest event with that item
+ * before the request (`unknown` for an item never seen), and `probe.field` = `probe.value`, which
+ * changes no entity. The candidate's vector is the probe's, inserted into the event stream at the
+ * request's place in the partitions' event-time merge (`mergeByEventTime`).
  */
 export interface RequestDecl {
   /** The request's id field. A probe's event id is `<id>,<candidate index>`: ',' is in no event id. */
   readonly id: string;
   /** The request field listing the candidates (an array of ids). */
   readonly candidates: string;
-  /** The request field naming a candidate generator when none are listed (not served yet: refused). */
+  /** The request field naming a candidate generator when none are listed (one of `sources`, else refused). */
   readonly source?: string;
+  /**
+   * The candidate generators served, by name: `top` items by the sum of the `rankBy` features (window
+   * counts of entities keyed by the item alone, one window) as of the request, highest first, ties by
+   * item id, items at 0 left out. Their candidates then get vectors as listed ones do.
+   */
+  readonly sources?: Readonly<Record<string, CandidateSource>>;
   /** The event field a candidate fills. */
   readonly item: string;
   /** Request fields the probe carries as they are (its event_time always). */
@@ -76,6 +82,12 @@ export interface RequestDecl {
   readonly lookedUp: readonly { readonly field: string; readonly unknown: string }[];
   /** The probe's marker: a value of an entity's `when.field` that changes no entity. */
   readonly probe: { readonly field: string; readonly value: string };
+}
+
+/** A candidate generator of a set's requests (see RequestDecl.sources). */
+export interface CandidateSource {
+  readonly rankBy: readonly string[];
+  readonly top: number;
 }
 
 /** What an aggregation reads: the amount, the transaction itself, its terminal, fraud labels, or any event. */
@@ -354,7 +366,10 @@ export function featureSet(spec: {
       `'${transactionFeature.name}' is a transaction feature; a set over declared entities reads other events`,
     );
   }
-  if (spec.requests) checkRequests(spec.name, spec.requests, [...entities.values()]);
+  if (spec.requests) {
+    checkRequests(spec.name, spec.requests, [...entities.values()]);
+    checkSources(spec.name, spec.requests, features);
+  }
   const names = Object.freeze(features.map((f) => f.name));
   return Object.freeze({
     name: spec.name,
@@ -387,4 +402,28 @@ function checkRequests(set: string, r: RequestDecl, entities: readonly EntityDec
   const unkeyed = entities.flatMap((e) => e.key).find((k) => !filled.has(k));
   if (unkeyed)
     throw new FeatureDeclarationError(`'${set}': a request's probe does not fill the key field '${unkeyed}'`);
+}
+
+/** A source ranks items by window counts of entities keyed by the item alone, over one window. */
+function checkSources(set: string, r: RequestDecl, features: readonly FeatureDef[]): void {
+  for (const [name, source] of Object.entries(r.sources ?? {})) {
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new FeatureDeclarationError(`'${set}': bad candidate source '${name}'`);
+    if (!r.source) throw new FeatureDeclarationError(`'${set}': candidate source '${name}' without a request field`);
+    if (!Number.isInteger(source.top) || source.top < 1) {
+      throw new FeatureDeclarationError(`'${set}': candidate source '${name}' top must be a positive integer`);
+    }
+    if (source.rankBy.length === 0) throw new FeatureDeclarationError(`'${set}': '${name}' ranks by no feature`);
+    const windows = new Set<string>();
+    for (const feature of source.rankBy) {
+      const f = features.find((g) => g.name === feature);
+      const ok = f?.kind === 'window' && f.op === 'count' && f.declared?.key.join() === r.item;
+      if (!ok || f?.kind !== 'window') {
+        throw new FeatureDeclarationError(
+          `'${set}': candidate source '${name}' ranks by '${feature}', not a count of an entity keyed by ${r.item} alone`,
+        );
+      }
+      windows.add(f.window);
+    }
+    if (windows.size > 1) throw new FeatureDeclarationError(`'${set}': '${name}' ranks by counts of several windows`);
+  }
 }

@@ -3,6 +3,7 @@ export {
   type AggOptions,
   agg,
   amountRelativeToMean,
+  type CandidateSource,
   type Derived,
   ENTITIES,
   type Entity,
@@ -26,16 +27,26 @@ export {
 } from './dsl.js';
 export { eventValue } from './event-values.js';
 export { CHANNELS, COUNTRIES, fraudFeatureSet } from './fraud.js';
-export { RECSYS_ENTITIES, recsysFeatureSet } from './recsys.js';
+export {
+  RECSYS_ENTITIES,
+  RECSYS_FEATURE_SETS,
+  recsysFeatureSet,
+  recsysFeatureSetV1,
+  recsysFeatureSetV2,
+} from './recsys.js';
 export { computeReference, type ReferenceEvent, type ReferenceResult } from './reference.js';
 export { changes, computeEventReference, entityId, type FieldEvent } from './reference-events.js';
 export {
   computeRequestReference,
   itemOf,
   lookedUpOf,
+  mergeByEventTime,
   type RequestStreamItem,
   type RequestVectors,
+  rankSource,
   requestProbes,
+  selectionProbeId,
+  sourceOf,
 } from './reference-requests.js';
 export { referenceStream } from './reference-stream.js';
 export {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agg, entity, FeatureDeclarationError, featureSet, groupBy, ratio, sincePrev } from './dsl.js';
-import { RECSYS_ENTITIES, recsysFeatureSet } from './recsys.js';
+import { RECSYS_ENTITIES, recsysFeatureSet, recsysFeatureSetV1, recsysFeatureSetV2 } from './recsys.js';
 import { computeEventReference, type FieldEvent } from './reference-events.js';
 
 const HOUR = 3_600_000;
@@ -77,7 +77,20 @@ describe('declared entities', () => {
     ]) {
       expect(set.names[set.index(name)]).toBe(name);
     }
-    expect(set.names).toHaveLength(2 * (2 * 4 + 3) + 2 + 3);
+    expect(set.names).toHaveLength(2 * (2 * 4 + 3) + 2 + 3 + 1);
+  });
+
+  it('recsys_core v2 is v1 in its order, then the user×item purchase count; v1 stays as declared', () => {
+    expect(recsysFeatureSet).toBe(recsysFeatureSetV2);
+    expect(recsysFeatureSetV1.version).toBe(1);
+    expect(recsysFeatureSetV1.names).toHaveLength(27);
+    expect(recsysFeatureSetV1.entities.map((e) => e.name)).not.toContain('user_item_purchases');
+    expect(recsysFeatureSetV2.names).toEqual([...recsysFeatureSetV1.names, 'user_item_purchases_count_30d']);
+    expect(recsysFeatureSetV2.requests).toEqual({
+      ...recsysFeatureSetV1.requests,
+      sources: { popular_7d: { rankBy: ['item_views_count_7d', 'item_clicks_count_7d'], top: 50 } },
+    });
+    expect(RECSYS_ENTITIES.userItemPurchases.key).toEqual(['user_id', 'item_id']);
   });
 });
 
@@ -119,6 +132,32 @@ describe('computeEventReference', () => {
     expect(vectors.at(-1)).toEqual([1, 2, (t - Date.UTC(2026, 2, 9, 9, 30)) / 1000, 1, 1]);
     // the first event: nothing before it, a ratio over no views is NaN
     expect(vectors[0]).toEqual([0, 0, Number.NaN, 0, Number.NaN]);
+  });
+
+  it('counts a user’s purchases of one item, by user and item, over 30 days; other events only read it', () => {
+    const v2 = recsysFeatureSetV2;
+    const i = v2.index('user_item_purchases_count_30d');
+    const at = (id: string, ms: number, type: string, user: string, item: string) => ({
+      event_id: id,
+      event_time: ms,
+      user_id: user,
+      item_id: item,
+      category: 'books',
+      type,
+    });
+    const vectors = computeEventReference(v2, [
+      at('old', t - 31 * DAY, 'PURCHASE', 'U1', 'I1'), // before floor_D(t) - 30d
+      at('p1', t - 2 * DAY, 'PURCHASE', 'U1', 'I1'),
+      at('p2', t - DAY, 'PURCHASE', 'U1', 'I1'),
+      at('view', t - HOUR, 'VIEW', 'U1', 'I1'), // a view changes no purchase count
+      at('other-item', t - HOUR, 'PURCHASE', 'U1', 'I2'),
+      at('other-user', t - HOUR, 'PURCHASE', 'U2', 'I1'),
+      at('same-ms', t, 'PURCHASE', 'U1', 'I1'), // at t: not before it
+      at('probe', t, 'REQUEST', 'U1', 'I1'),
+      at('probe-2', t, 'REQUEST', 'U1', 'I2'),
+      at('probe-3', t, 'REQUEST', 'U3', 'I1'),
+    ]);
+    expect(vectors.slice(-3).map((v) => v[i])).toEqual([2, 1, 0]);
   });
 
   it('gives a repeated event id the vector of its first occurrence and counts it once', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { agg, entity, FeatureDeclarationError, featureSet, groupBy } from './dsl.js';
 import { recsysFeatureSet } from './recsys.js';
 import { computeEventReference } from './reference-events.js';
-import { computeRequestReference, type RequestStreamItem } from './reference-requests.js';
+import { computeRequestReference, mergeByEventTime, type RequestStreamItem } from './reference-requests.js';
 
 const HOUR = 3_600_000;
 const t0 = Date.UTC(2026, 0, 5);
@@ -58,6 +58,68 @@ describe('computeRequestReference', () => {
     expect(out[2]?.vectors).toEqual(r1?.vectors);
   });
 
+  it("gives a candidate the user bought its purchase count, and another user's purchase none", () => {
+    const out = computeRequestReference(recsysFeatureSet, [
+      interaction('p1', 0, 'U1', 'I1', 'books', 'PURCHASE'),
+      interaction('p2', 1, 'U1', 'I1', 'books', 'PURCHASE'),
+      interaction('p3', 1, 'U2', 'I2', 'toys', 'PURCHASE'),
+      request('r1', 2, 'U1', ['I1', 'I2']),
+      request('r2', 2, 'U2', ['I1', 'I2']),
+    ]);
+    const purchases = out.map((r) => r.vectors.map((v) => v[at('user_item_purchases_count_30d')]));
+    expect(purchases).toEqual([
+      [2, 0],
+      [0, 1],
+    ]);
+  });
+
+  it('serves popular_7d: the most viewed and clicked items in the 7 days before the request, then their vectors', () => {
+    const sourced = (id: string, hours: number, user: string) => ({
+      kind: 'request' as const,
+      value: { ...request(id, hours, user, []).value, candidate_source: 'popular_7d' },
+    });
+    const out = computeRequestReference(recsysFeatureSet, [
+      interaction('old', 0, 'U1', 'I0', 'books', 'VIEW'), // before floor_D(t) - 7d for the requests at day 8
+      interaction('a', 6 * 24, 'U1', 'I1', 'books', 'VIEW'),
+      interaction('b', 6 * 24 + 1, 'U2', 'I1', 'books', 'CLICK'),
+      interaction('c', 6 * 24 + 2, 'U2', 'I2', 'toys', 'VIEW'),
+      interaction('d', 6 * 24 + 3, 'U3', 'I3', 'toys', 'VIEW'),
+      interaction('e', 6 * 24 + 4, 'U3', 'I3', 'toys', 'PURCHASE'), // not a view or click
+      interaction('f', 6 * 24 + 5, 'U3', 'I4', 'toys', 'PURCHASE'),
+      sourced('r1', 8 * 24 + 1, 'U1'),
+      interaction('g', 8 * 24 + 1, 'U1', 'I2', 'toys', 'VIEW'), // at the request's time: not before it
+      interaction('h', 8 * 24 + 2, 'U1', 'I2', 'toys', 'VIEW'),
+      interaction('i', 8 * 24 + 2, 'U1', 'I2', 'toys', 'CLICK'),
+      sourced('r2', 8 * 24 + 3, 'U1'),
+      sourced('r1', 8 * 24 + 1, 'U1'),
+    ]);
+    // I1: a view and a click; I2 and I3 one view each (ties by item id); I0 is out of the window, I4 never viewed
+    expect(out[0]?.probes.map((p) => (p as unknown as { item_id: string }).item_id)).toEqual(['I1', 'I2', 'I3']);
+    expect(out[0]?.probes.map((p) => p.event_id)).toEqual(['r1,0', 'r1,1', 'r1,2']);
+    expect(out[0]?.vectors[0]?.[at('item_clicks_count_7d')]).toBe(1);
+    expect(out[1]?.probes.map((p) => (p as unknown as { item_id: string }).item_id)).toEqual(['I2', 'I1', 'I3']);
+    // a repeated request gets its first candidates and vectors
+    expect(out[2]?.probes).toEqual(out[0]?.probes);
+    expect(out[2]?.vectors).toEqual(out[0]?.vectors);
+  });
+
+  it('takes at most the declared top of a source, and throws for a source the set does not declare', () => {
+    const many = Array.from({ length: 60 }, (_, i) =>
+      interaction(`v${i}`, 1 + i / 100, 'U1', `I${String(i).padStart(2, '0')}`, 'books', 'VIEW'),
+    );
+    const [r] = computeRequestReference(recsysFeatureSet, [
+      ...many,
+      { kind: 'request', value: { ...request('r', 3, 'U1', []).value, candidate_source: 'popular_7d' } },
+    ]);
+    expect(r?.probes).toHaveLength(50);
+    expect((r?.probes[0] as unknown as { item_id: string } | undefined)?.item_id).toBe('I00');
+    expect(() =>
+      computeRequestReference(recsysFeatureSet, [
+        { kind: 'request', value: { ...request('r', 3, 'U1', []).value, candidate_source: 'trending' } },
+      ]),
+    ).toThrow(/'trending' is not declared/);
+  });
+
   it('changes nothing: the interactions get the vectors they get without the requests', () => {
     const interactions = stream.flatMap((s) => (s.kind === 'interaction' ? [s.value] : []));
     const alone = computeEventReference(recsysFeatureSet, interactions);
@@ -98,5 +160,46 @@ describe('computeRequestReference', () => {
       FeatureDeclarationError,
     );
     expect(() => computeRequestReference(featureSet({ name: 'x', version: 1, features }), [])).toThrow(/no requests/);
+    const source = (rankBy: string[], top = 5) => ({
+      ...requests,
+      source: 'candidate_source',
+      sources: { s: { rankBy, top } },
+    });
+    expect(() => featureSet({ name: 'x', version: 1, features, requests: source(['views_count_1d']) })).toThrow(
+      /ranks by 'views_count_1d', not a count of an entity keyed by item_id alone/,
+    );
+    expect(() => featureSet({ name: 'x', version: 1, features, requests: source(['views_count_1d'], 0) })).toThrow(
+      /top must be a positive integer/,
+    );
+  });
+});
+
+describe('mergeByEventTime', () => {
+  const t = (id: string, time: number) => ({ id, time });
+  const ids = (lanes: { id: string; time: number }[][]) => mergeByEventTime(lanes, (x) => x.time).map((x) => x.id);
+
+  it('takes the earliest record of any partition first, each partition in its order', () => {
+    expect(ids([[t('a1', 1), t('a5', 5)], [t('b2', 2), t('b3', 3), t('b9', 9)], []])).toEqual([
+      'a1',
+      'b2',
+      'b3',
+      'a5',
+      'b9',
+    ]);
+  });
+
+  it('breaks ties by the order of the partitions, not their contents', () => {
+    expect(ids([[t('a4', 4)], [t('b4', 4)]])).toEqual(['a4', 'b4']);
+    expect(ids([[t('b4', 4)], [t('a4', 4)]])).toEqual(['b4', 'a4']);
+  });
+
+  it("places an out-of-order record at its partition's latest time so far", () => {
+    // a's 2 comes after its 6: it goes where a stands (6), after b's 3 and 5, before b's 7
+    expect(
+      ids([
+        [t('a6', 6), t('a2', 2)],
+        [t('b3', 3), t('b5', 5), t('b7', 7)],
+      ]),
+    ).toEqual(['b3', 'b5', 'a6', 'a2', 'b7']);
   });
 });

@@ -65,15 +65,27 @@ export function score(eventId: string, value: number, overrides: Partial<Score> 
   };
 }
 
-const rankerFixture = fileURLToPath(new URL('../../../models/recsys_rank/1/fixture.json', import.meta.url));
+const models = new URL('../../../models/', import.meta.url);
+
+/** recsys_core's champion in the committed registry (models/aliases.json): the model the pipeline serves. */
+export function recsysChampion(): { name: string; version: string } {
+  const aliases = JSON.parse(readFileSync(fileURLToPath(new URL('aliases.json', models)), 'utf8')) as {
+    scopes: Record<string, { champion: string }>;
+  };
+  const [name, version] = (aliases.scopes[recsysFeatureSet.name]?.champion ?? '').split('@');
+  if (!name || !version) throw new Error(`models/aliases.json names no champion of ${recsysFeatureSet.name}`);
+  return { name, version };
+}
 
 /**
- * The ranking model fixture's held-out requests (models/recsys_rank/1/fixture.json) as enriched
+ * The champion ranking model's fixture of held-out requests (models/<name>/<version>/fixture.json) as enriched
  * requests and their champion's scores (the Python onnxruntime's): items `<request>-i<k>` of five
  * categories, so the policy's category cap has work to do. `k` is each request's list length.
  */
 export function recsysFixture(k = 10): { event: EnrichedRequest; scores: RecommendationScores }[] {
-  const fixture = JSON.parse(readFileSync(rankerFixture, 'utf8')) as {
+  const champion = recsysChampion();
+  const file = fileURLToPath(new URL(`${champion.name}/${champion.version}/fixture.json`, models));
+  const fixture = JSON.parse(readFileSync(file, 'utf8')) as {
     batches: { request_id: string; from: number; to: number }[];
     vectors: (number | null)[][];
     onnxruntime: number[];
@@ -106,8 +118,8 @@ export function recsysFixture(k = 10): { event: EnrichedRequest; scores: Recomme
       request_id: b.request_id,
       user_id: request.user_id,
       event_time: request.event_time,
-      model_name: 'recsys_rank',
-      model_version: '1',
+      model_name: champion.name,
+      model_version: champion.version,
       feature_set_version: recsysFeatureSet.version,
       scores: fixture.onnxruntime.slice(b.from, b.to),
       shadow: false,

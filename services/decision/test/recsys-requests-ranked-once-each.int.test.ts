@@ -25,7 +25,7 @@ import { createDecisionEngine, type DecisionEngine } from '../src/engine.js';
 import { parseRankingPolicy } from '../src/ranking/policy.js';
 import { rank } from '../src/ranking/rank.js';
 import { openPolicyStore, type PolicyStore } from '../src/rules/store.js';
-import { recsysFixture } from '../src/testing.js';
+import { recsysChampion, recsysFixture } from '../src/testing.js';
 import { recsysUseCase } from '../src/use-cases/recsys.js';
 import { until } from './harness.js';
 
@@ -35,6 +35,7 @@ const BUDGET = 5_000;
 
 const policy = parseRankingPolicy(readFileSync(defaultRecsysPolicyFile, 'utf8'), recsysFeatureSet);
 const fixture = recsysFixture(10);
+const champion = recsysChampion();
 
 /** The same fixture request under another id and user (a fresh request for the engine). */
 function renamed(n: number, id: string): { event: EnrichedRequest; scores: RecommendationScores } {
@@ -191,8 +192,8 @@ describe('recommendations: requests joined with their scores, ranked by the poli
         event_time: f.event.request.event_time,
         path: 'MODEL_AND_RULES',
         rule_set_version: policy.version,
-        model_name: 'recsys_rank',
-        model_version: '1',
+        model_name: champion.name,
+        model_version: champion.version,
         feature_set_version: recsysFeatureSet.version,
         experiment_variant: 'control',
       });
@@ -249,15 +250,17 @@ describe('recommendations: requests joined with their scores, ranked by the poli
     await sendScores([short(waiting.scores)]);
     await until(() => deadLetters.length >= 5, 'dead letters');
     await until(() => of('short-waiting').length === 1 && of('short-early').length === 1, 'their fallback rankings');
+    const v = recsysFeatureSet.version;
+    const ref = `${champion.name} ${champion.version}`;
     const reasons = deadLetters
       .map((l) => `${l.topic === topics.scores ? 'scores' : 'request'}: ${l.error_type}: ${l.error}`)
       .sort();
     expect(reasons).toEqual([
-      'request: FeatureSetMismatchError: feature set fraud_core v1 is not recsys_core v1 that the policy is written against',
+      `request: FeatureSetMismatchError: feature set fraud_core v${v} is not recsys_core v${v} that the policy is written against`,
       expect.stringMatching(/^request: MalformedMessageError: .*k/),
       'scores: MalformedMessageError: scores[0] is NaN, not a finite number',
-      'scores: ScoreMismatchError: scores of recsys_rank 1 for request short-early: 49 scores, the request has 50 candidates',
-      'scores: ScoreMismatchError: scores of recsys_rank 1 for request short-waiting: 49 scores, the request has 50 candidates',
+      `scores: ScoreMismatchError: scores of ${ref} for request short-early: 49 scores, the request has 50 candidates`,
+      `scores: ScoreMismatchError: scores of ${ref} for request short-waiting: 49 scores, the request has 50 candidates`,
     ]);
     // Scores that do not fit never rank: their requests fall back to the policy's order.
     for (const id of ['short-waiting', 'short-early']) expect(of(id)[0]?.path).toBe('RULES_ONLY');

@@ -39,6 +39,30 @@ describe('aligner', () => {
     expect(ids(a.take(10).items)).toEqual(['b1', 'a1', 'b2', 'a2']);
   });
 
+  it('holds a record for a partition ordered before it that may still bring one of the same time', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000 });
+    a.assigned([0, 1]);
+    a.fetched([fetched(0, 50), fetched(1)]);
+    a.push(0, [item('a1', 20)]);
+    a.push(1, [item('b1', 20), item('b2', 30)]);
+    // a1 goes; b1 ties with where partition 0 stands, and partition 0 goes first at a tie
+    expect(ids(a.take(0).items)).toEqual(['a1']);
+    a.fetched([fetched(0, 49)]);
+    a.push(0, [item('a2', 20)]);
+    // still behind at 20: its next may be of 20 too
+    expect(ids(a.take(1).items)).toEqual(['a2']);
+    a.fetched([fetched(0)]);
+    a.push(0, [item('a3', 21)]);
+    expect(ids(a.take(2).items)).toEqual(['b1', 'a3', 'b2']);
+    // partition 1 at 20 does not hold partition 0's record of 20 (partition 0 goes first)
+    const b = createAligner<Item>({ maxWaitMs: 1000 });
+    b.assigned([0, 1]);
+    b.fetched([fetched(0), fetched(1, 50)]);
+    b.push(1, [item('b1', 20)]);
+    b.push(0, [item('a1', 20), item('a2', 25)]);
+    expect(ids(b.take(0).items)).toEqual(['a1', 'b1']);
+  });
+
   it('waits for a partition assigned but not fetched yet', () => {
     const a = createAligner<Item>({ maxWaitMs: 1000 });
     a.assigned([0, 1]);

@@ -16,7 +16,9 @@
  * brought this one (exact when producers publish in event-time order; costs about one fetch).
  *
  * Within a partition, records keep their offset order; a partition's records are assumed to come
- * in event-time order (what comes next from it is no earlier than its last record).
+ * in event-time order (what comes next from it is no earlier than its last record: a caller whose
+ * partitions are not gives each record its partition's latest time so far). Records of one time go
+ * by partition, lowest first, whichever arrived first.
  *
  * Several members of the group split the partitions; each publishes where its partitions stand
  * (`states`, after every round is applied) and holds its records back for the others' partitions
@@ -286,14 +288,18 @@ export function createAligner<T extends Aligned>(options: {
         // progress on it, or is starting up, it is waited for).
         let waitUntil = Number.NEGATIVE_INFINITY;
         const since = blockedSince ?? now;
+        const first = best.partition;
+        // A partition whose next record may come at this very time goes first if it is ordered
+        // first (a buffered one would have been chosen): ties are broken by partition, not arrival.
+        const holds = (b: number, partition: number) => b < bestTime || (b === bestTime && partition < first);
         for (const l of lanes.values()) {
-          if (l !== best && bound(l, by) < bestTime) {
+          if (l !== best && holds(bound(l, by), l.partition)) {
             waitUntil = since + maxWaitMs;
             break;
           }
         }
         for (const r of remotes.values()) {
-          if (remoteBound(r, arrived) < bestTime) {
+          if (holds(remoteBound(r, arrived), r.partition)) {
             waitUntil = Math.max(waitUntil, Math.max(since, r.changedAt) + memberWaitMs);
           }
         }
@@ -301,13 +307,13 @@ export function createAligner<T extends Aligned>(options: {
           blockedSince = since;
           if (now < waitUntil) return { items, passedOver, retryAt: waitUntil };
           for (const l of lanes.values()) {
-            if (l !== best && bound(l, by) < bestTime) {
+            if (l !== best && holds(bound(l, by), l.partition)) {
               l.passedOver = true;
               passedOver += 1;
             }
           }
           for (const r of remotes.values()) {
-            if (remoteBound(r, arrived) < bestTime) {
+            if (holds(remoteBound(r, arrived), r.partition)) {
               r.passedOver = true;
               passedOver += 1;
             }

@@ -19,6 +19,8 @@ describe('parseFeaturesEnv', () => {
     expect(c.FEATURES_LABELS_MAX_WAIT).toBe(60_000);
     expect(c.FEATURES_ALIGN_MAX_WAIT).toBe(1000);
     expect(c.FEATURES_ALIGN_CONFIRM).toBe(true);
+    expect(c.FEATURES_PROBE_RETENTION).toBe(3_600_000);
+    expect(parseFeaturesEnv({ ...base, FEATURES_PROBE_RETENTION: '10m' }).FEATURES_PROBE_RETENTION).toBe(600_000);
     expect(parseFeaturesEnv({ ...base, FEATURES_ALIGN_CONFIRM: 'false' }).FEATURES_ALIGN_CONFIRM).toBe(false);
     expect(labelsGroupOf(c.FEATURES_GROUP_ID)).toBe('features.labels');
     expect(c.FEATURES_USE_CASES).toEqual(['fraud']);
@@ -53,6 +55,18 @@ describe('parseFeaturesEnv', () => {
         'FEATURES_USE_CASES',
         'REDIS_URL',
       ]);
+    }
+  });
+
+  it('refuses a probe retention under a second or not a duration, naming it', () => {
+    for (const value of ['500ms', '0', 'an hour']) {
+      try {
+        parseFeaturesEnv({ ...base, FEATURES_PROBE_RETENTION: value });
+        expect.unreachable();
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).variables).toEqual(['FEATURES_PROBE_RETENTION']);
+      }
     }
   });
 

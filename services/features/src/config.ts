@@ -10,6 +10,7 @@ import {
   withKeyRing,
 } from '@pipeline/shared';
 import { fraudTopics, pipelineTopics, recsysTopics } from '@pipeline/topology';
+import { DEFAULT_PROBE_RETENTION_MS } from './declared.js';
 import { DEFAULT_PREFIX } from './keys.js';
 
 /**
@@ -39,6 +40,16 @@ export const featuresVars = {
    * (catch-up and replay batches span days): an older redelivery is dead-lettered.
    */
   FEATURES_OUTPUT_RETENTION: env.duration().default(Number.MAX_SAFE_INTEGER),
+  /**
+   * How long (wall clock) a request's candidate vectors are kept so that a redelivery gets them back
+   * exactly (each candidate's read of every declared entity, about 36 bytes each); after it, a
+   * redelivered request is read again from the state as it is then. Covers a restart or a
+   * rebalance; at least a second.
+   */
+  FEATURES_PROBE_RETENTION: env
+    .duration()
+    .refine((ms) => ms >= 1000, 'must be at least 1s')
+    .default(DEFAULT_PROBE_RETENTION_MS),
   /** Port of the online read API (GET /features/<entity>/<id>); 0 picks a free port. */
   FEATURES_API_PORT: env.port().default(0),
   /** Prefix of every Redis key: separates deployments (and tests) sharing one Redis. */

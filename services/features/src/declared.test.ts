@@ -27,9 +27,20 @@ describe('compileDeclaredPlan', () => {
     expect(plan.entities.user_category_clicks?.distinctWindows).toEqual([]);
     expect(plan.entities.user_category_clicks?.labelWindows).toEqual([]);
     expect(plan.tags.user_category_clicks).toBe('ucc');
-    // the longest window (7d) and its bucket (1d), the lateness, a day
-    expect(plan.keyTtlMs).toBe(8 * DAY + 10 * MIN + DAY);
+    expect(plan.entities.user_item_purchases?.amountWindows).toEqual(['30d']);
+    expect(plan.tags.user_item_purchases).toBe('uip');
+    // the longest window (30d, the purchases') and its bucket (1d), the lateness, a day
+    expect(plan.keyTtlMs).toBe(31 * DAY + 10 * MIN + DAY);
     expect(plan.outputRetentionMs).toBe(8 * DAY);
+  });
+
+  it("gives each entity's keys the lifetime of its own longest window, the set's longest only to the purchases", () => {
+    // 7d and its bucket (1d), the lateness, a day
+    expect(plan.entityKeyTtlMs.user_views).toBe(8 * DAY + 10 * MIN + DAY);
+    expect(plan.entityKeyTtlMs.user_category_clicks).toBe(8 * DAY + 10 * MIN + DAY);
+    expect(plan.entityKeyTtlMs.user_item_purchases).toBe(31 * DAY + 10 * MIN + DAY);
+    expect(Object.keys(plan.entityKeyTtlMs)).toEqual(Object.keys(plan.entities));
+    expect(plan.keyTtlMs).toBe(Math.max(...Object.values(plan.entityKeyTtlMs)));
   });
 
   it('refuses a set without declared entities, and an entity without a windowed count', () => {

@@ -30,20 +30,29 @@ import { entityValue } from './vector.js';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
+/** FEATURES_PROBE_RETENTION's default: a redelivery comes within a restart or a rebalance. */
+export const DEFAULT_PROBE_RETENTION_MS = HOUR;
+
 export interface DeclaredPlan {
   /** Per declared entity (by name), what its script keeps. */
   entities: Record<string, EntityPlan>;
   tags: Record<string, string>;
   lateness: number;
+  /** The longest of the entities' key lifetimes: items' lookups and the source index. */
   keyTtlMs: number;
+  /** Per declared entity (by name): its keys' lifetime, by its own longest window. */
+  entityKeyTtlMs: Record<string, number>;
   outputRetentionMs: number;
   idBucketMs: number;
+  /** How long (wall clock) a read's output ('|' id: a request's probe) is kept for a redelivery. */
+  probeRetentionMs: number;
 }
 
 export function compileDeclaredPlan(
   set: FeatureSet,
   allowedLatenessMs: number,
   outputRetentionMs = Number.MAX_SAFE_INTEGER,
+  probeRetentionMs = DEFAULT_PROBE_RETENTION_MS,
 ): DeclaredPlan {
   if (set.entities.length === 0) throw new Error(`feature set ${set.name} declares no entity`);
   const entities: Record<string, EntityPlan> = {};
@@ -60,13 +69,20 @@ export function compileDeclaredPlan(
     tags[decl.name] = decl.tag;
   }
   const plans = Object.values(entities);
+  // each entity's keys live as long as its own longest window needs (a 30-day purchase count
+  // does not keep a user's 7-day view state for a month)
+  const entityKeyTtlMs = Object.fromEntries(
+    Object.entries(entities).map(([name, p]) => [name, p.reachMs + allowedLatenessMs + DAY]),
+  );
   return {
     entities,
     tags,
     lateness: allowedLatenessMs,
-    keyTtlMs: Math.max(...plans.map((p) => p.reachMs)) + allowedLatenessMs + DAY,
+    keyTtlMs: Math.max(...Object.values(entityKeyTtlMs)),
+    entityKeyTtlMs,
     outputRetentionMs: Math.min(outputRetentionMs, ...plans.map((p) => p.idRetentionMs)),
     idBucketMs: outputRetentionMs < DAY ? HOUR : DAY,
+    probeRetentionMs,
   };
 }
 

@@ -2,7 +2,6 @@ import { metrics } from '@opentelemetry/api';
 import { type Watermark, watermarkTime } from '@pipeline/feature-sets';
 import type { RedisClient as Redis } from '@pipeline/shared';
 import {
-  AbandonedBatchError,
   type BatchContext,
   type BatchHandler,
   type ConsumedRecord,
@@ -20,7 +19,6 @@ import {
   readIngestTime,
 } from '@pipeline/shared';
 import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
-import { type Aligned, createAligner } from './alignment.js';
 import {
   applyTransactions,
   type BatchResult,
@@ -36,6 +34,7 @@ import type { Frontier } from './frontier.js';
 import { watermarkKey } from './keys.js';
 import type { LabelGate, LookupMark } from './label-gate.js';
 import { recordProgress } from './label-progress.js';
+import { createRounds, type RoundBatch, type RoundItem } from './rounds.js';
 
 export const PRODUCE_CHUNK = 1000;
 
@@ -109,11 +108,8 @@ export interface TransactionsHandlerOptions extends CommonOptions {
   alignMemberWaitMs?: number;
 }
 
-/** While another member's partition holds records back, its published state is read this often. */
-const FRONTIER_POLL_MS = 10;
-
 /** An accepted transaction waiting to be applied, with the batch it came in. */
-interface Pending extends Aligned {
+interface Pending extends RoundItem<Rejection> {
   tx: Transaction;
   /** Its partition's watermark just after it (see CheckedTransactions.horizons). */
   horizon: number;
@@ -121,15 +117,13 @@ interface Pending extends Aligned {
   batch: PendingBatch;
 }
 
-interface PendingBatch {
-  remaining: number;
+type Rejection = LateRejections<Transaction>['rejected'][number];
+
+interface PendingBatch extends RoundBatch<Rejection> {
   /** Taken once its records were received: the label gate needs a lookup asked for after it. */
   received: LookupMark;
   /** Written with the batch's last transaction: the partition's watermark as of the batch's end. */
   watermark: WatermarkWrite & { watermark: Watermark };
-  rejected: LateRejections<Transaction>['rejected'];
-  resolve(late: LateRejections<Transaction>): void;
-  reject(error: unknown): void;
 }
 
 /**
@@ -157,24 +151,8 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
   const labelTimeouts = meter.createCounter('features_label_wait_timeouts', {
     description: 'Transaction batches applied without waiting longer for labels',
   });
-  const passedOver = meter.createCounter('features_alignment_passed_over', {
-    description: 'Partitions passed over after holding the others back for FEATURES_ALIGN_MAX_WAIT',
-  });
   const watermarks = partitionWatermarks(redis, engine.prefix, groupId);
-  const aligner = createAligner<Pending>({
-    maxWaitMs: options.alignMaxWaitMs,
-    memberWaitMs: options.alignMemberWaitMs ?? options.alignMaxWaitMs,
-    confirmCaughtUp: options.alignConfirm ?? false,
-  });
   const topic = options.enrichedTopic;
-  let draining = false;
-  let retry: NodeJS.Timeout | undefined;
-  let local = new Set<number>();
-  const others = (): number[] => {
-    const f = options.frontier;
-    if (!f || local.size >= f.partitions) return [];
-    return Array.from({ length: f.partitions }, (_, p) => p).filter((p) => !local.has(p));
-  };
   // Taken as each fetch's answer arrives, before its batches are handed over.
   let fetchMark: LookupMark | undefined;
 
@@ -221,60 +199,15 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
       await producer.send({ topic, acks: -1, messages: messages.slice(i, i + PRODUCE_CHUNK) });
     }
     enrichedCounter.add(messages.length);
-    for (const item of items) {
-      const b = item.batch;
-      b.remaining -= 1;
-      if (b.remaining === 0) b.resolve({ rejected: b.rejected });
-    }
   };
-
-  /** Batches whose records were dropped at a rebalance: consumed again from the last commit. */
-  const abandon = (dropped: Pending[]) => {
-    for (const b of new Set(dropped.map((item) => item.batch))) b.reject(new AbandonedBatchError());
-  };
-
-  const drain = async () => {
-    if (draining) return;
-    draining = true;
-    let items: Pending[] = [];
-    try {
-      for (;;) {
-        const remote = others();
-        const shared = remote.length > 0 ? options.frontier?.shared : undefined;
-        aligner.remote(shared ? await shared.others(remote) : [], Date.now());
-        const taken = aligner.take(Date.now());
-        if (taken.passedOver > 0) {
-          passedOver.add(taken.passedOver);
-          logger.warn({ partitions: taken.passedOver }, 'partitions held the others back too long; passed over');
-        }
-        items = taken.items;
-        if (items.length === 0) {
-          await shared?.publish(aligner.states());
-          if (taken.retryAt !== undefined && !retry) {
-            // Another member's progress shows only in Redis: look again soon.
-            const at = shared ? Math.min(taken.retryAt, Date.now() + FRONTIER_POLL_MS) : taken.retryAt;
-            retry = setTimeout(
-              () => {
-                retry = undefined;
-                void drain();
-              },
-              Math.max(0, at - Date.now()),
-            );
-          }
-          return;
-        }
-        await apply(items);
-        items = [];
-        await shared?.publish(aligner.states());
-      }
-    } catch (error) {
-      // Everything buffered is consumed again from its batch (the consumer seeks back).
-      const failed = new Set([...items, ...aligner.clear()].map((item) => item.batch));
-      for (const b of failed) b.reject(error);
-    } finally {
-      draining = false;
-    }
-  };
+  const rounds = createRounds<Rejection, Pending>({
+    apply,
+    logger,
+    alignMaxWaitMs: options.alignMaxWaitMs,
+    alignConfirm: options.alignConfirm ?? false,
+    alignMemberWaitMs: options.alignMemberWaitMs ?? options.alignMaxWaitMs,
+    ...(options.frontier ? { frontier: { shared: options.frontier.shared, lanes: options.frontier.partitions } } : {}),
+  });
 
   return {
     handler: async (records, { topic: from, partition }) => {
@@ -291,22 +224,13 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
         await Promise.all(writeWatermark(redis, end, end.watermark));
         return { rejected };
       }
-      let resolve!: PendingBatch['resolve'];
-      let reject!: PendingBatch['reject'];
-      const settled = new Promise<LateRejections<Transaction>>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      const batch: PendingBatch = {
-        remaining: checked.accepted.length,
+      const { batch, settled } = rounds.batch<PendingBatch>(checked.accepted.length, {
         // The mark of the fetch that brought it (any later one is later than its arrival too).
         received: fetchMark ?? labels.received(),
         watermark: end,
-        rejected: [],
-        resolve,
-        reject,
-      };
-      aligner.push(
+      });
+      rounds.push(
+        from,
         partition,
         checked.accepted.map((i, k) => {
           const tx = txs[i] as Transaction;
@@ -314,34 +238,15 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
           return { time: tx.event_time, tx, horizon: checked.horizons[k] as number, record, batch };
         }),
       );
-      // Once the other batches of the same fetch are pushed too.
-      setImmediate(() => void drain());
       return { rejected, settled };
     },
     onFetch(partitions, at) {
       // The lookup its batches' labels need, asked for now: answered, mostly, before they are taken.
       fetchMark = labels.received(partitions.some((p) => p.delivered));
-      aligner.fetched(
-        partitions.map((p) => ({
-          partition: p.partition,
-          highWatermark: BigInt(p.highWatermark),
-          nextOffset: BigInt(p.nextOffset),
-          delivered: p.delivered,
-        })),
-        at,
-      );
-      // what this fetch confirms caught up may release records held for it
-      setImmediate(() => void drain());
+      rounds.onFetch(partitions, at);
     },
-    onRebalancing() {
-      abandon(aligner.clear());
-    },
-    onAssigned(assignment) {
-      const partitions = Object.values(assignment).flat();
-      local = new Set(partitions);
-      abandon(aligner.assigned(partitions));
-      void drain();
-    },
+    onRebalancing: rounds.onRebalancing,
+    onAssigned: rounds.onAssigned,
   };
 }
 

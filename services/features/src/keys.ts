@@ -3,7 +3,7 @@ import { globEscape } from '@pipeline/shared';
 
 /**
  * Every Redis key the service uses. Entity keys share a hash tag ({c:<id>}, {t:<id>}, a declared
- * entity's {<tag>:<id>}; l and q are items' and requests' lookups, w the groups') so each
+ * entity's {<tag>:<id>}; l and q are items' and requests' lookups, p candidate sources', w the groups') so each
  * script touches one Redis Cluster slot. `prefix` separates deployments (and tests) in one Redis.
  * The suffix carries the state layout's version (5): keys of another layout are never read.
  */
@@ -49,10 +49,29 @@ export function itemLookupKey(prefix: string, item: string): string {
 
 /**
  * The looked-up fields a request's candidates were given the first time (JSON, one array per
- * candidate): a redelivered request gets the same probes, so the same vectors back.
+ * candidate), kept as long as its probes' records: a redelivered request gets the same probes, so
+ * the same vectors back.
  */
 export function requestLookupKey(prefix: string, requestId: string): string {
   return `${prefix}{q:${requestId}}:k${STATE_LAYOUT}`;
+}
+
+/**
+ * The candidates a request naming a candidate source got the first time (JSON array of item ids):
+ * a redelivered request gets the same candidates, so the same probes and vectors.
+ */
+export function requestCandidatesKey(prefix: string, requestId: string): string {
+  return `${prefix}{q:${requestId}}:c${STATE_LAYOUT}`;
+}
+
+/**
+ * A candidate source's index of items for one bucket of event time (its window's granularity,
+ * by the bucket's start): sorted set, item → the events of its ranking entities applied in that
+ * bucket. An upper bound of the exact counts (a redelivery adds again): it only says which items
+ * to read exactly. One hash tag per source, so a request's buckets are in one slot.
+ */
+export function sourceIndexKey(prefix: string, source: string, bucketStart: number): string {
+  return `${prefix}{p:${source}}:${bucketStart}:z${STATE_LAYOUT}`;
 }
 
 /** Per consumed partition: next offset → watermark as of that offset (so a restart resumes it exactly). */

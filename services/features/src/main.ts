@@ -42,7 +42,7 @@ import { labelSource } from './label-progress.js';
 import { compilePlan } from './plan.js';
 import { connectFeaturesRedis } from './redis.js';
 import type { RequestEngine } from './requests.js';
-import { declaredScriptsFor, scriptsFor } from './scripts.js';
+import { scriptsFor } from './scripts.js';
 import { createTokenMap } from './token-map.js';
 
 await runMain('features', async () => {
@@ -87,6 +87,12 @@ await runMain('features', async () => {
     [];
   let apiPort: number | undefined;
 
+  const admin = kafka.admin();
+  await admin.connect();
+  shutdown.onShutdown('admin', () => admin.disconnect());
+  const partitionsOf = async (topic: string) =>
+    (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 0;
+
   if (uses.has('fraud')) {
     const plan = compilePlan(fraudFeatureSet, config.FEATURES_ALLOWED_LATENESS, config.FEATURES_OUTPUT_RETENTION);
     // Scripts registered before any command: an auto-pipeline holds only the scripts defined when it
@@ -125,9 +131,6 @@ await runMain('features', async () => {
       onCrash,
     });
 
-    const admin = kafka.admin();
-    await admin.connect();
-    shutdown.onShutdown('admin', () => admin.disconnect());
     const gate = createLabelGate({
       source: labelSource({
         redis,
@@ -139,7 +142,6 @@ await runMain('features', async () => {
       latenessMs: config.FEATURES_ALLOWED_LATENESS,
       maxWaitMs: config.FEATURES_LABELS_MAX_WAIT,
     });
-    const [txTopic] = (await admin.fetchTopicMetadata({ topics: [config.FEATURES_TRANSACTIONS_TOPIC] })).topics;
     const frontier = createFrontier({
       redis,
       key: frontierKey(config.FEATURES_KEY_PREFIX, config.FEATURES_GROUP_ID, config.FEATURES_TRANSACTIONS_TOPIC),
@@ -161,7 +163,7 @@ await runMain('features', async () => {
       logger,
       alignMaxWaitMs: config.FEATURES_ALIGN_MAX_WAIT,
       alignConfirm: config.FEATURES_ALIGN_CONFIRM,
-      frontier: { shared: frontier, partitions: txTopic?.partitions.length ?? 0 },
+      frontier: { shared: frontier, partitions: await partitionsOf(config.FEATURES_TRANSACTIONS_TOPIC) },
       // A member that is gone is replaced by a rebalance (after the session timeout), not passed over:
       // this only bounds the wait for one that is alive and stuck.
       alignMemberWaitMs: 3 * config.KAFKA_SESSION_TIMEOUT,
@@ -205,7 +207,12 @@ await runMain('features', async () => {
     const recsys: RequestEngine = {
       declared: {
         set: recsysFeatureSet,
-        plan: compileDeclaredPlan(recsysFeatureSet, config.FEATURES_ALLOWED_LATENESS, config.FEATURES_OUTPUT_RETENTION),
+        plan: compileDeclaredPlan(
+          recsysFeatureSet,
+          config.FEATURES_ALLOWED_LATENESS,
+          config.FEATURES_OUTPUT_RETENTION,
+          config.FEATURES_PROBE_RETENTION,
+        ),
         prefix: config.FEATURES_KEY_PREFIX,
         rules: { maxFutureMs: config.FEATURES_MAX_FUTURE, allowedLatenessMs: config.FEATURES_ALLOWED_LATENESS },
         problem: (event) => interactionProblem(event as Interaction),
@@ -213,7 +220,42 @@ await runMain('features', async () => {
       problem: requestProblem,
       maxCandidates: config.FEATURES_MAX_CANDIDATES,
     };
-    declaredScriptsFor(redis, recsys.declared.plan);
+    // Interactions and requests are keyed alike, over as many partitions: one merge of both.
+    const recsysFrontier = createFrontier({
+      redis,
+      key: frontierKey(
+        config.FEATURES_KEY_PREFIX,
+        config.FEATURES_RECSYS_GROUP_ID,
+        `${config.FEATURES_INTERACTIONS_TOPIC}+${config.FEATURES_REQUESTS_TOPIC}`,
+      ),
+      member: randomUUID(),
+      staleMs: 2 * config.KAFKA_SESSION_TIMEOUT,
+    });
+    const declared = createDeclaredHandler<Interaction>({
+      redis,
+      engine: recsys,
+      producer,
+      encoder: await serde.encoder<EnrichedRequest>(
+        valueSubject(config.FEATURES_ENRICHED_REQUESTS_TOPIC),
+        schemaFor('recsys/enriched-request').type,
+      ),
+      groupId: config.FEATURES_RECSYS_GROUP_ID,
+      eventsTopic: config.FEATURES_INTERACTIONS_TOPIC,
+      requestsTopic: config.FEATURES_REQUESTS_TOPIC,
+      enrichedTopic: config.FEATURES_ENRICHED_REQUESTS_TOPIC,
+      keyField: recsysTopics.enrichedRequests.key,
+      logger,
+      alignMaxWaitMs: config.FEATURES_ALIGN_MAX_WAIT,
+      alignConfirm: config.FEATURES_ALIGN_CONFIRM,
+      frontier: {
+        shared: recsysFrontier,
+        partitions: Math.max(
+          await partitionsOf(config.FEATURES_INTERACTIONS_TOPIC),
+          await partitionsOf(config.FEATURES_REQUESTS_TOPIC),
+        ),
+      },
+      alignMemberWaitMs: 3 * config.KAFKA_SESSION_TIMEOUT,
+    });
     const recsysConsumer = createBatchConsumer<Interaction | RecommendationRequest>({
       kafka,
       groupId: config.FEATURES_RECSYS_GROUP_ID,
@@ -226,20 +268,12 @@ await runMain('features', async () => {
           schemaFor('recsys/recommendation-request').type,
         ),
       },
-      handler: createDeclaredHandler({
-        redis,
-        engine: recsys,
-        producer,
-        encoder: await serde.encoder<EnrichedRequest>(
-          valueSubject(config.FEATURES_ENRICHED_REQUESTS_TOPIC),
-          schemaFor('recsys/enriched-request').type,
-        ),
-        groupId: config.FEATURES_RECSYS_GROUP_ID,
-        eventsTopic: config.FEATURES_INTERACTIONS_TOPIC,
-        requestsTopic: config.FEATURES_REQUESTS_TOPIC,
-        enrichedTopic: config.FEATURES_ENRICHED_REQUESTS_TOPIC,
-        keyField: recsysTopics.enrichedRequests.key,
-      }),
+      // Batches buffered for the event-time merge, as for transactions.
+      maxBatchesInFlight: 32,
+      handler: declared.handler,
+      onFetch: declared.onFetch,
+      onAssigned: declared.onAssigned,
+      onRebalancing: declared.onRebalancing,
       deadLetters,
       logger,
       onCrash,

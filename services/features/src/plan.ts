@@ -132,12 +132,20 @@ export function compileEntityPlan(set: FeatureSet, entity: string, distinctCap =
 const LEVEL: Record<number, number> = { [MINUTE]: 1, [HOUR]: 2, [DAY]: 3 };
 
 /**
+ * Event time per hash of recorded reads: the retention, between a minute and an hour. A hash's
+ * expiry moves with its latest record, so live, records are kept up to a bucket longer than asked.
+ */
+export function probeBucketMs(probeRetentionMs: number): number {
+  return Math.min(HOUR, Math.max(MINUTE, probeRetentionMs));
+}
+
+/**
  * The plan as a Lua table literal, prepended to the scripts: constants baked into the script text
  * instead of parsed from arguments on every call (the script's SHA follows the plan).
  */
 export function planLua(
   plan: EntityPlan,
-  p: Pick<Plan, 'lateness' | 'keyTtlMs' | 'outputRetentionMs' | 'idBucketMs'>,
+  p: Pick<Plan, 'lateness' | 'keyTtlMs' | 'outputRetentionMs' | 'idBucketMs'> & { probeRetentionMs?: number },
 ): string {
   const level = (w: WindowName) => LEVEL[WINDOWS[w].granularityMs] as number;
   const wins = (ws: WindowName[]) => `{ ${ws.map((w) => `{ w = ${WINDOWS[w].ms}, L = ${level(w)} }`).join(', ')} }`;
@@ -152,6 +160,8 @@ export function planLua(
     return `{ ${entries.join(', ')} }`;
   };
   const int = (n: number) => String(Math.min(n, Number.MAX_SAFE_INTEGER));
+  // transaction plans record no reads: their ids' retention stands in
+  const probeRetention = p.probeRetentionMs ?? plan.idRetentionMs;
   const aggs = [...plan.aggs];
   // struct record of a transaction bucket: index, then each aggregate (count i4; sum, max as doubles)
   const record = `i4${aggs.map((a) => (a === 'n' ? 'i4' : 'd')).join('')}`;
@@ -177,6 +187,9 @@ export function planLua(
     `  outputRetention = ${int(p.outputRetentionMs)},`,
     `  keyTtl = ${int(p.keyTtlMs)},`,
     `  idBucket = ${int(p.idBucketMs)},`,
+    // reads ('|' ids) are recorded apart: kept this long (wall clock), in buckets of event time
+    `  probeRetention = ${int(probeRetention)},`,
+    `  probeBucket = ${int(probeBucketMs(probeRetention))},`,
     '}',
   ].join('\n');
 }

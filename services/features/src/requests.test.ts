@@ -1,4 +1,4 @@
-import { advanceWatermark, NO_WATERMARK, recsysFeatureSet, type Watermark } from '@pipeline/feature-sets';
+import { NO_WATERMARK, recsysFeatureSet } from '@pipeline/feature-sets';
 import { type RecommendationRequest, requestProblem } from '@pipeline/topology';
 import { describe, expect, it } from 'vitest';
 import { compileDeclaredPlan } from './declared.js';
@@ -27,13 +27,12 @@ const request = (id: string, minutes: number, over: Partial<RecommendationReques
   k: 2,
   ...over,
 });
-const at = (minutes: number): Watermark => advanceWatermark(NO_WATERMARK, T + minutes * MIN);
 
 describe('checkRequests', () => {
   it('accepts listed candidates within the limits, and names what is wrong with the others', () => {
     const requests = [
       request('r1', 0),
-      request('r2', 1, { candidate_item_ids: [], candidate_source: 'popular_7d' }),
+      request('r2', 1, { candidate_item_ids: [], candidate_source: 'trending' }),
       request('r3', 1, { candidate_item_ids: ['I1', 'I2', 'I3', 'I4'] }),
       request('r4', 1, { candidate_item_ids: [] }),
       request('r5', -6),
@@ -44,7 +43,7 @@ describe('checkRequests', () => {
     expect(out.horizons).toEqual([T, T + 2 * MIN]);
     expect(out.refused.map((e) => e?.message)).toEqual([
       undefined,
-      expect.stringMatching(/^candidate_source "popular_7d" is not served/),
+      'candidate_source "trending" is not served: the feature set serves candidate_source popular_7d, listed candidate_item_ids',
       '4 candidates, more than FEATURES_MAX_CANDIDATES (3)',
       'no candidate_item_ids and no candidate_source',
       expect.stringMatching(/^late event/),
@@ -54,13 +53,10 @@ describe('checkRequests', () => {
     expect(out.refused[4]).toBeInstanceOf(LateEventError);
   });
 
-  it("is late behind the events' watermark of the same users too: their state has folded there", () => {
-    const requests = [request('r1', 0)];
-    expect(checkRequests(engine, requests, NO_WATERMARK, T, at(4)).accepted).toEqual([0]);
-    const late = checkRequests(engine, requests, NO_WATERMARK, T, at(6));
-    expect(late.accepted).toEqual([]);
-    expect(late.refused[0]).toBeInstanceOf(LateEventError);
-    // the request's own watermark is not moved by the events'
-    expect(late.watermark).toEqual(NO_WATERMARK);
+  it('accepts a declared candidate source whose top fits FEATURES_MAX_CANDIDATES', () => {
+    const sourced = [request('r1', 0, { candidate_item_ids: [], candidate_source: 'popular_7d' })];
+    expect(checkRequests({ ...engine, maxCandidates: 50 }, sourced, NO_WATERMARK, T).accepted).toEqual([0]);
+    const refused = checkRequests(engine, sourced, NO_WATERMARK, T);
+    expect(refused.refused[0]?.message).toBe('50 candidates, more than FEATURES_MAX_CANDIDATES (3)');
   });
 });

@@ -1,11 +1,20 @@
 import {
   advanceWatermark,
+  type CandidateSource,
+  changes,
+  type FeatureDef,
+  type FeatureSet,
   type FieldEvent,
+  featureSet,
   itemOf,
   lookedUpOf,
   type RequestDecl,
+  rankSource,
   requestProbes,
+  selectionProbeId,
+  sourceOf,
   type Watermark,
+  WINDOWS,
   watermarkTime,
 } from '@pipeline/feature-sets';
 import type { RedisClient as Redis } from '@pipeline/shared';
@@ -13,7 +22,7 @@ import type { CandidateVector, EnrichedRequest, RecommendationRequest } from '@p
 import { applyEvents, type DeclaredEngine } from './declared.js';
 import type { Outcome } from './engine.js';
 import { BadInputError } from './errors.js';
-import { itemLookupKey, requestLookupKey } from './keys.js';
+import { itemLookupKey, requestCandidatesKey, requestLookupKey, sourceIndexKey } from './keys.js';
 import { checkTime } from './validate.js';
 
 /**
@@ -22,7 +31,8 @@ import { checkTime } from './validate.js';
  * function the brute-force reference uses), applied by the declared engine like any event that
  * changes nothing. The looked-up fields (e.g. the item's category) come from the item's latest
  * event, kept in Redis as events are applied; the ones a request got are kept under its id, so a
- * redelivered request gets the same probes and, from the script, the same vectors.
+ * redelivered request gets the same probes and, from the script, the same vectors (recorded for
+ * the plan's probe retention).
  */
 
 export interface RequestEngine {
@@ -43,20 +53,21 @@ const candidatesOf = (decl: RequestDecl, r: RecommendationRequest) =>
   (r as unknown as Record<string, unknown>)[decl.candidates] as readonly string[];
 const field = (r: RecommendationRequest, name: string) => (r as unknown as Record<string, unknown>)[name];
 const idOf = (decl: RequestDecl, r: RecommendationRequest) => String(field(r, decl.id));
+const served = (decl: RequestDecl) =>
+  [...Object.keys(decl.sources ?? {}).map((name) => `${decl.source} ${name}`), `listed ${decl.candidates}`].join(', ');
 
 /**
- * Checks a partition's batch of requests: the contract, candidates listed (a candidate source
- * alone is not served), at most maxCandidates, the future and lateness against the later of the
- * partition's watermark and `eventsWatermark`, the events partition's of the same users (its state
- * folds behind it: a request further back could not be read exactly). Per accepted request, the
- * watermark time just after it.
+ * Checks a partition's batch of requests: the contract, candidates listed or a declared candidate
+ * source named (another source is refused), at most maxCandidates (a source's `top`), the future
+ * and lateness against the partition's watermark. Per accepted request, the watermark time just
+ * after it. (Its users' interactions are merged with it in event-time order, so their state has
+ * not folded past it.)
  */
 export function checkRequests(
   engine: RequestEngine,
   requests: readonly RecommendationRequest[],
   watermark: Watermark,
   now: number,
-  eventsWatermark: Watermark = [],
 ) {
   const decl = requestDecl(engine);
   const { rules } = engine.declared;
@@ -64,24 +75,19 @@ export function checkRequests(
   const accepted: number[] = [];
   const horizons: number[] = [];
   requests.forEach((r, i) => {
-    const n = candidatesOf(decl, r)?.length ?? 0;
+    const named = sourceOf(decl, r);
+    const n = named?.source ? named.source.top : (candidatesOf(decl, r)?.length ?? 0);
     const problem =
       engine.problem(r) ??
-      (n === 0
-        ? `${decl.source ?? 'a candidate source'} ${JSON.stringify(decl.source ? field(r, decl.source) : null)} is not served: the feature service enriches listed ${decl.candidates} only`
+      (named && !named.source
+        ? `${decl.source} ${JSON.stringify(named.name)} is not served: the feature set serves ${served(decl)}`
         : undefined) ??
       (n > engine.maxCandidates
         ? `${n} candidates, more than FEATURES_MAX_CANDIDATES (${engine.maxCandidates})`
         : undefined);
     const error = problem
       ? new BadInputError(problem)
-      : checkTime(
-          'event_time',
-          r.event_time,
-          Math.max(watermarkTime(watermark, rules.watermarkRank), watermarkTime(eventsWatermark, rules.watermarkRank)),
-          now,
-          rules,
-        );
+      : checkTime('event_time', r.event_time, watermarkTime(watermark, rules.watermarkRank), now, rules);
     if (error) {
       refused[i] = error;
       return;
@@ -108,56 +114,253 @@ export function lookupWrites(redis: Redis, engine: RequestEngine, events: readon
   );
 }
 
+/** The declared candidate sources, each with the window its counts use and a set of its ranking features alone. */
+interface ServedSource {
+  name: string;
+  source: CandidateSource;
+  granularityMs: number;
+  windowMs: number;
+  /** The set of the source's `rankBy` features alone: what a selection probe reads. */
+  ranking: FeatureSet;
+}
+
+const sourcesCache = new WeakMap<FeatureSet, ServedSource[]>();
+function servedSources(set: FeatureSet): ServedSource[] {
+  const cached = sourcesCache.get(set);
+  if (cached) return cached;
+  const out = Object.entries(set.requests?.sources ?? {}).map(([name, source]) => {
+    const features = source.rankBy.map((n) => set.features[set.index(n)] as FeatureDef);
+    const first = features[0] as FeatureDef & { kind: 'window' };
+    const { ms, granularityMs } = WINDOWS[first.window];
+    const ranking = featureSet({ name: set.name, version: set.version, features: features.map((f) => [f]) });
+    return { name, source, granularityMs, windowMs: ms, ranking };
+  });
+  sourcesCache.set(set, out);
+  return out;
+}
+
 /**
- * Each accepted request with one vector per candidate as of its event time (a request's probes in
- * one call with the others', one pipeline), or why it is refused.
+ * The writes that keep each candidate source's index up to date with applied events: per bucket
+ * of event time, each item's events of the source's ranking entities. Issued in the round trip
+ * that applies them.
  */
-export async function enrichRequests(
+export function sourceIndexWrites(
   redis: Redis,
   engine: RequestEngine,
-  requests: readonly RecommendationRequest[],
-  horizons: readonly number[],
-  now: number,
-): Promise<Outcome<EnrichedRequest>[]> {
-  if (requests.length === 0) return [];
+  events: readonly FieldEvent[],
+): Promise<unknown>[] {
+  const { prefix, plan, set } = engine.declared;
+  const decl = requestDecl(engine);
+  const writes: Promise<unknown>[] = [];
+  for (const s of servedSources(set)) {
+    const increments = new Map<string, Map<string, number>>();
+    for (const event of events) {
+      const n = s.ranking.entities.filter((d) => changes(d, event)).length;
+      if (n === 0) continue;
+      const key = sourceIndexKey(prefix, s.name, Math.floor(event.event_time / s.granularityMs) * s.granularityMs);
+      const items = increments.get(key) ?? new Map<string, number>();
+      const item = itemOf(decl, event);
+      items.set(item, (items.get(item) ?? 0) + n);
+      increments.set(key, items);
+    }
+    for (const [key, items] of increments) {
+      for (const [item, n] of items) writes.push(redis.zincrby(key, n, item));
+      writes.push(redis.pexpire(key, plan.keyTtlMs));
+    }
+  }
+  return writes;
+}
+
+/**
+ * A source's candidates as of a request, exact as its ranking features are: the index's items
+ * ordered by their upper bounds, read exactly (selection probes, only the ranking entities) in
+ * growing prefixes until no item left unread could reach the `top`-th exact sum.
+ */
+async function selectCandidates(
+  redis: Redis,
+  engine: RequestEngine,
+  s: ServedSource,
+  request: RecommendationRequest,
+  horizon: number,
+): Promise<string[]> {
+  const decl = requestDecl(engine);
+  const { prefix } = engine.declared;
+  const t = request.event_time;
+  const last = Math.floor(t / s.granularityMs) * s.granularityMs;
+  const keys: string[] = [];
+  for (let b = last - s.windowMs; b <= last; b += s.granularityMs) keys.push(sourceIndexKey(prefix, s.name, b));
+  const flat = (await redis.zunion(keys.length, ...keys, 'AGGREGATE', 'SUM', 'WITHSCORES')) as string[];
+  const bounds: { item: string; bound: number }[] = [];
+  for (let i = 0; i < flat.length; i += 2) bounds.push({ item: flat[i] as string, bound: Number(flat[i + 1]) });
+  bounds.sort((a, b) => b.bound - a.bound || (a.item < b.item ? -1 : 1));
+  const reader = { ...engine.declared, set: s.ranking };
+  const exact: { item: string; values: number[] }[] = [];
+  let probed = 0;
+  let chosen: { item: string; score: number }[] = [];
+  let size = 2 * s.source.top;
+  while (probed < bounds.length) {
+    const next = bounds.slice(probed, size).map((b) => b.item);
+    const probes = requestProbes(decl, request, () => undefined, next, selectionProbeId(decl, request, s.name));
+    const outcomes = await applyEvents(
+      redis,
+      reader,
+      probes,
+      probes.map(() => horizon),
+    );
+    outcomes.forEach((o, k) => {
+      if (!o.ok) throw o.error;
+      exact.push({ item: next[k] as string, values: o.value });
+    });
+    probed += next.length;
+    chosen = rankSource(s.ranking, s.source, exact);
+    const cut = chosen.length === s.source.top ? (chosen.at(-1)?.score ?? 0) : 0;
+    const rest = bounds[probed];
+    if (!rest || rest.bound < cut) break;
+    size = 2 * probed;
+  }
+  return chosen.map((c) => c.item);
+}
+
+/**
+ * A request naming a declared source as a copy listing the source's candidates: the ones stored
+ * the first time if any (a redelivery gets the same list), else selected from the state as it
+ * stands (applyRound calls it at the request's place in the merge); or why it cannot be served.
+ * The list is kept twice the probe retention: its lookups and probe records are written after it
+ * (and a probe bucket's expiry is refreshed by later records), so a list kept only as long could
+ * expire first and a redelivery would select another list against the old lookups, matched by
+ * count alone. Past them, a redelivery gets the same candidates with vectors anew.
+ */
+async function resolveSource(
+  redis: Redis,
+  engine: RequestEngine,
+  r: RecommendationRequest,
+  name: string,
+  horizon: number,
+): Promise<RecommendationRequest | Error> {
   const decl = requestDecl(engine);
   const { prefix, plan, set } = engine.declared;
-  // One round trip: what each request got the first time (a redelivery), and every item's lookup.
-  const items = [...new Set(requests.flatMap((r) => candidatesOf(decl, r)))];
+  const s = servedSources(set).find((x) => x.name === name);
+  if (!s) return new BadInputError(`${decl.source} ${JSON.stringify(name)} is not served`);
+  const key = requestCandidatesKey(prefix, idOf(decl, r));
+  const stored = await redis.get(key);
+  let items = stored === null ? undefined : (JSON.parse(stored) as string[]);
+  if (!items) {
+    const selected = await selectCandidates(redis, engine, s, r, horizon);
+    if (selected.length === 0) {
+      return new BadInputError(
+        `${decl.source} ${s.name} has no candidates as of ${new Date(r.event_time).toISOString()}: no item counted in its window`,
+      );
+    }
+    // the first resolution wins: a redelivery, or another member during a rebalance, reads it
+    const first = await redis.set(key, JSON.stringify(selected), 'PX', 2 * plan.probeRetentionMs, 'NX');
+    items = first === null ? (JSON.parse((await redis.get(key)) ?? '[]') as string[]) : selected;
+  }
+  return { ...r, [decl.candidates]: items } as RecommendationRequest;
+}
+
+/** An accepted record of a round: an event (applied) or a request (its candidates probed), with its partition's horizon. */
+export type RoundItem =
+  | { kind: 'event'; event: FieldEvent; horizon: number }
+  | { kind: 'request'; request: RecommendationRequest; horizon: number };
+
+/**
+ * Applies a round of events and requests in the order given (the event-time merge of their
+ * partitions; see applyListed). A request naming a candidate source splits the round: the items
+ * before it are applied first, then its candidates are selected from that state (as of its place
+ * in the merge, exact across partitions) and it goes on as a request listing them.
+ */
+export async function applyRound(
+  redis: Redis,
+  engine: RequestEngine,
+  items: readonly RoundItem[],
+  now: number,
+): Promise<Outcome<number[] | EnrichedRequest>[]> {
+  const decl = requestDecl(engine);
+  const out: Outcome<number[] | EnrichedRequest>[] = [];
+  let pending: RoundItem[] = [];
+  for (const item of items) {
+    const named = item.kind === 'request' ? sourceOf(decl, item.request) : undefined;
+    if (item.kind !== 'request' || !named) {
+      pending.push(item);
+      continue;
+    }
+    out.push(...(await applyListed(redis, engine, pending, now)));
+    pending = [];
+    const resolved = await resolveSource(redis, engine, item.request, named.name, item.horizon);
+    if (resolved instanceof Error) out.push({ ok: false, error: resolved });
+    else pending.push({ ...item, request: resolved });
+  }
+  out.push(...(await applyListed(redis, engine, pending, now)));
+  return out;
+}
+
+/**
+ * Applies a round of events and requests listing their candidates, in the order given: every event changes the entities it feeds, every request's candidates are probed as
+ * of its event time, in one script call per entity id (one pipeline). A candidate's looked-up fields
+ * are those of its item's latest event before the request: from Redis as the round starts, then
+ * from the round's own events before it. Per item, its event's vector or its enriched request, or
+ * why it is refused (an expired duplicate). Two round trips: the lookups, then the scripts with the
+ * lookups' writes.
+ */
+async function applyListed(
+  redis: Redis,
+  engine: RequestEngine,
+  items: readonly RoundItem[],
+  now: number,
+): Promise<Outcome<number[] | EnrichedRequest>[]> {
+  if (items.length === 0) return [];
+  const decl = requestDecl(engine);
+  const { prefix, plan, set } = engine.declared;
+  const requests = items.flatMap((item) => (item.kind === 'request' ? [item.request] : []));
+  // What each request got the first time (a redelivery), and every candidate item's lookup.
+  const candidateItems = [...new Set(requests.flatMap((r) => candidatesOf(decl, r)))];
   const [stored, found] = await Promise.all([
     Promise.all(requests.map((r) => redis.get(requestLookupKey(prefix, idOf(decl, r))))),
-    Promise.all(items.map((item) => redis.get(itemLookupKey(prefix, item)))),
+    Promise.all(candidateItems.map((item) => redis.get(itemLookupKey(prefix, item)))),
   ]);
-  const lookups = new Map(items.map((item, k) => [item, parseLookup(found[k] ?? null)]));
-  const probes: FieldEvent[] = [];
-  const probeHorizons: number[] = [];
+  const lookups = new Map(candidateItems.map((item, k) => [item, parseLookup(found[k] ?? null)]));
+  const applied: FieldEvent[] = [];
+  const horizons: number[] = [];
   const firsts: Promise<unknown>[] = [];
-  const perRequest = requests.map((r, i) => {
-    const candidates = candidatesOf(decl, r);
-    const before = parseStored(stored[i] ?? null, candidates.length);
-    const got = candidates.map((item, k) => (before ? before[k] : lookups.get(item)) ?? null);
+  const events: FieldEvent[] = [];
+  let r = 0;
+  // per item of the round: where its events sit in `applied`
+  const spans = items.map((item) => {
+    const at = applied.length;
+    if (item.kind === 'event') {
+      lookups.set(itemOf(decl, item.event), lookedUpOf(decl, item.event));
+      events.push(item.event);
+      applied.push(item.event);
+      horizons.push(item.horizon);
+      return { at, n: 1 };
+    }
+    const request = item.request;
+    const candidates = candidatesOf(decl, request);
+    const before = parseStored(stored[r++] ?? null, candidates.length);
+    const got = candidates.map((c, k) => (before ? before[k] : lookups.get(c)) ?? null);
     if (!before) {
       // the first resolution wins: a redelivery, or another member during a rebalance, reads it
-      const key = requestLookupKey(prefix, idOf(decl, r));
-      firsts.push(redis.set(key, JSON.stringify(got), 'PX', plan.keyTtlMs, 'NX'));
+      // (for as long as the probes' records are kept: after them, the request is served anew)
+      const key = requestLookupKey(prefix, idOf(decl, request));
+      firsts.push(redis.set(key, JSON.stringify(got), 'PX', plan.probeRetentionMs, 'NX'));
     }
-    const own = requestProbes(decl, r, (_, k) => got[k] ?? undefined);
-    probes.push(...own);
-    for (const _ of own) probeHorizons.push(horizons[i] as number);
-    return own;
+    const own = requestProbes(decl, request, (_, k) => got[k] ?? undefined);
+    applied.push(...own);
+    for (const _ of own) horizons.push(item.horizon);
+    return { at, n: own.length };
   });
-  const applied = applyEvents(redis, engine.declared, probes, probeHorizons);
-  await Promise.all(firsts);
-  const outcomes = await applied;
-  const computedAt = now;
-  let at = 0;
-  return requests.map((request, i) => {
-    const own = perRequest[i] as FieldEvent[];
-    const results = outcomes.slice(at, at + own.length);
-    at += own.length;
+  const [outcomes] = await Promise.all([
+    applyEvents(redis, engine.declared, applied, horizons),
+    Promise.all([...lookupWrites(redis, engine, events), ...sourceIndexWrites(redis, engine, events)]),
+    Promise.all(firsts),
+  ]);
+  return items.map((item, i): Outcome<number[] | EnrichedRequest> => {
+    const { at, n } = spans[i] as { at: number; n: number };
+    if (item.kind === 'event') return outcomes[at] as Outcome<number[]>;
+    const results = outcomes.slice(at, at + n);
     const failed = results.find((o) => !o.ok);
     if (failed && !failed.ok) return { ok: false, error: failed.error };
-    const candidates = own.map((probe, k) => {
+    const candidates = applied.slice(at, at + n).map((probe, k) => {
       const fields = probe as unknown as Record<string, unknown>;
       const vector: Record<string, unknown> = { [decl.item]: fields[decl.item] };
       for (const l of decl.lookedUp) vector[l.field] = fields[l.field];
@@ -167,9 +370,9 @@ export async function enrichRequests(
     return {
       ok: true,
       value: {
-        request,
+        request: item.request,
         features: { feature_set: set.name, version: set.version, candidates },
-        computed_at: computedAt,
+        computed_at: now,
       },
     };
   });

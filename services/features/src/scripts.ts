@@ -104,7 +104,7 @@ export function declaredScriptsFor(redis: RedisClient, plan: DeclaredPlan): Decl
   if (cached) return cached;
   const names = new Map<string, string>();
   for (const [entity, p] of Object.entries(plan.entities)) {
-    const text = `${planLua(p, plan)}\n${STATE}\n${APPLY_TX}`;
+    const text = `${planLua(p, { ...plan, keyTtlMs: plan.entityKeyTtlMs[entity] ?? plan.keyTtlMs })}\n${STATE}\n${APPLY_TX}`;
     const id = createHash('sha1').update(text).digest('hex').slice(0, 12);
     const name = `featuresApplyTxV5e${plan.tags[entity]}_${id}`;
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 2, lua: text });

@@ -81,8 +81,8 @@ const bad: [RecommendationRequest, RegExp][] = [
   ],
   [request('b3', { candidate_item_ids: ['I{1}'] }), /^invalid candidate_item_ids\[0\]/],
   [
-    request('b4', { candidate_item_ids: [], candidate_source: 'popular_7d' }),
-    /^candidate_source "popular_7d" is not served/,
+    request('b4', { candidate_item_ids: [], candidate_source: 'trending' }),
+    /^candidate_source "trending" is not served/,
   ],
   [request('b5', { event_time: Date.now() + 3 * 86_400_000 }), /in the future/],
 ];

@@ -6,6 +6,7 @@ import { InvalidRequestError, VectorMismatchError } from './errors.js';
 import type { ServedModel } from './models.js';
 
 const width = recsysFeatureSet.names.length;
+const v = recsysFeatureSet.version;
 const row = (v: number) => Array.from({ length: width }, (_, i) => (i === 3 ? Number.NaN : v + i));
 
 function enriched(over: Partial<EnrichedRequest['features']> = {}): EnrichedRequest {
@@ -40,13 +41,15 @@ describe('scoring a request’s candidates', () => {
   it('refuses another feature set or version, a wrong width and an invalid request, with the reason', () => {
     const other = checkCandidates(enriched({ feature_set: 'fraud_core' }), recsysFeatureSet);
     expect(other).toBeInstanceOf(VectorMismatchError);
-    expect(other?.message).toBe('feature set fraud_core v1 is not recsys_core v1 that the models are trained on');
-    expect(checkCandidates(enriched({ version: 2 }), recsysFeatureSet)?.message).toMatch(/recsys_core v2 is not/);
+    expect(other?.message).toBe(`feature set fraud_core v${v} is not recsys_core v${v} that the models are trained on`);
+    expect(checkCandidates(enriched({ version: v + 1 }), recsysFeatureSet)?.message).toMatch(
+      `recsys_core v${v + 1} is not`,
+    );
     const short = enriched();
     for (const c of short.features.candidates) c.values = c.values.slice(0, 5);
     const wrongWidth = checkCandidates(short, recsysFeatureSet);
     expect(wrongWidth).toBeInstanceOf(VectorMismatchError);
-    expect(wrongWidth?.message).toBe(`candidate vectors have 5 values; recsys_core v1 declares ${width}`);
+    expect(wrongWidth?.message).toBe(`candidate vectors have 5 values; recsys_core v${v} declares ${width}`);
     const missing = enriched({ candidates: enriched().features.candidates.slice(0, 2) });
     const invalid = checkCandidates(missing, recsysFeatureSet);
     expect(invalid).toBeInstanceOf(InvalidRequestError);
@@ -76,7 +79,7 @@ describe('scoring a request’s candidates', () => {
         event_time: Date.UTC(2026, 0, 2),
         model_name: 'recsys_rank',
         model_version: '1',
-        feature_set_version: 1,
+        feature_set_version: v,
         scores: [0.5, 0.25, 0.125],
         shadow: false,
         latency_ms: 0.3,

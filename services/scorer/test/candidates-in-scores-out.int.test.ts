@@ -19,8 +19,13 @@ import { type RegistryUnderTest, registriesUnderTest } from '../src/registry/tes
 import type { Scorer } from '../src/scorer.js';
 import { createModelWatcher, type ModelWatcher } from '../src/watcher.js';
 
-// The committed ranking model and its fixture: whole held-out requests with the Python onnxruntime's scores.
-const rankerDir = fileURLToPath(new URL('../../../models/recsys_rank/1/', import.meta.url));
+// The committed champion ranking model (models/aliases.json) and its fixture: whole held-out requests
+// with the Python onnxruntime's scores.
+const models = new URL('../../../models/', import.meta.url);
+const champion = (
+  JSON.parse(readFileSync(new URL('aliases.json', models), 'utf8')) as { scopes: Record<string, { champion: string }> }
+).scopes[recsysFeatureSet.name]?.champion as string;
+const rankerDir = fileURLToPath(new URL(`${champion.replace('@', '/')}/`, models));
 const fixture = JSON.parse(readFileSync(`${rankerDir}fixture.json`, 'utf8')) as {
   batches: { request_id: string; from: number; to: number }[];
   vectors: (number | null)[][];
@@ -228,7 +233,7 @@ describe.each(['file', 'mlflow'] as const)(
           expect(s).toMatchObject({
             user_id: request.request.user_id,
             event_time: request.request.event_time,
-            feature_set_version: 1,
+            feature_set_version: recsysFeatureSet.version,
           });
           expect(s.scores.length).toBe(to - from);
           s.scores.forEach((score, i) => {
@@ -246,7 +251,7 @@ describe.each(['file', 'mlflow'] as const)(
       const otherSet = fixtureRequest(1, `other-set-${kind}`);
       otherSet.features.feature_set = fraudFeatureSet.name;
       const otherVersion = fixtureRequest(1, `other-version-${kind}`);
-      otherVersion.features.version = 2;
+      otherVersion.features.version = recsysFeatureSet.version + 1;
       const short = fixtureRequest(2, `short-${kind}`);
       for (const c of short.features.candidates) c.values = c.values.slice(0, 10);
       const missing = fixtureRequest(3, `missing-${kind}`);
@@ -257,10 +262,11 @@ describe.each(['file', 'mlflow'] as const)(
       expect(w.scores.map((s) => s.request_id)).toEqual([good.request.request_id]);
       expect(w.deadLetters.length).toBe(5);
       const reasons = w.deadLetters.map((d) => `${d.error_type}: ${d.error}`).join('\n');
-      expect(reasons).toContain('VectorMismatchError: feature set fraud_core v1 is not recsys_core v1');
-      expect(reasons).toContain('VectorMismatchError: feature set recsys_core v2 is not recsys_core v1');
+      const v = recsysFeatureSet.version;
+      expect(reasons).toContain(`VectorMismatchError: feature set fraud_core v${v} is not recsys_core v${v}`);
+      expect(reasons).toContain(`VectorMismatchError: feature set recsys_core v${v + 1} is not recsys_core v${v}`);
       expect(reasons).toContain(
-        `VectorMismatchError: candidate vectors have 10 values; recsys_core v1 declares ${recsysFeatureSet.names.length}`,
+        `VectorMismatchError: candidate vectors have 10 values; recsys_core v${v} declares ${recsysFeatureSet.names.length}`,
       );
       expect(reasons).toContain('InvalidRequestError: 49 candidate vectors for 50 candidate_item_ids');
       expect(w.deadLetters.every((d) => d.service === 'scorer-recsys-test')).toBe(true);

@@ -20,8 +20,8 @@ function refusal(text: string): RuleFileError {
 describe('parseRankingPolicy', () => {
   it('loads the shipped policy against the recsys_core feature set', () => {
     const policy = parseRankingPolicy(readFileSync(shipped, 'utf8'), recsysFeatureSet, shipped);
-    expect(policy.version).toBe('2026-12-03.1');
-    expect(policy.filters.map((f) => f.id)).toEqual(['unseen_for_a_week']);
+    expect(policy.version).toBe('2026-12-03.2');
+    expect(policy.filters.map((f) => f.id)).toEqual(['unseen_for_a_week', 'purchased']);
     expect(policy.categoryCap).toBe(3);
     expect(policy.explorationShare).toBe(0.1);
     expect(policy.fallbackOrder).toEqual({

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
+import { recsysFeatureSet } from '@pipeline/feature-sets';
 import { describe, expect, it } from 'vitest';
+import { defaultRecsysPolicyFile } from '../config.js';
 import type { FeatureSetLike } from '../feature-set.js';
 import { evaluate } from '../rules/evaluate.js';
 import { parseRankingPolicy, type RankingPolicy } from './policy.js';
@@ -229,6 +232,43 @@ describe('rank against its previous implementation', () => {
       if (new Set(candidates.map((c) => c.item_id)).size < candidates.length) covered.duplicates++;
     }
     for (const [what, cases] of Object.entries(covered)) expect(cases, what).toBeGreaterThan(50);
+  });
+});
+
+describe('the shipped policy: filter purchased', () => {
+  const shipped = parseRankingPolicy(readFileSync(defaultRecsysPolicyFile, 'utf8'), recsysFeatureSet);
+  const views = recsysFeatureSet.index('item_views_count_7d');
+  const bought = recsysFeatureSet.index('user_item_purchases_count_30d');
+  /** Candidate i: viewed i + 1 times in 7 days, score i / 20; the ones in `purchased` bought by the user. */
+  const candidates = (purchased: ReadonlySet<number>, scored: boolean): Candidate[] =>
+    Array.from({ length: 20 }, (_, i) => {
+      const values = recsysFeatureSet.names.map(() => 0);
+      values[views] = i + 1;
+      values[bought] = purchased.has(i) ? 1 + (i % 3) : 0;
+      return { item_id: `I${i}`, category: `c${i % 7}`, values, score: scored ? i / 20 : null };
+    });
+  // The best by score and by the fallback order, one in the middle, and the least popular.
+  const purchased = new Set([19, 18, 10, 0]);
+  const ids = (set: ReadonlySet<number>) => [...set].map((i) => `I${i}`);
+
+  it('never ranks an item the user bought, by the scores or by the fallback order, exploration included', () => {
+    for (const scored of [true, false]) {
+      for (let r = 0; r < 50; r++) {
+        const ranking = rank(shipped, candidates(purchased, scored), 10, `r${r}`);
+        expect(ranking.scored).toBe(scored);
+        expect(ranking.filtered).toEqual({ purchased: purchased.size });
+        expect(ranking.items).toHaveLength(10);
+        for (const id of ids(purchased)) expect(ranking.items.map((i) => i.item_id)).not.toContain(id);
+      }
+    }
+  });
+
+  it('ranks the same items first when nothing was bought: the filter is what left them out', () => {
+    const none = rank(shipped, candidates(new Set(), true), 10, 'r0');
+    expect(none.filtered).toEqual({});
+    expect(none.items.slice(0, 2).map((i) => i.item_id)).toEqual(expect.arrayContaining(['I19']));
+    const fallback = rank(shipped, candidates(new Set(), false), 10, 'r0');
+    expect(fallback.items.map((i) => i.item_id)).toContain('I19');
   });
 });
 

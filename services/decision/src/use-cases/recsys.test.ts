@@ -6,7 +6,7 @@ import { assignVariant } from '../experiment.js';
 import { parseRankingPolicy, variantPolicy } from '../ranking/policy.js';
 import { rank } from '../ranking/rank.js';
 import { parseRuleSet } from '../rules/load.js';
-import { recsysFixture } from '../testing.js';
+import { recsysChampion, recsysFixture } from '../testing.js';
 import { checkRequest, checkRequestScores, checkScoresFit, recommend, recsysUseCase, recsysVariant } from './recsys.js';
 
 const policy = parseRankingPolicy(readFileSync(defaultRecsysPolicyFile, 'utf8'), recsysFeatureSet);
@@ -32,8 +32,8 @@ describe('recommend', () => {
       event_time: first.event.request.event_time,
       path: 'MODEL_AND_RULES',
       rule_set_version: 'plain',
-      model_name: 'recsys_rank',
-      model_version: '1',
+      model_name: recsysChampion().name,
+      model_version: recsysChampion().version,
       feature_set_version: recsysFeatureSet.version,
       experiment_variant: 'control',
       decided_at: 42,
@@ -85,7 +85,7 @@ describe('the recsys checks', () => {
     expect(checkRequestScores(nan, recsysFeatureSet)?.message).toBe('scores[0] is NaN, not a finite number');
     const short = { ...first.scores, scores: first.scores.scores.slice(1) };
     expect(checkScoresFit(first.event, short)?.message).toBe(
-      `scores of recsys_rank 1 for request ${first.scores.request_id}: 49 scores, the request has 50 candidates`,
+      `scores of ${first.scores.model_name} ${first.scores.model_version} for request ${first.scores.request_id}: 49 scores, the request has 50 candidates`,
     );
   });
 

@@ -8,7 +8,10 @@
   KEYS[1] state (string)       {e:id}:s5  cmsgpack array, see includes/state.lua
   KEYS[2] id buckets' base     {e:id}:d5: one hash per PLAN.idBucket of event time, named base ..
                                bucket index (same hash tag, so the same slot): event id -> cmsgpack
-                               of the aggregates returned the first time, '' once the output expired
+                               of the aggregates returned the first time, '' once the output expired;
+                               reads ('|' ids) in hashes of their own, base .. 'p' .. index of
+                               PLAN.probeBucket, expiring (wall clock) PLAN.probeRetention after
+                               their latest record
 
   ARGV[1] mode: 'apply' or 'read'
   then per transaction (apply): event id, event time (ms), amount (minor units; 0 if the plan keeps
@@ -16,8 +19,9 @@
   watermark just after it (0: none yet). State folds and prunes up to the earlier of that watermark
   and the entity's latest time, minus the lateness: an outlier ahead of its partition's traffic
   moves neither. An id starting with '|' reads the aggregates as of the event time and applies
-  nothing (an event of a declared entity's stream that does not change it), recording them under
-  that id for a redelivery.
+  nothing (an event of a declared entity's stream that does not change it, a request's probe),
+  recording them under that id for a redelivery within PLAN.probeRetention (after it, the same id
+  is read afresh).
 
   Output (flat integers), apply: per transaction status then PLAN.width aggregates, status 1 applied,
   2 duplicate (stored aggregates), -1 duplicate whose stored aggregates are gone (zeros), 3 read
@@ -61,39 +65,48 @@ end
 for i = 2, #ARGV, 5 do
   local id = ARGV[i]
   local t = tonumber(ARGV[i + 1])
-  local b = floorTo(t, B) / B
-  local bucket = KEYS[2] .. fmt(b)
   local agg = {}
   aggregates(st, t, agg)
-  -- one command checks and records the id, with the output (none for an event already behind the
-  -- output cutoff: a terminal fed by a lagging partition)
-  local stored = ''
-  if b >= st[OC] then stored = cmsgpack.pack(agg) end
-  if redis.call('HSETNX', bucket, id, stored) == 0 then
-    stored = redis.call('HGET', bucket, id)
-    if stored and stored ~= '' then
+  if string.byte(id, 1) == 124 then
+    -- '|' (no id holds one): a read as of t for an event that reads this entity without changing
+    -- it. Recorded apart from the ids for PLAN.probeRetention (a redelivery gets the same aggregates
+    -- back): a request's candidates are many, and a redelivery comes within a restart, not a week.
+    -- The hash's expiry moves with each record, so each is kept at least that long.
+    local probes = KEYS[2] .. 'p' .. fmt(floorTo(t, PLAN.probeBucket) / PLAN.probeBucket)
+    if redis.call('HSETNX', probes, id, cmsgpack.pack(agg)) == 0 then
       out[#out + 1] = 2
-      for _, v in ipairs(cmsgpack.unpack(stored)) do out[#out + 1] = v end
+      for _, v in ipairs(cmsgpack.unpack(redis.call('HGET', probes, id))) do out[#out + 1] = v end
     else
-      out[#out + 1] = -1
-      for _ = 1, PLAN.width do out[#out + 1] = 0 end
-    end
-  else
-    changed = true
-    -- each bucket's expiry is set once, when it is created (the newest bucket; an older one only
-    -- for a late event)
-    if b > st[TB] then
-      redis.call('PEXPIRE', bucket, PLAN.keyTtl)
-      st[TB] = b
-    elseif b < st[TB] and redis.call('PTTL', bucket) == -1 then
-      redis.call('PEXPIRE', bucket, PLAN.keyTtl)
-    end
-    if string.byte(id, 1) == 124 then
-      -- '|' (no id holds one): a read as of t for an event that reads this entity without changing
-      -- it; recorded like an applied event's, so a redelivery gets the same aggregates back
+      redis.call('PEXPIRE', probes, PLAN.probeRetention)
       out[#out + 1] = 3
       for k = 1, #agg do out[#out + 1] = agg[k] end
+    end
+  else
+    local b = floorTo(t, B) / B
+    local bucket = KEYS[2] .. fmt(b)
+    -- one command checks and records the id, with the output (none for an event already behind the
+    -- output cutoff: a terminal fed by a lagging partition)
+    local stored = ''
+    if b >= st[OC] then stored = cmsgpack.pack(agg) end
+    if redis.call('HSETNX', bucket, id, stored) == 0 then
+      stored = redis.call('HGET', bucket, id)
+      if stored and stored ~= '' then
+        out[#out + 1] = 2
+        for _, v in ipairs(cmsgpack.unpack(stored)) do out[#out + 1] = v end
+      else
+        out[#out + 1] = -1
+        for _ = 1, PLAN.width do out[#out + 1] = 0 end
+      end
     else
+      changed = true
+      -- each bucket's expiry is set once, when it is created (the newest bucket; an older one only
+      -- for a late event)
+      if b > st[TB] then
+        redis.call('PEXPIRE', bucket, PLAN.keyTtl)
+        st[TB] = b
+      elseif b < st[TB] and redis.call('PTTL', bucket) == -1 then
+        redis.call('PEXPIRE', bucket, PLAN.keyTtl)
+      end
       out[#out + 1] = 1
       for k = 1, #agg do out[#out + 1] = agg[k] end
 
