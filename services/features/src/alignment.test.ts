@@ -26,6 +26,18 @@ describe('aligner', () => {
     expect(a.buffered).toBe(0);
   });
 
+  it('with a limit, takes rounds of at most that weight (at least one record), in the same order', () => {
+    const a = createAligner<Item>({ maxWaitMs: 1000 });
+    a.assigned([0, 1]);
+    a.fetched([fetched(0), fetched(1)]);
+    a.push(0, [item('a1', 10), item('a2', 30), item('a3', 50)]);
+    a.push(1, [item('b1', 20), item('b2', 40)]);
+    const limit = { max: 3, weight: (i: Item) => (i.id === 'b1' ? 5 : 1) };
+    expect(ids(a.take(0, limit).items)).toEqual(['a1', 'b1']);
+    expect(ids(a.take(0, limit).items)).toEqual(['a2', 'b2', 'a3']);
+    expect(a.take(0, limit).items).toEqual([]);
+  });
+
   it('holds records back while a partition with data on the broker has nothing buffered', () => {
     const a = createAligner<Item>({ maxWaitMs: 1000 });
     a.assigned([0, 1]);

@@ -111,7 +111,11 @@ export interface Aligner<T extends Aligned> {
   states(): LaneState[];
   /** A batch's records, in offset order. */
   push(partition: number, items: readonly T[]): void;
-  take(now: number): Taken<T>;
+  /**
+   * What may be applied now, in order; with `limit`, no more than about `limit.max` by weight (at
+   * least one record): the rest waits for the next take, so a backlog is applied in bounded rounds.
+   */
+  take(now: number, limit?: RoundLimit<T>): Taken<T>;
   /**
    * Drops every buffered record and returns them; each partition stands where its last taken record
    * left it. After a failure, or when the group rebalances (the partitions' next owners consume them
@@ -120,6 +124,12 @@ export interface Aligner<T extends Aligned> {
    */
   clear(): T[];
   readonly buffered: number;
+}
+
+/** How much one round may take: records weighed by `weight`, up to `max`. */
+export interface RoundLimit<T> {
+  max: number;
+  weight(item: T): number;
 }
 
 export function createAligner<T extends Aligned>(options: {
@@ -265,10 +275,12 @@ export function createAligner<T extends Aligned>(options: {
       const last = items.at(-1);
       if (last) l.lastTime = last.time;
     },
-    take(now) {
+    take(now, limit) {
       const items: T[] = [];
       let passedOver = 0;
+      let weight = 0;
       for (;;) {
+        if (limit && weight >= limit.max) break;
         let best: Lane<T> | undefined;
         let bestTime = Number.POSITIVE_INFINITY;
         let by = 0;
@@ -320,7 +332,9 @@ export function createAligner<T extends Aligned>(options: {
           }
         }
         blockedSince = undefined;
-        items.push(pop(best));
+        const item = pop(best);
+        items.push(item);
+        if (limit) weight += limit.weight(item);
       }
       blockedSince = undefined;
       return { items, passedOver };

@@ -19,6 +19,9 @@ import { applyRound, checkRequests, type RequestEngine, type RoundItem as Round 
 import { createRounds, type RoundBatch, type RoundItem } from './rounds.js';
 import { declaredScriptsFor } from './scripts.js';
 
+/** Most probes and events one round applies (a request weighs 1 + its candidates). */
+export const ROUND_MAX_WEIGHT = 20_000;
+
 export interface DeclaredHandlerOptions {
   redis: Redis;
   engine: RequestEngine;
@@ -136,6 +139,12 @@ export function createDeclaredHandler<E extends FieldEvent>(options: DeclaredHan
     alignConfirm: options.alignConfirm ?? false,
     alignMemberWaitMs: options.alignMemberWaitMs ?? options.alignMaxWaitMs,
     laneOf: (topic, partition) => declaredLane(topic === options.requestsTopic, partition),
+    // A request weighs its candidates: a backlog of requests applied in one round held every probe's
+    // vector in memory at once (4 GB and out of memory at 15,000 requests of 50 candidates).
+    roundLimit: {
+      max: ROUND_MAX_WEIGHT,
+      weight: (p) => (p.item.kind === 'request' ? 1 + p.item.request.candidate_item_ids.length : 1),
+    },
     ...(options.frontier
       ? { frontier: { shared: options.frontier.shared, lanes: 2 * options.frontier.partitions } }
       : {}),

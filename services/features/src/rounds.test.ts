@@ -17,6 +17,28 @@ const fetchOf = (lanes: [string, number, number, number, boolean][]) =>
   }));
 
 describe('rounds', () => {
+  it('applies a backlog in rounds no heavier than roundLimit, in order', async () => {
+    const applied: string[][] = [];
+    const rounds = createRounds<string, Item>({
+      apply: async (items) => {
+        applied.push(items.map((i) => i.id));
+      },
+      logger,
+      alignMaxWaitMs: 60_000,
+      roundLimit: { max: 2, weight: () => 1 },
+    });
+    rounds.onAssigned({ a: [0] });
+    rounds.onFetch(fetchOf([['a', 0, 5, 5, true]]), { startedAt: 0, returnedAt: 0 });
+    const { batch, settled } = rounds.batch<RoundBatch<string>>(5, {});
+    rounds.push(
+      'a',
+      0,
+      ['x1', 'x2', 'x3', 'x4', 'x5'].map((id, i) => ({ id, time: i, batch })),
+    );
+    await settled;
+    expect(applied).toEqual([['x1', 'x2'], ['x3', 'x4'], ['x5']]);
+  });
+
   it('applies the lanes of two topics in event-time order, and settles each batch once its records are', async () => {
     const applied: string[][] = [];
     const rounds = createRounds<string, Item>({

@@ -1,6 +1,6 @@
 import { metrics } from '@opentelemetry/api';
 import { AbandonedBatchError, type FetchedPartition, type FetchTimes, type Logger } from '@pipeline/shared';
-import { type Aligned, createAligner, type FetchedLane } from './alignment.js';
+import { type Aligned, createAligner, type FetchedLane, type RoundLimit } from './alignment.js';
 import type { Frontier } from './frontier.js';
 
 /**
@@ -41,6 +41,8 @@ export interface RoundsOptions<I extends RoundItem<unknown>> {
   frontier?: { shared: Frontier; lanes: number };
   /** Most another member's lane that makes no progress holds records back (see alignment.ts). */
   alignMemberWaitMs?: number;
+  /** Most a round takes (unbounded by default): a backlog's records are applied in rounds of this size. */
+  roundLimit?: RoundLimit<I>;
   /** The lane of a topic's partition (the only topic's partition number by default). */
   laneOf?: (topic: string, partition: number) => number;
 }
@@ -89,7 +91,7 @@ export function createRounds<R, I extends RoundItem<R>>(options: RoundsOptions<I
         const remote = others();
         const shared = remote.length > 0 ? options.frontier?.shared : undefined;
         aligner.remote(shared ? await shared.others(remote) : [], Date.now());
-        const taken = aligner.take(Date.now());
+        const taken = aligner.take(Date.now(), options.roundLimit);
         if (taken.passedOver > 0) {
           passedOver.add(taken.passedOver);
           logger.warn({ partitions: taken.passedOver }, 'partitions held the others back too long; passed over');
