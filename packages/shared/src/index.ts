@@ -153,11 +153,13 @@ export {
   withKeyRing,
 } from './pii/tokens.js';
 export {
+  bySlot,
   connectRedis,
   createRedisClient,
   dataNodes,
   deleteMatching,
   execPipelined,
+  getMany,
   type KeyedCommand,
   type RedisClient,
   type RedisClientOptions,

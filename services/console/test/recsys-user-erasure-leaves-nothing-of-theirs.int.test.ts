@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKeys, KEY_TAGS } from '@pipeline/decision';
 import { RECSYS_ENTITIES, recsysFeatureSet } from '@pipeline/feature-sets';
-import { requestLookupKey, taggedKeys } from '@pipeline/features';
+import { requestVectorsKey, taggedKeys } from '@pipeline/features';
 import {
   auditSink,
   connectRedis,
@@ -161,7 +161,7 @@ async function seedRedis(redis: RedisClient, user: string) {
     const k = taggedKeys(prefixes.features, e.tag, id);
     keys.push(k.state, `${k.idBuckets}7`);
   }
-  keys.push(requestLookupKey(prefixes.features, `${user}-r1`), requestLookupKey(prefixes.features, `${user}-r2`));
+  keys.push(requestVectorsKey(prefixes.features, `${user}-r1`), requestVectorsKey(prefixes.features, `${user}-r2`));
   const decision = createKeys(prefixes.decision, KEY_TAGS.user);
   keys.push(decision.scores(user, `${user}-r1`), decision.decided(user, `${user}-r1`));
   const unique = [...new Set(keys)];

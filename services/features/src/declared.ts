@@ -12,10 +12,10 @@ import { idProblem } from '@pipeline/topology';
 import type { Outcome } from './engine.js';
 import { BadInputError, ExpiredDuplicateError, ScriptStatus } from './errors.js';
 import { taggedKeys } from './keys.js';
-import { compileEntityPlan, type EntityPlan, layoutOf, unpackAggregates } from './plan.js';
-import { declaredScriptsFor } from './scripts.js';
+import { compileEntityPlan, type EntityPlan, layoutOf } from './plan.js';
+import { declaredScriptsFor, type EntityEvents, groupCalls } from './scripts.js';
 import { checkTime } from './validate.js';
-import { entityValue } from './vector.js';
+import { compileDeclaredVector, type DeclaredVectorBuilder } from './vector.js';
 
 /**
  * The engine over entities a feature set declares (`entity` in @pipeline/feature-sets), for event
@@ -137,6 +137,14 @@ export function checkEvents(engine: DeclaredEngine, events: readonly FieldEvent[
 }
 
 /**
+ * What applying does with an event: 'vector' applies it to the entities it changes and reads the
+ * others as of its time, both recorded under its id (its vector, the same on a redelivery);
+ * 'apply' only applies it to the entities it changes (nobody reads its vector); 'probe' reads every
+ * entity as of its time and records nothing (a request's candidate: the request keeps its vectors).
+ */
+export type EventRole = 'vector' | 'apply' | 'probe';
+
+/**
  * Applies accepted events in the order given and returns each one's vector as of its event time,
  * or why it is refused (a redelivery whose stored aggregates expired). Idempotent on the event id:
  * a redelivery gets, from every entity, the aggregates stored the first time.
@@ -147,43 +155,87 @@ export async function applyEvents(
   events: readonly FieldEvent[],
   horizons: readonly number[],
 ): Promise<Outcome<number[]>[]> {
+  return (await applyDeclared(redis, engine, events, horizons, () => 'vector')) as Outcome<number[]>[];
+}
+
+/**
+ * Applies and reads events in the order given, each by its role (see EventRole): per event, its
+ * vector (null for 'apply') or why it is refused (an expired duplicate). Each entity's events go
+ * in one part of a script call (calls grouped by groupCalls); consecutive probes of one entity at
+ * one time are read once (a request's candidates share their user).
+ */
+export async function applyDeclared(
+  redis: Redis,
+  engine: DeclaredEngine,
+  events: readonly FieldEvent[],
+  horizons: readonly number[],
+  roleOf: (i: number) => EventRole,
+): Promise<Outcome<number[] | null>[]> {
   const { plan, set, prefix } = engine;
   const scripts = declaredScriptsFor(redis, plan);
   const calls: Promise<number[]>[] = [];
-  // per entity, per event: which call holds its reply, and where
+  const n = events.length;
+  const roles = events.map((_, i) => roleOf(i));
+  // per entity, per event: which call holds its reply and where (-1: the entity is not called)
   const where = set.entities.map((decl) => {
     const stride = 1 + layoutOf(plan.entities[decl.name] as EntityPlan).width;
-    const cmd = new Array<number>(events.length);
-    const off = new Array<number>(events.length);
-    const groups = new Map<string, number[]>();
+    const cmd = new Int32Array(n).fill(-1);
+    const off = new Int32Array(n);
+    const byId = new Map<string, EntityEvents & { members: number[]; lastProbe: number }>();
+    const repeats: number[] = [];
     events.forEach((event, i) => {
+      const role = roles[i] as EventRole;
+      const applies = role !== 'probe' && changes(decl, event);
+      if (role === 'apply' && !applies) return;
       const id = entityId(decl, event);
-      const group = groups.get(id);
-      if (group) group.push(i);
-      else groups.set(id, [i]);
+      let entity = byId.get(id);
+      if (!entity) {
+        entity = { keys: taggedKeys(prefix, decl.tag, id), events: [], members: [], lastProbe: -1 };
+        byId.set(id, entity);
+      }
+      if (role === 'probe') {
+        const last = entity.lastProbe;
+        if (last >= 0 && (events[last] as FieldEvent).event_time === event.event_time) {
+          repeats.push(i, last);
+          return;
+        }
+        entity.lastProbe = i;
+      } else entity.lastProbe = -1;
+      // '|' (which no id holds) marks a recorded read, '' one not recorded: nothing applied
+      const eventId = applies ? event.event_id : role === 'vector' ? `|${event.event_id}` : '';
+      entity.events.push(eventId, event.event_time, 0, '', horizons[i] as number);
+      entity.members.push(i);
     });
-    for (const [id, members] of groups) {
-      const args: (string | number)[] = [];
-      members.forEach((i, k) => {
-        const event = events[i] as FieldEvent;
-        // '|' (which no id holds) marks a read: recorded under its id, nothing applied
-        const eventId = changes(decl, event) ? event.event_id : `|${event.event_id}`;
-        args.push(eventId, event.event_time, 0, '', horizons[i] as number);
-        cmd[i] = calls.length;
-        off[i] = k * stride;
-      });
-      calls.push(scripts.applyEvents(decl.name, taggedKeys(prefix, decl.tag, id), args));
+    for (const group of groupCalls(redis, [...byId.values()])) {
+      let at = 0;
+      for (const entity of group) {
+        for (const i of entity.members) {
+          cmd[i] = calls.length;
+          off[i] = at;
+          at += stride;
+        }
+      }
+      calls.push(scripts.applyEvents(decl.name, group));
     }
-    return { decl, cmd, off };
+    // a probe read once: the one repeating it finds its reply where that one's is
+    for (let k = 0; k < repeats.length; k += 2) {
+      const [i, first] = [repeats[k] as number, repeats[k + 1] as number];
+      cmd[i] = cmd[first] as number;
+      off[i] = off[first] as number;
+    }
+    return { cmd, off };
   });
   const replies = await Promise.all(calls);
-  const positions = new Map(set.names.map((name, i) => [name, i]));
+  const build = vectorBuilder(engine);
+  const entityReplies = new Array<number[] | undefined>(where.length);
+  const offsets = new Int32Array(where.length);
   return events.map((event, i) => {
-    const aggregates = new Map<string, ReturnType<typeof unpackAggregates>>();
-    for (const { decl, cmd, off } of where) {
-      const reply = replies[cmd[i] as number] as number[];
+    for (let e = 0; e < where.length; e++) {
+      const { cmd, off } = where[e] as (typeof where)[number];
+      const c = cmd[i] as number;
+      const reply = c < 0 ? undefined : (replies[c] as number[]);
       const at = off[i] as number;
-      if (reply[at] === ScriptStatus.ExpiredDuplicate) {
+      if (reply && reply[at] === ScriptStatus.ExpiredDuplicate) {
         return {
           ok: false,
           error: new ExpiredDuplicateError(
@@ -191,19 +243,20 @@ export async function applyEvents(
           ),
         };
       }
-      aggregates.set(decl.name, unpackAggregates(plan.entities[decl.name] as EntityPlan, reply, at + 1));
+      entityReplies[e] = reply;
+      offsets[e] = at + 1;
     }
-    const values = set.features.map((f) => {
-      if (f.kind !== 'window' && f.kind !== 'since_prev') return Number.NaN;
-      const agg = aggregates.get(f.entity);
-      return agg ? entityValue(f, agg, event.event_time, undefined) : Number.NaN;
-    });
-    // ratios last: they read other features of the set
-    set.features.forEach((f, k) => {
-      if (f.kind !== 'ratio') return;
-      const d = values[positions.get(f.denominator) as number] as number;
-      values[k] = d === 0 ? Number.NaN : (values[positions.get(f.numerator) as number] as number) / d;
-    });
-    return { ok: true, value: values };
+    if (roles[i] === 'apply') return { ok: true, value: null };
+    return { ok: true, value: build(event.event_time, entityReplies, offsets) };
   });
+}
+
+// by set (a candidate source's selection reads a set of its ranking features alone) and plan
+const builders = new WeakMap<FeatureSet, { plan: DeclaredPlan; build: DeclaredVectorBuilder }>();
+function vectorBuilder(engine: DeclaredEngine): DeclaredVectorBuilder {
+  const known = builders.get(engine.set);
+  if (known?.plan === engine.plan) return known.build;
+  const build = compileDeclaredVector(engine.set, engine.plan.entities);
+  builders.set(engine.set, { plan: engine.plan, build });
+  return build;
 }

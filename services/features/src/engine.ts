@@ -12,7 +12,7 @@ import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology
 import { ExpiredDuplicateError, LateEventError, ScriptStatus } from './errors.js';
 import { entityKeys } from './keys.js';
 import { layoutOf, type Plan } from './plan.js';
-import { scriptsFor } from './scripts.js';
+import { type EntityEvents, groupCalls, scriptsFor } from './scripts.js';
 import { resolveLabelTerminals, type TokenMap, tokenEntries, writeTokenEntries } from './token-map.js';
 import { checkLabel, checkTransaction, type InputRules } from './validate.js';
 import { compileVector, type VectorBuilder } from './vector.js';
@@ -116,8 +116,8 @@ function horizonOf(w: Watermark, rank?: number): number {
 }
 
 /**
- * Applies accepted transactions in the order given (one call per customer and per terminal, each
- * entity's events in that order) and returns, per transaction, the enriched event or why it is
+ * Applies accepted transactions in the order given (each customer's and terminal's events in that
+ * order; the calls grouped by groupCalls) and returns, per transaction, the enriched event or why it is
  * refused. Idempotent: a redelivered event returns the vector computed the first time. The client
  * auto-pipelines (see redis.ts): the calls, and the watermark writes, go out as one write.
  */
@@ -138,7 +138,6 @@ export async function applyTransactions(
   const cOff = new Array<number>(n);
   const tCmd = new Array<number>(n);
   const tOff = new Array<number>(n);
-  let queued = 0;
   const queue = (entity: 'customer' | 'terminal', cmd: number[], off: number[]) => {
     const p = plan[entity];
     const stride = 1 + layoutOf(p).width;
@@ -148,9 +147,10 @@ export async function applyTransactions(
       n,
       (i) => (entity === 'customer' ? accepted[i]?.customer_id : accepted[i]?.terminal_id) as string,
     );
+    const entities: (EntityEvents & { members: number[] })[] = [];
     for (const [id, members] of groups) {
       const events: (string | number)[] = [];
-      members.forEach((i, k) => {
+      for (const i of members) {
         const tx = accepted[i] as Transaction;
         events.push(
           tx.event_id,
@@ -159,11 +159,19 @@ export async function applyTransactions(
           withTerminal ? tx.terminal_id : '',
           horizons[i] as number,
         );
-        cmd[i] = queued;
-        off[i] = k * stride;
-      });
-      calls.push(scripts.applyTx(entity, entityKeys(prefix, entity, id), events));
-      queued++;
+      }
+      entities.push({ keys: entityKeys(prefix, entity, id), events, members });
+    }
+    for (const group of groupCalls(redis, entities)) {
+      let at = 0;
+      for (const e of group) {
+        for (const i of e.members) {
+          cmd[i] = calls.length;
+          off[i] = at;
+          at += stride;
+        }
+      }
+      calls.push(scripts.applyTx(entity, group));
     }
   };
   queue('customer', cCmd, cOff);

@@ -6,6 +6,6 @@
 /** The engine itself, for batch scoring of raw transactions (services/scorer's `score:batch --transactions`). */
 export { featuresVars } from './config.js';
 export { type Engine, processLabels, processTransactions } from './engine.js';
-export { entityKeys, entityKeysPattern, requestLookupKey, taggedKeys } from './keys.js';
+export { entityKeys, entityKeysPattern, requestVectorsKey, taggedKeys } from './keys.js';
 export { compilePlan } from './plan.js';
 export { connectFeaturesRedis } from './redis.js';

@@ -48,12 +48,11 @@ export function itemLookupKey(prefix: string, item: string): string {
 }
 
 /**
- * The looked-up fields a request's candidates were given the first time (JSON, one array per
- * candidate), kept as long as its probes' records: a redelivered request gets the same probes, so
- * the same vectors back.
+ * The vectors a request's candidates got the first time (JSON: per candidate its item, looked-up
+ * fields and values), kept for the probe retention: a redelivered request gets them back.
  */
-export function requestLookupKey(prefix: string, requestId: string): string {
-  return `${prefix}{q:${requestId}}:k${STATE_LAYOUT}`;
+export function requestVectorsKey(prefix: string, requestId: string): string {
+  return `${prefix}{q:${requestId}}:v${STATE_LAYOUT}`;
 }
 
 /**

@@ -17,12 +17,12 @@ import {
   WINDOWS,
   watermarkTime,
 } from '@pipeline/feature-sets';
-import type { RedisClient as Redis } from '@pipeline/shared';
+import { getMany, type RedisClient as Redis } from '@pipeline/shared';
 import type { CandidateVector, EnrichedRequest, RecommendationRequest } from '@pipeline/topology';
-import { applyEvents, type DeclaredEngine } from './declared.js';
+import { applyDeclared, type DeclaredEngine, type EventRole } from './declared.js';
 import type { Outcome } from './engine.js';
 import { BadInputError } from './errors.js';
-import { itemLookupKey, requestCandidatesKey, requestLookupKey, sourceIndexKey } from './keys.js';
+import { itemLookupKey, requestCandidatesKey, requestVectorsKey, sourceIndexKey } from './keys.js';
 import { checkTime } from './validate.js';
 
 /**
@@ -201,15 +201,17 @@ async function selectCandidates(
   while (probed < bounds.length) {
     const next = bounds.slice(probed, size).map((b) => b.item);
     const probes = requestProbes(decl, request, () => undefined, next, selectionProbeId(decl, request, s.name));
-    const outcomes = await applyEvents(
+    // not recorded: the list selected is kept under the request's id
+    const outcomes = await applyDeclared(
       redis,
       reader,
       probes,
       probes.map(() => horizon),
+      () => 'probe',
     );
     outcomes.forEach((o, k) => {
       if (!o.ok) throw o.error;
-      exact.push({ item: next[k] as string, values: o.value });
+      exact.push({ item: next[k] as string, values: o.value as number[] });
     });
     probed += next.length;
     chosen = rankSource(s.ranking, s.source, exact);
@@ -274,9 +276,9 @@ export async function applyRound(
   engine: RequestEngine,
   items: readonly RoundItem[],
   now: number,
-): Promise<Outcome<number[] | EnrichedRequest>[]> {
+): Promise<Outcome<EnrichedRequest | null>[]> {
   const decl = requestDecl(engine);
-  const out: Outcome<number[] | EnrichedRequest>[] = [];
+  const out: Outcome<EnrichedRequest | null>[] = [];
   let pending: RoundItem[] = [];
   for (const item of items) {
     const named = item.kind === 'request' ? sourceOf(decl, item.request) : undefined;
@@ -295,36 +297,45 @@ export async function applyRound(
 }
 
 /**
- * Applies a round of events and requests listing their candidates, in the order given: every event changes the entities it feeds, every request's candidates are probed as
- * of its event time, in one script call per entity id (one pipeline). A candidate's looked-up fields
- * are those of its item's latest event before the request: from Redis as the round starts, then
- * from the round's own events before it. Per item, its event's vector or its enriched request, or
- * why it is refused (an expired duplicate). Two round trips: the lookups, then the scripts with the
- * lookups' writes.
+ * Applies a round of events and requests listing their candidates, in the order given: every event
+ * changes the entities it feeds, every request's candidates are probed as of its event time, in
+ * one part of a script call per entity id (applyDeclared). A candidate's looked-up fields are those
+ * of its item's latest event before the request: from Redis as the round starts, then from the
+ * round's own events before it. A request's vectors are kept under its id (first write wins) for
+ * the plan's probe retention: a redelivery, or another member during a rebalance, gets them back
+ * instead of reading the state again. Per item, its event's outcome or its enriched request, or why
+ * it is refused (an expired duplicate). Three round trips: the lookups and kept vectors, the
+ * scripts with the lookups' writes, then the new requests' vectors kept.
  */
 async function applyListed(
   redis: Redis,
   engine: RequestEngine,
   items: readonly RoundItem[],
   now: number,
-): Promise<Outcome<number[] | EnrichedRequest>[]> {
+): Promise<Outcome<EnrichedRequest | null>[]> {
   if (items.length === 0) return [];
   const decl = requestDecl(engine);
   const { prefix, plan, set } = engine.declared;
   const requests = items.flatMap((item) => (item.kind === 'request' ? [item.request] : []));
   // What each request got the first time (a redelivery), and every candidate item's lookup.
   const candidateItems = [...new Set(requests.flatMap((r) => candidatesOf(decl, r)))];
-  const [stored, found] = await Promise.all([
-    Promise.all(requests.map((r) => redis.get(requestLookupKey(prefix, idOf(decl, r))))),
-    Promise.all(candidateItems.map((item) => redis.get(itemLookupKey(prefix, item)))),
+  const [kept, found] = await Promise.all([
+    getMany(
+      redis,
+      requests.map((r) => requestVectorsKey(prefix, idOf(decl, r))),
+    ),
+    getMany(
+      redis,
+      candidateItems.map((item) => itemLookupKey(prefix, item)),
+    ),
   ]);
   const lookups = new Map(candidateItems.map((item, k) => [item, parseLookup(found[k] ?? null)]));
   const applied: FieldEvent[] = [];
   const horizons: number[] = [];
-  const firsts: Promise<unknown>[] = [];
+  const roles: EventRole[] = [];
   const events: FieldEvent[] = [];
   let r = 0;
-  // per item of the round: where its events sit in `applied`
+  // per item of the round: where its events sit in `applied`, or the vectors kept for its request
   const spans = items.map((item) => {
     const at = applied.length;
     if (item.kind === 'event') {
@@ -332,59 +343,98 @@ async function applyListed(
       events.push(item.event);
       applied.push(item.event);
       horizons.push(item.horizon);
+      roles.push('apply');
       return { at, n: 1 };
     }
     const request = item.request;
     const candidates = candidatesOf(decl, request);
-    const before = parseStored(stored[r++] ?? null, candidates.length);
-    const got = candidates.map((c, k) => (before ? before[k] : lookups.get(c)) ?? null);
-    if (!before) {
-      // the first resolution wins: a redelivery, or another member during a rebalance, reads it
-      // (for as long as the probes' records are kept: after them, the request is served anew)
-      const key = requestLookupKey(prefix, idOf(decl, request));
-      firsts.push(redis.set(key, JSON.stringify(got), 'PX', plan.probeRetentionMs, 'NX'));
+    const before = parseKept(decl, kept[r++] ?? null, candidates.length);
+    if (before) return { at, n: 0, before };
+    const own = requestProbes(decl, request, (c) => lookups.get(c) ?? undefined);
+    for (const probe of own) {
+      applied.push(probe);
+      horizons.push(item.horizon);
+      roles.push('probe');
     }
-    const own = requestProbes(decl, request, (_, k) => got[k] ?? undefined);
-    applied.push(...own);
-    for (const _ of own) horizons.push(item.horizon);
     return { at, n: own.length };
   });
   const [outcomes] = await Promise.all([
-    applyEvents(redis, engine.declared, applied, horizons),
+    applyDeclared(redis, engine.declared, applied, horizons, (i) => roles[i] as EventRole),
     Promise.all([...lookupWrites(redis, engine, events), ...sourceIndexWrites(redis, engine, events)]),
-    Promise.all(firsts),
   ]);
-  return items.map((item, i): Outcome<number[] | EnrichedRequest> => {
-    const { at, n } = spans[i] as { at: number; n: number };
-    if (item.kind === 'event') return outcomes[at] as Outcome<number[]>;
-    const results = outcomes.slice(at, at + n);
-    const failed = results.find((o) => !o.ok);
+  const results = items.map((item, i): Outcome<EnrichedRequest | null> => {
+    const { at, n, before } = spans[i] as { at: number; n: number; before?: CandidateVector[] };
+    if (item.kind === 'event') return outcomes[at] as Outcome<null>;
+    const enriched = (candidates: CandidateVector[]): EnrichedRequest => ({
+      request: item.request,
+      features: { feature_set: set.name, version: set.version, candidates },
+      computed_at: now,
+    });
+    if (before) return { ok: true, value: enriched(before) };
+    const probed = outcomes.slice(at, at + n);
+    const failed = probed.find((o) => !o.ok);
     if (failed && !failed.ok) return { ok: false, error: failed.error };
     const candidates = applied.slice(at, at + n).map((probe, k) => {
       const fields = probe as unknown as Record<string, unknown>;
       const vector: Record<string, unknown> = { [decl.item]: fields[decl.item] };
       for (const l of decl.lookedUp) vector[l.field] = fields[l.field];
-      vector.values = (results[k] as { ok: true; value: number[] }).value;
+      vector.values = (probed[k] as { ok: true; value: number[] }).value;
       return vector as unknown as CandidateVector;
     });
-    return {
-      ok: true,
-      value: {
-        request: item.request,
-        features: { feature_set: set.name, version: set.version, candidates },
-        computed_at: now,
-      },
-    };
+    return { ok: true, value: enriched(candidates) };
+  });
+  // the first write wins: a request another member kept first is answered with its vectors
+  const fresh = results.flatMap((o, i) => {
+    const span = spans[i] as { before?: CandidateVector[] };
+    return o.ok && items[i]?.kind === 'request' && !span.before ? [i] : [];
+  });
+  const writes = await Promise.all(
+    fresh.map((i) => {
+      const enriched = (results[i] as { ok: true; value: EnrichedRequest }).value;
+      const key = requestVectorsKey(prefix, idOf(decl, enriched.request));
+      return redis.set(key, keptOf(decl, enriched.features.candidates), 'PX', plan.probeRetentionMs, 'NX', 'GET');
+    }),
+  );
+  fresh.forEach((i, k) => {
+    const enriched = (results[i] as { ok: true; value: EnrichedRequest }).value;
+    const other = parseKept(decl, writes[k] ?? null, enriched.features.candidates.length);
+    if (other) enriched.features.candidates = other;
+  });
+  return results;
+}
+
+/**
+ * A request's vectors as kept: per candidate its item, looked-up fields and values (JSON, NaN as
+ * null: the only value JSON cannot hold that a feature takes).
+ */
+function keptOf(decl: RequestDecl, candidates: readonly CandidateVector[]): string {
+  return JSON.stringify(
+    candidates.map((c) => {
+      const fields = c as unknown as Record<string, unknown>;
+      return [
+        fields[decl.item],
+        decl.lookedUp.map((l) => fields[l.field]),
+        c.values.map((v) => (Number.isNaN(v) ? null : v)),
+      ];
+    }),
+  );
+}
+
+/** A request's kept vectors, if they are for as many candidates (else, as if none were kept). */
+function parseKept(decl: RequestDecl, raw: string | null, n: number): CandidateVector[] | undefined {
+  if (raw === null) return undefined;
+  const parsed = JSON.parse(raw) as [string, string[], (number | null)[]][];
+  if (!Array.isArray(parsed) || parsed.length !== n) return undefined;
+  return parsed.map(([item, looked, values]) => {
+    const vector: Record<string, unknown> = { [decl.item]: item };
+    decl.lookedUp.forEach((l, j) => {
+      vector[l.field] = looked[j];
+    });
+    vector.values = values.map((v) => v ?? Number.NaN);
+    return vector as unknown as CandidateVector;
   });
 }
 
 function parseLookup(raw: string | null): string[] | null {
   return raw === null ? null : (JSON.parse(raw) as string[]);
-}
-
-/** A request's stored lookups, if they are for as many candidates (else, as if none were stored). */
-function parseStored(raw: string | null, n: number): (string[] | null)[] | undefined {
-  if (raw === null) return undefined;
-  const parsed = JSON.parse(raw) as (string[] | null)[];
-  return Array.isArray(parsed) && parsed.length === n ? parsed : undefined;
 }

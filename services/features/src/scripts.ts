@@ -13,16 +13,90 @@ const APPLY_LABEL = read('apply-label-3.lua');
 
 type Scripted = Record<string, (...args: (string | number)[]) => Promise<unknown>>;
 
+/** One entity's part of a script call: its keys, and its events flat (5 values each, see apply-tx-5.lua). */
+export interface EntityEvents {
+  keys: EntityKeys;
+  events: (string | number)[];
+}
+
+/** Most events one script call carries: Redis runs nothing else while a script runs. */
+export const MAX_EVENTS_PER_CALL = 2_000;
+
+/**
+ * The script calls that apply entities' events: on one server, as few as MAX_EVENTS_PER_CALL allows
+ * (a call's cost is paid once for many entities); on a Redis Cluster, one per entity (a call's keys
+ * must share a slot, and the client routes a call by its first argument: see ApplyScript). An
+ * entity's events stay in one call, in their order.
+ */
+export function groupCalls<T extends EntityEvents>(redis: RedisClient, entities: readonly T[]): T[][] {
+  if (redis.isCluster) return entities.map((e) => [e]);
+  const calls: T[][] = [];
+  let call: T[] = [];
+  let size = 0;
+  for (const e of entities) {
+    const n = e.events.length / 5;
+    if (size > 0 && size + n > MAX_EVENTS_PER_CALL) {
+      calls.push(call);
+      call = [];
+      size = 0;
+    }
+    call.push(e);
+    size += n;
+  }
+  if (call.length > 0) calls.push(call);
+  return calls;
+}
+
+/** apply-tx-5.lua for one plan's entity: applies entities' events in one call, or reads one entity. */
+interface ApplyScript {
+  apply(entities: readonly EntityEvents[]): Promise<number[]>;
+  read(keys: EntityKeys): Promise<number[]>;
+}
+
+/**
+ * Registers apply-tx-5.lua under `name` twice: with two keys (one entity: its state key goes first,
+ * which is what the auto-pipeline routes a script call by on a Cluster) and with the key count as
+ * the first argument (many entities, on one server).
+ */
+function defineApply(redis: RedisClient, name: string, lua: string): ApplyScript {
+  const many = `${name}n`;
+  if (!(name in redis)) {
+    redis.defineCommand(name, { numberOfKeys: 2, lua });
+    redis.defineCommand(many, { lua });
+  }
+  const scripts = redis as unknown as Scripted;
+  return {
+    apply: (entities) => {
+      const [one] = entities;
+      if (entities.length === 1 && one) {
+        const args: (string | number)[] = [one.keys.state, one.keys.idBuckets, 'apply', one.events.length / 5];
+        for (const v of one.events) args.push(v);
+        return (scripts[name] as Scripted[string]).call(redis, ...args) as Promise<number[]>;
+      }
+      const args: (string | number)[] = [2 * entities.length];
+      for (const e of entities) args.push(e.keys.state, e.keys.idBuckets);
+      args.push('apply');
+      for (const e of entities) {
+        args.push(e.events.length / 5);
+        for (const v of e.events) args.push(v);
+      }
+      return (scripts[many] as Scripted[string]).call(redis, ...args) as Promise<number[]>;
+    },
+    read: (keys) =>
+      (scripts[name] as Scripted[string]).call(redis, keys.state, keys.idBuckets, 'read') as Promise<number[]>,
+  };
+}
+
 /**
  * The scripts for one plan, called on the client they are registered on (which auto-pipelines the
  * calls of one turn: see redis.ts).
  */
 export interface FeatureScripts {
   /**
-   * apply-tx-5.lua for one entity: `events` flat id, time, amount, terminal, partition watermark;
-   * per event, status and aggregates.
+   * apply-tx-5.lua for entities of one kind, in one call (see groupCalls): per entity in order, per
+   * event, status and aggregates.
    */
-  applyTx(entity: Entity, keys: EntityKeys, events: (string | number)[]): Promise<number[]>;
+  applyTx(entity: Entity, entities: readonly EntityEvents[]): Promise<number[]>;
   /** The entity's aggregates as of just after its latest transaction: [3, ...aggregates, asOf] or [0]. */
   read(entity: Entity, keys: EntityKeys): Promise<number[]>;
   /** apply-label-3.lua for one terminal: `labels` flat transaction id, label time, transaction time. */
@@ -68,32 +142,25 @@ function register(redis: RedisClient, plan: Plan): FeatureScripts {
   const known = byPlan.get(id);
   if (known) return known;
 
-  const names = {
-    customer: `featuresApplyTxV5c${id}`,
-    terminal: `featuresApplyTxV5t${id}`,
-    label: `featuresApplyLabelV5${id}`,
+  const apply = {
+    customer: defineApply(redis, `featuresApplyTxV5c${id}`, texts.customer),
+    terminal: defineApply(redis, `featuresApplyTxV5t${id}`, texts.terminal),
   };
-  redis.defineCommand(names.customer, { numberOfKeys: 2, lua: texts.customer });
-  redis.defineCommand(names.terminal, { numberOfKeys: 2, lua: texts.terminal });
-  redis.defineCommand(names.label, { numberOfKeys: 2, lua: texts.label });
-  const call = (name: string, args: (string | number)[]) => {
-    const script = (redis as unknown as Scripted)[name];
-    if (!script) throw new Error(`script ${name} is not registered`);
-    return script.call(redis, ...args);
-  };
+  const label = `featuresApplyLabelV5${id}`;
+  redis.defineCommand(label, { numberOfKeys: 2, lua: texts.label });
   const scripts: FeatureScripts = {
-    applyTx: (entity, keys, events) =>
-      call(names[entity], [keys.state, keys.idBuckets, 'apply', ...events]) as Promise<number[]>,
-    read: (entity, keys) => call(names[entity], [keys.state, keys.idBuckets, 'read']) as Promise<number[]>,
-    applyLabels: (keys, labels) => call(names.label, [keys.state, keys.labelIds, ...labels]),
+    applyTx: (entity, entities) => apply[entity].apply(entities),
+    read: (entity, keys) => apply[entity].read(keys),
+    applyLabels: (keys, labels) =>
+      ((redis as unknown as Scripted)[label] as Scripted[string]).call(redis, keys.state, keys.labelIds, ...labels),
   };
   byPlan.set(id, scripts);
   return scripts;
 }
 
-/** apply-tx-5.lua per declared entity of a plan: `events` flat as for applyTx, an empty id reading only. */
+/** apply-tx-5.lua per declared entity of a plan, called as applyTx is. */
 export interface DeclaredScripts {
-  applyEvents(entity: string, keys: EntityKeys, events: (string | number)[]): Promise<number[]>;
+  applyEvents(entity: string, entities: readonly EntityEvents[]): Promise<number[]>;
 }
 
 const declaredByPlan = new WeakMap<RedisClient, WeakMap<DeclaredPlan, DeclaredScripts>>();
@@ -102,20 +169,17 @@ const declaredByPlan = new WeakMap<RedisClient, WeakMap<DeclaredPlan, DeclaredSc
 export function declaredScriptsFor(redis: RedisClient, plan: DeclaredPlan): DeclaredScripts {
   const cached = declaredByPlan.get(redis)?.get(plan);
   if (cached) return cached;
-  const names = new Map<string, string>();
+  const byEntity = new Map<string, ApplyScript>();
   for (const [entity, p] of Object.entries(plan.entities)) {
     const text = `${planLua(p, { ...plan, keyTtlMs: plan.entityKeyTtlMs[entity] ?? plan.keyTtlMs })}\n${STATE}\n${APPLY_TX}`;
     const id = createHash('sha1').update(text).digest('hex').slice(0, 12);
-    const name = `featuresApplyTxV5e${plan.tags[entity]}_${id}`;
-    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 2, lua: text });
-    names.set(entity, name);
+    byEntity.set(entity, defineApply(redis, `featuresApplyTxV5e${plan.tags[entity]}_${id}`, text));
   }
   const scripts: DeclaredScripts = {
-    applyEvents: (entity, keys, events) => {
-      const name = names.get(entity);
-      const script = name === undefined ? undefined : (redis as unknown as Scripted)[name];
+    applyEvents: (entity, entities) => {
+      const script = byEntity.get(entity);
       if (!script) throw new Error(`no script for entity '${entity}'`);
-      return script.call(redis, keys.state, keys.idBuckets, 'apply', ...events) as Promise<number[]>;
+      return script.apply(entities);
     },
   };
   let plans = declaredByPlan.get(redis);

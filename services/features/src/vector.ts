@@ -1,6 +1,6 @@
 import { type Entity, eventValue, type FeatureDef, type FeatureSet } from '@pipeline/feature-sets';
 import type { Transaction } from '@pipeline/topology';
-import { type Aggregates, type EntityPlan, layoutOf } from './plan.js';
+import { type Aggregates, type EntityPlan, type Layout, layoutOf } from './plan.js';
 
 /**
  * Value of an entity feature from the entity's aggregates as of time t, with `amount` the amount of
@@ -54,7 +54,61 @@ export type VectorBuilder = (
   to: number,
 ) => number[];
 
-type Value = (tx: Transaction, r: readonly number[], o: number) => number;
+/** A feature's value from a script reply at offset o, for an event at time t with `amount` (NaN: none). */
+type Read = (r: readonly number[], o: number, t: number, amount: number) => number;
+const nan: Read = () => Number.NaN;
+
+/** The reader of an entity feature at fixed positions of its entity's layout. Same arithmetic as entityValue. */
+function entityRead(f: FeatureDef, layout: Layout): Read {
+  switch (f.kind) {
+    case 'window': {
+      if (f.op === 'distinct') {
+        const d = layout.distinct.find((x) => x.window === f.window);
+        return d ? (r, o) => r[o + d.at] as number : nan;
+      }
+      if (f.op === 'rate') {
+        const fr = layout.frauds.find((y) => y.window === f.window);
+        if (!fr) return nan;
+        const { f: fi, n: ni } = fr;
+        return (r, o) => (r[o + ni] === 0 ? Number.NaN : (r[o + fi] as number) / (r[o + ni] as number));
+      }
+      const a = layout.amount.find((x) => x.window === f.window);
+      if (!a) return nan;
+      const { n, s, x } = a;
+      switch (f.op) {
+        case 'count':
+          return (r, o) => r[o + n] as number;
+        case 'sum':
+          return s < 0 ? nan : (r, o) => r[o + s] as number;
+        case 'mean':
+          return s < 0 ? nan : (r, o) => (r[o + n] === 0 ? Number.NaN : (r[o + s] as number) / (r[o + n] as number));
+        case 'max':
+          return x < 0 ? nan : (r, o) => (r[o + n] === 0 ? Number.NaN : (r[o + x] as number));
+      }
+      return nan;
+    }
+    case 'since_prev': {
+      const p = layout.prev;
+      return (r, o, t) => {
+        const prev = r[o + p] as number;
+        return prev > 0 ? (t - prev) / 1000 : Number.NaN;
+      };
+    }
+    case 'relative': {
+      const a = layout.amount.find((x) => x.window === f.window);
+      if (!a || a.s < 0) return nan;
+      const { n, s } = a;
+      return (r, o, _, amount) => {
+        const count = r[o + n] as number;
+        if (count === 0) return Number.NaN;
+        const mean = (r[o + s] as number) / count;
+        return mean > 0 ? amount / mean : Number.NaN;
+      };
+    }
+    default:
+      return nan;
+  }
+}
 
 /**
  * Compiles the feature set into one small function per feature reading the script replies at fixed
@@ -62,70 +116,61 @@ type Value = (tx: Transaction, r: readonly number[], o: number) => number;
  */
 export function compileVector(set: FeatureSet, plans: Record<Entity, EntityPlan>): VectorBuilder {
   const layouts = { customer: layoutOf(plans.customer), terminal: layoutOf(plans.terminal) };
-  const nan: Value = () => Number.NaN;
-  const entityFn = (f: FeatureDef, entity: Entity): Value => {
-    const layout = layouts[entity];
-    switch (f.kind) {
-      case 'window': {
-        if (f.op === 'distinct') {
-          const d = layout.distinct.find((x) => x.window === f.window);
-          return d ? (_, r, o) => r[o + d.at] as number : nan;
-        }
-        if (f.op === 'rate') {
-          const fr = layout.frauds.find((y) => y.window === f.window);
-          if (!fr) return nan;
-          const { f: fi, n: ni } = fr;
-          return (_, r, o) => (r[o + ni] === 0 ? Number.NaN : (r[o + fi] as number) / (r[o + ni] as number));
-        }
-        const a = layout.amount.find((x) => x.window === f.window);
-        if (!a) return nan;
-        const { n, s, x } = a;
-        switch (f.op) {
-          case 'count':
-            return (_, r, o) => r[o + n] as number;
-          case 'sum':
-            return s < 0 ? nan : (_, r, o) => r[o + s] as number;
-          case 'mean':
-            return s < 0
-              ? nan
-              : (_, r, o) => (r[o + n] === 0 ? Number.NaN : (r[o + s] as number) / (r[o + n] as number));
-          case 'max':
-            return x < 0 ? nan : (_, r, o) => (r[o + n] === 0 ? Number.NaN : (r[o + x] as number));
-        }
-        return nan;
-      }
-      case 'since_prev': {
-        const p = layout.prev;
-        return (tx, r, o) => {
-          const prev = r[o + p] as number;
-          return prev > 0 ? (tx.event_time - prev) / 1000 : Number.NaN;
-        };
-      }
-      case 'relative': {
-        const a = layout.amount.find((x) => x.window === f.window);
-        if (!a || a.s < 0) return nan;
-        const { n, s } = a;
-        return (tx, r, o) => {
-          const count = r[o + n] as number;
-          if (count === 0) return Number.NaN;
-          const mean = (r[o + s] as number) / count;
-          return mean > 0 ? tx.amount_minor / mean : Number.NaN;
-        };
-      }
-      default:
-        return nan;
-    }
-  };
   const fns = set.features.map((f) => {
     const entity = entityOf(f);
-    return entity ? { entity, fn: entityFn(f, entity) } : { entity, fn: (tx: Transaction) => eventValue(f, tx) };
+    return entity
+      ? { entity, read: entityRead(f, layouts[entity]) }
+      : { entity, read: undefined, value: (tx: Transaction) => eventValue(f, tx) };
   });
   const count = fns.length;
   return (tx, c, co, t, to) => {
     const out = new Array<number>(count);
     for (let i = 0; i < count; i++) {
-      const { entity, fn } = fns[i] as (typeof fns)[number];
-      out[i] = entity === 'terminal' ? fn(tx, t, to) : fn(tx, c, co);
+      const { entity, read, value } = fns[i] as (typeof fns)[number];
+      if (!read) out[i] = (value as (tx: Transaction) => number)(tx);
+      else if (entity === 'terminal') out[i] = read(t, to, tx.event_time, tx.amount_minor);
+      else out[i] = read(c, co, tx.event_time, tx.amount_minor);
+    }
+    return out;
+  };
+}
+
+/**
+ * Builds a declared event's vector as of time t from its entities' replies, in `set.entities`'
+ * order, each at its offset (an entity not read: its features NaN); then the ratios, which read
+ * other features of the set.
+ */
+export type DeclaredVectorBuilder = (
+  t: number,
+  replies: readonly (readonly number[] | undefined)[],
+  offsets: ArrayLike<number>,
+) => number[];
+
+/** compileVector for a set over declared entities (entityValue's arithmetic, no amounts). */
+export function compileDeclaredVector(set: FeatureSet, plans: Record<string, EntityPlan>): DeclaredVectorBuilder {
+  const entityIndex = new Map(set.entities.map((d, i) => [d.name, i]));
+  const positions = new Map(set.names.map((name, i) => [name, i]));
+  const fns = set.features.map((f) =>
+    (f.kind === 'window' || f.kind === 'since_prev') && plans[f.entity]
+      ? { e: entityIndex.get(f.entity) as number, read: entityRead(f, layoutOf(plans[f.entity] as EntityPlan)) }
+      : undefined,
+  );
+  const ratios = set.features.flatMap((f, k) =>
+    f.kind === 'ratio'
+      ? [{ k, num: positions.get(f.numerator) as number, den: positions.get(f.denominator) as number }]
+      : [],
+  );
+  const count = fns.length;
+  return (t, replies, offsets) => {
+    const out = new Array<number>(count);
+    for (let i = 0; i < count; i++) {
+      const fn = fns[i];
+      const r = fn ? replies[fn.e] : undefined;
+      out[i] = fn && r ? fn.read(r, offsets[fn.e] as number, t, Number.NaN) : Number.NaN;
+    }
+    for (const { k, num, den } of ratios) {
+      const d = out[den] as number;
+      out[k] = d === 0 ? Number.NaN : (out[num] as number) / d;
     }
     return out;
   };

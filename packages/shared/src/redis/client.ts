@@ -163,6 +163,36 @@ export async function deleteMatching(client: RedisClient, pattern: string): Prom
   return keys.length;
 }
 
+/**
+ * The indexes of `keys` in groups whose keys may go in one multi-key command (an MGET, a script's
+ * KEYS): all of them on one server; per hash slot on a Cluster. In the keys' order within a group.
+ */
+export function bySlot(client: RedisClient, keys: readonly string[]): number[][] {
+  if (!(client instanceof Cluster)) return keys.length === 0 ? [] : [keys.map((_, i) => i)];
+  const groups = new Map<number, number[]>();
+  keys.forEach((key, i) => {
+    const slot = calculateSlot(key);
+    const group = groups.get(slot);
+    if (group) group.push(i);
+    else groups.set(slot, [i]);
+  });
+  return [...groups.values()];
+}
+
+/** GET of many keys in as few commands as bySlot allows: the values in the keys' order. */
+export async function getMany(client: RedisClient, keys: readonly string[]): Promise<(string | null)[]> {
+  const values = new Array<string | null>(keys.length).fill(null);
+  await Promise.all(
+    bySlot(client, keys).map(async (group) => {
+      const found = await client.mget(...group.map((i) => keys[i] as string));
+      group.forEach((i, k) => {
+        values[i] = found[k] ?? null;
+      });
+    }),
+  );
+  return values;
+}
+
 /** One command for `execPipelined`: `queue` adds exactly one command, on `key` (and keys of its slot). */
 export interface KeyedCommand {
   key: string;

@@ -1,5 +1,5 @@
 import { entity, RECSYS_ENTITIES, recsysFeatureSet } from '@pipeline/feature-sets';
-import { requestLookupKey, taggedKeys } from '@pipeline/features';
+import { requestVectorsKey, taggedKeys } from '@pipeline/features';
 import { describe, expect, it } from 'vitest';
 import { requestKeys, userEntities, userFeatureKeyPatterns } from './user-keys.js';
 
@@ -50,7 +50,7 @@ describe("a recommendation user's feature keys, from the declarations", () => {
       ...allKeys('f:', 'ucv', 'U10|shoes'),
       ...allKeys('f:', 'iv', 'U1'),
       ...allKeys('g:', 'uv', 'U1'),
-      requestLookupKey('f:', 'U1'),
+      requestVectorsKey('f:', 'U1'),
     ]) {
       expect(matched(key), key).toBe(false);
     }
@@ -72,11 +72,11 @@ describe("a recommendation user's feature keys, from the declarations", () => {
   it("finds every per-request key of the user's requests, and no other request's", () => {
     const { pattern, isUsers } = requestKeys('f:', ['r1', 'r2']);
     expect(pattern).toBe('f:{q:*');
-    const keys = [requestLookupKey('f:', 'r1'), requestLookupKey('f:', 'r2'), 'f:{q:r1}:c5'];
+    const keys = [requestVectorsKey('f:', 'r1'), requestVectorsKey('f:', 'r2'), 'f:{q:r1}:c5'];
     for (const key of keys) expect(globMatches(pattern, key) && isUsers(key), key).toBe(true);
     for (const key of [
-      requestLookupKey('f:', 'r10'),
-      requestLookupKey('f:', 'r'),
+      requestVectorsKey('f:', 'r10'),
+      requestVectorsKey('f:', 'r'),
       taggedKeys('f:', 'uv', 'r1').state,
     ]) {
       expect(isUsers(key), key).toBe(false);

@@ -1,11 +1,11 @@
 import type { EntityDecl } from '@pipeline/feature-sets';
-import { requestLookupKey, taggedKeys } from '@pipeline/features';
+import { requestVectorsKey, taggedKeys } from '@pipeline/features';
 import { globEscape } from '@pipeline/shared';
 
 /**
  * What erasing a recommendation user removes from the feature service's Redis, derived from the
  * feature-set declarations (every entity whose key holds `user_id`) and the service's keys module
- * (`taggedKeys`, `requestLookupKey`), never from a hand-kept list of tags. Pure functions.
+ * (`taggedKeys`, `requestVectorsKey`), never from a hand-kept list of tags. Pure functions.
  */
 
 /** The event field a declared entity is keyed by when it is (partly) the user's. */
@@ -51,7 +51,7 @@ function commonPrefix(keys: readonly string[]): string {
  * request's keys, and the filter keeping the user's (request ids never hold braces).
  */
 export function requestKeys(prefix: string, requestIds: readonly string[]) {
-  const [before = ''] = requestLookupKey(prefix, MARKER).split(MARKER);
+  const [before = ''] = requestVectorsKey(prefix, MARKER).split(MARKER);
   const ids = new Set(requestIds);
   return {
     pattern: `${globEscape(before)}*`,

@@ -15,12 +15,12 @@ import { applyRound, type RequestEngine } from '../src/requests.js';
 import { deletePrefix, waitFor } from './harness.js';
 
 /**
- * A request's candidate vectors are recorded for FEATURES_PROBE_RETENTION (here 1 s): a
- * redelivery within it gets the recorded values, even once an interaction before the request has
- * arrived since; after it, the records and the request's lookups are gone (their keys expired) and a
- * redelivery is served anew from the state, counting that interaction. The interactions' own ids stay.
+ * A request's candidate vectors are kept under its id for FEATURES_PROBE_RETENTION (here 1 s), and
+ * nothing per probe: a redelivery within it gets the kept values, even once an interaction before
+ * the request has arrived since; after it, the key has expired and a redelivery is served anew from
+ * the state, counting that interaction. The interactions' own ids stay.
  * A popular_7d request's candidate list is kept twice the retention: a redelivery after the
- * records gets the same candidates read anew; after the list, candidates selected anew.
+ * kept vectors gets the same candidates read anew; after the list, candidates selected anew.
  */
 
 const LATENESS = 10 * 60_000;
@@ -98,7 +98,7 @@ async function keys(pattern: string): Promise<string[]> {
   return found;
 }
 
-describe('probe records', () => {
+describe("a request's kept vectors", () => {
   it('give a redelivery within the retention the same vectors, and expire after it', async () => {
     const views = recsysFeatureSet.index('item_views_count_1h');
     for (const out of await applyRound(redis, engine, [{ kind: 'event', event: view('v1', 'U1', -10), horizon: 0 }], 0))
@@ -112,21 +112,18 @@ describe('probe records', () => {
     for (const out of await applyRound(redis, engine, [{ kind: 'event', event: view('v2', 'U2', -5), horizon: 0 }], 0))
       expect(out.ok).toBe(true);
 
-    const probes = await keys(`${prefix}*:d5:p*`);
-    // one record hash per declared entity the candidates read (user, item, user x category; I2's too)
-    expect(probes.length).toBeGreaterThan(3);
-    for (const key of probes) {
-      const ttl = await redis.pttl(key);
-      expect(ttl, key).toBeGreaterThan(0);
-      expect(ttl, key).toBeLessThanOrEqual(1000);
-    }
+    // the request's vectors, kept once; no entity records its probes
+    const kept = `${prefix}{q:r1}:v5`;
+    const ttl = await redis.pttl(kept);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(1000);
+    expect(await keys(`${prefix}*:d5:p*`)).toEqual([]);
     const again = await serve();
     expect(again.features).toEqual(first.features);
 
-    expect(await redis.pttl(`${prefix}{q:r1}:k5`)).toBeLessThanOrEqual(1000);
-    await waitFor('the probe records to expire', async () => (await keys(`${prefix}*:d5:p*`)).length === 0, 30_000);
+    await waitFor('the kept vectors to expire', async () => (await redis.exists(kept)) === 0, 30_000);
     const late = await serve();
-    // served anew (its lookups expired with the records): the view that arrived since counts
+    // served anew: the view that arrived since counts
     expect(late.features.candidates.map((c) => [c.item_id, c.category, c.values[views]])).toEqual([
       ['I1', 'shoes', 2],
       ['I2', '-', 0],
@@ -139,7 +136,7 @@ describe('probe records', () => {
 
   it("keep a popular_7d request's candidate list twice as long: a redelivery after them gets the same candidates, read anew", async () => {
     const own = `${uniqueName('sources')}:`;
-    // 3 s of retention: room between the records' expiry and the list's
+    // 3 s of retention: room between the kept vectors' expiry and the list's
     const e = engineAt(own, 3000);
     const sourced: RecommendationRequest = {
       ...request,
@@ -160,8 +157,7 @@ describe('probe records', () => {
     await apply(e, [view('v2', 'U2', -5), view('v3', 'U3', -5, 'I3')]);
     expect(await serve(sourced, e)).toMatchObject({ features: first.features });
 
-    await waitFor('the probe records to expire', async () => (await keys(`${own}*:d5:p*`)).length === 0, 30_000);
-    expect(await redis.exists(`${own}{q:r2}:k5`)).toBe(0);
+    await waitFor('the kept vectors to expire', async () => (await redis.exists(`${own}{q:r2}:v5`)) === 0, 30_000);
     expect(await redis.exists(list)).toBe(1);
     const after = await serve(sourced, e);
     // the same candidates, their vectors read anew (the view since counts)
