@@ -160,6 +160,7 @@ export {
   deleteMatching,
   execPipelined,
   getMany,
+  getManyBuffers,
   type KeyedCommand,
   type RedisClient,
   type RedisClientOptions,

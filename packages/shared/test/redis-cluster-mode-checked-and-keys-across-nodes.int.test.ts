@@ -6,6 +6,8 @@ import {
   dataNodes,
   deleteMatching,
   execPipelined,
+  getMany,
+  getManyBuffers,
   type RedisClient,
   scanKeys,
 } from '../src/redis/client.js';
@@ -71,7 +73,7 @@ describe('keys of many slots, on one server and on a cluster', () => {
     ['one server', () => onOne, 1],
     ['a three-node cluster', () => onCluster, 3],
   ] as const)(
-    'on %s: pipelined writes and reads keep their order; SCAN and delete reach every node',
+    'on %s: pipelined writes and reads (and getMany) keep their order; SCAN and delete reach every node',
     async (_, client, nodes) => {
       const redis = client();
       expect(dataNodes(redis)).toHaveLength(nodes);
@@ -85,6 +87,11 @@ describe('keys of many slots, on one server and on a cluster', () => {
         keys.map((key) => ({ key, queue: (p) => p.get(key) })),
       );
       expect(read).toEqual(keys.map((_, i) => String(i)));
+      // many GETs in one MGET per slot group, a missing key null, in the keys' order
+      const asked = [...keys].reverse().concat(`${prefix}{c:none}:a`);
+      const many = await getMany(redis, asked);
+      expect(many).toEqual([...keys.map((_, i) => String(i)).reverse(), null]);
+      expect((await getManyBuffers(redis, asked)).map((b) => b?.toString() ?? null)).toEqual(many);
       if (nodes > 1) {
         // the keys really are spread: every master holds some
         for (const node of dataNodes(redis)) expect((await node.keys(`${prefix}*`)).length).toBeGreaterThan(0);

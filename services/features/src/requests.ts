@@ -1,3 +1,4 @@
+import { decode, encode } from '@msgpack/msgpack';
 import {
   advanceWatermark,
   type CandidateSource,
@@ -17,7 +18,7 @@ import {
   WINDOWS,
   watermarkTime,
 } from '@pipeline/feature-sets';
-import { getMany, type RedisClient as Redis } from '@pipeline/shared';
+import { getMany, getManyBuffers, type RedisClient as Redis } from '@pipeline/shared';
 import type { CandidateVector, EnrichedRequest, RecommendationRequest } from '@pipeline/topology';
 import { applyDeclared, type DeclaredEngine, type EventRole } from './declared.js';
 import type { Outcome } from './engine.js';
@@ -320,7 +321,7 @@ async function applyListed(
   // What each request got the first time (a redelivery), and every candidate item's lookup.
   const candidateItems = [...new Set(requests.flatMap((r) => candidatesOf(decl, r)))];
   const [kept, found] = await Promise.all([
-    getMany(
+    getManyBuffers(
       redis,
       requests.map((r) => requestVectorsKey(prefix, idOf(decl, r))),
     ),
@@ -392,7 +393,7 @@ async function applyListed(
     fresh.map((i) => {
       const enriched = (results[i] as { ok: true; value: EnrichedRequest }).value;
       const key = requestVectorsKey(prefix, idOf(decl, enriched.request));
-      return redis.set(key, keptOf(decl, enriched.features.candidates), 'PX', plan.probeRetentionMs, 'NX', 'GET');
+      return redis.setBuffer(key, keptOf(decl, enriched.features.candidates), 'PX', plan.probeRetentionMs, 'NX', 'GET');
     }),
   );
   fresh.forEach((i, k) => {
@@ -403,34 +404,28 @@ async function applyListed(
   return results;
 }
 
-/**
- * A request's vectors as kept: per candidate its item, looked-up fields and values (JSON, NaN as
- * null: the only value JSON cannot hold that a feature takes).
- */
-function keptOf(decl: RequestDecl, candidates: readonly CandidateVector[]): string {
-  return JSON.stringify(
+/** A request's vectors as kept: per candidate its item, looked-up fields and values (msgpack: NaN as it is). */
+function keptOf(decl: RequestDecl, candidates: readonly CandidateVector[]): Buffer {
+  const bytes = encode(
     candidates.map((c) => {
       const fields = c as unknown as Record<string, unknown>;
-      return [
-        fields[decl.item],
-        decl.lookedUp.map((l) => fields[l.field]),
-        c.values.map((v) => (Number.isNaN(v) ? null : v)),
-      ];
+      return [fields[decl.item], decl.lookedUp.map((l) => fields[l.field]), c.values];
     }),
   );
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A request's kept vectors, if they are for as many candidates (else, as if none were kept). */
-function parseKept(decl: RequestDecl, raw: string | null, n: number): CandidateVector[] | undefined {
+function parseKept(decl: RequestDecl, raw: Buffer | null, n: number): CandidateVector[] | undefined {
   if (raw === null) return undefined;
-  const parsed = JSON.parse(raw) as [string, string[], (number | null)[]][];
+  const parsed = decode(raw) as [string, string[], number[]][];
   if (!Array.isArray(parsed) || parsed.length !== n) return undefined;
   return parsed.map(([item, looked, values]) => {
     const vector: Record<string, unknown> = { [decl.item]: item };
     decl.lookedUp.forEach((l, j) => {
       vector[l.field] = looked[j];
     });
-    vector.values = values.map((v) => v ?? Number.NaN);
+    vector.values = values;
     return vector as unknown as CandidateVector;
   });
 }

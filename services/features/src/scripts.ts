@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import type { Entity } from '@pipeline/feature-sets';
 import type { RedisClient } from '@pipeline/shared';
 import type { DeclaredPlan } from './declared.js';
@@ -11,7 +12,7 @@ const STATE = read('includes/state.lua');
 const APPLY_TX = read('apply-tx-5.lua');
 const APPLY_LABEL = read('apply-label-3.lua');
 
-type Scripted = Record<string, (...args: (string | number)[]) => Promise<unknown>>;
+type Scripted = Record<string, (...args: (string | number | Buffer)[]) => Promise<unknown>>;
 
 /** One entity's part of a script call: its keys, and its events flat (5 values each, see apply-tx-5.lua). */
 export interface EntityEvents {
@@ -53,10 +54,20 @@ interface ApplyScript {
   read(keys: EntityKeys): Promise<number[]>;
 }
 
+const packer = new Encoder();
+const unpacker = new Decoder();
+/** The script's events argument and reply are cmsgpack: one argument per call, not thousands. */
+const pack = (values: readonly (string | number)[]) => {
+  const bytes = packer.encode(values);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+};
+const unpack = (reply: Buffer) => unpacker.decode(reply) as number[];
+
 /**
  * Registers apply-tx-5.lua under `name` twice: with two keys (one entity: its state key goes first,
  * which is what the auto-pipeline routes a script call by on a Cluster) and with the key count as
- * the first argument (many entities, on one server).
+ * the first argument (many entities, on one server). Called in their Buffer form: the reply is
+ * cmsgpack.
  */
 function defineApply(redis: RedisClient, name: string, lua: string): ApplyScript {
   const many = `${name}n`;
@@ -65,25 +76,25 @@ function defineApply(redis: RedisClient, name: string, lua: string): ApplyScript
     redis.defineCommand(many, { lua });
   }
   const scripts = redis as unknown as Scripted;
+  const one = scripts[`${name}Buffer`] as Scripted[string];
+  const several = scripts[`${many}Buffer`] as Scripted[string];
   return {
-    apply: (entities) => {
-      const [one] = entities;
-      if (entities.length === 1 && one) {
-        const args: (string | number)[] = [one.keys.state, one.keys.idBuckets, 'apply', one.events.length / 5];
-        for (const v of one.events) args.push(v);
-        return (scripts[name] as Scripted[string]).call(redis, ...args) as Promise<number[]>;
-      }
-      const args: (string | number)[] = [2 * entities.length];
-      for (const e of entities) args.push(e.keys.state, e.keys.idBuckets);
-      args.push('apply');
+    apply: async (entities) => {
+      const events: (string | number)[] = [];
       for (const e of entities) {
-        args.push(e.events.length / 5);
-        for (const v of e.events) args.push(v);
+        events.push(e.events.length / 5);
+        for (const v of e.events) events.push(v);
       }
-      return (scripts[many] as Scripted[string]).call(redis, ...args) as Promise<number[]>;
+      const [first] = entities;
+      if (entities.length === 1 && first) {
+        return unpack((await one.call(redis, first.keys.state, first.keys.idBuckets, 'apply', pack(events))) as Buffer);
+      }
+      const args: (string | number | Buffer)[] = [2 * entities.length];
+      for (const e of entities) args.push(e.keys.state, e.keys.idBuckets);
+      args.push('apply', pack(events));
+      return unpack((await several.call(redis, ...args)) as Buffer);
     },
-    read: (keys) =>
-      (scripts[name] as Scripted[string]).call(redis, keys.state, keys.idBuckets, 'read') as Promise<number[]>,
+    read: async (keys) => unpack((await one.call(redis, keys.state, keys.idBuckets, 'read')) as Buffer),
   };
 }
 

@@ -180,11 +180,24 @@ export function bySlot(client: RedisClient, keys: readonly string[]): number[][]
 }
 
 /** GET of many keys in as few commands as bySlot allows: the values in the keys' order. */
-export async function getMany(client: RedisClient, keys: readonly string[]): Promise<(string | null)[]> {
-  const values = new Array<string | null>(keys.length).fill(null);
+export function getMany(client: RedisClient, keys: readonly string[]): Promise<(string | null)[]> {
+  return mgetBySlot(client, keys, (group) => client.mget(...group));
+}
+
+/** getMany for binary values. */
+export function getManyBuffers(client: RedisClient, keys: readonly string[]): Promise<(Buffer | null)[]> {
+  return mgetBySlot(client, keys, (group) => client.mgetBuffer(...group));
+}
+
+async function mgetBySlot<T>(
+  client: RedisClient,
+  keys: readonly string[],
+  mget: (keys: string[]) => Promise<(T | null)[]>,
+): Promise<(T | null)[]> {
+  const values = new Array<T | null>(keys.length).fill(null);
   await Promise.all(
     bySlot(client, keys).map(async (group) => {
-      const found = await client.mget(...group.map((i) => keys[i] as string));
+      const found = await mget(group.map((i) => keys[i] as string));
       group.forEach((i, k) => {
         values[i] = found[k] ?? null;
       });

@@ -28,10 +28,14 @@ local function floorTo(t, size)
   return t - t % size
 end
 
-local function loadState(key)
-  local v = redis.call('GET', key)
+-- An entity's state from its key's value (false: none yet).
+local function stateOf(v)
   if v then return cmsgpack.unpack(v) end
   return { 0, 0, 0, 0, 0, 0, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, {}, 0 }
+end
+
+local function loadState(key)
+  return stateOf(redis.call('GET', key))
 end
 
 local function saveState(key, st)
