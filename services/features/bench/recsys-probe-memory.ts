@@ -87,7 +87,7 @@ async function apply(prefix: string, withRequests: boolean): Promise<number> {
 
 /** MEMORY USAGE summed per kind of key under a prefix. */
 async function usage(r: RedisClient, prefix: string) {
-  const kinds: Record<string, number> = { state: 0, ids: 0, probes: 0, itemLookups: 0, requestLookups: 0, other: 0 };
+  const kinds: Record<string, number> = { state: 0, ids: 0, probes: 0, itemLookups: 0, requestVectors: 0, other: 0 };
   let cursor = '0';
   do {
     const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
@@ -103,7 +103,7 @@ async function usage(r: RedisClient, prefix: string) {
             : key.includes('{l:')
               ? 'itemLookups'
               : key.includes('{q:')
-                ? 'requestLookups'
+                ? 'requestVectors'
                 : 'other';
       kinds[kind] = (kinds[kind] ?? 0) + bytes;
     }
@@ -120,14 +120,17 @@ try {
   const candidates = await apply(both, true);
   const [a, b] = [await usage(redis, alone), await usage(redis, both)];
   const perCandidate = (total(b) - total(a)) / candidates;
-  const keptPerCandidate = ((b.probes ?? 0) + (b.ids ?? 0) - (a.ids ?? 0)) / candidates;
+  const keptPerCandidate =
+    ((b.probes ?? 0) + (b.requestVectors ?? 0) + (b.ids ?? 0) - (a.ids ?? 0) - (a.probes ?? 0)) / candidates;
   const interactions = stream.filter((e) => e.kind === 'interaction').length;
   console.log(`seed ${args.seed}: ${interactions} interactions, ${candidates} candidates`);
   console.log('bytes            without requests   with requests');
   for (const kind of Object.keys(b)) {
     console.log(`${kind.padEnd(16)} ${String(a[kind]).padStart(16)} ${String(b[kind]).padStart(15)}`);
   }
-  console.log(`per candidate: ${perCandidate.toFixed(1)} bytes (records of its reads: ${keptPerCandidate.toFixed(1)})`);
+  console.log(
+    `per candidate: ${perCandidate.toFixed(1)} bytes (kept for a redelivery: ${keptPerCandidate.toFixed(1)})`,
+  );
   console.log(
     JSON.stringify({
       seed: Number(args.seed),

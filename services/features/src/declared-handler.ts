@@ -14,13 +14,10 @@ import { checkEvents } from './declared.js';
 import { type WatermarkWrite, writeWatermark } from './engine.js';
 import { LateEventError } from './errors.js';
 import type { Frontier } from './frontier.js';
-import { PRODUCE_CHUNK, partitionWatermarks, withIngestTime } from './handler.js';
+import { partitionWatermarks, withIngestTime } from './handler.js';
 import { applyRound, checkRequests, type RequestEngine, type RoundItem as Round } from './requests.js';
-import { createRounds, type RoundBatch, type RoundItem } from './rounds.js';
+import { createRounds, ROUND_MAX_WEIGHT, type RoundBatch, type RoundItem } from './rounds.js';
 import { declaredScriptsFor } from './scripts.js';
-
-/** Most probes and events one round applies (a request weighs 1 + its candidates). */
-export const ROUND_MAX_WEIGHT = 20_000;
 
 export interface DeclaredHandlerOptions {
   redis: Redis;
@@ -126,10 +123,8 @@ export function createDeclaredHandler<E extends FieldEvent>(options: DeclaredHan
         headers: withIngestTime(pending.record),
       });
     });
-    // in chunks, one after the other: order per user holds, and no request exceeds the broker's size
-    for (let i = 0; i < messages.length; i += PRODUCE_CHUNK) {
-      await producer.send({ topic: options.enrichedTopic, acks: -1, messages: messages.slice(i, i + PRODUCE_CHUNK) });
-    }
+    // one send: the shared producer splits what exceeds a request's size, its parts in order
+    await producer.send({ topic: options.enrichedTopic, acks: -1, messages });
     enrichedCounter.add(messages.length);
   };
   const rounds = createRounds<Rejection<E>, Pending<E>>({

@@ -34,9 +34,7 @@ import type { Frontier } from './frontier.js';
 import { watermarkKey } from './keys.js';
 import type { LabelGate, LookupMark } from './label-gate.js';
 import { recordProgress } from './label-progress.js';
-import { createRounds, type RoundBatch, type RoundItem } from './rounds.js';
-
-export const PRODUCE_CHUNK = 1000;
+import { createRounds, ROUND_MAX_WEIGHT, type RoundBatch, type RoundItem } from './rounds.js';
 
 /**
  * Watermark per consumed partition, and the offset the next batch should start at; a batch that
@@ -193,11 +191,8 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
         });
       } else item.batch.rejected.push({ record: item.record, error: o.error });
     });
-    // In chunks, one after the other: a round can exceed the broker's request size, and order per
-    // customer must hold.
-    for (let i = 0; i < messages.length; i += PRODUCE_CHUNK) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + PRODUCE_CHUNK) });
-    }
+    // one send: the shared producer splits what exceeds a request's size, its parts in order
+    await producer.send({ topic, acks: -1, messages });
     enrichedCounter.add(messages.length);
   };
   const rounds = createRounds<Rejection, Pending>({
@@ -206,6 +201,7 @@ export function createTransactionsHandler(options: TransactionsHandlerOptions): 
     alignMaxWaitMs: options.alignMaxWaitMs,
     alignConfirm: options.alignConfirm ?? false,
     alignMemberWaitMs: options.alignMemberWaitMs ?? options.alignMaxWaitMs,
+    roundLimit: { max: ROUND_MAX_WEIGHT, weight: () => 1 },
     ...(options.frontier ? { frontier: { shared: options.frontier.shared, lanes: options.frontier.partitions } } : {}),
   });
 

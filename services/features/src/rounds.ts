@@ -47,6 +47,12 @@ export interface RoundsOptions<I extends RoundItem<unknown>> {
   laneOf?: (topic: string, partition: number) => number;
 }
 
+/**
+ * Most one round applies, by weight (a transaction or an interaction 1, a request 1 + its
+ * candidates): a backlog is applied in rounds of this size, not held in memory as one.
+ */
+export const ROUND_MAX_WEIGHT = 20_000;
+
 /** While another member's lane holds records back, its published state is read this often. */
 const FRONTIER_POLL_MS = 10;
 

@@ -46,7 +46,7 @@ function commonPrefix(keys: readonly string[]): string {
 }
 
 /**
- * The per-request keys (`{q:<request id>}:…`: the candidates' looked-up categories, and whatever else
+ * The per-request keys (`{q:<request id>}:…`: the candidates' kept vectors and categories, and whatever else
  * the service keeps per request for redeliveries) of the user's requests: one SCAN pattern over every
  * request's keys, and the filter keeping the user's (request ids never hold braces).
  */
