@@ -10,9 +10,9 @@ describe('parseBenchOptions', () => {
       search: true,
       identity: true,
       recsys: true,
-      recsysRates: [1000],
+      recsysRates: [100, 1000],
     });
-    expect(parseBenchOptions(['--quick'])).toMatchObject({ recsys: true, recsysRates: [1000] });
+    expect(parseBenchOptions(['--quick'])).toMatchObject({ recsys: true, recsysRates: [100, 1000] });
   });
 
   it('sorts and deduplicates rates, and reads the switches', () => {

@@ -41,7 +41,7 @@ the table, and ends with one JSON line.
   --no-identity         skip the identity pipeline
   --no-fraud            skip the fraud pipeline
   --recsys-rates <list> recommendation requests/s (50 candidates each), after a warm-up of
-                        interactions; fixed rates, no search               (default 1000)
+                        interactions; fixed rates, no search           (default 100,1000)
   --no-recsys           skip the recommendations pipeline
   --profile <dir>       each service process writes a CPU profile there when it stops
                         (open in Chrome DevTools or speedscope)
@@ -63,7 +63,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'no-search': { type: 'boolean', default: false },
       'no-identity': { type: 'boolean', default: false },
       'no-fraud': { type: 'boolean', default: false },
-      'recsys-rates': { type: 'string', default: '1000' },
+      'recsys-rates': { type: 'string', default: '100,1000' },
       'no-recsys': { type: 'boolean', default: false },
       seed: { type: 'string', default: '7' },
       out: { type: 'string', default: 'reports' },

@@ -110,6 +110,8 @@ function recsysHeadline(result: BenchResult) {
     recsys_delivered_rps_at_1000: at1000?.judgement.deliveredRate ?? null,
     recsys_rules_only_share_at_1000: at1000?.rulesOnlyShare ?? null,
     recsys_max_sustained_rps: recsys?.maxSustained ?? null,
+    // the quick run's lower rate: latency where the machine keeps up
+    recsys_p99_ms_at_100: recsys?.steps.find((s) => s.rate === 100)?.latencyMs.p99 ?? null,
   };
 }
 
