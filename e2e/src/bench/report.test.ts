@@ -74,6 +74,7 @@ describe('benchmark report', () => {
       identity_max_eps: 20_000,
       pipeline_to_identity: 1414 / 20_000,
       recsys_p99_ms_at_1000: null,
+      recsys_p99_ms_at_100: null,
       recsys_p50_ms_at_1000: null,
       recsys_delivered_rps_at_1000: null,
       recsys_rules_only_share_at_1000: null,
@@ -103,7 +104,13 @@ describe('benchmark report with recommendations', () => {
     ...result,
     pipelines: [
       ...result.pipelines,
-      { kind: 'recsys', steps: [step(1000, 180, false)], searched: [], maxSustained: 0, firstFailed: 1000 },
+      {
+        kind: 'recsys',
+        steps: [step(100, 60, true), step(1000, 180, false)],
+        searched: [],
+        maxSustained: 100,
+        firstFailed: 1000,
+      },
     ],
   };
 
@@ -116,7 +123,8 @@ describe('benchmark report with recommendations', () => {
       recsys_p50_ms_at_1000: 90,
       recsys_delivered_rps_at_1000: 800,
       recsys_rules_only_share_at_1000: 0.1,
-      recsys_max_sustained_rps: 0,
+      recsys_max_sustained_rps: 100,
+      recsys_p99_ms_at_100: 60,
     });
   });
 
@@ -126,7 +134,7 @@ describe('benchmark report with recommendations', () => {
     expect(md).toContain(
       '| rate/s | enriched requests (features) | scores (scorer) | recommendations (decision) | on rules alone |',
     );
-    expect(md).toContain('Highest sustained rate: **0 requests/s** (not sustained at 1,000).');
+    expect(md).toContain('Highest sustained rate: **100 requests/s** (not sustained at 1,000).');
     expect(md).toContain(
       '| recommendations: p99 request → ranked list < 100 ms at 1,000 requests/s | 180.0 ms | **missed** |',
     );
