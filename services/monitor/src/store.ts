@@ -38,13 +38,28 @@ export interface ModelRef {
   model_version: string;
 }
 
-/** Newest and oldest logged event time (ms), undefined when nothing is logged. */
+/** The logs whose event times drive the event clock: each use case's, so either alone drives it. */
+const CLOCK_TABLES = ['transactions_enriched', 'recsys_recommendations'] as const;
+
+/**
+ * Oldest and newest logged event time (ms) over every use case's log, undefined when nothing is
+ * logged. The newest of any drives the clock: a use case whose traffic stopped does not hold the
+ * others' windows back.
+ */
 export async function eventTimeRange(client: ClickHouseClient): Promise<{ first: number; last: number } | undefined> {
-  const [r] = await rows<{ first: string; last: string; n: string }>(
+  const found = await rows<{ first: string; last: string; n: string }>(
     client,
-    'SELECT toUInt64(min(event_time)) AS first, toUInt64(max(event_time)) AS last, count() AS n FROM transactions_enriched',
+    CLOCK_TABLES.map(
+      (table) =>
+        `SELECT toUInt64(min(event_time)) AS first, toUInt64(max(event_time)) AS last, count() AS n FROM ${table}`,
+    ).join(' UNION ALL '),
   );
-  return r && Number(r.n) > 0 ? { first: Number(r.first) * 1000, last: Number(r.last) * 1000 } : undefined;
+  const logged = found.filter((r) => Number(r.n) > 0);
+  if (logged.length === 0) return undefined;
+  return {
+    first: Math.min(...logged.map((r) => Number(r.first))) * 1000,
+    last: Math.max(...logged.map((r) => Number(r.last))) * 1000,
+  };
 }
 
 export async function lastRunEnd(client: ClickHouseClient): Promise<number | undefined> {

@@ -35,6 +35,63 @@ function lists(): List[] {
 const s = (ms: number) => Math.floor(ms / 1000);
 const values = (rows: readonly SqlValue[][]) => rows.map((r) => `(${r.map(literal).join(', ')})`).join(',\n');
 
+/** The lists and their clicks logged in h's database; the monitor's settings for them. */
+async function seed(h: Harness, rows: readonly List[]): Promise<Record<string, string>> {
+  await h.clickhouse.command({
+    query: `INSERT INTO recsys_recommendations (request_id, user_id, event_time, item_ids, item_scores, item_reason_codes, path, rule_set_version, model_name, model_version, feature_set_version, experiment_variant, decided_at, decided_at_ms) VALUES ${values(
+      rows.map((l, n) => {
+        const items = Array.from({ length: ITEMS }, (_, i) => `${l.request_id}-i${i}`);
+        return [
+          l.request_id,
+          `tok_k1_u${n % 300}`,
+          s(l.time),
+          items,
+          items.map((_, i) => 1 - i / ITEMS),
+          items.map(() => ['MODEL']),
+          'MODEL_AND_RULES',
+          'test',
+          'recsys_rank',
+          '1',
+          1,
+          'control',
+          s(l.time + 20),
+          l.time + 20,
+        ];
+      }),
+    )}`,
+  });
+  await h.clickhouse.command({
+    query: `INSERT INTO recsys_labels (interaction_id, recommendation_id, user_id, item_id, position, outcome, recommendation_time, recommendation_time_ms, label_time, label_time_ms) VALUES ${values(
+      rows.flatMap((l) =>
+        l.clicked.map((i) => [
+          `${l.request_id}-c${i}`,
+          l.request_id,
+          'tok_k1_u',
+          `${l.request_id}-i${i}`,
+          i,
+          'CLICK',
+          s(l.time),
+          l.time,
+          s(l.time + 60_000),
+          l.time + 60_000,
+        ]),
+      ),
+    )}`,
+  });
+  const thresholds = join(mkdtempSync(join(tmpdir(), 'monitor-ranking-')), 'thresholds.yaml');
+  writeFileSync(thresholds, 'ranking:\n  min_recommendations: 200\n  min_clicked: 50\n  max_ctr_drop: 0.3\n');
+  return {
+    MONITOR_CHECKS: 'performance',
+    MONITOR_WINDOW: '1d',
+    MONITOR_INTERVAL: '1d',
+    MONITOR_BASELINE_DAYS: '7',
+    MONITOR_CLEAR_RUNS: '2',
+    MONITOR_ALERTS_TOPIC: h.topics.alerts,
+    MONITOR_TRIGGERS_TOPIC: h.topics.retrainingTriggers,
+    MONITOR_THRESHOLDS_FILE: thresholds,
+  };
+}
+
 describe('a fall in click-through of a ranking model', () => {
   let h: Harness;
   const rows = lists();
@@ -42,59 +99,7 @@ describe('a fall in click-through of a ranking model', () => {
 
   beforeAll(async () => {
     h = await harness();
-    await h.clickhouse.command({
-      query: `INSERT INTO recsys_recommendations (request_id, user_id, event_time, item_ids, item_scores, item_reason_codes, path, rule_set_version, model_name, model_version, feature_set_version, experiment_variant, decided_at, decided_at_ms) VALUES ${values(
-        rows.map((l, n) => {
-          const items = Array.from({ length: ITEMS }, (_, i) => `${l.request_id}-i${i}`);
-          return [
-            l.request_id,
-            `tok_k1_u${n % 300}`,
-            s(l.time),
-            items,
-            items.map((_, i) => 1 - i / ITEMS),
-            items.map(() => ['MODEL']),
-            'MODEL_AND_RULES',
-            'test',
-            'recsys_rank',
-            '1',
-            1,
-            'control',
-            s(l.time + 20),
-            l.time + 20,
-          ];
-        }),
-      )}`,
-    });
-    await h.clickhouse.command({
-      query: `INSERT INTO recsys_labels (interaction_id, recommendation_id, user_id, item_id, position, outcome, recommendation_time, recommendation_time_ms, label_time, label_time_ms) VALUES ${values(
-        rows.flatMap((l) =>
-          l.clicked.map((i) => [
-            `${l.request_id}-c${i}`,
-            l.request_id,
-            'tok_k1_u',
-            `${l.request_id}-i${i}`,
-            i,
-            'CLICK',
-            s(l.time),
-            l.time,
-            s(l.time + 60_000),
-            l.time + 60_000,
-          ]),
-        ),
-      )}`,
-    });
-    const thresholds = join(mkdtempSync(join(tmpdir(), 'monitor-ranking-')), 'thresholds.yaml');
-    writeFileSync(thresholds, 'ranking:\n  min_recommendations: 200\n  min_clicked: 50\n  max_ctr_drop: 0.3\n');
-    vars = {
-      MONITOR_CHECKS: 'performance',
-      MONITOR_WINDOW: '1d',
-      MONITOR_INTERVAL: '1d',
-      MONITOR_BASELINE_DAYS: '7',
-      MONITOR_CLEAR_RUNS: '2',
-      MONITOR_ALERTS_TOPIC: h.topics.alerts,
-      MONITOR_TRIGGERS_TOPIC: h.topics.retrainingTriggers,
-      MONITOR_THRESHOLDS_FILE: thresholds,
-    };
+    vars = await seed(h, rows);
   });
   afterAll(() => h?.close());
 
@@ -134,5 +139,26 @@ describe('a fall in click-through of a ranking model', () => {
     const alerts = await h.alerts();
     expect(alerts.map((a) => `${a.check}:${a.status}:${a.model_name}`)).toEqual(['PERFORMANCE:OPEN:recsys_rank']);
     expect(await h.triggers()).toEqual([]);
+  });
+});
+
+describe('the event clock, with recommendation traffic alone', () => {
+  let h: Harness;
+  afterAll(() => h?.close());
+
+  it('runs the windows the lists have passed (no transactions logged) and opens the same one alert', async () => {
+    h = await harness();
+    const vars = await seed(h, lists());
+    const { monitor } = await h.monitor({ ...vars, MONITOR_START: new Date(START + 8 * DAY).toISOString() });
+    const runs = await monitor.runDue();
+    // the newest list is on day 11: windows end up to day 11 + 1 minus the lateness
+    expect(runs.map((r) => (r.windowEnd - START) / DAY)).toEqual([8, 9, 10, 11]);
+    expect(runs.map((r) => r.alerts.map((a) => `${a.check}:${a.status}:${a.model_name}`))).toEqual([
+      [],
+      ['PERFORMANCE:OPEN:recsys_rank'],
+      [],
+      [],
+    ]);
+    expect(await monitor.runDue()).toEqual([]);
   });
 });
