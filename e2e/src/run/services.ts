@@ -182,7 +182,9 @@ export function consoleSpec(
   tuning: Record<string, string> = {},
 ): ProcessSpec {
   const t = ns.topics;
-  const groups = ['features', 'features.labels', 'scorer', 'decision', 'decision.scores', 'sink'];
+  // every group the run's services join (each use case's), and the features' labels group with fraud
+  const groups = SERVICE_NAMES.flatMap((name) => serviceGroups(name, ns));
+  if (ns.useCases.includes('fraud')) groups.splice(1, 0, `${ns.groupPrefix}features.labels`);
   return {
     name: 'console',
     entry: `${root}services/console/dist/main.js`,
@@ -195,7 +197,7 @@ export function consoleSpec(
       CONSOLE_PORT: String(port),
       CONSOLE_SERVICES: watched.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(','),
       CONSOLE_SERVICES_TOKEN: runCredentials().token,
-      CONSOLE_GROUPS: groups.map((g) => `${ns.groupPrefix}${g}`).join(','),
+      CONSOLE_GROUPS: groups.join(','),
       CONSOLE_TRANSACTIONS_TOPIC: t.transactions,
       CONSOLE_ENRICHED_TOPIC: t.enriched,
       CONSOLE_SCORES_TOPIC: t.scores,

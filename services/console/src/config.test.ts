@@ -17,6 +17,7 @@ describe('console configuration', () => {
     expect(c.CONSOLE_PORT).toBe(8080);
     expect(c.CONSOLE_SERVICES).toEqual([]);
     expect(c.CONSOLE_GROUPS).toContain('decision.scores');
+    expect(c.CONSOLE_GROUPS).toContain('decision.recsys.scores');
     expect(c.CONSOLE_DECISIONS_TOPIC).toBe('decisions');
     expect(c.CONSOLE_LIVE_WINDOW).toBe(300_000);
   });

@@ -103,7 +103,19 @@ export const consoleVars = {
   /** `true`: the session cookie is marked Secure (sent over HTTPS only); for a console behind TLS. */
   CONSOLE_SECURE_COOKIE: env.flag().default(false),
   /** The consumer groups whose lag is shown, per topic and partition. */
-  CONSOLE_GROUPS: nameList().default(['features', 'features.labels', 'scorer', 'decision', 'decision.scores', 'sink']),
+  CONSOLE_GROUPS: nameList().default([
+    'features',
+    'features.labels',
+    'scorer',
+    'decision',
+    'decision.scores',
+    'sink',
+    // the recommendation use case's (a group with no commits shows nothing)
+    'features.recsys',
+    'scorer.recsys',
+    'decision.recsys',
+    'decision.recsys.scores',
+  ]),
   CONSOLE_TRANSACTIONS_TOPIC: env.string().default(fraudTopics.transactions.name),
   CONSOLE_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   CONSOLE_SCORES_TOPIC: env.string().default(fraudTopics.scores.name),
