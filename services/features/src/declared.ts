@@ -19,10 +19,10 @@ import { compileDeclaredVector, type DeclaredVectorBuilder } from './vector.js';
 
 /**
  * The engine over entities a feature set declares (`entity` in @pipeline/feature-sets), for event
- * streams other than transactions: the same plan compiler, the same script and state layout, one
- * script call per entity id per batch. An event changes the entities its type feeds and reads the
- * others as of its time, in the same call and in batch order ('|' before its id in the script's
- * input), both recorded under its id for a redelivery.
+ * streams other than transactions: the same plan compiler, the same script and state layout, each
+ * entity id's events in one part of a script call (groupCalls). An event changes the entities its
+ * type feeds and, when its vector is wanted, reads the others as of its time, in batch order ('|'
+ * before its id in the script's input), both recorded under its id for a redelivery (EventRole).
  * Only counts and the time since the previous event are declared on such entities so far; no
  * labels, amounts or distinct counts.
  */
