@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { runCredentials } from './credentials.js';
@@ -39,12 +39,42 @@ export interface StartOptions {
   readyTimeoutMs?: number;
 }
 
-/** A free TCP port on the loopback interface, as the OS hands it out. */
+/**
+ * A free TCP port on the loopback interface, below the OS's range for outgoing connections: a port
+ * from that range, freed and handed to a child, can be taken by any client's connection (a Kafka
+ * client opens hundreds in a test run) before the child listens on it.
+ */
 export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  const span = Math.min(low - 1024, 20_000);
+  for (let attempt = 0; attempt < 50 && span > 0; attempt++) {
+    const port = low - 1 - Math.floor(Math.random() * span);
+    if (await bindable(port)) return port;
+  }
+  return listenAndRelease(0);
+}
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 1024 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+async function bindable(port: number): Promise<boolean> {
+  return listenAndRelease(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenAndRelease(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '0.0.0.0', () => {
       const address = server.address();
       server.close(() =>
         typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
@@ -56,7 +86,20 @@ export async function freePort(): Promise<number> {
 /** Starts a service as its own process and resolves once its `/health/ready` answers 200. */
 export async function startServiceProcess(options: StartOptions): Promise<ServiceProcess> {
   if (!existsSync(options.entry)) throw new Error(`${options.entry} does not exist: run npm run build first`);
-  const port = await freePort();
+  // Another process may still take the port between our check and the child's listen: start again
+  // on another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, await freePort());
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof PortTakenError)) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(options: StartOptions, port: number): Promise<ServiceProcess> {
   // The compiled build as deployed: no TypeScript loader, whose hooks would run on every require()
   // kafkajs makes (it requires its protocol modules per request). The condition points workspace
   // packages at their dist/ (README, "Compiled build").
@@ -100,7 +143,8 @@ async function waitReady(service: ServiceProcess, timeoutMs: number): Promise<vo
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited) {
-      throw new Error(
+      const Failure = service.tail().some((line) => line.includes('EADDRINUSE')) ? PortTakenError : Error;
+      throw new Failure(
         `${service.name} exited during start (code ${exited.code}, signal ${exited.signal}); its last lines:\n${service.tail().join('\n')}`,
       );
     }
