@@ -90,6 +90,9 @@ const labels: RecommendationLabel[] = [
   // Clicked below the first ten: counts for CTR and recall's denominator, not for NDCG@10's gain.
   label('r3', 'U3', 'I11', 11),
   label('r4', 'U4', 'X', 0),
+  // A candidate the list did not show (the request's fifth): relevant, so r2 has a click, NDCG@10
+  // and recall@10 of 0, and no CTR click.
+  label('r2', 'U2', 'Z', 3),
 ];
 
 const interactions: Interaction[] = labels.map((l) => ({
@@ -257,7 +260,7 @@ describe('the recommendation topics land in their tables once, tokenized, and th
 
   it('gives the hand-computed CTR, NDCG@10 and recall@10 per model version and variant', async () => {
     // DCG@10 sums 1 / log2(position + 2) over the clicked items in the first ten; IDCG@10 is the
-    // same with the clicked items ranked first.
+    // same with the request's clicked items (shown or not) ranked first.
     const idcg2 = 1 + 1 / Math.log2(3);
     const r1 = (1 / Math.log2(2) + 1 / Math.log2(4)) / idcg2; // A at 0 and C at 2 clicked
     const r3 = 1 / Math.log2(3) / idcg2; // I1 at 1 clicked; I11 at 11 is outside the ten
@@ -280,10 +283,10 @@ describe('the recommendation topics land in their tables once, tokenized, and th
         recommendations: 2,
         items_shown: 4 + 3,
         clicks: 2,
-        recommendations_clicked: 1,
+        recommendations_clicked: 2,
         ctr: 2 / 7,
-        ndcg_at_10: r1,
-        recall_at_10: 1,
+        ndcg_at_10: (r1 + 0) / 2,
+        recall_at_10: (1 + 0) / 2,
       },
       {
         ...MODEL,
@@ -322,7 +325,7 @@ describe('the recommendation topics land in their tables once, tokenized, and th
     const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
     expect(await documented.json()).toEqual(
       [
-        ['1', 'control', 7, 2, 1, 2 / 7, r1, 1],
+        ['1', 'control', 7, 2, 2, 2 / 7, r1 / 2, 0.5],
         ['1', 'treatment', 12, 2, 1, 2 / 12, r3, 0.5],
         [null, 'control', 2, 1, 1, 1 / 2, 1, 1],
       ].map(([model_version, experiment_variant, shown, clicks, lists, ctr, ndcg, recall]) => ({
@@ -339,7 +342,7 @@ describe('the recommendation topics land in their tables once, tokenized, and th
 
     // The per-list view, as an analyst reads it.
     const lists = await h.clickhouse.query({
-      query: `SELECT request_id, items_shown, clicked, hits_at_10, ndcg_at_10, recall_at_10
+      query: `SELECT request_id, items_shown, clicked, relevant, hits_at_10, ndcg_at_10, recall_at_10
               FROM recsys_recommendation_quality ORDER BY request_id`,
       format: 'JSONEachRow',
     });
@@ -352,20 +355,38 @@ describe('the recommendation topics land in their tables once, tokenized, and th
         request_id: 'r1',
         items_shown: '4',
         clicked: '2',
+        relevant: '2',
         hits_at_10: '2',
         ndcg_at_10: Number(r1.toFixed(9)),
         recall_at_10: 1,
       },
-      { request_id: 'r2', items_shown: '3', clicked: '0', hits_at_10: '0', ndcg_at_10: null, recall_at_10: null },
+      {
+        request_id: 'r2',
+        items_shown: '3',
+        clicked: '0',
+        relevant: '1',
+        hits_at_10: '0',
+        ndcg_at_10: 0,
+        recall_at_10: 0,
+      },
       {
         request_id: 'r3',
         items_shown: '12',
         clicked: '2',
+        relevant: '2',
         hits_at_10: '1',
         ndcg_at_10: Number(r3.toFixed(9)),
         recall_at_10: 0.5,
       },
-      { request_id: 'r4', items_shown: '2', clicked: '1', hits_at_10: '1', ndcg_at_10: 1, recall_at_10: 1 },
+      {
+        request_id: 'r4',
+        items_shown: '2',
+        clicked: '1',
+        relevant: '1',
+        hits_at_10: '1',
+        ndcg_at_10: 1,
+        recall_at_10: 1,
+      },
     ]);
   });
 });

@@ -2,7 +2,7 @@ import { type ClickHouseClient, sql } from '@pipeline/shared';
 
 /**
  * Recommendation quality per model version and experiment variant over a period, from the view
- * recsys_quality_daily (migration 0013): its daily sums added up, then divided, so a period's CTR is
+ * recsys_quality_daily (migrations 0013, 0015): its daily sums added up, then divided, so a period's CTR is
  * its clicks over its items shown, not a mean of daily rates. For the monitor and the console.
  */
 export interface RecsysQuality {
@@ -13,7 +13,7 @@ export interface RecsysQuality {
   recommendations: number;
   items_shown: number;
   clicks: number;
-  /** Lists with at least one click: NDCG and recall are means over these. */
+  /** Requests with at least one click, on a shown item or not: NDCG and recall are means over these. */
   recommendations_clicked: number;
   /** clicks / items_shown; null when nothing was shown. */
   ctr: number | null;

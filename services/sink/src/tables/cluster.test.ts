@@ -3,6 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { deadLettersTable } from './dead-letters.js';
 import { decisionsTable } from './decisions.js';
 import { labelsTable } from './labels.js';
+import { enrichedRequestsTable } from './recsys-enriched-requests.js';
+import { interactionsTable } from './recsys-interactions.js';
+import { recsysLabelsTable } from './recsys-labels.js';
+import { recommendationsTable } from './recsys-recommendations.js';
+import { requestsTable } from './recsys-requests.js';
+import { recsysScoresTable } from './recsys-scores.js';
 import { scoresTable } from './scores.js';
 import { enrichedTable } from './transactions-enriched.js';
 
@@ -104,7 +110,19 @@ for (const file of readdirSync(migrationsDir)
   }
 }
 const cluster = parseCreateTables(readFileSync(new URL('cluster/sink-tables.sql', clickhouseDir), 'utf8'));
-const sinkTables = [enrichedTable, scoresTable, decisionsTable, labelsTable, deadLettersTable];
+const sinkTables = [
+  enrichedTable,
+  scoresTable,
+  decisionsTable,
+  labelsTable,
+  deadLettersTable,
+  interactionsTable,
+  requestsTable,
+  enrichedRequestsTable,
+  recsysScoresTable,
+  recommendationsTable,
+  recsysLabelsTable,
+];
 
 /** `(a, b)` or `a` as a list of expressions. */
 const keyList = (key: string | undefined) => splitTopLevel((key ?? '').replace(/^\((.*)\)$/s, '$1'));
