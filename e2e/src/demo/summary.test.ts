@@ -55,7 +55,7 @@ const recsys: RecsysSummary = {
       recommendations_clicked: 300,
       ctr: 0.04,
       ndcg_at_10: 0.61234,
-      recall_at_10: 1,
+      recall_at_10: 0.48,
     },
     {
       model_name: null,
@@ -111,9 +111,9 @@ describe('formatSummary with recommendations', () => {
     expect(text).toContain('Ranked by        MODEL_AND_RULES 990 (99.2%), RULES_ONLY 8 (0.8%)');
     expect(text).toContain('p50 20.0 ms, p95 40.0 ms, p99 61.0 ms, max 90.0 ms over 998 lists');
     expect(text).toContain(
-      'Quality (sink)   recsys_rank@1 (control): 990 lists, CTR 4.0%, NDCG@10 0.612, recall@10 1.000 over 300 lists with a click',
+      'Quality (sink)   recsys_rank@1 (control): 990 lists, CTR 4.0%, NDCG@10 0.612, recall@10 0.480 over 300 requests with a click',
     );
-    expect(text).toContain('rules only (control): 8 lists, CTR 0.0%, NDCG@10 -, recall@10 - over 0 lists with a click');
+    expect(text).toContain('rules only (control): 8 lists, CTR 0.0%, NDCG@10 -, recall@10 - over 0 requests with a click');
     expect(text).toContain(
       'ranked lists NDCG@10 0.187, recall@10 0.363; popularity (views over 7 days) NDCG@10 0.100, recall@10 0.217',
     );

@@ -72,7 +72,7 @@ const fixed = (v: number | null, digits = 3) => (v === null ? '-' : v.toFixed(di
 
 function qualityLine(q: RecsysQuality): string {
   const model = q.model_name === null ? 'rules only' : `${q.model_name}@${q.model_version}`;
-  return `${model} (${q.experiment_variant}): ${int(q.recommendations)} lists, CTR ${q.ctr === null ? '-' : `${(100 * q.ctr).toFixed(1)}%`}, NDCG@10 ${fixed(q.ndcg_at_10)}, recall@10 ${fixed(q.recall_at_10)} over ${int(q.recommendations_clicked)} lists with a click`;
+  return `${model} (${q.experiment_variant}): ${int(q.recommendations)} lists, CTR ${q.ctr === null ? '-' : `${(100 * q.ctr).toFixed(1)}%`}, NDCG@10 ${fixed(q.ndcg_at_10)}, recall@10 ${fixed(q.recall_at_10)} over ${int(q.recommendations_clicked)} requests with a click`;
 }
 
 /** The recommendations part of the report. */

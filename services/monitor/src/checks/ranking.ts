@@ -12,7 +12,7 @@ function drop(value: number | null, reference: number | null | undefined): numbe
  * Label-based quality of one ranking model and variant (recommendations): CTR and NDCG@10 over the
  * window's lists, from the sink's quality view (`recsysQuality`), judged against the declared floors
  * and against their relative fall from the same model and variant over the reference days. CTR needs
- * `min_recommendations` lists, NDCG@10 `min_clicked` lists with a click, on both sides for the drops.
+ * `min_recommendations` lists, NDCG@10 `min_clicked` requests with a click, on both sides for the drops.
  */
 export function rankingFigures(current: RecsysQuality, reference: RecsysQuality | undefined, t: Thresholds): Figure[] {
   const r = t.ranking;

@@ -14,7 +14,7 @@ describe('qualityFigures', () => {
     recall_at_10_sum: 1,
   };
 
-  it('divides the summed counts: CTR over items shown, NDCG and recall over the lists with a click', () => {
+  it('divides the summed counts: CTR over items shown, NDCG and recall over the requests with a click', () => {
     expect(qualityFigures(sums)).toEqual({
       model_name: 'recsys_rank',
       model_version: '1',
