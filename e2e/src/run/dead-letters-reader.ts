@@ -1,4 +1,4 @@
-import type { AvroSerde, Consumer, DeadLetter, Kafka } from '@pipeline/shared';
+import type { AvroSerde, DeadLetter, Kafka } from '@pipeline/shared';
 import {
   type EnrichedRequest,
   type EnrichedTransaction,
@@ -8,6 +8,7 @@ import {
   type Transaction,
 } from '@pipeline/topology';
 import type { RunNamespace } from './namespace.js';
+import { startTopicReader } from './topic-reader.js';
 
 export interface DeadLetterStats {
   total: number;
@@ -35,7 +36,6 @@ export async function startDeadLettersReader(options: {
   groupId: string;
 }): Promise<DeadLettersReader> {
   const { ns, serde } = options;
-  const letters = serde.decoder<DeadLetter>(schemaFor('pipeline/dead-letter').type);
   const transactions = serde.decoder<Transaction>(schemaFor('fraud/transaction').type);
   const enriched = serde.decoder<EnrichedTransaction>(schemaFor('fraud/enriched-transaction').type);
   const requests = serde.decoder<RecommendationRequest>(schemaFor(recsysTopics.requests.valueSchema).type);
@@ -69,30 +69,28 @@ export async function startDeadLettersReader(options: {
   const keys = new Map<string, number>();
   let total = 0;
 
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: ns.topics.deadLetters, fromBeginning: true });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      await letters.prepare(batch.messages.map((m) => m.value));
-      for (const message of batch.messages) {
-        const letter = letters.decode(message.value);
-        total++;
-        const reason = `${letter.service} ${letter.error_type}`;
-        const entry = byReason[reason] ?? { count: 0, example: letter.error };
-        entry.count++;
-        byReason[reason] = entry;
-        if (letter.original_key) {
-          const key = letter.original_key.toString('utf8');
-          keys.set(key, (keys.get(key) ?? 0) + 1);
-        }
-        const idOf = originalId[letter.topic];
-        if (!idOf || !letter.original_value) continue;
-        try {
-          ids.add(await idOf(letter.original_value));
-        } catch {
-          // Malformed bytes: counted above, no event id to match.
-        }
+  const reader = await startTopicReader<DeadLetter>({
+    kafka: options.kafka,
+    serde,
+    topic: ns.topics.deadLetters,
+    groupId: options.groupId,
+    schema: 'pipeline/dead-letter',
+    keep: async (letter) => {
+      total++;
+      const reason = `${letter.service} ${letter.error_type}`;
+      const entry = byReason[reason] ?? { count: 0, example: letter.error };
+      entry.count++;
+      byReason[reason] = entry;
+      if (letter.original_key) {
+        const key = letter.original_key.toString('utf8');
+        keys.set(key, (keys.get(key) ?? 0) + 1);
+      }
+      const idOf = originalId[letter.topic];
+      if (!idOf || !letter.original_value) return;
+      try {
+        ids.add(await idOf(letter.original_value));
+      } catch {
+        // Malformed bytes: counted above, no event id to match.
       }
     },
   });
@@ -103,8 +101,7 @@ export async function startDeadLettersReader(options: {
     eventIds: () => ids,
     keys: () => keys,
     stop: async () => {
-      // Its group is the run's, removed with the run.
-      await consumer.disconnect();
+      await reader.stop();
       return stats();
     },
   };

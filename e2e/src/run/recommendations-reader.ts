@@ -1,24 +1,14 @@
-import { type Summary, ValueRecorder } from '@pipeline/loadtest';
-import { type AvroSerde, type Consumer, type Kafka, readPublishTime } from '@pipeline/shared';
-import { type Recommendation, recsysTopics, schemaFor } from '@pipeline/topology';
+import type { Summary } from '@pipeline/loadtest';
+import { type AvroSerde, type Kafka, readPublishTime } from '@pipeline/shared';
+import { type Recommendation, recsysTopics } from '@pipeline/topology';
+import { readerTally, type TallyStats } from './reader-tally.js';
+import { startTopicReader } from './topic-reader.js';
 
-export interface RecommendationStats {
-  /** Ranked lists read, duplicates included. */
-  received: number;
+/** The tally's figures, its ids being requests ranked. */
+export type RecommendationStats = Omit<TallyStats, 'ids'> & {
   /** Distinct requests ranked. */
   requests: number;
-  /** Requests ranked more than once. */
-  duplicates: number;
-  /** Requests ranked more than once, not always the same way (items, path, versions). */
-  differingDuplicates: number;
-  /** MODEL_AND_RULES, or RULES_ONLY: the scores missed their budget (the fallback order). */
-  byPath: Record<string, number>;
-  /** The same, for requests published after the first `warmUpMs` of traffic. */
-  steadyByPath: Record<string, number>;
-  /** Arrival here minus the `publish-time-ms` header the load generator stamped on the request. */
-  latencyMs: Summary;
-  steadyLatencyMs: Summary;
-}
+};
 
 export interface RecommendationsReader {
   stats(): RecommendationStats;
@@ -39,83 +29,40 @@ export async function startRecommendationsReader(options: {
   groupId: string;
   warmUpMs?: number;
 }): Promise<RecommendationsReader> {
-  const warmUpMs = options.warmUpMs ?? 5_000;
-  const decoder = options.serde.decoder<Recommendation>(schemaFor(recsysTopics.recommendations.valueSchema).type);
-  const perRequest = new Map<string, number>();
-  const firstSaid = new Map<string, string>();
+  const tally = readerTally<Recommendation>({
+    idOf: (r) => r.request_id,
+    verdictOf: verdict,
+    pathOf: (r) => r.path,
+    warmUpMs: options.warmUpMs ?? 5_000,
+  });
   const items = new Map<string, readonly string[]>();
-  const differing = new Set<string>();
-  const byPath: Record<string, number> = {};
-  const steadyByPath: Record<string, number> = {};
-  const latency = new ValueRecorder();
-  const steady = new ValueRecorder();
-  let window = new ValueRecorder();
-  let windowRulesOnly = 0;
-  let firstPublished: number | undefined;
-  let received = 0;
-
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      const arrived = Date.now();
-      await decoder.prepare(batch.messages.map((m) => m.value));
-      for (const message of batch.messages) {
-        const list = decoder.decode(message.value);
-        received++;
-        perRequest.set(list.request_id, (perRequest.get(list.request_id) ?? 0) + 1);
-        const said = verdict(list);
-        const first = firstSaid.get(list.request_id);
-        if (first === undefined) {
-          firstSaid.set(list.request_id, said);
-          items.set(
-            list.request_id,
-            list.items.map((i) => i.item_id),
-          );
-        } else if (first !== said) differing.add(list.request_id);
-        byPath[list.path] = (byPath[list.path] ?? 0) + 1;
-        if (list.path === 'RULES_ONLY') windowRulesOnly++;
-        const published = readPublishTime(message.headers);
-        if (published === undefined) continue;
-        latency.record(arrived - published);
-        window.record(arrived - published);
-        firstPublished ??= published;
-        if (published - firstPublished >= warmUpMs) {
-          steady.record(arrived - published);
-          steadyByPath[list.path] = (steadyByPath[list.path] ?? 0) + 1;
-        }
-      }
+  const reader = await startTopicReader<Recommendation>({
+    kafka: options.kafka,
+    serde: options.serde,
+    topic: options.topic,
+    groupId: options.groupId,
+    schema: recsysTopics.recommendations.valueSchema,
+    keep: (list, message, arrived) => {
+      const first = tally.add(list, arrived, readPublishTime(message.headers));
+      if (first)
+        items.set(
+          list.request_id,
+          list.items.map((i) => i.item_id),
+        );
     },
   });
 
   const stats = (): RecommendationStats => {
-    let duplicates = 0;
-    for (const n of perRequest.values()) if (n > 1) duplicates++;
-    return {
-      received,
-      requests: perRequest.size,
-      duplicates,
-      differingDuplicates: differing.size,
-      byPath: { ...byPath },
-      steadyByPath: { ...steadyByPath },
-      latencyMs: latency.summary(),
-      steadyLatencyMs: steady.summary(),
-    };
+    const { ids, ...counted } = tally.stats();
+    return { ...counted, requests: ids };
   };
   return {
     stats,
-    takeWindow: () => {
-      const taken = { ...window.summary(), rulesOnly: windowRulesOnly };
-      window = new ValueRecorder();
-      windowRulesOnly = 0;
-      return taken;
-    },
-    missing: (ids) => [...ids].filter((id) => !perRequest.has(id)),
+    takeWindow: tally.takeWindow,
+    missing: tally.missing,
     lists: () => items,
     stop: async () => {
-      // Its group is the run's, removed with the run.
-      await consumer.disconnect();
+      await reader.stop();
       return stats();
     },
   };
