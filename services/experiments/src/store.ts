@@ -26,6 +26,10 @@ export interface Window {
   to: number;
 }
 
+/** The filter on the logged variant; variants null: every variant. */
+const variantFilter = (variants: readonly string[] | null) =>
+  variants === null ? '' : `AND experiment_variant IN (${variants.map(literal).join(', ')})`;
+
 /**
  * Decisions of the variants in the window, with their transaction's amount and features time, and
  * (labelsAsOf given) the newest label known then: is_fraud is 0 for a transaction with no label yet,
@@ -33,11 +37,10 @@ export interface Window {
  * after about a month).
  */
 function decided(variants: readonly string[] | null, w: Window, labelsAsOf?: number, extra = ''): string {
-  const only = variants === null ? '' : `AND experiment_variant IN (${variants.map(literal).join(', ')})`;
   const base = sql`SELECT event_id, customer_id, variant, action, score, decided_at_ms, amount_minor, computed_at_ms FROM (
       SELECT event_id, customer_id, experiment_variant AS variant, toString(action) AS action, score, decided_at_ms
       FROM decisions FINAL
-      WHERE event_time >= ${at(w.from)} AND event_time < ${at(w.to)} ${raw(only)} ${raw(extra)}
+      WHERE event_time >= ${at(w.from)} AND event_time < ${at(w.to)} ${raw(variantFilter(variants))} ${raw(extra)}
     ) ANY LEFT JOIN (
       SELECT event_id, amount_minor, computed_at_ms FROM transactions_enriched FINAL
       WHERE event_time >= ${at(w.from)} AND event_time < ${at(w.to)}
@@ -50,8 +53,53 @@ function decided(variants: readonly string[] | null, w: Window, labelsAsOf?: num
     ) USING event_id`;
 }
 
+/** A metric's numerator x and denominator y per unit, as ClickHouse aggregates over the unit's rows. */
+type PerUnit<M extends string> = Record<M, { x: string; y: string }>;
+
+/**
+ * Moments of the metrics per variant, computed in ClickHouse (only a row per variant comes back):
+ * x and y summed per unit (`unit`, the randomized column) over the rows `from` yields, then their
+ * sums, squares and products over the units of each variant.
+ */
+async function momentsPerVariant<M extends string>(
+  client: ClickHouseClient,
+  metrics: readonly M[],
+  perUnit: PerUnit<M>,
+  unit: string,
+  from: string,
+): Promise<Map<string, Partial<Record<M, Moments>>>> {
+  const inner = metrics.map((m) => `toFloat64(${perUnit[m].x}) AS ${m}_x, toFloat64(${perUnit[m].y}) AS ${m}_y`);
+  const outer = metrics.map(
+    (m) =>
+      `sum(${m}_x) AS ${m}_sx, sum(${m}_y) AS ${m}_sy, sum(${m}_x * ${m}_x) AS ${m}_sxx, sum(${m}_y * ${m}_y) AS ${m}_syy, sum(${m}_x * ${m}_y) AS ${m}_sxy`,
+  );
+  const result = await rows<Record<string, string | number | null>>(
+    client,
+    `SELECT variant, count() AS units, ${outer.join(', ')} FROM (
+      SELECT variant, ${unit}, ${inner.join(', ')} FROM ${from}
+      GROUP BY variant, ${unit}
+    ) GROUP BY variant`,
+  );
+  const out = new Map<string, Partial<Record<M, Moments>>>();
+  for (const r of result) {
+    const entry: Partial<Record<M, Moments>> = {};
+    for (const m of metrics) {
+      entry[m] = {
+        units: Number(r.units),
+        x: num(r[`${m}_sx`] ?? null),
+        y: num(r[`${m}_sy`] ?? null),
+        xx: num(r[`${m}_sxx`] ?? null),
+        yy: num(r[`${m}_syy`] ?? null),
+        xy: num(r[`${m}_sxy`] ?? null),
+      };
+    }
+    out.set(String(r.variant), entry);
+  }
+  return out;
+}
+
 /** Per customer, each metric's numerator x and denominator y (METRICS says what they mean). */
-const PER_CUSTOMER: Record<MetricName, { x: string; y: string }> = {
+const PER_CUSTOMER: PerUnit<MetricName> = {
   fraud_caught_per_txn: { x: "sumIf(amount_minor, is_fraud = 1 AND action != 'APPROVE')", y: 'count()' },
   fraud_money_recall: {
     x: "sumIf(amount_minor, is_fraud = 1 AND action != 'APPROVE')",
@@ -69,7 +117,6 @@ const PER_CUSTOMER: Record<MetricName, { x: string; y: string }> = {
 /**
  * Moments of the metrics per variant, customers as units: the labelled metrics (labelsAsOf given)
  * or the operational ones; variants null: every decision (the baseline before the experiment).
- * Computed in ClickHouse: only a row per variant comes back.
  */
 export async function momentsByVariant(
   client: ClickHouseClient,
@@ -80,40 +127,11 @@ export async function momentsByVariant(
   const labelled = labelsAsOf !== undefined;
   const metrics = METRIC_NAMES.filter((m) => METRICS[m].labelled === labelled);
   if (variants?.length === 0 || w.to <= w.from) return new Map();
-  const inner = metrics.map(
-    (m) => `toFloat64(${PER_CUSTOMER[m].x}) AS ${m}_x, toFloat64(${PER_CUSTOMER[m].y}) AS ${m}_y`,
-  );
-  const outer = metrics.map(
-    (m) =>
-      `sum(${m}_x) AS ${m}_sx, sum(${m}_y) AS ${m}_sy, sum(${m}_x * ${m}_x) AS ${m}_sxx, sum(${m}_y * ${m}_y) AS ${m}_syy, sum(${m}_x * ${m}_y) AS ${m}_sxy`,
-  );
-  const result = await rows<Record<string, string | number | null>>(
-    client,
-    `SELECT variant, count() AS units, ${outer.join(', ')} FROM (
-      SELECT variant, customer_id, ${inner.join(', ')} FROM (${decided(variants, w, labelsAsOf)})
-      GROUP BY variant, customer_id
-    ) GROUP BY variant`,
-  );
-  const out = new Map<string, Partial<Record<MetricName, Moments>>>();
-  for (const r of result) {
-    const entry: Partial<Record<MetricName, Moments>> = {};
-    for (const m of metrics) {
-      entry[m] = {
-        units: Number(r.units),
-        x: num(r[`${m}_sx`] ?? null),
-        y: num(r[`${m}_sy`] ?? null),
-        xx: num(r[`${m}_sxx`] ?? null),
-        yy: num(r[`${m}_syy`] ?? null),
-        xy: num(r[`${m}_sxy`] ?? null),
-      };
-    }
-    out.set(String(r.variant), entry);
-  }
-  return out;
+  return momentsPerVariant(client, metrics, PER_CUSTOMER, 'customer_id', `(${decided(variants, w, labelsAsOf)})`);
 }
 
 /** Per user, each recommendation metric's numerator x and denominator y (RECSYS_METRICS says what they mean). */
-const PER_USER: Record<RecsysMetric, { x: string; y: string }> = {
+const PER_USER: PerUnit<RecsysMetric> = {
   ctr: { x: 'sum(clicked)', y: 'sum(items_shown)' },
   ndcg_at_10: { x: 'sumIf(ifNull(ndcg_at_10, 0), clicked > 0)', y: 'countIf(clicked > 0)' },
 };
@@ -121,7 +139,7 @@ const PER_USER: Record<RecsysMetric, { x: string; y: string }> = {
 /**
  * Moments of the recommendation metrics per variant, users as units, over the lists recommended in
  * the window with the labels the sink holds (the view recsys_recommendation_quality, migration
- * 0013); variants null: every list (the baseline). Computed in ClickHouse: a row per variant.
+ * 0013); variants null: every list (the baseline).
  */
 export async function recsysMomentsByVariant(
   client: ClickHouseClient,
@@ -129,43 +147,14 @@ export async function recsysMomentsByVariant(
   w: Window,
 ): Promise<Map<string, Partial<Record<RecsysMetric, Moments>>>> {
   if (variants?.length === 0 || w.to <= w.from) return new Map();
-  const only = variants === null ? '' : `AND experiment_variant IN (${variants.map(literal).join(', ')})`;
-  const inner = RECSYS_METRIC_NAMES.map(
-    (m) => `toFloat64(${PER_USER[m].x}) AS ${m}_x, toFloat64(${PER_USER[m].y}) AS ${m}_y`,
-  );
-  const outer = RECSYS_METRIC_NAMES.map(
-    (m) =>
-      `sum(${m}_x) AS ${m}_sx, sum(${m}_y) AS ${m}_sy, sum(${m}_x * ${m}_x) AS ${m}_sxx, sum(${m}_y * ${m}_y) AS ${m}_syy, sum(${m}_x * ${m}_y) AS ${m}_sxy`,
-  );
   const range = sql`event_time >= ${at(w.from)} AND event_time < ${at(w.to)}`;
-  const result = await rows<Record<string, string | number | null>>(
-    client,
-    `SELECT variant, count() AS units, ${outer.join(', ')} FROM (
-      SELECT variant, user_id, ${inner.join(', ')} FROM (
+  const lists = `(
         SELECT request_id, experiment_variant AS variant, items_shown, clicked, ndcg_at_10
-        FROM recsys_recommendation_quality WHERE ${range} ${only}
+        FROM recsys_recommendation_quality WHERE ${range} ${variantFilter(variants)}
       ) ANY INNER JOIN (
         SELECT request_id, user_id FROM recsys_recommendations FINAL WHERE ${range}
-      ) USING request_id
-      GROUP BY variant, user_id
-    ) GROUP BY variant`,
-  );
-  const out = new Map<string, Partial<Record<RecsysMetric, Moments>>>();
-  for (const r of result) {
-    const entry: Partial<Record<RecsysMetric, Moments>> = {};
-    for (const m of RECSYS_METRIC_NAMES) {
-      entry[m] = {
-        units: Number(r.units),
-        x: num(r[`${m}_sx`] ?? null),
-        y: num(r[`${m}_sy`] ?? null),
-        xx: num(r[`${m}_sxx`] ?? null),
-        yy: num(r[`${m}_syy`] ?? null),
-        xy: num(r[`${m}_sxy`] ?? null),
-      };
-    }
-    out.set(String(r.variant), entry);
-  }
-  return out;
+      ) USING request_id`;
+  return momentsPerVariant(client, RECSYS_METRIC_NAMES, PER_USER, 'user_id', lists);
 }
 
 /** All variants' moments added: the pooled baseline. */
