@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { CsvError, parse } from 'csv-parse';
 import { BatchError } from '../errors.js';
 import type { FeatureSetLike } from '../registry/contract.js';
+import { csvRows } from './csv-rows.js';
+import type { Header } from './row-source.js';
 import type { BatchInput, InputRecord } from './types.js';
 import { parseFeatureValue } from './values.js';
 
@@ -68,34 +67,20 @@ export function csvRecord(fields: readonly string[], line: number, columns: CsvC
 
 /**
  * A CSV file with a header: `event_id` and the feature set's columns, in any order. Read as a stream
- * (csv-parse), so memory stays bounded whatever the file's size; the ETA follows the bytes read.
+ * (csv-rows.ts), so memory stays bounded whatever the file's size; the ETA follows the bytes read.
  */
 export async function csvInput(path: string, set: FeatureSetLike): Promise<BatchInput> {
-  const size = (
-    await stat(path).catch((error: unknown) => {
-      throw new BatchError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
-    })
-  ).size;
-  let file: ReturnType<typeof createReadStream> | undefined;
+  const table = await csvRows(path);
   return {
-    source: path,
-    fraction: () => (file === undefined || size === 0 ? undefined : Math.min(1, file.bytesRead / size)),
+    source: table.source,
+    fraction: () => table.fraction(),
     async *records() {
-      file = createReadStream(path);
-      const parser = file.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
       let columns: CsvColumns | undefined;
-      try {
-        for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-          if (columns === undefined) columns = csvColumns(record, set, path);
-          else yield csvRecord(record, info.lines, columns);
-        }
-      } catch (error) {
-        if (error instanceof CsvError) throw new BatchError(`${path}: ${error.message}`, { cause: error });
-        throw error;
-      } finally {
-        file.destroy();
-      }
-      if (columns === undefined) throw new BatchError(`${path} is empty: no header line`);
+      const select = (header: Header) => {
+        columns = csvColumns(header.names, set, table.source, header.where);
+        return undefined;
+      };
+      for await (const row of table.rows(select)) yield csvRecord(row.cells as string[], row.at, columns as CsvColumns);
     },
   };
 }

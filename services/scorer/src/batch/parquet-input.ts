@@ -1,7 +1,6 @@
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import { BatchError } from '../errors.js';
 import type { FeatureSetLike } from '../registry/contract.js';
-import { csvColumns, EVENT_ID } from './csv-input.js';
+import { type CsvColumns, csvColumns, EVENT_ID } from './csv-input.js';
+import { parquetRows } from './parquet-rows.js';
 import type { BatchInput, InputRecord } from './types.js';
 import { parseFeatureValue } from './values.js';
 
@@ -15,18 +14,19 @@ function featureValue(cell: unknown): number | undefined {
   return undefined;
 }
 
-/** One Parquet row (cells in the order event_id, then the feature set's names) to a row or a reject. */
-export function parquetRecord(cells: readonly unknown[], row: number, names: readonly string[]): InputRecord {
-  const id = cells[0];
+/** One Parquet row (cells by the schema's positions) to a row or a reject. */
+export function parquetRecord(cells: readonly unknown[], row: number, columns: CsvColumns): InputRecord {
+  const id = cells[columns.eventId];
   const eventId = id === null || id === undefined ? '' : String(id);
   const reject = (reason: string): InputRecord => ({
     reject: { where: `row ${row}`, eventId: eventId === '' ? null : eventId, reason },
   });
   if (eventId === '') return reject(`column ${EVENT_ID} is empty`);
-  const values = new Array<number>(names.length);
-  for (let j = 0; j < names.length; j++) {
-    const value = featureValue(cells[j + 1]);
-    if (value === undefined) return reject(`column ${names[j]}: '${String(cells[j + 1])}' is not a number`);
+  const values = new Array<number>(columns.features.length);
+  for (let j = 0; j < columns.features.length; j++) {
+    const at = columns.features[j] as number;
+    const value = featureValue(cells[at]);
+    if (value === undefined) return reject(`column ${columns.names[at]}: '${String(cells[at])}' is not a number`);
     values[j] = value;
   }
   return { row: { eventId, values } };
@@ -34,52 +34,18 @@ export function parquetRecord(cells: readonly unknown[], row: number, names: rea
 
 /**
  * A Parquet file with the CSV input's columns (`event_id` and the feature set's, any order, others
- * ignored), read with hyparquet (pure JavaScript, no dependencies; uncompressed and Snappy pages,
- * which pandas, pyarrow and Spark write by default) one row group at a time: memory is bounded by the
- * file's row group size, not its length.
+ * ignored), read by parquet-rows.ts one row group at a time, only those columns. The schema is
+ * checked before the run starts.
  */
 export async function parquetInput(path: string, set: FeatureSetLike): Promise<BatchInput> {
-  let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
-  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
-  try {
-    file = await asyncBufferFromFile(path);
-    metadata = await parquetMetadataAsync(file);
-  } catch (error) {
-    throw new BatchError(`cannot read ${path} as Parquet: ${(error as Error).message}`, { cause: error });
-  }
-  const names = parquetSchema(metadata).children.map((c) => c.element.name);
-  csvColumns(names, set, path, ': the Parquet schema');
+  const table = await parquetRows(path);
+  const columns = csvColumns(table.header.names, set, table.source, table.header.where);
   const wanted = [EVENT_ID, ...set.names];
-  const total = Number(metadata.num_rows);
-  let read = 0;
   return {
-    source: path,
-    fraction: () => (total === 0 ? undefined : Math.min(1, read / total)),
+    source: table.source,
+    fraction: () => table.fraction(),
     async *records() {
-      let start = 0;
-      for (const group of metadata.row_groups) {
-        const end = start + Number(group.num_rows);
-        let rows: unknown[][] = [];
-        try {
-          await parquetRead({
-            file,
-            metadata,
-            columns: wanted,
-            rowStart: start,
-            rowEnd: end,
-            onComplete: (data: unknown[][]) => {
-              rows = data;
-            },
-          });
-        } catch (error) {
-          throw new BatchError(`${path} rows ${start + 1}-${end}: ${(error as Error).message}`, { cause: error });
-        }
-        for (const cells of rows) {
-          read++;
-          yield parquetRecord(cells, read, set.names);
-        }
-        start = end;
-      }
+      for await (const row of table.rows(() => wanted)) yield parquetRecord(row.cells, row.at, columns);
     },
   };
 }

@@ -1,8 +1,12 @@
 import type { ClickHouseClient } from '@pipeline/shared';
 import { BatchError } from '../errors.js';
 import type { FeatureSetLike } from '../registry/contract.js';
+import { queryRows, tsvCells } from './query-rows.js';
+import type { Header } from './row-source.js';
 import type { BatchInput, InputRecord } from './types.js';
 import { parseFeatureValue } from './values.js';
+
+export { unescapeTsv } from './query-rows.js';
 
 /** Where the needed columns sit in the query's result: event_id and feature_values, and the set's name and version when selected. */
 export interface QueryColumns {
@@ -32,24 +36,25 @@ export function queryColumns(names: readonly string[]): QueryColumns {
   };
 }
 
-const TSV_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', '0': '\0' };
-
-/** A TabSeparated field as ClickHouse escapes it (backslash escapes), back to its text. */
-export function unescapeTsv(field: string): string {
-  if (!field.includes('\\')) return field;
-  return field.replace(/\\(.)/gs, (_, c: string) => TSV_ESCAPES[c] ?? c);
-}
-
 /** One result line to a row, or a reject naming the row and the reason, as the stream would dead-letter it. */
 export function queryRecord(line: string, row: number, columns: QueryColumns, set: FeatureSetLike): InputRecord {
-  const fields = line.split('\t');
-  const eventId = unescapeTsv(fields[columns.eventId] ?? '');
+  return queryCellsRecord(tsvCells(line), row, columns, set);
+}
+
+/** queryRecord of a line's cells (tsvCells). */
+export function queryCellsRecord(
+  fields: readonly string[],
+  row: number,
+  columns: QueryColumns,
+  set: FeatureSetLike,
+): InputRecord {
+  const eventId = fields[columns.eventId] ?? '';
   const reject = (reason: string): InputRecord => ({
     reject: { where: `row ${row}`, eventId: eventId === '' ? null : eventId, reason },
   });
   if (eventId === '') return reject('event_id is empty');
   if (columns.featureSet >= 0 && columns.featureSetVersion >= 0) {
-    const name = unescapeTsv(fields[columns.featureSet] ?? '');
+    const name = fields[columns.featureSet] ?? '';
     const version = Number(fields[columns.featureSetVersion]);
     if (name !== set.name || version !== set.version)
       return reject(`feature set ${name} v${version} is not ${set.name} v${set.version} that the model is trained on`);
@@ -70,36 +75,20 @@ export function queryRecord(line: string, row: number, columns: QueryColumns, se
   return { row: { eventId, values } };
 }
 
-/**
- * The rows of a SELECT on ClickHouse, streamed (TabSeparatedWithNames: arrays of floats keep nan
- * and inf, which JSON formats turn into null). The rows are counted first, for the ETA.
- */
+/** The rows of a SELECT on ClickHouse (query-rows.ts), as vectors. */
 export function queryInput(client: ClickHouseClient, query: string, set: FeatureSetLike): BatchInput {
-  const select = query.trim().replace(/;\s*$/, '');
-  let total: number | undefined;
-  let read = 0;
+  const table = queryRows(client, query);
   return {
-    source: 'query',
-    fraction: () => (total === undefined || total === 0 ? undefined : Math.min(1, read / total)),
+    source: table.source,
+    fraction: () => table.fraction(),
     async *records() {
-      try {
-        const counted = await client.query({ query: `SELECT count() AS n FROM (${select})`, format: 'JSONEachRow' });
-        total = Number(((await counted.json<{ n: string }>())[0] as { n: string }).n);
-      } catch (error) {
-        throw new BatchError(`ClickHouse refused the query: ${(error as Error).message}`, { cause: error });
-      }
-      const result = await client.query({ query: select, format: 'TabSeparatedWithNames' });
       let columns: QueryColumns | undefined;
-      for await (const rows of result.stream()) {
-        for (const { text } of rows) {
-          if (columns === undefined) {
-            columns = queryColumns(text.split('\t').map(unescapeTsv));
-            continue;
-          }
-          read++;
-          yield queryRecord(text, read, columns, set);
-        }
-      }
+      const select = (header: Header) => {
+        columns = queryColumns(header.names);
+        return undefined;
+      };
+      for await (const row of table.rows(select))
+        yield queryCellsRecord(row.cells as string[], row.at, columns as QueryColumns, set);
     },
   };
 }

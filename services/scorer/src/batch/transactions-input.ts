@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { NO_WATERMARK, type Watermark } from '@pipeline/feature-sets';
 import { type Engine, processLabels, processTransactions } from '@pipeline/features';
 import { globEscape, type RedisClient } from '@pipeline/shared';
 import type { Label, Transaction } from '@pipeline/topology';
-import { CsvError, parse } from 'csv-parse';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import { BatchError } from '../errors.js';
+import { csvRows } from './csv-rows.js';
+import { parquetRows } from './parquet-rows.js';
+import { type Header, type RowSource, whereOf } from './row-source.js';
 import {
   LABEL_FIELDS,
   TRANSACTION_FIELDS,
@@ -26,103 +24,45 @@ export interface TransactionSource {
   fraction(): number | undefined;
 }
 
-/** A CSV of transactions with a header (transaction-rows.ts), read as a stream. */
-export async function csvTransactions(path: string): Promise<TransactionSource> {
-  const size = (
-    await stat(path).catch((error: unknown) => {
-      throw new BatchError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
-    })
-  ).size;
-  let file: ReturnType<typeof createReadStream> | undefined;
+/** Raw transactions from a table in any format: its header checked (a Parquet schema before the run), its rows read as transactions. */
+export function transactionSource(table: RowSource): TransactionSource {
+  const columnsOf = (header: Header) => transactionColumns(header.names, table.source, header.where);
+  if (table.header) columnsOf(table.header);
   return {
-    source: path,
-    fraction: () => (file === undefined || size === 0 ? undefined : Math.min(1, file.bytesRead / size)),
+    source: table.source,
+    fraction: () => table.fraction(),
     async *records() {
-      file = createReadStream(path);
-      const parser = file.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
       let columns: TransactionColumns | undefined;
-      try {
-        for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-          if (columns === undefined) {
-            columns = transactionColumns(record, path, ' line 1: the header');
-            continue;
-          }
-          const where = `line ${info.lines}`;
-          if (record.length !== columns.names.length) {
-            const id = record[columns.index.get('event_id') ?? -1]?.trim();
-            yield {
-              reject: {
-                where,
-                eventId: id ? id : null,
-                reason: `${record.length} fields where the header has ${columns.names.length}`,
-              },
-            };
-          } else yield transactionRecord(record, where, columns);
-        }
-      } catch (error) {
-        if (error instanceof CsvError) throw new BatchError(`${path}: ${error.message}`, { cause: error });
-        throw error;
-      } finally {
-        file.destroy();
+      const select = (header: Header) => {
+        columns = columnsOf(header);
+        // Only the columns used are read (from a Parquet file).
+        return [...TRANSACTION_FIELDS, ...(columns.withLabels ? LABEL_FIELDS : [])]
+          .map((f) => f.name)
+          .filter((n) => columns?.index.has(n));
+      };
+      for await (const row of table.rows(select)) {
+        const { names, index } = columns as TransactionColumns;
+        const where = whereOf(table, row);
+        if (row.cells.length !== names.length) {
+          const id = row.cells[index.get('event_id') ?? -1];
+          const eventId = typeof id === 'string' && id.trim() !== '' ? id.trim() : null;
+          yield {
+            reject: { where, eventId, reason: `${row.cells.length} fields where the header has ${names.length}` },
+          };
+        } else yield transactionRecord(row.cells, where, columns as TransactionColumns);
       }
-      if (columns === undefined) throw new BatchError(`${path} is empty: no header line`);
     },
   };
 }
 
+/** A CSV of transactions with a header (transaction-rows.ts), read as a stream. */
+export async function csvTransactions(path: string): Promise<TransactionSource> {
+  return transactionSource(await csvRows(path));
+}
+
 /** A Parquet file of transactions (the CSV's columns), one row group at a time. */
 export async function parquetTransactions(path: string): Promise<TransactionSource> {
-  let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
-  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
-  try {
-    file = await asyncBufferFromFile(path);
-    metadata = await parquetMetadataAsync(file);
-  } catch (error) {
-    throw new BatchError(`cannot read ${path} as Parquet: ${(error as Error).message}`, { cause: error });
-  }
-  const header = parquetSchema(metadata).children.map((c) => c.element.name);
-  const all = transactionColumns(header, path, ': the Parquet schema');
-  // Only the columns used are read; cells come in this order.
-  const wanted = [...TRANSACTION_FIELDS, ...(all.withLabels ? LABEL_FIELDS : [])]
-    .map((f) => f.name)
-    .filter((n) => all.index.has(n));
-  const columns: TransactionColumns = {
-    names: wanted,
-    index: new Map(wanted.map((n, i) => [n, i])),
-    withLabels: all.withLabels,
-  };
-  const total = Number(metadata.num_rows);
-  let read = 0;
-  return {
-    source: path,
-    fraction: () => (total === 0 ? undefined : Math.min(1, read / total)),
-    async *records() {
-      let start = 0;
-      for (const group of metadata.row_groups) {
-        const end = start + Number(group.num_rows);
-        let rows: unknown[][] = [];
-        try {
-          await parquetRead({
-            file,
-            metadata,
-            columns: wanted,
-            rowStart: start,
-            rowEnd: end,
-            onComplete: (data: unknown[][]) => {
-              rows = data;
-            },
-          });
-        } catch (error) {
-          throw new BatchError(`${path} rows ${start + 1}-${end}: ${(error as Error).message}`, { cause: error });
-        }
-        for (const cells of rows) {
-          read++;
-          yield transactionRecord(cells, `row ${read}`, columns);
-        }
-        start = end;
-      }
-    },
-  };
+  return transactionSource(await parquetRows(path));
 }
 
 /** Labels waiting for their label time, earliest first (a binary heap). */
