@@ -113,7 +113,9 @@ describe('formatSummary with recommendations', () => {
     expect(text).toContain(
       'Quality (sink)   recsys_rank@1 (control): 990 lists, CTR 4.0%, NDCG@10 0.612, recall@10 0.480 over 300 requests with a click',
     );
-    expect(text).toContain('rules only (control): 8 lists, CTR 0.0%, NDCG@10 -, recall@10 - over 0 requests with a click');
+    expect(text).toContain(
+      'rules only (control): 8 lists, CTR 0.0%, NDCG@10 -, recall@10 - over 0 requests with a click',
+    );
     expect(text).toContain(
       'ranked lists NDCG@10 0.187, recall@10 0.363; popularity (views over 7 days) NDCG@10 0.100, recall@10 0.217',
     );

@@ -133,13 +133,13 @@ export async function momentsByVariant(
 /** Per user, each recommendation metric's numerator x and denominator y (RECSYS_METRICS says what they mean). */
 const PER_USER: PerUnit<RecsysMetric> = {
   ctr: { x: 'sum(clicked)', y: 'sum(items_shown)' },
-  ndcg_at_10: { x: 'sumIf(ifNull(ndcg_at_10, 0), clicked > 0)', y: 'countIf(clicked > 0)' },
+  ndcg_at_10: { x: 'sumIf(ifNull(ndcg_at_10, 0), relevant > 0)', y: 'countIf(relevant > 0)' },
 };
 
 /**
  * Moments of the recommendation metrics per variant, users as units, over the lists recommended in
- * the window with the labels the sink holds (the view recsys_recommendation_quality, migration
- * 0013); variants null: every list (the baseline).
+ * the window with the labels the sink holds (the view recsys_recommendation_quality, migrations
+ * 0013, 0015); variants null: every list (the baseline).
  */
 export async function recsysMomentsByVariant(
   client: ClickHouseClient,
@@ -149,7 +149,7 @@ export async function recsysMomentsByVariant(
   if (variants?.length === 0 || w.to <= w.from) return new Map();
   const range = sql`event_time >= ${at(w.from)} AND event_time < ${at(w.to)}`;
   const lists = `(
-        SELECT request_id, experiment_variant AS variant, items_shown, clicked, ndcg_at_10
+        SELECT request_id, experiment_variant AS variant, items_shown, clicked, relevant, ndcg_at_10
         FROM recsys_recommendation_quality WHERE ${range} ${variantFilter(variants)}
       ) ANY INNER JOIN (
         SELECT request_id, user_id FROM recsys_recommendations FINAL WHERE ${range}

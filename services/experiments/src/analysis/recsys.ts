@@ -10,7 +10,7 @@ import { ratio } from './ratio.js';
 export const RECSYS_METRICS = {
   /** Primary: clicked items per item shown (x: a user's clicks on recommended items, y: items shown to them). */
   ctr: { kind: 'PRIMARY', better: 'higher' },
-  /** Mean NDCG@10 over the lists with a click (x: a user's NDCG@10 sum, y: their clicked lists): shown, not judged. */
+  /** Mean NDCG@10 over the requests with a click (x: a user's NDCG@10 sum, y: their requests with a click): shown, not judged. */
   ndcg_at_10: { kind: 'INFO', better: 'higher' },
 } as const;
 
