@@ -1,11 +1,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { computeReference, fraudFeatureSet, type ReferenceEvent } from '@pipeline/feature-sets';
 import { simulate } from '@pipeline/loadtest';
-import { createRedisClient, parseEnv, redisVars } from '@pipeline/shared';
-import { servers } from '@pipeline/testing';
+import {
+  type ClickHouseClient,
+  createClickHouse,
+  createRedisClient,
+  identifier,
+  parseEnv,
+  redisVars,
+  sql,
+} from '@pipeline/shared';
+import { servers, uniqueName } from '@pipeline/testing';
 import type { EnrichedTransaction, Label, Transaction } from '@pipeline/topology';
 import { parse } from 'csv-parse/sync';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSACTION_FIELDS } from '../src/batch/transaction-rows.js';
 import { tempRegistry } from '../src/registry/test-registry.js';
 import { readOutputCsv, scoreBatch, tempPath, writeInputCsv } from './batch.js';
@@ -217,5 +225,97 @@ describe('batch scoring of raw transactions', () => {
     );
     expect(noRedis.code).toBe(1);
     expect(noRedis.err).toContain('REDIS_URL');
+  });
+});
+
+describe('batch scoring of raw transactions from a ClickHouse query', () => {
+  const database = uniqueName('batch_tx');
+  let admin: ClickHouseClient;
+  let client: ClickHouseClient;
+  const { txs, labels } = traffic();
+  const last = txs.at(-1) as Transaction;
+
+  beforeAll(async () => {
+    admin = createClickHouse(servers());
+    await admin.command({ query: sql`CREATE DATABASE IF NOT EXISTS ${identifier(database)}` });
+    client = createClickHouse(servers(), database);
+    // Times as epoch milliseconds (this ClickHouse, 18.16, has no DateTime64); labels as the sink keeps them.
+    await client.command({
+      query: `CREATE TABLE transactions (seq UInt32, event_id String, event_time_ms Int64, customer_id Nullable(String),
+        terminal_id String, amount_minor Int64, currency String, channel Enum8('POS' = 1, 'ECOM' = 2, 'ATM' = 3, 'MOTO' = 4),
+        country String, device_hash Nullable(String), ip_hash Nullable(String)) ENGINE = MergeTree ORDER BY seq`,
+    });
+    await client.command({
+      query:
+        'CREATE TABLE labels (transaction_id String, is_fraud UInt8, label_time_ms UInt64) ENGINE = MergeTree ORDER BY transaction_id',
+    });
+    const rows: Record<string, unknown>[] = txs.map((tx, seq) => {
+      const { event_time, ...rest } = tx;
+      return { seq, ...rest, event_time_ms: event_time };
+    });
+    // A NULL in a required field: rejected naming it, the rest scored.
+    rows.push({ ...rows.at(-1), seq: txs.length, event_id: 'null-customer', customer_id: null });
+    await client.insert({ table: 'transactions', values: rows, format: 'JSONEachRow' });
+    await client.insert({
+      table: 'labels',
+      values: [...labels.values()].map((l) => ({
+        transaction_id: l.transaction_id,
+        is_fraud: l.is_fraud ? 1 : 0,
+        label_time_ms: l.label_time,
+      })),
+      format: 'JSONEachRow',
+    });
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await admin?.command({ query: sql`DROP DATABASE IF EXISTS ${identifier(database)}` });
+    await admin?.close();
+  });
+
+  it('scores the transactions a query returns, labels LEFT JOINed (NULL where none), exactly as the same rows in a file', async () => {
+    expect(labels.size).toBeLessThan(txs.length); // some transactions have no label: their label cells are NULL
+    expect(last.event_id).not.toBe('null-customer');
+    const fileOut = tempPath('file-scores.csv');
+    const file = await scoreBatch(
+      [
+        ...['--model', 'fraud_gbdt@1', '--registry', registry.dir, '--transactions'],
+        ...['--input', writeTransactionsCsv(txs, labels), '--output', fileOut],
+      ],
+      env,
+    );
+    expect(file.code).toBe(0);
+
+    const query = `SELECT event_id, event_time_ms AS event_time, customer_id, terminal_id, amount_minor, currency, channel,
+      country, device_hash, ip_hash, is_fraud, label_time
+      FROM transactions
+      ANY LEFT JOIN (SELECT transaction_id AS event_id, is_fraud, label_time_ms AS label_time FROM labels) USING event_id
+      ORDER BY seq SETTINGS join_use_nulls = 1`;
+    const out = tempPath('query-scores.csv');
+    const rejects = tempPath('query-rejects.csv');
+    const run = await scoreBatch(
+      [
+        ...['--model', 'fraud_gbdt@1', '--registry', registry.dir, '--transactions', '--query', query],
+        ...['--output', out, '--rejects', rejects, '--chunk', '97', '--feature-batch', '61'],
+      ],
+      { ...env, CLICKHOUSE_DATABASE: database },
+    );
+    expect(run.err).not.toMatch(/^error/m);
+    expect(run.code).toBe(3);
+    expect(run.summary).toMatchObject({ scored: txs.length, rejected: 1, labels: file.summary.labels });
+    expect(run.summary.labels).toBeGreaterThan(0);
+    expect(run.summary.run_id).toMatch(/:query$/);
+    expect(parse(readFileSync(rejects, 'utf8'))).toEqual([
+      ['where', 'event_id', 'reason'],
+      [`row ${txs.length + 1}`, 'null-customer', 'column customer_id is empty'],
+    ]);
+    const expected = readOutputCsv(fileOut);
+    const got = readOutputCsv(out);
+    expect([...got.keys()]).toEqual(txs.map((t) => t.event_id));
+    for (const [id, s] of got) expect(s.score, id).toBe(expected.get(id)?.score);
+
+    const prefix = /under Redis prefix (\S+)/.exec(run.err)?.[1];
+    expect(prefix).toMatch(/^batch:/);
+    expect(await keysUnder(prefix as string)).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { fraudFeatureSet as set } from '@pipeline/feature-sets';
 import { describe, expect, it } from 'vitest';
-import { queryColumns, queryRecord, unescapeTsv } from './query-input.js';
+import { queryCellsRecord, queryColumns, queryRecord, unescapeTsv } from './query-input.js';
 
 const columns = queryColumns(['event_id', 'feature_set', 'feature_set_version', 'feature_values']);
 const vector = set.names.map((_, j) => j / 4);
@@ -52,6 +52,25 @@ describe('queryRecord (a TabSeparated result line)', () => {
         where: 'row 6',
         eventId: 'e3',
         reason: "feature_values[35] (event_country_index): ''x'' is not a number",
+      },
+    });
+  });
+});
+
+describe('queryCellsRecord (a result row’s cells)', () => {
+  const cells = [set.name, String(set.version), `[${vector.join(',')}]`];
+  it('rejects a NULL event_id or feature_values (a LEFT JOIN’s missing side) naming it', () => {
+    expect(queryCellsRecord([null, ...cells], 7, columns, set)).toEqual({
+      reject: { where: 'row 7', eventId: null, reason: 'event_id is NULL' },
+    });
+    expect(queryCellsRecord(['e7', set.name, String(set.version), null], 8, columns, set)).toEqual({
+      reject: { where: 'row 8', eventId: 'e7', reason: 'feature_values is NULL' },
+    });
+    expect(queryCellsRecord(['e8', null, null, cells[2] as string], 9, columns, set)).toEqual({
+      reject: {
+        where: 'row 9',
+        eventId: 'e8',
+        reason: 'feature set NULL vNULL is not fraud_core v2 that the model is trained on',
       },
     });
   });

@@ -43,23 +43,28 @@ export function queryRecord(line: string, row: number, columns: QueryColumns, se
 
 /** queryRecord of a line's cells (tsvCells). */
 export function queryCellsRecord(
-  fields: readonly string[],
+  fields: readonly (string | null)[],
   row: number,
   columns: QueryColumns,
   set: FeatureSetLike,
 ): InputRecord {
-  const eventId = fields[columns.eventId] ?? '';
+  const rawId = fields[columns.eventId];
+  const eventId = rawId ?? '';
   const reject = (reason: string): InputRecord => ({
     reject: { where: `row ${row}`, eventId: eventId === '' ? null : eventId, reason },
   });
+  // A NULL (a LEFT JOIN's missing side, a Nullable column) is said as such, not read as text.
+  if (rawId === null) return reject('event_id is NULL');
   if (eventId === '') return reject('event_id is empty');
   if (columns.featureSet >= 0 && columns.featureSetVersion >= 0) {
-    const name = fields[columns.featureSet] ?? '';
-    const version = Number(fields[columns.featureSetVersion]);
-    if (name !== set.name || version !== set.version)
+    const name = fields[columns.featureSet] ?? 'NULL';
+    const version = fields[columns.featureSetVersion] ?? 'NULL';
+    if (name !== set.name || Number(version) !== set.version)
       return reject(`feature set ${name} v${version} is not ${set.name} v${set.version} that the model is trained on`);
   }
-  const array = fields[columns.values] ?? '';
+  const cell = fields[columns.values];
+  if (cell === null) return reject('feature_values is NULL');
+  const array = cell ?? '';
   if (!array.startsWith('[') || !array.endsWith(']')) return reject(`feature_values '${array}' is not an array`);
   const items = array.length === 2 ? [] : array.slice(1, -1).split(',');
   if (items.length !== set.names.length)
@@ -88,7 +93,7 @@ export function queryInput(client: ClickHouseClient, query: string, set: Feature
         return undefined;
       };
       for await (const row of table.rows(select))
-        yield queryCellsRecord(row.cells as string[], row.at, columns as QueryColumns, set);
+        yield queryCellsRecord(row.cells as (string | null)[], row.at, columns as QueryColumns, set);
     },
   };
 }

@@ -10,9 +10,9 @@ export function unescapeTsv(field: string): string {
   return field.replace(/\\(.)/gs, (_, c: string) => TSV_ESCAPES[c] ?? c);
 }
 
-/** A TabSeparated result line to its cells' text. */
-export function tsvCells(line: string): string[] {
-  return line.split('\t').map(unescapeTsv);
+/** A TabSeparated result line to its cells: text, or null where ClickHouse wrote NULL (`\N`). */
+export function tsvCells(line: string): (string | null)[] {
+  return line.split('\t').map((field) => (field === '\\N' ? null : unescapeTsv(field)));
 }
 
 /**
@@ -43,7 +43,7 @@ export function queryRows(client: ClickHouseClient, query: string): RowSource {
             read++;
             yield { cells: tsvCells(text), at: read };
           } else {
-            pick({ names: tsvCells(text), where: ' result' });
+            pick({ names: text.split('\t').map(unescapeTsv), where: ' result' });
             header = true;
           }
         }

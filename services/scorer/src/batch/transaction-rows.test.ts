@@ -116,6 +116,48 @@ describe('a transaction row', () => {
   });
 });
 
+describe('a row with NULL cells (a query’s \\N)', () => {
+  const withNull = (row: unknown[], column: string) => {
+    const copy = [...row];
+    copy[HEADER.indexOf(column)] = null;
+    return copy;
+  };
+
+  it('takes a NULL in a nullable field as null, as an empty CSV cell', () => {
+    const record = transactionRecord(withNull(withNull(ROW, 'device_hash'), 'ip_hash'), 'row 2', columns);
+    expect('row' in record && [record.row.tx.device_hash, record.row.tx.ip_hash]).toEqual([null, null]);
+  });
+
+  it.each(['customer_id', 'event_time', 'amount_minor', 'channel'])(
+    'rejects a NULL in the required %s, naming it',
+    (column) => {
+      expect(transactionRecord(withNull(ROW, column), 'row 3', columns)).toEqual({
+        reject: { where: 'row 3', eventId: 'e1', reason: `column ${column} is empty` },
+      });
+    },
+  );
+
+  it('rejects a NULL event id with a null id', () => {
+    expect(transactionRecord(withNull(ROW, 'event_id'), 'row 4', columns)).toEqual({
+      reject: { where: 'row 4', eventId: null, reason: 'column event_id is empty' },
+    });
+  });
+
+  it('has no label when both label cells are NULL (a LEFT JOIN without a label), half a label when one is', () => {
+    const none = transactionRecord([...ROW, null, null], 'row 5', withLabels);
+    expect(none).toEqual({ row: expect.objectContaining({ label: null }) });
+    expect(transactionRecord([...ROW, '1', null], 'row 6', withLabels)).toEqual({
+      reject: {
+        where: 'row 6',
+        eventId: 'e1',
+        reason: 'label columns is_fraud, label_time are all set or all empty',
+      },
+    });
+    const labelled = transactionRecord([...ROW, '0', '1767229200000'], 'row 7', withLabels);
+    expect('row' in labelled && labelled.row.label).toMatchObject({ is_fraud: false, label_time: 1767229200000 });
+  });
+});
+
 describe('a row’s label', () => {
   it('is built from the transaction’s own fields and the label columns', () => {
     const record = transactionRecord([...ROW, 'true', '1767229200000'], 'line 2', withLabels);

@@ -94,7 +94,10 @@ export function transactionColumns(header: readonly string[], source: string, wh
   return { names, index, withLabels: labelsGiven.length === labels.length };
 }
 
-/** A cell as the field's value, or why not. CSV cells are strings; Parquet's are typed. */
+/**
+ * A cell as the field's value, or why not. CSV and query cells are strings (a query's NULL is null,
+ * empty as an empty CSV cell); Parquet's are typed.
+ */
 export function fieldValue(spec: FieldSpec, cell: unknown): { value: unknown } | { problem: string } {
   const empty = cell === null || cell === undefined || (typeof cell === 'string' && cell.trim() === '');
   if (empty) return spec.nullable || spec.optional ? { value: null } : { problem: `column ${spec.name} is empty` };

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { NO_WATERMARK, type Watermark } from '@pipeline/feature-sets';
 import { type Engine, processLabels, processTransactions } from '@pipeline/features';
-import { globEscape, type RedisClient } from '@pipeline/shared';
+import { type ClickHouseClient, globEscape, type RedisClient } from '@pipeline/shared';
 import type { Label, Transaction } from '@pipeline/topology';
 import { csvRows } from './csv-rows.js';
 import { parquetRows } from './parquet-rows.js';
+import { queryRows } from './query-rows.js';
 import { type Header, type RowSource, whereOf } from './row-source.js';
 import {
   LABEL_FIELDS,
@@ -17,7 +18,7 @@ import {
 } from './transaction-rows.js';
 import type { BatchInput, InputRecord } from './types.js';
 
-/** Raw transactions read from a file, in the file's order. */
+/** Raw transactions read from a file or a query, in its order. */
 export interface TransactionSource {
   readonly source: string;
   records(): AsyncIterable<TransactionRecord>;
@@ -63,6 +64,11 @@ export async function csvTransactions(path: string): Promise<TransactionSource> 
 /** A Parquet file of transactions (the CSV's columns), one row group at a time. */
 export async function parquetTransactions(path: string): Promise<TransactionSource> {
   return transactionSource(await parquetRows(path));
+}
+
+/** The rows of a ClickHouse SELECT returning the CSV's columns (a NULL read as an empty cell), in the result's order. */
+export function queryTransactions(client: ClickHouseClient, query: string): TransactionSource {
+  return transactionSource(queryRows(client, query));
 }
 
 /** Labels waiting for their label time, earliest first (a binary heap). */
@@ -125,11 +131,12 @@ export interface TransactionsInput extends BatchInput {
 /**
  * The vectors of raw transactions, computed by the feature service's own engine (processLabels,
  * processTransactions: the functions its consumers call) on Redis state of the run's own, and
- * handed to the batch runner as rows. The rows go through the engine in the file's order, as one
+ * handed to the batch runner as rows. The rows go through the engine in the input's order, as one
  * partition's stream would: an event more than the allowed lateness behind the latest one before it
- * is refused as the stream refuses it (a file should be sorted by event_time). Before each batch,
- * every label with a label time up to the batch's latest event time is applied, in label-time
- * order, as the stream's label gate does. Rows the engine refuses become rejects with its reason.
+ * is refused as the stream refuses it (a file, or a query's result, should be sorted by event_time).
+ * Before each batch, every label with a label time up to the batch's latest event time is applied,
+ * in label-time order, as the stream's label gate does. Rows the engine refuses become rejects with
+ * its reason.
  */
 export function transactionsInput(source: TransactionSource, options: FeatureRunOptions): TransactionsInput {
   const { redis, engine, now = Date.now } = options;

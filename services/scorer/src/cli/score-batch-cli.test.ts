@@ -57,14 +57,22 @@ describe('parseBatchArgs', () => {
     expect(() => parseBatchArgs([...base, '--input', 'a.csv', '--bogus'])).toThrow(/bogus/);
   });
 
-  it('takes --transactions with an input file only, and a positive --feature-batch', () => {
+  it('takes --transactions with an input file or a query, one of them, and a positive --feature-batch', () => {
     const base = ['--model', 'champion', '--output', 'b.csv', '--transactions'];
     expect(parseBatchArgs([...base, '--input', 'tx.parquet'])).toMatchObject({
       transactions: true,
+      input: 'tx.parquet',
+      query: undefined,
       featureBatch: 5000,
     });
-    expect(() => parseBatchArgs([...base, '--query', 'SELECT 1'])).toThrow(
-      /--transactions reads raw transactions from an --input file/,
+    expect(parseBatchArgs([...base, '--query', 'SELECT * FROM tx ORDER BY event_time'])).toMatchObject({
+      transactions: true,
+      input: undefined,
+      query: 'SELECT * FROM tx ORDER BY event_time',
+    });
+    expect(() => parseBatchArgs(base)).toThrow(/exactly one of --input and --query/);
+    expect(() => parseBatchArgs([...base, '--input', 'tx.csv', '--query', 'SELECT 1'])).toThrow(
+      /exactly one of --input and --query/,
     );
     expect(() => parseBatchArgs([...base, '--input', 'tx.csv', '--feature-batch', 'x'])).toThrow(
       /--feature-batch 'x' is not a positive integer/,

@@ -17,6 +17,7 @@ import {
   batchPrefix,
   csvTransactions,
   parquetTransactions,
+  queryTransactions,
   removePrefix,
   type TransactionsInput,
   transactionsInput,
@@ -28,18 +29,19 @@ import { createScoringPool } from '../pool.js';
 import { fileRegistry } from '../registry/file-registry.js';
 
 export const USAGE = `usage: npm run score:batch -- --model <name@version|champion|challenger|shadow>
-         (--input <file.csv|file.parquet> [--transactions] | --query "<SELECT ...>") (--output <file.csv> | --table <table>)
+         (--input <file.csv|file.parquet> | --query "<SELECT ...>") [--transactions] (--output <file.csv> | --table <table>)
          [--explain] [--explain-min-score <0..1>] [--rejects <file.csv>] [--chunk <rows>] [--insert-rows <rows>] [--feature-batch <rows>]
   --input        CSV with a header, or Parquet (uncompressed or Snappy): event_id and the ${fraudFeatureSet.name} v${fraudFeatureSet.version} feature columns (any order, others ignored)
-  --transactions the --input rows are raw transactions (the transaction schema's fields, optionally is_fraud and label_time),
-                 sorted by event_time; their vectors are computed by the feature service's engine on Redis keys of the run's own, removed at the end,
-                 --feature-batch (5000) transactions per engine call
-  --query        a ClickHouse SELECT returning event_id and feature_values (feature_set, feature_set_version checked if returned)
+  --transactions the --input rows or the --query result are raw transactions (the transaction schema's fields, optionally is_fraud and
+                 label_time; times in epoch ms, a NULL as an empty cell), sorted by event_time; their vectors are computed by the feature
+                 service's engine on Redis keys of the run's own, removed at the end, --feature-batch (5000) transactions per engine call
+  --query        a ClickHouse SELECT returning event_id and feature_values (feature_set, feature_set_version checked if returned),
+                 or with --transactions the transactions' columns
   --output       CSV: event_id, model, feature set, score, up to 3 contributions (written as <file>.partial, renamed when done)
   --table        a ClickHouse table with the batch_scores columns (migration 0008), in CLICKHOUSE_DATABASE
   --explain      top contributions for scores >= --explain-min-score (default SCORER_EXPLAIN_MIN_SCORE, 0.05); costs one row of inference per feature
   --rejects      where rows that cannot be scored go, with the reason (default <output>.rejects.csv, or batch-rejects-<time>.csv with --table)
-Environment: MODEL_REGISTRY_DIR, SCORER_THREADS; CLICKHOUSE_URL and CLICKHOUSE_DATABASE with --query or --table;
+Environment: MODEL_REGISTRY_DIR, SCORER_THREADS; CLICKHOUSE_URL and CLICKHOUSE_DATABASE with --query (with or without --transactions) or --table;
   REDIS_URL (REDIS_TLS_CA, REDIS_CLUSTER) and the feature service's FEATURES_ALLOWED_LATENESS, FEATURES_MAX_FUTURE,
   FEATURES_MAX_AMOUNT_MINOR, FEATURES_OUTPUT_RETENTION with --transactions.
 Exit: 0 every row scored, 3 done but some rows rejected, 1 failed, 2 bad arguments.`;
@@ -93,8 +95,6 @@ export function parseBatchArgs(argv: string[]) {
     throw new UsageError('give exactly one of --input and --query');
   if ((values.output === undefined) === (values.table === undefined))
     throw new UsageError('give exactly one of --output and --table');
-  if (values.transactions && values.input === undefined)
-    throw new UsageError('--transactions reads raw transactions from an --input file; --query takes feature vectors');
   if (values.input !== undefined && !/\.(csv|parquet)$/i.test(values.input))
     throw new UsageError(`--input ${values.input}: only CSV (.csv) and Parquet (.parquet) files are read`);
   const count = (flag: string, text: string) => {
@@ -171,10 +171,13 @@ async function run(args: BatchArgs, io: BatchCliIo): Promise<number> {
   try {
     const model = await loadModel(registry, ref, { featureSet, pool, shadow: false, explain: args.explain });
     if (features) redis = await connectFeaturesRedis(features);
-    if (features && args.input !== undefined) {
-      const source = /\.parquet$/i.test(args.input)
-        ? await parquetTransactions(args.input)
-        : await csvTransactions(args.input);
+    if (features) {
+      const source =
+        args.input === undefined
+          ? queryTransactions(client as ClickHouseClient, args.query as string)
+          : /\.parquet$/i.test(args.input)
+            ? await parquetTransactions(args.input)
+            : await csvTransactions(args.input);
       transactions = transactionsInput(source, {
         redis: redis as RedisClient,
         engine: batchEngine(features, prefix),
