@@ -23,6 +23,12 @@ function server(name: string, answersAfterStart: boolean, calls: string[]): Loca
     },
     probe: async () => started && answersAfterStart,
     stop: async () => true,
+    configure: async () => {
+      calls.push(`configure ${name}`);
+    },
+    warmUp: async () => {
+      calls.push(`warm up ${name}`);
+    },
   };
 }
 
@@ -32,8 +38,27 @@ describe('infra up', () => {
     const lines: string[] = [];
     const started = await up((l) => lines.push(l), [server('a', true, calls), server('b', true, calls)], lockFile());
     expect(started.sort()).toEqual(['a', 'b']);
-    expect(calls).toEqual(['install a', 'install b', 'start a', 'start b']);
+    expect(calls).toEqual([
+      'install a',
+      'install b',
+      'start a',
+      'start b',
+      'configure a',
+      'configure b',
+      'warm up a',
+      'warm up b',
+    ]);
     expect(lines.some((l) => l.includes('a') && l.includes('up at a:1'))).toBe(true);
+  });
+
+  it('configures every server but warms up only those it started', async () => {
+    const calls: string[] = [];
+    const running = server('running', true, calls);
+    await running.start();
+    calls.length = 0;
+    const started = await up(() => {}, [running, server('cold', true, calls)], lockFile());
+    expect(started).toEqual(['cold']);
+    expect(calls).toEqual(['install cold', 'start cold', 'configure running', 'configure cold', 'warm up cold']);
   });
 
   it('names the server that never answers and points at its log', async () => {

@@ -87,6 +87,7 @@ async function startServers(report: Report, servers: LocalServer[]): Promise<str
     }),
   );
   for (const server of servers) await server.configure?.();
+  for (const server of servers) if (started.includes(server.name)) await server.warmUp?.(report);
   return started;
 }
 

@@ -12,6 +12,7 @@ import { applyAcls, pipelineAcls } from '../security/kafka-acls.js';
 import type { LocalServer } from '../server.js';
 import { defaultSet, type ServerSet, setHome, setPort, setProcessName } from '../server-set.js';
 import { ensureJavaAndMaven } from '../system.js';
+import { WARM_UP_DEFAULTS, warmUpKafka } from './kafka-warm-up.js';
 
 const SCRAM = 'SCRAM-SHA-512';
 
@@ -29,8 +30,8 @@ export function kafkaServer(set: ServerSet = defaultSet): LocalServer {
   const log4j = `-Dlog4j.configuration=file:${join(infraDir, 'kafka', 'log4j.properties')}`;
   const tls = () => tlsPaths(join(securityDir(set), 'tls'));
 
-  /** An admin client on the internal listener, authenticated by the server certificate (a super user). */
-  const internalAdmin = () => {
+  /** A client on the internal listener, authenticated by the server certificate (a super user). */
+  const internalKafka = (retries = 0) => {
     const paths = tls();
     return new Kafka({
       clientId: 'infra',
@@ -41,10 +42,11 @@ export function kafkaServer(set: ServerSet = defaultSet): LocalServer {
         key: readFileSync(paths.key, 'utf8'),
       },
       connectionTimeout: 3000,
-      retry: { retries: 0 },
+      retry: { retries },
       logLevel: logLevel.NOTHING,
-    }).admin();
+    });
   };
+  const internalAdmin = () => internalKafka().admin();
   const java = (mainClass: string, args: string[]) =>
     spawnSync('java', ['-cp', classpath, log4j, mainClass, ...args], { encoding: 'utf8' });
   const created = (): string[] => (existsSync(scramUsers) ? JSON.parse(readFileSync(scramUsers, 'utf8')) : []);
@@ -154,6 +156,21 @@ export function kafkaServer(set: ServerSet = defaultSet): LocalServer {
         await applyAcls(admin, pipelineAcls());
       } finally {
         await admin.disconnect().catch(() => {});
+      }
+    },
+    async warmUp(report) {
+      try {
+        const { rates, seconds, warm } = await warmUpKafka(internalKafka(5), {
+          ...WARM_UP_DEFAULTS,
+          name: 'infra.warm-up',
+          report,
+        });
+        report(
+          `  kafka            ${warm ? 'warm' : 'still warming'} after ${seconds.toFixed(0)}s (${rates[0]} → ${rates.at(-1)} produce round trips/s)`,
+        );
+      } catch (error) {
+        // The broker answers; only its first minutes are slower.
+        report(`  kafka            warm-up failed, going on cold: ${error instanceof Error ? error.message : error}`);
       }
     },
     stop: () => stopByPid(processName, 30_000),
