@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '@pipeline/e2e/src/processes/service-process.js';
 import { fraudFeatureSet, WATERMARK_RANK } from '@pipeline/feature-sets';
 import { type DeadLetter, MAX_ORIGINAL_BYTES, readIngestTime } from '@pipeline/shared';
 import { bearer, readMessages, servers, uniqueName } from '@pipeline/testing';
@@ -94,14 +94,6 @@ let topics: Topics;
 let child: ChildProcess;
 let apiPort: number;
 const group = uniqueName('bad-group');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   topics = await createTopics(kafka, 'bad');

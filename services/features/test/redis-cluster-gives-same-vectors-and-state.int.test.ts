@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '@pipeline/e2e/src/processes/service-process.js';
 import { fraudFeatureSet } from '@pipeline/feature-sets';
 import { connectRedis, dataNodes, type Kafka, type RedisClient } from '@pipeline/shared';
 import { bearer, createTopic, type RedisCluster, servers, startRedisCluster, uniqueName } from '@pipeline/testing';
@@ -28,14 +28,6 @@ let cluster: RedisCluster;
 let onOne: RedisClient;
 let onCluster: RedisClient;
 const cleanups: (() => Promise<void>)[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 // a sample of entities for the read API, customers and terminals
 const sample = [
