@@ -12,7 +12,7 @@ export interface WarmUpOptions {
   /** Topic and consumer group of the warm-up; both are deleted at the end. */
   name: string;
   maxSeconds: number;
-  /** The rate is measured over windows this long; warm once a window gains less than `minGain` on the one before. */
+  /** The rate is measured over windows this long; warm once two in a row gain less than `minGain` (see stoppedGaining). */
   windowSeconds: number;
   minGain: number;
   report?: (line: string) => void;
@@ -35,11 +35,14 @@ const PRODUCERS = 4;
 const MESSAGES_PER_SEND = 20;
 const VALUE = Buffer.alloc(400, 1);
 
-/** True once the last window's rate gained less than `minGain` over the one before (at least three windows). */
+/**
+ * True once two windows in a row gained less than `minGain` on the best window before them: one
+ * window alone is too noisy on a shared machine.
+ */
 export function stoppedGaining(rates: readonly number[], minGain: number): boolean {
-  if (rates.length < 3) return false;
-  const [before, last] = rates.slice(-2) as [number, number];
-  return last < before * (1 + minGain);
+  if (rates.length < 4) return false;
+  const best = Math.max(...rates.slice(0, -2));
+  return rates.slice(-2).every((rate) => rate < best * (1 + minGain));
 }
 
 export async function warmUpKafka(kafka: Kafka, options: WarmUpOptions): Promise<WarmUpResult> {
