@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runCredentials } from '@pipeline/e2e/src/processes/credentials.js';
 import { freePort } from '@pipeline/e2e/src/processes/service-process.js';
+import { startDeadLettersReader } from '@pipeline/e2e/src/run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '@pipeline/e2e/src/run/namespace.js';
 import { startPipeline } from '@pipeline/e2e/src/run/pipeline.js';
 import { createRunResources, removeRunResources } from '@pipeline/e2e/src/run/resources.js';
@@ -121,8 +122,25 @@ await runMain('bench-api', async () => {
   // Every answer against the decisions topic: the API's fallback claims the engine's marker, so the
   // decision the pipeline emits for an event must be the one answered.
   const answered = new Map<string, string>();
-  const onTopic = await readDecisions(kafka, createAvroSerde(registry), ns.topics, `${ns.groupPrefix}bench-reader`);
-  let check = { answered: 0, found: 0, differing: 0, duplicates: 0, differingDuplicates: 0, transactionsTwice: 0 };
+  const serde = createAvroSerde(registry);
+  const onTopic = await readDecisions(kafka, serde, ns.topics, `${ns.groupPrefix}bench-reader`);
+  // An answered event the pipeline refused (late, under overload) has no decision on the topic.
+  const deadLetters = await startDeadLettersReader({
+    kafka,
+    serde,
+    ns,
+    groupId: `${ns.groupPrefix}bench-dead-letters`,
+  });
+  let check = {
+    answered: 0,
+    found: 0,
+    deadLettered: 0,
+    transactionMissing: 0,
+    differing: 0,
+    duplicates: 0,
+    differingDuplicates: 0,
+    transactionsTwice: 0,
+  };
   try {
     const events = transactions(simulate({ seed: Number(args.seed), startTime: Date.UTC(2025, 0, 1), days: 3_650 }));
     const next = () => {
@@ -150,11 +168,15 @@ await runMain('bench-api', async () => {
       );
       if (non200 > 0) console.log(`     statuses: ${JSON.stringify(step.statuses)}`);
     }
-    check = await onTopic.compare(answered);
+    check = await onTopic.compare(answered, deadLetters.eventIds());
     console.log(
-      `\n   answers checked against the decisions topic: ${check.found} of ${check.answered} found there, ${check.differing} different, ${check.duplicates} decided again (${check.differingDuplicates} of them differently), ${check.transactionsTwice} transactions on their topic twice`,
+      `\n   answers checked against the decisions topic: ${check.found} of ${check.answered} found there; of the others ${check.deadLettered} dead-lettered, ${check.transactionMissing} without their transaction on its topic; ${check.differing} different, ${check.duplicates} decided again (${check.differingDuplicates} of them differently), ${check.transactionsTwice} transactions on their topic twice`,
     );
+    for (const [reason, { count, example }] of Object.entries(deadLetters.stats().byReason)) {
+      console.log(`   dead letters: ${count} ${reason}, e.g. "${example}"`);
+    }
   } finally {
+    await deadLetters.stop();
     await onTopic.stop();
     const exits = await pipeline.stop();
     for (const e of exits.filter((x) => !x.clean)) console.log(`  ${e.name} did not stop cleanly (code ${e.code})`);
@@ -193,8 +215,8 @@ function canonical(decision: Decision): string {
 }
 
 /**
- * Reads the run's decisions and transactions topics from their start; `compare` waits (up to 15 s)
- * for the answered events' decisions to be there. Counts events decided more than once, and
+ * Reads the run's decisions and transactions topics from their start; `compare` waits for the
+ * answered events' decisions to be there, while decisions still come. Counts events decided more than once, and
  * transactions on the topic more than once (a producer retry writes a message again).
  */
 async function readDecisions(
@@ -210,6 +232,7 @@ async function readDecisions(
   let duplicates = 0;
   let differingDuplicates = 0;
   let transactionsTwice = 0;
+  let lastDecisionAt = Date.now();
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topics.decisions, topics.transactions], fromBeginning: true });
@@ -225,6 +248,7 @@ async function readDecisions(
         return;
       }
       await decoder.prepare(batch.messages.map((m) => m.value));
+      lastDecisionAt = Date.now();
       for (const m of batch.messages) {
         const d = decoder.decode(m.value);
         const text = canonical(d);
@@ -238,20 +262,36 @@ async function readDecisions(
     },
   });
   return {
-    async compare(answers: Map<string, string>) {
-      const end = Date.now() + 15_000;
-      while (Date.now() < end && [...answers.keys()].some((id) => !seen.has(id))) {
+    async compare(answers: Map<string, string>, deadLettered: ReadonlySet<string>) {
+      // A pipeline behind the offered rate decides the rest after the last request: wait while
+      // decisions still come, up to 15 s after the last one.
+      while (Date.now() - lastDecisionAt < 15_000 && [...answers.keys()].some((id) => !seen.has(id))) {
         await new Promise((r) => setTimeout(r, 200));
       }
       let found = 0;
+      let deadLetteredAnswers = 0;
+      let transactionMissing = 0;
       let differing = 0;
       for (const [id, text] of answers) {
         const there = seen.get(id);
-        if (there === undefined) continue;
+        if (there === undefined) {
+          if (deadLettered.has(id)) deadLetteredAnswers++;
+          else if (!produced.has(id)) transactionMissing++;
+          continue;
+        }
         found++;
         if (there !== text) differing++;
       }
-      return { answered: answers.size, found, differing, duplicates, differingDuplicates, transactionsTwice };
+      return {
+        answered: answers.size,
+        found,
+        deadLettered: deadLetteredAnswers,
+        transactionMissing,
+        differing,
+        duplicates,
+        differingDuplicates,
+        transactionsTwice,
+      };
     },
     stop: () => consumer.disconnect(),
   };
