@@ -1,13 +1,5 @@
 import type { Kafka } from 'kafkajs';
 
-/**
- * A freshly started broker runs its request path, and TLS's AES-GCM above all, in interpreted and C1
- * code: the JVM's GHASH intrinsic is C2's only, and C2 takes tens of seconds of CPU to get there (the
- * README's "Local infrastructure"). On two cores that is CPU the pipeline needs, and the first minutes
- * of a demo or benchmark decided on rules alone. So `up` drives produce, fetch and commit traffic
- * through a broker it started until the round trips stop getting faster, on a topic and group it
- * deletes afterwards.
- */
 export interface WarmUpOptions {
   /** Topic and consumer group of the warm-up; both are deleted at the end. */
   name: string;
@@ -45,6 +37,14 @@ export function stoppedGaining(rates: readonly number[], minGain: number): boole
   return rates.slice(-2).every((rate) => rate < best * (1 + minGain));
 }
 
+/**
+ * A freshly started broker runs its request path, and TLS's AES-GCM above all, in interpreted and C1
+ * code: the JVM's GHASH intrinsic is C2's only, and C2 takes tens of seconds of CPU to get there (the
+ * README's "Local infrastructure"). On two cores that is CPU the pipeline needs, and the first minutes
+ * of a demo or benchmark decided on rules alone. So `up` drives produce, fetch and commit traffic
+ * through a broker it started until the round trips stop getting faster, on a topic and group it
+ * deletes afterwards.
+ */
 export async function warmUpKafka(kafka: Kafka, options: WarmUpOptions): Promise<WarmUpResult> {
   const { name: topic, maxSeconds, windowSeconds, minGain, report = () => {} } = options;
   const admin = kafka.admin();
