@@ -87,7 +87,9 @@ async function startServers(report: Report, servers: LocalServer[]): Promise<str
     }),
   );
   for (const server of servers) await server.configure?.();
-  for (const server of servers) if (started.includes(server.name)) await server.warmUp?.(report);
+  for (const server of servers) {
+    if (started.includes(server.name)) await server.warmUp?.((line) => report(`  ${server.name.padEnd(16)} ${line}`));
+  }
   return started;
 }
 

@@ -13,7 +13,10 @@ export interface LocalServer {
   stop(): Promise<boolean>;
   /** Idempotent set-up once it answers (users, ACLs), run by `up` whether it started it or found it up. */
   configure?(): Promise<void>;
-  /** Run by `up` after `configure`, only when it started the server: brings a cold server up to speed. */
+  /**
+   * Run by `up` after `configure`, only when it started the server: brings a cold server up to speed.
+   * Lines given to `report` are printed after the server's name.
+   */
   warmUp?(report: (line: string) => void): Promise<void>;
   /** Seconds to wait for `probe` after `start`. */
   readonly startTimeoutSec: number;

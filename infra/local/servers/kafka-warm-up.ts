@@ -71,7 +71,7 @@ export async function warmUpKafka(kafka: Kafka, options: WarmUpOptions): Promise
         rates.push(Math.round((sends - from) / windowSeconds));
         const seconds = (Date.now() - started) / 1000;
         warm = stoppedGaining(rates, minGain);
-        report(`  kafka            warming up: ${seconds.toFixed(0)}s, ${rates.at(-1)} produce round trips/s`);
+        report(`warming up: ${seconds.toFixed(0)}s, ${rates.at(-1)} produce round trips/s`);
         if (warm || seconds >= maxSeconds) done = true;
       }
     })();

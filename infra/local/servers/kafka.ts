@@ -166,11 +166,11 @@ export function kafkaServer(set: ServerSet = defaultSet): LocalServer {
           report,
         });
         report(
-          `  kafka            ${warm ? 'warm' : 'still warming'} after ${seconds.toFixed(0)}s (${rates[0]} → ${rates.at(-1)} produce round trips/s)`,
+          `${warm ? 'warm' : 'still warming'} after ${seconds.toFixed(0)}s (${rates[0]} → ${rates.at(-1)} produce round trips/s)`,
         );
       } catch (error) {
         // The broker answers; only its first minutes are slower.
-        report(`  kafka            warm-up failed, going on cold: ${error instanceof Error ? error.message : error}`);
+        report(`warm-up failed, going on cold: ${error instanceof Error ? error.message : error}`);
       }
     },
     stop: () => stopByPid(processName, 30_000),

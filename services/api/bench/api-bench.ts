@@ -131,16 +131,7 @@ await runMain('bench-api', async () => {
     ns,
     groupId: `${ns.groupPrefix}bench-dead-letters`,
   });
-  let check = {
-    answered: 0,
-    found: 0,
-    deadLettered: 0,
-    transactionMissing: 0,
-    differing: 0,
-    duplicates: 0,
-    differingDuplicates: 0,
-    transactionsTwice: 0,
-  };
+  let check: TopicCheck;
   try {
     const events = transactions(simulate({ seed: Number(args.seed), startTime: Date.UTC(2025, 0, 1), days: 3_650 }));
     const next = () => {
@@ -214,10 +205,12 @@ function canonical(decision: Decision): string {
   return JSON.stringify(decision, Object.keys(decision).sort());
 }
 
+type TopicCheck = Awaited<ReturnType<Awaited<ReturnType<typeof readDecisions>>['compare']>>;
+
 /**
  * Reads the run's decisions and transactions topics from their start; `compare` waits for the
- * answered events' decisions to be there, while decisions still come. Counts events decided more than once, and
- * transactions on the topic more than once (a producer retry writes a message again).
+ * answered events' decisions to be there, while decisions still come. Counts events decided more
+ * than once, and transactions on the topic more than once (a producer retry writes a message again).
  */
 async function readDecisions(
   kafka: Kafka,
