@@ -50,7 +50,8 @@ export const fraudTopics = {
     key: 'customer_id',
     valueSchema: 'fraud/decision',
     retention: '7d',
-    producers: ['decision'],
+    // The API emits its answered fallback of an event the pipeline dead-lettered (services/api/README.md).
+    producers: ['decision', 'api'],
     consumers: ['sink', 'downstream consumers', 'api'],
     compatibility: 'FULL_TRANSITIVE',
     description: 'Approve, review, decline or step-up for every transaction, with reasons and provenance.',

@@ -9,7 +9,7 @@ export const pipelineTopics = {
     valueSchema: 'pipeline/dead-letter',
     retention: '30d',
     producers: ['every service'],
-    consumers: ['sink', 'operators'],
+    consumers: ['sink', 'api', 'operators'],
     description: 'Messages a service could not process, with the reason and their topic, partition and offset.',
   }),
   audit: topic({

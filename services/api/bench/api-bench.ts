@@ -99,6 +99,7 @@ await runMain('bench-api', async () => {
       API_TRANSACTIONS_TOPIC: ns.topics.transactions,
       API_ENRICHED_TOPIC: ns.topics.enriched,
       API_DECISIONS_TOPIC: ns.topics.decisions,
+      API_DEAD_LETTER_TOPIC: ns.topics.deadLetters,
       API_AUDIT_TOPIC: ns.topics.audit,
       // The engine's marker keys: the API's fallback claims go where the engine looks.
       DECISION_REDIS_PREFIX: decisionEnv.DECISION_REDIS_PREFIX as string,
@@ -161,7 +162,7 @@ await runMain('bench-api', async () => {
     }
     check = await onTopic.compare(answered, deadLetters.eventIds());
     console.log(
-      `\n   answers checked against the decisions topic: ${check.found} of ${check.answered} found there; of the others ${check.deadLettered} dead-lettered, ${check.transactionMissing} without their transaction on its topic; ${check.differing} different, ${check.duplicates} decided again (${check.differingDuplicates} of them differently), ${check.transactionsTwice} transactions on their topic twice`,
+      `\n   answers checked against the decisions topic: ${check.found} of ${check.answered} found there (${check.foundDeadLettered} of them dead-lettered by the pipeline and emitted by the API); of the others ${check.deadLettered} dead-lettered, ${check.transactionMissing} without their transaction on its topic; ${check.differing} different, ${check.duplicates} decided again (${check.differingDuplicates} of them differently), ${check.transactionsTwice} transactions on their topic twice`,
     );
     for (const [reason, { count, example }] of Object.entries(deadLetters.stats().byReason)) {
       console.log(`   dead letters: ${count} ${reason}, e.g. "${example}"`);
@@ -262,6 +263,7 @@ async function readDecisions(
         await new Promise((r) => setTimeout(r, 200));
       }
       let found = 0;
+      let foundDeadLettered = 0;
       let deadLetteredAnswers = 0;
       let transactionMissing = 0;
       let differing = 0;
@@ -273,11 +275,14 @@ async function readDecisions(
           continue;
         }
         found++;
+        // The pipeline dead-lettered it, so the API emitted its answered fallback.
+        if (deadLettered.has(id)) foundDeadLettered++;
         if (there !== text) differing++;
       }
       return {
         answered: answers.size,
         found,
+        foundDeadLettered,
         deadLettered: deadLetteredAnswers,
         transactionMissing,
         differing,

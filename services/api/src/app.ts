@@ -7,6 +7,7 @@ import { type DecisionHttpServer, startDecisionHttp } from './http.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createApiKeys } from './keys.js';
 import { type ApiPipeline, createApiPipeline } from './pipeline.js';
+import { createStranded } from './stranded.js';
 import { Waiters } from './waiters.js';
 
 export interface ApiOptions {
@@ -20,7 +21,9 @@ export interface ApiOptions {
   /** Who may call it: POST /v1/decisions needs the `decide` role. */
   auth: HttpAuth;
   groupId: string;
-  topics: { transactions: string; enriched: string; decisions: string };
+  topics: { transactions: string; enriched: string; decisions: string; deadLetters: string };
+  /** How long a claimed fallback waits for its event's dead letter (or decision) before it is forgotten. */
+  strandedHoldMs: number;
   deadline: { defaultMs: number; minMs: number; maxMs: number };
   produceTimeoutMs: number;
   emittedGraceMs: number;
@@ -45,29 +48,53 @@ export async function startApi(options: ApiOptions): Promise<Api> {
   const requests = meter.createCounter('api_requests', { description: 'Requests answered, by status and source' });
   const latency = meter.createHistogram('api_latency', { unit: 'ms', description: 'From arrival to response' });
 
-  const waiters = new Waiters();
-  const pipeline = createApiPipeline({
-    kafka: options.kafka,
-    serde: options.serde,
-    logger: options.logger,
-    waiters,
-    topics: options.topics,
-    groupId: options.groupId,
+  const strandedEmitted = meter.createCounter('api_stranded_decisions', {
+    description: 'Answered fallbacks emitted by the API: the pipeline dead-lettered their event',
   });
-  // Only claim() is used: the engine's marker, with the engine's TTL (scores are never held here).
+
+  // The engine's markers, with the engine's TTL (scores are never held here): claim() and markEmitted().
   const engineState = new JoinState(
     options.redis,
     createKeys(options.engine.keyPrefix),
     { scoresMs: options.engine.decidedTtlMs, decidedMs: options.engine.decidedTtlMs },
     fraudRefs,
   );
+  const waiters = new Waiters();
+  const stranded = createStranded({
+    emit: async (decisions) => {
+      await pipeline.produceDecisions(decisions);
+      await engineState.markEmitted(decisions);
+    },
+    onEmitted: (decisions) => strandedEmitted.add(decisions.length),
+    onError: (err, decisions) =>
+      options.logger.error(
+        { err, events: decisions.length, example: decisions[0]?.event_id },
+        'could not emit answered decisions of dead-lettered events; retrying',
+      ),
+    holdMs: options.strandedHoldMs,
+    retryMs: 1_000,
+    now: () => performance.now(),
+  });
+  const pipeline = createApiPipeline({
+    kafka: options.kafka,
+    serde: options.serde,
+    logger: options.logger,
+    waiters,
+    stranded,
+    topics: options.topics,
+    groupId: options.groupId,
+  });
   const deps: DecideRequestDeps = {
     store: createIdempotencyStore(options.redis, createApiKeys(options.keyPrefix), options.idempotencyTtlMs),
     waiters,
     unavailable: () =>
       pipeline.unavailable() ?? (options.redis.status === 'ready' ? null : `Redis ${options.redis.status}`),
     produce: (t) => pipeline.produce(t),
-    claim: async (d) => (await engineState.claim([d]))[0] ?? null,
+    claim: async (d) => {
+      const claimed = (await engineState.claim([d]))[0] ?? null;
+      if (claimed === d) stranded.claimed(d);
+      return claimed;
+    },
     fallback: (t, enriched) => rulesOnlyDecision(options.rules.current(), t, enriched, options.featureSet, Date.now()),
     produceTimeoutMs: options.produceTimeoutMs,
     emittedGraceMs: options.emittedGraceMs,
@@ -89,6 +116,7 @@ export async function startApi(options: ApiOptions): Promise<Api> {
       },
     });
   } catch (error) {
+    stranded.close();
     await pipeline.stop();
     throw error;
   }
@@ -98,6 +126,7 @@ export async function startApi(options: ApiOptions): Promise<Api> {
     pipeline,
     async close() {
       await http.close();
+      stranded.close();
       await pipeline.stop();
     },
   };

@@ -30,6 +30,8 @@ describe('api config', () => {
       API_REDIS_PREFIX: 'api:',
       API_TRANSACTIONS_TOPIC: 'transactions',
       API_DECISIONS_TOPIC: 'decisions',
+      API_DEAD_LETTER_TOPIC: 'dead-letters',
+      API_STRANDED_HOLD: 300_000,
       DECISION_REDIS_PREFIX: 'decision:',
     });
   });
@@ -37,6 +39,7 @@ describe('api config', () => {
   it('names a bad variable', () => {
     expect(failing({ API_DEADLINE_DEFAULT: 'fast' }).variables).toEqual(['API_DEADLINE_DEFAULT']);
     expect(failing({ API_MAX_BODY_BYTES: '-1' }).variables).toEqual(['API_MAX_BODY_BYTES']);
+    expect(failing({ API_STRANDED_HOLD: 'a while' }).variables).toEqual(['API_STRANDED_HOLD']);
   });
 
   it('refuses a default deadline outside its bounds', () => {

@@ -30,6 +30,10 @@ export const apiVars = {
   API_TRANSACTIONS_TOPIC: env.string().default(fraudTopics.transactions.name),
   API_ENRICHED_TOPIC: env.string().default(fraudTopics.enriched.name),
   API_DECISIONS_TOPIC: env.string().default(fraudTopics.decisions.name),
+  /** Read for the transactions the pipeline dead-lettered: an answered fallback of one is emitted by the API. */
+  API_DEAD_LETTER_TOPIC: env.string().default(pipelineTopics.deadLetters.name),
+  /** How long an answered fallback waits for its event's dead letter (or the engine's decision of it). */
+  API_STRANDED_HOLD: env.duration().default(300_000),
   /** Where the start-up configuration is audited (the sink stores it in audit_log). */
   API_AUDIT_TOPIC: env.string().default(pipelineTopics.audit.name),
   /** The decision engine's: the fallback is decided with its rule file and claimed under its marker keys. */

@@ -53,7 +53,9 @@ await runMain('api', async () => {
       transactions: config.API_TRANSACTIONS_TOPIC,
       enriched: config.API_ENRICHED_TOPIC,
       decisions: config.API_DECISIONS_TOPIC,
+      deadLetters: config.API_DEAD_LETTER_TOPIC,
     },
+    strandedHoldMs: config.API_STRANDED_HOLD,
     deadline: {
       defaultMs: config.API_DEADLINE_DEFAULT,
       minMs: config.API_DEADLINE_MIN,

@@ -4,6 +4,8 @@ import {
   type AvroSerde,
   type Consumer,
   createProducer,
+  type DeadLetter,
+  type Decoder,
   type Encoder,
   errorMessage,
   type Kafka,
@@ -12,6 +14,7 @@ import {
   PUBLISH_TIME_HEADER,
 } from '@pipeline/shared';
 import { type Decision, type EnrichedTransaction, schemaFor, type Transaction, valueSubject } from '@pipeline/topology';
+import type { Stranded } from './stranded.js';
 import { transactionType } from './validate.js';
 import type { Waiters } from './waiters.js';
 
@@ -20,7 +23,8 @@ export interface ApiPipelineOptions {
   serde: AvroSerde;
   logger: Logger;
   waiters: Waiters;
-  topics: { transactions: string; enriched: string; decisions: string };
+  stranded: Pick<Stranded, 'deadLettered' | 'decided'>;
+  topics: { transactions: string; enriched: string; decisions: string; deadLetters: string };
   /** This instance's consumer group: unique per instance (`groupIdFor`), never shared. */
   groupId: string;
   /** How long the broker may hold an idle fetch (a fetch answers on its first byte). */
@@ -34,6 +38,8 @@ export interface ApiPipeline {
   unavailable(): string | null;
   /** Produces a transaction as the load generator does: keyed by customer_id, `publish-time-ms` header, acks -1. */
   produce(transaction: Transaction): Promise<void>;
+  /** Produces decisions to the decisions topic as the engine does: keyed by customer_id, acks -1. */
+  produceDecisions(decisions: readonly Decision[]): Promise<void>;
   /** Connects in the background, retrying until Kafka answers; `unavailable()` says how far it got. */
   start(): void;
   stop(): Promise<void>;
@@ -45,10 +51,11 @@ export function groupIdFor(prefix: string): string {
 }
 
 /**
- * The API's side of Kafka: a producer to the transactions topic, and one consumer reading the
- * decisions and the enriched topics from their end, every partition, handing each record to the
- * waiting requests (matched by event id). Nothing is committed: a restarted instance has no request
- * waiting for anything older, so it starts at the end again (a new group).
+ * The API's side of Kafka: a producer to the transactions topic (and, for stranded fallbacks, the
+ * decisions topic), and one consumer reading the decisions, enriched and dead-letter topics from
+ * their end, every partition, handing each record to the waiting requests (matched by event id) and
+ * each dead-lettered transaction to `stranded`. Nothing is committed: a restarted instance has no
+ * request waiting for anything older, so it starts at the end again (a new group).
  */
 export function createApiPipeline(options: ApiPipelineOptions): ApiPipeline {
   const { kafka, serde, logger, waiters, topics } = options;
@@ -56,6 +63,7 @@ export function createApiPipeline(options: ApiPipelineOptions): ApiPipeline {
   let producer: Producer | undefined;
   let consumer: Consumer | undefined;
   let encoder: Encoder<Transaction> | undefined;
+  let decisionEncoder: Encoder<Decision> | undefined;
   let reason: string | null = 'connecting to Kafka';
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
@@ -63,9 +71,57 @@ export function createApiPipeline(options: ApiPipelineOptions): ApiPipeline {
 
   const decisionDecoder = serde.decoder<Decision>(schemaFor('fraud/decision').type);
   const enrichedDecoder = serde.decoder<EnrichedTransaction>(schemaFor('fraud/enriched-transaction').type);
+  const deadLetterDecoder = serde.decoder<DeadLetter>(schemaFor('pipeline/dead-letter').type);
+  const transactionDecoder = serde.decoder<Transaction>(transactionType);
+
+  /** Not ours to dead-letter (the producing service did or will): a reader skips it. */
+  function skip(error: unknown, topic: string): void {
+    if (undecodable++ % 1000 === 0) {
+      logger.warn({ err: error, topic, undecodable }, 'skipped a record that does not decode');
+    }
+  }
+
+  /** Hands the event id of each dead-lettered transaction (or enriched event) to `stranded`. */
+  async function readDeadLetters(values: readonly (Buffer | null)[]): Promise<void> {
+    await deadLetterDecoder.prepare(values);
+    const originals: { decoder: Decoder<unknown>; eventId(v: unknown): string; value: Buffer | null }[] = [];
+    for (const value of values) {
+      try {
+        const letter = deadLetterDecoder.decode(value);
+        if (letter.topic === topics.transactions) {
+          originals.push({
+            decoder: transactionDecoder,
+            eventId: (v) => (v as Transaction).event_id,
+            value: letter.original_value,
+          });
+        } else if (letter.topic === topics.enriched) {
+          originals.push({
+            decoder: enrichedDecoder,
+            eventId: (v) => (v as EnrichedTransaction).transaction.event_id,
+            value: letter.original_value,
+          });
+        }
+      } catch (error) {
+        skip(error, topics.deadLetters);
+      }
+    }
+    await Promise.all(
+      [transactionDecoder, enrichedDecoder].map((d) =>
+        d.prepare(originals.filter((o) => o.decoder === d).map((o) => o.value)),
+      ),
+    );
+    for (const o of originals) {
+      try {
+        options.stranded.deadLettered(o.eventId(o.decoder.decode(o.value)));
+      } catch {
+        // Bytes that never were a transaction (why many dead letters exist): no request produced them.
+      }
+    }
+  }
 
   async function connect(): Promise<void> {
     encoder ??= await serde.encoder<Transaction>(valueSubject(topics.transactions), transactionType);
+    decisionEncoder ??= await serde.encoder<Decision>(valueSubject(topics.decisions), schemaFor('fraud/decision').type);
     producer = createProducer(kafka);
     producer.on(producer.events.DISCONNECT, () => {
       if (!stopped) reason = 'Kafka producer disconnected';
@@ -96,23 +152,24 @@ export function createApiPipeline(options: ApiPipelineOptions): ApiPipeline {
       if (!restart && !stopped) scheduleReconnect();
     });
     await c.connect();
-    await c.subscribe({ topics: [topics.decisions, topics.enriched], fromBeginning: false });
+    await c.subscribe({ topics: [topics.decisions, topics.enriched, topics.deadLetters], fromBeginning: false });
     await c.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch }) => {
+        if (batch.topic === topics.deadLetters) return readDeadLetters(batch.messages.map((m) => m.value));
         const isDecisions = batch.topic === topics.decisions;
         const decoder = isDecisions ? decisionDecoder : enrichedDecoder;
         await decoder.prepare(batch.messages.map((m) => m.value));
         for (const message of batch.messages) {
           try {
-            if (isDecisions) waiters.deliverDecision(decisionDecoder.decode(message.value));
-            else waiters.deliverEnriched(enrichedDecoder.decode(message.value));
+            if (isDecisions) {
+              const decision = decisionDecoder.decode(message.value);
+              waiters.deliverDecision(decision);
+              options.stranded.decided(decision.event_id);
+            } else waiters.deliverEnriched(enrichedDecoder.decode(message.value));
           } catch (error) {
-            // Not ours to dead-letter (the producing service did or will); a reader skips it.
-            if (undecodable++ % 1000 === 0) {
-              logger.warn({ err: error, topic: batch.topic, undecodable }, 'skipped a record that does not decode');
-            }
+            skip(error, batch.topic);
           }
         }
       },
@@ -162,6 +219,15 @@ export function createApiPipeline(options: ApiPipelineOptions): ApiPipeline {
             headers: { [PUBLISH_TIME_HEADER]: String(Date.now()) },
           },
         ],
+      });
+    },
+    async produceDecisions(decisions) {
+      if (!producer || !decisionEncoder) throw new Error(reason ?? 'Kafka producer not connected');
+      const encode = decisionEncoder;
+      await producer.send({
+        topic: topics.decisions,
+        acks: -1,
+        messages: decisions.map((d) => ({ key: d.customer_id, value: encode.encode(d) })),
       });
     },
     start() {

@@ -1,4 +1,5 @@
 import type { ServiceProcess } from '@pipeline/e2e/src/processes/service-process.js';
+import { WATERMARK_RANK } from '@pipeline/feature-sets';
 import type { Decision } from '@pipeline/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiWorld, buildServices, createApiWorld, eventually, post, transaction } from './harness.js';
@@ -89,5 +90,35 @@ describe('decisions through the pipeline', () => {
     decision = await world.startService('decision', engineTuning);
     expect(await onTopic(tx.event_id)).toEqual(answered);
     expect(world.decisions.filter((d) => d.event_id === tx.event_id)).toHaveLength(1);
+  });
+
+  it('an answered event the feature service dead-letters as late gets its answered decision on the topic, emitted by the API', async () => {
+    const now = Date.now();
+    // Move the partition's watermark (the WATERMARK_RANK-th latest distinct time) to now; an hour
+    // earlier is then past the allowed lateness.
+    const recent = Array.from({ length: WATERMARK_RANK }, (_, i) => transaction({ event_time: now + i }));
+    const answers = await Promise.all(recent.map((t) => post(world.url, t, { 'decision-deadline-ms': '5000' })));
+    expect(answers.map((a) => a.status)).toEqual(recent.map(() => 200));
+    const late = transaction({ event_time: now - 3_600_000, channel: 'ECOM', amount_minor: 60_000 });
+    const response = await post(world.url, late, { 'decision-deadline-ms': '1500' });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      source: 'rules_only_fallback',
+      deadline_exceeded: true,
+      features: 'missing',
+    });
+    const answered = response.body.decision as Decision;
+    expect(answered).toMatchObject({ event_id: late.event_id, path: 'RULES_ONLY', action: 'REVIEW' });
+
+    const letter = await eventually(`the dead letter of ${late.event_id}`, () =>
+      world.deadLetters.find(
+        (l) => l.topic === world.ns.topics.transactions && l.original_key?.toString() === late.customer_id,
+      ),
+    );
+    expect(letter.error).toMatch(/late event/);
+    expect(await onTopic(late.event_id)).toEqual(answered);
+    // The engine never read it: the API's emit is the only one.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(world.decisions.filter((d) => d.event_id === late.event_id)).toHaveLength(1);
   });
 });

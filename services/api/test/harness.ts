@@ -12,6 +12,7 @@ import {
   createKafka,
   createLogger,
   createRegistryClient,
+  type DeadLetter,
   deleteMatching,
   type Kafka,
   kafkaSecurityOf,
@@ -74,6 +75,8 @@ export interface ApiWorld {
   decisions: Decision[];
   /** Event ids of every transaction on the transactions topic so far, in order. */
   transactions: string[];
+  /** Every dead letter on the namespace's dead-letter topic so far. */
+  deadLetters: DeadLetter[];
   /** Another API instance on the namespace (closed with the world). */
   startAnotherApi(): Promise<Api>;
   /** Starts one of the pipeline's services as a process on the namespace (returns once it is ready). */
@@ -131,19 +134,28 @@ export async function createApiWorld(
 
   const decisions: Decision[] = [];
   const transactions: string[] = [];
+  const deadLetters: DeadLetter[] = [];
   const reader = kafka.consumer({ groupId: uniqueName('api-reader'), maxWaitTimeInMs: 100 });
   const decisionDecoder = serde.decoder<Decision>(schemaFor('fraud/decision').type);
   const transactionDecoder = serde.decoder<Transaction>(schemaFor('fraud/transaction').type);
+  const deadLetterDecoder = serde.decoder<DeadLetter>(schemaFor('pipeline/dead-letter').type);
   await reader.connect();
-  await reader.subscribe({ topics: [ns.topics.decisions, ns.topics.transactions], fromBeginning: true });
+  await reader.subscribe({
+    topics: [ns.topics.decisions, ns.topics.transactions, ns.topics.deadLetters],
+    fromBeginning: true,
+  });
   await reader.run({
     eachBatch: async ({ batch }) => {
-      const isDecisions = batch.topic === ns.topics.decisions;
-      const decoder = isDecisions ? decisionDecoder : transactionDecoder;
-      await decoder.prepare(batch.messages.map((m) => m.value));
-      for (const m of batch.messages) {
-        if (isDecisions) decisions.push(decisionDecoder.decode(m.value));
-        else transactions.push(transactionDecoder.decode(m.value).event_id);
+      const values = batch.messages.map((m) => m.value);
+      if (batch.topic === ns.topics.decisions) {
+        await decisionDecoder.prepare(values);
+        decisions.push(...values.map((v) => decisionDecoder.decode(v)));
+      } else if (batch.topic === ns.topics.transactions) {
+        await transactionDecoder.prepare(values);
+        transactions.push(...values.map((v) => transactionDecoder.decode(v).event_id));
+      } else {
+        await deadLetterDecoder.prepare(values);
+        deadLetters.push(...values.map((v) => deadLetterDecoder.decode(v)));
       }
     },
   });
@@ -169,7 +181,13 @@ export async function createApiWorld(
       port: 0,
       auth: principals.auth('api'),
       groupId: uniqueName('api'),
-      topics: { transactions: ns.topics.transactions, enriched: ns.topics.enriched, decisions: ns.topics.decisions },
+      topics: {
+        transactions: ns.topics.transactions,
+        enriched: ns.topics.enriched,
+        decisions: ns.topics.decisions,
+        deadLetters: ns.topics.deadLetters,
+      },
+      strandedHoldMs: 600_000,
       deadline: { defaultMs: 100, minMs: 10, maxMs: 5_000 },
       produceTimeoutMs: 2_000,
       emittedGraceMs: 2_000,
@@ -191,6 +209,7 @@ export async function createApiWorld(
     url: `http://127.0.0.1:${api.port}`,
     decisions,
     transactions,
+    deadLetters,
     async startAnotherApi() {
       const another = await startInstance();
       instances.push(another);
