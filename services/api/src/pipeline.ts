@@ -45,6 +45,12 @@ export interface ApiPipeline {
   stop(): Promise<void>;
 }
 
+/** Reads the event id of a topic's records. */
+interface EventIdReader {
+  decoder: Decoder<unknown>;
+  eventId(value: unknown): string;
+}
+
 /** A group of its own for each instance: it must read every partition of the decisions topic, not a share. */
 export function groupIdFor(prefix: string): string {
   return `${prefix}.${hostname()}.${process.pid}.${randomUUID().slice(0, 8)}`;
@@ -81,38 +87,31 @@ export function createApiPipeline(options: ApiPipelineOptions): ApiPipeline {
     }
   }
 
+  /** The topics whose dead letters strand an answered event, and how to read the event id of their records. */
+  const strandedFrom = new Map<string, EventIdReader>([
+    [topics.transactions, { decoder: transactionDecoder, eventId: (v) => (v as Transaction).event_id }],
+    [topics.enriched, { decoder: enrichedDecoder, eventId: (v) => (v as EnrichedTransaction).transaction.event_id }],
+  ]);
+
   /** Hands the event id of each dead-lettered transaction (or enriched event) to `stranded`. */
   async function readDeadLetters(values: readonly (Buffer | null)[]): Promise<void> {
     await deadLetterDecoder.prepare(values);
-    const originals: { decoder: Decoder<unknown>; eventId(v: unknown): string; value: Buffer | null }[] = [];
+    const letters: DeadLetter[] = [];
     for (const value of values) {
       try {
         const letter = deadLetterDecoder.decode(value);
-        if (letter.topic === topics.transactions) {
-          originals.push({
-            decoder: transactionDecoder,
-            eventId: (v) => (v as Transaction).event_id,
-            value: letter.original_value,
-          });
-        } else if (letter.topic === topics.enriched) {
-          originals.push({
-            decoder: enrichedDecoder,
-            eventId: (v) => (v as EnrichedTransaction).transaction.event_id,
-            value: letter.original_value,
-          });
-        }
+        if (strandedFrom.has(letter.topic)) letters.push(letter);
       } catch (error) {
         skip(error, topics.deadLetters);
       }
     }
-    await Promise.all(
-      [transactionDecoder, enrichedDecoder].map((d) =>
-        d.prepare(originals.filter((o) => o.decoder === d).map((o) => o.value)),
-      ),
-    );
-    for (const o of originals) {
+    for (const [topic, { decoder }] of strandedFrom) {
+      await decoder.prepare(letters.filter((l) => l.topic === topic).map((l) => l.original_value));
+    }
+    for (const letter of letters) {
+      const { decoder, eventId } = strandedFrom.get(letter.topic) as EventIdReader;
       try {
-        options.stranded.deadLettered(o.eventId(o.decoder.decode(o.value)));
+        options.stranded.deadLettered(eventId(decoder.decode(letter.original_value)));
       } catch {
         // Bytes that never were a transaction (why many dead letters exist): no request produced them.
       }
