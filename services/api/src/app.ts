@@ -72,6 +72,7 @@ export async function startApi(options: ApiOptions): Promise<Api> {
         'could not emit answered decisions of dead-lettered events; retrying',
       ),
     holdMs: options.strandedHoldMs,
+    maxHeld: 100_000,
     retryMs: 1_000,
     now: () => performance.now(),
   });

@@ -13,6 +13,7 @@ function setup(emit: StrandedDeps['emit'] = async () => {}) {
     onEmitted: (ds) => emitted.push(ds.map((d) => d.event_id)),
     onError: (_, ds) => errors.push(ds.map((d) => d.event_id)),
     holdMs: 1_000,
+    maxHeld: 3,
     retryMs: 50,
     now: () => clock,
   });
@@ -80,6 +81,19 @@ describe('stranded fallback decisions', () => {
     expect(emitted).toEqual([]);
     // Pruned on the next call: only e2's fresh claim is held.
     expect(stranded.size).toBe(1);
+  });
+
+  it('remembers the newest claims and dead letters only, past its bound', async () => {
+    const { stranded, emitted, settle } = setup();
+    for (const id of ['d1', 'd2', 'd3', 'd4']) stranded.deadLettered(id);
+    for (const id of ['c1', 'c2', 'c3', 'c4']) stranded.claimed(decision(id));
+    expect(stranded.size).toBe(3);
+    stranded.claimed(decision('d1'));
+    stranded.claimed(decision('d4'));
+    stranded.deadLettered('c1');
+    stranded.deadLettered('c4');
+    await settle();
+    expect(emitted).toEqual([['d4', 'c4']]);
   });
 
   it('retries a failed emit until it succeeds', async () => {

@@ -7,7 +7,8 @@ import type { Decision } from '@pipeline/topology';
  * this one never does, so the API emits it itself, with the engine's protocol (the claim is already
  * held: produce, then mark emitted). Either order works: the dead letter read before the claim, or
  * after. A claimed decision the engine puts on the decisions topic is forgotten, and so is anything
- * older than `holdMs`.
+ * older than `holdMs`, or beyond the newest `maxHeld` of its kind (every instance reads every dead
+ * letter, most of them not its own events').
  */
 export interface Stranded {
   /** This instance's fallback won its event's claim. */
@@ -27,6 +28,8 @@ export interface StrandedDeps {
   onEmitted(decisions: readonly Decision[]): void;
   onError(error: unknown, decisions: readonly Decision[]): void;
   holdMs: number;
+  /** The most claims, and the most dead letters, remembered at once (the oldest go first). */
+  maxHeld: number;
   /** Pause before emitting again after a failure (Kafka or Redis down), while within `holdMs`. */
   retryMs: number;
   now(): number;
@@ -40,6 +43,11 @@ export function createStranded(deps: StrandedDeps): Stranded {
   let flushing = false;
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
+
+  function remember<V>(map: Map<string, V>, id: string, value: V): void {
+    map.set(id, value);
+    if (map.size > deps.maxHeld) map.delete(map.keys().next().value as string);
+  }
 
   function prune(): void {
     const oldest = deps.now() - deps.holdMs;
@@ -86,7 +94,7 @@ export function createStranded(deps: StrandedDeps): Stranded {
     claimed(decision) {
       prune();
       if (dead.delete(decision.event_id)) emit(decision, deps.now());
-      else claimed.set(decision.event_id, { decision, at: deps.now() });
+      else remember(claimed, decision.event_id, { decision, at: deps.now() });
     },
     deadLettered(eventId) {
       prune();
@@ -95,7 +103,7 @@ export function createStranded(deps: StrandedDeps): Stranded {
         claimed.delete(eventId);
         emit(c.decision, c.at);
       } else {
-        dead.set(eventId, deps.now());
+        remember(dead, eventId, deps.now());
       }
     },
     decided(eventId) {
