@@ -320,6 +320,11 @@ function printStep(s: StepResult): void {
     `          ${s.usage.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%/${Math.round(u.rssMb)}M`).join('  ')}`,
   );
   console.log(`          Kafka requests/s: ${formatRequests(s.kafkaRequests)}`);
+  const loops = Object.entries(s.eventLoops);
+  if (loops.length > 0)
+    console.log(
+      `          event loops busy (GC): ${loops.map(([name, l]) => `${name} ${Math.round(100 * l.busy)}% (${Math.round(100 * l.gc)}%)`).join(', ')}`,
+    );
   const g = s.labelGate;
   if (g)
     console.log(

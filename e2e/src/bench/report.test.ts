@@ -31,6 +31,7 @@ function step(rate: number, p99: number, sustained: boolean): StepResult {
       progressReadsPerS: rate / 100,
       offsetsLookupsPerS: rate / 100,
     },
+    eventLoops: { features: { busy: rate / 2_000, gc: 0.031 }, scorer: { busy: 0.2, gc: 0 } },
     rulesOnlyShare: rate / 10_000,
   };
 }
@@ -95,6 +96,7 @@ describe('benchmark report', () => {
     expect(md).toContain('| 1,000 | 2.0 / 4.0 | - | - | 10.0 % |');
     expect(md).toContain('| 1,000 | features 200/s (Fetch 100, Produce 100), scorer 50/s (Fetch 50) |');
     expect(md).toContain('| 1,000 | 20 | 1.25 | 10 | 10 |');
+    expect(md).toContain('| 1,000 | features 50 % (3 %), scorer 20 % (0 %) |');
     expect(md).toContain('![latency against rate](bench-2026-11-23.png)');
   });
 });

@@ -132,6 +132,26 @@ function labelGateRows(steps: StepResult[]): string[] {
   ];
 }
 
+/** Each service's main event loop per step: busy share and GC share of the window. */
+function eventLoopRows(steps: StepResult[]): string[] {
+  const measured = steps.filter((s) => Object.keys(s.eventLoops).length > 0);
+  if (measured.length === 0) return [];
+  const pct = (x: number) => `${Math.round(100 * x)} %`;
+  return [
+    'Each service’s main event loop over the step (`nodejs_eventloop_time`, `v8js_gc_duration` on its /metrics; the scorer’s inference threads are not in it): the share of the time it was busy, and in parentheses the share spent collecting garbage. A loop busy near 100 % queues every message it is handed:',
+    '',
+    '| rate/s | busy (GC) |',
+    '| -----: | --------- |',
+    ...measured.map(
+      (s) =>
+        `| ${int(s.rate)} | ${Object.entries(s.eventLoops)
+          .map(([name, l]) => `${name} ${pct(l.busy)} (${pct(l.gc)})`)
+          .join(', ')} |`,
+    ),
+    '',
+  ];
+}
+
 /** p50/p99 at each hop, cumulative from publish: the difference between columns is a hop's cost. */
 function hopRows(steps: StepResult[]): string[] {
   return steps.map((s) => {
@@ -203,6 +223,7 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
       ...p.steps.map((s) => `| ${int(s.rate)} | ${formatRequests(s.kafkaRequests)} |`),
       '',
       ...labelGateRows(p.steps),
+      ...eventLoopRows(p.steps),
     );
   }
   const met = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : '**missed**');

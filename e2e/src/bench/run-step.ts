@@ -30,6 +30,8 @@ export interface StepResult {
   kafkaRequests: RequestRates;
   /** The features service's label gate over the same window (null: no features process answered). */
   labelGate: LabelGateFigures | null;
+  /** Each service's main event loop over the same window (from its /metrics; empty when none answered). */
+  eventLoops: EventLoops;
   /**
    * Share of the decision engine's decisions over the window made on rules alone because the score
    * missed its budget (null: no decision process answered, or it decided nothing).
@@ -56,6 +58,17 @@ export interface LabelGateFigures {
   progressReadsPerS: number;
   offsetsLookupsPerS: number;
 }
+
+/**
+ * Per process, the share of the window its main event loop was busy (its event loop utilization: a
+ * loop near 1 queues whatever arrives) and the share spent in garbage collection.
+ */
+export type EventLoops = Record<string, { busy: number; gc: number }>;
+
+const LOOP_ACTIVE = 'nodejs_eventloop_time_total{nodejs_eventloop_state="active"}';
+const LOOP_IDLE = 'nodejs_eventloop_time_total{nodejs_eventloop_state="idle"}';
+const GC_SECONDS = 'v8js_gc_duration_sum';
+const LOOP_SERIES = [LOOP_ACTIVE, LOOP_IDLE, GC_SECONDS] as const;
 
 const DECISIONS = 'decision_decisions_total';
 const RULES_ONLY = `${DECISIONS}{path="RULES_ONLY"}`;
@@ -114,12 +127,17 @@ export async function runStep(options: {
   let requests: ReturnType<typeof startRequestWindow> | undefined;
   let gate: ReturnType<typeof startSeriesWindow> | undefined;
   let paths: ReturnType<typeof startSeriesWindow> | undefined;
+  type SeriesWindow = Awaited<ReturnType<typeof startSeriesWindow>>;
+  let loops: Promise<[string, SeriesWindow]>[] = [];
   const settle = setTimeout(() => {
     usage = startUsageWindow(options.pids);
     requests = startRequestWindow(options.ports);
     if (options.ports.features !== undefined) gate = startSeriesWindow(options.ports.features, GATE_SERIES);
     if (options.ports.decision !== undefined)
       paths = startSeriesWindow(options.ports.decision, [DECISIONS, RULES_ONLY]);
+    loops = Object.entries(options.ports).map(
+      async ([name, port]): Promise<[string, SeriesWindow]> => [name, await startSeriesWindow(port, LOOP_SERIES)],
+    );
     void Promise.all(
       Object.entries(hopTopics).map(async ([hop, topic]) => ({
         hop,
@@ -165,6 +183,13 @@ export async function runStep(options: {
     offsetsLookupsPerS: (gated.grew.features_label_offsets_lookups_total ?? 0) / gated.seconds,
   };
   const decided = (await (await paths)?.end()) ?? null;
+  const eventLoops: EventLoops = {};
+  for (const [name, window] of await Promise.all(loops)) {
+    const w = await window.end();
+    const active = w?.grew[LOOP_ACTIVE] ?? 0;
+    const total = active + (w?.grew[LOOP_IDLE] ?? 0);
+    if (w && total > 0) eventLoops[name] = { busy: active / total, gc: (w.grew[GC_SECONDS] ?? 0) / w.seconds };
+  }
   const rulesOnlyShare = decided?.grew[DECISIONS] ? (decided.grew[RULES_ONLY] ?? 0) / decided.grew[DECISIONS] : null;
   const judgement = judgeStep(samples, rate, { publishedRate: traffic.stats.rate });
 
@@ -194,6 +219,7 @@ export async function runStep(options: {
     usage: used,
     kafkaRequests,
     labelGate,
+    eventLoops,
     rulesOnlyShare,
   };
 }

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { startTelemetry } from './telemetry.js';
@@ -18,5 +20,20 @@ describe('startTelemetry', () => {
     expect(trace.getTracer('t').startSpan('s').isRecording()).toBe(true);
     await telemetry.shutdown();
     trace.disable();
+  });
+
+  it("serves the event loop's busy and idle time and GC with tracing off", async () => {
+    const telemetry = startTelemetry('runtime', { OTEL_SDK_DISABLED: 'true' });
+    const server = createServer((request, response) => telemetry.metricsHandler(request, response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(page).toMatch(/^nodejs_eventloop_time_total\{nodejs_eventloop_state="active"[^}]*\} \d/m);
+      expect(page).toMatch(/^nodejs_eventloop_time_total\{nodejs_eventloop_state="idle"[^}]*\} \d/m);
+    } finally {
+      server.close();
+      await telemetry.shutdown();
+    }
   });
 });
