@@ -96,22 +96,22 @@ export function createApiPipeline(options: ApiPipelineOptions): ApiPipeline {
   /** Hands the event id of each dead-lettered transaction (or enriched event) to `stranded`. */
   async function readDeadLetters(values: readonly (Buffer | null)[]): Promise<void> {
     await deadLetterDecoder.prepare(values);
-    const letters: DeadLetter[] = [];
+    const originals: { reader: EventIdReader; value: Buffer | null }[] = [];
     for (const value of values) {
       try {
         const letter = deadLetterDecoder.decode(value);
-        if (strandedFrom.has(letter.topic)) letters.push(letter);
+        const reader = strandedFrom.get(letter.topic);
+        if (reader) originals.push({ reader, value: letter.original_value });
       } catch (error) {
         skip(error, topics.deadLetters);
       }
     }
-    for (const [topic, { decoder }] of strandedFrom) {
-      await decoder.prepare(letters.filter((l) => l.topic === topic).map((l) => l.original_value));
+    for (const reader of strandedFrom.values()) {
+      await reader.decoder.prepare(originals.filter((o) => o.reader === reader).map((o) => o.value));
     }
-    for (const letter of letters) {
-      const { decoder, eventId } = strandedFrom.get(letter.topic) as EventIdReader;
+    for (const { reader, value } of originals) {
       try {
-        options.stranded.deadLettered(eventId(decoder.decode(letter.original_value)));
+        options.stranded.deadLettered(reader.eventId(reader.decoder.decode(value)));
       } catch {
         // Bytes that never were a transaction (why many dead letters exist): no request produced them.
       }
