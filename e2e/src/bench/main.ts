@@ -17,6 +17,7 @@ import {
 } from '@pipeline/shared';
 import { Redis } from 'ioredis';
 import { formatRequests } from '../processes/kafka-requests.js';
+import { profileArgs } from '../processes/service-process.js';
 import { findServerPids } from '../processes/usage.js';
 import { renderChart } from '../run/chart.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
@@ -92,8 +93,7 @@ await runMain('bench', async () => {
       kafka,
       write: (l) => lines.push(l),
       colour: false,
-      nodeArgs: (name) =>
-        options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir, kind, name)}`] : [],
+      nodeArgs: (name) => (options.profileDir ? profileArgs(resolve(options.profileDir, kind, name)) : []),
     });
     const pids = {
       ...findServerPids(),

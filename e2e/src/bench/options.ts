@@ -17,7 +17,7 @@ export interface BenchOptions {
   warmUpMs: number;
   /** Services with OpenTelemetry tracing on (off by default: the bench measures the pipeline). */
   tracing: boolean;
-  /** Where each service process writes a CPU profile (.cpuprofile) when it exits; none if null. */
+  /** Where each service process writes its CPU and heap-sampling profiles when it exits; none if null. */
   profileDir: string | null;
   seed: number;
   out: string;
@@ -43,8 +43,9 @@ the table, and ends with one JSON line.
   --recsys-rates <list> recommendation requests/s (50 candidates each), after a warm-up of
                         interactions; fixed rates, no search           (default 100,1000)
   --no-recsys           skip the recommendations pipeline
-  --profile <dir>       each service process writes a CPU profile there when it stops
-                        (open in Chrome DevTools or speedscope)
+  --profile <dir>       each service process writes a CPU profile (.cpuprofile) and a sampled
+                        allocation profile (.heapprofile) there when it stops (open either in
+                        Chrome DevTools or speedscope)
   --tracing             services with OpenTelemetry tracing on (default off) to measure its cost
   --seed <n>            simulator seed                    (default 7)
   --out <dir>           where the report goes             (default reports)

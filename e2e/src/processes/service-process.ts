@@ -171,3 +171,8 @@ async function stop(child: ChildProcess, exit: Promise<Exit>, graceMs: number): 
   clearTimeout(timer);
   return { ...result, clean: result.code === 0 };
 }
+
+/** Node's own profilers for a service process: CPU samples and sampled allocations, written at its exit into `dir`. */
+export function profileArgs(dir: string): string[] {
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--heap-prof', `--heap-prof-dir=${dir}`];
+}

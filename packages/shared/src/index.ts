@@ -135,6 +135,7 @@ export {
   readIngestTime,
   readPublishTime,
 } from './kafka/headers.js';
+export { requestCounter } from './kafka/request-counts.js';
 export { type EnsureTopicsResult, ensureTopics, type TopicSpec } from './kafka/topics.js';
 export { createPolling, type Polling, type PollingOptions } from './lifecycle/polling.js';
 export { EXIT_CONFIG, runMain } from './lifecycle/run-main.js';

@@ -1,10 +1,10 @@
 // `npm run bench:api`: p50/p99 of the decision API at constant arrival rates, with the whole pipeline running.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runCredentials } from '@pipeline/e2e/src/processes/credentials.js';
-import { freePort } from '@pipeline/e2e/src/processes/service-process.js';
+import { freePort, profileArgs } from '@pipeline/e2e/src/processes/service-process.js';
 import { startDeadLettersReader } from '@pipeline/e2e/src/run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '@pipeline/e2e/src/run/namespace.js';
 import { startPipeline } from '@pipeline/e2e/src/run/pipeline.js';
@@ -31,10 +31,12 @@ import { Redis } from 'ioredis';
 import { runOpenLoop, type StepResult } from './open-loop.js';
 
 const USAGE = `npm run bench:api -- [--rates 200,500,1000] [--duration 30s] [--warmup 3s] [--deadline 100] [--seed 7]
+                         [--profile <dir>]
 
 Starts the pipeline (features, scorer, decision, sink) and the API as processes on a namespace of
 its own, then posts transactions to the API at each constant rate (open loop, latency from each
-request's intended send time). Last line: {"bench":"api","p99_ms_at_500":...,"steps":[...]}.`;
+request's intended send time). --profile: each process writes CPU and allocation profiles into
+<dir>/<name> when it stops. Last line: {"bench":"api","p99_ms_at_500":...,"steps":[...]}.`;
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +45,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3s' },
     deadline: { type: 'string', default: '100' },
     seed: { type: 'string', default: '7' },
+    profile: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -118,7 +121,14 @@ await runMain('bench-api', async () => {
     }),
     apiSpec,
   ];
-  const pipeline = await startPipeline({ specs, kafka, write: (l) => lines.push(l), colour: false });
+  const profileDir = args.profile;
+  const pipeline = await startPipeline({
+    specs,
+    kafka,
+    write: (l) => lines.push(l),
+    colour: false,
+    nodeArgs: (name) => (profileDir ? profileArgs(resolve(profileDir, name)) : []),
+  });
   const results: StepResult[] = [];
   // Every answer against the decisions topic: the API's fallback claims the engine's marker, so the
   // decision the pipeline emits for an event must be the one answered.

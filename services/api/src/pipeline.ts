@@ -12,6 +12,7 @@ import {
   type Logger,
   type Producer,
   PUBLISH_TIME_HEADER,
+  requestCounter,
 } from '@pipeline/shared';
 import { type Decision, type EnrichedTransaction, schemaFor, type Transaction, valueSubject } from '@pipeline/topology';
 import type { Stranded } from './stranded.js';
@@ -121,7 +122,8 @@ export function createApiPipeline(options: ApiPipelineOptions): ApiPipeline {
   async function connect(): Promise<void> {
     encoder ??= await serde.encoder<Transaction>(valueSubject(topics.transactions), transactionType);
     decisionEncoder ??= await serde.encoder<Decision>(valueSubject(topics.decisions), schemaFor('fraud/decision').type);
-    producer = createProducer(kafka);
+    // One transaction per request: those arriving while a send awaits its acknowledgement share the next.
+    producer = createProducer(kafka, { maxInFlight: 1 });
     producer.on(producer.events.DISCONNECT, () => {
       if (!stopped) reason = 'Kafka producer disconnected';
     });
@@ -133,6 +135,7 @@ export function createApiPipeline(options: ApiPipelineOptions): ApiPipeline {
       allowAutoTopicCreation: false,
     });
     consumer = c;
+    c.on(c.events.REQUEST, requestCounter('consumer'));
     let joined = false;
     c.on(c.events.GROUP_JOIN, () => {
       joined = true;

@@ -27,3 +27,55 @@ describe('perTurn', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 });
+
+/** Lets `n` turns of the event loop go by. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe('perTurn with maxInFlight', () => {
+  it('holds later calls while a run is unsettled, then hands over all of them in one run', async () => {
+    const runs: number[][] = [];
+    const release: (() => void)[] = [];
+    const send = perTurn(
+      (items: number[]) => {
+        runs.push(items);
+        const done = new Promise<void>((r) => release.push(r));
+        return items.map((n) => done.then(() => n));
+      },
+      { maxInFlight: 1 },
+    );
+    const first = send(1);
+    await turns(1);
+    const later = [send(2), send(3)];
+    await turns(3);
+    expect(runs).toEqual([[1]]);
+    release[0]?.();
+    expect(await first).toBe(1);
+    await turns(2);
+    expect(runs).toEqual([[1], [2, 3]]);
+    release[1]?.();
+    expect(await Promise.all(later)).toEqual([2, 3]);
+  });
+
+  it('counts a failed run as settled: the calls held behind it still go', async () => {
+    const runs: number[][] = [];
+    let fail = true;
+    const send = perTurn(
+      (items: number[]) => {
+        runs.push(items);
+        const outcome = fail ? Promise.reject(new Error('refused')) : Promise.resolve();
+        fail = false;
+        return items.map((n) => outcome.then(() => n));
+      },
+      { maxInFlight: 1 },
+    );
+    const first = Promise.allSettled([send(1)]);
+    await turns(1);
+    const second = send(2);
+    const [[a], b] = await Promise.all([first, second.then((value) => ({ status: 'fulfilled', value }))]);
+    expect(a).toMatchObject({ status: 'rejected', reason: new Error('refused') });
+    expect(b).toEqual({ status: 'fulfilled', value: 2 });
+    expect(runs).toEqual([[1], [2]]);
+  });
+});

@@ -75,14 +75,16 @@ export function createKafka({ brokers, clientId, logger, security }: KafkaOption
 
 /**
  * A producer that hashes keys like the Java client does, so any client puts a key on the same
- * partition, and sends what is produced in one turn of the event loop as one request.
+ * partition, and sends what is produced in one turn of the event loop as one request. With
+ * `maxInFlight`, sends made while that many requests await their acknowledgement go together in the
+ * next: for a caller that sends one message at a time (a request handler), not per batch.
  */
-export function createProducer(kafka: KafkaJS.Kafka): KafkaJS.Producer {
+export function createProducer(kafka: KafkaJS.Kafka, options: { maxInFlight?: number } = {}): KafkaJS.Producer {
   const { Partitioners } = kafkajs();
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
   });
   producer.on(producer.events.REQUEST, requestCounter('producer'));
-  return coalesceSends(producer);
+  return coalesceSends(producer, undefined, options);
 }

@@ -54,6 +54,34 @@ describe('coalesceSends', () => {
     expect(fake.batches).toEqual([]);
   });
 
+  it('with maxInFlight, sends made while a request awaits its acknowledgement go in the next one together', async () => {
+    const fake = fakeProducer();
+    let acknowledge = () => {};
+    const slow = {
+      ...fake.producer,
+      send: (record: ProducerRecord) =>
+        new Promise<void>((r) => {
+          acknowledge = r;
+        }).then(() => fake.producer.send(record)),
+    } as Producer;
+    const producer = coalesceSends(slow, undefined, { maxInFlight: 1 });
+    const first = producer.send({ topic: 'a', acks: -1, messages: [msg('1')] });
+    await new Promise((r) => setImmediate(r));
+    const later = [
+      producer.send({ topic: 'a', acks: -1, messages: [msg('2')] }),
+      new Promise((r) => setImmediate(r)).then(() => producer.send({ topic: 'a', acks: -1, messages: [msg('3')] })),
+    ];
+    await new Promise((r) => setTimeout(r, 5));
+    expect(fake.batches).toEqual([]);
+    acknowledge();
+    await first;
+    await Promise.all(later);
+    expect(fake.sends.map((s) => s.messages[0]?.value)).toEqual(['1']);
+    expect(fake.batches.map((b) => b.topicMessages?.flatMap((t) => t.messages.map((m) => m.value)))).toEqual([
+      ['2', '3'],
+    ]);
+  });
+
   it('splits a turn into bounded requests and keeps different acks apart', async () => {
     const fake = fakeProducer();
     const producer = coalesceSends(fake.producer, { maxMessages: 3, maxBytes: 1_000_000 });

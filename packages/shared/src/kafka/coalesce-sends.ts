@@ -1,6 +1,6 @@
 import { propagation } from '@opentelemetry/api';
 import type { Message, Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
-import { perTurn } from '../batching/per-turn.js';
+import { type PerTurnOptions, perTurn } from '../batching/per-turn.js';
 
 /** Bounds of one coalesced request: the broker refuses record batches over its message size limit. */
 export interface CoalesceLimits {
@@ -22,7 +22,11 @@ interface Queued {
  * that carried its messages, so "resolved" still means "acknowledged". While tracing is on, sends go
  * out one by one: the kafkajs instrumentation takes each message's trace context from the send call.
  */
-export function coalesceSends(producer: Producer, limits: CoalesceLimits = DEFAULT_LIMITS): Producer {
+export function coalesceSends(
+  producer: Producer,
+  limits: CoalesceLimits = DEFAULT_LIMITS,
+  options: PerTurnOptions = {},
+): Producer {
   const sendInTurn = perTurn((all: Queued[]) => {
     const results: Promise<RecordMetadata[]>[] = [];
     let group: Queued[] = [];
@@ -43,7 +47,7 @@ export function coalesceSends(producer: Producer, limits: CoalesceLimits = DEFAU
     }
     if (group.length > 0) results.push(...sendGroup(producer, group));
     return results;
-  });
+  }, options);
 
   const sendOne = (record: ProducerRecord): Promise<RecordMetadata[]> =>
     propagation.fields().length > 0 ? producer.send(record) : sendInTurn({ record, bytes: recordBytes(record) });
