@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runCredentials } from '@pipeline/e2e/src/processes/credentials.js';
+import { formatRequests, startRequestWindow } from '@pipeline/e2e/src/processes/kafka-requests.js';
 import { freePort, profileArgs } from '@pipeline/e2e/src/processes/service-process.js';
+import { findServerPids, startUsageWindow } from '@pipeline/e2e/src/processes/usage.js';
 import { startDeadLettersReader } from '@pipeline/e2e/src/run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '@pipeline/e2e/src/run/namespace.js';
 import { startPipeline } from '@pipeline/e2e/src/run/pipeline.js';
@@ -30,12 +32,14 @@ import { type Decision, schemaFor, type Transaction } from '@pipeline/topology';
 import { Redis } from 'ioredis';
 import { runOpenLoop, type StepResult } from './open-loop.js';
 
-const USAGE = `npm run bench:api -- [--rates 200,500,1000] [--duration 30s] [--warmup 3s] [--deadline 100] [--seed 7]
-                         [--profile <dir>]
+const USAGE = `npm run bench:api -- [--rates 200,500,1000] [--duration 30s] [--warmup 3s] [--warm-up 15s]
+                         [--deadline 100] [--seed 7] [--profile <dir>]
 
 Starts the pipeline (features, scorer, decision, sink) and the API as processes on a namespace of
 its own, then posts transactions to the API at each constant rate (open loop, latency from each
-request's intended send time). --profile: each process writes CPU and allocation profiles into
+request's intended send time). Before the steps, --warm-up of requests at the lowest rate, not
+reported: the services' first seconds (compilation, connections, the model's first runs) are not
+the steady state the steps measure; --warmup leaves out each step's own first seconds. --profile: each process writes CPU and allocation profiles into
 <dir>/<name> when it stops. Last line: {"bench":"api","p99_ms_at_500":...,"steps":[...]}.`;
 
 const { values: args } = parseArgs({
@@ -43,6 +47,7 @@ const { values: args } = parseArgs({
     rates: { type: 'string', default: '200,500,1000' },
     duration: { type: 'string', default: '30s' },
     warmup: { type: 'string', default: '3s' },
+    'warm-up': { type: 'string', default: '15s' },
     deadline: { type: 'string', default: '100' },
     seed: { type: 'string', default: '7' },
     profile: { type: 'string' },
@@ -56,8 +61,15 @@ if (args.help) {
 const rates = args.rates.split(',').map(Number);
 const durationMs = parseDuration(args.duration);
 const warmupMs = parseDuration(args.warmup);
+const warmUpMs = parseDuration(args['warm-up']);
 const deadlineMs = Number(args.deadline);
-if (rates.some((r) => !(r > 0)) || durationMs === undefined || warmupMs === undefined || !(deadlineMs > 0)) {
+if (
+  rates.some((r) => !(r > 0)) ||
+  durationMs === undefined ||
+  warmupMs === undefined ||
+  warmUpMs === undefined ||
+  !(deadlineMs > 0)
+) {
   console.error(`bench:api: bad arguments\n\n${USAGE}`);
   process.exit(2);
 }
@@ -150,17 +162,41 @@ await runMain('bench-api', async () => {
       if (event.done) throw new Error('the simulator ran out of transactions');
       return event.value;
     };
+    const url = `http://127.0.0.1:${apiPort}`;
+    const onDecision = (d: Decision) => answered.set(d.event_id, canonical(d));
+    if (warmUpMs > 0) {
+      const rate = Math.min(...rates);
+      const warm = await runOpenLoop({
+        url,
+        token: runCredentials().token,
+        rate,
+        durationMs: warmUpMs,
+        warmupMs: warmUpMs,
+        deadlineMs,
+        next,
+        onDecision,
+      });
+      console.log(`\n   warm-up: ${warm.sent} requests at ${rate}/s (not reported)`);
+    }
     console.log('\n   rate/s   sent/s   counted   non-200   deadline passed    p50 ms    p99 ms    max ms');
+    const pids = {
+      ...findServerPids(),
+      ...Object.fromEntries(pipeline.services.map((s) => [s.name, s.pid])),
+      'bench-api': process.pid,
+    };
+    const ports = Object.fromEntries(pipeline.services.map((s) => [s.name, s.port]));
     for (const rate of rates) {
+      const usage = startUsageWindow(pids);
+      const requests = await startRequestWindow(ports);
       const step = await runOpenLoop({
-        url: `http://127.0.0.1:${apiPort}`,
+        url,
         token: runCredentials().token,
         rate,
         durationMs,
         warmupMs,
         deadlineMs,
         next,
-        onDecision: (d) => answered.set(d.event_id, canonical(d)),
+        onDecision,
       });
       results.push(step);
       const l = step.latencyMs;
@@ -169,6 +205,13 @@ await runMain('bench-api', async () => {
         `   ${String(rate).padStart(6)}   ${step.achievedRate.toFixed(0).padStart(6)}   ${String(step.counted).padStart(7)}   ${String(non200).padStart(7)}   ${String(step.deadlineExceeded).padStart(15)}   ${fmt(l.p50)}   ${fmt(l.p99)}   ${fmt(l.max)}`,
       );
       if (non200 > 0) console.log(`     statuses: ${JSON.stringify(step.statuses)}`);
+      console.log(
+        `     CPU (% of one core): ${usage
+          .end()
+          .map((u) => `${u.name} ${Math.round(u.cpuPercent)}%`)
+          .join('  ')}`,
+      );
+      console.log(`     Kafka requests/s: ${formatRequests(await requests.end())}`);
     }
     check = await onTopic.compare(answered, deadLetters.eventIds());
     console.log(
