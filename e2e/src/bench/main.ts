@@ -18,7 +18,7 @@ import {
 import { Redis } from 'ioredis';
 import { formatRequests } from '../processes/kafka-requests.js';
 import { profileArgs } from '../processes/service-process.js';
-import { findServerPids } from '../processes/usage.js';
+import { findServerPids, formatCpuWait } from '../processes/usage.js';
 import { renderChart } from '../run/chart.js';
 import { startDeadLettersReader } from '../run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '../run/namespace.js';
@@ -319,6 +319,7 @@ function printStep(s: StepResult): void {
   console.log(
     `          ${s.usage.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%/${Math.round(u.rssMb)}M`).join('  ')}`,
   );
+  console.log(`          waited for a CPU: ${formatCpuWait(s.usage) || '-'}`);
   console.log(`          Kafka requests/s: ${formatRequests(s.kafkaRequests)}`);
   const loops = Object.entries(s.eventLoops);
   if (loops.length > 0)

@@ -18,11 +18,11 @@ function step(rate: number, p99: number, sustained: boolean): StepResult {
     deadLetters: 0,
     drainSeconds: sustained ? 0.2 : null,
     usage: [
-      { name: 'features', cpuPercent: 85.4, rssMb: 180.2 },
-      { name: 'scorer', cpuPercent: 10, rssMb: 100 },
-      { name: 'relay1', cpuPercent: 3, rssMb: 90 },
-      { name: 'relay2', cpuPercent: 6, rssMb: 90 },
-      { name: 'kafka', cpuPercent: 20, rssMb: 500 },
+      { name: 'features', cpuPercent: 85.4, cpuWaitPercent: rate / 25, rssMb: 180.2 },
+      { name: 'scorer', cpuPercent: 10, cpuWaitPercent: 12.4, rssMb: 100 },
+      { name: 'relay1', cpuPercent: 3, cpuWaitPercent: null, rssMb: 90 },
+      { name: 'relay2', cpuPercent: 6, cpuWaitPercent: null, rssMb: 90 },
+      { name: 'kafka', cpuPercent: 20, cpuWaitPercent: null, rssMb: 500 },
     ],
     kafkaRequests: { features: { Fetch: rate / 10, Produce: rate / 10 }, scorer: { Fetch: rate / 20 } },
     labelGate: {
@@ -97,6 +97,7 @@ describe('benchmark report', () => {
     expect(md).toContain('| 1,000 | features 200/s (Fetch 100, Produce 100), scorer 50/s (Fetch 50) |');
     expect(md).toContain('| 1,000 | 20 | 1.25 | 10 | 10 |');
     expect(md).toContain('| 1,000 | features 50 % (3 %), scorer 20 % (0 %) |');
+    expect(md).toContain('| 1,000 | features 40 %, scorer 12 % |');
     expect(md).toContain('![latency against rate](bench-2026-11-23.png)');
   });
 });

@@ -1,5 +1,5 @@
 import { formatRequests, totalRate } from '../processes/kafka-requests.js';
-import type { ProcessUsage } from '../processes/usage.js';
+import { formatCpuWait, type ProcessUsage } from '../processes/usage.js';
 import type { LabelGateFigures, StepResult } from './run-step.js';
 
 export interface PipelineResult {
@@ -152,6 +152,20 @@ function eventLoopRows(steps: StepResult[]): string[] {
   ];
 }
 
+/** Per step, how long each process's threads were runnable but waiting for one of the cores. */
+function cpuWaitRows(steps: StepResult[]): string[] {
+  const measured = steps.filter((s) => s.usage.some((u) => u.cpuWaitPercent !== null));
+  if (measured.length === 0) return [];
+  return [
+    'Time each process’s threads were ready to run but waited for a core (`/proc/<pid>/task/*/schedstat`), in percent of one core like its CPU: where it nears or passes the CPU itself, the machine is oversubscribed and every hop queues for the cores:',
+    '',
+    '| rate/s | waited for a CPU |',
+    '| -----: | ---------------- |',
+    ...measured.map((s) => `| ${int(s.rate)} | ${formatCpuWait(s.usage)} |`),
+    '',
+  ];
+}
+
 /** p50/p99 at each hop, cumulative from publish: the difference between columns is a hop's cost. */
 function hopRows(steps: StepResult[]): string[] {
   return steps.map((s) => {
@@ -224,6 +238,7 @@ export function renderReport(result: BenchResult, chartFile: string | null): str
       '',
       ...labelGateRows(p.steps),
       ...eventLoopRows(p.steps),
+      ...cpuWaitRows(p.steps),
     );
   }
   const met = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : '**missed**');

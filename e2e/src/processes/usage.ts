@@ -4,6 +4,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface UsageSample {
   ticks: number;
   rssBytes: number;
+  /**
+   * Time its threads were runnable but waiting for a CPU, in ns, summed over threads (the second
+   * field of /proc/<pid>/task/<tid>/schedstat); null where the kernel keeps no such figure.
+   */
+  waitNs: number | null;
   /** performance.now() when read. */
   at: number;
 }
@@ -23,19 +28,57 @@ export function parseProcStat(stat: string, statm: string, at: number): UsageSam
   const rssPages = Number(statm.split(' ')[1]);
   if (!Number.isFinite(ticks) || !Number.isFinite(rssPages))
     throw new Error(`unreadable /proc stat: ${stat.slice(0, 80)}`);
-  return { ticks, rssBytes: rssPages * PAGE_SIZE, at };
+  return { ticks, rssBytes: rssPages * PAGE_SIZE, waitNs: null, at };
 }
 
-export function readUsage(pid: number): UsageSample | null {
+/** Sums the run-queue wait (second field, ns) of schedstat lines; null if none is readable. */
+export function sumSchedWait(lines: readonly string[]): number | null {
+  let total: number | null = null;
+  for (const line of lines) {
+    const wait = Number(line.trim().split(' ')[1]);
+    if (Number.isFinite(wait)) total = (total ?? 0) + wait;
+  }
+  return total;
+}
+
+function readSchedWait(pid: number): number | null {
   try {
-    return parseProcStat(
-      readFileSync(`/proc/${pid}/stat`, 'utf8'),
-      readFileSync(`/proc/${pid}/statm`, 'utf8'),
-      performance.now(),
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return sumSchedWait(
+      tasks.flatMap((tid) => {
+        try {
+          return [readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')];
+        } catch {
+          return []; // the thread ended between the listing and the read
+        }
+      }),
     );
   } catch {
     return null;
   }
+}
+
+export function readUsage(pid: number): UsageSample | null {
+  try {
+    const sample = parseProcStat(
+      readFileSync(`/proc/${pid}/stat`, 'utf8'),
+      readFileSync(`/proc/${pid}/statm`, 'utf8'),
+      performance.now(),
+    );
+    return { ...sample, waitNs: readSchedWait(pid) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Time waiting for a CPU between two samples, in percent of one core like `cpuPercent`: above the
+ * CPU use itself, the process's threads queued for the cores longer than they ran.
+ */
+export function cpuWaitPercent(from: UsageSample, to: UsageSample): number | null {
+  const seconds = (to.at - from.at) / 1000;
+  if (from.waitNs === null || to.waitNs === null || seconds <= 0) return null;
+  return (100 * (to.waitNs - from.waitNs)) / 1e9 / seconds;
 }
 
 /** CPU use between two samples, in percent of one core (200 = both cores of this machine). */
@@ -71,6 +114,8 @@ export function findServerPids(): Record<string, number> {
 export interface ProcessUsage {
   name: string;
   cpuPercent: number;
+  /** Runnable but waiting for a CPU, percent of one core (null: not measured on this kernel). */
+  cpuWaitPercent: number | null;
   rssMb: number;
 }
 
@@ -82,7 +127,17 @@ export function startUsageWindow(pids: Record<string, number>): { end(): Process
       Object.entries(pids).flatMap(([name, pid]) => {
         const from = start.get(name);
         const to = readUsage(pid);
-        return from && to ? [{ name, cpuPercent: cpuPercent(from, to), rssMb: to.rssBytes / 1_048_576 }] : [];
+        if (!from || !to) return [];
+        const usage = { cpuPercent: cpuPercent(from, to), cpuWaitPercent: cpuWaitPercent(from, to) };
+        return [{ name, ...usage, rssMb: to.rssBytes / 1_048_576 }];
       }),
   };
+}
+
+/** "features 40 %, scorer 25 %": each measured process's wait for a CPU. */
+export function formatCpuWait(usage: readonly ProcessUsage[]): string {
+  return usage
+    .filter((u) => u.cpuWaitPercent !== null)
+    .map((u) => `${u.name} ${Math.round(u.cpuWaitPercent as number)} %`)
+    .join(', ');
 }

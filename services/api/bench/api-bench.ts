@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { runCredentials } from '@pipeline/e2e/src/processes/credentials.js';
 import { formatRequests, startRequestWindow } from '@pipeline/e2e/src/processes/kafka-requests.js';
 import { freePort, profileArgs } from '@pipeline/e2e/src/processes/service-process.js';
-import { findServerPids, startUsageWindow } from '@pipeline/e2e/src/processes/usage.js';
+import { findServerPids, formatCpuWait, startUsageWindow } from '@pipeline/e2e/src/processes/usage.js';
 import { startDeadLettersReader } from '@pipeline/e2e/src/run/dead-letters-reader.js';
 import { newRunId, runNamespace } from '@pipeline/e2e/src/run/namespace.js';
 import { startPipeline } from '@pipeline/e2e/src/run/pipeline.js';
@@ -205,12 +205,9 @@ await runMain('bench-api', async () => {
         `   ${String(rate).padStart(6)}   ${step.achievedRate.toFixed(0).padStart(6)}   ${String(step.counted).padStart(7)}   ${String(non200).padStart(7)}   ${String(step.deadlineExceeded).padStart(15)}   ${fmt(l.p50)}   ${fmt(l.p99)}   ${fmt(l.max)}`,
       );
       if (non200 > 0) console.log(`     statuses: ${JSON.stringify(step.statuses)}`);
-      console.log(
-        `     CPU (% of one core): ${usage
-          .end()
-          .map((u) => `${u.name} ${Math.round(u.cpuPercent)}%`)
-          .join('  ')}`,
-      );
+      const cpu = usage.end();
+      console.log(`     CPU (% of one core): ${cpu.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%`).join('  ')}`);
+      console.log(`     waited for a CPU (% of one core): ${formatCpuWait(cpu)}`);
       console.log(`     Kafka requests/s: ${formatRequests(await requests.end())}`);
     }
     check = await onTopic.compare(answered, deadLetters.eventIds());
