@@ -144,9 +144,10 @@ await runMain('bench-api', async () => {
   const results: StepResult[] = [];
   // Every answer against the decisions topic: the API's fallback claims the engine's marker, so the
   // decision the pipeline emits for an event must be the one answered.
-  const answered = new Map<string, string>();
+  const answered = new Map<string, Decision>();
   const serde = createAvroSerde(registry);
-  const onTopic = await readDecisions(kafka, serde, ns.topics, `${ns.groupPrefix}bench-reader`);
+  // Read once the steps are over, from the start: reading along would put its CPU into the figures.
+  let onTopic: Awaited<ReturnType<typeof readDecisions>> | undefined;
   // An answered event the pipeline refused (late, under overload) has no decision on the topic.
   const deadLetters = await startDeadLettersReader({
     kafka,
@@ -163,7 +164,7 @@ await runMain('bench-api', async () => {
       return event.value;
     };
     const url = `http://127.0.0.1:${apiPort}`;
-    const onDecision = (d: Decision) => answered.set(d.event_id, canonical(d));
+    const onDecision = (d: Decision) => answered.set(d.event_id, d);
     if (warmUpMs > 0) {
       const rate = Math.min(...rates);
       const warm = await runOpenLoop({
@@ -210,6 +211,7 @@ await runMain('bench-api', async () => {
       console.log(`     waited for a CPU (% of one core): ${formatCpuWait(cpu)}`);
       console.log(`     Kafka requests/s: ${formatRequests(await requests.end())}`);
     }
+    onTopic = await readDecisions(kafka, serde, ns.topics, `${ns.groupPrefix}bench-reader`);
     check = await onTopic.compare(answered, deadLetters.eventIds());
     console.log(
       `\n   answers checked against the decisions topic: ${check.found} of ${check.answered} found there (${check.foundDeadLettered} of them dead-lettered by the pipeline and emitted by the API); of the others ${check.deadLettered} dead-lettered, ${check.transactionMissing} without their transaction on its topic; ${check.differing} different, ${check.duplicates} decided again (${check.differingDuplicates} of them differently), ${check.transactionsTwice} transactions on their topic twice`,
@@ -219,7 +221,7 @@ await runMain('bench-api', async () => {
     }
   } finally {
     await deadLetters.stop();
-    await onTopic.stop();
+    await onTopic?.stop();
     const exits = await pipeline.stop();
     for (const e of exits.filter((x) => !x.clean)) console.log(`  ${e.name} did not stop cleanly (code ${e.code})`);
     writeFileSync(log, `${lines.join('\n')}\n`);
@@ -306,7 +308,7 @@ async function readDecisions(
     },
   });
   return {
-    async compare(answers: Map<string, string>, deadLettered: ReadonlySet<string>) {
+    async compare(answers: Map<string, Decision>, deadLettered: ReadonlySet<string>) {
       // A pipeline behind the offered rate decides the rest after the last request: wait while
       // decisions still come, up to 15 s after the last one.
       while (Date.now() - lastDecisionAt < 15_000 && [...answers.keys()].some((id) => !seen.has(id))) {
@@ -317,7 +319,7 @@ async function readDecisions(
       let deadLetteredAnswers = 0;
       let transactionMissing = 0;
       let differing = 0;
-      for (const [id, text] of answers) {
+      for (const [id, decision] of answers) {
         const there = seen.get(id);
         if (there === undefined) {
           if (deadLettered.has(id)) deadLetteredAnswers++;
@@ -327,7 +329,7 @@ async function readDecisions(
         found++;
         // The pipeline dead-lettered it, so the API emitted its answered fallback.
         if (deadLettered.has(id)) foundDeadLettered++;
-        if (there !== text) differing++;
+        if (there !== canonical(decision)) differing++;
       }
       return {
         answered: answers.size,
