@@ -5,10 +5,10 @@ export interface UsageSample {
   ticks: number;
   rssBytes: number;
   /**
-   * Time its threads were runnable but waiting for a CPU, in ns, summed over threads (the second
-   * field of /proc/<pid>/task/<tid>/schedstat); null where the kernel keeps no such figure.
+   * Per thread, the time it was runnable but waiting for a CPU, in ns (the second field of
+   * /proc/<pid>/task/<tid>/schedstat); null where the kernel keeps no such figure.
    */
-  waitNs: number | null;
+  waitNs: Map<string, number> | null;
   /** performance.now() when read. */
   at: number;
 }
@@ -31,28 +31,27 @@ export function parseProcStat(stat: string, statm: string, at: number): UsageSam
   return { ticks, rssBytes: rssPages * PAGE_SIZE, waitNs: null, at };
 }
 
-/** Sums the run-queue wait (second field, ns) of schedstat lines; null if none is readable. */
-export function sumSchedWait(lines: readonly string[]): number | null {
-  let total: number | null = null;
-  for (const line of lines) {
+/** The run-queue wait (second field, ns) of each thread's schedstat line, by thread id; null if none is readable. */
+export function parseSchedWaits(lines: ReadonlyMap<string, string>): Map<string, number> | null {
+  const waits = new Map<string, number>();
+  for (const [tid, line] of lines) {
     const wait = Number(line.trim().split(' ')[1]);
-    if (Number.isFinite(wait)) total = (total ?? 0) + wait;
+    if (Number.isFinite(wait)) waits.set(tid, wait);
   }
-  return total;
+  return waits.size > 0 ? waits : null;
 }
 
-function readSchedWait(pid: number): number | null {
+function readSchedWaits(pid: number): Map<string, number> | null {
   try {
-    const tasks = readdirSync(`/proc/${pid}/task`);
-    return sumSchedWait(
-      tasks.flatMap((tid) => {
-        try {
-          return [readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')];
-        } catch {
-          return []; // the thread ended between the listing and the read
-        }
-      }),
-    );
+    const lines = new Map<string, string>();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        lines.set(tid, readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+    return parseSchedWaits(lines);
   } catch {
     return null;
   }
@@ -65,7 +64,7 @@ export function readUsage(pid: number): UsageSample | null {
       readFileSync(`/proc/${pid}/statm`, 'utf8'),
       performance.now(),
     );
-    return { ...sample, waitNs: readSchedWait(pid) };
+    return { ...sample, waitNs: readSchedWaits(pid) };
   } catch {
     return null;
   }
@@ -73,12 +72,16 @@ export function readUsage(pid: number): UsageSample | null {
 
 /**
  * Time waiting for a CPU between two samples, in percent of one core like `cpuPercent`: above the
- * CPU use itself, the process's threads queued for the cores longer than they ran.
+ * CPU use itself, the process's threads queued for the cores longer than they ran. Threads that
+ * ended within the window are not counted: a lower bound for processes that come and go by thread.
  */
 export function cpuWaitPercent(from: UsageSample, to: UsageSample): number | null {
   const seconds = (to.at - from.at) / 1000;
   if (from.waitNs === null || to.waitNs === null || seconds <= 0) return null;
-  return (100 * (to.waitNs - from.waitNs)) / 1e9 / seconds;
+  // Thread by thread: one started in the window counts from zero; one that ended is left out.
+  let waited = 0;
+  for (const [tid, ns] of to.waitNs) waited += ns - (from.waitNs.get(tid) ?? 0);
+  return (100 * waited) / 1e9 / seconds;
 }
 
 /** CPU use between two samples, in percent of one core (200 = both cores of this machine). */
