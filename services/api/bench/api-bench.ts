@@ -39,8 +39,8 @@ Starts the pipeline (features, scorer, decision, sink) and the API as processes 
 its own, then posts transactions to the API at each constant rate (open loop, latency from each
 request's intended send time). Before the steps, --warm-up of requests at the lowest rate, not
 reported: the services' first seconds (compilation, connections, the model's first runs) are not
-the steady state the steps measure; --warmup leaves out each step's own first seconds. --profile: each process writes CPU and allocation profiles into
-<dir>/<name> when it stops. Last line: {"bench":"api","p99_ms_at_500":...,"steps":[...]}.`;
+the steady state the steps measure; --warmup leaves out each step's own first seconds. --profile:
+each process writes CPU and allocation profiles into <dir>/<name> when it stops. Last line: {"bench":"api","p99_ms_at_500":...,"steps":[...]}.`;
 
 const { values: args } = parseArgs({
   options: {
@@ -163,20 +163,20 @@ await runMain('bench-api', async () => {
       if (event.done) throw new Error('the simulator ran out of transactions');
       return event.value;
     };
-    const url = `http://127.0.0.1:${apiPort}`;
-    const onDecision = (d: Decision) => answered.set(d.event_id, d);
-    if (warmUpMs > 0) {
-      const rate = Math.min(...rates);
-      const warm = await runOpenLoop({
-        url,
+    const openLoop = (rate: number, ms: number, leftOutMs: number) =>
+      runOpenLoop({
+        url: `http://127.0.0.1:${apiPort}`,
         token: runCredentials().token,
         rate,
-        durationMs: warmUpMs,
-        warmupMs: warmUpMs,
+        durationMs: ms,
+        warmupMs: leftOutMs,
         deadlineMs,
         next,
-        onDecision,
+        onDecision: (d) => answered.set(d.event_id, d),
       });
+    if (warmUpMs > 0) {
+      const rate = Math.min(...rates);
+      const warm = await openLoop(rate, warmUpMs, warmUpMs);
       console.log(`\n   warm-up: ${warm.sent} requests at ${rate}/s (not reported)`);
     }
     console.log('\n   rate/s   sent/s   counted   non-200   deadline passed    p50 ms    p99 ms    max ms');
@@ -189,16 +189,7 @@ await runMain('bench-api', async () => {
     for (const rate of rates) {
       const usage = startUsageWindow(pids);
       const requests = await startRequestWindow(ports);
-      const step = await runOpenLoop({
-        url,
-        token: runCredentials().token,
-        rate,
-        durationMs,
-        warmupMs,
-        deadlineMs,
-        next,
-        onDecision,
-      });
+      const step = await openLoop(rate, durationMs, warmupMs);
       results.push(step);
       const l = step.latencyMs;
       const non200 = step.counted - (step.statuses[200] ?? 0);

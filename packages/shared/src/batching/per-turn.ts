@@ -28,7 +28,6 @@ export function perTurn<T, R>(
   };
   const flush = () => {
     scheduled = false;
-    if (inFlight >= maxInFlight) return;
     const taken = queue;
     queue = [];
     let results: Promise<R>[];

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import tls from 'node:tls';
 import type * as KafkaJS from 'kafkajs';
+import type { PerTurnOptions } from '../batching/per-turn.js';
 import type { Logger } from '../logging/logger.js';
 import { coalesceSends } from './coalesce-sends.js';
 import { requestCounter } from './request-counts.js';
@@ -79,7 +80,10 @@ export function createKafka({ brokers, clientId, logger, security }: KafkaOption
  * `maxInFlight`, sends made while that many requests await their acknowledgement go together in the
  * next: for a caller that sends one message at a time (a request handler), not per batch.
  */
-export function createProducer(kafka: KafkaJS.Kafka, options: { maxInFlight?: number } = {}): KafkaJS.Producer {
+export function createProducer(
+  kafka: KafkaJS.Kafka,
+  options: Pick<PerTurnOptions, 'maxInFlight'> = {},
+): KafkaJS.Producer {
   const { Partitioners } = kafkajs();
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
