@@ -25,6 +25,12 @@ export type UseCase = (typeof USE_CASES)[number];
 export const featuresVars = {
   ...serviceVars,
   ...kafkaVars,
+  /**
+   * A fetch answers on its first byte: waiting up to KAFKA_FETCH_MAX_WAIT for 64 KiB cost every
+   * event that wait, and the alignment's confirming fetch (FEATURES_ALIGN_CONFIRM) a second one.
+   * Under load the batches grow by themselves, with the records that arrive while one is handled.
+   */
+  KAFKA_FETCH_MIN_BYTES: env.positiveInt().default(1),
   ...schemaRegistryVars,
   ...redisVars,
   /** Events this far behind their partition's watermark are still applied; older ones are dead-lettered. */
