@@ -197,6 +197,10 @@ await runMain('bench-api', async () => {
         `   ${String(rate).padStart(6)}   ${step.achievedRate.toFixed(0).padStart(6)}   ${String(step.counted).padStart(7)}   ${String(non200).padStart(7)}   ${String(step.deadlineExceeded).padStart(15)}   ${fmt(l.p50)}   ${fmt(l.p99)}   ${fmt(l.max)}`,
       );
       if (non200 > 0) console.log(`     statuses: ${JSON.stringify(step.statuses)}`);
+      const [u, d] = [step.untilDecidedMs, step.decidedToAnsweredMs];
+      console.log(
+        `     answers from the pipeline in time, p50/p99 ms: sent → decided ${fmt(u.p50).trim()} / ${fmt(u.p99).trim()}, decided → answered ${fmt(d.p50).trim()} / ${fmt(d.p99).trim()}`,
+      );
       const cpu = usage.end();
       console.log(`     CPU (% of one core): ${cpu.map((u) => `${u.name} ${Math.round(u.cpuPercent)}%`).join('  ')}`);
       console.log(`     waited for a CPU (% of one core): ${formatCpuWait(cpu)}`);
@@ -239,6 +243,8 @@ await runMain('bench-api', async () => {
         p50_ms: r.latencyMs.p50,
         p99_ms: r.latencyMs.p99,
         max_ms: r.latencyMs.max,
+        until_decided_ms: { p50: r.untilDecidedMs.p50, p99: r.untilDecidedMs.p99 },
+        decided_to_answered_ms: { p50: r.decidedToAnsweredMs.p50, p99: r.decidedToAnsweredMs.p99 },
       })),
     }),
   );

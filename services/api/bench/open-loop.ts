@@ -26,6 +26,14 @@ export interface StepResult {
   deadlineExceeded: number;
   /** From each request's intended send time (its slot in the schedule) to the end of its response, ms. */
   latencyMs: Summary;
+  /**
+   * Of the answers from the pipeline within their deadline, the split at the decision's
+   * `decided_at` (the engine's clock, the same host's): intended send → decided (the API's claim and
+   * produce, the feature service, the scorer, the engine) and decided → response end (the engine's
+   * produce, the API's read, its response).
+   */
+  untilDecidedMs: Summary;
+  decidedToAnsweredMs: Summary;
   /** Requests sent per second over the step. */
   achievedRate: number;
 }
@@ -43,6 +51,8 @@ export async function runOpenLoop(options: StepOptions): Promise<StepResult> {
   const start = performance.now() + 20;
   const pacer = createPacer(options.rate, start);
   const latencies: number[] = [];
+  const untilDecided: number[] = [];
+  const decidedToAnswered: number[] = [];
   const statuses: Record<string, number> = {};
   let deadlineExceeded = 0;
   let sent = 0;
@@ -53,13 +63,18 @@ export async function runOpenLoop(options: StepOptions): Promise<StepResult> {
     const body = JSON.stringify(options.next());
     const done = new Promise<void>((resolve) => {
       const finish = (status: number, text: string) => {
-        if (status === 200 && options.onDecision)
-          options.onDecision((JSON.parse(text) as { decision: Decision }).decision);
+        const end = performance.now();
+        const answer = status === 200 ? (JSON.parse(text) as { decision: Decision; deadline_exceeded: boolean }) : null;
+        if (answer && options.onDecision) options.onDecision(answer.decision);
         if (counts) {
           counted++;
           statuses[status] = (statuses[status] ?? 0) + 1;
-          latencies.push(performance.now() - intended);
-          if (status === 200 && text.includes('"deadline_exceeded":true')) deadlineExceeded++;
+          latencies.push(end - intended);
+          if (answer?.deadline_exceeded) deadlineExceeded++;
+          else if (answer) {
+            untilDecided.push(answer.decision.decided_at - (performance.timeOrigin + intended));
+            decidedToAnswered.push(performance.timeOrigin + end - answer.decision.decided_at);
+          }
         }
         resolve();
       };
@@ -112,6 +127,8 @@ export async function runOpenLoop(options: StepOptions): Promise<StepResult> {
     statuses,
     deadlineExceeded,
     latencyMs: summarize(latencies),
+    untilDecidedMs: summarize(untilDecided),
+    decidedToAnsweredMs: summarize(decidedToAnswered),
     achievedRate: (sent * 1000) / (sentBy - start),
   };
 }
