@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { createPacer, dueWithin, type Summary, summarize } from '@pipeline/loadtest';
 import type { Decision, Transaction } from '@pipeline/topology';
+import type { responseBody } from '../src/http.js';
 
 export interface StepOptions {
   url: string;
@@ -64,7 +65,7 @@ export async function runOpenLoop(options: StepOptions): Promise<StepResult> {
     const done = new Promise<void>((resolve) => {
       const finish = (status: number, text: string) => {
         const end = performance.now();
-        const answer = status === 200 ? (JSON.parse(text) as { decision: Decision; deadline_exceeded: boolean }) : null;
+        const answer = status === 200 ? (JSON.parse(text) as ReturnType<typeof responseBody>) : null;
         if (answer && options.onDecision) options.onDecision(answer.decision);
         if (counts) {
           counted++;
